@@ -1,0 +1,610 @@
+"""Compile a validated pack once: resolve references, check meaning, prepare look-ups.
+
+Everything the engine needs per subject is prepared here, so evaluation touches
+only tuples and dictionaries: which facts each record kind feeds, which rules
+and exclusions each fact feeds, the grading path of each category, the
+measures of each (grade, category), and the compiled expressions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from medcredit.catalogue import Catalogue, catalogue
+from medcredit.expressions import Expression, Symbol, compile_expression
+from medcredit.errors import ExpressionError
+from medcredit.history import SubjectCategory
+from medcredit.pack.intervals import Interval, parse_interval
+from medcredit.pack.model import (
+    BandSet,
+    Citation,
+    Document,
+    Fact,
+    GradingPath,
+    Interpretation,
+    Measure,
+    Pack,
+    ScoreRule,
+)
+from medcredit.problems import Problem, YamlPath, suggest
+from medcredit.yamlload import Located
+
+_WS = re.compile(r"\s+")
+
+
+def normalise_text(text: str) -> str:
+    """Text compared for quotations: white space removed (seeds break lines mid-sentence)."""
+    return _WS.sub("", text)
+
+
+#: Names every expression may use besides the pack's own facts.
+SUBJECT_SYMBOLS: dict[str, Symbol] = {
+    "category": Symbol("str", "the subject's category, e.g. 'retail_pharmacy'"),
+    "subject_type": Symbol("str", "'institution' or 'individual'"),
+    "cycle": Symbol("number", "the evaluation cycle (year)"),
+    "agreement_end_reason": Symbol(
+        "str", "reason of a service agreement ended within the cycle, '' if none"
+    ),
+    "operated_months_in_cycle": Symbol(
+        "number", "whole months the subject operated in the cycle (opening day counted)"
+    ),
+}
+
+_FACT_TYPES: dict[str, Literal["number", "bool"]] = {
+    "count": "number",
+    "sum_amount": "number",
+    "any": "bool",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CFact:
+    index: int
+    id: str
+    aggregate: str
+    kinds: frozenset[str]
+    codes: frozenset[str] | None
+    include_managed_clinics: bool
+    requires_document: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CTier:
+    interval: Interval
+    points: Decimal
+    low_fen: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CRule:
+    id: str
+    fact: int
+    sign: int
+    mode: Literal["per_occurrence", "once", "tiers"]
+    points: Decimal
+    tiers: tuple[CTier, ...]
+    cap: Decimal | None
+    cite: Citation
+
+
+@dataclass(frozen=True, slots=True)
+class CBand:
+    grade: str
+    interval: Interval
+
+
+@dataclass(frozen=True, slots=True)
+class CBandSet:
+    id: str
+    bands: tuple[CBand, ...]
+    cite: Citation
+
+    def grade_for(self, score: Decimal) -> str | None:
+        for band in self.bands:
+            if band.interval.contains(score):
+                return band.grade
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class CExclusion:
+    id: str
+    expression: Expression
+    facts: tuple[int, ...]
+    uses_agreement: bool
+    cite: Citation
+
+
+@dataclass(frozen=True, slots=True)
+class CPath:
+    id: str
+    method: Literal["scorecard", "external_score"]
+    base: Decimal
+    rules: tuple[CRule, ...]
+    score_fact: int | None
+    bands: CBandSet
+    facts_used: frozenset[int]
+    cite: Citation
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPack:
+    """A pack ready for evaluation.  Immutable; share it across threads and subjects."""
+
+    model: Pack
+    source: str
+    content_hash: str
+    catalogue: Catalogue
+    facts: tuple[CFact, ...]
+    fact_by_id: dict[str, CFact]
+    kind_to_facts: dict[str, tuple[CFact, ...]]
+    exclusions: tuple[CExclusion, ...]
+    path_by_category: dict[str, CPath]
+    roll_up: dict[str, Any]
+    grade_order: dict[str, int]
+    measures: dict[tuple[str, str], tuple[Measure, ...]]
+    bands: dict[str, CBandSet]
+    rules: dict[str, ScoreRule]
+    ids: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.model.id
+
+    @property
+    def document(self) -> Document:
+        return self.model.document
+
+    def article_text(self, article: str) -> str:
+        return self.model.document.articles.get(article, "")
+
+    @property
+    def interpretations(self) -> list[Interpretation]:
+        return self.model.interpretations
+
+    def interpretations_for(self, ref: str) -> list[Interpretation]:
+        return [i for i in self.model.interpretations if ref in i.rules]
+
+
+class _Compiler:
+    def __init__(self, pack: Pack, located: Located | None, source: str) -> None:
+        self.pack = pack
+        self.located = located
+        self.source = source
+        self.problems: list[Problem] = []
+        self.cat = catalogue()
+
+    # -- problem helpers -------------------------------------------------
+    def problem(
+        self,
+        code: str,
+        message: str,
+        path: YamlPath,
+        *,
+        suggestion: str | None = None,
+        level: str = "error",
+    ) -> None:
+        if self.located is not None:
+            self.problems.append(
+                self.located.problem(code, message, path, suggestion=suggestion, level=level)
+            )
+        else:
+            self.problems.append(
+                Problem(
+                    code=code,
+                    message=message,
+                    file=self.source,
+                    path=path,
+                    suggestion=suggestion,
+                    level="warning" if level == "warning" else "error",
+                )
+            )
+
+    def unknown(self, what: str, name: str, known: Iterable[str], path: YamlPath) -> None:
+        known = list(known)
+        self.problem(
+            f"unknown-{what.replace(' ', '-')}",
+            f"unknown {what} '{name}'",
+            path,
+            suggestion=suggest(name, known),
+        )
+
+    # -- checks ----------------------------------------------------------
+    def citation(self, cite: Citation | None, path: YamlPath) -> None:
+        if cite is None:
+            return
+        articles = self.pack.document.articles
+        text = articles.get(cite.article)
+        if text is None:
+            self.unknown("article", cite.article, articles, (*path, "article"))
+            return
+        if normalise_text(cite.quote) not in normalise_text(text):
+            self.problem(
+                "quote-not-in-article",
+                f"the quote is not in the text of {cite.article} as registered in "
+                "document.articles (quotes must be verbatim)",
+                (*path, "quote"),
+            )
+
+    def categories(self, names: Iterable[str], path: YamlPath, *, in_pack: bool) -> None:
+        valid = {c.value for c in SubjectCategory}
+        for i, name in enumerate(names):
+            if name not in valid:
+                self.unknown("category", name, valid, (*path, i))
+            elif in_pack and name not in self.pack.categories:
+                self.problem(
+                    "category-not-in-pack",
+                    f"category '{name}' is not listed in the pack's categories",
+                    (*path, i),
+                    suggestion=suggest(name, self.pack.categories),
+                )
+
+    def compile(self) -> CompiledPack | None:
+        pack = self.pack
+        doc = pack.document
+        if doc.expires is not None and doc.expires < doc.effective:
+            self.problem("validity-window", "document.expires is before document.effective",
+                         ("document", "expires"))
+        self.citation(pack.validity.cite, ("validity", "cite"))
+        self.citation(pack.cycle.cite, ("cycle", "cite"))
+        self.categories(pack.categories, ("categories",), in_pack=False)
+        self._unique([g.id for g in pack.grades], ("grades",), "grade")
+        grade_ids = [g.id for g in pack.grades]
+        grade_order = {g: i for i, g in enumerate(grade_ids)}
+
+        bands = {name: self._bandset(name, bs, grade_ids) for name, bs in pack.bands.items()}
+        facts = self._facts()
+        fact_by_id = {f.id: f for f in facts}
+        rules = self._rules(fact_by_id)
+        exclusions = self._exclusions(fact_by_id)
+        paths = self._paths(rules, bands, fact_by_id)
+        measures = self._measures(grade_ids)
+        for i, ru in enumerate(pack.roll_up):
+            self.categories([ru.category], ("roll_up", i, "category"), in_pack=True)
+            self.citation(ru.cite, ("roll_up", i, "cite"))
+        self._interpretations()
+        if any(p.level == "error" for p in self.problems):
+            return None
+        kind_to_facts: dict[str, list[CFact]] = {}
+        for f in facts:
+            for kind in sorted(f.kinds):
+                kind_to_facts.setdefault(kind, []).append(f)
+        return CompiledPack(
+            model=pack,
+            source=self.source,
+            content_hash="",
+            catalogue=self.cat,
+            facts=tuple(facts),
+            fact_by_id=fact_by_id,
+            kind_to_facts={k: tuple(v) for k, v in kind_to_facts.items()},
+            exclusions=tuple(exclusions),
+            path_by_category=paths,
+            roll_up={r.category: r for r in pack.roll_up},
+            grade_order=grade_order,
+            measures=measures,
+            bands={k: v for k, v in bands.items() if v is not None},
+            rules={r.id: r for r in pack.rules},
+        )
+
+    def _unique(self, ids: list[str], path: YamlPath, what: str) -> None:
+        seen: set[str] = set()
+        for i, ident in enumerate(ids):
+            if ident in seen:
+                self.problem(f"duplicate-{what}", f"duplicate {what} id '{ident}'", (*path, i))
+            seen.add(ident)
+
+    def _bandset(self, name: str, bs: BandSet, grade_ids: list[str]) -> CBandSet | None:
+        base: YamlPath = ("bands", name)
+        self.citation(bs.cite, (*base, "cite"))
+        out = []
+        for i, band in enumerate(bs.bands):
+            if band.grade not in grade_ids:
+                self.unknown("grade", band.grade, grade_ids, (*base, "bands", i, "grade"))
+            out.append(CBand(band.grade, parse_interval(band.range)))
+        for problem in interval_overlaps([b.interval for b in out]):
+            i, j = problem
+            self.problem(
+                "band-overlap",
+                f"bands {out[i].grade} {out[i].interval} and {out[j].grade} {out[j].interval} overlap",
+                (*base, "bands", j, "range"),
+            )
+        for gap in interval_gaps([b.interval for b in out]):
+            self.problem("band-gap", f"no band covers scores {gap}", (*base, "bands"))
+        return CBandSet(name, tuple(out), bs.cite)
+
+    def _facts(self) -> list[CFact]:
+        out: list[CFact] = []
+        self._unique([f.id for f in self.pack.facts], ("facts",), "fact")
+        for i, fact in enumerate(self.pack.facts):
+            path: YamlPath = ("facts", i)
+            for j, kind in enumerate(fact.match.kinds):
+                if kind not in self.cat.record_kinds:
+                    self.unknown("record kind", kind, self.cat.record_kinds, (*path, "match", "kinds", j))
+            codes = self._codes(fact, path)
+            if fact.aggregate == "sum_amount":
+                for kind in fact.match.kinds:
+                    spec = self.cat.record_kinds.get(kind)
+                    if spec is not None and "amount" not in spec.fields:
+                        self.problem("fact-no-amount", f"records of kind '{kind}' carry no amount",
+                                     (*path, "aggregate"))
+            out.append(
+                CFact(
+                    index=i,
+                    id=fact.id,
+                    aggregate=fact.aggregate,
+                    kinds=frozenset(fact.match.kinds),
+                    codes=codes,
+                    include_managed_clinics=fact.include_managed_clinics,
+                    requires_document=fact.requires_document,
+                )
+            )
+        return out
+
+    def _codes(self, fact: Fact, path: YamlPath) -> frozenset[str] | None:
+        if fact.match.codes is None:
+            return None
+        codes: set[str] = set()
+        for j, ref in enumerate(fact.match.codes):
+            where = (*path, "match", "codes", j)
+            if ref.startswith("group:"):
+                group = ref.removeprefix("group:")
+                if group not in self.cat.groups:
+                    self.unknown("code group", group, self.cat.groups, where)
+                    continue
+                codes |= self.cat.groups[group]
+            elif ref not in self.cat.violations:
+                self.unknown("violation code", ref, self.cat.violations, where)
+            else:
+                codes.add(ref)
+        return frozenset(codes)
+
+    def _rules(self, facts: dict[str, CFact]) -> dict[str, CRule]:
+        out: dict[str, CRule] = {}
+        self._unique([r.id for r in self.pack.rules], ("rules",), "rule")
+        for i, rule in enumerate(self.pack.rules):
+            path: YamlPath = ("rules", i)
+            self.citation(rule.cite, (*path, "cite"))
+            fact = facts.get(rule.fact)
+            if fact is None:
+                self.unknown("fact", rule.fact, facts, (*path, "fact"))
+                continue
+            modes = [m for m in ("per_occurrence", "once", "tiers") if getattr(rule, m) is not None]
+            if len(modes) != 1:
+                self.problem("rule-mode", "a rule needs exactly one of per_occurrence, once, tiers",
+                             path)
+                continue
+            mode = modes[0]
+            if mode == "per_occurrence" and fact.aggregate != "count":
+                self.problem("rule-fact-type", "per_occurrence needs a count fact", (*path, "fact"))
+            if mode == "tiers" and fact.aggregate not in ("count", "sum_amount"):
+                self.problem("rule-fact-type", "tiers need a count or sum_amount fact",
+                             (*path, "fact"))
+            if fact.aggregate == "value":
+                self.problem("rule-fact-type", "a value fact cannot drive a scorecard rule",
+                             (*path, "fact"))
+            tiers: list[CTier] = []
+            for j, tier in enumerate(rule.tiers or []):
+                interval = parse_interval(tier.range)
+                tiers.append(CTier(interval, tier.points, None))
+            for a, b in interval_overlaps([t.interval for t in tiers]):
+                self.problem("tier-overlap", f"tiers {tiers[a].interval} and {tiers[b].interval} overlap",
+                             (*path, "tiers", b, "range"))
+            points = rule.per_occurrence if rule.per_occurrence is not None else rule.once
+            out[rule.id] = CRule(
+                id=rule.id,
+                fact=fact.index,
+                sign=-1 if rule.effect == "deduct" else 1,
+                mode=mode,  # type: ignore[arg-type]
+                points=points if points is not None else Decimal(0),
+                tiers=tuple(tiers),
+                cap=rule.cap,
+                cite=rule.cite,
+            )
+        return out
+
+    def _symbols(self, facts: dict[str, CFact]) -> dict[str, Symbol]:
+        symbols = dict(SUBJECT_SYMBOLS)
+        for fact in facts.values():
+            kind = _FACT_TYPES.get(fact.aggregate)
+            if kind is not None:
+                symbols[fact.id] = Symbol(kind, f"fact {fact.id}")
+        return symbols
+
+    def _exclusions(self, facts: dict[str, CFact]) -> list[CExclusion]:
+        symbols = self._symbols(facts)
+        out = []
+        self._unique([e.id for e in self.pack.exclusions], ("exclusions",), "exclusion")
+        for i, exc in enumerate(self.pack.exclusions):
+            path: YamlPath = ("exclusions", i)
+            self.citation(exc.cite, (*path, "cite"))
+            try:
+                expr = compile_expression(exc.when, symbols, want="bool")
+            except ExpressionError as err:
+                self.problem("expression", str(err), (*path, "when"),
+                             suggestion=getattr(err, "suggestion", None))
+                continue
+            used = tuple(facts[n].index for n in expr.names if n in facts)
+            uses_agreement = bool(
+                {"agreement_end_reason", "operated_months_in_cycle"} & set(expr.names)
+            )
+            out.append(CExclusion(exc.id, expr, used, uses_agreement, exc.cite))
+        return out
+
+    def _paths(
+        self,
+        rules: dict[str, CRule],
+        bands: dict[str, CBandSet | None],
+        facts: dict[str, CFact],
+    ) -> dict[str, CPath]:
+        by_category: dict[str, CPath] = {}
+        self._unique([p.id for p in self.pack.paths], ("paths",), "path")
+        for i, gp in enumerate(self.pack.paths):
+            path: YamlPath = ("paths", i)
+            compiled = self._path(gp, path, rules, bands, facts)
+            self.categories(gp.categories, (*path, "categories"), in_pack=True)
+            for j, cat in enumerate(gp.categories):
+                if cat in by_category:
+                    self.problem("category-two-paths",
+                                 f"category '{cat}' already has path '{by_category[cat].id}'",
+                                 (*path, "categories", j))
+                elif compiled is not None:
+                    by_category[cat] = compiled
+        return by_category
+
+    def _path(
+        self,
+        gp: GradingPath,
+        path: YamlPath,
+        rules: dict[str, CRule],
+        bands: dict[str, CBandSet | None],
+        facts: dict[str, CFact],
+    ) -> CPath | None:
+        self.citation(gp.cite, (*path, "cite"))
+        bandset = bands.get(gp.bands)
+        if gp.bands not in bands:
+            self.unknown("band set", gp.bands, bands, (*path, "bands"))
+        path_rules: list[CRule] = []
+        for j, rid in enumerate(gp.rules):
+            if rid not in rules:
+                self.unknown("rule", rid, rules, (*path, "rules", j))
+            else:
+                path_rules.append(rules[rid])
+        score_fact: int | None = None
+        if gp.method == "scorecard":
+            if gp.base is None:
+                self.problem("path-base", "a scorecard path needs a base score", path)
+            if gp.score_fact is not None:
+                self.problem("path-score-fact", "score_fact is only for external_score paths",
+                             (*path, "score_fact"))
+        else:
+            if gp.rules:
+                self.problem("path-rules", "an external_score path takes no rules", (*path, "rules"))
+            if gp.score_fact is None or gp.score_fact not in facts:
+                self.unknown("fact", str(gp.score_fact), facts, (*path, "score_fact"))
+            elif facts[gp.score_fact].aggregate != "value":
+                self.problem("path-score-fact", "score_fact must be a value fact", (*path, "score_fact"))
+            else:
+                score_fact = facts[gp.score_fact].index
+        if bandset is None:
+            return None
+        used = {r.fact for r in path_rules}
+        if score_fact is not None:
+            used.add(score_fact)
+        return CPath(
+            id=gp.id,
+            method=gp.method,
+            base=gp.base if gp.base is not None else Decimal(0),
+            rules=tuple(path_rules),
+            score_fact=score_fact,
+            bands=bandset,
+            facts_used=frozenset(used),
+            cite=gp.cite,
+        )
+
+    def _measures(self, grade_ids: list[str]) -> dict[tuple[str, str], tuple[Measure, ...]]:
+        table: dict[tuple[str, str], list[Measure]] = {}
+        self._unique([m.id for m in self.pack.measures], ("measures",), "measure")
+        for i, m in enumerate(self.pack.measures):
+            path: YamlPath = ("measures", i)
+            self.citation(m.cite, (*path, "cite"))
+            self.categories(m.categories, (*path, "categories"), in_pack=True)
+            if (m.grades is None) == (m.grades_below is None):
+                self.problem("measure-grades", "a measure needs exactly one of grades, grades_below",
+                             path)
+                continue
+            if m.grades_below is not None:
+                if m.grades_below not in grade_ids:
+                    self.unknown("grade", m.grades_below, grade_ids, (*path, "grades_below"))
+                    continue
+                grades = grade_ids[grade_ids.index(m.grades_below) + 1 :]
+            else:
+                grades = list(m.grades or [])
+                for j, g in enumerate(grades):
+                    if g not in grade_ids:
+                        self.unknown("grade", g, grade_ids, (*path, "grades", j))
+            for g in grades:
+                for cat in m.categories:
+                    table.setdefault((g, cat), []).append(m)
+        return {k: tuple(v) for k, v in table.items()}
+
+    def _interpretations(self) -> None:
+        pack = self.pack
+        known = (
+            {r.id for r in pack.rules}
+            | {f.id for f in pack.facts}
+            | {e.id for e in pack.exclusions}
+            | {p.id for p in pack.paths}
+            | set(pack.bands)
+            | {m.id for m in pack.measures}
+            | {r.category for r in pack.roll_up}
+        )
+        self._unique([i.id for i in pack.interpretations], ("interpretations",), "interpretation")
+        for i, interp in enumerate(pack.interpretations):
+            for j, ref in enumerate(interp.rules):
+                if ref not in known:
+                    self.unknown("rule", ref, known, ("interpretations", i, "rules", j))
+
+
+def interval_overlaps(intervals: list[Interval]) -> list[tuple[int, int]]:
+    """Pairs (i, j), i < j, of intervals that share at least one point."""
+    out = []
+    for i in range(len(intervals)):
+        for j in range(i + 1, len(intervals)):
+            if _overlap(intervals[i], intervals[j]):
+                out.append((i, j))
+    return out
+
+
+def _overlap(a: Interval, b: Interval) -> bool:
+    # a ends before b starts, or b ends before a starts → disjoint
+    return not (_ends_before(a, b) or _ends_before(b, a))
+
+
+def _ends_before(a: Interval, b: Interval) -> bool:
+    if a.high is None or b.low is None:
+        return False
+    if a.high < b.low:
+        return True
+    return a.high == b.low and not (a.high_inclusive and b.low_inclusive)
+
+
+def interval_gaps(intervals: list[Interval]) -> list[str]:
+    """Uncovered stretches of the real line, described as text (empty when covered)."""
+    if not intervals:
+        return ["(-inf, +inf)"]
+    ordered = sorted(
+        intervals,
+        key=lambda iv: (Decimal("-Infinity") if iv.low is None else iv.low, not iv.low_inclusive),
+    )
+    gaps: list[str] = []
+    first = ordered[0]
+    if first.low is not None:
+        gaps.append(f"(-inf, {first.low}{')' if first.low_inclusive else ']'}")
+    reach, reach_inclusive = first.high, first.high_inclusive
+    for iv in ordered[1:]:
+        if reach is None:
+            break
+        if iv.low is None:
+            continue
+        if iv.low > reach or (iv.low == reach and not reach_inclusive and not iv.low_inclusive):
+            left = "(" if reach_inclusive else "["
+            right = ")" if iv.low_inclusive else "]"
+            gaps.append(f"{left}{reach}, {iv.low}{right}")
+        if iv.high is None:
+            reach = None
+            break
+        if iv.high > reach or (iv.high == reach and iv.high_inclusive):
+            reach, reach_inclusive = iv.high, iv.high_inclusive
+    if reach is not None:
+        gaps.append(f"{'(' if reach_inclusive else '['}{reach}, +inf)")
+    return gaps
+
+
+def compile_pack(pack: Pack, located: Located | None, source: str) -> tuple[CompiledPack | None, list[Problem]]:
+    compiler = _Compiler(pack, located, source)
+    compiled = compiler.compile()
+    return compiled, compiler.problems

@@ -1,0 +1,225 @@
+"""The policy-pack format, as pydantic models (unknown keys are errors).
+
+A pack is one YAML file per jurisdiction.  These models check shape and types;
+:mod:`medcredit.pack.compiled` then checks meaning (every reference resolves,
+every citation quotes its article, bands are well formed) and prepares the
+pack for fast evaluation.  The JSON Schema of the format is generated from
+these models.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from medcredit.pack.intervals import parse_interval
+
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+GradeId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_+\-]{1,16}$")]
+Points = Annotated[Decimal, Field(ge=0, le=1000, allow_inf_nan=False)]
+
+FORMAT = "medcredit.pack/1"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """Text in Chinese (the law's language) and, where helpful, English."""
+
+    zh: str = Field(min_length=1, max_length=4000)
+    en: str | None = Field(default=None, max_length=4000)
+
+
+class Citation(_Strict):
+    """Where a rule comes from: an article of the pack's document and the words it quotes.
+
+    ``quote`` must appear verbatim (ignoring white space) in the article's text
+    registered under ``document.articles``, which itself must appear in the seed.
+    """
+
+    article: str = Field(min_length=1, max_length=64)
+    quote: str = Field(min_length=1, max_length=4000)
+
+
+class Document(_Strict):
+    """Identity and validity of the source document, and its articles' text."""
+
+    number: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    issuer: str = Field(min_length=1)
+    issued: dt.date
+    effective: dt.date
+    expires: dt.date | None = None
+    seed: str = Field(min_length=1, description="file name of the original text in shared/seeds")
+    articles: dict[str, str] = Field(min_length=1)
+
+
+class Validity(_Strict):
+    """How a pack's validity window is applied to an evaluation cycle."""
+
+    rule: Literal["cycle_overlaps", "cycle_within"] = "cycle_overlaps"
+    cite: Citation | None = None
+
+
+class Cycle(_Strict):
+    kind: Literal["calendar_year"] = "calendar_year"
+    result_applies: Literal["same_year", "next_year"]
+    cite: Citation
+
+
+class Grade(_Strict):
+    id: GradeId
+    label: Text
+
+
+class Band(_Strict):
+    grade: GradeId
+    range: str
+
+    @field_validator("range")
+    @classmethod
+    def _interval(cls, value: str) -> str:
+        parse_interval(value)
+        return value
+
+
+class BandSet(_Strict):
+    bands: list[Band] = Field(min_length=1)
+    cite: Citation
+
+
+class Match(_Strict):
+    """Which records a fact takes: by kind, optionally narrowed to catalogue codes."""
+
+    kinds: list[str] = Field(min_length=1)
+    codes: list[str] | None = Field(
+        default=None, description="violation codes or group:NAME; records without a code do not match"
+    )
+
+
+class Fact(_Strict):
+    """A value aggregated in one pass over a subject's records."""
+
+    id: Id
+    aggregate: Literal["count", "sum_amount", "any", "value"]
+    match: Match
+    window: Literal["cycle"] = "cycle"
+    include_managed_clinics: bool = True
+    requires_document: bool = False
+    doc: Text
+
+
+class Tier(_Strict):
+    range: str
+    points: Points
+
+    @field_validator("range")
+    @classmethod
+    def _interval(cls, value: str) -> str:
+        parse_interval(value)
+        return value
+
+
+class ScoreRule(_Strict):
+    """A scorecard line: points per occurrence, once per cycle, or by tiers of a total."""
+
+    id: Id
+    title: Text
+    fact: Id
+    effect: Literal["deduct", "add"] = "deduct"
+    per_occurrence: Points | None = None
+    once: Points | None = None
+    tiers: list[Tier] | None = None
+    cap: Points | None = None
+    cite: Citation
+
+
+class Exclusion(_Strict):
+    """A condition under which a subject is not evaluated at all."""
+
+    id: Id
+    when: str = Field(min_length=1, max_length=500)
+    reason: Text
+    cite: Citation
+
+
+class GradingPath(_Strict):
+    """How the subjects of some categories get a score and a grade."""
+
+    id: Id
+    categories: list[str] = Field(min_length=1)
+    method: Literal["scorecard", "external_score"]
+    base: Points | None = None
+    rules: list[Id] = Field(default_factory=list)
+    score_fact: Id | None = None
+    bands: Id
+    cite: Citation
+
+
+class RollUp(_Strict):
+    """Subjects of ``category`` are not graded alone; their records count for ``into``."""
+
+    category: str
+    into: Literal["parent"] = "parent"
+    reason: Text
+    cite: Citation
+
+
+class ParamRange(_Strict):
+    min: Decimal | None = None
+    max: Decimal | None = None
+    unit: Literal["percent", "percentage_points", "times", "months", "years", "days"]
+
+
+ParamValue = Decimal | bool | str | ParamRange
+
+
+class Measure(_Strict):
+    """A supervision measure that follows a grade for some categories."""
+
+    id: Id
+    grades: list[GradeId] | None = None
+    grades_below: GradeId | None = Field(
+        default=None, description="applies to every grade worse than this one"
+    )
+    categories: list[str] = Field(min_length=1)
+    kind: Id
+    mandatory: bool = True
+    params: dict[str, ParamValue] = Field(default_factory=dict)
+    effect: Text
+    cite: Citation
+
+
+class Interpretation(_Strict):
+    """A choice made where the law is ambiguous, with the clause it reads."""
+
+    id: Id
+    clause: str
+    question: str = Field(min_length=1)
+    decision: str = Field(min_length=1)
+    rules: list[str] = Field(default_factory=list)
+
+
+class Pack(_Strict):
+    format: Literal["medcredit.pack/1"]
+    id: Id
+    name: Text
+    jurisdiction: Text
+    document: Document
+    validity: Validity = Field(default_factory=Validity)
+    cycle: Cycle
+    categories: list[str] = Field(min_length=1)
+    roll_up: list[RollUp] = Field(default_factory=list)
+    grades: list[Grade] = Field(min_length=1, description="best first")
+    bands: dict[Id, BandSet] = Field(default_factory=dict)
+    facts: list[Fact] = Field(default_factory=list)
+    exclusions: list[Exclusion] = Field(default_factory=list)
+    paths: list[GradingPath] = Field(min_length=1)
+    rules: list[ScoreRule] = Field(default_factory=list)
+    measures: list[Measure] = Field(default_factory=list)
+    interpretations: list[Interpretation] = Field(default_factory=list)

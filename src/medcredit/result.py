@@ -1,0 +1,94 @@
+"""What an evaluation returns: the decision, the measures, and a compact trace.
+
+The trace is built from small slotted tuples that point into the pack's tables
+(rule ids, article ids) and into the input (record indices); text is produced
+only when a result is rendered (:mod:`medcredit.render`).  This keeps
+evaluation cheap for whole provinces while every step stays explainable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from medcredit.history import Record
+
+Status = Literal["graded", "excluded", "not_evaluable", "out_of_scope", "rolled_up"]
+StepKind = Literal[
+    "validity", "scope", "roll_up", "fact", "exclusion", "path", "rule", "band", "measure", "missing"
+]
+
+#: Version of the JSON trace format; bump on any incompatible change.
+TRACE_FORMAT = "medcredit.trace/1"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of the decision, in order.
+
+    ``ref`` is the id of the pack element applied (rule, exclusion, band set,
+    measure, fact, path); ``records`` are indices into :attr:`Result.records`.
+    """
+
+    kind: StepKind
+    ref: str
+    records: tuple[int, ...] = ()
+    points: Decimal | None = None
+    running: Decimal | None = None
+    value: str | None = None
+    matched: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordUse:
+    """What became of one input record: used (by which pack elements) or not applicable (why)."""
+
+    index: int
+    used_by: tuple[str, ...]
+    reason: str | None = None
+    flags: tuple[str, ...] = ()
+
+    @property
+    def used(self) -> bool:
+        return bool(self.used_by)
+
+
+@dataclass(frozen=True, slots=True)
+class InputRecord:
+    """A record as evaluated, with where it came from in the subject's history."""
+
+    origin: str
+    record: Record
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A warning attached to a result (bad check digit, validity override, assumption)."""
+
+    code: str
+    message: str
+    message_zh: str
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    pack_id: str
+    pack_hash: str
+    subject_id: str
+    subject_name: str | None
+    category: str
+    cycle: int
+    applies_in: int
+    status: Status
+    grade: str | None
+    score: Decimal | None
+    path: str | None
+    exclusions: tuple[str, ...]
+    measures: tuple[str, ...]
+    warnings: tuple[Notice, ...]
+    reason: str | None
+    steps: tuple[Step, ...]
+    records: tuple[InputRecord, ...]
+    record_uses: tuple[RecordUse, ...]
+    validity_overridden: bool = False
