@@ -15,8 +15,8 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from medcredit.catalogue import Catalogue, catalogue
-from medcredit.expressions import Expression, Symbol, compile_expression
 from medcredit.errors import ExpressionError
+from medcredit.expressions import Expression, Symbol, compile_expression
 from medcredit.history import SubjectCategory
 from medcredit.pack.intervals import Interval, parse_interval
 from medcredit.pack.model import (
