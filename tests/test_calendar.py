@@ -78,7 +78,8 @@ def test_announced_years_include_supplied(cal_2027: OfficialCalendar) -> None:
 
 def test_source_for_package_and_supplied_years(cal_2027: OfficialCalendar) -> None:
     """source_for cites the holidays version for package years and the notice+file otherwise."""
-    assert cal_2027.source_for(2023) == f"holidays {HOLIDAYS_VERSION} official schedule 2023 (China)"
+    expected = f"holidays {HOLIDAYS_VERSION} official schedule 2023 (China)"
+    assert cal_2027.source_for(2023) == expected
     src = cal_2027.source_for(2027)
     assert "TEST FIXTURE" in src
     assert "cn_2027.yaml" in src
@@ -95,7 +96,7 @@ def test_default_calendar_is_cached() -> None:
 @pytest.mark.parametrize("year", [2023, 2024, 2025])
 def test_agrees_with_package_for_whole_years(cal: OfficialCalendar, year: int) -> None:
     """Every day of a mid-range announced year matches holidays' own is_working_day."""
-    package = holidays.China(years=range(year - 1, year + 2))
+    package = holidays.country_holidays("CN", years=range(year - 1, year + 2))
     day = date(year, 1, 1)
     while day.year == year:
         assert cal.is_working_day(day) == package.is_working_day(day), day
@@ -163,7 +164,7 @@ def test_add_working_days_across_holidays(
 
 def test_add_working_days_agrees_with_package_walk(cal: OfficialCalendar) -> None:
     """3 working days after 2023-09-28, stepping with holidays.is_working_day, is 2023-10-09."""
-    package = holidays.China(years=2023)
+    package = holidays.country_holidays("CN", years=2023)
     day, found = date(2023, 9, 28), 0
     while found < 3:
         day += timedelta(days=1)
@@ -359,7 +360,10 @@ def test_duplicate_date() -> None:
     ("text", "code"),
     [
         ("- 2027-01-01\n", "schedule-not-mapping"),
-        ("year: 2027\nsource: x\ndays_off: [20270101]\nmake_up_workdays: []\n", "schedule-date-format"),
+        (
+            "year: 2027\nsource: x\ndays_off: [20270101]\nmake_up_workdays: []\n",
+            "schedule-date-format",
+        ),
         ("year: 2027\nsource: x\ndays_off: []\n", "schedule-missing"),
         ("year: '2027'\nsource: x\ndays_off: []\nmake_up_workdays: []\n", "schedule-int-type"),
         ("year: 2101\nsource: x\ndays_off: []\nmake_up_workdays: []\n", "schedule-year-range"),

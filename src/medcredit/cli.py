@@ -138,7 +138,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     out: IO[str] = sys.stdout
     fmt = args.format
     if fmt is None:
-        fmt = "jsonl" if str(args.file).endswith((".jsonl", ".ndjson")) or args.file == "-" else "json"
+        fmt = (
+            "jsonl"
+            if str(args.file).endswith((".jsonl", ".ndjson")) or args.file == "-"
+            else "json"
+        )
     collected: list[dict[str, Any]] = []
 
     def write(result: Any, item: Any) -> None:
@@ -161,7 +165,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         else:  # summary
             grade = result.grade or "-"
             score = "-" if result.score is None else format(result.score, "f")
-            out.write(f"{result.subject_id}\t{result.category}\t{result.status}\t{grade}\t{score}\n")
+            out.write(
+                f"{result.subject_id}\t{result.category}\t{result.status}\t{grade}\t{score}\n"
+            )
 
     evaluated, rejected = _results(pack, args, write)
     if fmt == "json":
@@ -185,7 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("validate", help="validate policy packs (file:line:col: [level] message (code))")
+    p = sub.add_parser(
+        "validate", help="validate policy packs (file:line:col: [level] message (code))"
+    )
     p.add_argument("packs", nargs="+", metavar="PACK", help="pack files or bundled pack names")
     p.add_argument("-q", "--quiet", action="store_true", help="print problems only")
     p.set_defaults(func=cmd_validate)
@@ -194,14 +202,23 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--pack", required=True, help="bundled pack name or pack file")
         p.add_argument("--cycle", required=True, type=int, help="evaluation cycle (year)")
         p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of text output")
-        p.add_argument("--override-validity", action="store_true",
-                       help="evaluate a cycle outside the pack's validity (recorded in the result)")
-        p.add_argument("file", metavar="FILE", help="history: .json, .jsonl, .yaml (- for JSONL on stdin)")
+        p.add_argument(
+            "--override-validity",
+            action="store_true",
+            help="evaluate a cycle outside the pack's validity (recorded in the result)",
+        )
+        p.add_argument(
+            "file", metavar="FILE", help="history: .json, .jsonl, .yaml (- for JSONL on stdin)"
+        )
 
     p = sub.add_parser("evaluate", help="grade subjects of a history file")
     common(p)
-    p.add_argument("--format", choices=["json", "jsonl", "text", "summary"], default=None,
-                   help="output format (default: jsonl for .jsonl input, else json)")
+    p.add_argument(
+        "--format",
+        choices=["json", "jsonl", "text", "summary"],
+        default=None,
+        help="output format (default: jsonl for .jsonl input, else json)",
+    )
     p.add_argument("--no-trace", action="store_true", help="omit the trace (fastest)")
     p.set_defaults(func=cmd_evaluate)
 

@@ -79,7 +79,11 @@ def _identifier_notices(subject: Subject, cycle: int) -> list[Notice]:
         p = check_resident_id(person.id, today=horizon)
         if not p.ok:
             notices.append(
-                Notice("identifier", f"linked person {person.id}: {p.reason}", f"关联人员 {person.id}：{p.reason_zh}")
+                Notice(
+                    "identifier",
+                    f"linked person {person.id}: {p.reason}",
+                    f"关联人员 {person.id}：{p.reason_zh}",
+                )
             )
     return notices
 
@@ -143,24 +147,27 @@ def evaluate(
             raise ValidityError(validity_message(pack, cycle))
         overridden = True
         notices.append(
-            Notice("validity_override", validity_message(pack, cycle).split(";")[0] + "; overridden by the caller",
-                   f"评价周期{cycle}不在本政策包有效期内，调用方已显式覆盖")
+            Notice(
+                "validity_override",
+                validity_message(pack, cycle).split(";")[0] + "; overridden by the caller",
+                f"评价周期{cycle}不在本政策包有效期内，调用方已显式覆盖",
+            )
         )
         steps.append(Step("validity", "override", value=str(cycle)))
     records = _flatten(subject)
     category = subject.category.value
     applies_in = cycle + 1 if pack.model.cycle.result_applies == "next_year" else cycle
-    base = dict(
-        pack_id=pack.id,
-        pack_hash=pack.content_hash,
-        subject_id=subject.id,
-        subject_name=subject.name,
-        category=category,
-        cycle=cycle,
-        applies_in=applies_in,
-        validity_overridden=overridden,
-        records=tuple(records),
-    )
+    base: dict[str, Any] = {
+        "pack_id": pack.id,
+        "pack_hash": pack.content_hash,
+        "subject_id": subject.id,
+        "subject_name": subject.name,
+        "category": category,
+        "cycle": cycle,
+        "applies_in": applies_in,
+        "validity_overridden": overridden,
+        "records": tuple(records),
+    }
     if category not in pack.model.categories:
         return _unscored(base, "out_of_scope", "category_not_covered", records, steps, notices, trace)
     if category in pack.roll_up:
@@ -185,10 +192,8 @@ def evaluate(
         if facts is None:
             reasons[i] = "kind_not_used"
             continue
-        if rec.kind == "annual_assessment":
-            in_window = rec.year == cycle
-        else:
-            in_window = start <= rec.date <= end
+        # an annual assessment belongs to the year it assesses, not the day it was issued
+        in_window = rec.year == cycle if rec.kind == "annual_assessment" else start <= rec.date <= end
         if not in_window:
             reasons[i] = "outside_cycle"
             continue
@@ -252,8 +257,15 @@ def evaluate(
             involved.extend(agreement_records)
         mark(involved, exc.id)
         if trace:
-            steps.append(Step("exclusion", exc.id, tuple(sorted(set(involved))), matched=fired,
-                              value=_show_inputs(exc.expression.names, namespace)))
+            steps.append(
+                Step(
+                    "exclusion",
+                    exc.id,
+                    tuple(sorted(set(involved))),
+                    matched=fired,
+                    value=_show_inputs(exc.expression.names, namespace),
+                )
+            )
         if fired:
             hits.append(exc.id)
 
@@ -265,8 +277,7 @@ def evaluate(
     if hits:
         status, reason = "excluded", "excluded"
     else:
-        status, grade, score, reason = _grade(path, pack, counts, sums, values, fact_records,
-                                              steps, mark, trace)
+        status, grade, score, reason = _grade(path, pack, counts, sums, values, fact_records, steps, mark, trace)
         if grade is not None:
             ms = pack.measures.get((grade, category), ())
             measures = tuple(m.id for m in ms)
@@ -286,7 +297,7 @@ def evaluate(
         reason=reason,
         steps=tuple(steps),
         record_uses=uses,
-        **base,  # type: ignore[arg-type]
+        **base,
     )
 
 
@@ -301,8 +312,7 @@ def _fact_value(fact: CFact, counts: list[int], sums: list[int]) -> Any:
 
 
 def _show_inputs(names: tuple[str, ...], namespace: dict[str, Any]) -> str:
-    return ", ".join(f"{n}={namespace[n]!r}" if isinstance(namespace[n], str) else f"{n}={namespace[n]}"
-                     for n in names)
+    return ", ".join(f"{n}={namespace[n]!r}" if isinstance(namespace[n], str) else f"{n}={namespace[n]}" for n in names)
 
 
 def _grade(
@@ -325,8 +335,14 @@ def _grade(
             mark(fact_records[idx], path.id)
             why = "missing_score" if not found else "conflicting_scores"
             if trace:
-                steps.append(Step("missing", fid, tuple(fact_records[idx]),
-                                  value=",".join(str(v) for v in sorted(found)) or None))
+                steps.append(
+                    Step(
+                        "missing",
+                        fid,
+                        tuple(fact_records[idx]),
+                        value=",".join(str(v) for v in sorted(found)) or None,
+                    )
+                )
             return "not_evaluable", None, None, why
         score = next(iter(found))
         mark(fact_records[idx], path.id)
@@ -358,8 +374,16 @@ def _grade(
             if points:
                 mark(fact_records[f], rule.id)
             if trace:
-                steps.append(Step("rule", rule.id, tuple(fact_records[f]) if points else (),
-                                  points=signed, running=score, value=str(_rule_input(rule.mode, n, sums[f], pack.facts[f]))))
+                steps.append(
+                    Step(
+                        "rule",
+                        rule.id,
+                        tuple(fact_records[f]) if points else (),
+                        points=signed,
+                        running=score,
+                        value=str(_rule_input(rule.mode, n, sums[f], pack.facts[f])),
+                    )
+                )
     grade = path.bands.grade_for(score)
     if trace:
         steps.append(Step("band", path.bands.id, running=score, value=grade))

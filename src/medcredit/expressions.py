@@ -68,7 +68,7 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], int | None, ExprType]] = {
     "abs": (abs, 1, "number"),
 }
 
-_SIMPLEEVAL_OPERATORS: dict[type[ast.AST], Callable[..., Any]] = {
+_SIMPLEEVAL_OPERATORS: dict[type, Callable[..., Any]] = {
     **_BINOPS,
     **_CMPOPS,
     ast.USub: operator.neg,
@@ -224,7 +224,7 @@ class _DecimalLiterals(ast.NodeTransformer):
     def visit_Constant(self, node: ast.Constant) -> ast.AST:
         if isinstance(node.value, float) and not isinstance(node.value, bool):
             source = ast.get_source_segment(self.source, node) or repr(node.value)
-            return ast.copy_location(ast.Constant(value=Decimal(source)), node)
+            return ast.copy_location(ast.Constant(value=Decimal(source)), node)  # type: ignore[arg-type]
         return node
 
     def __init__(self, source: str) -> None:
@@ -241,11 +241,13 @@ class _DecimalLiterals(ast.NodeTransformer):
         for elt in node.elts:
             folded = self.visit(elt)
             if isinstance(folded, ast.UnaryOp) and isinstance(folded.operand, ast.Constant):
-                values.append(-folded.operand.value if isinstance(folded.op, ast.USub) else folded.operand.value)
+                value: Any = folded.operand.value
+                values.append(-value if isinstance(folded.op, ast.USub) else value)
                 continue
             assert isinstance(folded, ast.Constant)
             values.append(folded.value)
-        return ast.copy_location(ast.Constant(value=tuple(values)), node)
+        # simpleeval returns a Constant's value as is, so a tuple constant is fine at run time
+        return ast.copy_location(ast.Constant(value=tuple(values)), node)  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)
@@ -268,17 +270,13 @@ class Expression:
         try:
             value = self._evaluator.eval(self.source, previously_parsed=self._tree)
         except ArithmeticError as exc:
-            raise ExpressionError(
-                f"expression {self.source!r} failed with {key!r}: {type(exc).__name__}"
-            ) from exc
+            raise ExpressionError(f"expression {self.source!r} failed with {key!r}: {type(exc).__name__}") from exc
         if len(memo) < MAX_MEMO:
             memo[key] = value
         return value
 
 
-def compile_expression(
-    source: str, symbols: Mapping[str, Symbol], *, want: ExprType | None = None
-) -> Expression:
+def compile_expression(source: str, symbols: Mapping[str, Symbol], *, want: ExprType | None = None) -> Expression:
     """Parse, check and prepare ``source``; raise :class:`ExpressionError` if refused."""
     if not isinstance(source, str):
         raise ExpressionError(f"expression must be text, got {type(source).__name__}")

@@ -47,7 +47,7 @@ class Rejected:
 Item = Loaded | Rejected
 
 
-class _DuplicateKey(ValueError):
+class _DuplicateKeyError(ValueError):
     pass
 
 
@@ -55,7 +55,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise _DuplicateKey(key)
+            raise _DuplicateKeyError(key)
         out[key] = value
     return out
 
@@ -84,8 +84,13 @@ def detect_format(path: str) -> str:
         return "yaml"
     raise HistoryError(
         f"{path}: unknown history format",
-        [Problem(code="history-format", message="use a .json, .jsonl/.ndjson, .yaml or .yml file",
-                 file=path)],
+        [
+            Problem(
+                code="history-format",
+                message="use a .json, .jsonl/.ndjson, .yaml or .yml file",
+                file=path,
+            )
+        ],
     )
 
 
@@ -95,8 +100,16 @@ def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = ()) 
         line, col = locate(base)
         raise HistoryError(
             f"{file}: not a subject",
-            [Problem(code="history-not-mapping", message="a subject must be a JSON object / mapping",
-                     file=file, line=line, column=col, path=base)],
+            [
+                Problem(
+                    code="history-not-mapping",
+                    message="a subject must be a JSON object / mapping",
+                    file=file,
+                    line=line,
+                    column=col,
+                    path=base,
+                )
+            ],
         )
     try:
         return Subject.model_validate(data)
@@ -113,24 +126,55 @@ def iter_jsonl(stream: IO[str], file: str) -> Iterator[Item]:
             continue
         where = f"{file}:{number}"
         if len(line) > MAX_LINE_BYTES:
-            yield Rejected(where, (Problem(code="history-too-large", message="line too long",
-                                           file=file, line=number, column=1),))
+            yield Rejected(
+                where,
+                (
+                    Problem(
+                        code="history-too-large",
+                        message="line too long",
+                        file=file,
+                        line=number,
+                        column=1,
+                    ),
+                ),
+            )
             continue
         try:
             data = parse_json(line)
-        except _DuplicateKey as exc:
-            yield Rejected(where, (Problem(code="history-duplicate-key",
-                                           message=f"duplicate key '{exc.args[0]}'",
-                                           file=file, line=number, column=1),))
+        except _DuplicateKeyError as exc:
+            yield Rejected(
+                where,
+                (
+                    Problem(
+                        code="history-duplicate-key",
+                        message=f"duplicate key '{exc.args[0]}'",
+                        file=file,
+                        line=number,
+                        column=1,
+                    ),
+                ),
+            )
             continue
         except (ValueError, RecursionError) as exc:
             col = getattr(exc, "colno", 1)
             msg = getattr(exc, "msg", str(exc))
-            yield Rejected(where, (Problem(code="history-json", message=f"malformed JSON: {msg}",
-                                           file=file, line=number, column=col),))
+            yield Rejected(
+                where,
+                (
+                    Problem(
+                        code="history-json",
+                        message=f"malformed JSON: {msg}",
+                        file=file,
+                        line=number,
+                        column=col,
+                    ),
+                ),
+            )
             continue
         try:
-            yield Loaded(where, validate_subject(data, file=file, locate=lambda _p, n=number: (n, 0)))
+            yield Loaded(
+                where, validate_subject(data, file=file, locate=lambda _p, n=number: (n, 0))
+            )
         except HistoryError as exc:
             yield Rejected(where, exc.problems)
 
@@ -140,8 +184,14 @@ def _document_items(located: Located, data: Any) -> Iterator[Item]:
     if isinstance(data, dict) and "subjects" in data and "id" not in data:
         extra = sorted(set(data) - {"subjects", "format"})
         if extra:
-            yield Rejected(file, (located.problem("history-unknown-key",
-                                                  f"unknown top-level key '{extra[0]}'", (extra[0],)),))
+            yield Rejected(
+                file,
+                (
+                    located.problem(
+                        "history-unknown-key", f"unknown top-level key '{extra[0]}'", (extra[0],)
+                    ),
+                ),
+            )
         items = data["subjects"]
         base: YamlPath = ("subjects",)
     elif isinstance(data, list):
@@ -149,9 +199,16 @@ def _document_items(located: Located, data: Any) -> Iterator[Item]:
     else:
         items, base = [data], ()
         if not isinstance(data, dict):
-            yield Rejected(file, (located.problem("history-not-mapping",
-                                                  "expected a subject, a list of subjects or "
-                                                  "{subjects: [...]}", ()),))
+            yield Rejected(
+                file,
+                (
+                    located.problem(
+                        "history-not-mapping",
+                        "expected a subject, a list of subjects or {subjects: [...]}",
+                        (),
+                    ),
+                ),
+            )
             return
         try:
             yield Loaded(file, validate_subject(data, file=file, locate=located.where))
@@ -159,7 +216,9 @@ def _document_items(located: Located, data: Any) -> Iterator[Item]:
             yield Rejected(file, exc.problems)
         return
     if not isinstance(items, list):
-        yield Rejected(file, (located.problem("history-not-list", "'subjects' must be a list", base),))
+        yield Rejected(
+            file, (located.problem("history-not-list", "'subjects' must be a list", base),)
+        )
         return
     for i, item in enumerate(items):
         path = (*base, i)
@@ -176,21 +235,37 @@ def iter_document(text: str, file: str, fmt: str) -> Iterator[Item]:
     if fmt == "json":
         try:
             data = parse_json(text)
-        except _DuplicateKey as exc:
+        except _DuplicateKeyError as exc:
             # locate it: the YAML composer sees the same document and reports the line
             try:
                 load_yaml(text, file)
             except ProblemsError as perr:
                 yield Rejected(file, perr.problems)
                 return
-            yield Rejected(file, (Problem(code="history-duplicate-key",
-                                          message=f"duplicate key '{exc.args[0]}'", file=file),))
+            yield Rejected(
+                file,
+                (
+                    Problem(
+                        code="history-duplicate-key",
+                        message=f"duplicate key '{exc.args[0]}'",
+                        file=file,
+                    ),
+                ),
+            )
             return
         except (ValueError, RecursionError) as exc:
-            yield Rejected(file, (Problem(code="history-json",
-                                          message=f"malformed JSON: {getattr(exc, 'msg', exc)}",
-                                          file=file, line=getattr(exc, "lineno", 0),
-                                          column=getattr(exc, "colno", 0)),))
+            yield Rejected(
+                file,
+                (
+                    Problem(
+                        code="history-json",
+                        message=f"malformed JSON: {getattr(exc, 'msg', exc)}",
+                        file=file,
+                        line=getattr(exc, "lineno", 0),
+                        column=getattr(exc, "colno", 0),
+                    ),
+                ),
+            )
             return
         try:
             located = load_yaml(text, file)
@@ -218,12 +293,18 @@ def iter_subjects(path: str | Path) -> Iterator[Item]:
         try:
             handle = p.open(encoding="utf-8-sig")
         except OSError as exc:
-            raise HistoryError(f"cannot read {name}", [Problem(code="io", message=str(exc.strerror or exc), file=name)]) from exc
+            raise HistoryError(
+                f"cannot read {name}",
+                [Problem(code="io", message=str(exc.strerror or exc), file=name)],
+            ) from exc
         with handle:
             try:
                 yield from iter_jsonl(handle, name)
             except UnicodeDecodeError as exc:
-                raise HistoryError(f"{name} is not UTF-8", [Problem(code="encoding", message=str(exc.reason), file=name)]) from exc
+                raise HistoryError(
+                    f"{name} is not UTF-8",
+                    [Problem(code="encoding", message=str(exc.reason), file=name)],
+                ) from exc
         return
     text = read_text(Path(name))
     yield from iter_document(text, name, fmt)
@@ -236,8 +317,10 @@ def load_subject(path: str | Path) -> Subject:
     if problems:
         raise HistoryError(f"{path}: invalid history", problems)
     if len(items) != 1:
-        raise HistoryError(f"{path}: expected one subject, found {len(items)}",
-                           [Problem(code="history-count", message=f"{len(items)} subjects", file=str(path))])
+        raise HistoryError(
+            f"{path}: expected one subject, found {len(items)}",
+            [Problem(code="history-count", message=f"{len(items)} subjects", file=str(path))],
+        )
     item = items[0]
     assert isinstance(item, Loaded)
     return item.subject

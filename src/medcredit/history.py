@@ -77,7 +77,8 @@ class Objection(BaseModel):
     def _resolved_after_filed(self) -> Objection:
         if self.resolved is not None and self.resolved < self.filed:
             raise PydanticCustomError(
-                "date_order", "objection resolved ({resolved}) before it was filed ({filed})",
+                "date_order",
+                "objection resolved ({resolved}) before it was filed ({filed})",
                 {"resolved": str(self.resolved), "filed": str(self.filed)},
             )
         return self
@@ -136,7 +137,11 @@ class Record(BaseModel):
             raise PydanticCustomError(
                 "field_not_for_kind",
                 "field(s) {fields} do not apply to record kind '{kind}' (allowed: {allowed})",
-                {"fields": ", ".join(stray), "kind": self.kind, "allowed": ", ".join(sorted(allowed))},
+                {
+                    "fields": ", ".join(stray),
+                    "kind": self.kind,
+                    "allowed": ", ".join(sorted(allowed)),
+                },
             )
         needed = _REQUIRED.get(self.kind, ())
         missing = [name for name in needed if getattr(self, name) is None]
@@ -154,8 +159,11 @@ class Record(BaseModel):
                 raise PydanticCustomError(
                     "unknown_reason",
                     "unknown agreement end reason '{reason}' (known: {known})",
-                    {"reason": self.reason, "known": ", ".join(sorted(reasons)),
-                     "suggestion": suggest(self.reason, reasons) or ""},
+                    {
+                        "reason": self.reason,
+                        "known": ", ".join(sorted(reasons)),
+                        "suggestion": suggest(self.reason, reasons) or "",
+                    },
                 )
         return self
 
@@ -259,8 +267,11 @@ class Subject(BaseModel):
                 raise PydanticCustomError(
                     "unknown_reason",
                     "unknown agreement end reason '{reason}' (known: {known})",
-                    {"reason": self.agreement_end.reason, "known": ", ".join(sorted(reasons)),
-                     "suggestion": suggest(self.agreement_end.reason, reasons) or ""},
+                    {
+                        "reason": self.agreement_end.reason,
+                        "known": ", ".join(sorted(reasons)),
+                        "suggestion": suggest(self.agreement_end.reason, reasons) or "",
+                    },
                 )
             if self.opened is not None and self.agreement_end.date < self.opened:
                 raise PydanticCustomError(

@@ -22,15 +22,30 @@ Lang = Literal["zh", "en"]
 REASONS: dict[str, tuple[str, str]] = {
     "outside_cycle": ("不在评价周期内", "outside the evaluation cycle"),
     "kind_not_used": ("本政策包不使用此类记录", "a record kind this pack does not use"),
-    "code_not_matched": ("违规代码不属于任何规则适用的范围", "its violation code is not one any rule uses"),
-    "clinic_not_counted": ("村卫生室记录不计入此项", "village-clinic records do not count for this fact"),
-    "no_legal_document": ("缺少具有法律效力的认定文书", "not based on a legally effective document"),
+    "code_not_matched": (
+        "违规代码不属于任何规则适用的范围",
+        "its violation code is not one any rule uses",
+    ),
+    "clinic_not_counted": (
+        "村卫生室记录不计入此项",
+        "village-clinic records do not count for this fact",
+    ),
+    "no_legal_document": (
+        "缺少具有法律效力的认定文书",
+        "not based on a legally effective document",
+    ),
     "objection_upheld": ("异议成立，信息不予使用", "an objection against it was upheld"),
     "objection_deleted": ("无法核实真实性，已删除", "deleted as unverifiable after an objection"),
     "subject_excluded": ("主体不参与本周期评价", "the subject is not evaluated this cycle"),
     "subject_not_evaluable": ("主体本周期无法评价", "the subject cannot be graded this cycle"),
-    "subject_out_of_scope": ("主体不在本政策包适用范围内", "the subject is outside this pack's scope"),
-    "counted_under_parent": ("计入上级管理机构的评价", "counted under the managing parent institution"),
+    "subject_out_of_scope": (
+        "主体不在本政策包适用范围内",
+        "the subject is outside this pack's scope",
+    ),
+    "counted_under_parent": (
+        "计入上级管理机构的评价",
+        "counted under the managing parent institution",
+    ),
 }
 
 STATUS: dict[str, tuple[str, str]] = {
@@ -44,7 +59,10 @@ STATUS: dict[str, tuple[str, str]] = {
 RESULT_REASONS: dict[str, tuple[str, str]] = {
     "excluded": ("符合不参与评价的情形", "an exclusion applies"),
     "missing_score": ("缺少本年度考核分数", "no assessment score for the cycle"),
-    "conflicting_scores": ("本年度有多个不同的考核分数", "conflicting assessment scores for the cycle"),
+    "conflicting_scores": (
+        "本年度有多个不同的考核分数",
+        "conflicting assessment scores for the cycle",
+    ),
     "score_outside_bands": ("分值不在任何等级区间内", "the score falls in no band"),
     "category_not_covered": ("本政策包不覆盖该类主体", "this pack does not cover the category"),
     "no_grading_path": ("该类主体没有评价路径", "no grading path for the category"),
@@ -92,8 +110,7 @@ def _step_cite(pack: CompiledPack, step: Step) -> Citation | None:
 
 
 def _record_dict(record: Record) -> dict[str, Any]:
-    data = record.model_dump(mode="json", exclude_none=True)
-    return data
+    return record.model_dump(mode="json", exclude_none=True)
 
 
 def result_to_dict(result: Result, pack: CompiledPack) -> dict[str, Any]:
@@ -106,7 +123,11 @@ def result_to_dict(result: Result, pack: CompiledPack) -> dict[str, Any]:
             "document": pack.document.number,
             "hash": result.pack_hash,
         },
-        "subject": {"id": result.subject_id, "name": result.subject_name, "category": result.category},
+        "subject": {
+            "id": result.subject_id,
+            "name": result.subject_name,
+            "category": result.category,
+        },
         "cycle": result.cycle,
         "applies_in": result.applies_in,
         "status": result.status,
@@ -163,8 +184,10 @@ def _params(params: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, Decimal):
             out[key] = format(value, "f")
         elif hasattr(value, "model_dump"):
-            out[key] = {k: (format(v, "f") if isinstance(v, Decimal) else v)
-                        for k, v in value.model_dump(exclude_none=True).items()}
+            out[key] = {
+                k: (format(v, "f") if isinstance(v, Decimal) else v)
+                for k, v in value.model_dump(exclude_none=True).items()
+            }
         else:
             out[key] = value
     return out
@@ -190,8 +213,12 @@ def _step_dict(pack: CompiledPack, step: Step) -> dict[str, Any]:
 
 def to_json(result: Result, pack: CompiledPack, *, indent: int | None = None) -> str:
     """Deterministic JSON text of a result."""
-    return json.dumps(result_to_dict(result, pack), ensure_ascii=False, indent=indent,
-                      separators=(",", ": ") if indent else (",", ":"))
+    return json.dumps(
+        result_to_dict(result, pack),
+        ensure_ascii=False,
+        indent=indent,
+        separators=(",", ": ") if indent else (",", ":"),
+    )
 
 
 def _label(pack: CompiledPack, grade: str | None, lang: Lang) -> str:
@@ -211,16 +238,28 @@ def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
     name = f" {result.subject_name}" if result.subject_name else ""
     if zh:
         lines.append(f"信用主体 {result.subject_id}{name}（{result.category}）")
-        lines.append(f"政策包 {pack.id}（{pack.document.number}），评价周期 {result.cycle} 年，结果用于 {result.applies_in} 年")
-        lines.append(f"结论：{status}" + (f"，{_label(pack, result.grade, lang)}" if result.grade else "")
-                     + (f"，评价分值 {_dec(result.score)}" if result.score is not None else ""))
+        lines.append(
+            f"政策包 {pack.id}（{pack.document.number}），评价周期 {result.cycle} 年，结果用于 {result.applies_in} 年"
+        )
+        lines.append(
+            f"结论：{status}"
+            + (f"，{_label(pack, result.grade, lang)}" if result.grade else "")
+            + (f"，评价分值 {_dec(result.score)}" if result.score is not None else "")
+        )
     else:
         lines.append(f"Subject {result.subject_id}{name} ({result.category})")
-        lines.append(f"Pack {pack.id} ({pack.document.number}), cycle {result.cycle}, result applies in {result.applies_in}")
-        lines.append(f"Outcome: {status}" + (f", {_label(pack, result.grade, lang)}" if result.grade else "")
-                     + (f", score {_dec(result.score)}" if result.score is not None else ""))
+        lines.append(
+            f"Pack {pack.id} ({pack.document.number}), cycle {result.cycle}, result applies in {result.applies_in}"
+        )
+        lines.append(
+            f"Outcome: {status}"
+            + (f", {_label(pack, result.grade, lang)}" if result.grade else "")
+            + (f", score {_dec(result.score)}" if result.score is not None else "")
+        )
     if result.reason and result.reason in RESULT_REASONS:
-        lines.append(("原因：" if zh else "Reason: ") + RESULT_REASONS[result.reason][0 if zh else 1])
+        lines.append(
+            ("原因：" if zh else "Reason: ") + RESULT_REASONS[result.reason][0 if zh else 1]
+        )
     for w in result.warnings:
         lines.append(("警告：" if zh else "Warning: ") + (w.message_zh if zh else w.message))
     lines.append("")
@@ -241,7 +280,9 @@ def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
             if use.used_by:
                 desc += (" → 用于 " if zh else " → used by ") + ", ".join(use.used_by)
             else:
-                desc += (" → 不适用：" if zh else " → not applicable: ") + _reason_text(use.reason, lang)
+                desc += (" → 不适用：" if zh else " → not applicable: ") + _reason_text(
+                    use.reason, lang
+                )
             if "objection_pending" in use.flags:
                 desc += "（异议处理中，已作异议标注）" if zh else " (objection pending: marked)"
             lines.append("  " + desc)
@@ -259,7 +300,11 @@ def _reason_text(reason: str | None, lang: Lang) -> str:
         return ""
     key, _, detail = reason.partition(":")
     if key == "not_used_by_path":
-        return f"评价路径 {detail} 不使用此记录" if lang == "zh" else f"grading path {detail} does not use it"
+        return (
+            f"评价路径 {detail} 不使用此记录"
+            if lang == "zh"
+            else f"grading path {detail} does not use it"
+        )
     pair = REASONS.get(key)
     return (pair[0] if lang == "zh" else pair[1]) if pair else reason
 
@@ -268,33 +313,68 @@ def _step_text(pack: CompiledPack, result: Result, step: Step, lang: Lang) -> st
     zh = lang == "zh"
     cite = _step_cite(pack, step)
     where = f"【{cite.article}】" if cite else ""
-    recs = f" 记录 {list(step.records)}" if zh and step.records else (f" records {list(step.records)}" if step.records else "")
+    recs = (
+        f" 记录 {list(step.records)}"
+        if zh and step.records
+        else (f" records {list(step.records)}" if step.records else "")
+    )
     if step.kind == "exclusion":
-        verdict = ("适用，不参与评价" if step.matched else "不适用") if zh else ("applies: not evaluated" if step.matched else "does not apply")
-        return f"{where}排除情形 {step.ref}（{step.value}）：{verdict}{recs}" if zh else f"{where} exclusion {step.ref} ({step.value}): {verdict}{recs}"
+        verdict = (
+            ("适用，不参与评价" if step.matched else "不适用")
+            if zh
+            else ("applies: not evaluated" if step.matched else "does not apply")
+        )
+        return (
+            f"{where}排除情形 {step.ref}（{step.value}）：{verdict}{recs}"
+            if zh
+            else f"{where} exclusion {step.ref} ({step.value}): {verdict}{recs}"
+        )
     if step.kind == "path":
-        return (f"{where}评价路径 {step.ref}，起始分值 {_dec(step.running)}{recs}" if zh
-                else f"{where} grading path {step.ref}, starting score {_dec(step.running)}{recs}")
+        return (
+            f"{where}评价路径 {step.ref}，起始分值 {_dec(step.running)}{recs}"
+            if zh
+            else f"{where} grading path {step.ref}, starting score {_dec(step.running)}{recs}"
+        )
     if step.kind == "rule":
-        return (f"{where}{step.ref}：输入 {step.value}，{_dec(step.points)} 分，累计 {_dec(step.running)}{recs}" if zh
-                else f"{where} {step.ref}: input {step.value}, {_dec(step.points)} points, running {_dec(step.running)}{recs}")
+        return (
+            f"{where}{step.ref}：输入 {step.value}，{_dec(step.points)} 分，累计 {_dec(step.running)}{recs}"
+            if zh
+            else f"{where} {step.ref}: input {step.value}, {_dec(step.points)} points, "
+            f"running {_dec(step.running)}{recs}"
+        )
     if step.kind == "band":
-        return (f"{where}分值 {_dec(step.running)} → {_label(pack, step.value, lang)}" if zh
-                else f"{where} score {_dec(step.running)} → {_label(pack, step.value, lang)}")
+        return (
+            f"{where}分值 {_dec(step.running)} → {_label(pack, step.value, lang)}"
+            if zh
+            else f"{where} score {_dec(step.running)} → {_label(pack, step.value, lang)}"
+        )
     if step.kind == "measure":
         m = next(x for x in pack.model.measures if x.id == step.ref)
         optional = "" if m.mandatory else ("（可以采取）" if zh else " (may be applied)")
         text = m.effect.zh if zh or not m.effect.en else m.effect.en
-        return f"{where}措施 {step.ref}：{text}{optional}" if zh else f"{where} measure {step.ref}: {text}{optional}"
+        return (
+            f"{where}措施 {step.ref}：{text}{optional}"
+            if zh
+            else f"{where} measure {step.ref}: {text}{optional}"
+        )
     if step.kind == "missing":
-        return (f"{where}缺少或冲突的 {step.ref}：{step.value or '无'}{recs}" if zh
-                else f"{where} missing or conflicting {step.ref}: {step.value or 'none'}{recs}")
+        return (
+            f"{where}缺少或冲突的 {step.ref}：{step.value or '无'}{recs}"
+            if zh
+            else f"{where} missing or conflicting {step.ref}: {step.value or 'none'}{recs}"
+        )
     if step.kind == "roll_up":
-        return (f"{where}不单独评价，计入上级机构 {step.value}" if zh
-                else f"{where} not graded alone; counts for parent {step.value}")
+        return (
+            f"{where}不单独评价，计入上级机构 {step.value}"
+            if zh
+            else f"{where} not graded alone; counts for parent {step.value}"
+        )
     if step.kind == "validity":
-        return (f"评价周期 {step.value} 不在有效期内，已显式覆盖" if zh
-                else f"cycle {step.value} outside the pack's validity: explicitly overridden")
+        return (
+            f"评价周期 {step.value} 不在有效期内，已显式覆盖"
+            if zh
+            else f"cycle {step.value} outside the pack's validity: explicitly overridden"
+        )
     if step.kind == "scope":
         pair = RESULT_REASONS.get(step.ref)
         return pair[0 if zh else 1] if pair else step.ref

@@ -16,7 +16,16 @@ from medcredit.history import Record
 
 Status = Literal["graded", "excluded", "not_evaluable", "out_of_scope", "rolled_up"]
 StepKind = Literal[
-    "validity", "scope", "roll_up", "fact", "exclusion", "path", "rule", "band", "measure", "missing"
+    "validity",
+    "scope",
+    "roll_up",
+    "fact",
+    "exclusion",
+    "path",
+    "rule",
+    "band",
+    "measure",
+    "missing",
 ]
 
 #: Version of the JSON trace format; bump on any incompatible change.

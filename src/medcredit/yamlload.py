@@ -93,7 +93,7 @@ class _Converter:
     def convert(self, node: yaml.Node, path: YamlPath) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            raise _TooBig
+            raise _TooBigError
         self.positions.setdefault(path, self._mark(node))
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
@@ -110,7 +110,9 @@ class _Converter:
                 continue
             key = str(key_node.value)
             if key == "<<":
-                self._problem(key_node, "yaml-merge", "YAML merge keys ('<<') are not allowed", path)
+                self._problem(
+                    key_node, "yaml-merge", "YAML merge keys ('<<') are not allowed", path
+                )
                 continue
             kpath = (*path, key)
             if key in out:
@@ -137,8 +139,10 @@ class _Converter:
             return text.lower() in ("true", "yes", "on", "y")
         if tag == _INT_TAG:
             try:
-                return int(text.replace("_", ""), 0) if text.startswith("0x") else int(
-                    text.replace("_", "")
+                return (
+                    int(text.replace("_", ""), 0)
+                    if text.startswith("0x")
+                    else int(text.replace("_", ""))
                 )
             except ValueError:
                 return text
@@ -158,7 +162,7 @@ class _Converter:
         return text
 
 
-class _TooBig(Exception):
+class _TooBigError(Exception):
     pass
 
 
@@ -208,7 +212,15 @@ def load_yaml(text: str, file: str = "<input>") -> Located:
         msg = " ".join(str(x) for x in (exc.context, exc.problem) if x)
         raise ProblemsError(
             f"{file}: malformed YAML",
-            [Problem(code="yaml-syntax", message=msg or "malformed YAML", file=file, line=line, column=col)],
+            [
+                Problem(
+                    code="yaml-syntax",
+                    message=msg or "malformed YAML",
+                    file=file,
+                    line=line,
+                    column=col,
+                )
+            ],
         ) from exc
     except yaml.YAMLError as exc:
         raise ProblemsError(
@@ -218,14 +230,22 @@ def load_yaml(text: str, file: str = "<input>") -> Located:
     except RecursionError as exc:
         raise ProblemsError(
             f"{file}: malformed YAML",
-            [Problem(code="yaml-depth", message="document is nested too deeply", file=file, line=1, column=1)],
+            [
+                Problem(
+                    code="yaml-depth",
+                    message="document is nested too deeply",
+                    file=file,
+                    line=1,
+                    column=1,
+                )
+            ],
         ) from exc
     if node is None:
         return Located(data=None, positions={(): (1, 1)}, file=file)
     conv = _Converter(file)
     try:
         data = conv.convert(node, ())
-    except _TooBig as exc:
+    except _TooBigError as exc:
         raise ProblemsError(
             f"{file}: document too large",
             [
@@ -241,7 +261,15 @@ def load_yaml(text: str, file: str = "<input>") -> Located:
     except RecursionError as exc:
         raise ProblemsError(
             f"{file}: malformed YAML",
-            [Problem(code="yaml-depth", message="document is nested too deeply", file=file, line=1, column=1)],
+            [
+                Problem(
+                    code="yaml-depth",
+                    message="document is nested too deeply",
+                    file=file,
+                    line=1,
+                    column=1,
+                )
+            ],
         ) from exc
     if conv.problems:
         raise ProblemsError(f"{file}: invalid YAML", conv.problems)

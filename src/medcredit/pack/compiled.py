@@ -247,8 +247,11 @@ class _Compiler:
         pack = self.pack
         doc = pack.document
         if doc.expires is not None and doc.expires < doc.effective:
-            self.problem("validity-window", "document.expires is before document.effective",
-                         ("document", "expires"))
+            self.problem(
+                "validity-window",
+                "document.expires is before document.effective",
+                ("document", "expires"),
+            )
         self.citation(pack.validity.cite, ("validity", "cite"))
         self.citation(pack.cycle.cite, ("cycle", "cite"))
         self.categories(pack.categories, ("categories",), in_pack=False)
@@ -323,14 +326,19 @@ class _Compiler:
             path: YamlPath = ("facts", i)
             for j, kind in enumerate(fact.match.kinds):
                 if kind not in self.cat.record_kinds:
-                    self.unknown("record kind", kind, self.cat.record_kinds, (*path, "match", "kinds", j))
+                    self.unknown(
+                        "record kind", kind, self.cat.record_kinds, (*path, "match", "kinds", j)
+                    )
             codes = self._codes(fact, path)
             if fact.aggregate == "sum_amount":
                 for kind in fact.match.kinds:
                     spec = self.cat.record_kinds.get(kind)
                     if spec is not None and "amount" not in spec.fields:
-                        self.problem("fact-no-amount", f"records of kind '{kind}' carry no amount",
-                                     (*path, "aggregate"))
+                        self.problem(
+                            "fact-no-amount",
+                            f"records of kind '{kind}' carry no amount",
+                            (*path, "aggregate"),
+                        )
             out.append(
                 CFact(
                     index=i,
@@ -374,25 +382,31 @@ class _Compiler:
                 continue
             modes = [m for m in ("per_occurrence", "once", "tiers") if getattr(rule, m) is not None]
             if len(modes) != 1:
-                self.problem("rule-mode", "a rule needs exactly one of per_occurrence, once, tiers",
-                             path)
+                self.problem(
+                    "rule-mode", "a rule needs exactly one of per_occurrence, once, tiers", path
+                )
                 continue
             mode = modes[0]
             if mode == "per_occurrence" and fact.aggregate != "count":
                 self.problem("rule-fact-type", "per_occurrence needs a count fact", (*path, "fact"))
             if mode == "tiers" and fact.aggregate not in ("count", "sum_amount"):
-                self.problem("rule-fact-type", "tiers need a count or sum_amount fact",
-                             (*path, "fact"))
+                self.problem(
+                    "rule-fact-type", "tiers need a count or sum_amount fact", (*path, "fact")
+                )
             if fact.aggregate == "value":
-                self.problem("rule-fact-type", "a value fact cannot drive a scorecard rule",
-                             (*path, "fact"))
+                self.problem(
+                    "rule-fact-type", "a value fact cannot drive a scorecard rule", (*path, "fact")
+                )
             tiers: list[CTier] = []
-            for j, tier in enumerate(rule.tiers or []):
+            for tier in rule.tiers or []:
                 interval = parse_interval(tier.range)
                 tiers.append(CTier(interval, tier.points, None))
             for a, b in interval_overlaps([t.interval for t in tiers]):
-                self.problem("tier-overlap", f"tiers {tiers[a].interval} and {tiers[b].interval} overlap",
-                             (*path, "tiers", b, "range"))
+                self.problem(
+                    "tier-overlap",
+                    f"tiers {tiers[a].interval} and {tiers[b].interval} overlap",
+                    (*path, "tiers", b, "range"),
+                )
             points = rule.per_occurrence if rule.per_occurrence is not None else rule.once
             out[rule.id] = CRule(
                 id=rule.id,
@@ -424,8 +438,12 @@ class _Compiler:
             try:
                 expr = compile_expression(exc.when, symbols, want="bool")
             except ExpressionError as err:
-                self.problem("expression", str(err), (*path, "when"),
-                             suggestion=getattr(err, "suggestion", None))
+                self.problem(
+                    "expression",
+                    str(err),
+                    (*path, "when"),
+                    suggestion=getattr(err, "suggestion", None),
+                )
                 continue
             used = tuple(facts[n].index for n in expr.names if n in facts)
             uses_agreement = bool(
@@ -448,9 +466,11 @@ class _Compiler:
             self.categories(gp.categories, (*path, "categories"), in_pack=True)
             for j, cat in enumerate(gp.categories):
                 if cat in by_category:
-                    self.problem("category-two-paths",
-                                 f"category '{cat}' already has path '{by_category[cat].id}'",
-                                 (*path, "categories", j))
+                    self.problem(
+                        "category-two-paths",
+                        f"category '{cat}' already has path '{by_category[cat].id}'",
+                        (*path, "categories", j),
+                    )
                 elif compiled is not None:
                     by_category[cat] = compiled
         return by_category
@@ -478,15 +498,22 @@ class _Compiler:
             if gp.base is None:
                 self.problem("path-base", "a scorecard path needs a base score", path)
             if gp.score_fact is not None:
-                self.problem("path-score-fact", "score_fact is only for external_score paths",
-                             (*path, "score_fact"))
+                self.problem(
+                    "path-score-fact",
+                    "score_fact is only for external_score paths",
+                    (*path, "score_fact"),
+                )
         else:
             if gp.rules:
-                self.problem("path-rules", "an external_score path takes no rules", (*path, "rules"))
+                self.problem(
+                    "path-rules", "an external_score path takes no rules", (*path, "rules")
+                )
             if gp.score_fact is None or gp.score_fact not in facts:
                 self.unknown("fact", str(gp.score_fact), facts, (*path, "score_fact"))
             elif facts[gp.score_fact].aggregate != "value":
-                self.problem("path-score-fact", "score_fact must be a value fact", (*path, "score_fact"))
+                self.problem(
+                    "path-score-fact", "score_fact must be a value fact", (*path, "score_fact")
+                )
             else:
                 score_fact = facts[gp.score_fact].index
         if bandset is None:
@@ -513,8 +540,9 @@ class _Compiler:
             self.citation(m.cite, (*path, "cite"))
             self.categories(m.categories, (*path, "categories"), in_pack=True)
             if (m.grades is None) == (m.grades_below is None):
-                self.problem("measure-grades", "a measure needs exactly one of grades, grades_below",
-                             path)
+                self.problem(
+                    "measure-grades", "a measure needs exactly one of grades, grades_below", path
+                )
                 continue
             if m.grades_below is not None:
                 if m.grades_below not in grade_ids:
@@ -604,7 +632,9 @@ def interval_gaps(intervals: list[Interval]) -> list[str]:
     return gaps
 
 
-def compile_pack(pack: Pack, located: Located | None, source: str) -> tuple[CompiledPack | None, list[Problem]]:
+def compile_pack(
+    pack: Pack, located: Located | None, source: str
+) -> tuple[CompiledPack | None, list[Problem]]:
     compiler = _Compiler(pack, located, source)
     compiled = compiler.compile()
     return compiled, compiler.problems

@@ -29,9 +29,7 @@ class Interval:
         low, high = self.low, self.high
         if low is not None and (value < low or (value == low and not self.low_inclusive)):
             return False
-        return not (
-            high is not None and (value > high or (value == high and not self.high_inclusive))
-        )
+        return not (high is not None and (value > high or (value == high and not self.high_inclusive)))
 
     def __str__(self) -> str:
         lo = "-inf" if self.low is None else _fmt(self.low)
@@ -58,9 +56,7 @@ def parse_interval(text: str) -> Interval:
         raise ValueError("an interval is written as text such as '[65, 90)'")
     match = _PATTERN.match(text)
     if not match:
-        raise ValueError(
-            f"'{text}' is not an interval; write e.g. '[65, 90)' ('[' includes, '(' excludes)"
-        )
+        raise ValueError(f"'{text}' is not an interval; write e.g. '[65, 90)' ('[' includes, '(' excludes)")
     left, low_text, high_text, right = match.groups()
     low = _bound(low_text, infinite=_NINF)
     high = _bound(high_text, infinite=_INF)
@@ -68,9 +64,8 @@ def parse_interval(text: str) -> Interval:
         raise ValueError("-inf cannot be included: write '(-inf, ...'")
     if high is None and right == "]":
         raise ValueError("+inf cannot be included: write '..., +inf)'")
-    if low is not None and high is not None:
-        if low > high or (low == high and not (left == "[" and right == "]")):
-            raise ValueError(f"interval '{text}' is empty")
+    if low is not None and high is not None and (low > high or (low == high and not (left == "[" and right == "]"))):
+        raise ValueError(f"interval '{text}' is empty")
     return Interval(low, left == "[", high, right == "]")
 
 

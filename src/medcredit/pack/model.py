@@ -98,7 +98,8 @@ class Match(_Strict):
 
     kinds: list[str] = Field(min_length=1)
     codes: list[str] | None = Field(
-        default=None, description="violation codes or group:NAME; records without a code do not match"
+        default=None,
+        description="violation codes or group:NAME; records without a code do not match",
     )
 
 
