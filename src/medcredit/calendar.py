@@ -155,9 +155,7 @@ def package_announced_years() -> frozenset[int]:
     years = _years_from_static_table()
     if not years:
         years = _years_from_weekend_workdays()
-    return frozenset(
-        y for y in years if FIRST_SUPPORTED_DATE.year <= y <= LAST_SUPPORTED_DATE.year
-    )
+    return frozenset(y for y in years if FIRST_SUPPORTED_DATE.year <= y <= LAST_SUPPORTED_DATE.year)
 
 
 def _years_from_static_table() -> set[int]:
@@ -310,9 +308,7 @@ def _schedule_findings(
     return findings
 
 
-def _field_findings(
-    year: int, field_name: str, items: Sequence[tuple[YamlPath, date]]
-) -> list[Finding]:
+def _field_findings(year: int, field_name: str, items: Sequence[tuple[YamlPath, date]]) -> list[Finding]:
     """Dates of one list that are in another year or listed twice."""
     findings: list[Finding] = []
     seen: set[date] = set()
@@ -380,9 +376,7 @@ class _YearTable:
     source: str
 
 
-def _build_table(
-    year: int, days_off: frozenset[date], make_up: frozenset[date], source: str
-) -> _YearTable:
+def _build_table(year: int, days_off: frozenset[date], make_up: frozenset[date], source: str) -> _YearTable:
     """Precompute the sorted working-day ordinals of ``year``."""
     day = date(year, 1, 1)
     working: list[int] = []
@@ -415,9 +409,7 @@ class OfficialCalendar:
             if schedule.year in supplied:
                 file = schedule.file or f"<schedule {schedule.year}>"
                 msg = f"a schedule for {schedule.year} was already supplied"
-                problem = Problem(
-                    code="schedule-duplicate-year", message=msg, file=file, path=("year",)
-                )
+                problem = Problem(code="schedule-duplicate-year", message=msg, file=file, path=("year",))
                 raise ScheduleError(f"two schedules supplied for {schedule.year}", [problem])
             supplied[schedule.year] = schedule
         self._supplied = supplied
@@ -536,8 +528,7 @@ class OfficialCalendar:
         """Working days in ``(start, end]``: the start day is not counted, the end day is."""
         if end < start:
             raise PeriodError(
-                f"end {end.isoformat()} is before start {start.isoformat()}; "
-                "cannot count working days backwards"
+                f"end {end.isoformat()} is before start {start.isoformat()}; cannot count working days backwards"
             )
         self._check_day(start)
         self._check_day(end)
@@ -564,8 +555,7 @@ class OfficialCalendar:
             text_zh = f"{d.isoformat()}为工作日（按国务院公布的节假日安排）。"
         else:
             text = (
-                f"{d.isoformat()} is a rest day in the official calendar; the next working day "
-                f"is {value.isoformat()}."
+                f"{d.isoformat()} is a rest day in the official calendar; the next working day is {value.isoformat()}."
             )
             text_zh = f"{d.isoformat()}为休息日，其后第一个工作日为{value.isoformat()}。"
         return ComputedDate(value, RULE_NEXT_WORKING_DAY, text, text_zh, sources)

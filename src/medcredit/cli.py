@@ -55,9 +55,7 @@ class Progress:
 def _emit_problems(problems: Sequence[Problem], out: IO[str], fmt: str = "parsable") -> None:
     for p in problems:
         if fmt == "github":
-            out.write(
-                f"::{p.level} file={p.file},line={p.line},col={p.column},title={p.code}::{p.full_message}\n"
-            )
+            out.write(f"::{p.level} file={p.file},line={p.line},col={p.column},title={p.code}::{p.full_message}\n")
         else:
             out.write(p.render() + "\n")
 
@@ -88,9 +86,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return worst
 
 
-def _results(
-    pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[Any, Any], None]
-) -> tuple[int, int]:
+def _results(pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[Any, Any], None]) -> tuple[int, int]:
     """Evaluate every subject of ``args.file``; return (evaluated, rejected)."""
     progress = Progress(sys.stderr, "evaluated")
     evaluated = rejected = 0
@@ -138,11 +134,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     out: IO[str] = sys.stdout
     fmt = args.format
     if fmt is None:
-        fmt = (
-            "jsonl"
-            if str(args.file).endswith((".jsonl", ".ndjson")) or args.file == "-"
-            else "json"
-        )
+        fmt = "jsonl" if str(args.file).endswith((".jsonl", ".ndjson")) or args.file == "-" else "json"
     collected: list[dict[str, Any]] = []
 
     def write(result: Any, item: Any) -> None:
@@ -165,9 +157,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         else:  # summary
             grade = result.grade or "-"
             score = "-" if result.score is None else format(result.score, "f")
-            out.write(
-                f"{result.subject_id}\t{result.category}\t{result.status}\t{grade}\t{score}\n"
-            )
+            out.write(f"{result.subject_id}\t{result.category}\t{result.status}\t{grade}\t{score}\n")
 
     evaluated, rejected = _results(pack, args, write)
     if fmt == "json":
@@ -191,9 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser(
-        "validate", help="validate policy packs (file:line:col: [level] message (code))"
-    )
+    p = sub.add_parser("validate", help="validate policy packs (file:line:col: [level] message (code))")
     p.add_argument("packs", nargs="+", metavar="PACK", help="pack files or bundled pack names")
     p.add_argument("-q", "--quiet", action="store_true", help="print problems only")
     p.set_defaults(func=cmd_validate)
@@ -207,9 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
             action="store_true",
             help="evaluate a cycle outside the pack's validity (recorded in the result)",
         )
-        p.add_argument(
-            "file", metavar="FILE", help="history: .json, .jsonl, .yaml (- for JSONL on stdin)"
-        )
+        p.add_argument("file", metavar="FILE", help="history: .json, .jsonl, .yaml (- for JSONL on stdin)")
 
     p = sub.add_parser("evaluate", help="grade subjects of a history file")
     common(p)

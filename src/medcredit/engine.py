@@ -19,10 +19,12 @@ from medcredit.errors import ValidityError
 from medcredit.history import Record, Subject, subject_type
 from medcredit.identifiers import check_resident_id, check_uscc
 from medcredit.pack.compiled import CFact, CompiledPack, CPath
-from medcredit.result import InputRecord, Notice, RecordUse, Result, Status, Step
+from medcredit.periods import period_end
+from medcredit.result import Consequence, InputRecord, Listing, Notice, RecordUse, Result, Status, Step
 
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
+_YEARLY_KINDS = frozenset({"annual_assessment", "risk_assessment"})
 _IGNORED_OBJECTIONS = {"upheld": "objection_upheld", "deleted_unverifiable": "objection_deleted"}
 
 
@@ -192,9 +194,13 @@ def evaluate(
         if facts is None:
             reasons[i] = "kind_not_used"
             continue
-        # an annual assessment belongs to the year it assesses, not the day it was issued
-        in_window = rec.year == cycle if rec.kind == "annual_assessment" else start <= rec.date <= end
-        if not in_window:
+        # a yearly score belongs to the year it assesses, not the day it was issued
+        year = rec.year
+        if year is not None and rec.kind in _YEARLY_KINDS:
+            in_cycle, before_end = year == cycle, year <= cycle
+        else:
+            in_cycle, before_end = start <= rec.date <= end, rec.date <= end
+        if not before_end:
             reasons[i] = "outside_cycle"
             continue
         objection = rec.objection
@@ -209,10 +215,14 @@ def evaluate(
         taken = False
         why = "code_not_matched"
         for fact in facts:
+            if not in_cycle and not fact.to_cycle_end:
+                if why == "code_not_matched":
+                    why = "outside_cycle"
+                continue
             if from_clinic and not fact.include_managed_clinics:
                 why = "clinic_not_counted"
                 continue
-            if fact.codes is not None and rec.code not in fact.codes:
+            if not fact.accepts(rec):
                 continue
             if fact.requires_document and rec.document is None:
                 why = "no_legal_document"
@@ -274,15 +284,20 @@ def evaluate(
     score: Decimal | None = None
     reason: str | None = None
     measures: tuple[str, ...] = ()
+    listings = _listings(pack, records, fact_records, end, steps, mark, trace)
+    consequences = _consequences(pack, subject, listings, steps, trace)
+    consequences.extend(_imported_consequences(pack, subject, cycle, override_validity))
     if hits:
         status, reason = "excluded", "excluded"
+    elif path.method == "classification":
+        status, grade, score, reason = _classify(path, pack, counts, values, fact_records, steps, mark, trace)
     else:
         status, grade, score, reason = _grade(path, pack, counts, sums, values, fact_records, steps, mark, trace)
-        if grade is not None:
-            ms = pack.measures.get((grade, category), ())
-            measures = tuple(m.id for m in ms)
-            if trace:
-                steps.extend(Step("measure", m.id, value=grade) for m in ms)
+    if grade is not None:
+        ms = pack.measures.get((grade, category), ())
+        measures = tuple(m.id for m in ms)
+        if trace:
+            steps.extend(Step("measure", m.id, value=grade) for m in ms)
     uses: tuple[RecordUse, ...] = ()
     if trace:
         uses = _record_uses(records, reasons, used_by, flags, path, pack, status)
@@ -297,8 +312,144 @@ def evaluate(
         reason=reason,
         steps=tuple(steps),
         record_uses=uses,
+        listings=tuple(listings),
+        consequences=tuple(consequences),
         **base,
     )
+
+
+def _listings(
+    pack: CompiledPack,
+    records: list[InputRecord],
+    fact_records: list[list[int]],
+    horizon: dt.date,
+    steps: list[Step],
+    mark: Any,
+    trace: bool,
+) -> list[Listing]:
+    """List status at ``horizon``: entered by an entry record, ended by removal or term."""
+    out: list[Listing] = []
+    for lst in pack.lists:
+        entries = sorted({i for f in lst.entry for i in fact_records[f]}, key=lambda i: (records[i].record.date, i))
+        if not entries:
+            continue
+        since = records[entries[0]].record.date
+        latest_entry = records[entries[-1]].record.date
+        until: dt.date | None = None
+        until_rule: str | None = None
+        removal_records: list[int] = []
+        if lst.removal is not None:
+            removal_records = [i for i in fact_records[lst.removal] if records[i].record.date >= latest_entry]
+            if removal_records:
+                until = max(records[i].record.date for i in removal_records)
+                until_rule = "removal"
+        if lst.term is not None:
+            years, months = lst.term
+            term_end = period_end(latest_entry, years=years, months=months).value
+            if until is None or term_end < until:
+                until, until_rule = term_end, "term"
+        active = until is None or until >= horizon
+        used = entries + removal_records
+        mark(used, lst.id)
+        listing = Listing(lst.id, since, until, until_rule, active, tuple(used))
+        out.append(listing)
+        if trace:
+            steps.append(Step("list", lst.id, tuple(used), value=str(since), matched=active))
+    return out
+
+
+def _consequences(
+    pack: CompiledPack, subject: Subject, listings: list[Listing], steps: list[Step], trace: bool
+) -> list[Consequence]:
+    """Consequences this institution's listings create for its linked persons."""
+    out: list[Consequence] = []
+    by_list = {x.list_id: x for x in listings}
+    for lc in pack.model.linked_consequences:
+        listing = by_list.get(lc.on_list)
+        if listing is None:
+            continue
+        years, months = lc.term.get("years", 0), lc.term.get("months", 0)
+        end_date = period_end(listing.since, years=years, months=months).value
+        for person in subject.linked_persons:
+            if person.role in lc.roles:
+                out.append(Consequence(lc.id, lc.kind, person.id, person.role, subject.id, listing.since, end_date))
+                if trace:
+                    steps.append(Step("consequence", lc.id, listing.records, value=f"{person.id}:{end_date}"))
+    return out
+
+
+def _imported_consequences(
+    pack: CompiledPack, person: Subject, cycle: int, override_validity: bool
+) -> list[Consequence]:
+    """For a person: consequences created by the institutions that list them."""
+    out: list[Consequence] = []
+    for inst in person.linked_institutions:
+        inst_result = evaluate(pack, inst, cycle, trace=False, override_validity=override_validity)
+        out.extend(c for c in inst_result.consequences if c.person_id == person.id)
+    return out
+
+
+def _classify(
+    path: CPath,
+    pack: CompiledPack,
+    counts: list[int],
+    values: list[set[Decimal]],
+    fact_records: list[list[int]],
+    steps: list[Step],
+    mark: Any,
+    trace: bool,
+) -> tuple[Status, str | None, Decimal | None, str | None]:
+    """Worst matched class (default when none); combined with a supplied score's band."""
+    order = pack.grade_order
+    assert path.default_grade is not None
+    grade = path.default_grade
+    for cls in path.classes:
+        matched = [i for f in cls.criteria if counts[f] for i in fact_records[f]]
+        if matched:
+            for f in cls.criteria:
+                if counts[f]:
+                    mark(fact_records[f], pack.facts[f].id)
+            if order[cls.grade] > order[grade]:
+                grade = cls.grade
+        if trace:
+            steps.append(
+                Step(
+                    "class",
+                    cls.grade,
+                    tuple(sorted(matched)),
+                    matched=bool(matched),
+                    value=",".join(pack.facts[f].id for f in cls.criteria if counts[f]) or None,
+                )
+            )
+    score: Decimal | None = None
+    if path.score_fact is not None and path.bands is not None:
+        found = values[path.score_fact]
+        mark(fact_records[path.score_fact], path.id)
+        if len(found) > 1:
+            if trace:
+                steps.append(
+                    Step(
+                        "missing",
+                        pack.facts[path.score_fact].id,
+                        tuple(fact_records[path.score_fact]),
+                        value=",".join(str(v) for v in sorted(found)),
+                    )
+                )
+            return "not_evaluable", None, None, "conflicting_scores"
+        if found:
+            score = next(iter(found))
+            band_grade = path.bands.grade_for(score)
+            if trace:
+                steps.append(
+                    Step("band", path.bands.id, tuple(fact_records[path.score_fact]), running=score, value=band_grade)
+                )
+            if band_grade is None:
+                return "not_evaluable", None, score, "score_outside_bands"
+            if order[band_grade] > order[grade]:
+                grade = band_grade
+    if trace:
+        steps.append(Step("path", path.id, value=grade))
+    return "graded", grade, score, None
 
 
 def _fact_value(fact: CFact, counts: list[int], sums: list[int]) -> Any:
@@ -384,9 +535,11 @@ def _grade(
                         value=str(_rule_input(rule.mode, n, sums[f], pack.facts[f])),
                     )
                 )
-    grade = path.bands.grade_for(score)
+    bands = path.bands
+    assert bands is not None  # the compiler requires bands on scorecard and external_score paths
+    grade = bands.grade_for(score)
     if trace:
-        steps.append(Step("band", path.bands.id, running=score, value=grade))
+        steps.append(Step("band", bands.id, running=score, value=grade))
     if grade is None:
         return "not_evaluable", None, score, "score_outside_bands"
     return "graded", grade, score, None

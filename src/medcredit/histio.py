@@ -172,9 +172,7 @@ def iter_jsonl(stream: IO[str], file: str) -> Iterator[Item]:
             )
             continue
         try:
-            yield Loaded(
-                where, validate_subject(data, file=file, locate=lambda _p, n=number: (n, 0))
-            )
+            yield Loaded(where, validate_subject(data, file=file, locate=lambda _p, n=number: (n, 0)))
         except HistoryError as exc:
             yield Rejected(where, exc.problems)
 
@@ -186,11 +184,7 @@ def _document_items(located: Located, data: Any) -> Iterator[Item]:
         if extra:
             yield Rejected(
                 file,
-                (
-                    located.problem(
-                        "history-unknown-key", f"unknown top-level key '{extra[0]}'", (extra[0],)
-                    ),
-                ),
+                (located.problem("history-unknown-key", f"unknown top-level key '{extra[0]}'", (extra[0],)),),
             )
         items = data["subjects"]
         base: YamlPath = ("subjects",)
@@ -216,9 +210,7 @@ def _document_items(located: Located, data: Any) -> Iterator[Item]:
             yield Rejected(file, exc.problems)
         return
     if not isinstance(items, list):
-        yield Rejected(
-            file, (located.problem("history-not-list", "'subjects' must be a list", base),)
-        )
+        yield Rejected(file, (located.problem("history-not-list", "'subjects' must be a list", base),))
         return
     for i, item in enumerate(items):
         path = (*base, i)

@@ -110,6 +110,9 @@ class Record(BaseModel):
     fulfilled: bool | None = None
     term_months: int | None = Field(default=None, ge=0, le=1200)
     referred_to_judiciary: bool | None = None
+    serious_impact: bool | None = Field(
+        default=None, description="caused major fund loss or other serious adverse social impact"
+    )
     document: Document | None = None
     objection: Objection | None = None
     note: str | None = Field(default=None, max_length=2000)
@@ -204,6 +207,7 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "violation": ("code",),
     "agreement_termination": ("reason",),
     "annual_assessment": ("year", "score"),
+    "risk_assessment": ("year", "score"),
 }
 
 
@@ -246,6 +250,11 @@ class Subject(BaseModel):
     agreement_end: AgreementEnd | None = None
     linked_persons: tuple[LinkedPerson, ...] = ()
     managed_clinics: tuple[ManagedClinic, ...] = ()
+    linked_institutions: tuple[Subject, ...] = Field(
+        default=(),
+        description="for a person: institutions that list them in linked_persons; consequences of "
+        "those institutions' listings for this person appear in the person's result",
+    )
     records: tuple[Record, ...] = ()
 
     @model_validator(mode="after")
@@ -258,9 +267,14 @@ class Subject(BaseModel):
                 {},
             )
         if self.managed_clinics and subject_type(self.category) != "institution":
-            raise PydanticCustomError(
-                "clinics_on_individual", "only institutions can manage village clinics", {}
-            )
+            raise PydanticCustomError("clinics_on_individual", "only institutions can manage village clinics", {})
+        if self.linked_institutions and subject_type(self.category) != "individual":
+            raise PydanticCustomError("linked_on_institution", "only persons can have linked_institutions", {})
+        for inst in self.linked_institutions:
+            if inst.subject_type != "institution":
+                raise PydanticCustomError(
+                    "linked_not_institution", "linked institution '{id}' is not an institution", {"id": inst.id}
+                )
         if self.agreement_end is not None:
             reasons = catalogue().agreement_end_reasons
             if self.agreement_end.reason not in reasons:
@@ -274,9 +288,7 @@ class Subject(BaseModel):
                     },
                 )
             if self.opened is not None and self.agreement_end.date < self.opened:
-                raise PydanticCustomError(
-                    "date_order", "agreement_end.date is before the opening date", {}
-                )
+                raise PydanticCustomError("date_order", "agreement_end.date is before the opening date", {})
         return self
 
     @property

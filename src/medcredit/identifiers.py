@@ -283,8 +283,7 @@ def check_uscc(code: str) -> IdCheck:
                 value,
                 f"character {_show(ch)} at position {pos} is not in the {_USCC_STD} "
                 "alphabet (digits and A-Z except I, O, S, V, Z)",
-                f"第{pos}位字符{_show_zh(ch)}不在 {_USCC_STD} 代码字符集内"
-                "（数字及除 I、O、S、V、Z 外的大写字母）",
+                f"第{pos}位字符{_show_zh(ch)}不在 {_USCC_STD} 代码字符集内（数字及除 I、O、S、V、Z 外的大写字母）",
             )
     for pos in range(3, 9):
         ch = value[pos - 1]
@@ -292,8 +291,7 @@ def check_uscc(code: str) -> IdCheck:
             return _malformed(
                 kind,
                 value,
-                f"positions 3-8 (administrative division code) must be digits; "
-                f"found {_show(ch)} at position {pos}",
+                f"positions 3-8 (administrative division code) must be digits; found {_show(ch)} at position {pos}",
                 f"第3–8位（登记管理机关行政区划码）应为数字，第{pos}位为{_show_zh(ch)}",
             )
 
@@ -307,10 +305,7 @@ def check_uscc(code: str) -> IdCheck:
         f"'{value[16]}' but {_ORG_STD} requires '{org_expected}'"
     )
     org_note_zh = (
-        ""
-        if org_ok
-        else f"；另：主体标识码（第9–17位）校验码为'{value[16]}'，"
-        f"按 {_ORG_STD} 应为'{org_expected}'"
+        "" if org_ok else f"；另：主体标识码（第9–17位）校验码为'{value[16]}'，按 {_ORG_STD} 应为'{org_expected}'"
     )
 
     expected = _uscc_char(value[:17])
@@ -385,8 +380,7 @@ def check_resident_id(number: str, *, today: date | None = None) -> IdCheck:
             return _malformed(
                 kind,
                 value,
-                f"character {_show(ch)} at position {pos} is not a digit; "
-                f"{_RID_STD} positions 1-17 are digits",
+                f"character {_show(ch)} at position {pos} is not a digit; {_RID_STD} positions 1-17 are digits",
                 f"第{pos}位字符{_show_zh(ch)}不是数字；{_RID_STD} 第1–17位应为数字",
             )
     last = value[17]

@@ -100,8 +100,7 @@ HOLIDAY_EXTENSION_INTERPRETATION = Interpretation(
     id="civil_code_art_203_rest_days",
     clause=ART_203,
     question=(
-        "Does 法定休假日 in Article 203 mean only the statutory public holidays, or also the "
-        "ordinary weekly rest days?"
+        "Does 法定休假日 in Article 203 mean only the statutory public holidays, or also the ordinary weekly rest days?"
     ),
     question_zh="第二百零三条所称“法定休假日”是仅指法定节假日，还是也包括公休日？",
     decision=(
@@ -124,10 +123,7 @@ WAITING_PERIOD_INTERPRETATION = Interpretation(
         "Is a waiting period (e.g. credit repair may be requested after a 6-month publicity "
         "period) extended under Article 203 when its last day is a rest day?"
     ),
-    question_zh=(
-        "等待期（如公示期满6个月后方可申请信用修复）的最后一日为休息日的，"
-        "是否依第二百零三条顺延？"
-    ),
+    question_zh=("等待期（如公示期满6个月后方可申请信用修复）的最后一日为休息日的，是否依第二百零三条顺延？"),
     decision=(
         "No. Article 203 protects a party who must act within a period; a waiting period asks "
         "no act, so it ends under Articles 201-202 and the next step is possible from the "
@@ -177,8 +173,7 @@ def _period(years: int, months: int, days: int) -> _Period:
         raise PeriodError("a period needs a positive length (years, months or days)")
     if days and (years or months):
         raise PeriodError(
-            "a period is counted either in years/months (第二百零二条) or in days; "
-            "compute mixed periods step by step"
+            "a period is counted either in years/months (第二百零二条) or in days; compute mixed periods step by step"
         )
     return _Period(years, months, days)
 
@@ -240,9 +235,7 @@ def _day_period_result(start: date, period: _Period, value: date) -> ComputedDat
     return ComputedDate(
         value=value,
         rule=RULE_DAY_PERIOD,
-        explanation=(
-            f"The {period.label()} period from {s} (start day not counted) ends at 24:00 on {v}."
-        ),
+        explanation=(f"The {period.label()} period from {s} (start day not counted) ends at 24:00 on {v}."),
         explanation_zh=f"自{s}起算的{period.label_zh()}期间（开始当日不计入）于{v}二十四时届满。",
         sources=(ART_201,),
     )
@@ -259,21 +252,15 @@ def _month_period_result(start: date, period: _Period, value: date) -> ComputedD
     return ComputedDate(
         value=value,
         rule=RULE_MONTH_PERIOD,
-        explanation=(
-            f"The {period.label()} period from {s} (start day not counted) ends at 24:00 "
-            f"on {v}, {why}."
-        ),
+        explanation=(f"The {period.label()} period from {s} (start day not counted) ends at 24:00 on {v}, {why}."),
         explanation_zh=(
-            f"自{s}起算的{period.label_zh()}期间（开始当日不计入）于{v}二十四时届满"
-            f"（{why_zh}为期间的最后一日）。"
+            f"自{s}起算的{period.label_zh()}期间（开始当日不计入）于{v}二十四时届满（{why_zh}为期间的最后一日）。"
         ),
         sources=(ART_201, ART_202),
     )
 
 
-def first_day_after_period(
-    start: date, *, years: int = 0, months: int = 0, days: int = 0
-) -> ComputedDate:
+def first_day_after_period(start: date, *, years: int = 0, months: int = 0, days: int = 0) -> ComputedDate:
     """Earliest day on which something allowed "after the period" can happen.
 
     This is a waiting period: the day after :func:`period_end`, never extended for
@@ -292,8 +279,7 @@ def first_day_after_period(
             f"day after it is {v}; waiting periods are not extended for holidays or rest days."
         ),
         explanation_zh=(
-            f"自{s}起算的{label_zh}等待期于{e}二十四时届满，最早可于{v}为后续行为；"
-            "等待期不因节假日、休息日顺延。"
+            f"自{s}起算的{label_zh}等待期于{e}二十四时届满，最早可于{v}为后续行为；等待期不因节假日、休息日顺延。"
         ),
         sources=(*end.sources, WAITING_PERIOD_INTERPRETATION.citation),
     )
@@ -328,16 +314,13 @@ def deadline(
                 "day, so Article 203 does not extend it."
             ),
             explanation_zh=(
-                f"自{s}起算的{label_zh}期限（开始当日不计入）于{e}届满，"
-                "该日为工作日，不适用第二百零三条顺延。"
+                f"自{s}起算的{label_zh}期限（开始当日不计入）于{e}届满，该日为工作日，不适用第二百零三条顺延。"
             ),
             sources=(*base_sources, cal.source_for(end.value.year)),
         )
     moved = cal.next_working_day_on_or_after(end.value)
     kind, kind_zh = (
-        ("an official holiday", "法定节假日")
-        if cal.is_holiday(end.value)
-        else ("a weekly rest day", "公休日")
+        ("an official holiday", "法定节假日") if cal.is_holiday(end.value) else ("a weekly rest day", "公休日")
     )
     v = moved.value.isoformat()
     return ComputedDate(
@@ -355,9 +338,7 @@ def deadline(
     )
 
 
-def working_day_deadline(
-    start: date, n: int, calendar: OfficialCalendar | None = None
-) -> ComputedDate:
+def working_day_deadline(start: date, n: int, calendar: OfficialCalendar | None = None) -> ComputedDate:
     """The ``n``-th working day after ``start`` ("N 个工作日内"), make-up days included."""
     cal = calendar if calendar is not None else default_calendar()
     return cal.add_working_days(start, n)

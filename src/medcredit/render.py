@@ -257,9 +257,7 @@ def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
             + (f", score {_dec(result.score)}" if result.score is not None else "")
         )
     if result.reason and result.reason in RESULT_REASONS:
-        lines.append(
-            ("原因：" if zh else "Reason: ") + RESULT_REASONS[result.reason][0 if zh else 1]
-        )
+        lines.append(("原因：" if zh else "Reason: ") + RESULT_REASONS[result.reason][0 if zh else 1])
     for w in result.warnings:
         lines.append(("警告：" if zh else "Warning: ") + (w.message_zh if zh else w.message))
     lines.append("")
@@ -280,9 +278,7 @@ def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
             if use.used_by:
                 desc += (" → 用于 " if zh else " → used by ") + ", ".join(use.used_by)
             else:
-                desc += (" → 不适用：" if zh else " → not applicable: ") + _reason_text(
-                    use.reason, lang
-                )
+                desc += (" → 不适用：" if zh else " → not applicable: ") + _reason_text(use.reason, lang)
             if "objection_pending" in use.flags:
                 desc += "（异议处理中，已作异议标注）" if zh else " (objection pending: marked)"
             lines.append("  " + desc)
@@ -300,11 +296,7 @@ def _reason_text(reason: str | None, lang: Lang) -> str:
         return ""
     key, _, detail = reason.partition(":")
     if key == "not_used_by_path":
-        return (
-            f"评价路径 {detail} 不使用此记录"
-            if lang == "zh"
-            else f"grading path {detail} does not use it"
-        )
+        return f"评价路径 {detail} 不使用此记录" if lang == "zh" else f"grading path {detail} does not use it"
     pair = REASONS.get(key)
     return (pair[0] if lang == "zh" else pair[1]) if pair else reason
 
@@ -352,11 +344,7 @@ def _step_text(pack: CompiledPack, result: Result, step: Step, lang: Lang) -> st
         m = next(x for x in pack.model.measures if x.id == step.ref)
         optional = "" if m.mandatory else ("（可以采取）" if zh else " (may be applied)")
         text = m.effect.zh if zh or not m.effect.en else m.effect.en
-        return (
-            f"{where}措施 {step.ref}：{text}{optional}"
-            if zh
-            else f"{where} measure {step.ref}: {text}{optional}"
-        )
+        return f"{where}措施 {step.ref}：{text}{optional}" if zh else f"{where} measure {step.ref}: {text}{optional}"
     if step.kind == "missing":
         return (
             f"{where}缺少或冲突的 {step.ref}：{step.value or '无'}{recs}"

@@ -8,6 +8,7 @@ evaluation cheap for whole provinces while every step stays explainable.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -26,6 +27,9 @@ StepKind = Literal[
     "band",
     "measure",
     "missing",
+    "class",
+    "list",
+    "consequence",
 ]
 
 #: Version of the JSON trace format; bump on any incompatible change.
@@ -81,6 +85,31 @@ class Notice:
 
 
 @dataclass(frozen=True, slots=True)
+class Listing:
+    """A subject's place on a list (e.g. the serious untrustworthy list) as of the horizon."""
+
+    list_id: str
+    since: dt.date
+    until: dt.date | None
+    until_rule: str | None  # "removal" or "term"
+    active: bool
+    records: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Consequence:
+    """A consequence for a person linked to a listed institution (e.g. a 5-year management ban)."""
+
+    id: str
+    kind: str
+    person_id: str
+    role: str
+    institution_id: str
+    start: dt.date
+    end: dt.date
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     pack_id: str
     pack_hash: str
@@ -101,3 +130,5 @@ class Result:
     records: tuple[InputRecord, ...]
     record_uses: tuple[RecordUse, ...]
     validity_overridden: bool = False
+    listings: tuple[Listing, ...] = ()
+    consequences: tuple[Consequence, ...] = ()

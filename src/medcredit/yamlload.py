@@ -86,9 +86,7 @@ class _Converter:
 
     def _problem(self, node: yaml.Node, code: str, message: str, path: YamlPath) -> None:
         line, col = self._mark(node)
-        self.problems.append(
-            Problem(code=code, message=message, file=self.file, line=line, column=col, path=path)
-        )
+        self.problems.append(Problem(code=code, message=message, file=self.file, line=line, column=col, path=path))
 
     def convert(self, node: yaml.Node, path: YamlPath) -> Any:
         self.count += 1
@@ -110,9 +108,7 @@ class _Converter:
                 continue
             key = str(key_node.value)
             if key == "<<":
-                self._problem(
-                    key_node, "yaml-merge", "YAML merge keys ('<<') are not allowed", path
-                )
+                self._problem(key_node, "yaml-merge", "YAML merge keys ('<<') are not allowed", path)
                 continue
             kpath = (*path, key)
             if key in out:
@@ -139,11 +135,7 @@ class _Converter:
             return text.lower() in ("true", "yes", "on", "y")
         if tag == _INT_TAG:
             try:
-                return (
-                    int(text.replace("_", ""), 0)
-                    if text.startswith("0x")
-                    else int(text.replace("_", ""))
-                )
+                return int(text.replace("_", ""), 0) if text.startswith("0x") else int(text.replace("_", ""))
             except ValueError:
                 return text
         if tag == _FLOAT_TAG:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -46,9 +46,7 @@ SUBJECT_SYMBOLS: dict[str, Symbol] = {
     "category": Symbol("str", "the subject's category, e.g. 'retail_pharmacy'"),
     "subject_type": Symbol("str", "'institution' or 'individual'"),
     "cycle": Symbol("number", "the evaluation cycle (year)"),
-    "agreement_end_reason": Symbol(
-        "str", "reason of a service agreement ended within the cycle, '' if none"
-    ),
+    "agreement_end_reason": Symbol("str", "reason of a service agreement ended within the cycle, '' if none"),
     "operated_months_in_cycle": Symbol(
         "number", "whole months the subject operated in the cycle (opening day counted)"
     ),
@@ -70,6 +68,18 @@ class CFact:
     codes: frozenset[str] | None
     include_managed_clinics: bool
     requires_document: bool
+    exclude_codes: frozenset[str] = frozenset()
+    where: tuple[tuple[str, frozenset[Any]], ...] = ()
+    to_cycle_end: bool = False
+
+    def accepts(self, record: Any) -> bool:
+        """Code and field filters (kind, window and documents are checked by the engine)."""
+        code = record.code
+        if self.codes is not None and code not in self.codes:
+            return False
+        if code is not None and code in self.exclude_codes:
+            return False
+        return all(getattr(record, name) in allowed for name, allowed in self.where)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,14 +130,32 @@ class CExclusion:
 
 
 @dataclass(frozen=True, slots=True)
+class CClass:
+    grade: str
+    criteria: tuple[int, ...]
+    cite: Citation
+
+
+@dataclass(frozen=True, slots=True)
 class CPath:
     id: str
-    method: Literal["scorecard", "external_score"]
+    method: Literal["scorecard", "external_score", "classification"]
     base: Decimal
     rules: tuple[CRule, ...]
     score_fact: int | None
-    bands: CBandSet
+    bands: CBandSet | None
     facts_used: frozenset[int]
+    cite: Citation
+    classes: tuple[CClass, ...] = ()
+    default_grade: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CList:
+    id: str
+    entry: tuple[int, ...]
+    removal: int | None
+    term: tuple[int, int] | None  # (years, months)
     cite: Citation
 
 
@@ -149,7 +177,14 @@ class CompiledPack:
     measures: dict[tuple[str, str], tuple[Measure, ...]]
     bands: dict[str, CBandSet]
     rules: dict[str, ScoreRule]
-    ids: dict[str, str] = field(default_factory=dict)
+    lists: tuple[CList, ...] = ()
+    list_facts: frozenset[int] = frozenset()
+
+    def grade_label(self, grade: str) -> str:
+        for g in self.model.grades:
+            if g.id == grade:
+                return g.label.zh
+        return grade
 
     @property
     def id(self) -> str:
@@ -189,9 +224,7 @@ class _Compiler:
         level: str = "error",
     ) -> None:
         if self.located is not None:
-            self.problems.append(
-                self.located.problem(code, message, path, suggestion=suggestion, level=level)
-            )
+            self.problems.append(self.located.problem(code, message, path, suggestion=suggestion, level=level))
         else:
             self.problems.append(
                 Problem(
@@ -266,6 +299,7 @@ class _Compiler:
         exclusions = self._exclusions(fact_by_id)
         paths = self._paths(rules, bands, fact_by_id)
         measures = self._measures(grade_ids)
+        lists = self._lists(fact_by_id)
         for i, ru in enumerate(pack.roll_up):
             self.categories([ru.category], ("roll_up", i, "category"), in_pack=True)
             self.citation(ru.cite, ("roll_up", i, "cite"))
@@ -291,6 +325,10 @@ class _Compiler:
             measures=measures,
             bands={k: v for k, v in bands.items() if v is not None},
             rules={r.id: r for r in pack.rules},
+            lists=tuple(lists),
+            list_facts=frozenset(
+                i for lst in lists for i in (*lst.entry, *(() if lst.removal is None else (lst.removal,)))
+            ),
         )
 
     def _unique(self, ids: list[str], path: YamlPath, what: str) -> None:
@@ -326,9 +364,7 @@ class _Compiler:
             path: YamlPath = ("facts", i)
             for j, kind in enumerate(fact.match.kinds):
                 if kind not in self.cat.record_kinds:
-                    self.unknown(
-                        "record kind", kind, self.cat.record_kinds, (*path, "match", "kinds", j)
-                    )
+                    self.unknown("record kind", kind, self.cat.record_kinds, (*path, "match", "kinds", j))
             codes = self._codes(fact, path)
             if fact.aggregate == "sum_amount":
                 for kind in fact.match.kinds:
@@ -339,6 +375,29 @@ class _Compiler:
                             f"records of kind '{kind}' carry no amount",
                             (*path, "aggregate"),
                         )
+            self.citation(fact.cite, (*path, "cite"))
+            excluded = self._code_refs(fact.match.exclude_codes or [], (*path, "match", "exclude_codes"))
+            where: list[tuple[str, frozenset[Any]]] = []
+            for name, value in sorted((fact.match.where or {}).items()):
+                allowed = value if isinstance(value, list) else [value]
+                if name == "reason":
+                    for j, reason in enumerate(allowed):
+                        if reason not in self.cat.agreement_end_reasons:
+                            self.unknown(
+                                "reason",
+                                str(reason),
+                                self.cat.agreement_end_reasons,
+                                (*path, "match", "where", name, j),
+                            )
+                for kind in fact.match.kinds:
+                    spec = self.cat.record_kinds.get(kind)
+                    if spec is not None and name not in spec.fields:
+                        self.problem(
+                            "match-field",
+                            f"records of kind '{kind}' have no field '{name}'",
+                            (*path, "match", "where", name),
+                        )
+                where.append((name, frozenset(allowed)))
             out.append(
                 CFact(
                     index=i,
@@ -348,6 +407,9 @@ class _Compiler:
                     codes=codes,
                     include_managed_clinics=fact.include_managed_clinics,
                     requires_document=fact.requires_document,
+                    exclude_codes=excluded,
+                    where=tuple(where),
+                    to_cycle_end=fact.window == "to_cycle_end",
                 )
             )
         return out
@@ -355,9 +417,12 @@ class _Compiler:
     def _codes(self, fact: Fact, path: YamlPath) -> frozenset[str] | None:
         if fact.match.codes is None:
             return None
+        return self._code_refs(fact.match.codes, (*path, "match", "codes"))
+
+    def _code_refs(self, refs: list[str], path: YamlPath) -> frozenset[str]:
         codes: set[str] = set()
-        for j, ref in enumerate(fact.match.codes):
-            where = (*path, "match", "codes", j)
+        for j, ref in enumerate(refs):
+            where = (*path, j)
             if ref.startswith("group:"):
                 group = ref.removeprefix("group:")
                 if group not in self.cat.groups:
@@ -382,21 +447,15 @@ class _Compiler:
                 continue
             modes = [m for m in ("per_occurrence", "once", "tiers") if getattr(rule, m) is not None]
             if len(modes) != 1:
-                self.problem(
-                    "rule-mode", "a rule needs exactly one of per_occurrence, once, tiers", path
-                )
+                self.problem("rule-mode", "a rule needs exactly one of per_occurrence, once, tiers", path)
                 continue
             mode = modes[0]
             if mode == "per_occurrence" and fact.aggregate != "count":
                 self.problem("rule-fact-type", "per_occurrence needs a count fact", (*path, "fact"))
             if mode == "tiers" and fact.aggregate not in ("count", "sum_amount"):
-                self.problem(
-                    "rule-fact-type", "tiers need a count or sum_amount fact", (*path, "fact")
-                )
+                self.problem("rule-fact-type", "tiers need a count or sum_amount fact", (*path, "fact"))
             if fact.aggregate == "value":
-                self.problem(
-                    "rule-fact-type", "a value fact cannot drive a scorecard rule", (*path, "fact")
-                )
+                self.problem("rule-fact-type", "a value fact cannot drive a scorecard rule", (*path, "fact"))
             tiers: list[CTier] = []
             for tier in rule.tiers or []:
                 interval = parse_interval(tier.range)
@@ -446,9 +505,7 @@ class _Compiler:
                 )
                 continue
             used = tuple(facts[n].index for n in expr.names if n in facts)
-            uses_agreement = bool(
-                {"agreement_end_reason", "operated_months_in_cycle"} & set(expr.names)
-            )
+            uses_agreement = bool({"agreement_end_reason", "operated_months_in_cycle"} & set(expr.names))
             out.append(CExclusion(exc.id, expr, used, uses_agreement, exc.cite))
         return out
 
@@ -484,43 +541,53 @@ class _Compiler:
         facts: dict[str, CFact],
     ) -> CPath | None:
         self.citation(gp.cite, (*path, "cite"))
-        bandset = bands.get(gp.bands)
-        if gp.bands not in bands:
-            self.unknown("band set", gp.bands, bands, (*path, "bands"))
+        bandset: CBandSet | None = None
+        if gp.bands is not None:
+            bandset = bands.get(gp.bands)
+            if gp.bands not in bands:
+                self.unknown("band set", gp.bands, bands, (*path, "bands"))
+        elif gp.method != "classification":
+            self.problem("path-bands", f"a {gp.method} path needs bands", path)
         path_rules: list[CRule] = []
         for j, rid in enumerate(gp.rules):
             if rid not in rules:
                 self.unknown("rule", rid, rules, (*path, "rules", j))
             else:
                 path_rules.append(rules[rid])
+        if gp.method != "scorecard" and gp.rules:
+            self.problem("path-rules", f"a {gp.method} path takes no rules", (*path, "rules"))
+        if gp.method != "classification" and (gp.classes or gp.default_grade):
+            self.problem("path-classes", "classes and default_grade are for classification paths", path)
         score_fact: int | None = None
         if gp.method == "scorecard":
             if gp.base is None:
                 self.problem("path-base", "a scorecard path needs a base score", path)
-            if gp.score_fact is not None:
-                self.problem(
-                    "path-score-fact",
-                    "score_fact is only for external_score paths",
-                    (*path, "score_fact"),
-                )
-        else:
-            if gp.rules:
-                self.problem(
-                    "path-rules", "an external_score path takes no rules", (*path, "rules")
-                )
-            if gp.score_fact is None or gp.score_fact not in facts:
-                self.unknown("fact", str(gp.score_fact), facts, (*path, "score_fact"))
+        if gp.score_fact is not None:
+            if gp.method == "scorecard":
+                self.problem("path-score-fact", "a scorecard path computes its own score", (*path, "score_fact"))
+            elif gp.score_fact not in facts:
+                self.unknown("fact", gp.score_fact, facts, (*path, "score_fact"))
             elif facts[gp.score_fact].aggregate != "value":
-                self.problem(
-                    "path-score-fact", "score_fact must be a value fact", (*path, "score_fact")
-                )
+                self.problem("path-score-fact", "score_fact must be a value fact", (*path, "score_fact"))
             else:
                 score_fact = facts[gp.score_fact].index
-        if bandset is None:
+        elif gp.method == "external_score":
+            self.problem("path-score-fact", "an external_score path needs score_fact", path)
+        if gp.method == "classification" and (score_fact is None) != (gp.bands is None):
+            self.problem("path-bands", "a classification path takes score_fact and bands together", path)
+        classes = self._classes(gp, path, facts)
+        if gp.method == "classification" and gp.default_grade is None:
+            self.problem("path-default-grade", "a classification path needs default_grade", path)
+        grade_ids = [g.id for g in self.pack.grades]
+        if gp.default_grade is not None and gp.default_grade not in grade_ids:
+            self.unknown("grade", gp.default_grade, grade_ids, (*path, "default_grade"))
+        if bandset is None and gp.method != "classification":
             return None
         used = {r.fact for r in path_rules}
         if score_fact is not None:
             used.add(score_fact)
+        for cls in classes:
+            used.update(cls.criteria)
         return CPath(
             id=gp.id,
             method=gp.method,
@@ -530,7 +597,63 @@ class _Compiler:
             bands=bandset,
             facts_used=frozenset(used),
             cite=gp.cite,
+            classes=tuple(classes),
+            default_grade=gp.default_grade,
         )
+
+    def _classes(self, gp: GradingPath, path: YamlPath, facts: dict[str, CFact]) -> list[CClass]:
+        grade_ids = [g.id for g in self.pack.grades]
+        out: list[CClass] = []
+        for k, cls in enumerate(gp.classes):
+            where: YamlPath = (*path, "classes", k)
+            self.citation(cls.cite, (*where, "cite"))
+            if cls.grade not in grade_ids:
+                self.unknown("grade", cls.grade, grade_ids, (*where, "grade"))
+            indices = []
+            for j, fid in enumerate(cls.criteria):
+                fact = facts.get(fid)
+                if fact is None:
+                    self.unknown("fact", fid, facts, (*where, "criteria", j))
+                elif fact.aggregate not in ("any", "count"):
+                    self.problem("criterion-fact", "a criterion must be an any or count fact", (*where, "criteria", j))
+                else:
+                    indices.append(fact.index)
+            out.append(CClass(cls.grade, tuple(indices), cls.cite))
+        return out
+
+    def _lists(self, facts: dict[str, CFact]) -> list[CList]:
+        out: list[CList] = []
+        self._unique([x.id for x in self.pack.lists], ("lists",), "list")
+        for i, spec in enumerate(self.pack.lists):
+            path: YamlPath = ("lists", i)
+            self.citation(spec.cite, (*path, "cite"))
+            entry = []
+            for j, fid in enumerate(spec.entry):
+                if fid not in facts:
+                    self.unknown("fact", fid, facts, (*path, "entry", j))
+                else:
+                    entry.append(facts[fid].index)
+            removal = None
+            if spec.removal is not None:
+                if spec.removal not in facts:
+                    self.unknown("fact", spec.removal, facts, (*path, "removal"))
+                else:
+                    removal = facts[spec.removal].index
+            term = None
+            if spec.term is not None:
+                term = (spec.term.get("years", 0), spec.term.get("months", 0))
+            out.append(CList(spec.id, tuple(entry), removal, term, spec.cite))
+        list_ids = {x.id for x in self.pack.lists}
+        for i, lc in enumerate(self.pack.linked_consequences):
+            self.citation(lc.cite, ("linked_consequences", i, "cite"))
+            if lc.on_list not in list_ids:
+                self.unknown("list", lc.on_list, list_ids, ("linked_consequences", i, "on_list"))
+        for i, disc in enumerate(self.pack.disclosure):
+            self.citation(disc.cite, ("disclosure", i, "cite"))
+            for j, lid in enumerate(disc.lists):
+                if lid not in list_ids:
+                    self.unknown("list", lid, list_ids, ("disclosure", i, "lists", j))
+        return out
 
     def _measures(self, grade_ids: list[str]) -> dict[tuple[str, str], tuple[Measure, ...]]:
         table: dict[tuple[str, str], list[Measure]] = {}
@@ -540,9 +663,7 @@ class _Compiler:
             self.citation(m.cite, (*path, "cite"))
             self.categories(m.categories, (*path, "categories"), in_pack=True)
             if (m.grades is None) == (m.grades_below is None):
-                self.problem(
-                    "measure-grades", "a measure needs exactly one of grades, grades_below", path
-                )
+                self.problem("measure-grades", "a measure needs exactly one of grades, grades_below", path)
                 continue
             if m.grades_below is not None:
                 if m.grades_below not in grade_ids:
@@ -569,6 +690,8 @@ class _Compiler:
             | set(pack.bands)
             | {m.id for m in pack.measures}
             | {r.category for r in pack.roll_up}
+            | {x.id for x in pack.lists}
+            | {x.id for x in pack.linked_consequences}
         )
         self._unique([i.id for i in pack.interpretations], ("interpretations",), "interpretation")
         for i, interp in enumerate(pack.interpretations):
@@ -632,9 +755,7 @@ def interval_gaps(intervals: list[Interval]) -> list[str]:
     return gaps
 
 
-def compile_pack(
-    pack: Pack, located: Located | None, source: str
-) -> tuple[CompiledPack | None, list[Problem]]:
+def compile_pack(pack: Pack, located: Located | None, source: str) -> tuple[CompiledPack | None, list[Problem]]:
     compiler = _Compiler(pack, located, source)
     compiled = compiler.compile()
     return compiled, compiler.problems

@@ -26,11 +26,7 @@ from medcredit.yamlload import load_yaml, read_text
 def bundled_pack_names() -> list[str]:
     """Names of the packs shipped inside the package, sorted."""
     folder = resources.files("medcredit").joinpath("packs")
-    return sorted(
-        entry.name.removesuffix(".yaml")
-        for entry in folder.iterdir()
-        if entry.name.endswith(".yaml")
-    )
+    return sorted(entry.name.removesuffix(".yaml") for entry in folder.iterdir() if entry.name.endswith(".yaml"))
 
 
 def _read(name_or_path: str | Path) -> tuple[str, str]:
@@ -45,9 +41,7 @@ def _read(name_or_path: str | Path) -> tuple[str, str]:
     if text_name not in names:
         hint = suggest(text_name, names)
         extra = f"; did you mean '{hint}'?" if hint else ""
-        raise PackNotFoundError(
-            f"no bundled pack named '{text_name}' (bundled: {', '.join(names)}){extra}"
-        )
+        raise PackNotFoundError(f"no bundled pack named '{text_name}' (bundled: {', '.join(names)}){extra}")
     resource = resources.files("medcredit").joinpath(f"packs/{text_name}.yaml")
     return resource.read_text("utf-8"), f"policies/{text_name}.yaml"
 

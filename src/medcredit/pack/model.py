@@ -93,13 +93,21 @@ class BandSet(_Strict):
     cite: Citation
 
 
+MatchField = Literal["reason", "referred_to_judiciary", "fulfilled", "method", "serious_impact"]
+
+
 class Match(_Strict):
-    """Which records a fact takes: by kind, optionally narrowed to catalogue codes."""
+    """Which records a fact takes: by kind, narrowed by catalogue codes and field values."""
 
     kinds: list[str] = Field(min_length=1)
     codes: list[str] | None = Field(
         default=None,
         description="violation codes or group:NAME; records without a code do not match",
+    )
+    exclude_codes: list[str] | None = Field(default=None, description="codes or group:NAME that never match")
+    where: dict[MatchField, str | bool | list[str]] | None = Field(
+        default=None,
+        description="record fields that must equal the value (or be one of the listed values)",
     )
 
 
@@ -109,10 +117,14 @@ class Fact(_Strict):
     id: Id
     aggregate: Literal["count", "sum_amount", "any", "value"]
     match: Match
-    window: Literal["cycle"] = "cycle"
+    window: Literal["cycle", "to_cycle_end"] = Field(
+        default="cycle",
+        description="cycle: records dated in the cycle; to_cycle_end: every record up to the cycle's end",
+    )
     include_managed_clinics: bool = True
     requires_document: bool = False
     doc: Text
+    cite: Citation | None = None
 
 
 class Tier(_Strict):
@@ -149,16 +161,67 @@ class Exclusion(_Strict):
     cite: Citation
 
 
+class CriteriaClass(_Strict):
+    """A class assigned when any of its criteria (facts) matched a record."""
+
+    grade: GradeId
+    criteria: list[Id] = Field(min_length=1)
+    cite: Citation
+
+
 class GradingPath(_Strict):
-    """How the subjects of some categories get a score and a grade."""
+    """How the subjects of some categories get a score and a grade.
+
+    * ``scorecard``: base points plus/minus rules, then bands;
+    * ``external_score``: a supplied score (a value fact), then bands;
+    * ``classification``: the worst class whose criteria matched wins (``default_grade`` when
+      none did); with ``score_fact`` and ``bands``, a supplied score's band is combined with
+      the class by ``combine``.
+    """
 
     id: Id
     categories: list[str] = Field(min_length=1)
-    method: Literal["scorecard", "external_score"]
+    method: Literal["scorecard", "external_score", "classification"]
     base: Points | None = None
     rules: list[Id] = Field(default_factory=list)
     score_fact: Id | None = None
-    bands: Id
+    bands: Id | None = None
+    classes: list[CriteriaClass] = Field(default_factory=list)
+    default_grade: GradeId | None = None
+    combine: Literal["worst"] = "worst"
+    cite: Citation
+
+
+class ListSpec(_Strict):
+    """A list a subject can be put on (untrustworthy list, serious untrustworthy list)."""
+
+    id: Id
+    label: Text
+    entry: list[Id] = Field(min_length=1, description="facts whose matched records put the subject on the list")
+    removal: Id | None = Field(default=None, description="a fact whose later records take the subject off")
+    term: dict[Literal["years", "months"], int] | None = None
+    cite: Citation
+
+
+class LinkedConsequence(_Strict):
+    """A consequence for persons linked to a listed institution (e.g. a management ban)."""
+
+    id: Id
+    on_list: Id
+    roles: list[Literal["legal_representative", "principal", "actual_controller"]] = Field(min_length=1)
+    kind: Id
+    term: dict[Literal["years", "months"], int]
+    effect: Text
+    cite: Citation
+
+
+class Disclosure(_Strict):
+    """How results may be disclosed for some subject types."""
+
+    subject_types: list[Literal["institution", "individual"]] = Field(min_length=1)
+    channels: list[Literal["public", "query", "government_sharing"]] = Field(min_length=1)
+    lists: list[Id] = Field(default_factory=list, description="lists published on the portal")
+    note: Text
     cite: Citation
 
 
@@ -185,9 +248,7 @@ class Measure(_Strict):
 
     id: Id
     grades: list[GradeId] | None = None
-    grades_below: GradeId | None = Field(
-        default=None, description="applies to every grade worse than this one"
-    )
+    grades_below: GradeId | None = Field(default=None, description="applies to every grade worse than this one")
     categories: list[str] = Field(min_length=1)
     kind: Id
     mandatory: bool = True
@@ -223,4 +284,10 @@ class Pack(_Strict):
     paths: list[GradingPath] = Field(min_length=1)
     rules: list[ScoreRule] = Field(default_factory=list)
     measures: list[Measure] = Field(default_factory=list)
+    lists: list[ListSpec] = Field(default_factory=list)
+    linked_consequences: list[LinkedConsequence] = Field(default_factory=list)
+    disclosure: list[Disclosure] = Field(default_factory=list)
     interpretations: list[Interpretation] = Field(default_factory=list)
+    non_executable: dict[str, str] = Field(
+        default_factory=dict, description="article → why it has nothing executable (coverage table)"
+    )
