@@ -402,25 +402,22 @@ def _classify(
     """Worst matched class (default when none); combined with a supplied score's band."""
     order = pack.grade_order
     assert path.default_grade is not None
-    grade = path.default_grade
+    # the worst matched class wins; the default applies only when no class matched, so a
+    # class better than the default (e.g. "trustworthy") can be assigned too
+    grade: str | None = None
     for cls in path.classes:
-        matched = [i for f in cls.criteria if counts[f] for i in fact_records[f]]
+        matched = sorted({i for f in cls.criteria if counts[f] for i in fact_records[f]})
         if matched:
             for f in cls.criteria:
                 if counts[f]:
                     mark(fact_records[f], pack.facts[f].id)
-            if order[cls.grade] > order[grade]:
+            if grade is None or order[cls.grade] > order[grade]:
                 grade = cls.grade
         if trace:
-            steps.append(
-                Step(
-                    "class",
-                    cls.grade,
-                    tuple(sorted(matched)),
-                    matched=bool(matched),
-                    value=",".join(pack.facts[f].id for f in cls.criteria if counts[f]) or None,
-                )
-            )
+            hit = ",".join(pack.facts[f].id for f in cls.criteria if counts[f])
+            steps.append(Step("class", cls.grade, tuple(matched), matched=bool(matched), value=hit or None))
+    if grade is None:
+        grade = path.default_grade
     score: Decimal | None = None
     if path.score_fact is not None and path.bands is not None:
         found = values[path.score_fact]

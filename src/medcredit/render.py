@@ -106,6 +106,19 @@ def _step_cite(pack: CompiledPack, step: Step) -> Citation | None:
         return ru.cite if ru is not None else None
     if step.kind == "validity":
         return model.validity.cite
+    if step.kind == "class":
+        for p in model.paths:
+            for c in p.classes:
+                if c.grade == step.ref:
+                    return c.cite
+    if step.kind == "list":
+        for lst in model.lists:
+            if lst.id == step.ref:
+                return lst.cite
+    if step.kind == "consequence":
+        for lc in model.linked_consequences:
+            if lc.id == step.ref:
+                return lc.cite
     return None
 
 
@@ -150,6 +163,30 @@ def result_to_dict(result: Result, pack: CompiledPack) -> dict[str, Any]:
                 **(_cite(pack, measures_by_id[mid].cite) or {}),
             }
             for mid in result.measures
+        ],
+        "listings": [
+            {
+                "list": x.list_id,
+                "since": x.since.isoformat(),
+                "until": x.until.isoformat() if x.until else None,
+                "ended_by": x.until_rule,
+                "active": x.active,
+                "records": list(x.records),
+                **(_cite(pack, next(s.cite for s in pack.model.lists if s.id == x.list_id)) or {}),
+            }
+            for x in result.listings
+        ],
+        "consequences": [
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "person": c.person_id,
+                "role": c.role,
+                "institution": c.institution_id,
+                "start": c.start.isoformat(),
+                "end": c.end.isoformat(),
+            }
+            for c in result.consequences
         ],
         "warnings": [{"code": w.code, "message": w.message} for w in result.warnings],
         "validity_overridden": result.validity_overridden,
@@ -258,6 +295,18 @@ def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
         )
     if result.reason and result.reason in RESULT_REASONS:
         lines.append(("原因：" if zh else "Reason: ") + RESULT_REASONS[result.reason][0 if zh else 1])
+    for x in result.listings:
+        label = next((s.label for s in pack.model.lists if s.id == x.list_id), None)
+        name = (label.zh if zh or not label.en else label.en) if label else x.list_id
+        until = f"，至 {x.until}" if zh and x.until else (f", until {x.until}" if x.until else "")
+        state = ("（在列）" if x.active else "（已结束）") if zh else (" (active)" if x.active else " (ended)")
+        lines.append(("名单：" if zh else "List: ") + f"{name} {x.since}{until}{state}")
+    for c in result.consequences:
+        lines.append(
+            (f"关联人员 {c.person_id}（{c.role}）：{c.kind}，{c.start} 至 {c.end}（因 {c.institution_id}）")
+            if zh
+            else f"Linked person {c.person_id} ({c.role}): {c.kind} from {c.start} to {c.end} (via {c.institution_id})"
+        )
     for w in result.warnings:
         lines.append(("警告：" if zh else "Warning: ") + (w.message_zh if zh else w.message))
     lines.append("")
@@ -362,6 +411,28 @@ def _step_text(pack: CompiledPack, result: Result, step: Step, lang: Lang) -> st
             f"评价周期 {step.value} 不在有效期内，已显式覆盖"
             if zh
             else f"cycle {step.value} outside the pack's validity: explicitly overridden"
+        )
+    if step.kind == "class":
+        verdict = ("符合" if step.matched else "不符合") if zh else ("matched" if step.matched else "not matched")
+        label = _label(pack, step.ref, lang)
+        detail = f"（{step.value}）" if zh and step.value else (f" ({step.value})" if step.value else "")
+        return (
+            f"{where}{label}标准：{verdict}{detail}{recs}" if zh else f"{where} class {label}: {verdict}{detail}{recs}"
+        )
+    if step.kind == "list":
+        state = (
+            ("在列" if step.matched else "已移出或期满") if zh else ("listed" if step.matched else "no longer listed")
+        )
+        return (
+            f"{where}名单 {step.ref}：自 {step.value} 起，{state}{recs}"
+            if zh
+            else f"{where} list {step.ref}: since {step.value}, {state}{recs}"
+        )
+    if step.kind == "consequence":
+        return (
+            f"{where}关联人员后果 {step.ref}：{step.value}"
+            if zh
+            else f"{where} consequence for a linked person {step.ref}: {step.value}"
         )
     if step.kind == "scope":
         pair = RESULT_REASONS.get(step.ref)
