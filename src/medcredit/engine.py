@@ -52,6 +52,24 @@ def validity_message(pack: CompiledPack, cycle: int) -> str:
     )
 
 
+def date_in_validity(pack: CompiledPack, day: dt.date) -> bool:
+    doc = pack.document
+    return doc.effective <= day and (doc.expires is None or day <= doc.expires)
+
+
+def check_date_validity(pack: CompiledPack, day: dt.date, override: bool) -> bool:
+    """Raise ValidityError for a date outside the pack's window unless overridden; True if overridden."""
+    if date_in_validity(pack, day):
+        return False
+    if override:
+        return True
+    doc = pack.document
+    raise ValidityError(
+        f"{day} is outside the validity of pack '{pack.id}' ({doc.number}, in force {doc.effective} to "
+        f"{doc.expires or 'open-ended'}); pass override_validity=True (CLI: --override-validity) to compute anyway"
+    )
+
+
 def _flatten(subject: Subject) -> list[InputRecord]:
     records = [InputRecord(f"records[{i}]", r) for i, r in enumerate(subject.records)]
     if subject.agreement_end is not None:

@@ -110,6 +110,10 @@ class Record(BaseModel):
     fulfilled: bool | None = None
     term_months: int | None = Field(default=None, ge=0, le=1200)
     referred_to_judiciary: bool | None = None
+    ref: str | None = Field(default=None, max_length=200, description="id of the record this one concerns")
+    unrepairable: bool | None = Field(
+        default=None, description="a law or State Council policy makes this information never repairable"
+    )
     serious_impact: bool | None = Field(
         default=None, description="caused major fund loss or other serious adverse social impact"
     )
@@ -208,6 +212,8 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "agreement_termination": ("reason",),
     "annual_assessment": ("year", "score"),
     "risk_assessment": ("year", "score"),
+    "repair_granted": ("ref",),
+    "repair_revoked": ("ref",),
 }
 
 

@@ -300,6 +300,8 @@ class _Compiler:
         paths = self._paths(rules, bands, fact_by_id)
         measures = self._measures(grade_ids)
         lists = self._lists(fact_by_id)
+        self._deadlines()
+        self._repair()
         for i, ru in enumerate(pack.roll_up):
             self.categories([ru.category], ("roll_up", i, "category"), in_pack=True)
             self.citation(ru.cite, ("roll_up", i, "cite"))
@@ -559,9 +561,8 @@ class _Compiler:
         if gp.method != "classification" and (gp.classes or gp.default_grade):
             self.problem("path-classes", "classes and default_grade are for classification paths", path)
         score_fact: int | None = None
-        if gp.method == "scorecard":
-            if gp.base is None:
-                self.problem("path-base", "a scorecard path needs a base score", path)
+        if gp.method == "scorecard" and gp.base is None:
+            self.problem("path-base", "a scorecard path needs a base score", path)
         if gp.score_fact is not None:
             if gp.method == "scorecard":
                 self.problem("path-score-fact", "a scorecard path computes its own score", (*path, "score_fact"))
@@ -620,6 +621,53 @@ class _Compiler:
                     indices.append(fact.index)
             out.append(CClass(cls.grade, tuple(indices), cls.cite))
         return out
+
+    def _deadlines(self) -> None:
+        ids = [d.id for d in self.pack.deadlines]
+        self._unique(ids, ("deadlines",), "deadline")
+        for i, d in enumerate(self.pack.deadlines):
+            path: YamlPath = ("deadlines", i)
+            self.citation(d.cite, (*path, "cite"))
+            units = [u for u in ("working_days", "months", "years") if getattr(d, u) is not None]
+            if len(units) != 1:
+                self.problem("deadline-unit", "a deadline needs exactly one of working_days, months, years", path)
+            if d.follows is not None and d.follows not in ids:
+                self.unknown("deadline", d.follows, ids, (*path, "follows"))
+            if d.follows == d.id:
+                self.problem("deadline-cycle", "a deadline cannot follow itself", (*path, "follows"))
+
+    def _repair(self) -> None:
+        list_ids = [x.id for x in self.pack.lists]
+        self._unique([r.id for r in self.pack.repair], ("repair",), "repair route")
+        for i, route in enumerate(self.pack.repair):
+            path: YamlPath = ("repair", i)
+            self.citation(route.cite, (*path, "cite"))
+            for j, kind in enumerate(route.applies_to.kinds):
+                if kind not in self.cat.record_kinds:
+                    self.unknown("record kind", kind, self.cat.record_kinds, (*path, "applies_to", "kinds", j))
+            self._code_refs(route.applies_to.codes or [], (*path, "applies_to", "codes"))
+            self._code_refs(route.applies_to.exclude_codes or [], (*path, "applies_to", "exclude_codes"))
+            if route.listed_on is not None and route.listed_on not in list_ids:
+                self.unknown("list", route.listed_on, list_ids, (*path, "listed_on"))
+            self._unique([c.id for c in route.conditions], (*path, "conditions"), "condition")
+            for j, cond in enumerate(route.conditions):
+                where: YamlPath = (*path, "conditions", j)
+                self.citation(cond.cite, (*where, "cite"))
+                if cond.check == "waiting" and (
+                    cond.waiting is None or (cond.waiting.months is None) == (cond.waiting.years is None)
+                ):
+                    self.problem("repair-waiting", "a waiting condition needs waiting with months or years", where)
+                if cond.check in ("record_after", "no_repeat") and not cond.kinds:
+                    self.problem("repair-kinds", f"a {cond.check} condition needs kinds", where)
+                for k, kind in enumerate(cond.kinds):
+                    if kind not in self.cat.record_kinds:
+                        self.unknown("record kind", kind, self.cat.record_kinds, (*where, "kinds", k))
+                if cond.check == "not_listed" and cond.on_list not in list_ids:
+                    self.unknown("list", str(cond.on_list), list_ids, (*where, "on_list"))
+                if cond.check == "declared" and cond.declaration is None:
+                    self.problem("repair-declaration", "a declared condition needs a declaration id", where)
+                if cond.check == "no_recent_revocation" and cond.years is None:
+                    self.problem("repair-years", "no_recent_revocation needs years", where)
 
     def _lists(self, facts: dict[str, CFact]) -> list[CList]:
         out: list[CList] = []

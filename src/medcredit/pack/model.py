@@ -257,6 +257,75 @@ class Measure(_Strict):
     cite: Citation
 
 
+class Deadline(_Strict):
+    """A procedural deadline: someone must act within N working days (or a month/year period).
+
+    ``follows`` names the deadline whose due date (or actual completion date) starts this one,
+    so a chain such as "verify in 3 working days, then notify in 2" is explicit.
+    """
+
+    id: Id
+    label: Text
+    working_days: int | None = Field(default=None, ge=1, le=365)
+    months: int | None = Field(default=None, ge=1, le=1200)
+    years: int | None = Field(default=None, ge=1, le=100)
+    starts: Text = Field(description="the event that starts the count")
+    follows: Id | None = None
+    cite: Citation
+
+
+class WaitingPeriod(_Strict):
+    months: int | None = Field(default=None, ge=1, le=1200)
+    years: int | None = Field(default=None, ge=1, le=100)
+    anchor: Literal["record_date", "publicity_start", "list_since"] = "record_date"
+
+
+class RepairCondition(_Strict):
+    """One condition of credit repair, checked from the history or declared by the applicant.
+
+    * ``waiting``: a waiting period has passed (no 第二百零三条 extension);
+    * ``declared``: the caller states it (e.g. obligations fulfilled), with evidence;
+    * ``record_after``: a record of ``kinds`` exists after the information (e.g. a commitment);
+    * ``no_repeat``: no later record of ``kinds`` with the same violation code;
+    * ``not_listed``: the subject is not on list ``on_list`` on the date;
+    * ``term_ended``: the listing's term (if any) has ended;
+    * ``no_recent_revocation``: no repair of this information was revoked for fraud within
+      ``years`` (the waiting period also restarts from the revocation);
+    * ``not_unrepairable``: the record is not flagged as never repairable by law.
+    """
+
+    id: Id
+    check: Literal[
+        "waiting",
+        "declared",
+        "record_after",
+        "no_repeat",
+        "not_listed",
+        "term_ended",
+        "no_recent_revocation",
+        "not_unrepairable",
+    ]
+    label: Text
+    waiting: WaitingPeriod | None = None
+    kinds: list[str] = Field(default_factory=list)
+    on_list: Id | None = None
+    years: int | None = Field(default=None, ge=1, le=100)
+    declaration: Id | None = None
+    cite: Citation
+
+
+class RepairRoute(_Strict):
+    """Which information can be repaired, on which conditions (all must hold)."""
+
+    id: Id
+    label: Text
+    applies_to: Match
+    exclude_listed: bool = Field(default=False, description="route not for information of a listed subject")
+    listed_on: Id | None = Field(default=None, description="route for subjects on this list")
+    conditions: list[RepairCondition] = Field(min_length=1)
+    cite: Citation
+
+
 class Interpretation(_Strict):
     """A choice made where the law is ambiguous, with the clause it reads."""
 
@@ -287,6 +356,8 @@ class Pack(_Strict):
     lists: list[ListSpec] = Field(default_factory=list)
     linked_consequences: list[LinkedConsequence] = Field(default_factory=list)
     disclosure: list[Disclosure] = Field(default_factory=list)
+    deadlines: list[Deadline] = Field(default_factory=list)
+    repair: list[RepairRoute] = Field(default_factory=list)
     interpretations: list[Interpretation] = Field(default_factory=list)
     non_executable: dict[str, str] = Field(
         default_factory=dict, description="article → why it has nothing executable (coverage table)"
