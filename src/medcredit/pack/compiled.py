@@ -302,6 +302,12 @@ class _Compiler:
         lists = self._lists(fact_by_id)
         self._deadlines()
         self._repair()
+        if pack.reports is not None:
+            self.citation(pack.reports.cite, ("reports", "cite"))
+            known_lists = [x.id for x in pack.lists]
+            for j, lid in enumerate(pack.reports.crisis_lists):
+                if lid not in known_lists:
+                    self.unknown("list", lid, known_lists, ("reports", "crisis_lists", j))
         for i, ru in enumerate(pack.roll_up):
             self.categories([ru.category], ("roll_up", i, "category"), in_pack=True)
             self.citation(ru.cite, ("roll_up", i, "cite"))

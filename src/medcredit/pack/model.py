@@ -326,6 +326,16 @@ class RepairRoute(_Strict):
     cite: Citation
 
 
+class ReportRules(_Strict):
+    """Validity of credit reports used in administration (牟医保〔2020〕46号 二（四））."""
+
+    max_validity: dict[Literal["years", "months"], int]
+    crisis_lists: list[Id] = Field(
+        default_factory=list, description="entering one of these lists after issue ends a report's validity"
+    )
+    cite: Citation
+
+
 class Interpretation(_Strict):
     """A choice made where the law is ambiguous, with the clause it reads."""
 
@@ -358,6 +368,7 @@ class Pack(_Strict):
     disclosure: list[Disclosure] = Field(default_factory=list)
     deadlines: list[Deadline] = Field(default_factory=list)
     repair: list[RepairRoute] = Field(default_factory=list)
+    reports: ReportRules | None = None
     interpretations: list[Interpretation] = Field(default_factory=list)
     non_executable: dict[str, str] = Field(
         default_factory=dict, description="article → why it has nothing executable (coverage table)"

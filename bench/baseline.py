@@ -1,0 +1,264 @@
+"""Hand-written Python scorer of the Wushan pack: the performance baseline and a correctness oracle.
+
+The rules are written out by hand from ``src/medcredit/packs/wushan.yaml``
+(巫山医保发〔2022〕82号) and its interpretations, without using the pack, the
+compiler or the engine:
+
+* scope: hospital_inpatient, outpatient_clinic, retail_pharmacy are graded;
+  village_clinic is rolled up into its parent (第四条); anything else is out of scope;
+* exclusions (第十九条, 第十五条): an agreement ended in the cycle voluntarily, for
+  violation / fraud, or for renewal conditions not met; fewer than 6 whole
+  months operated in the cycle (opening day counted, corresponding-day rule,
+  until the cycle end or the agreement end); not inspected in the cycle (no
+  ``inspection`` and no ``fund_recovery`` dated in the cycle);
+* hospital_inpatient: the cycle's ``annual_assessment`` score (exactly one
+  distinct value, else not evaluable), bands A ≥ 90, B ≥ 65, C ≥ 60, else D;
+* outpatient_clinic / retail_pharmacy: 100 minus: the cycle sum of
+  fund_recovery + audit_cut in tiers (0, 1万) → 2, [1万, 5万) → 5,
+  [5万, 10万) → 10, [10万, ∞) → 20; 5 per interview; 10 once for any
+  suspension; 5 per late_refund; 20 per fraud with a 条例第四十条 code;
+  no floor; same bands.
+
+Records of managed village clinics count for the parent (but not their
+annual assessments); records whose objection was upheld or deleted as
+unverifiable are ignored.
+
+Two variants take the same inputs as the engine or the raw parsed JSON:
+:func:`score_subject` (a validated :class:`medcredit.history.Subject`) and
+:func:`score_dict` (the mapping from ``json.loads(line, parse_float=Decimal)``).
+Both return ``(status, grade, score)``.
+
+As a script, ``python bench/baseline.py FILE.jsonl`` is the hand-written
+end-to-end equivalent of ``medcredit evaluate --format summary`` (read, parse,
+score, print one line per subject), for comparing the CLI end to end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from decimal import Decimal
+from typing import Any
+
+from medcredit.history import Subject
+
+CYCLE = 2023
+Outcome = tuple[str, str | None, Decimal | int | None]
+
+# 条例第四十条 fraud codes (catalogue group tiaoli_40); ind_fraud is 第四十一条第二款 and does not count
+FRAUD_40 = frozenset({"fraud_false_claims", "fraud_falsified_documents", "fraud_fictitious_services", "fraud_other"})
+EXCLUDING_END_REASONS = frozenset({"voluntary", "violation", "fraud", "renewal_not_met"})
+IGNORED_OBJECTIONS = frozenset({"upheld", "deleted_unverifiable"})
+SCORED = frozenset({"outpatient_clinic", "retail_pharmacy"})
+
+_START = dt.date(CYCLE, 1, 1)
+_END = dt.date(CYCLE, 12, 31)
+_AFTER_END = dt.date(CYCLE + 1, 1, 1)
+_START_S = _START.isoformat()
+_END_S = _END.isoformat()
+_LATEST_FULL_START = dt.date(CYCLE, 7, 1)  # opened on or before 1 July: 6 months by 31 December
+
+
+def _grade(score: Decimal | int) -> str:
+    if score >= 90:
+        return "A"
+    if score >= 65:
+        return "B"
+    if score >= 60:
+        return "C"
+    return "D"
+
+
+def _tier_points(fen: int) -> int:
+    if fen <= 0:
+        return 0
+    if fen < 1_000_000:
+        return 2
+    if fen < 5_000_000:
+        return 5
+    if fen < 10_000_000:
+        return 10
+    return 20
+
+
+def _plus_months(day: dt.date, months: int) -> dt.date:
+    """``day`` + ``months`` by the corresponding day, clamped to the month's end."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def _six_months(opened: dt.date | None, stop: dt.date) -> bool:
+    """At least 6 whole months operated from max(opened, cycle start) to ``stop`` (inclusive)."""
+    begin = _START if opened is None or opened < _START else opened
+    return _plus_months(begin, 6) <= stop + dt.timedelta(days=1)
+
+
+def score_subject(s: Subject) -> Outcome:
+    """Wushan outcome for a validated subject, for the 2023 cycle."""
+    category = s.category.value
+    if category not in SCORED and category != "hospital_inpatient":
+        return ("rolled_up" if category == "village_clinic" else "out_of_scope"), None, None
+    opened = s.opened
+    # agreement end: the latest termination dated up to the cycle end, not before opening
+    term_date: dt.date | None = None
+    term_reason = ""
+    for rec in s.records:
+        if rec.kind == "agreement_termination" and rec.date <= _END and (opened is None or rec.date >= opened):
+            if term_date is None or rec.date >= term_date:
+                term_date, term_reason = rec.date, rec.reason or ""
+    end = s.agreement_end
+    if end is not None and end.date <= _END and (opened is None or end.date >= opened):
+        if term_date is None or end.date >= term_date:
+            term_date, term_reason = end.date, end.reason
+    inspected = False
+    fen = interviews = suspensions = late = frauds = 0
+    scores: set[Decimal] = set()
+    for clinic_index in range(len(s.managed_clinics) + 1):
+        own = clinic_index == 0
+        records = s.records if own else s.managed_clinics[clinic_index - 1].records
+        for rec in records:
+            kind = rec.kind
+            if kind == "annual_assessment":
+                if own and rec.year == CYCLE and not _ignored(rec.objection):
+                    assert rec.score is not None
+                    scores.add(rec.score)
+                continue
+            if rec.date < _START or rec.date > _END or _ignored(rec.objection):
+                continue
+            if kind == "inspection":
+                inspected = True
+            elif kind == "fund_recovery" or kind == "audit_cut":
+                if kind == "fund_recovery":
+                    inspected = True
+                assert rec.amount is not None
+                fen += int(rec.amount * 100)
+            elif kind == "interview":
+                interviews += 1
+            elif kind == "agreement_suspension":
+                suspensions += 1
+            elif kind == "late_refund":
+                late += 1
+            elif kind == "fraud":
+                if rec.code in FRAUD_40:
+                    frauds += 1
+    if term_date is not None and term_date >= _START and term_reason in EXCLUDING_END_REASONS:
+        return "excluded", None, None
+    stop = _END if term_date is None or term_date > _END else term_date
+    if not _six_months(opened, stop) or not inspected:
+        return "excluded", None, None
+    if category == "hospital_inpatient":
+        if len(scores) != 1:
+            return "not_evaluable", None, None
+        score = next(iter(scores))
+        return "graded", _grade(score), score
+    total = 100 - _tier_points(fen) - 5 * interviews - (10 if suspensions else 0) - 5 * late - 20 * frauds
+    return "graded", _grade(total), total
+
+
+def _ignored(objection: Any) -> bool:
+    return objection is not None and objection.status in IGNORED_OBJECTIONS
+
+
+def _fen(amount: Any) -> int:
+    """Integer fen of a JSON amount: a string, an int, or a Decimal (parse_float=Decimal)."""
+    return int(Decimal(amount) * 100) if isinstance(amount, str) else int(amount * 100)
+
+
+def _d(iso: str) -> dt.date:
+    return dt.date.fromisoformat(iso)
+
+
+def score_dict(s: dict[str, Any]) -> Outcome:
+    """Wushan outcome for a parsed (not validated) JSON subject, for the 2023 cycle.
+
+    Dates are compared as ISO strings (``YYYY-MM-DD`` orders like the dates) and
+    parsed only when the six-month test needs them.
+    """
+    category = s["category"]
+    if category not in SCORED and category != "hospital_inpatient":
+        return ("rolled_up" if category == "village_clinic" else "out_of_scope"), None, None
+    opened: str | None = s.get("opened")
+    records: list[dict[str, Any]] = s.get("records", [])
+    term_date: str | None = None
+    term_reason = ""
+    for rec in records:
+        if rec["kind"] == "agreement_termination":
+            d = rec["date"]
+            if d <= _END_S and (opened is None or d >= opened) and (term_date is None or d >= term_date):
+                term_date, term_reason = d, rec.get("reason") or ""
+    end = s.get("agreement_end")
+    if end is not None:
+        d = end["date"]
+        if d <= _END_S and (opened is None or d >= opened) and (term_date is None or d >= term_date):
+            term_date, term_reason = d, end["reason"]
+    inspected = False
+    fen = interviews = suspensions = late = frauds = 0
+    scores: set[Decimal] = set()
+    clinics = s.get("managed_clinics", ())
+    for clinic_index in range(len(clinics) + 1):
+        own = clinic_index == 0
+        for rec in records if own else clinics[clinic_index - 1].get("records", ()):
+            kind = rec["kind"]
+            objection = rec.get("objection")
+            if objection is not None and objection["status"] in IGNORED_OBJECTIONS:
+                continue
+            if kind == "annual_assessment":
+                if own and rec["year"] == CYCLE:
+                    scores.add(Decimal(rec["score"]))
+                continue
+            d = rec["date"]
+            if d < _START_S or d > _END_S:
+                continue
+            if kind == "inspection":
+                inspected = True
+            elif kind == "fund_recovery" or kind == "audit_cut":
+                if kind == "fund_recovery":
+                    inspected = True
+                fen += _fen(rec["amount"])
+            elif kind == "interview":
+                interviews += 1
+            elif kind == "agreement_suspension":
+                suspensions += 1
+            elif kind == "late_refund":
+                late += 1
+            elif kind == "fraud":
+                if rec.get("code") in FRAUD_40:
+                    frauds += 1
+    if term_date is not None and term_date >= _START_S and term_reason in EXCLUDING_END_REASONS:
+        return "excluded", None, None
+    if term_date is None and (opened is None or _d(opened) <= _LATEST_FULL_START):
+        operated = True  # fast path: no agreement end and opened by 1 July
+    else:
+        stop = _END if term_date is None else _d(term_date)
+        operated = _six_months(None if opened is None else _d(opened), stop)
+    if not operated or not inspected:
+        return "excluded", None, None
+    if category == "hospital_inpatient":
+        if len(scores) != 1:
+            return "not_evaluable", None, None
+        score = next(iter(scores))
+        return "graded", _grade(score), score
+    total = 100 - _tier_points(fen) - 5 * interviews - (10 if suspensions else 0) - 5 * late - 20 * frauds
+    return "graded", _grade(total), total
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Read a JSONL file, score every subject, print ``id  category  status  grade  score``."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        sys.stderr.write("usage: python bench/baseline.py FILE.jsonl\n")
+        return 2
+    write = sys.stdout.write
+    with open(args[0], encoding="utf-8") as fh:
+        for line in fh:
+            s = json.loads(line, parse_float=Decimal)
+            status, grade, score = score_dict(s)
+            write(f"{s['id']}\t{s['category']}\t{status}\t{grade or '-'}\t{'-' if score is None else score}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
