@@ -41,7 +41,7 @@ import sys
 from decimal import Decimal
 from typing import Any
 
-from medcredit.history import Subject
+from medcredit.history import Subject, SubjectCategory
 
 CYCLE = 2023
 Outcome = tuple[str, str | None, Decimal | int | None]
@@ -58,6 +58,10 @@ _AFTER_END = dt.date(CYCLE + 1, 1, 1)
 _START_S = _START.isoformat()
 _END_S = _END.isoformat()
 _LATEST_FULL_START = dt.date(CYCLE, 7, 1)  # opened on or before 1 July: 6 months by 31 December
+_HOSPITAL = SubjectCategory.HOSPITAL_INPATIENT
+_OUTPATIENT = SubjectCategory.OUTPATIENT_CLINIC
+_PHARMACY = SubjectCategory.RETAIL_PHARMACY
+_VILLAGE = SubjectCategory.VILLAGE_CLINIC
 
 
 def _grade(score: Decimal | int) -> str:
@@ -98,58 +102,86 @@ def _six_months(opened: dt.date | None, stop: dt.date) -> bool:
 
 def score_subject(s: Subject) -> Outcome:
     """Wushan outcome for a validated subject, for the 2023 cycle."""
-    category = s.category.value
-    if category not in SCORED and category != "hospital_inpatient":
-        return ("rolled_up" if category == "village_clinic" else "out_of_scope"), None, None
+    category = s.category
+    hospital = category is _HOSPITAL
+    if not hospital and category is not _OUTPATIENT and category is not _PHARMACY:
+        return ("rolled_up" if category is _VILLAGE else "out_of_scope"), None, None
     opened = s.opened
     # agreement end: the latest termination dated up to the cycle end, not before opening
     term_date: dt.date | None = None
     term_reason = ""
-    for rec in s.records:
-        if rec.kind == "agreement_termination" and rec.date <= _END and (opened is None or rec.date >= opened):
-            if term_date is None or rec.date >= term_date:
-                term_date, term_reason = rec.date, rec.reason or ""
     end = s.agreement_end
     if end is not None and end.date <= _END and (opened is None or end.date >= opened):
-        if term_date is None or end.date >= term_date:
-            term_date, term_reason = end.date, end.reason
+        term_date, term_reason = end.date, end.reason
     inspected = False
     fen = interviews = suspensions = late = frauds = 0
     scores: set[Decimal] = set()
-    for clinic_index in range(len(s.managed_clinics) + 1):
-        own = clinic_index == 0
-        records = s.records if own else s.managed_clinics[clinic_index - 1].records
-        for rec in records:
-            kind = rec.kind
-            if kind == "annual_assessment":
-                if own and rec.year == CYCLE and not _ignored(rec.objection):
-                    assert rec.score is not None
-                    scores.add(rec.score)
-                continue
-            if rec.date < _START or rec.date > _END or _ignored(rec.objection):
-                continue
-            if kind == "inspection":
-                inspected = True
-            elif kind == "fund_recovery" or kind == "audit_cut":
-                if kind == "fund_recovery":
+    for rec in s.records:
+        kind = rec.kind
+        if rec.objection is not None and rec.objection.status in IGNORED_OBJECTIONS:
+            continue
+        if kind == "annual_assessment":
+            if rec.year == CYCLE:
+                scores.add(rec.score)  # type: ignore[arg-type]  # required for the kind
+            continue
+        if kind == "agreement_termination":
+            d = rec.date
+            # ties: agreement_end (evaluated as the last record) wins over an earlier-listed record
+            if d <= _END and (opened is None or d >= opened) and (term_date is None or d > term_date):
+                term_date, term_reason = d, rec.reason or ""
+            continue
+        d = rec.date
+        if d < _START or d > _END:
+            continue
+        if kind == "inspection":
+            inspected = True
+        elif kind == "fund_recovery":
+            inspected = True
+            fen += int(rec.amount * 100)  # type: ignore[operator]  # required for the kind
+        elif kind == "audit_cut":
+            fen += int(rec.amount * 100)  # type: ignore[operator]
+        elif kind == "interview":
+            interviews += 1
+        elif kind == "agreement_suspension":
+            suspensions += 1
+        elif kind == "late_refund":
+            late += 1
+        elif kind == "fraud" and rec.code in FRAUD_40:
+            frauds += 1
+    if s.managed_clinics:
+        for clinic in s.managed_clinics:
+            for rec in clinic.records:
+                if rec.objection is not None and rec.objection.status in IGNORED_OBJECTIONS:
+                    continue
+                d = rec.date
+                if d < _START or d > _END:
+                    continue
+                kind = rec.kind
+                if kind == "inspection":
                     inspected = True
-                assert rec.amount is not None
-                fen += int(rec.amount * 100)
-            elif kind == "interview":
-                interviews += 1
-            elif kind == "agreement_suspension":
-                suspensions += 1
-            elif kind == "late_refund":
-                late += 1
-            elif kind == "fraud":
-                if rec.code in FRAUD_40:
+                elif kind == "fund_recovery":
+                    inspected = True
+                    fen += int(rec.amount * 100)  # type: ignore[operator]
+                elif kind == "audit_cut":
+                    fen += int(rec.amount * 100)  # type: ignore[operator]
+                elif kind == "interview":
+                    interviews += 1
+                elif kind == "agreement_suspension":
+                    suspensions += 1
+                elif kind == "late_refund":
+                    late += 1
+                elif kind == "fraud" and rec.code in FRAUD_40:
                     frauds += 1
-    if term_date is not None and term_date >= _START and term_reason in EXCLUDING_END_REASONS:
+    if term_date is None:
+        if opened is not None and opened > _LATEST_FULL_START and not _six_months(opened, _END):
+            return "excluded", None, None
+    elif term_date >= _START and term_reason in EXCLUDING_END_REASONS:
         return "excluded", None, None
-    stop = _END if term_date is None or term_date > _END else term_date
-    if not _six_months(opened, stop) or not inspected:
+    elif not _six_months(opened, term_date):
         return "excluded", None, None
-    if category == "hospital_inpatient":
+    if not inspected:
+        return "excluded", None, None
+    if hospital:
         if len(scores) != 1:
             return "not_evaluable", None, None
         score = next(iter(scores))

@@ -9,6 +9,7 @@ clear message on stderr and a non-zero exit, never a traceback.  Exit codes:
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gc
 import json
 import sys
@@ -16,13 +17,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from medcredit.calendar import OfficialCalendar, load_schedule
+from medcredit.deadlines import compute_deadline, deadline_chain
 from medcredit.engine import evaluate
-from medcredit.errors import MedcreditError, ProblemsError
+from medcredit.errors import MedcreditError, ProblemsError, ValidityError
 from medcredit.histio import Loaded, Rejected, iter_subjects
 from medcredit.pack.compiled import CompiledPack
-from medcredit.pack.loader import load_pack, validate_pack_text
+from medcredit.pack.loader import bundled_pack_names, load_pack, validate_pack_text
 from medcredit.problems import Problem
 from medcredit.render import render_text, result_to_dict, to_json
+from medcredit.repair import assess_repair
+from medcredit.standing import standing
 from medcredit.yamlload import read_text
 
 EXIT_OK = 0
@@ -174,6 +179,194 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return cmd_evaluate(args)
 
 
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def _calendar(args: argparse.Namespace) -> OfficialCalendar | None:
+    files = getattr(args, "schedule", None) or []
+    if not files:
+        return None
+    return OfficialCalendar([load_schedule(Path(f)) for f in files])
+
+
+def cmd_deadline(args: argparse.Namespace) -> int:
+    pack = load_pack(args.pack)
+    cal = _calendar(args)
+    if args.chain:
+        answers = deadline_chain(
+            pack, args.deadline, args.start, calendar=cal, override_validity=args.override_validity
+        )
+    else:
+        one = compute_deadline(pack, args.deadline, args.start, calendar=cal, override_validity=args.override_validity)
+        answers = [one]
+    if args.format == "json":
+        body: Any = [a.as_dict() for a in answers] if args.chain else answers[0].as_dict()
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    zh = args.lang == "zh"
+    for a in answers:
+        d = a.deadline
+        if zh:
+            sys.stdout.write(f"{d.label.zh}（{d.id}）：自 {a.start}（{d.starts.zh}）起，截止 {a.due.value}\n")
+            sys.stdout.write(f"  依据【{d.cite.article}】{d.cite.quote}\n  计算：{a.due.explanation_zh}\n")
+        else:
+            label, starts = d.label.en or d.label.zh, d.starts.en or d.starts.zh
+            sys.stdout.write(f"{label} ({d.id}): from {a.start} ({starts}), due {a.due.value}\n")
+            sys.stdout.write(f"  basis [{d.cite.article}] {d.cite.quote}\n  computed: {a.due.explanation}\n")
+        sys.stdout.write("  " + "; ".join(a.due.sources) + "\n")
+        if a.validity_overridden:
+            sys.stdout.write("  (outside the pack's validity: overridden)\n")
+    return EXIT_OK
+
+
+def _one_subject(path: str) -> Any:
+    from medcredit.histio import load_subject
+
+    return load_subject(path)
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    pack = load_pack(args.pack)
+    subject = _one_subject(args.file)
+    declarations = dict.fromkeys(args.declare or [], True)
+    declarations.update(dict.fromkeys(args.deny or [], False))
+    answer = assess_repair(
+        pack, subject, args.record, args.on, declarations=declarations, override_validity=args.override_validity
+    )
+    if args.format == "json":
+        sys.stdout.write(json.dumps(answer.as_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        zh = args.lang == "zh"
+        verdict = (
+            ("可以申请信用修复" if answer.eligible else "不能申请信用修复")
+            if zh
+            else ("eligible for credit repair" if answer.eligible else "not eligible for credit repair")
+        )
+        sys.stdout.write(f"{answer.subject_id} / {answer.record_id} @ {answer.on}: {verdict} ({answer.route or '-'})\n")
+        for c in answer.conditions:
+            mark = "✓" if c.met else "✗"
+            text = c.reason_zh if zh else c.reason
+            sys.stdout.write(f"  {mark} {c.id}【{c.article}】{text}\n")
+        if answer.earliest:
+            sys.stdout.write(
+                ("  时间条件最早满足日：" if zh else "  earliest date the time conditions hold: ")
+                + f"{answer.earliest}\n"
+            )
+        if not answer.conditions:
+            sys.stdout.write(f"  {answer.reason}\n")
+    return EXIT_OK if answer.eligible else EXIT_PROBLEMS
+
+
+def cmd_standing(args: argparse.Namespace) -> int:
+    pack = load_pack(args.pack)
+    subject = _one_subject(args.file)
+    st = standing(pack, subject, args.as_of, override_validity=args.override_validity)
+    body = {
+        "pack": pack.id,
+        "subject": st.subject_id,
+        "as_of": st.as_of.isoformat(),
+        "records_in_force": list(st.in_force),
+        "records_not_in_force": [{"index": i, "reason": r} for i, r in st.not_in_force],
+        "listings": [
+            {
+                "list": x.list_id,
+                "since": x.since.isoformat(),
+                "until": x.until.isoformat() if x.until else None,
+                "ended_by": x.until_rule,
+                "active": x.active,
+            }
+            for x in st.listings
+        ],
+        "consequences": [
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "person": c.person_id,
+                "role": c.role,
+                "start": c.start.isoformat(),
+                "end": c.end.isoformat(),
+            }
+            for c in st.consequences
+        ],
+        "validity_overridden": st.validity_overridden,
+    }
+    sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    names = args.packs or bundled_pack_names()
+    packs = [load_pack(n) for n in names]
+    rows: list[dict[str, Any]] = []
+    for item in iter_subjects(args.file):
+        if isinstance(item, Rejected):
+            _emit_problems(item.problems, sys.stderr)
+            return EXIT_PROBLEMS
+        assert isinstance(item, Loaded)
+        for pack in packs:
+            try:
+                r = evaluate(pack, item.subject, args.cycle, override_validity=args.override_validity)
+            except ValidityError as exc:
+                rows.append(
+                    {
+                        "subject": item.subject.id,
+                        "pack": pack.id,
+                        "status": "outside_validity",
+                        "grade": None,
+                        "score": None,
+                        "listings": [],
+                        "measures": [],
+                        "note": str(exc),
+                    }
+                )
+                continue
+            rows.append(
+                {
+                    "subject": r.subject_id,
+                    "pack": pack.id,
+                    "status": r.status,
+                    "grade": r.grade,
+                    "grade_label": pack.grade_label(r.grade) if r.grade else None,
+                    "score": None if r.score is None else format(r.score, "f"),
+                    "listings": [x.list_id for x in r.listings if x.active],
+                    "measures": list(r.measures),
+                    "exclusions": list(r.exclusions),
+                    "reason": r.reason,
+                }
+            )
+    if args.format == "json":
+        sys.stdout.write(
+            json.dumps({"cycle": args.cycle, "packs": names, "results": rows}, ensure_ascii=False, indent=2) + "\n"
+        )
+        return EXIT_OK
+    header = ["subject", "pack", "status", "grade", "score", "lists", "measures"]
+    table = [header] + [
+        [
+            row["subject"],
+            row["pack"],
+            row["status"],
+            row.get("grade_label") or row["grade"] or "-",
+            row["score"] or "-",
+            ",".join(row["listings"]) or "-",
+            str(len(row["measures"])),
+        ]
+        for row in rows
+    ]
+    widths = [max(_width(r[i]) for r in table) for i in range(len(header))]
+    for r in table:
+        sys.stdout.write("  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=True)).rstrip() + "\n")
+    return EXIT_OK
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="medcredit",
@@ -211,6 +404,49 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("explain", help="explain each subject's result as readable text")
     common(p)
     p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("compare", help="evaluate one history under every bundled pack, side by side")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--cycle", required=True, type=int)
+    p.add_argument("--pack", dest="packs", action="append", help="limit to these packs (repeatable)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--override-validity", action="store_true")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("deadline", help="due date of a procedural deadline declared in a pack")
+    p.add_argument("--pack", required=True)
+    p.add_argument("deadline", metavar="DEADLINE", help="deadline id, e.g. objection_verification")
+    p.add_argument("start", metavar="DATE", type=_date, help="the day the count starts from (not counted)")
+    p.add_argument("--chain", action="store_true", help="also the deadlines that follow this one")
+    p.add_argument(
+        "--schedule",
+        action="append",
+        metavar="FILE",
+        help="official holiday schedule for a year the library does not know (YAML/JSON)",
+    )
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--override-validity", action="store_true")
+    p.set_defaults(func=cmd_deadline)
+
+    p = sub.add_parser("repair", help="credit repair eligibility of one record on a date")
+    p.add_argument("--pack", required=True)
+    p.add_argument("--record", required=True, help="id of the record to repair")
+    p.add_argument("--on", required=True, type=_date, help="date of the application")
+    p.add_argument("--declare", action="append", metavar="NAME", help="a declared condition that holds")
+    p.add_argument("--deny", action="append", metavar="NAME", help="a declared condition that does not hold")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--override-validity", action="store_true")
+    p.add_argument("file", metavar="FILE", help="one subject's history (.json or .yaml)")
+    p.set_defaults(func=cmd_repair)
+
+    p = sub.add_parser("standing", help="a subject's standing on a date (lists, sanctions, records in force)")
+    p.add_argument("--pack", required=True)
+    p.add_argument("--as-of", required=True, type=_date, dest="as_of")
+    p.add_argument("--override-validity", action="store_true")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=cmd_standing)
     return parser
 
 
