@@ -108,29 +108,25 @@ def score_subject(s: Subject) -> Outcome:
         return ("rolled_up" if category is _VILLAGE else "out_of_scope"), None, None
     opened = s.opened
     # agreement end: the latest termination dated up to the cycle end, not before opening
+    # (ties: the later-listed wins, and agreement_end counts as listed after the records)
     term_date: dt.date | None = None
     term_reason = ""
-    end = s.agreement_end
-    if end is not None and end.date <= _END and (opened is None or end.date >= opened):
-        term_date, term_reason = end.date, end.reason
     inspected = False
     fen = interviews = suspensions = late = frauds = 0
     scores: set[Decimal] = set()
     for rec in s.records:
         kind = rec.kind
+        d = rec.date
+        if kind == "agreement_termination":
+            if d <= _END and (opened is None or d >= opened) and (term_date is None or d >= term_date):
+                term_date, term_reason = d, rec.reason or ""
+            continue
         if rec.objection is not None and rec.objection.status in IGNORED_OBJECTIONS:
             continue
         if kind == "annual_assessment":
             if rec.year == CYCLE:
                 scores.add(rec.score)  # type: ignore[arg-type]  # required for the kind
             continue
-        if kind == "agreement_termination":
-            d = rec.date
-            # ties: agreement_end (evaluated as the last record) wins over an earlier-listed record
-            if d <= _END and (opened is None or d >= opened) and (term_date is None or d > term_date):
-                term_date, term_reason = d, rec.reason or ""
-            continue
-        d = rec.date
         if d < _START or d > _END:
             continue
         if kind == "inspection":
@@ -172,6 +168,10 @@ def score_subject(s: Subject) -> Outcome:
                     late += 1
                 elif kind == "fraud" and rec.code in FRAUD_40:
                     frauds += 1
+    end = s.agreement_end
+    if end is not None and end.date <= _END and (opened is None or end.date >= opened):
+        if term_date is None or end.date >= term_date:
+            term_date, term_reason = end.date, end.reason
     if term_date is None:
         if opened is not None and opened > _LATEST_FULL_START and not _six_months(opened, _END):
             return "excluded", None, None
@@ -188,10 +188,6 @@ def score_subject(s: Subject) -> Outcome:
         return "graded", _grade(score), score
     total = 100 - _tier_points(fen) - 5 * interviews - (10 if suspensions else 0) - 5 * late - 20 * frauds
     return "graded", _grade(total), total
-
-
-def _ignored(objection: Any) -> bool:
-    return objection is not None and objection.status in IGNORED_OBJECTIONS
 
 
 def _fen(amount: Any) -> int:
