@@ -169,15 +169,18 @@ def score_subject(s: Subject) -> Outcome:
                 elif kind == "fraud" and rec.code in FRAUD_40:
                     frauds += 1
     end = s.agreement_end
-    if end is not None and end.date <= _END and (opened is None or end.date >= opened):
-        if term_date is None or end.date >= term_date:
-            term_date, term_reason = end.date, end.reason
+    if (
+        end is not None
+        and end.date <= _END
+        and (opened is None or end.date >= opened)
+        and (term_date is None or end.date >= term_date)
+    ):
+        term_date, term_reason = end.date, end.reason
     if term_date is None:
+        # fast path: opened on or before 1 July operates 6 whole months by 31 December
         if opened is not None and opened > _LATEST_FULL_START and not _six_months(opened, _END):
             return "excluded", None, None
-    elif term_date >= _START and term_reason in EXCLUDING_END_REASONS:
-        return "excluded", None, None
-    elif not _six_months(opened, term_date):
+    elif (term_date >= _START and term_reason in EXCLUDING_END_REASONS) or not _six_months(opened, term_date):
         return "excluded", None, None
     if not inspected:
         return "excluded", None, None
@@ -252,9 +255,8 @@ def score_dict(s: dict[str, Any]) -> Outcome:
                 suspensions += 1
             elif kind == "late_refund":
                 late += 1
-            elif kind == "fraud":
-                if rec.get("code") in FRAUD_40:
-                    frauds += 1
+            elif kind == "fraud" and rec.get("code") in FRAUD_40:
+                frauds += 1
     if term_date is not None and term_date >= _START_S and term_reason in EXCLUDING_END_REASONS:
         return "excluded", None, None
     if term_date is None and (opened is None or _d(opened) <= _LATEST_FULL_START):

@@ -367,6 +367,14 @@ def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from medcredit.docgen import generate
+
+    for path in generate(Path(args.outdir)):
+        sys.stderr.write(f"wrote {path}\n")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="medcredit",
@@ -440,6 +448,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--override-validity", action="store_true")
     p.add_argument("file", metavar="FILE", help="one subject's history (.json or .yaml)")
     p.set_defaults(func=cmd_repair)
+
+    p = sub.add_parser("docs", help="generate the coverage tables and the catalogue page")
+    p.add_argument("outdir", nargs="?", default="docs")
+    p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("standing", help="a subject's standing on a date (lists, sanctions, records in force)")
     p.add_argument("--pack", required=True)
