@@ -367,6 +367,29 @@ def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
+def cmd_test(args: argparse.Namespace) -> int:
+    from medcredit.packtests import case_files, run_file
+
+    files = case_files(Path(args.target))
+    if not files:
+        sys.stderr.write(f"medcredit: no *.cases.yaml files under {args.target}\n")
+        return EXIT_USAGE
+    passed = failed = 0
+    for path in files:
+        for outcome in run_file(path):
+            if outcome.passed:
+                passed += 1
+                continue
+            failed += 1
+            sys.stdout.write(f"FAIL {outcome.file}:{outcome.line} → {outcome.name}\n")
+            for d in outcome.differences:
+                sys.stdout.write(f"     {d.render()}\n")
+            for p in outcome.problems:
+                sys.stdout.write(f"     {p.render()}\n")
+    sys.stdout.write(f"{passed} passed, {failed} failed\n")
+    return EXIT_OK if failed == 0 else EXIT_PROBLEMS
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from medcredit.docgen import generate
 
@@ -448,6 +471,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--override-validity", action="store_true")
     p.add_argument("file", metavar="FILE", help="one subject's history (.json or .yaml)")
     p.set_defaults(func=cmd_repair)
+
+    p = sub.add_parser("test", help="run YAML pack tests (*.cases.yaml) in a file or directory")
+    p.add_argument("target", metavar="DIR_OR_FILE")
+    p.set_defaults(func=cmd_test)
 
     p = sub.add_parser("docs", help="generate the coverage tables and the catalogue page")
     p.add_argument("outdir", nargs="?", default="docs")
