@@ -131,6 +131,8 @@ def _operation(
         rec = item.record
         if rec.kind != "agreement_termination" or item.origin.startswith("managed_clinics"):
             continue
+        if rec.objection is not None and rec.objection.status in _IGNORED_OBJECTIONS:
+            continue
         if rec.date > end or (opened is not None and rec.date < opened):
             continue
         if latest is None or rec.date >= latest[0]:
@@ -445,9 +447,9 @@ def _classify(
                 steps.append(
                     Step(
                         "missing",
-                        pack.facts[path.score_fact].id,
+                        path.id,
                         tuple(fact_records[path.score_fact]),
-                        value=",".join(str(v) for v in sorted(found)),
+                        value=f"{pack.facts[path.score_fact].id}=" + ",".join(str(v) for v in sorted(found)),
                     )
                 )
             return "not_evaluable", None, None, "conflicting_scores"
@@ -504,9 +506,9 @@ def _grade(
                 steps.append(
                     Step(
                         "missing",
-                        fid,
+                        path.id,
                         tuple(fact_records[idx]),
-                        value=",".join(str(v) for v in sorted(found)) or None,
+                        value=f"{fid}=" + (",".join(str(v) for v in sorted(found)) or "—"),
                     )
                 )
             return "not_evaluable", None, None, why

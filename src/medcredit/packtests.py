@@ -237,5 +237,3 @@ def case_files(target: Path) -> list[Path]:
     if target.is_file():
         return [target]
     return sorted(p for p in target.rglob(f"*{CASES_SUFFIX}") if p.is_file())
-
-

@@ -396,6 +396,305 @@ def _step_text(pack: CompiledPack, result: Result, step: Step, lang: Lang) -> st
         return f"{where}措施 {step.ref}：{text}{optional}" if zh else f"{where} measure {step.ref}: {text}{optional}"
     if step.kind == "missing":
         return (
+            f"{where}评价路径 {step.ref} 缺少或有冲突的评分（{step.value}），无法评价{recs}"
+            if zh
+            else f"{where} grading path {step.ref}: missing or conflicting score ({step.value}), cannot grade{recs}"
+        )
+    if step.kind == "roll_up":
+        ru = pack.roll_up.get(step.ref)
+        return ru.cite if ru is not None else None
+    if step.kind == "validity":
+        return model.validity.cite
+    if step.kind == "class":
+        for p in model.paths:
+            for c in p.classes:
+                if c.grade == step.ref:
+                    return c.cite
+    if step.kind == "list":
+        for lst in model.lists:
+            if lst.id == step.ref:
+                return lst.cite
+    if step.kind == "consequence":
+        for lc in model.linked_consequences:
+            if lc.id == step.ref:
+                return lc.cite
+    return None
+
+
+def _record_dict(record: Record) -> dict[str, Any]:
+    return record.model_dump(mode="json", exclude_none=True)
+
+
+def result_to_dict(result: Result, pack: CompiledPack) -> dict[str, Any]:
+    """The JSON form of a result (trace format ``medcredit.trace/1``)."""
+    measures_by_id = {m.id: m for m in pack.model.measures}
+    out: dict[str, Any] = {
+        "format": TRACE_FORMAT,
+        "pack": {
+            "id": pack.id,
+            "document": pack.document.number,
+            "hash": result.pack_hash,
+        },
+        "subject": {
+            "id": result.subject_id,
+            "name": result.subject_name,
+            "category": result.category,
+        },
+        "cycle": result.cycle,
+        "applies_in": result.applies_in,
+        "status": result.status,
+        "grade": result.grade,
+        "score": _dec(result.score),
+        "path": result.path,
+        "reason": result.reason,
+        "exclusions": [
+            {"id": e.id, "reason": e.reason.zh, **(_cite(pack, e.cite) or {})}
+            for e in pack.model.exclusions
+            if e.id in result.exclusions
+        ],
+        "measures": [
+            {
+                "id": mid,
+                "kind": measures_by_id[mid].kind,
+                "mandatory": measures_by_id[mid].mandatory,
+                "params": _params(measures_by_id[mid].params),
+                "effect": measures_by_id[mid].effect.zh,
+                **(_cite(pack, measures_by_id[mid].cite) or {}),
+            }
+            for mid in result.measures
+        ],
+        "listings": [
+            {
+                "list": x.list_id,
+                "since": x.since.isoformat(),
+                "until": x.until.isoformat() if x.until else None,
+                "ended_by": x.until_rule,
+                "active": x.active,
+                "records": list(x.records),
+                **(_cite(pack, next(s.cite for s in pack.model.lists if s.id == x.list_id)) or {}),
+            }
+            for x in result.listings
+        ],
+        "consequences": [
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "person": c.person_id,
+                "role": c.role,
+                "institution": c.institution_id,
+                "start": c.start.isoformat(),
+                "end": c.end.isoformat(),
+            }
+            for c in result.consequences
+        ],
+        "warnings": [{"code": w.code, "message": w.message} for w in result.warnings],
+        "validity_overridden": result.validity_overridden,
+    }
+    if result.steps or result.record_uses:
+        out["trace"] = {
+            "steps": [_step_dict(pack, s) for s in result.steps],
+            "records": [
+                {
+                    "index": use.index,
+                    "origin": result.records[use.index].origin,
+                    "record": _record_dict(result.records[use.index].record),
+                    "used_by": list(use.used_by),
+                    "not_applicable": use.reason,
+                    "flags": list(use.flags),
+                }
+                for use in result.record_uses
+            ],
+        }
+        refs = {s.ref for s in result.steps}
+        out["interpretations"] = [
+            {"id": i.id, "clause": i.clause, "decision": i.decision}
+            for i in pack.interpretations
+            if refs & set(i.rules)
+        ]
+    return out
+
+
+def _params(params: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, Decimal):
+            out[key] = format(value, "f")
+        elif hasattr(value, "model_dump"):
+            out[key] = {
+                k: (format(v, "f") if isinstance(v, Decimal) else v)
+                for k, v in value.model_dump(exclude_none=True).items()
+            }
+        else:
+            out[key] = value
+    return out
+
+
+def _step_dict(pack: CompiledPack, step: Step) -> dict[str, Any]:
+    d: dict[str, Any] = {"kind": step.kind, "ref": step.ref}
+    cite = _cite(pack, _step_cite(pack, step))
+    if cite:
+        d.update(cite)
+    if step.records:
+        d["records"] = list(step.records)
+    if step.points is not None:
+        d["points"] = _dec(step.points)
+    if step.running is not None:
+        d["running_score"] = _dec(step.running)
+    if step.value is not None:
+        d["value"] = step.value
+    if step.matched is not None:
+        d["matched"] = step.matched
+    return d
+
+
+def to_json(result: Result, pack: CompiledPack, *, indent: int | None = None) -> str:
+    """Deterministic JSON text of a result."""
+    return json.dumps(
+        result_to_dict(result, pack),
+        ensure_ascii=False,
+        indent=indent,
+        separators=(",", ": ") if indent else (",", ":"),
+    )
+
+
+def _label(pack: CompiledPack, grade: str | None, lang: Lang) -> str:
+    if grade is None:
+        return "—"
+    for g in pack.model.grades:
+        if g.id == grade:
+            return g.label.zh if lang == "zh" or not g.label.en else g.label.en
+    return grade
+
+
+def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
+    """A readable explanation of a result; every step names its article."""
+    zh = lang == "zh"
+    lines: list[str] = []
+    status = STATUS[result.status][0 if zh else 1]
+    name = f" {result.subject_name}" if result.subject_name else ""
+    if zh:
+        lines.append(f"信用主体 {result.subject_id}{name}（{result.category}）")
+        lines.append(
+            f"政策包 {pack.id}（{pack.document.number}），评价周期 {result.cycle} 年，结果用于 {result.applies_in} 年"
+        )
+        lines.append(
+            f"结论：{status}"
+            + (f"，{_label(pack, result.grade, lang)}" if result.grade else "")
+            + (f"，评价分值 {_dec(result.score)}" if result.score is not None else "")
+        )
+    else:
+        lines.append(f"Subject {result.subject_id}{name} ({result.category})")
+        lines.append(
+            f"Pack {pack.id} ({pack.document.number}), cycle {result.cycle}, result applies in {result.applies_in}"
+        )
+        lines.append(
+            f"Outcome: {status}"
+            + (f", {_label(pack, result.grade, lang)}" if result.grade else "")
+            + (f", score {_dec(result.score)}" if result.score is not None else "")
+        )
+    if result.reason and result.reason in RESULT_REASONS:
+        lines.append(("原因：" if zh else "Reason: ") + RESULT_REASONS[result.reason][0 if zh else 1])
+    for x in result.listings:
+        label = next((s.label for s in pack.model.lists if s.id == x.list_id), None)
+        name = (label.zh if zh or not label.en else label.en) if label else x.list_id
+        until = f"，至 {x.until}" if zh and x.until else (f", until {x.until}" if x.until else "")
+        state = ("（在列）" if x.active else "（已结束）") if zh else (" (active)" if x.active else " (ended)")
+        lines.append(("名单：" if zh else "List: ") + f"{name} {x.since}{until}{state}")
+    for c in result.consequences:
+        lines.append(
+            (f"关联人员 {c.person_id}（{c.role}）：{c.kind}，{c.start} 至 {c.end}（因 {c.institution_id}）")
+            if zh
+            else f"Linked person {c.person_id} ({c.role}): {c.kind} from {c.start} to {c.end} (via {c.institution_id})"
+        )
+    for w in result.warnings:
+        lines.append(("警告：" if zh else "Warning: ") + (w.message_zh if zh else w.message))
+    lines.append("")
+    lines.append("评价过程：" if zh else "Steps:")
+    for n, step in enumerate(result.steps, start=1):
+        lines.append(f"  {n}. " + _step_text(pack, result, step, lang))
+    if result.record_uses:
+        lines.append("")
+        lines.append("输入记录：" if zh else "Input records:")
+        for use in result.record_uses:
+            item = result.records[use.index]
+            rec = item.record
+            desc = f"#{use.index} {item.origin} {rec.kind} {rec.date}"
+            if rec.amount is not None:
+                desc += f" {_dec(rec.amount)}{'元' if zh else ' yuan'}"
+            if rec.code:
+                desc += f" [{rec.code}]"
+            if use.used_by:
+                desc += (" → 用于 " if zh else " → used by ") + ", ".join(use.used_by)
+            else:
+                desc += (" → 不适用：" if zh else " → not applicable: ") + _reason_text(use.reason, lang)
+            if "objection_pending" in use.flags:
+                desc += "（异议处理中，已作异议标注）" if zh else " (objection pending: marked)"
+            lines.append("  " + desc)
+    interps = [i for i in pack.interpretations if {s.ref for s in result.steps} & set(i.rules)]
+    if interps:
+        lines.append("")
+        lines.append("适用的解释：" if zh else "Interpretations applied:")
+        for i in interps:
+            lines.append(f"  [{i.id}] {i.clause}：{i.decision}")
+    return "\n".join(lines) + "\n"
+
+
+def _reason_text(reason: str | None, lang: Lang) -> str:
+    if reason is None:
+        return ""
+    key, _, detail = reason.partition(":")
+    if key == "not_used_by_path":
+        return f"评价路径 {detail} 不使用此记录" if lang == "zh" else f"grading path {detail} does not use it"
+    pair = REASONS.get(key)
+    return (pair[0] if lang == "zh" else pair[1]) if pair else reason
+
+
+def _step_text(pack: CompiledPack, result: Result, step: Step, lang: Lang) -> str:
+    zh = lang == "zh"
+    cite = _step_cite(pack, step)
+    where = f"【{cite.article}】" if cite else ""
+    recs = (
+        f" 记录 {list(step.records)}"
+        if zh and step.records
+        else (f" records {list(step.records)}" if step.records else "")
+    )
+    if step.kind == "exclusion":
+        verdict = (
+            ("适用，不参与评价" if step.matched else "不适用")
+            if zh
+            else ("applies: not evaluated" if step.matched else "does not apply")
+        )
+        return (
+            f"{where}排除情形 {step.ref}（{step.value}）：{verdict}{recs}"
+            if zh
+            else f"{where} exclusion {step.ref} ({step.value}): {verdict}{recs}"
+        )
+    if step.kind == "path":
+        return (
+            f"{where}评价路径 {step.ref}，起始分值 {_dec(step.running)}{recs}"
+            if zh
+            else f"{where} grading path {step.ref}, starting score {_dec(step.running)}{recs}"
+        )
+    if step.kind == "rule":
+        return (
+            f"{where}{step.ref}：输入 {step.value}，{_dec(step.points)} 分，累计 {_dec(step.running)}{recs}"
+            if zh
+            else f"{where} {step.ref}: input {step.value}, {_dec(step.points)} points, "
+            f"running {_dec(step.running)}{recs}"
+        )
+    if step.kind == "band":
+        return (
+            f"{where}分值 {_dec(step.running)} → {_label(pack, step.value, lang)}"
+            if zh
+            else f"{where} score {_dec(step.running)} → {_label(pack, step.value, lang)}"
+        )
+    if step.kind == "measure":
+        m = next(x for x in pack.model.measures if x.id == step.ref)
+        optional = "" if m.mandatory else ("（可以采取）" if zh else " (may be applied)")
+        text = m.effect.zh if zh or not m.effect.en else m.effect.en
+        return f"{where}措施 {step.ref}：{text}{optional}" if zh else f"{where} measure {step.ref}: {text}{optional}"
+    if step.kind == "missing":
+        return (
             f"{where}缺少或冲突的 {step.ref}：{step.value or '无'}{recs}"
             if zh
             else f"{where} missing or conflicting {step.ref}: {step.value or 'none'}{recs}"
@@ -408,9 +707,9 @@ def _step_text(pack: CompiledPack, result: Result, step: Step, lang: Lang) -> st
         )
     if step.kind == "validity":
         return (
-            f"评价周期 {step.value} 不在有效期内，已显式覆盖"
+            f"{where}评价周期 {step.value} 不在有效期内，已显式覆盖"
             if zh
-            else f"cycle {step.value} outside the pack's validity: explicitly overridden"
+            else f"{where} cycle {step.value} outside the pack's validity: explicitly overridden"
         )
     if step.kind == "class":
         verdict = ("符合" if step.matched else "不符合") if zh else ("matched" if step.matched else "not matched")
