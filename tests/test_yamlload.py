@@ -82,10 +82,11 @@ def test_positions_are_recorded_for_every_path() -> None:
     assert located.where(("top",)) == (1, 1)
     assert located.where(("top", "inner")) == (2, 3)
     assert located.where(("top", "inner", 0)) == (3, 7)
+    assert located.where(("top", "inner", 1)) == (4, 7)
     assert located.where(("top", "inner", 1, "k")) == (4, 8)
     assert located.where(("other",)) == (5, 1)
     # an absent child falls back to its nearest located ancestor
-    assert located.where(("top", "inner", 1, "absent", 3)) == (4, 8)
+    assert located.where(("top", "inner", 1, "absent", 3)) == (4, 7)
 
 
 def test_located_problem_carries_file_line_column_and_path() -> None:
