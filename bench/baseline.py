@@ -6,11 +6,14 @@ compiler or the engine:
 
 * scope: hospital_inpatient, outpatient_clinic, retail_pharmacy are graded;
   village_clinic is rolled up into its parent (第四条); anything else is out of scope;
-* exclusions (第十九条, 第十五条): an agreement ended in the cycle voluntarily, for
-  violation / fraud, or for renewal conditions not met; fewer than 6 whole
-  months operated in the cycle (opening day counted, corresponding-day rule,
-  until the cycle end or the agreement end); not inspected in the cycle (no
-  ``inspection`` and no ``fund_recovery`` dated in the cycle);
+* exclusions (第十九条, 第十五条): any termination of the service agreement dated
+  in the cycle (the subject's ``agreement_end`` or an ``agreement_termination``
+  record of its own) whose reason is voluntary, violation / fraud, or renewal
+  conditions not met — every such termination counts, not only the last one;
+  fewer than 6 whole months operated in the cycle (opening day counted,
+  corresponding-day rule, from max(opened, 1 Jan) to the latest termination on
+  or after opening, else 31 Dec); not inspected in the cycle (no ``inspection``
+  and no ``fund_recovery`` of its own dated in the cycle);
 * hospital_inpatient: the cycle's ``annual_assessment`` score (exactly one
   distinct value, else not evaluable), bands A ≥ 90, B ≥ 65, C ≥ 60, else D;
 * outpatient_clinic / retail_pharmacy: 100 minus: the cycle sum of
@@ -19,9 +22,12 @@ compiler or the engine:
   suspension; 5 per late_refund; 20 per fraud with a 条例第四十条 code;
   no floor; same bands.
 
-Records of managed village clinics count for the parent (but not their
-annual assessments); records whose objection was upheld or deleted as
-unverifiable are ignored.
+Records of managed village clinics count for the parent's scorecard, but not
+their inspections, terminations or annual assessments; records (terminations
+included) whose objection was upheld or deleted as unverifiable are ignored.
+This follows the pack as of commit f2047d9 ("every termination in the cycle
+applies by reason; clinics' inspections don't count for the parent; objections
+on terminations").
 
 Two variants take the same inputs as the engine or the raw parsed JSON:
 :func:`score_subject` (a validated :class:`medcredit.history.Subject`) and
@@ -54,10 +60,10 @@ SCORED = frozenset({"outpatient_clinic", "retail_pharmacy"})
 
 _START = dt.date(CYCLE, 1, 1)
 _END = dt.date(CYCLE, 12, 31)
-_AFTER_END = dt.date(CYCLE + 1, 1, 1)
 _START_S = _START.isoformat()
 _END_S = _END.isoformat()
 _LATEST_FULL_START = dt.date(CYCLE, 7, 1)  # opened on or before 1 July: 6 months by 31 December
+_LATEST_FULL_START_S = _LATEST_FULL_START.isoformat()
 _HOSPITAL = SubjectCategory.HOSPITAL_INPATIENT
 _OUTPATIENT = SubjectCategory.OUTPATIENT_CLINIC
 _PHARMACY = SubjectCategory.RETAIL_PHARMACY
@@ -107,21 +113,22 @@ def score_subject(s: Subject) -> Outcome:
     if not hospital and category is not _OUTPATIENT and category is not _PHARMACY:
         return ("rolled_up" if category is _VILLAGE else "out_of_scope"), None, None
     opened = s.opened
-    # agreement end: the latest termination dated up to the cycle end, not before opening
-    # (ties: the later-listed wins, and agreement_end counts as listed after the records)
-    term_date: dt.date | None = None
-    term_reason = ""
+    stop: dt.date | None = None  # latest termination up to the cycle end, on or after opening
+    ended = False  # a termination in the cycle for an excluding reason
     inspected = False
     fen = interviews = suspensions = late = frauds = 0
     scores: set[Decimal] = set()
     for rec in s.records:
+        if rec.objection is not None and rec.objection.status in IGNORED_OBJECTIONS:
+            continue
         kind = rec.kind
         d = rec.date
         if kind == "agreement_termination":
-            if d <= _END and (opened is None or d >= opened) and (term_date is None or d >= term_date):
-                term_date, term_reason = d, rec.reason or ""
-            continue
-        if rec.objection is not None and rec.objection.status in IGNORED_OBJECTIONS:
+            if d <= _END:
+                if opened is None or d >= opened:
+                    stop = d if stop is None or d > stop else stop
+                if d >= _START and rec.reason in EXCLUDING_END_REASONS:
+                    ended = True
             continue
         if kind == "annual_assessment":
             if rec.year == CYCLE:
@@ -153,12 +160,7 @@ def score_subject(s: Subject) -> Outcome:
                 if d < _START or d > _END:
                     continue
                 kind = rec.kind
-                if kind == "inspection":
-                    inspected = True
-                elif kind == "fund_recovery":
-                    inspected = True
-                    fen += int(rec.amount * 100)  # type: ignore[operator]
-                elif kind == "audit_cut":
+                if kind == "fund_recovery" or kind == "audit_cut":
                     fen += int(rec.amount * 100)  # type: ignore[operator]
                 elif kind == "interview":
                     interviews += 1
@@ -169,18 +171,19 @@ def score_subject(s: Subject) -> Outcome:
                 elif kind == "fraud" and rec.code in FRAUD_40:
                     frauds += 1
     end = s.agreement_end
-    if (
-        end is not None
-        and end.date <= _END
-        and (opened is None or end.date >= opened)
-        and (term_date is None or end.date >= term_date)
-    ):
-        term_date, term_reason = end.date, end.reason
-    if term_date is None:
+    if end is not None and end.date <= _END:
+        d = end.date
+        if opened is None or d >= opened:
+            stop = d if stop is None or d > stop else stop
+        if d >= _START and end.reason in EXCLUDING_END_REASONS:
+            ended = True
+    if ended:
+        return "excluded", None, None
+    if stop is None:
         # fast path: opened on or before 1 July operates 6 whole months by 31 December
         if opened is not None and opened > _LATEST_FULL_START and not _six_months(opened, _END):
             return "excluded", None, None
-    elif (term_date >= _START and term_reason in EXCLUDING_END_REASONS) or not _six_months(opened, term_date):
+    elif not _six_months(opened, stop):
         return "excluded", None, None
     if not inspected:
         return "excluded", None, None
@@ -212,42 +215,55 @@ def score_dict(s: dict[str, Any]) -> Outcome:
     if category not in SCORED and category != "hospital_inpatient":
         return ("rolled_up" if category == "village_clinic" else "out_of_scope"), None, None
     opened: str | None = s.get("opened")
-    records: list[dict[str, Any]] = s.get("records", [])
-    term_date: str | None = None
-    term_reason = ""
-    for rec in records:
-        if rec["kind"] == "agreement_termination":
-            d = rec["date"]
-            if d <= _END_S and (opened is None or d >= opened) and (term_date is None or d >= term_date):
-                term_date, term_reason = d, rec.get("reason") or ""
-    end = s.get("agreement_end")
-    if end is not None:
-        d = end["date"]
-        if d <= _END_S and (opened is None or d >= opened) and (term_date is None or d >= term_date):
-            term_date, term_reason = d, end["reason"]
+    stop: str | None = None
+    ended = False
     inspected = False
     fen = interviews = suspensions = late = frauds = 0
     scores: set[Decimal] = set()
-    clinics = s.get("managed_clinics", ())
-    for clinic_index in range(len(clinics) + 1):
-        own = clinic_index == 0
-        for rec in records if own else clinics[clinic_index - 1].get("records", ()):
-            kind = rec["kind"]
+    for rec in s.get("records", ()):
+        objection = rec.get("objection")
+        if objection is not None and objection["status"] in IGNORED_OBJECTIONS:
+            continue
+        kind = rec["kind"]
+        d = rec["date"]
+        if kind == "agreement_termination":
+            if d <= _END_S:
+                if opened is None or d >= opened:
+                    stop = d if stop is None or d > stop else stop
+                if d >= _START_S and rec["reason"] in EXCLUDING_END_REASONS:
+                    ended = True
+            continue
+        if kind == "annual_assessment":
+            if rec["year"] == CYCLE:
+                scores.add(Decimal(rec["score"]))
+            continue
+        if d < _START_S or d > _END_S:
+            continue
+        if kind == "inspection":
+            inspected = True
+        elif kind == "fund_recovery":
+            inspected = True
+            fen += _fen(rec["amount"])
+        elif kind == "audit_cut":
+            fen += _fen(rec["amount"])
+        elif kind == "interview":
+            interviews += 1
+        elif kind == "agreement_suspension":
+            suspensions += 1
+        elif kind == "late_refund":
+            late += 1
+        elif kind == "fraud" and rec.get("code") in FRAUD_40:
+            frauds += 1
+    for clinic in s.get("managed_clinics", ()):
+        for rec in clinic.get("records", ()):
             objection = rec.get("objection")
             if objection is not None and objection["status"] in IGNORED_OBJECTIONS:
-                continue
-            if kind == "annual_assessment":
-                if own and rec["year"] == CYCLE:
-                    scores.add(Decimal(rec["score"]))
                 continue
             d = rec["date"]
             if d < _START_S or d > _END_S:
                 continue
-            if kind == "inspection":
-                inspected = True
-            elif kind == "fund_recovery" or kind == "audit_cut":
-                if kind == "fund_recovery":
-                    inspected = True
+            kind = rec["kind"]
+            if kind == "fund_recovery" or kind == "audit_cut":
                 fen += _fen(rec["amount"])
             elif kind == "interview":
                 interviews += 1
@@ -257,13 +273,19 @@ def score_dict(s: dict[str, Any]) -> Outcome:
                 late += 1
             elif kind == "fraud" and rec.get("code") in FRAUD_40:
                 frauds += 1
-    if term_date is not None and term_date >= _START_S and term_reason in EXCLUDING_END_REASONS:
+    end = s.get("agreement_end")
+    if end is not None and end["date"] <= _END_S:
+        d = end["date"]
+        if opened is None or d >= opened:
+            stop = d if stop is None or d > stop else stop
+        if d >= _START_S and end["reason"] in EXCLUDING_END_REASONS:
+            ended = True
+    if ended:
         return "excluded", None, None
-    if term_date is None and (opened is None or _d(opened) <= _LATEST_FULL_START):
+    if stop is None and (opened is None or opened <= _LATEST_FULL_START_S):
         operated = True  # fast path: no agreement end and opened by 1 July
     else:
-        stop = _END if term_date is None else _d(term_date)
-        operated = _six_months(None if opened is None else _d(opened), stop)
+        operated = _six_months(None if opened is None else _d(opened), _END if stop is None else _d(stop))
     if not operated or not inspected:
         return "excluded", None, None
     if category == "hospital_inpatient":

@@ -135,11 +135,17 @@ def edge_cases() -> list[dict[str, Any]]:
     term = {"kind": "agreement_termination", "date": "2023-10-01", "reason": "expired"}
     term_vol = {"kind": "agreement_termination", "date": "2023-10-01", "reason": "voluntary"}
     cases.append(_outpatient("E-TERM-REC", [term]))
-    cases.append(_outpatient("E-TERM-TIE-1", [term, term_vol]))  # the later-listed record wins
+    cases.append(_outpatient("E-TERM-TIE-1", [term, term_vol]))  # every termination counts by its reason
     cases.append(_outpatient("E-TERM-TIE-2", [term_vol, term]))
     cases.append(_outpatient("E-TERM-END-TIE", [term_vol], agreement_end={"date": "2023-10-01", "reason": "expired"}))
     cases.append(_outpatient("E-TERM-LATER", [term_vol], agreement_end={"date": "2023-11-01", "reason": "expired"}))
     cases.append(_outpatient("E-TERM-2024", [{**term_vol, "date": "2024-02-01"}]))
+    upheld = {"filed": "2023-10-05", "status": "upheld"}
+    cases.append(_outpatient("E-TERM-OBJ-UPHELD", [{**term_vol, "objection": upheld}]))
+    cases.append(_outpatient("E-TERM-OBJ-PENDING", [{**term_vol, "objection": {**upheld, "status": "pending"}}]))
+    # an earlier agreement ended voluntarily in the cycle, before the (re)opening: every termination counts
+    cases.append(_outpatient("E-TERM-BEFORE-OPEN", [{**term_vol, "date": "2023-02-01"}], opened="2023-03-01"))
+    cases.append(_outpatient("E-TERM-EXPIRED-EARLY", [{**term, "date": "2023-05-31"}]))  # 4 months 31 days
     # inspection evidence (第十五条 as interpreted): inspection or fund_recovery in the cycle
     no_insp: dict[str, Any] = {"id": "E-NOINSP", "category": "retail_pharmacy", "opened": _OPEN}
     cases.append({**no_insp, "records": [_money("audit_cut", "300.00")]})
@@ -155,9 +161,10 @@ def edge_cases() -> list[dict[str, Any]]:
         "id": "VC-1",
         "records": [_money("audit_cut", "60000"), interview, {"kind": "inspection", "date": "2023-02-01"}],
     }
-    cases.append(
-        {"id": "E-PARENT", "category": "outpatient_clinic", "opened": _OPEN, "records": [], "managed_clinics": [clinic]}
-    )
+    parent = {"id": "E-PARENT", "category": "outpatient_clinic", "opened": _OPEN, "managed_clinics": [clinic]}
+    cases.append({**parent, "records": [{"kind": "inspection", "date": "2023-09-01"}]})
+    # a managed clinic's inspection is not the parent's (interpretation inspection_evidence)
+    cases.append({**parent, "id": "E-PARENT-NOINSP", "records": []})
     assess = {"kind": "annual_assessment", "date": "2024-02-01", "year": 2023, "score": "95"}
     clinic2 = {"id": "VC-2", "records": [assess, interview]}
     cases.append({**_hospital("E-HOSP-CLINIC", "70"), "managed_clinics": [clinic2]})
@@ -229,10 +236,14 @@ EXPECTED = {
     "E-END-2015-01-01-2024-01-01-voluntary": "graded A 100",
     "E-TERM-REC": "graded A 100",
     "E-TERM-TIE-1": "excluded - -",
-    "E-TERM-TIE-2": "graded A 100",
-    "E-TERM-END-TIE": "graded A 100",
-    "E-TERM-LATER": "graded A 100",
+    "E-TERM-TIE-2": "excluded - -",
+    "E-TERM-END-TIE": "excluded - -",
+    "E-TERM-LATER": "excluded - -",
     "E-TERM-2024": "graded A 100",
+    "E-TERM-OBJ-UPHELD": "graded A 100",
+    "E-TERM-OBJ-PENDING": "excluded - -",
+    "E-TERM-BEFORE-OPEN": "excluded - -",
+    "E-TERM-EXPIRED-EARLY": "excluded - -",
     "E-NOINSP": "excluded - -",
     "E-RECOVERY-INSP": "graded A 98",
     "E-INSP-2022": "excluded - -",
@@ -240,6 +251,7 @@ EXPECTED = {
     "E-NO-OPENED": "graded A 100",
     "E-VC": "rolled_up - -",
     "E-PARENT": "graded B 85",
+    "E-PARENT-NOINSP": "excluded - -",
     "E-HOSP-CLINIC": "graded B 70",
     "E-HOSP-CLINIC-ONLY": "not_evaluable - -",
 }
@@ -526,6 +538,14 @@ def table(rows: list[Row], runs: list[CliRun], baseline_us: float, n: int) -> st
     return "\n".join(out)
 
 
+def _git(*args: str) -> str:
+    try:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+    return done.stdout.strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="medcredit benchmark (see bench/README.md)")
     parser.add_argument("--subjects", type=int, default=100_000, help="in-process subjects (default 100000)")
@@ -541,6 +561,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeats < 3:
         parser.error("--repeats must be at least 3")
     OUT.mkdir(parents=True, exist_ok=True)
+    load_start = os.getloadavg()
     pack = load_pack("wushan")
 
     print(f"generating {args.subjects:,} subjects (seed {args.seed}) …", flush=True)
@@ -613,7 +634,11 @@ def main(argv: list[str] | None = None) -> int:
             "python": sys.version.split()[0],
             "implementation": platform.python_implementation(),
             "platform": platform.platform(),
+            "loadavg_at_start": load_start,
+            "loadavg_at_end": os.getloadavg(),
         },
+        "git_head": _git("rev-parse", "HEAD"),
+        "src_dirty": bool(_git("status", "--porcelain", "src")),
         "subjects": args.subjects,
         "seed": args.seed,
         "repeats": args.repeats,

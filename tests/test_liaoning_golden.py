@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 import medcredit
+from medcredit.docgen import uncovered
 from medcredit.identifiers import org_code_check_char, resident_id_check_char, uscc_check_char
 
 CYCLE = 2023
@@ -145,32 +146,14 @@ def test_articles_are_verbatim_from_seed(pack: medcredit.CompiledPack) -> None:
 
 
 def test_article_coverage(pack: medcredit.CompiledPack) -> None:
-    """Every article is cited, interpreted or declared non-executable, except objection and repair.
+    """Every article is cited by an executable element or declared non-executable, except objection and repair.
 
-    第二十七条 (objections) and 第二十九条–第三十六条 (final result, repair) are encoded by a
-    separate task and must not be declared non-executable.
+    第二十七条 (objections) and 第三十一条–第三十六条 (repair) are encoded by a separate task and
+    must not be declared non-executable.
     """
-    model = pack.model
-    cited = set(model.non_executable)
-    dump = model.model_dump()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if set(node) == {"article", "quote"}:
-                cited.add(node["article"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk({k: v for k, v in dump.items() if k != "document"})
-    for interp in model.interpretations:
-        cited.update(re.findall(r"第[一二三四五六七八九十]+条", interp.clause))
-    later = {"第二十七条", "第二十九条", "第三十条", *(f"第三十{n}条" for n in "一二三四五六")}
-    assert not later & set(model.non_executable)
-    assert set(pack.document.articles) - cited == later - cited
-    assert set(pack.document.articles) - later <= cited
+    later = {"第二十七条", *(f"第三十{n}条" for n in "一二三四五六")}
+    assert not later & set(pack.model.non_executable)
+    assert set(uncovered(pack.model)) <= later
 
 
 # --------------------------------------------------------------------------- 第十三条（一）
@@ -376,7 +359,7 @@ def test_listing_ended_by_removal(pack: medcredit.CompiledPack) -> None:
     result = medcredit.evaluate(pack, _subject(records=records), CYCLE)
     listing = _listing(result)
     assert not listing.active
-    assert listing.until == dt.date(2023, 9, 30)
+    assert listing.until == dt.date(2023, 9, 29)  # 第十六条: measures end on the removal day, so the last listed day is the day before
     assert listing.until_rule == "removal"
     assert result.grade == "serious_untrust"
     assert all("serious_list" in u.used_by for u in result.record_uses)
@@ -454,6 +437,7 @@ def test_validity_override(pack: medcredit.CompiledPack, cycle: int) -> None:
 
 TRUSTWORTHY_MEASURES = {
     "inspection_reduced",
+    "risk_warning",
     "incentive_fast_track",
     "incentive_publicity",
     "incentive_funding_and_awards",
@@ -467,11 +451,11 @@ SERIOUS_INDIVIDUAL_MEASURES = GENERAL_MEASURES | {"punish_practice_ban", "punish
     ("records", "category", "expected"),
     [
         ([TRUSTWORTHY["honour"][0]], "retail_pharmacy", TRUSTWORTHY_MEASURES),
-        ([], "retail_pharmacy", {"inspection_normal"}),
+        ([], "retail_pharmacy", {"inspection_normal", "risk_warning"}),
         ([GENERAL["interview"][0]], "retail_pharmacy", GENERAL_MEASURES),
         ([SERIOUS["penalty_refused"][0]], "retail_pharmacy", SERIOUS_INDIVIDUAL_MEASURES | {"punish_bidding_ban"}),
         ([TRUSTWORTHY["credit_commitment"][0]], "nurse", TRUSTWORTHY_MEASURES),
-        ([], "insured_person", {"inspection_normal"}),
+        ([], "insured_person", {"inspection_normal", "risk_warning"}),
         ([GENERAL["commitment_breach"][0]], "pharmacist", GENERAL_MEASURES),
         ([SERIOUS["serious_list_entry"][0]], "physician", SERIOUS_INDIVIDUAL_MEASURES),
     ],
@@ -495,9 +479,10 @@ def test_measures_per_level(
 
 
 def test_optional_measures(pack: medcredit.CompiledPack) -> None:
-    """第二十四条（四）、第二十五条（三）–（六）: open-ended or law-dependent measures are not mandatory."""
+    """第二十二条, 第二十四条（四）、第二十五条（三）–（六）: conditional, open-ended or law-dependent measures."""
     optional = {m.id for m in pack.model.measures if not m.mandatory}
     assert optional == {
+        "risk_warning",
         "incentive_other",
         "punish_bidding_ban",
         "punish_practice_ban",
@@ -506,7 +491,16 @@ def test_optional_measures(pack: medcredit.CompiledPack) -> None:
     }
 
 
-def test_no_risk_warning_measure(pack: medcredit.CompiledPack) -> None:
-    """第二十二条: the risk warning targets subjects below the punishment standard; not tied to a grade."""
-    assert not [m for m in pack.model.measures if m.cite.article == "第二十二条"]
-    assert "risk_warning" in {i.id for i in pack.interpretations}
+def test_risk_warning_is_conditional(pack: medcredit.CompiledPack) -> None:
+    """第二十二条: the warning is for subjects below the punishment standard with hidden risks.
+
+    The condition cannot be read from the history, so the measure is listed as non-mandatory for
+    the unpunished grades, with its condition stated, and never for untrustworthy grades.
+    """
+    (measure,) = [m for m in pack.model.measures if m.cite.article == "第二十二条"]
+    assert measure.id == "risk_warning"
+    assert measure.grades == ["trustworthy", "no_record"]
+    assert not measure.mandatory
+    assert "失信隐患" in str(measure.params["condition"])
+    general = medcredit.evaluate(pack, _subject(records=[GENERAL["violation"][0]]), CYCLE)
+    assert "risk_warning" not in general.measures

@@ -243,7 +243,7 @@ def test_ban_still_visible_later_and_not_shortened_by_removal(pack: medcredit.Co
     ]
     result = _evaluate(pack, _institution(records), 2025)
     serious = _listing(result, "serious_untrustworthy")
-    assert serious.until == dt.date(2024, 6, 30)
+    assert serious.until == dt.date(2024, 6, 29)  # last listed day: the day before removal
     assert serious.until_rule == "removal"
     assert not serious.active
     assert {c.end for c in result.consequences} == {dt.date(2028, 3, 15)}

@@ -18,6 +18,7 @@ from dateutil.relativedelta import relativedelta
 from medcredit.errors import ValidityError
 from medcredit.history import Record, Subject, subject_type
 from medcredit.identifiers import check_resident_id, check_uscc
+from medcredit.listing import compute_listing
 from medcredit.pack.compiled import CFact, CompiledPack, CPath
 from medcredit.periods import period_end
 from medcredit.result import Consequence, InputRecord, Listing, Notice, RecordUse, Result, Status, Step
@@ -109,12 +110,12 @@ def _identifier_notices(subject: Subject, cycle: int) -> list[Notice]:
 
 
 def _operation(
-    subject: Subject, records: list[InputRecord], start: dt.date, end: dt.date
+    subject: Subject, records: list[InputRecord], start: dt.date, end: dt.date, uses_operation: bool
 ) -> tuple[int, str, list[int], list[Notice]]:
     """Whole months operated in the cycle, the in-cycle agreement end reason, records used."""
     notices: list[Notice] = []
     opened = subject.opened
-    if opened is None:
+    if opened is None and uses_operation:
         notices.append(
             Notice(
                 "opening_unknown",
@@ -258,7 +259,7 @@ def evaluate(
         if not taken:
             reasons[i] = why
 
-    months, end_reason, agreement_records, op_notices = _operation(subject, records, start, end)
+    months, end_reason, agreement_records, op_notices = _operation(subject, records, start, end, pack.uses_operation)
     notices.extend(op_notices)
     namespace: dict[str, Any] = {
         "category": category,
@@ -310,7 +311,10 @@ def evaluate(
     if hits:
         status, reason = "excluded", "excluded"
     elif path.method == "classification":
-        status, grade, score, reason = _classify(path, pack, counts, values, fact_records, steps, mark, trace)
+        active_lists = frozenset(x.list_id for x in listings if x.active)
+        status, grade, score, reason = _classify(
+            path, pack, counts, values, fact_records, steps, mark, trace, active_lists
+        )
     else:
         status, grade, score, reason = _grade(path, pack, counts, sums, values, fact_records, steps, mark, trace)
     if grade is not None:
@@ -350,31 +354,15 @@ def _listings(
     """List status at ``horizon``: entered by an entry record, ended by removal or term."""
     out: list[Listing] = []
     for lst in pack.lists:
-        entries = sorted({i for f in lst.entry for i in fact_records[f]}, key=lambda i: (records[i].record.date, i))
-        if not entries:
+        entries = [(i, records[i].record) for i in sorted({i for f in lst.entry for i in fact_records[f]})]
+        removals = [(i, records[i].record) for i in fact_records[lst.removal]] if lst.removal is not None else []
+        listing = compute_listing(lst, entries, removals, horizon)
+        if listing is None:
             continue
-        since = records[entries[0]].record.date
-        latest_entry = records[entries[-1]].record.date
-        until: dt.date | None = None
-        until_rule: str | None = None
-        removal_records: list[int] = []
-        if lst.removal is not None:
-            removal_records = [i for i in fact_records[lst.removal] if records[i].record.date >= latest_entry]
-            if removal_records:
-                until = max(records[i].record.date for i in removal_records)
-                until_rule = "removal"
-        if lst.term is not None:
-            years, months = lst.term
-            term_end = period_end(latest_entry, years=years, months=months).value
-            if until is None or term_end < until:
-                until, until_rule = term_end, "term"
-        active = until is None or until >= horizon
-        used = entries + removal_records
-        mark(used, lst.id)
-        listing = Listing(lst.id, since, until, until_rule, active, tuple(used))
+        mark(listing.records, lst.id)
         out.append(listing)
         if trace:
-            steps.append(Step("list", lst.id, tuple(used), value=str(since), matched=active))
+            steps.append(Step("list", lst.id, listing.records, value=str(listing.since), matched=listing.active))
     return out
 
 
@@ -389,12 +377,16 @@ def _consequences(
         if listing is None:
             continue
         years, months = lc.term.get("years", 0), lc.term.get("months", 0)
-        end_date = period_end(listing.since, years=years, months=months).value
-        for person in subject.linked_persons:
-            if person.role in lc.roles:
-                out.append(Consequence(lc.id, lc.kind, person.id, person.role, subject.id, listing.since, end_date))
-                if trace:
-                    steps.append(Step("consequence", lc.id, listing.records, value=f"{person.id}:{end_date}"))
+        # each entry (each new finding of serious conduct) starts its own term
+        for start_date in listing.entry_dates or (listing.since,):
+            end_date = period_end(start_date, years=years, months=months).value
+            for person in subject.linked_persons:
+                if person.role in lc.roles:
+                    out.append(Consequence(lc.id, lc.kind, person.id, person.role, subject.id, start_date, end_date))
+                    if trace:
+                        steps.append(
+                            Step("consequence", lc.id, listing.records, value=f"{person.id}:{start_date}..{end_date}")
+                        )
     return out
 
 
@@ -418,6 +410,7 @@ def _classify(
     steps: list[Step],
     mark: Any,
     trace: bool,
+    active_lists: frozenset[str] = frozenset(),
 ) -> tuple[Status, str | None, Decimal | None, str | None]:
     """Worst matched class (default when none); combined with a supplied score's band."""
     order = pack.grade_order
@@ -427,6 +420,9 @@ def _classify(
     grade: str | None = None
     for cls in path.classes:
         matched = sorted({i for f in cls.criteria if counts[f] for i in fact_records[f]})
+        if cls.while_listed is not None and cls.while_listed not in active_lists:
+            # e.g. removed from the serious list: the conduct no longer puts the subject in this class
+            matched = []
         if matched:
             for f in cls.criteria:
                 if counts[f]:

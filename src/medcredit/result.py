@@ -90,10 +90,11 @@ class Listing:
 
     list_id: str
     since: dt.date
-    until: dt.date | None
+    until: dt.date | None  # the last day on the list (the day before removal, or the term's last day)
     until_rule: str | None  # "removal" or "term"
     active: bool
     records: tuple[int, ...]
+    entry_dates: tuple[dt.date, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

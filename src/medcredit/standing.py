@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from medcredit.engine import check_date_validity
 from medcredit.history import Record, Subject
+from medcredit.listing import compute_listing
 from medcredit.pack.compiled import CFact, CList, CompiledPack
 from medcredit.periods import period_end
 from medcredit.result import Consequence, Listing
@@ -64,28 +65,12 @@ def record_counts(fact: CFact, record: Record) -> bool:
 def listing_as_of(
     pack: CompiledPack, lst: CList, records: tuple[Record, ...], usable: list[int], as_of: dt.date
 ) -> Listing | None:
-    entries = sorted(
-        (i for i in usable if any(record_counts(pack.facts[f], records[i]) for f in lst.entry)),
-        key=lambda i: (records[i].date, i),
-    )
-    if not entries:
-        return None
-    since = records[entries[0]].date
-    latest_entry = records[entries[-1]].date
-    until: dt.date | None = None
-    rule: str | None = None
-    removals: list[int] = []
+    entries = [(i, records[i]) for i in usable if any(record_counts(pack.facts[f], records[i]) for f in lst.entry)]
+    removals: list[tuple[int, Record]] = []
     if lst.removal is not None:
         removal_fact = pack.facts[lst.removal]
-        removals = [i for i in usable if record_counts(removal_fact, records[i]) and records[i].date >= latest_entry]
-        if removals:
-            until, rule = max(records[i].date for i in removals), "removal"
-    if lst.term is not None:
-        term_end = period_end(latest_entry, years=lst.term[0], months=lst.term[1]).value
-        if until is None or term_end < until:
-            until, rule = term_end, "term"
-    active = until is None or until >= as_of
-    return Listing(lst.id, since, until, rule, active, tuple(entries + removals))
+        removals = [(i, records[i]) for i in usable if record_counts(removal_fact, records[i])]
+    return compute_listing(lst, entries, removals, as_of)
 
 
 def standing(pack: CompiledPack, subject: Subject, as_of: dt.date, *, override_validity: bool = False) -> Standing:
@@ -111,12 +96,13 @@ def standing(pack: CompiledPack, subject: Subject, as_of: dt.date, *, override_v
         listing = by_list.get(lc.on_list)
         if listing is None:
             continue
-        end = period_end(listing.since, years=lc.term.get("years", 0), months=lc.term.get("months", 0)).value
-        if end < as_of:
-            continue
-        for person in subject.linked_persons:
-            if person.role in lc.roles:
-                consequences.append(Consequence(lc.id, lc.kind, person.id, person.role, subject.id, listing.since, end))
+        for start in listing.entry_dates or (listing.since,):
+            end = period_end(start, years=lc.term.get("years", 0), months=lc.term.get("months", 0)).value
+            if end < as_of:
+                continue
+            for person in subject.linked_persons:
+                if person.role in lc.roles:
+                    consequences.append(Consequence(lc.id, lc.kind, person.id, person.role, subject.id, start, end))
     return Standing(
         pack_id=pack.id,
         subject_id=subject.id,

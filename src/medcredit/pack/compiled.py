@@ -134,6 +134,7 @@ class CClass:
     grade: str
     criteria: tuple[int, ...]
     cite: Citation
+    while_listed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +180,7 @@ class CompiledPack:
     rules: dict[str, ScoreRule]
     lists: tuple[CList, ...] = ()
     list_facts: frozenset[int] = frozenset()
+    uses_operation: bool = False  # some exclusion reads operated_months_in_cycle
 
     def grade_label(self, grade: str) -> str:
         for g in self.model.grades:
@@ -334,6 +336,7 @@ class _Compiler:
             bands={k: v for k, v in bands.items() if v is not None},
             rules={r.id: r for r in pack.rules},
             lists=tuple(lists),
+            uses_operation=any("operated_months_in_cycle" in e.expression.names for e in exclusions),
             list_facts=frozenset(
                 i for lst in lists for i in (*lst.entry, *(() if lst.removal is None else (lst.removal,)))
             ),
@@ -625,7 +628,9 @@ class _Compiler:
                     self.problem("criterion-fact", "a criterion must be an any or count fact", (*where, "criteria", j))
                 else:
                     indices.append(fact.index)
-            out.append(CClass(cls.grade, tuple(indices), cls.cite))
+            if cls.while_listed is not None and cls.while_listed not in {x.id for x in self.pack.lists}:
+                self.unknown("list", cls.while_listed, [x.id for x in self.pack.lists], (*where, "while_listed"))
+            out.append(CClass(cls.grade, tuple(indices), cls.cite, cls.while_listed))
         return out
 
     def _deadlines(self) -> None:

@@ -166,6 +166,9 @@ class CriteriaClass(_Strict):
 
     grade: GradeId
     criteria: list[Id] = Field(min_length=1)
+    while_listed: Id | None = Field(
+        default=None, description="the class holds only while the subject is active on this list"
+    )
     cite: Citation
 
 
