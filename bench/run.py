@@ -23,6 +23,7 @@ import argparse
 import cProfile
 import datetime as dt
 import gc
+import hashlib
 import io
 import json
 import os
@@ -416,19 +417,24 @@ def components(pack: CompiledPack, subjects: list[Subject]) -> list[tuple[str, f
 
     Uses private helpers of ``medcredit.engine``; a step whose helper changed is skipped.
     """
+    import inspect
+
     import medcredit.engine as eng
 
     start, end = eng.cycle_bounds(CYCLE)
     n = len(subjects)
     out: list[tuple[str, float]] = []
+    operation: Any = getattr(eng, "_operation", None)
     try:
+        # (subject, records, start, end[, uses_operation]) — the signature has changed before
+        extra = (True,) * (len(inspect.signature(operation).parameters) - 4)
         flat = [eng._flatten(s) for s in subjects]
         steps: list[tuple[str, Callable[[], object]]] = [
             ("_flatten (InputRecord wrappers)", lambda: [eng._flatten(s) for s in subjects]),
             ("_identifier_notices (USCC check)", lambda: [eng._identifier_notices(s, CYCLE) for s in subjects]),
             (
                 "_operation (months operated)",
-                lambda: [eng._operation(s, r, start, end) for s, r in zip(subjects, flat, strict=True)],
+                lambda: [operation(s, r, start, end, *extra) for s, r in zip(subjects, flat, strict=True)],
             ),
             ("check_validity", lambda: [eng.check_validity(pack, CYCLE) for _ in subjects]),
         ]
@@ -454,10 +460,15 @@ class CliRun:
     wall: float
     max_rss_mb: float
     returncode: int
+    startup: float = 0.0  # wall time of the same command on a 1-subject file, subtracted in net_us
 
     @property
     def us(self) -> float:
         return self.wall / self.subjects * 1e6
+
+    @property
+    def net_us(self) -> float:
+        return max(self.wall - self.startup, 0.0) / self.subjects * 1e6
 
 
 def _cli_command() -> list[str]:
@@ -465,7 +476,7 @@ def _cli_command() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "medcredit.cli"]
 
 
-def run_child(name: str, subjects: int, command: list[str]) -> CliRun:
+def run_child(name: str, subjects: int, command: list[str], startup: float = 0.0) -> CliRun:
     """Run ``command`` with stdout to /dev/null; wall time and the child's own peak RSS."""
     with open(os.devnull, "w") as sink:
         t0 = time.perf_counter()
@@ -474,7 +485,7 @@ def run_child(name: str, subjects: int, command: list[str]) -> CliRun:
         wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     # ru_maxrss is in KiB on Linux
-    run = CliRun(name, subjects, command, wall, usage.ru_maxrss / 1024, proc.returncode)
+    run = CliRun(name, subjects, command, wall, usage.ru_maxrss / 1024, proc.returncode, startup)
     print(f"  {name:34s} {wall:8.1f} s  {run.us:8.1f} µs/subject  peak RSS {run.max_rss_mb:7.1f} MB", flush=True)
     if proc.returncode != 0:
         raise SystemExit(f"bench: {' '.join(command)} exited with {proc.returncode}")
@@ -482,7 +493,9 @@ def run_child(name: str, subjects: int, command: list[str]) -> CliRun:
 
 
 def dataset(n: int, seed: int) -> Path:
-    path = OUT / f"subjects-{n}-seed{seed}.jsonl"
+    # the generator's hash in the name: a changed generator never reuses a stale file
+    version = hashlib.sha256((HERE / "generate.py").read_bytes()).hexdigest()[:8]
+    path = OUT / f"subjects-{n}-seed{seed}-{version}.jsonl"
     if not path.exists():
         t0 = time.perf_counter()
         write_jsonl(n, seed, path)
@@ -493,16 +506,20 @@ def dataset(n: int, seed: int) -> Path:
 def end_to_end(sizes: list[int], seed: int) -> list[CliRun]:
     cli = _cli_command()
     runs: list[CliRun] = []
-    one = dataset(1, seed)
-    runs.append(
-        run_child("cli startup (1 subject)", 1, [*cli, "evaluate", "--pack", "wushan", "--cycle", "2023", str(one)])
-    )
+    baseline = [sys.executable, str(HERE / "baseline.py")]
+
+    def cli_args(path: str) -> list[str]:
+        return [*cli, "evaluate", "--pack", "wushan", "--cycle", "2023", path, "--format", "jsonl"]
+
+    one = str(dataset(1, seed))
+    cli_start = run_child("cli start-up (1 subject)", 1, cli_args(one))
+    base_start = run_child("baseline script start-up (1 subject)", 1, [*baseline, one])
+    runs += [cli_start, base_start]
     for n in sizes:
         path = str(dataset(n, seed))
-        base = [*cli, "evaluate", "--pack", "wushan", "--cycle", "2023", path, "--format", "jsonl"]
-        runs.append(run_child(f"baseline script, {n:,}", n, [sys.executable, str(HERE / "baseline.py"), path]))
-        runs.append(run_child(f"cli jsonl trace, {n:,}", n, base))
-        runs.append(run_child(f"cli jsonl --no-trace, {n:,}", n, [*base, "--no-trace"]))
+        runs.append(run_child(f"baseline script, {n:,}", n, [*baseline, path], base_start.wall))
+        runs.append(run_child(f"cli jsonl trace, {n:,}", n, cli_args(path), cli_start.wall))
+        runs.append(run_child(f"cli jsonl --no-trace, {n:,}", n, [*cli_args(path), "--no-trace"], cli_start.wall))
     return runs
 
 
@@ -525,15 +542,20 @@ def table(rows: list[Row], runs: list[CliRun], baseline_us: float, n: int) -> st
     if runs:
         out += [
             "",
-            "End to end (one run each; wall time includes interpreter start-up and pack loading):",
+            "End to end, one run each, stdout to /dev/null; µs / subject is net of the same command's",
+            "start-up on a 1-subject file (interpreter, imports, pack loading); × baseline is against the",
+            "in-process baseline above:",
             "",
             "| command | subjects | wall s | µs / subject | subjects / s | × baseline | peak RSS MB |",
             "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for run in runs:
+            if run.subjects == 1:
+                out.append(f"| {run.name} | 1 | {run.wall:.2f} | – | – | – | {run.max_rss_mb:.0f} |")
+                continue
             out.append(
-                f"| {run.name} | {run.subjects:,} | {run.wall:.1f} | {run.us:.1f} | {_fmt_rate(run.us)} | "
-                f"{run.us / baseline_us:.0f} | {run.max_rss_mb:.0f} |"
+                f"| {run.name} | {run.subjects:,} | {run.wall:.1f} | {run.net_us:.1f} | {_fmt_rate(run.net_us)} | "
+                f"{run.net_us / baseline_us:.0f} | {run.max_rss_mb:.0f} |"
             )
     return "\n".join(out)
 
@@ -562,6 +584,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--repeats must be at least 3")
     OUT.mkdir(parents=True, exist_ok=True)
     load_start = os.getloadavg()
+    head_start = _git("rev-parse", "HEAD")
     pack = load_pack("wushan")
 
     print(f"generating {args.subjects:,} subjects (seed {args.seed}) …", flush=True)
@@ -637,7 +660,8 @@ def main(argv: list[str] | None = None) -> int:
             "loadavg_at_start": load_start,
             "loadavg_at_end": os.getloadavg(),
         },
-        "git_head": _git("rev-parse", "HEAD"),
+        "git_head_at_start": head_start,
+        "git_head_at_end": _git("rev-parse", "HEAD"),
         "src_dirty": bool(_git("status", "--porcelain", "src")),
         "subjects": args.subjects,
         "seed": args.seed,
@@ -659,9 +683,10 @@ def main(argv: list[str] | None = None) -> int:
         "end_to_end": [
             {
                 **asdict(run),
-                "us_per_subject": run.us,
-                "subjects_per_s": 1e6 / run.us,
-                "ratio_to_baseline": run.us / baseline_us,
+                "us_per_subject_gross": run.us,
+                "us_per_subject_net": run.net_us,
+                "subjects_per_s_net": 1e6 / run.net_us if run.net_us else None,
+                "ratio_to_baseline_net": run.net_us / baseline_us,
             }
             for run in runs
         ],

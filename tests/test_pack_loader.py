@@ -385,7 +385,9 @@ def test_wushan_with_misspelled_top_level_key() -> None:
 
 def test_wushan_with_altered_quote() -> None:
     """Changing a quoted number in the bundled pack gives quote-not-in-article at that quote's line."""
-    text, line = _break_wushan("quote: 被医疗保障部门约谈的，约谈一次扣5分。", "quote: 被医疗保障部门约谈的，约谈一次扣6分。")
+    text, line = _break_wushan(
+        "quote: 被医疗保障部门约谈的，约谈一次扣5分。", "quote: 被医疗保障部门约谈的，约谈一次扣6分。"
+    )
     compiled, problems = validate_pack_text(text, "wushan-copy.yaml")
     assert compiled is None
     assert [(p.code, p.line) for p in problems] == [("quote-not-in-article", line)]

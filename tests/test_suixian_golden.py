@@ -238,11 +238,6 @@ def test_score_above_1000_is_not_evaluated(pack: medcredit.CompiledPack) -> None
         subject([risk("1000.01")])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="format limitation (interpretation risk_score_domain): bands must cover every number, "
-    "so a negative score falls in A instead of being not evaluable",
-)
 def test_negative_score_is_not_evaluable(pack: medcredit.CompiledPack) -> None:
     """三: the scale starts at 0; a negative risk score belongs to no class."""
     result = run(pack, [risk("-0.01")])
@@ -323,7 +318,7 @@ def test_removal_record_ends_the_listing(pack: medcredit.CompiledPack) -> None:
     result = run(pack, records, cycle=2024)
     (listing,) = result.listings
     assert listing.until is not None
-    assert listing.until.isoformat() == "2024-03-01"
+    assert listing.until.isoformat() == "2024-02-29"  # the last day on the list: the day before removal
     assert listing.until_rule == "removal"
     assert not listing.active
 

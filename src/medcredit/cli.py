@@ -367,6 +367,52 @@ def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Impact analysis: evaluate a population under two pack versions in one streaming pass."""
+    from collections.abc import Iterator
+
+    from medcredit.histio import Item
+    from medcredit.impact import analyse, impact_to_json, render_impact_text
+    from medcredit.impact_html import render_impact_html
+
+    old, new = load_pack(args.old), load_pack(args.new)
+    progress = Progress(sys.stderr, "compared")
+
+    def items() -> Iterator[Item]:
+        for item in iter_subjects(args.population):
+            if isinstance(item, Rejected):
+                _emit_problems(item.problems, sys.stderr)
+            yield item
+            progress.tick()
+
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # as in _results: no reference cycles, the collector only costs time
+    try:
+        impact = analyse(
+            old,
+            new,
+            items(),
+            args.cycle,
+            override_validity=args.override_validity,
+            max_examples=args.examples,
+            old_source=args.old,
+            new_source=args.new,
+            population=args.population,
+        )
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+        progress.close()
+    if args.html:
+        try:
+            Path(args.html).write_text(render_impact_html(impact), encoding="utf-8")
+        except OSError as exc:
+            sys.stderr.write(f"medcredit: cannot write {args.html}: {exc.strerror or exc}\n")
+            return EXIT_USAGE
+    sys.stdout.write(impact_to_json(impact) if args.format == "json" else render_impact_text(impact))
+    return EXIT_OK
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     from medcredit.packtests import case_files, run_file
 
@@ -443,6 +489,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--override-validity", action="store_true")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("diff", help="impact analysis: how a population's grades change between two pack versions")
+    p.add_argument("old", metavar="OLD", help="old pack: bundled name or pack file")
+    p.add_argument("new", metavar="NEW", help="new pack: bundled name or pack file")
+    p.add_argument(
+        "--population", required=True, metavar="FILE", help="histories: .jsonl (streamed), .json, .yaml; - for stdin"
+    )
+    p.add_argument("--cycle", required=True, type=int, help="evaluation cycle (year)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report to FILE")
+    p.add_argument("--examples", type=int, default=5, metavar="N", help="example subjects kept per transition")
+    p.add_argument("--override-validity", action="store_true")
+    p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("deadline", help="due date of a procedural deadline declared in a pack")
     p.add_argument("--pack", required=True)

@@ -135,7 +135,7 @@ def _check(
         if w.anchor == "publicity_start":
             anchor = record.publicity_start or record.date
         elif w.anchor == "list_since":
-            listing = stand.on_list(route.listed_on) if route.listed_on else None
+            listing = next((x for x in stand.listings if x.list_id == route.listed_on), None)
             anchor = listing.since if listing else record.date
         else:
             anchor = record.date
@@ -195,6 +195,13 @@ def _check(
                 f"{first_repeat}因同一类违法行为（{record.code}）再次受到处罚",
             )
         return result(True, f"no repeated {record.code} conduct", f"未因同一类违法行为（{record.code}）再次受到处罚")
+    if cond.check == "no_later":
+        later = [r for r in subject.records if r is not record and r.kind in cond.kinds and record.date < r.date <= on]
+        if later:
+            first_later = min(r.date for r in later)
+            return result(False, f"a later {'/'.join(cond.kinds)} on {first_later}",
+                          f"{first_later}再次受到{'/'.join(cond.kinds)}")
+        return result(True, f"no later {'/'.join(cond.kinds)}", f"此后未再受到{'/'.join(cond.kinds)}")
     if cond.check == "not_listed":
         assert cond.on_list is not None
         listing = stand.on_list(cond.on_list)
@@ -258,9 +265,8 @@ def assess_repair(
     routes = [r for r in pack.model.repair if _matches(pack, r.applies_to, record)]
     chosen: RepairRoute | None = None
     for route in routes:
-        listed = stand.on_list(route.listed_on) if route.listed_on else None
-        if route.listed_on is not None and listed is None:
-            continue
+        # listed_on names the list whose entry this route repairs (for anchors and terms); the
+        # listing need not still be active: a term may have ended it, which is a repair condition
         if route.exclude_listed and any(x.active for x in stand.listings):
             continue
         chosen = route

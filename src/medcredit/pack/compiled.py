@@ -112,8 +112,11 @@ class CBandSet:
     id: str
     bands: tuple[CBand, ...]
     cite: Citation
+    domain: Interval | None = None
 
     def grade_for(self, score: Decimal) -> str | None:
+        if self.domain is not None and not self.domain.contains(score):
+            return None
         for band in self.bands:
             if band.interval.contains(score):
                 return band.grade
@@ -364,9 +367,11 @@ class _Compiler:
                 f"bands {out[i].grade} {out[i].interval} and {out[j].grade} {out[j].interval} overlap",
                 (*base, "bands", j, "range"),
             )
+        domain = parse_interval(bs.domain) if bs.domain is not None else None
         for gap in interval_gaps([b.interval for b in out]):
-            self.problem("band-gap", f"no band covers scores {gap}", (*base, "bands"))
-        return CBandSet(name, tuple(out), bs.cite)
+            if domain is None or _gap_meets_domain(gap, domain):
+                self.problem("band-gap", f"no band covers scores {gap}", (*base, "bands"))
+        return CBandSet(name, tuple(out), bs.cite, domain)
 
     def _facts(self) -> list[CFact]:
         out: list[CFact] = []
@@ -668,7 +673,7 @@ class _Compiler:
                     cond.waiting is None or (cond.waiting.months is None) == (cond.waiting.years is None)
                 ):
                     self.problem("repair-waiting", "a waiting condition needs waiting with months or years", where)
-                if cond.check in ("record_after", "no_repeat") and not cond.kinds:
+                if cond.check in ("record_after", "no_repeat", "no_later") and not cond.kinds:
                     self.problem("repair-kinds", f"a {cond.check} condition needs kinds", where)
                 for k, kind in enumerate(cond.kinds):
                     if kind not in self.cat.record_kinds:
@@ -751,12 +756,19 @@ class _Compiler:
             | {r.category for r in pack.roll_up}
             | {x.id for x in pack.lists}
             | {x.id for x in pack.linked_consequences}
+            | {x.id for x in pack.deadlines}
+            | {x.id for x in pack.repair}
         )
         self._unique([i.id for i in pack.interpretations], ("interpretations",), "interpretation")
         for i, interp in enumerate(pack.interpretations):
             for j, ref in enumerate(interp.rules):
                 if ref not in known:
                     self.unknown("rule", ref, known, ("interpretations", i, "rules", j))
+
+
+def _gap_meets_domain(gap: str, domain: Interval) -> bool:
+    """Whether a gap (as rendered by :func:`interval_gaps`) shares a point with the domain."""
+    return _overlap(parse_interval(gap), domain)
 
 
 def interval_overlaps(intervals: list[Interval]) -> list[tuple[int, int]]:

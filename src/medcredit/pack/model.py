@@ -90,7 +90,19 @@ class Band(_Strict):
 
 class BandSet(_Strict):
     bands: list[Band] = Field(min_length=1)
+    domain: str | None = Field(
+        default=None,
+        description="the scores that can occur, e.g. '[0, 1000]'; bands must cover it without gaps, and a "
+        "score outside it cannot be graded",
+    )
     cite: Citation
+
+    @field_validator("domain")
+    @classmethod
+    def _domain_interval(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_interval(value)
+        return value
 
 
 MatchField = Literal["reason", "referred_to_judiciary", "fulfilled", "method", "serious_impact"]
@@ -290,6 +302,7 @@ class RepairCondition(_Strict):
     * ``declared``: the caller states it (e.g. obligations fulfilled), with evidence;
     * ``record_after``: a record of ``kinds`` exists after the information (e.g. a commitment);
     * ``no_repeat``: no later record of ``kinds`` with the same violation code;
+    * ``no_later``: no later record of ``kinds`` at all;
     * ``not_listed``: the subject is not on list ``on_list`` on the date;
     * ``term_ended``: the listing's term (if any) has ended;
     * ``no_recent_revocation``: no repair of this information was revoked for fraud within
@@ -303,6 +316,7 @@ class RepairCondition(_Strict):
         "declared",
         "record_after",
         "no_repeat",
+        "no_later",
         "not_listed",
         "term_ended",
         "no_recent_revocation",
@@ -324,7 +338,9 @@ class RepairRoute(_Strict):
     label: Text
     applies_to: Match
     exclude_listed: bool = Field(default=False, description="route not for information of a listed subject")
-    listed_on: Id | None = Field(default=None, description="route for subjects on this list")
+    listed_on: Id | None = Field(
+        default=None, description="the list whose entries this route repairs (anchors list_since and terms)"
+    )
     conditions: list[RepairCondition] = Field(min_length=1)
     cite: Citation
 
