@@ -436,6 +436,59 @@ def cmd_test(args: argparse.Namespace) -> int:
     return EXIT_OK if failed == 0 else EXIT_PROBLEMS
 
 
+def _colour(level: str, text: str) -> str:
+    code = "31" if level == "error" else "33"
+    return f"\033[{code}m{text}\033[0m"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from medcredit.checks import CheckContext, run_checks
+
+    today = args.today or dt.date.today()  # the CLI may read the clock; the checks do not
+    all_problems: list[Problem] = []
+    for name in args.packs:
+        path = Path(name)
+        if path.exists():
+            text, file = read_text(path), name
+        else:
+            load_pack(name)  # raises PackNotFoundError with a suggestion
+            from importlib import resources
+
+            text = resources.files("medcredit").joinpath(f"packs/{name}.yaml").read_text("utf-8")
+            file = f"policies/{name}.yaml"
+        compiled, problems = validate_pack_text(text, file)
+        all_problems.extend(problems)
+        if compiled is not None:
+            from medcredit.yamlload import load_yaml
+
+            located = load_yaml(text, file)
+            only = set(args.select) if args.select else None
+            all_problems.extend(run_checks(CheckContext(compiled, located, today), only))
+    fmt = args.format
+    if fmt == "json":
+        sys.stdout.write(json.dumps([p.as_dict() for p in all_problems], ensure_ascii=False, indent=2) + "\n")
+    elif fmt in ("parsable", "github"):
+        _emit_problems(all_problems, sys.stdout, fmt)
+    else:
+        colour = sys.stdout.isatty()
+        for p in all_problems:
+            head = f"{p.file}:{p.line}:{p.column}"
+            level = _colour(p.level, p.level) if colour else p.level
+            sys.stdout.write(f"{head}: {level}: {p.full_message} [{p.code}]\n")
+        errors = sum(p.level == "error" for p in all_problems)
+        warnings = len(all_problems) - errors
+        sys.stdout.write(f"{len(args.packs)} pack(s) checked: {errors} error(s), {warnings} warning(s)\n")
+    failing = [p for p in all_problems if p.level == "error" or args.strict]
+    return EXIT_PROBLEMS if failing else EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from medcredit.schema import schema_json
+
+    sys.stdout.write(schema_json(args.which))
+    return EXIT_OK
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from medcredit.docgen import generate
 
@@ -534,6 +587,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("test", help="run YAML pack tests (*.cases.yaml) in a file or directory")
     p.add_argument("target", metavar="DIR_OR_FILE")
     p.set_defaults(func=cmd_test)
+
+    p = sub.add_parser("check", help="static checks of packs (reachability, completeness, citations, validity)")
+    p.add_argument("packs", nargs="+", metavar="PACK")
+    p.add_argument("--strict", action="store_true", help="warnings fail too")
+    p.add_argument("--format", choices=["human", "parsable", "json", "github"], default="human")
+    p.add_argument("--select", action="append", metavar="CHECK_ID", help="run only these checks")
+    p.add_argument("--today", type=_date, default=None, help="the date for staleness checks (default: today)")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of the pack or the history format")
+    p.add_argument("which", choices=["pack", "history"])
+    p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("docs", help="generate the coverage tables and the catalogue page")
     p.add_argument("outdir", nargs="?", default="docs")

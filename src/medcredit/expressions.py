@@ -164,6 +164,8 @@ class _Checker:
     def _Compare(self, node: ast.Compare) -> ExprType:
         left = self.check(node.left)
         for op, comparator in zip(node.ops, node.comparators, strict=True):
+            if type(op) not in _CMPOPS:
+                raise self.fail(f"operator '{type(op).__name__}' is not allowed")
             if isinstance(op, ast.In | ast.NotIn):
                 if not isinstance(comparator, ast.List | ast.Tuple):
                     raise self.fail("'in' needs a literal list, e.g. x in ['a', 'b']")

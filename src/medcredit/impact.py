@@ -302,8 +302,10 @@ def subject_drivers(old_pack: CompiledPack, new_pack: CompiledPack, old: Result,
                 found.append(("band_set", f"{ob.ref} -> {nb.ref}", "band_set_replaced"))
             elif ob.running is not None:
                 before, after = old_pack.bands.get(ob.ref), new_pack.bands.get(nb.ref)
-                if before is not None and after is not None and before.grade_for(ob.running) != after.grade_for(
-                    ob.running
+                if (
+                    before is not None
+                    and after is not None
+                    and before.grade_for(ob.running) != after.grade_for(ob.running)
                 ):
                     found.append(("band_set", ob.ref, "bands_changed"))
     if not found:
@@ -409,9 +411,7 @@ class ImpactAnalysis:
     def finish(self) -> Impact:
         """The analysis of every item added so far."""
         labels = self.labels
-        matrix = tuple(
-            tuple(self._cells[(a, b)].count if (a, b) in self._cells else 0 for b in labels) for a in labels
-        )
+        matrix = tuple(tuple(self._cells[(a, b)].count if (a, b) in self._cells else 0 for b in labels) for a in labels)
         transitions = tuple(
             Transition(a, b, cell.count, tuple(cell.examples))
             for a in labels

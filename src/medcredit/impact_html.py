@@ -77,9 +77,7 @@ def distribution_svg(impact: Impact) -> str:
                 f"<title>{_e(label)}, {side}: {n}</title></rect>"
                 f'<text x="{x + bar / 2:.1f}" y="{base - h - 4:.1f}" text-anchor="middle">{n}</text>'
             )
-        parts.append(
-            f'<text x="{x0 + group / 2:.1f}" y="{base + 18}" text-anchor="middle">{_e(label)}</text>'
-        )
+        parts.append(f'<text x="{x0 + group / 2:.1f}" y="{base + 18}" text-anchor="middle">{_e(label)}</text>')
     parts.append(f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="#444"/>')
     parts.append("</svg>")
     return "\n".join(parts)
@@ -161,16 +159,16 @@ def _examples(impact: Impact) -> str:
         "<th>drivers</th><th>input</th></tr>",
     ]
     for t in impact.transitions:
-        head = f"<td>{_e(t.old)} → {_e(t.new)}</td><td class=\"n\">{t.subjects}</td>"
+        head = f'<td>{_e(t.old)} → {_e(t.new)}</td><td class="n">{t.subjects}</td>'
         if not t.examples:
-            rows.append(f"<tr>{head}<td colspan=\"4\"></td></tr>")
+            rows.append(f'<tr>{head}<td colspan="4"></td></tr>')
         for k, e in enumerate(t.examples):
-            lead = head if k == 0 else '<td></td><td></td>'
+            lead = head if k == 0 else "<td></td><td></td>"
             old = "-" if e.old_score is None else format(e.old_score, "f")
             new = "-" if e.new_score is None else format(e.new_score, "f")
             rows.append(
                 f"<tr>{lead}<td><code>{_e(e.subject_id)}</code></td><td>{_e(old)} → {_e(new)}</td>"
-                f"<td>{_e(', '.join(e.drivers))}</td><td class=\"muted\">{_e(e.where)}</td></tr>"
+                f'<td>{_e(", ".join(e.drivers))}</td><td class="muted">{_e(e.where)}</td></tr>'
             )
     rows.append("</table>")
     return "\n".join(rows)

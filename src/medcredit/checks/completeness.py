@@ -97,6 +97,9 @@ class FactUnused(Check):
                 )
 
 
+_DOCUMENT_PARTS = ("文号", "标题", "主送", "落款", "文尾", "全文", "通知主送")
+
+
 @register
 class InterpretationClause(Check):
     """An interpretation does not name an article of the document.
@@ -104,7 +107,8 @@ class InterpretationClause(Check):
     Anti-pattern: an interpretation whose ``clause`` does not begin with an
     article registered in ``document.articles``, so readers cannot find the
     words it interprets.  Best practice: start ``clause`` with the article id
-    exactly as registered (e.g. ``第十九条（四）``).
+    exactly as registered (e.g. ``第十九条（四）``), or, for a choice about the
+    document as a whole, with one of its parts: 文号, 标题, 主送, 落款, 文尾, 全文.
     """
 
     id = "interpretation-clause"
@@ -114,6 +118,8 @@ class InterpretationClause(Check):
         articles = sorted(ctx.pack.document.articles, key=len, reverse=True)
         for i, interp in enumerate(ctx.pack.model.interpretations):
             clause = interp.clause.replace(" ", "")
+            if clause.startswith(_DOCUMENT_PARTS):
+                continue
             if not any(clause.startswith(a.replace(" ", "")) for a in articles):
                 yield self.problem(
                     ctx,

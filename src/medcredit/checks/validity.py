@@ -15,8 +15,9 @@ class ValidityStale(Check):
     Anti-pattern: publishing or running a pack whose ``document.expires`` is in
     the past — evaluations of later cycles will be refused, and the pack may
     have been replaced.  Best practice: check whether the document was extended
-    or replaced, and update ``document`` (or keep the pack for historical
-    cycles only, knowingly).  Warning; an error under ``--strict``.
+    or replaced, and update ``document``; or keep the pack for historical cycles
+    knowingly, saying so in ``validity.expired_note``.  Warning; an error under
+    ``--strict``.
     """
 
     id = "validity-stale"
@@ -24,6 +25,8 @@ class ValidityStale(Check):
 
     def run(self, ctx: CheckContext) -> Iterator[Problem]:
         doc = ctx.pack.document
+        if ctx.pack.model.validity.expired_note is not None:
+            return
         if doc.expires is not None and doc.expires < ctx.today:
             yield self.problem(
                 ctx,

@@ -64,6 +64,9 @@ class Validity(_Strict):
 
     rule: Literal["cycle_overlaps", "cycle_within"] = "cycle_overlaps"
     cite: Citation | None = None
+    expired_note: str | None = Field(
+        default=None, description="why an expired document is still shipped (e.g. for its historical cycles)"
+    )
 
 
 class Cycle(_Strict):

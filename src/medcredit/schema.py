@@ -1,0 +1,61 @@
+"""JSON Schemas of the pack and history formats, generated from the pydantic models.
+
+Shipped as ``schemas/pack.schema.json`` and ``schemas/history.schema.json`` (a
+test keeps them equal to what the models generate) so editors with the YAML
+language server can complete and check packs and histories:
+``# yaml-language-server: $schema=../schemas/pack.schema.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, TypeAdapter
+
+from medcredit.catalogue import catalogue
+from medcredit.history import Subject
+from medcredit.pack.model import Pack
+
+
+class HistoryDocument(BaseModel):
+    """A history file: one subject, a list of subjects, or {subjects: [...]}."""
+
+    subjects: list[Subject]
+
+
+def pack_schema() -> dict[str, Any]:
+    schema = Pack.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "medcredit policy pack (medcredit.pack/1)"
+    return schema
+
+
+def history_schema() -> dict[str, Any]:
+    subject = TypeAdapter(Subject).json_schema(mode="validation")
+    defs = subject.pop("$defs", {})
+    kinds = sorted(catalogue().record_kinds)
+    codes = sorted(catalogue().violations)
+    # the catalogue is data, so the schema lists its kinds and codes for completion
+    if "Record" in defs:
+        defs["Record"]["properties"]["kind"] = {"enum": kinds, "title": "Kind", "type": "string"}
+        defs["Record"]["properties"]["code"] = {"anyOf": [{"enum": codes, "type": "string"}, {"type": "null"}]}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "medcredit subject history",
+        "$defs": {**defs, "Subject": subject},
+        "anyOf": [
+            {"$ref": "#/$defs/Subject"},
+            {"type": "array", "items": {"$ref": "#/$defs/Subject"}},
+            {
+                "type": "object",
+                "properties": {"subjects": {"type": "array", "items": {"$ref": "#/$defs/Subject"}}},
+                "required": ["subjects"],
+            },
+        ],
+    }
+
+
+def schema_json(which: Literal["pack", "history"]) -> str:
+    schema = pack_schema() if which == "pack" else history_schema()
+    return json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

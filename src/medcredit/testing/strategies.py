@@ -1,0 +1,401 @@
+"""Hypothesis strategies that generate valid subject histories for any pack.
+
+Everything is read from the compiled pack and the shared catalogue, never from
+the pack's name: the categories the pack covers (and a few it does not), the
+record kinds its facts match and the violation codes they name, the values of
+the ``where`` fields they test, the edges of every amount tier (±0.01 yuan) and
+of every band (±0.01 points), and cycles inside the pack's validity window.
+Dates fall inside the cycle, on its first and last day, and outside it on both
+sides.  Every generated history passes :class:`medcredit.Subject` validation.
+
+Strategies shrink towards short histories of in-cycle records with few fields,
+so a counterexample is small enough to read and to paste as a pack-test case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import assume
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from medcredit.catalogue import catalogue
+from medcredit.engine import check_validity
+from medcredit.history import INSTITUTION_CATEGORIES, Subject, SubjectCategory
+from medcredit.identifiers import resident_id_check_char, uscc_check_char
+from medcredit.pack.compiled import CompiledPack
+
+#: Fields a record kind must carry (mirrors :mod:`medcredit.history`'s validation).
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "fund_recovery": ("amount",),
+    "audit_cut": ("amount",),
+    "fraud": ("code",),
+    "violation": ("code",),
+    "agreement_termination": ("reason",),
+    "annual_assessment": ("year", "score"),
+    "risk_assessment": ("year", "score"),
+    "repair_granted": ("ref",),
+    "repair_revoked": ("ref",),
+}
+
+#: Kinds whose ``year`` (not their date) says which cycle they belong to.
+YEARLY_KINDS = frozenset({"annual_assessment", "risk_assessment"})
+
+_CENT = Decimal("0.01")
+_MAX_AMOUNT = Decimal("500000.00")
+_METHODS = ("on_site", "online", "special", "other")
+_OBJECTIONS = ("pending", "upheld", "corrected", "rejected", "deleted_unverifiable")
+_ROLES = ("legal_representative", "principal", "actual_controller")
+
+
+def institution_id(n: int) -> str:
+    """A valid 统一社会信用代码 (GB 32100-2015) numbered ``n``."""
+    body = f"92500237MA5U{n % 100000:05d}"
+    return body + uscc_check_char(body)
+
+
+def person_id(n: int) -> str:
+    """A valid 公民身份号码 (GB 11643-1999) numbered ``n`` (born 1 January 1980)."""
+    body = f"50023719800101{n % 1000:03d}"
+    return body + resident_id_check_char(body)
+
+
+def subject_id(category: str, n: int) -> str:
+    cat = SubjectCategory(category)
+    return institution_id(n) if cat in INSTITUTION_CATEGORIES else person_id(n)
+
+
+@dataclass(frozen=True)
+class PackShape:
+    """What the strategies need to know about a pack, read from the compiled pack."""
+
+    pack: CompiledPack
+    categories: tuple[str, ...]
+    uncovered: tuple[str, ...]
+    kinds: tuple[str, ...]
+    other_kinds: tuple[str, ...]
+    codes: dict[str, tuple[str, ...]]
+    where_values: dict[str, tuple[Any, ...]]
+    amount_edges: tuple[Decimal, ...]
+    score_edges: tuple[Decimal, ...]
+    cycles: tuple[int, ...]
+    requires_document: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def all_kinds(self) -> tuple[str, ...]:
+        return self.kinds + self.other_kinds
+
+
+def _valid_codes(kind: str) -> tuple[str, ...]:
+    cat = catalogue()
+    if "code" not in cat.record_kinds[kind].fields:
+        return ()
+    if kind == "fraud":
+        return tuple(sorted(c for c, v in cat.violations.items() if v.fraud))
+    if kind == "violation":
+        return tuple(sorted(c for c, v in cat.violations.items() if not v.fraud))
+    return tuple(sorted(cat.violations))
+
+
+def _edges(bounds: list[Decimal], low: Decimal, high: Decimal) -> tuple[Decimal, ...]:
+    out: set[Decimal] = set()
+    for b in bounds:
+        for v in (b - _CENT, b, b + _CENT):
+            if low <= v <= high:
+                out.add(v.quantize(_CENT))
+    return tuple(sorted(out))
+
+
+def valid_cycles(pack: CompiledPack, around: range = range(2015, 2036)) -> tuple[int, ...]:
+    """Cycles the pack may be evaluated for (without overriding its validity)."""
+    return tuple(y for y in around if check_validity(pack, y))
+
+
+def pack_shape(pack: CompiledPack) -> PackShape:
+    """Read the generation parameters from a compiled pack."""
+    cat = catalogue()
+    model = pack.model
+    used_kinds = sorted(pack.kind_to_facts)
+    repair_kinds = {k for r in model.repair for k in r.applies_to.kinds} | {
+        k for r in model.repair for c in r.conditions for k in c.kinds
+    }
+    other = sorted((set(cat.record_kinds) - set(used_kinds)))
+    # kinds used only by repair routes come first among the others: they matter there
+    other.sort(key=lambda k: (k not in repair_kinds, k))
+    codes: dict[str, tuple[str, ...]] = {}
+    where_values: dict[str, set[Any]] = {}
+    for fact in pack.facts:
+        mentioned = set(fact.codes or ()) | set(fact.exclude_codes)
+        for kind in fact.kinds:
+            valid = set(_valid_codes(kind))
+            codes[kind] = tuple(sorted(set(codes.get(kind, ())) | (mentioned & valid)))
+        for name, allowed in fact.where:
+            where_values.setdefault(name, set()).update(allowed)
+    for route in model.repair:
+        refs = list(route.applies_to.codes or [])
+        try:
+            mentioned = set(cat.expand_codes(refs))
+        except KeyError:
+            mentioned = set()
+        for kind in route.applies_to.kinds:
+            if kind in cat.record_kinds:
+                valid = set(_valid_codes(kind))
+                codes[kind] = tuple(sorted(set(codes.get(kind, ())) | (mentioned & valid)))
+    amount_bounds: list[Decimal] = []
+    for path in pack.path_by_category.values():
+        for rule in path.rules:
+            for tier in rule.tiers:
+                for b in (tier.interval.low, tier.interval.high):
+                    if b is not None:
+                        amount_bounds.append(b)
+    score_bounds: list[Decimal] = []
+    for bs in pack.bands.values():
+        for band in bs.bands:
+            for b in (band.interval.low, band.interval.high):
+                if b is not None:
+                    score_bounds.append(b)
+        domain = getattr(bs, "domain", None)
+        if domain is not None:
+            for b in (domain.low, domain.high):
+                if b is not None:
+                    score_bounds.append(b)
+    cycles = valid_cycles(pack)
+    covered = set(model.categories)
+    uncovered = tuple(c.value for c in SubjectCategory if c.value not in covered)
+    return PackShape(
+        pack=pack,
+        categories=tuple(model.categories),
+        uncovered=uncovered,
+        kinds=tuple(used_kinds),
+        other_kinds=tuple(other),
+        codes=codes,
+        where_values={k: tuple(sorted(v, key=repr)) for k, v in where_values.items()},
+        amount_edges=_edges(amount_bounds, _CENT, _MAX_AMOUNT),
+        score_edges=_edges(score_bounds, Decimal(-1000), Decimal(1000)),
+        cycles=cycles,
+        requires_document=frozenset(k for f in pack.facts if f.requires_document for k in f.kinds),
+    )
+
+
+# ----------------------------------------------------------------------------- scalars
+
+
+def cycles(shape: PackShape) -> st.SearchStrategy[int]:
+    """A cycle inside the pack's validity (the earliest first, for shrinking)."""
+    if not shape.cycles:
+        raise ValueError(f"pack '{shape.pack.id}' is valid for no cycle between 2015 and 2035")
+    return st.sampled_from(shape.cycles)
+
+
+def dates(cycle: int) -> st.SearchStrategy[dt.date]:
+    """Dates inside the cycle, on its edges, and outside it on both sides."""
+    start, end = dt.date(cycle, 1, 1), dt.date(cycle, 12, 31)
+    edges = [start, end, start - dt.timedelta(days=1), end + dt.timedelta(days=1)]
+    return st.one_of(
+        st.dates(min_value=start, max_value=end),
+        st.sampled_from(edges),
+        st.dates(min_value=dt.date(cycle - 3, 1, 1), max_value=dt.date(cycle + 2, 12, 31)),
+    )
+
+
+def in_cycle_dates(cycle: int) -> st.SearchStrategy[dt.date]:
+    return st.dates(min_value=dt.date(cycle, 1, 1), max_value=dt.date(cycle, 12, 31))
+
+
+def amounts(shape: PackShape) -> st.SearchStrategy[Decimal]:
+    """Amounts in yuan (two decimals): every tier edge ±0.01, and anything up to 500,000."""
+    parts: list[st.SearchStrategy[Decimal]] = []
+    if shape.amount_edges:
+        parts.append(st.sampled_from(shape.amount_edges))
+    parts.append(st.decimals(min_value=_CENT, max_value=_MAX_AMOUNT, places=2))
+    return st.one_of(*parts)
+
+
+def scores(shape: PackShape) -> st.SearchStrategy[Decimal]:
+    """Assessment or risk scores: every band edge ±0.01, and anything in [-1000, 1000]."""
+    parts: list[st.SearchStrategy[Decimal]] = []
+    if shape.score_edges:
+        parts.append(st.sampled_from(shape.score_edges))
+    parts.append(st.decimals(min_value=Decimal(-1000), max_value=Decimal(1000), places=2))
+    return st.one_of(*parts)
+
+
+# ----------------------------------------------------------------------------- records
+
+
+@st.composite
+def record_data(
+    draw: st.DrawFn,
+    shape: PackShape,
+    cycle: int,
+    *,
+    kinds: tuple[str, ...] | None = None,
+    date: st.SearchStrategy[dt.date] | None = None,
+) -> dict[str, Any]:
+    """One record as a dict (validated by :class:`medcredit.Record` when the subject is built)."""
+    cat = catalogue()
+    if kinds is None:
+        pool = [st.sampled_from(shape.kinds)] if shape.kinds else []
+        if shape.other_kinds:
+            pool.append(st.sampled_from(shape.other_kinds))
+        kind = draw(st.one_of(*pool))
+    else:
+        kind = draw(st.sampled_from(kinds))
+    fields = set(cat.record_kinds[kind].fields)
+    required = set(REQUIRED_FIELDS.get(kind, ()))
+    rec: dict[str, Any] = {"kind": kind, "date": draw(date if date is not None else dates(cycle))}
+
+    def want(name: str) -> bool:
+        return name in required or (name in fields and draw(st.booleans()))
+
+    if want("code"):
+        mentioned = shape.codes.get(kind, ())
+        valid = _valid_codes(kind)
+        options = [st.sampled_from(mentioned)] if mentioned else []
+        options.append(st.sampled_from(valid))
+        rec["code"] = draw(st.one_of(*options))
+    if want("amount"):
+        rec["amount"] = draw(amounts(shape))
+    if want("reason"):
+        rec["reason"] = draw(st.sampled_from(sorted(cat.agreement_end_reasons)))
+    if want("year"):
+        rec["year"] = draw(st.sampled_from((cycle, cycle - 1, cycle + 1)))
+    if want("score"):
+        rec["score"] = draw(scores(shape))
+    if want("months"):
+        rec["months"] = draw(st.integers(min_value=1, max_value=12))
+    if want("method"):
+        rec["method"] = draw(st.sampled_from(_METHODS))
+    if want("publicity_start"):
+        rec["publicity_start"] = rec["date"] + dt.timedelta(days=draw(st.integers(0, 30)))
+    if want("term_months"):
+        rec["term_months"] = draw(st.sampled_from((6, 12, 36)))
+    for flag in ("fulfilled", "referred_to_judiciary", "unrepairable", "serious_impact"):
+        if flag in fields and draw(st.booleans()):
+            rec[flag] = draw(st.booleans())
+    if want("ref"):
+        rec["ref"] = draw(st.sampled_from(("r1", "r2", "r3")))
+    if kind in shape.requires_document or draw(st.integers(0, 9)) == 0:
+        if draw(st.booleans()):
+            rec["document"] = {"kind": "administrative_decision", "number": "决定书1号"}
+    if draw(st.integers(0, 11)) == 0:
+        rec["objection"] = {"filed": rec["date"], "status": draw(st.sampled_from(_OBJECTIONS))}
+    return rec
+
+
+def _number_ids(records: list[dict[str, Any]], prefix: str = "r") -> list[dict[str, Any]]:
+    return [{**r, "id": f"{prefix}{i + 1}"} for i, r in enumerate(records)]
+
+
+# ----------------------------------------------------------------------------- subjects
+
+
+@st.composite
+def subject_data(
+    draw: st.DrawFn,
+    shape: PackShape,
+    cycle: int,
+    *,
+    category: str | None = None,
+    max_records: int = 6,
+    n: int = 1,
+    extras: bool = True,
+) -> dict[str, Any]:
+    """A subject as a dict: a category the pack covers (sometimes one it does not)."""
+    if category is None:
+        options = [st.sampled_from(shape.categories)]
+        if shape.uncovered:
+            options.append(st.sampled_from(shape.uncovered))
+        category = draw(st.one_of(*options))
+    cat = SubjectCategory(category)
+    institution = cat in INSTITUTION_CATEGORIES
+    data: dict[str, Any] = {"id": subject_id(category, n), "category": category}
+    opened = draw(
+        st.one_of(
+            st.just(dt.date(cycle - 10, 1, 1)),
+            st.none(),
+            st.dates(min_value=dt.date(cycle - 1, 1, 1), max_value=dt.date(cycle, 12, 31)),
+        )
+    )
+    if opened is not None:
+        data["opened"] = opened
+    if cat is SubjectCategory.VILLAGE_CLINIC:
+        data["parent_id"] = institution_id(n + 500)
+    records = draw(st.lists(record_data(shape, cycle), max_size=max_records))
+    data["records"] = _number_ids(records)
+    if extras and draw(st.integers(0, 5)) == 0:
+        end = draw(dates(cycle))
+        if opened is None or end >= opened:
+            data["agreement_end"] = {
+                "date": end,
+                "reason": draw(st.sampled_from(sorted(catalogue().agreement_end_reasons))),
+            }
+    if extras and institution and draw(st.integers(0, 5)) == 0:
+        clinic_records = draw(st.lists(record_data(shape, cycle), min_size=1, max_size=3))
+        data["managed_clinics"] = [{"id": institution_id(n + 700), "records": _number_ids(clinic_records, "c")}]
+    if extras and institution and draw(st.integers(0, 3)) == 0:
+        data["linked_persons"] = [{"role": draw(st.sampled_from(_ROLES)), "id": person_id(n + 1)}]
+    if extras and not institution and draw(st.integers(0, 5)) == 0:
+        inst_categories = [c for c in shape.categories if SubjectCategory(c) in INSTITUTION_CATEGORIES]
+        if inst_categories:
+            inst = draw(
+                subject_data(
+                    shape,
+                    cycle,
+                    category=draw(st.sampled_from(inst_categories)),
+                    max_records=3,
+                    n=n + 900,
+                    extras=False,
+                )
+            )
+            inst["linked_persons"] = [{"role": draw(st.sampled_from(_ROLES)), "id": data["id"]}]
+            data["linked_institutions"] = [inst]
+    return data
+
+
+def build_subject(data: dict[str, Any]) -> Subject:
+    """Validate generated data; a combination the history model rejects is discarded."""
+    try:
+        return Subject.model_validate(data)
+    except ValidationError:
+        assume(False)
+        raise  # pragma: no cover - assume(False) does not return
+
+
+@st.composite
+def subjects(
+    draw: st.DrawFn,
+    shape: PackShape,
+    cycle: int,
+    *,
+    category: str | None = None,
+    max_records: int = 6,
+    n: int = 1,
+) -> Subject:
+    """A validated :class:`medcredit.Subject` for ``cycle``."""
+    return build_subject(draw(subject_data(shape, cycle, category=category, max_records=max_records, n=n)))
+
+
+@st.composite
+def subject_and_cycle(draw: st.DrawFn, shape: PackShape, *, max_records: int = 6) -> tuple[Subject, int]:
+    """A cycle inside the pack's validity and a subject for it."""
+    cycle = draw(cycles(shape))
+    return draw(subjects(shape, cycle, max_records=max_records)), cycle
+
+
+@st.composite
+def records(
+    draw: st.DrawFn,
+    shape: PackShape,
+    cycle: int,
+    *,
+    kinds: tuple[str, ...] | None = None,
+    date: st.SearchStrategy[dt.date] | None = None,
+    record_id: str = "added",
+) -> dict[str, Any]:
+    """One record dict with an id, ready to append to a subject's records."""
+    return {**draw(record_data(shape, cycle, kinds=kinds, date=date)), "id": record_id}
