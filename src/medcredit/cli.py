@@ -492,8 +492,16 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     from medcredit.docgen import generate
 
+    from medcredit.schema import schema_json
+
     for path in generate(Path(args.outdir)):
         sys.stderr.write(f"wrote {path}\n")
+    schemas = Path(args.schemas)
+    schemas.mkdir(parents=True, exist_ok=True)
+    for which in ("pack", "history"):
+        target = schemas / f"{which}.schema.json"
+        target.write_text(schema_json(which), encoding="utf-8")
+        sys.stderr.write(f"wrote {target}\n")
     return EXIT_OK
 
 
@@ -602,6 +610,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("docs", help="generate the coverage tables and the catalogue page")
     p.add_argument("outdir", nargs="?", default="docs")
+    p.add_argument("--schemas", default="schemas", help="where to write the JSON Schemas")
     p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("standing", help="a subject's standing on a date (lists, sanctions, records in force)")
