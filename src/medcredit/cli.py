@@ -491,7 +491,6 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_docs(args: argparse.Namespace) -> int:
     from medcredit.docgen import generate
-
     from medcredit.schema import schema_json
 
     for path in generate(Path(args.outdir)):

@@ -369,6 +369,8 @@ class Interpretation(_Strict):
 
 
 class Pack(_Strict):
+    """A jurisdiction's policy pack: one YAML file, validated by these models."""
+
     format: Literal["medcredit.pack/1"]
     id: Id
     name: Text

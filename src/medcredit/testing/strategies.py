@@ -123,7 +123,7 @@ def pack_shape(pack: CompiledPack) -> PackShape:
     repair_kinds = {k for r in model.repair for k in r.applies_to.kinds} | {
         k for r in model.repair for c in r.conditions for k in c.kinds
     }
-    other = sorted((set(cat.record_kinds) - set(used_kinds)))
+    other = sorted(set(cat.record_kinds) - set(used_kinds))
     # kinds used only by repair routes come first among the others: they matter there
     other.sort(key=lambda k: (k not in repair_kinds, k))
     codes: dict[str, tuple[str, ...]] = {}
@@ -279,9 +279,8 @@ def record_data(
             rec[flag] = draw(st.booleans())
     if want("ref"):
         rec["ref"] = draw(st.sampled_from(("r1", "r2", "r3")))
-    if kind in shape.requires_document or draw(st.integers(0, 9)) == 0:
-        if draw(st.booleans()):
-            rec["document"] = {"kind": "administrative_decision", "number": "决定书1号"}
+    if (kind in shape.requires_document or draw(st.integers(0, 9)) == 0) and draw(st.booleans()):
+        rec["document"] = {"kind": "administrative_decision", "number": "决定书1号"}
     if draw(st.integers(0, 11)) == 0:
         rec["objection"] = {"filed": rec["date"], "status": draw(st.sampled_from(_OBJECTIONS))}
     return rec
