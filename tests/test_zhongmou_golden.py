@@ -165,7 +165,8 @@ def test_clean_subject_is_not_listed_and_has_no_measures(pack: medcredit.Compile
     result = _evaluate(pack, _institution([{"kind": "inspection", "date": "2023-03-01", "method": "on_site"}]))
     assert result.grade == "not_listed"
     assert result.listings == ()
-    assert result.measures == ()
+    # the pack states explicitly that the notice prescribes nothing for subjects without a breach
+    assert result.measures == ("no_measure_without_breach",)
     assert result.record_uses[0].reason == "kind_not_used"
 
 

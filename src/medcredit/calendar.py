@@ -333,7 +333,7 @@ def schedule_from_data(located: Located) -> Schedule:
         model = _ScheduleModel.model_validate(located.data)
     except ValidationError as exc:
         problems = problems_from_validation(
-            exc, _ScheduleModel, file=located.file, locate=located.where, code_prefix="schedule"
+            exc, _ScheduleModel, file=located.file, locate=located.where, code_prefix="schedule", data=located.data
         )
         raise ScheduleError(f"{located.file}: invalid holiday schedule", problems) from exc
     off = [(("days_off", i), d) for i, d in enumerate(model.days_off)]

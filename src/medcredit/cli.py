@@ -629,7 +629,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ProblemsError as exc:
         _emit_problems(exc.problems, sys.stderr)
         sys.stderr.write(f"medcredit: {str(exc).splitlines()[0]}\n")
-        return EXIT_PROBLEMS
+        unreadable = any(p.code in ("io", "history-format", "encoding", "too-large") for p in exc.problems)
+        return EXIT_USAGE if unreadable else EXIT_PROBLEMS
     except MedcreditError as exc:
         sys.stderr.write(f"medcredit: {exc}\n")
         return EXIT_USAGE

@@ -175,8 +175,14 @@ def _describe_type(annotation: Any) -> str:
         return f"list[{_describe_type(args[0])}]"
     if origin is dict:
         return f"map[{_describe_type(args[0])} → {_describe_type(args[1])}]"
-    names = {"Decimal": "number", "date": "date", "str": "text", "int": "integer", "bool": "boolean",
-             "NoneType": "null"}
+    names = {
+        "Decimal": "number",
+        "date": "date",
+        "str": "text",
+        "int": "integer",
+        "bool": "boolean",
+        "NoneType": "null",
+    }
     name = getattr(annotation, "__name__", str(annotation))
     return names.get(name, name)
 
@@ -197,15 +203,23 @@ def format_markdown() -> str:
     classes = [
         obj
         for obj in vars(model).values()
-        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj.__module__ == model.__name__
+        if isinstance(obj, type)
+        and issubclass(obj, BaseModel)
+        and obj.__module__ == model.__name__
         and not obj.__name__.startswith("_")
     ]
     order = ["Pack", *sorted(c.__name__ for c in classes if c.__name__ != "Pack")]
     by_name = {c.__name__: c for c in classes}
     for name in order:
         cls = by_name[name]
-        lines += [f"## {name}", "", (cls.__doc__ or "").strip(), "", "| field | type | required | meaning |",
-                  "|---|---|---|---|"]
+        lines += [
+            f"## {name}",
+            "",
+            (cls.__doc__ or "").strip(),
+            "",
+            "| field | type | required | meaning |",
+            "|---|---|---|---|",
+        ]
         for field_name, field in cls.model_fields.items():
             desc = (field.description or "").replace("|", "\\|")
             required = "yes" if field.is_required() else "no"
@@ -254,8 +268,11 @@ def generate(outdir: Path) -> list[Path]:
     written: list[Path] = []
     reference = outdir / "reference"
     reference.mkdir(parents=True, exist_ok=True)
-    for name, text in (("checks.md", checks_markdown()), ("pack-format.md", format_markdown()),
-                       ("api.md", api_markdown())):
+    for name, text in (
+        ("checks.md", checks_markdown()),
+        ("pack-format.md", format_markdown()),
+        ("api.md", api_markdown()),
+    ):
         path = reference / name
         path.write_text(text + "\n", encoding="utf-8")
         written.append(path)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,12 +34,26 @@ MAX_LENGTH = 500
 MAX_NODES = 200
 MAX_MEMO = 4096
 
+
+def _exact(value: Any) -> Any:
+    return Decimal(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _div(a: Any, b: Any) -> Any:
+    # counts are ints: 3 / 10 must be exactly 0.3, never a float
+    return _exact(a) / _exact(b)
+
+
+def _floordiv(a: Any, b: Any) -> Any:
+    return _exact(a) // _exact(b)
+
+
 _BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
+    ast.Div: _div,
+    ast.FloorDiv: _floordiv,
     ast.Mod: operator.mod,
 }
 _CMPOPS: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
@@ -96,10 +111,9 @@ class _Checker:
 
     def fail(self, message: str, suggestion: str | None = None) -> ExpressionError:
         text = f"{message} in expression {self.source!r}"
-        if suggestion:
-            text += f"; did you mean '{suggestion}'?"
-        err = ExpressionError(text)
+        err = ExpressionError(text + (f"; did you mean '{suggestion}'?" if suggestion else ""))
         err.suggestion = suggestion  # type: ignore[attr-defined]
+        err.bare = text  # type: ignore[attr-defined]  # without the suggestion, for located problems
         return err
 
     def check(self, node: ast.AST) -> ExprType:
@@ -252,15 +266,27 @@ class _DecimalLiterals(ast.NodeTransformer):
         return ast.copy_location(ast.Constant(value=tuple(values)), node)  # type: ignore[arg-type]
 
 
+def _new_evaluator() -> SimpleEval:
+    return SimpleEval(
+        operators=dict(_SIMPLEEVAL_OPERATORS),
+        functions={name: spec[0] for name, spec in FUNCTIONS.items()},
+        names={},
+    )
+
+
 @dataclass(slots=True)
 class Expression:
-    """A compiled, type-checked expression; call :meth:`evaluate` with a namespace."""
+    """A compiled, type-checked expression; call :meth:`evaluate` with a namespace.
+
+    Thread-safe: simpleeval keeps the names on the evaluator, so each thread gets
+    its own evaluator; the memo is a dict whose single-key operations are atomic.
+    """
 
     source: str
     type: ExprType
     names: tuple[str, ...]
     _tree: ast.AST
-    _evaluator: SimpleEval
+    _local: threading.local = field(default_factory=threading.local)
     _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     def evaluate(self, namespace: Mapping[str, Any]) -> Any:
@@ -268,10 +294,13 @@ class Expression:
         memo = self._memo
         if key in memo:
             return memo[key]
-        self._evaluator.names = {n: namespace[n] for n in self.names}
+        evaluator = getattr(self._local, "evaluator", None)
+        if evaluator is None:
+            evaluator = self._local.evaluator = _new_evaluator()
+        evaluator.names = dict(zip(self.names, key, strict=True))
         try:
-            value = self._evaluator.eval(self.source, previously_parsed=self._tree)
-        except ArithmeticError as exc:
+            value = evaluator.eval(self.source, previously_parsed=self._tree)
+        except (ArithmeticError, TypeError) as exc:
             raise ExpressionError(f"expression {self.source!r} failed with {key!r}: {type(exc).__name__}") from exc
         if len(memo) < MAX_MEMO:
             memo[key] = value
@@ -293,16 +322,5 @@ def compile_expression(source: str, symbols: Mapping[str, Symbol], *, want: Expr
     if want is not None and result != want:
         raise checker.fail(f"expression must be {want}, got {result}")
     tree = _DecimalLiterals(source.strip()).visit(tree)
-    evaluator = SimpleEval(
-        operators=dict(_SIMPLEEVAL_OPERATORS),
-        functions={name: spec[0] for name, spec in FUNCTIONS.items()},
-        names={},
-    )
     body = tree.body if isinstance(tree, ast.Expression) else tree
-    return Expression(
-        source=source.strip(),
-        type=result,
-        names=tuple(sorted(checker.names)),
-        _tree=body,
-        _evaluator=evaluator,
-    )
+    return Expression(source=source.strip(), type=result, names=tuple(sorted(checker.names)), _tree=body)

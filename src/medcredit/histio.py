@@ -9,6 +9,7 @@ subject, a list of subjects, or ``{"subjects": [...]}``.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -115,7 +116,7 @@ def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = ()) 
         return Subject.model_validate(data)
     except ValidationError as exc:
         problems = problems_from_validation(
-            exc, Subject, file=file, locate=locate, base_path=base, code_prefix="history"
+            exc, Subject, file=file, locate=locate, base_path=base, code_prefix="history", data=data
         )
         raise HistoryError(f"{file}: invalid subject", problems) from None
 
@@ -222,6 +223,15 @@ def _document_items(located: Located, data: Any) -> Iterator[Item]:
             yield Rejected(where, exc.problems)
 
 
+def _locate_constant(text: str) -> tuple[int, int]:
+    """Line and column of the first NaN/Infinity outside strings (json reports none)."""
+    match = re.search(r'(?<!")\b(-?Infinity|NaN)\b(?!")', text)
+    if match is None:
+        return 0, 0
+    before = text[: match.start()]
+    return before.count("\n") + 1, match.start() - (before.rfind("\n") + 1) + 1
+
+
 def iter_document(text: str, file: str, fmt: str) -> Iterator[Item]:
     """Subjects of one JSON or YAML document (positions come from the YAML composer)."""
     if fmt == "json":
@@ -246,21 +256,22 @@ def iter_document(text: str, file: str, fmt: str) -> Iterator[Item]:
             )
             return
         except (ValueError, RecursionError) as exc:
-            yield Rejected(
-                file,
-                (
-                    Problem(
-                        code="history-json",
-                        message=f"malformed JSON: {getattr(exc, 'msg', exc)}",
-                        file=file,
-                        line=getattr(exc, "lineno", 0),
-                        column=getattr(exc, "colno", 0),
-                    ),
-                ),
+            line, col = getattr(exc, "lineno", 0), getattr(exc, "colno", 0)
+            if not line:
+                line, col = _locate_constant(text)
+            problem = Problem(
+                code="history-json",
+                message=f"malformed JSON: {getattr(exc, 'msg', exc)}",
+                file=file,
+                line=line,
+                column=col,
             )
+            yield Rejected(file, (problem,))
             return
         try:
-            located = load_yaml(text, file)
+            # JSON is YAML for positions, except that YAML refuses tab indentation: tabs can only be
+            # white space in valid JSON, so replacing them keeps every line number
+            located = load_yaml(text.replace("\t", " "), file)
         except ProblemsError:
             located = Located(data=None, positions={}, file=file)
         yield from _document_items(located, data)

@@ -126,7 +126,9 @@ def load_case_file(path: Path) -> tuple[CaseFile, Located]:
     try:
         return CaseFile.model_validate(located.data), located
     except ValidationError as exc:
-        problems = problems_from_validation(exc, CaseFile, file=str(path), locate=located.where, code_prefix="case")
+        problems = problems_from_validation(
+            exc, CaseFile, file=str(path), locate=located.where, code_prefix="case", data=located.data
+        )
         raise ProblemsError(f"{path}: invalid pack-test file", problems) from None
 
 

@@ -199,8 +199,11 @@ def _check(
         later = [r for r in subject.records if r is not record and r.kind in cond.kinds and record.date < r.date <= on]
         if later:
             first_later = min(r.date for r in later)
-            return result(False, f"a later {'/'.join(cond.kinds)} on {first_later}",
-                          f"{first_later}再次受到{'/'.join(cond.kinds)}")
+            return result(
+                False,
+                f"a later {'/'.join(cond.kinds)} on {first_later}",
+                f"{first_later}再次受到{'/'.join(cond.kinds)}",
+            )
         return result(True, f"no later {'/'.join(cond.kinds)}", f"此后未再受到{'/'.join(cond.kinds)}")
     if cond.check == "not_listed":
         assert cond.on_list is not None

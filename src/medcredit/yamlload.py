@@ -32,6 +32,7 @@ _NULL_TAG = "tag:yaml.org,2002:null"
 _STR_TAG = "tag:yaml.org,2002:str"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _MAP_TAG = "tag:yaml.org,2002:map"
+_SCALAR_TAGS = frozenset({_INT_TAG, _FLOAT_TAG, _BOOL_TAG, _NULL_TAG, _STR_TAG, _TIMESTAMP_TAG})
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 
 
@@ -94,8 +95,12 @@ class _Converter:
             raise _TooBigError
         self.positions.setdefault(path, self._mark(node))
         if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAP_TAG:
+                self._problem(node, "yaml-tag", f"tag '{node.tag}' is not allowed", path)
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ_TAG:
+                self._problem(node, "yaml-tag", f"tag '{node.tag}' is not allowed", path)
             return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
         assert isinstance(node, yaml.ScalarNode)
         return self._scalar(node, path)
@@ -127,6 +132,10 @@ class _Converter:
     def _scalar(self, node: yaml.ScalarNode, path: YamlPath) -> Any:
         text = node.value
         tag = node.tag
+        if tag not in _SCALAR_TAGS:
+            # only the plain YAML types: no python/object, no custom or binary tags
+            self._problem(node, "yaml-tag", f"tag '{tag}' is not allowed", path)
+            return text
         if tag == _STR_TAG or node.style in ("'", '"', "|", ">"):
             return text
         if tag == _NULL_TAG:
@@ -146,12 +155,7 @@ class _Converter:
                 return Decimal(cleaned)
             except InvalidOperation:
                 return text
-        if tag == _TIMESTAMP_TAG:
-            return text
-        if tag.startswith("tag:yaml.org,2002:"):
-            return text
-        self._problem(node, "yaml-tag", f"tag '{tag}' is not allowed", path)
-        return text
+        return text  # timestamps stay text: pydantic parses (and rejects) dates with a location
 
 
 class _TooBigError(Exception):

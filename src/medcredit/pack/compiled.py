@@ -515,7 +515,7 @@ class _Compiler:
             except ExpressionError as err:
                 self.problem(
                     "expression",
-                    str(err),
+                    getattr(err, "bare", str(err)),
                     (*path, "when"),
                     suggestion=getattr(err, "suggestion", None),
                 )
@@ -567,7 +567,8 @@ class _Compiler:
         path_rules: list[CRule] = []
         for j, rid in enumerate(gp.rules):
             if rid not in rules:
-                self.unknown("rule", rid, rules, (*path, "rules", j))
+                if rid not in {r.id for r in self.pack.rules}:  # a declared but broken rule is reported there
+                    self.unknown("rule", rid, rules, (*path, "rules", j))
             else:
                 path_rules.append(rules[rid])
         if gp.method != "scorecard" and gp.rules:
@@ -811,6 +812,11 @@ def interval_gaps(intervals: list[Interval]) -> list[str]:
         if reach is None:
             break
         if iv.low is None:
+            # starts at -inf too: it can only extend how far the covered part reaches
+            if iv.high is None or iv.high > reach or (iv.high == reach and iv.high_inclusive):
+                reach, reach_inclusive = iv.high, iv.high_inclusive
+            if reach is None:
+                break
             continue
         if iv.low > reach or (iv.low == reach and not reach_inclusive and not iv.low_inclusive):
             left = "(" if reach_inclusive else "["

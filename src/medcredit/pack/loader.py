@@ -57,7 +57,7 @@ def validate_pack_text(text: str, file: str) -> tuple[CompiledPack | None, list[
     try:
         model = Pack.model_validate(located.data)
     except ValidationError as exc:
-        return None, rank(problems_from_validation(exc, Pack, file=file, locate=located.where))
+        return None, rank(problems_from_validation(exc, Pack, file=file, locate=located.where, data=located.data))
     compiled, problems = compile_pack(model, located, file)
     problems = rank(problems)
     if compiled is None or has_errors(problems):

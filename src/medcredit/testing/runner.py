@@ -1,0 +1,520 @@
+"""Drive the generic properties with generated histories: profiles, drivers, the report.
+
+:func:`run_properties` runs every property of :mod:`medcredit.testing.properties`
+on one pack with the hypothesis profile asked for, and returns a
+:class:`PropertyReport`; a failing property carries its shrunk counterexample as
+pack-test cases.  The profiles are registered with hypothesis but never loaded
+globally, so importing this module changes no other test's settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+
+from medcredit.catalogue import catalogue
+from medcredit.history import INSTITUTION_CATEGORIES, Record, Subject, SubjectCategory
+from medcredit.pack.compiled import CompiledPack
+from medcredit.pack.loader import load_pack
+from medcredit.testing import properties as P
+from medcredit.testing.strategies import (
+    PackShape,
+    build_subject,
+    cycles,
+    dates,
+    pack_shape,
+    record_data,
+    subject_data,
+    subjects,
+)
+
+CI_PROFILE = "medcredit-ci"
+RELEASE_PROFILE = "medcredit-release"
+#: Short names accepted wherever a profile is named (CLI ``--profile ci|release``).
+PROFILE_ALIASES = {"ci": CI_PROFILE, "release": RELEASE_PROFILE}
+#: Environment variable that picks the profile for :func:`assert_properties` (e.g. ``release``).
+PROFILE_ENV = "MEDCREDIT_PROPERTIES_PROFILE"
+
+_HEALTH = [
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
+    HealthCheck.filter_too_much,
+    HealthCheck.large_base_example,
+]
+
+settings.register_profile(
+    CI_PROFILE,
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=False,
+    report_multiple_bugs=False,
+    suppress_health_check=_HEALTH,
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
+)
+settings.register_profile(
+    RELEASE_PROFILE,
+    max_examples=1000,
+    deadline=None,
+    derandomize=False,
+    database=None,
+    print_blob=False,
+    report_multiple_bugs=False,
+    suppress_health_check=_HEALTH,
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
+)
+
+Status = Literal["passed", "failed", "exempt", "not_applicable", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyOutcome:
+    """How one property fared on one pack."""
+
+    property: str
+    status: Status
+    checked: int = 0
+    message: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("passed", "exempt", "not_applicable")
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyReport:
+    """Every property's outcome on one pack."""
+
+    pack_id: str
+    profile: str
+    outcomes: tuple[PropertyOutcome, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return all(o.ok for o in self.outcomes)
+
+    @property
+    def failures(self) -> tuple[PropertyOutcome, ...]:
+        return tuple(o for o in self.outcomes if not o.ok)
+
+    def outcome(self, property_id: str) -> PropertyOutcome:
+        for o in self.outcomes:
+            if o.property == property_id:
+                return o
+        raise KeyError(property_id)
+
+    def render(self) -> str:
+        lines = [f"properties of pack '{self.pack_id}' (profile {self.profile})"]
+        for o in self.outcomes:
+            detail = {
+                "passed": f"{o.checked} example(s) checked",
+                "exempt": o.message,
+                "not_applicable": o.message,
+            }.get(o.status, "")
+            lines.append(f"  {o.status.upper():<14} {o.property:<24} {detail} ({o.seconds:.1f}s)".rstrip())
+        for o in self.failures:
+            lines.append("")
+            lines.append(f"--- {o.property}")
+            lines.append(o.message)
+        passed = sum(1 for o in self.outcomes if o.ok)
+        lines.append(f"{passed} passed, {len(self.outcomes) - passed} failed")
+        return "\n".join(lines) + "\n"
+
+    def raise_for_failures(self) -> None:
+        """Raise AssertionError with every failure's counterexample when a property failed."""
+        if not self.ok:
+            raise AssertionError(self.render())
+
+
+def resolve_profile(profile: str | None) -> str:
+    """A registered profile name from ``ci``, ``release`` or a full hypothesis profile name."""
+    if profile is None:
+        profile = os.environ.get(PROFILE_ENV) or CI_PROFILE
+    return PROFILE_ALIASES.get(profile, profile)
+
+
+# ----------------------------------------------------------------------------- drivers
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.checked = 0
+
+    def add(self, ok: bool) -> None:
+        if ok:
+            self.checked += 1
+
+
+Driver = Callable[[CompiledPack, PackShape, settings, P.Exemptions, _Counter], Callable[[], None] | None]
+
+
+def _kinds_of(shape: PackShape, wanted: Callable[[str], bool]) -> tuple[str, ...]:
+    return tuple(k for k in shape.all_kinds if wanted(k))
+
+
+def _record(data: dict[str, Any]) -> Record:
+    # records are validated with the subject; one invalid alone is discarded like a subject
+    return build_subject({"id": "x", "category": "other_individual", "records": [data]}).records[0]
+
+
+@st.composite
+def _subject_cycle_record(
+    draw: st.DrawFn, shape: PackShape, kinds: tuple[str, ...], *, inside: bool = True, max_records: int = 6
+) -> tuple[Subject, int, Record]:
+    cycle = draw(cycles(shape))
+    subject = draw(subjects(shape, cycle, max_records=max_records))
+    start, end = dt.date(cycle, 1, 1), dt.date(cycle, 12, 31)
+    when = st.dates(min_value=start, max_value=end) if inside else dates(cycle)
+    data = draw(record_data(shape, cycle, kinds=kinds, date=when))
+    return subject, cycle, _record({**data, "id": "added"})
+
+
+def _may_be(shape: PackShape, polarity: P.Polarity) -> tuple[str, ...]:
+    """Kinds some record of which may have ``polarity`` in this pack."""
+    if polarity == "untrustworthy":
+        fixed = P.UNTRUSTWORTHY_KINDS
+    else:
+        fixed = P.TRUSTWORTHY_KINDS
+    other = P.TRUSTWORTHY_KINDS if polarity == "untrustworthy" else P.UNTRUSTWORTHY_KINDS
+    return _kinds_of(shape, lambda k: k in fixed or (k not in other and k in shape.pack.kind_to_facts))
+
+
+def _added_driver(prop: str, polarity: P.Polarity) -> Driver:
+    check = P.check_monotonic_untrustworthy if polarity == "untrustworthy" else P.check_monotonic_trustworthy
+
+    def make(
+        pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: P.Exemptions, counter: _Counter
+    ) -> Callable[[], None] | None:
+        kinds = _may_be(shape, polarity)
+        if not kinds:
+            return None
+
+        @cfg
+        @given(_subject_cycle_record(shape, kinds, inside=True))
+        def run(case: tuple[Subject, int, Record]) -> None:
+            subject, cycle, record = case
+            counter.add(check(pack, subject, cycle, record, exemptions=exemptions))
+
+        return run
+
+    return make
+
+
+def _amount_driver(
+    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: P.Exemptions, counter: _Counter
+) -> Callable[[], None] | None:
+    cat = catalogue()
+    kinds = _kinds_of(shape, lambda k: "amount" in cat.record_kinds[k].fields and k in pack.kind_to_facts)
+    if not kinds:
+        return None
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple[Subject, int, int, Decimal]:
+        cycle = draw(cycles(shape))
+        data = draw(subject_data(shape, cycle, max_records=4))
+        extra = draw(record_data(shape, cycle, kinds=kinds, date=st.dates(dt.date(cycle, 1, 1), dt.date(cycle, 12, 31))))
+        data["records"] = [*data["records"], {**extra, "id": "grown"}]
+        subject = build_subject(data)
+        options: list[st.SearchStrategy[Decimal]] = []
+        if shape.amount_edges:
+            options.append(st.sampled_from(shape.amount_edges))
+        options.append(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("200000"), places=2))
+        return subject, cycle, len(subject.records) - 1, draw(st.one_of(*options))
+
+    @cfg
+    @given(cases())
+    def run(case: tuple[Subject, int, int, Decimal]) -> None:
+        subject, cycle, index, increase = case
+        counter.add(P.check_monotonic_amount(pack, subject, cycle, index, increase, exemptions=exemptions))
+
+    return run
+
+
+def _subject_driver(prop: str) -> Driver:
+    check = P.SUBJECT_CHECKS[prop]
+
+    def make(
+        pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: P.Exemptions, counter: _Counter
+    ) -> Callable[[], None] | None:
+        @st.composite
+        def cases(draw: st.DrawFn) -> tuple[Subject, int]:
+            cycle = draw(cycles(shape))
+            return draw(subjects(shape, cycle)), cycle
+
+        @cfg
+        @given(cases())
+        def run(case: tuple[Subject, int]) -> None:
+            subject, cycle = case
+            counter.add(check(pack, subject, cycle, exemptions=exemptions))
+
+        return run
+
+    return make
+
+
+def _bands_driver(
+    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: P.Exemptions, counter: _Counter
+) -> Callable[[], None] | None:
+    if not pack.bands:
+        return None
+    inner = _subject_driver(P.BANDS)(pack, shape, cfg, exemptions, counter)
+
+    def run() -> None:
+        counter.add(P.check_band_sets(pack, exemptions=exemptions))
+        if inner is not None:
+            inner()
+
+    return run
+
+
+def _order_driver(
+    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: P.Exemptions, counter: _Counter
+) -> Callable[[], None] | None:
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple[Subject, int, list[int]]:
+        cycle = draw(cycles(shape))
+        subject = draw(subjects(shape, cycle, max_records=8))
+        perm = draw(st.permutations(range(len(subject.records))))
+        return subject, cycle, list(perm)
+
+    @cfg
+    @given(cases())
+    def run(case: tuple[Subject, int, list[int]]) -> None:
+        subject, cycle, perm = case
+        counter.add(P.check_record_order(pack, subject, cycle, perm, exemptions=exemptions))
+
+    return run
+
+
+def _unrelated_driver(
+    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: P.Exemptions, counter: _Counter
+) -> Callable[[], None] | None:
+    inst = [c for c in SubjectCategory if c in INSTITUTION_CATEGORIES]
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple[Subject, int, list[Subject]]:
+        cycle = draw(cycles(shape))
+        subject = draw(subjects(shape, cycle, n=1))
+        others = [
+            draw(subjects(shape, cycle, n=2, max_records=4)),
+            draw(subjects(shape, cycle, n=3, max_records=4, category=draw(st.sampled_from(inst)).value)),
+        ]
+        return subject, cycle, others
+
+    @cfg
+    @given(cases())
+    def run(case: tuple[Subject, int, list[Subject]]) -> None:
+        subject, cycle, others = case
+        counter.add(P.check_unrelated_subjects(pack, subject, cycle, others, exemptions=exemptions))
+
+    return run
+
+
+def _outside_driver(
+    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: P.Exemptions, counter: _Counter
+) -> Callable[[], None] | None:
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple[Subject, int, Record]:
+        cycle = draw(cycles(shape))
+        subject = draw(subjects(shape, cycle))
+        after = st.dates(min_value=dt.date(cycle + 1, 1, 1), max_value=dt.date(cycle + 2, 12, 31))
+        before = st.dates(min_value=dt.date(cycle - 3, 1, 1), max_value=dt.date(cycle - 1, 12, 31))
+        data = draw(record_data(shape, cycle, date=st.one_of(after, before)))
+        if "year" in data:
+            data["year"] = draw(st.sampled_from((cycle + 1, cycle - 1)))
+        return subject, cycle, _record({**data, "id": "outside"})
+
+    @cfg
+    @given(cases())
+    def run(case: tuple[Subject, int, Record]) -> None:
+        subject, cycle, record = case
+        counter.add(P.check_outside_cycle(pack, subject, cycle, record, exemptions=exemptions))
+
+    return run
+
+
+def _repair_driver(
+    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: P.Exemptions, counter: _Counter
+) -> Callable[[], None] | None:
+    routes = pack.model.repair
+    if not routes:
+        return None
+    repairable = tuple(sorted({k for r in routes for k in r.applies_to.kinds}))
+    declarations = P.declarations_of(pack)
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple[Subject, str, dt.date, dict[str, bool]]:
+        cycle = draw(cycles(shape))
+        data = draw(subject_data(shape, cycle, max_records=5))
+        target = draw(record_data(shape, cycle, kinds=repairable))
+        data["records"] = [{**target, "id": "target"}, *data["records"]]
+        subject = build_subject(data)
+        latest = max(r.date for r in subject.records)
+        on = latest + dt.timedelta(days=draw(st.integers(min_value=0, max_value=1200)))
+        denied = draw(st.sets(st.sampled_from(sorted(declarations)))) if declarations else set()
+        decl = {k: k not in denied for k in declarations}
+        return subject, "target", on, decl
+
+    @cfg
+    @given(cases())
+    def run(case: tuple[Subject, str, dt.date, dict[str, bool]]) -> None:
+        subject, rid, on, decl = case
+        counter.add(P.check_repair_earliest(pack, subject, rid, on, declarations=decl, exemptions=exemptions))
+
+    return run
+
+
+def _deadline_driver(
+    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: P.Exemptions, counter: _Counter
+) -> Callable[[], None] | None:
+    ids = [d.id for d in pack.model.deadlines]
+    if not ids:
+        return None
+    from medcredit.calendar import package_announced_years
+
+    years = sorted(package_announced_years())
+    first, last = dt.date(years[0], 1, 1), dt.date(years[-1], 10, 31)
+    cycle_years = [y for y in shape.cycles if years[0] <= y <= years[-1]] or years
+    near = st.dates(min_value=dt.date(cycle_years[0], 1, 1), max_value=min(last, dt.date(cycle_years[-1], 12, 31)))
+
+    @cfg
+    @given(st.sampled_from(ids), st.one_of(near, st.dates(min_value=first, max_value=last)))
+    def run(deadline_id: str, start: dt.date) -> None:
+        counter.add(P.check_deadline_working_days(pack, deadline_id, start, exemptions=exemptions))
+
+    return run
+
+
+#: The driver of every property, in the order they run.
+DRIVERS: dict[str, Driver] = {
+    P.MONOTONIC_UNTRUSTWORTHY: _added_driver(P.MONOTONIC_UNTRUSTWORTHY, "untrustworthy"),
+    P.MONOTONIC_TRUSTWORTHY: _added_driver(P.MONOTONIC_TRUSTWORTHY, "trustworthy"),
+    P.MONOTONIC_AMOUNT: _amount_driver,
+    P.ACCOUNTING: _subject_driver(P.ACCOUNTING),
+    P.TRACE_RECORDS: _subject_driver(P.TRACE_RECORDS),
+    P.BANDS: _bands_driver,
+    P.RECORD_ORDER: _order_driver,
+    P.UNRELATED_SUBJECTS: _unrelated_driver,
+    P.OUTSIDE_CYCLE: _outside_driver,
+    P.DETERMINISM: _subject_driver(P.DETERMINISM),
+    P.ROUND_TRIP: _subject_driver(P.ROUND_TRIP),
+    P.REPAIR_EARLIEST: _repair_driver,
+    P.DEADLINE_WORKING_DAYS: _deadline_driver,
+}
+
+
+def _settings(profile: str | None, seed: int | None, max_examples: int | None) -> settings:
+    base = settings.get_profile(resolve_profile(profile))
+    changes: dict[str, Any] = {}
+    if seed is not None:
+        changes["derandomize"] = False
+    if max_examples is not None:
+        changes["max_examples"] = max_examples
+    return settings(base, **changes)
+
+
+def run_property(
+    pack: CompiledPack | str | Path,
+    property_id: str,
+    profile: str | None = None,
+    *,
+    exemptions: P.Exemptions = None,
+    seed: int | None = None,
+    max_examples: int | None = None,
+) -> PropertyOutcome:
+    """Run one property on generated histories; never raises for a failing property."""
+    compiled = pack if isinstance(pack, CompiledPack) else load_pack(pack)
+    if property_id not in DRIVERS:
+        raise ValueError(f"unknown property '{property_id}' (known: {', '.join(DRIVERS)})")
+    began = time.perf_counter()
+    table = P.normalise_exemptions(compiled, exemptions)
+    whole = next((e for e in table.get(property_id, ()) if not e.elements), None)
+    if whole is not None:
+        return PropertyOutcome(property_id, "exempt", 0, f"exempted by the pack: {whole.reason}")
+    shape = pack_shape(compiled)
+    if not shape.cycles:
+        return PropertyOutcome(property_id, "not_applicable", 0, "the pack is valid for no cycle in 2015–2035")
+    counter = _Counter()
+    test = DRIVERS[property_id](compiled, shape, _settings(profile, seed, max_examples), exemptions, counter)
+    if test is None:
+        return PropertyOutcome(property_id, "not_applicable", 0, _why_not_applicable(property_id))
+    if seed is not None:
+        test = hypothesis_seed(seed)(test)
+    try:
+        test()
+    except P.PropertyViolation as exc:
+        return PropertyOutcome(property_id, "failed", counter.checked, exc.render(), time.perf_counter() - began)
+    except Unsatisfiable as exc:
+        return PropertyOutcome(property_id, "error", counter.checked, f"no valid example: {exc}")
+    except Exception as exc:
+        text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return PropertyOutcome(property_id, "error", counter.checked, text, time.perf_counter() - began)
+    return PropertyOutcome(property_id, "passed", counter.checked, "", time.perf_counter() - began)
+
+
+def _why_not_applicable(property_id: str) -> str:
+    return {
+        P.MONOTONIC_UNTRUSTWORTHY: "the pack uses no untrustworthy record kind",
+        P.MONOTONIC_TRUSTWORTHY: "the pack uses no trustworthy record kind",
+        P.MONOTONIC_AMOUNT: "no fact of the pack takes records with an amount",
+        P.BANDS: "the pack has no bands",
+        P.REPAIR_EARLIEST: "the pack declares no repair routes",
+        P.DEADLINE_WORKING_DAYS: "the pack declares no deadlines",
+    }.get(property_id, "nothing to check")
+
+
+def run_properties(
+    pack: CompiledPack | str | Path,
+    profile: str | None = None,
+    *,
+    properties: Iterable[str] | None = None,
+    exemptions: P.Exemptions = None,
+    seed: int | None = None,
+    max_examples: int | None = None,
+) -> PropertyReport:
+    """Run the generic properties (all, or ``properties``) on a pack: a bundled name, a path, or compiled.
+
+    ``profile`` is ``ci`` (40 examples per property, derandomised: the same examples on
+    every run), ``release`` (1000, random; pass ``seed`` to repeat a run) or any
+    registered hypothesis profile; by default the ``MEDCREDIT_PROPERTIES_PROFILE``
+    environment variable, else ``ci``.
+    """
+    compiled = pack if isinstance(pack, CompiledPack) else load_pack(pack)
+    wanted: Sequence[str] = list(properties) if properties is not None else list(DRIVERS)
+    P.normalise_exemptions(compiled, exemptions)  # unknown property ids fail before anything runs
+    outcomes = tuple(
+        run_property(compiled, prop, profile, exemptions=exemptions, seed=seed, max_examples=max_examples)
+        for prop in wanted
+    )
+    return PropertyReport(compiled.id, resolve_profile(profile), outcomes)
+
+
+def assert_properties(
+    pack: CompiledPack | str | Path,
+    profile: str | None = None,
+    *,
+    properties: Iterable[str] | None = None,
+    exemptions: P.Exemptions = None,
+) -> PropertyReport:
+    """The pytest entry point: run the properties and fail with every counterexample.
+
+    ``def test_my_pack(): assert_properties("policies/my_pack.yaml")``; set
+    ``MEDCREDIT_PROPERTIES_PROFILE=release`` for the long run.
+    """
+    report = run_properties(pack, profile, properties=properties, exemptions=exemptions)
+    report.raise_for_failures()
+    return report
