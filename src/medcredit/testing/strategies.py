@@ -27,7 +27,7 @@ from medcredit.catalogue import catalogue
 from medcredit.engine import check_validity
 from medcredit.history import INSTITUTION_CATEGORIES, Subject, SubjectCategory
 from medcredit.identifiers import resident_id_check_char, uscc_check_char
-from medcredit.pack.compiled import CompiledPack
+from medcredit.pack.compiled import CFact, CompiledPack
 
 #: Fields a record kind must carry (mirrors :mod:`medcredit.history`'s validation).
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -84,6 +84,7 @@ class PackShape:
     score_edges: tuple[Decimal, ...]
     cycles: tuple[int, ...]
     requires_document: frozenset[str] = field(default_factory=frozenset)
+    enablers: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
 
     @property
     def all_kinds(self) -> tuple[str, ...]:
@@ -166,6 +167,7 @@ def pack_shape(pack: CompiledPack) -> PackShape:
     cycles = valid_cycles(pack)
     covered = set(model.categories)
     uncovered = tuple(c.value for c in SubjectCategory if c.value not in covered)
+    enablers = {c: find_enablers(pack, c, cycles[0]) for c in model.categories} if cycles else {}
     return PackShape(
         pack=pack,
         categories=tuple(model.categories),
@@ -178,7 +180,108 @@ def pack_shape(pack: CompiledPack) -> PackShape:
         score_edges=_edges(score_bounds, Decimal(-1000), Decimal(1000)),
         cycles=cycles,
         requires_document=frozenset(k for f in pack.facts if f.requires_document for k in f.kinds),
+        enablers={c: e for c, e in enablers.items() if e},
     )
+
+
+SCORE_PLACEHOLDER = "score"
+
+
+def _record_for(fact: CFact, kind: str, cycle: int) -> dict[str, Any] | None:
+    """The simplest in-cycle record of ``kind`` that ``fact`` takes (a score is a placeholder)."""
+    cat = catalogue()
+    fields = cat.record_kinds[kind].fields
+    rec: dict[str, Any] = {"kind": kind, "date": dt.date(cycle, 6, 30)}
+    needed = set(REQUIRED_FIELDS.get(kind, ()))
+    if fact.codes is not None:
+        valid = [c for c in sorted(fact.codes) if c in _valid_codes(kind) and c not in fact.exclude_codes]
+        if not valid:
+            return None
+        rec["code"] = valid[0]
+    elif "code" in needed:
+        valid = [c for c in _valid_codes(kind) if c not in fact.exclude_codes]
+        if not valid:
+            return None
+        rec["code"] = valid[0]
+    for name, allowed in fact.where:
+        if name not in fields or not allowed:
+            return None
+        rec[name] = sorted(allowed, key=repr)[0]
+    if "amount" in needed:
+        rec["amount"] = Decimal("1.00")
+    if "reason" in needed and "reason" not in rec:
+        rec["reason"] = "expired"
+    if "year" in needed:
+        rec["year"] = cycle
+    if "score" in needed:
+        rec["score"] = SCORE_PLACEHOLDER
+    if "ref" in needed:
+        rec["ref"] = "r1"
+    if fact.requires_document:
+        rec["document"] = {"kind": "administrative_decision", "number": "决定书1号"}
+    return rec
+
+
+def _concrete(rec: dict[str, Any]) -> dict[str, Any]:
+    return {k: (Decimal(75) if v == SCORE_PLACEHOLDER else v) for k, v in rec.items()}
+
+
+def _progress(result: Any) -> tuple[int, int]:
+    rank = {"graded": 3, "not_evaluable": 2, "excluded": 1}.get(result.status, 0)
+    return rank, -len(result.exclusions)
+
+
+def find_enablers(pack: CompiledPack, category: str, cycle: int, rounds: int = 6) -> tuple[dict[str, Any], ...]:
+    """In-cycle records that let a plain subject of ``category`` be graded under ``pack``.
+
+    A greedy search on the compiled pack, not on its name: while an exclusion fires,
+    try one record of each kind its facts take and keep one that stops it; while a
+    supplied score is missing, add a score record.  Returns what was found (possibly
+    nothing: then generated subjects of the category are rarely graded).
+    """
+    from medcredit.engine import evaluate
+
+    base = {"id": subject_id(category, 1), "category": category, "opened": dt.date(cycle - 10, 1, 1)}
+    if category == SubjectCategory.VILLAGE_CLINIC.value:
+        base["parent_id"] = institution_id(501)
+    found: list[dict[str, Any]] = []
+
+    def result_with(extra: list[dict[str, Any]]) -> Any:
+        try:
+            subject = Subject.model_validate({**base, "records": [_concrete(r) for r in extra]})
+            return evaluate(pack, subject, cycle, trace=False, override_validity=True)
+        except (ValidationError, ValueError):
+            return None
+
+    for _ in range(rounds):
+        result = result_with(found)
+        if result is None or result.status == "graded":
+            break
+        candidates: list[dict[str, Any]] = []
+        if result.status == "excluded":
+            by_id = {e.id: e for e in pack.exclusions}
+            for exc_id in result.exclusions:
+                for fi in by_id[exc_id].facts:
+                    fact = pack.facts[fi]
+                    kinds = sorted(fact.kinds, key=lambda k: (len(REQUIRED_FIELDS.get(k, ())), k))
+                    candidates.extend(r for k in kinds if (r := _record_for(fact, k, cycle)) is not None)
+        elif result.status == "not_evaluable" and result.reason == "missing_score":
+            path = pack.path_by_category.get(category)
+            if path is not None and path.score_fact is not None:
+                fact = pack.facts[path.score_fact]
+                candidates.extend(r for k in sorted(fact.kinds) if (r := _record_for(fact, k, cycle)) is not None)
+        progress = False
+        for cand in candidates:
+            after = result_with([*found, cand])
+            if after is None:
+                continue
+            if _progress(after) > _progress(result):
+                found.append(cand)
+                progress = True
+                break
+        if not progress:
+            break
+    return tuple(found)
 
 
 # ----------------------------------------------------------------------------- scalars
@@ -195,8 +298,11 @@ def dates(cycle: int) -> st.SearchStrategy[dt.date]:
     """Dates inside the cycle, on its edges, and outside it on both sides."""
     start, end = dt.date(cycle, 1, 1), dt.date(cycle, 12, 31)
     edges = [start, end, start - dt.timedelta(days=1), end + dt.timedelta(days=1)]
+    inside = st.dates(min_value=start, max_value=end)
     return st.one_of(
-        st.dates(min_value=start, max_value=end),
+        inside,
+        inside,
+        inside,
         st.sampled_from(edges),
         st.dates(min_value=dt.date(cycle - 3, 1, 1), max_value=dt.date(cycle + 2, 12, 31)),
     )
@@ -239,7 +345,7 @@ def record_data(
     """One record as a dict (validated by :class:`medcredit.Record` when the subject is built)."""
     cat = catalogue()
     if kinds is None:
-        pool = [st.sampled_from(shape.kinds)] if shape.kinds else []
+        pool = [st.sampled_from(shape.kinds)] * 3 if shape.kinds else []
         if shape.other_kinds:
             pool.append(st.sampled_from(shape.other_kinds))
         kind = draw(st.one_of(*pool))
@@ -325,6 +431,16 @@ def subject_data(
     if cat is SubjectCategory.VILLAGE_CLINIC:
         data["parent_id"] = institution_id(n + 500)
     records = draw(st.lists(record_data(shape, cycle), max_size=max_records))
+    enablers = shape.enablers.get(category, ())
+    if enablers and draw(st.integers(0, 3)) != 0:
+        # records that let the subject be graded (e.g. an inspection), dated in the cycle
+        made = []
+        for rec in enablers:
+            rec = {**rec, "date": draw(in_cycle_dates(cycle))}
+            if rec.get("score") == SCORE_PLACEHOLDER:
+                rec["score"] = draw(scores(shape))
+            made.append(rec)
+        records = made + records
     data["records"] = _number_ids(records)
     if extras and draw(st.integers(0, 5)) == 0:
         end = draw(dates(cycle))
