@@ -150,9 +150,7 @@ def test_cross_year_make_up_day_filed_under_its_year(cal: OfficialCalendar) -> N
         (date(2023, 12, 29), 1, date(2024, 1, 2)),
     ],
 )
-def test_add_working_days_across_holidays(
-    cal: OfficialCalendar, start: date, n: int, expected: date
-) -> None:
+def test_add_working_days_across_holidays(cal: OfficialCalendar, start: date, n: int, expected: date) -> None:
     """The n-th working day after start skips holidays and counts make-up working days."""
     result = cal.add_working_days(start, n)
     assert result.value == expected
@@ -318,9 +316,7 @@ def _problems(name: str) -> list[tuple[str, int, tuple[str | int, ...]]]:
 
 def test_day_both_off_and_worked() -> None:
     """A date in both lists is reported at its make_up_workdays entry (line 7)."""
-    assert _problems("bad_off_and_worked.yaml") == [
-        ("schedule-off-and-worked", 7, ("make_up_workdays", 0))
-    ]
+    assert _problems("bad_off_and_worked.yaml") == [("schedule-off-and-worked", 7, ("make_up_workdays", 0))]
 
 
 def test_date_outside_year() -> None:
@@ -346,9 +342,7 @@ def test_unknown_key_with_line_and_suggestion() -> None:
 
 def test_make_up_workday_must_be_weekend() -> None:
     """A Monday listed as a make-up workday is rejected."""
-    assert _problems("bad_weekday_makeup.yaml") == [
-        ("schedule-makeup-weekday", 5, ("make_up_workdays", 0))
-    ]
+    assert _problems("bad_weekday_makeup.yaml") == [("schedule-makeup-weekday", 5, ("make_up_workdays", 0))]
 
 
 def test_duplicate_date() -> None:

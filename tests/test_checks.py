@@ -105,7 +105,9 @@ def test_check_output_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     bad.write_text(base.replace("  expires: null", "  expires: 2024-12-31"), encoding="utf-8")
     assert main(["check", "--format", "parsable", "--today", "2026-11-25", str(bad)]) == 0
     line = capsys.readouterr().out.strip()
-    assert line.startswith(f"{bad}:") and line.endswith("(validity-stale)") and "[warning]" in line
+    assert line.startswith(f"{bad}:")
+    assert line.endswith("(validity-stale)")
+    assert "[warning]" in line
     assert main(["check", "--strict", "--format", "github", "--today", "2026-11-25", str(bad)]) == 1
     assert capsys.readouterr().out.startswith(f"::warning file={bad},line=")
     assert main(["check", "--format", "json", "--today", "2026-11-25", str(bad)]) == 0

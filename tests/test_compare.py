@@ -23,7 +23,9 @@ HISTORY = Path(__file__).resolve().parents[1] / "examples" / "one-pharmacy.json"
 @pytest.fixture(scope="module")
 def results() -> dict[str, medcredit.Result]:
     subject = load_subject(HISTORY)
-    return {name: medcredit.evaluate(medcredit.load_pack(name), subject, 2023) for name in medcredit.bundled_pack_names()}
+    return {
+        name: medcredit.evaluate(medcredit.load_pack(name), subject, 2023) for name in medcredit.bundled_pack_names()
+    }
 
 
 def test_wushan_scores_the_scorecard(results: dict[str, medcredit.Result]) -> None:
@@ -51,7 +53,7 @@ def test_zhongmou_lists_the_pharmacy(results: dict[str, medcredit.Result]) -> No
 
 
 def test_liaoning_sees_general_untrustworthy_information(results: dict[str, medcredit.Result]) -> None:
-    """辽宁 第十三条（一）2 with 第十五条: the violation rests on a decision → general; the honour does not outweigh it."""
+    """辽宁 第十三条（一）2+第十五条: the violation rests on a decision → general, despite the honour."""
     r = results["liaoning"]
     assert r.grade == "general_untrust"
     assert r.listings == ()

@@ -45,6 +45,9 @@ def test_guide_snippets_match_the_example() -> None:
     """The YAML the guide shows is the YAML the example runs (no drift between docs and files)."""
     guide = (EXAMPLE.parent / "guide" / "author.md").read_text(encoding="utf-8")
     pack_text = (EXAMPLE / "example-county.yaml").read_text(encoding="utf-8")
-    for snippet in ('- {grade: excellent, range: "[80, +inf)"}', "per_occurrence: 10",
-                    "cite: {article: 第四条, quote: 被约谈的，每次扣10分；}"):
+    for snippet in (
+        '- {grade: excellent, range: "[80, +inf)"}',
+        "per_occurrence: 10",
+        "cite: {article: 第四条, quote: 被约谈的，每次扣10分；}",
+    ):
         assert snippet in guide and snippet in pack_text, snippet

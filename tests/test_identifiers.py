@@ -78,9 +78,7 @@ def _assert_invariants(result: IdCheck) -> None:
         assert result.org_code_expected is None
     else:
         assert result.kind is IdKind.USCC
-        assert (result.org_code_expected is not None) == (
-            result.org_code_status is IdStatus.BAD_CHECK
-        )
+        assert (result.org_code_expected is not None) == (result.org_code_status is IdStatus.BAD_CHECK)
 
 
 # ----------------------------------------------------------------------------- weights
@@ -275,9 +273,7 @@ def test_resident_id_wrong_check_char_is_bad_check(wrong: str) -> None:
     result = check_resident_id("11010519491231002" + wrong, today=TODAY)
     assert result.status is IdStatus.BAD_CHECK
     assert result.expected == "X"
-    assert result.reason == (
-        f"check character is '{wrong}' but GB 11643-1999 (ISO 7064 MOD 11-2) requires 'X'"
-    )
+    assert result.reason == (f"check character is '{wrong}' but GB 11643-1999 (ISO 7064 MOD 11-2) requires 'X'")
 
 
 def test_resident_id_legacy_15_digits_is_malformed() -> None:
@@ -378,9 +374,7 @@ def test_check_identifier_resident_reading_wins_a_tie() -> None:
     """GB 11643-1999 出生日期码: a value valid under both schemes is a resident id,
     because a real birth date in positions 7-14 is strong evidence."""
     both = next(
-        rid
-        for seq in range(1000)
-        if check_uscc(rid := _make_rid("110105", date(1990, 5, 17), f"{seq:03d}")).ok
+        rid for seq in range(1000) if check_uscc(rid := _make_rid("110105", date(1990, 5, 17), f"{seq:03d}")).ok
     )
     assert check_identifier(both, today=TODAY).kind is IdKind.RESIDENT_ID
 
@@ -460,9 +454,7 @@ def test_property_uscc_check_char_round_trip(prefix: str, other: str) -> None:
     index=st.integers(min_value=0, max_value=16),
     replacement=st.sampled_from(USCC_ALPHABET),
 )
-def test_property_uscc_detects_single_substitution(
-    prefix: str, index: int, replacement: str
-) -> None:
+def test_property_uscc_detects_single_substitution(prefix: str, index: int, replacement: str) -> None:
     """GB 32100-2015 校验码: MOD 31 with weights coprime to 31 catches every
     single-character substitution in positions 1-17."""
     assume(prefix[index] != replacement)
@@ -523,9 +515,7 @@ def test_property_resident_id_check_char_round_trip(prefix: str, other: str) -> 
     index=st.integers(min_value=0, max_value=16),
     replacement=st.sampled_from(DIGITS),
 )
-def test_property_resident_id_detects_single_substitution(
-    prefix: str, index: int, replacement: str
-) -> None:
+def test_property_resident_id_detects_single_substitution(prefix: str, index: int, replacement: str) -> None:
     """GB 11643-1999 校验码: MOD 11-2 catches every single-digit substitution
     (the result is BAD_CHECK, or MALFORMED if the birth date broke)."""
     assume(prefix[index] != replacement)

@@ -359,7 +359,9 @@ def test_listing_ended_by_removal(pack: medcredit.CompiledPack) -> None:
     result = medcredit.evaluate(pack, _subject(records=records), CYCLE)
     listing = _listing(result)
     assert not listing.active
-    assert listing.until == dt.date(2023, 9, 29)  # 第十六条: measures end on the removal day, so the last listed day is the day before
+    assert listing.until == dt.date(
+        2023, 9, 29
+    )  # 第十六条: measures end on the removal day, so the last listed day is the day before
     assert listing.until_rule == "removal"
     assert result.grade == "serious_untrust"
     assert all("serious_list" in u.used_by for u in result.record_uses)

@@ -78,4 +78,6 @@ def test_every_interpretation_is_visible(name: str) -> None:
     pack = medcredit.load_pack(name)
     assert pack.interpretations, "a pack without interpretations has not looked hard enough at its text"
     for i in pack.interpretations:
-        assert i.clause and i.question and i.decision
+        assert i.clause
+        assert i.question
+        assert i.decision

@@ -35,9 +35,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "schedules"
 stable_starts = st.dates(min_value=date(2005, 1, 1), max_value=date(2023, 12, 31))
 month_counts = st.integers(min_value=1, max_value=24)
 # (months, days) with exactly one of them positive: a month period or a day period.
-month_or_day_units = st.one_of(
-    st.tuples(month_counts, st.just(0)), st.tuples(st.just(0), st.integers(1, 400))
-)
+month_or_day_units = st.one_of(st.tuples(month_counts, st.just(0)), st.tuples(st.just(0), st.integers(1, 400)))
 
 
 def _last_day_of_month(year: int, month: int) -> int:
@@ -236,9 +234,7 @@ def test_working_day_deadline_rejects_zero() -> None:
 # ------------------------------------------------------------- interpretation texts
 
 
-@pytest.mark.parametrize(
-    "interp", [HOLIDAY_EXTENSION_INTERPRETATION, WAITING_PERIOD_INTERPRETATION]
-)
+@pytest.mark.parametrize("interp", [HOLIDAY_EXTENSION_INTERPRETATION, WAITING_PERIOD_INTERPRETATION])
 def test_interpretations_are_citable(interp: Interpretation) -> None:
     """Both interpretations carry clause, question and decision in English and Chinese."""
     data = interp.as_dict()

@@ -36,15 +36,19 @@ def test_report_valid_for_one_year_by_corresponding_day() -> None:
 def test_report_stated_shorter_validity_wins() -> None:
     """A report may state a shorter validity than the one-year maximum."""
     pack = medcredit.load_pack("zhongmou")
-    answer = report_validity(pack, _pharmacy([]), dt.date(2023, 3, 15), dt.date(2023, 10, 1),
-                             stated_until=dt.date(2023, 9, 30))
-    assert not answer.valid and answer.last_valid_day == dt.date(2023, 9, 30)
+    answer = report_validity(
+        pack, _pharmacy([]), dt.date(2023, 3, 15), dt.date(2023, 10, 1), stated_until=dt.date(2023, 9, 30)
+    )
+    assert not answer.valid
+    assert answer.last_valid_day == dt.date(2023, 9, 30)
 
 
 def test_report_invalid_after_a_serious_listing() -> None:
     """二（四）: a major credit crisis after issue (serious untrustworthy listing) requires re-rating."""
     pack = medcredit.load_pack("zhongmou")
-    subject = _pharmacy([{"kind": "violation", "date": "2023-06-01", "code": "inst_overcharging", "serious_impact": True}])
+    subject = _pharmacy(
+        [{"kind": "violation", "date": "2023-06-01", "code": "inst_overcharging", "serious_impact": True}]
+    )
     before = report_validity(pack, subject, dt.date(2023, 3, 15), dt.date(2023, 5, 31))
     after = report_validity(pack, subject, dt.date(2023, 3, 15), dt.date(2023, 6, 1))
     assert before.valid
@@ -62,10 +66,20 @@ def test_packs_without_report_rules_refuse() -> None:
 def test_query_log_records_who_when_what_why(tmp_path: Path) -> None:
     """三（二）3: 查询人员姓名、查询时间、内容及用途, kept append-only."""
     log = QueryLog(tmp_path / "queries.jsonl")
-    log.record(at=dt.datetime(2023, 5, 6, 9, 30, tzinfo=CST), officer="王某", subject_id="91410122MA3X000017",
-               content="公共信用报告", purpose="定点医药机构协议续签审查")
-    log.record(at=dt.datetime(2023, 5, 7, 10, 0, tzinfo=CST), officer="李某", subject_id="other",
-               content="失信名单", purpose="行政检查")
+    log.record(
+        at=dt.datetime(2023, 5, 6, 9, 30, tzinfo=CST),
+        officer="王某",
+        subject_id="91410122MA3X000017",
+        content="公共信用报告",
+        purpose="定点医药机构协议续签审查",
+    )
+    log.record(
+        at=dt.datetime(2023, 5, 7, 10, 0, tzinfo=CST),
+        officer="李某",
+        subject_id="other",
+        content="失信名单",
+        purpose="行政检查",
+    )
     entries = log.for_subject("91410122MA3X000017")
     assert [(e.officer, e.at, e.purpose) for e in entries] == [
         ("王某", "2023-05-06T09:30:00+08:00", "定点医药机构协议续签审查")
@@ -78,8 +92,13 @@ def test_query_log_detects_tampering(tmp_path: Path) -> None:
     path = tmp_path / "queries.jsonl"
     log = QueryLog(path)
     for officer in ("王某", "李某", "赵某"):
-        log.record(at=dt.datetime(2023, 5, 6, 9, 30, tzinfo=CST), officer=officer, subject_id="s",
-                   content="报告", purpose="审查")
+        log.record(
+            at=dt.datetime(2023, 5, 6, 9, 30, tzinfo=CST),
+            officer=officer,
+            subject_id="s",
+            content="报告",
+            purpose="审查",
+        )
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[0] = lines[0].replace("王某", "张某")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -99,13 +118,24 @@ def test_query_log_needs_every_field_and_a_time_zone(tmp_path: Path) -> None:
 def test_standing_on_a_date_ignores_later_records_and_repaired_ones() -> None:
     """As-of evaluation: records after the date, deleted by objection, or repaired are not in force."""
     pack = medcredit.load_pack("liaoning")
-    subject = _pharmacy([
-        {"kind": "serious_list_entry", "id": "S1", "date": "2023-06-01",
-         "document": {"kind": "administrative_decision", "number": "辽医保信〔2023〕2号"}},
-        {"kind": "administrative_penalty", "id": "P1", "date": "2023-07-01", "code": "inst_overcharging",
-         "objection": {"filed": "2023-07-05", "status": "deleted_unverifiable", "resolved": "2023-07-10"}},
-        {"kind": "serious_list_removal", "date": "2024-09-01"},
-    ])
+    subject = _pharmacy(
+        [
+            {
+                "kind": "serious_list_entry",
+                "id": "S1",
+                "date": "2023-06-01",
+                "document": {"kind": "administrative_decision", "number": "辽医保信〔2023〕2号"},
+            },
+            {
+                "kind": "administrative_penalty",
+                "id": "P1",
+                "date": "2023-07-01",
+                "code": "inst_overcharging",
+                "objection": {"filed": "2023-07-05", "status": "deleted_unverifiable", "resolved": "2023-07-10"},
+            },
+            {"kind": "serious_list_removal", "date": "2024-09-01"},
+        ]
+    )
     mid = standing(pack, subject, dt.date(2024, 1, 1))
     assert mid.on_list("serious_list") is not None
     assert dict(mid.not_in_force) == {1: "objection_deleted_unverifiable", 2: "after_as_of"}
@@ -138,8 +168,20 @@ def test_deadline_needs_a_schedule_for_an_unannounced_year(tmp_path: Path, capsy
     pack.write_text(base, encoding="utf-8")
     assert main(["deadline", "--pack", str(pack), "objection_verification", "2027-01-04", "--override-validity"]) == 2
     assert "2027" in capsys.readouterr().err
-    code = main(["deadline", "--pack", str(pack), "objection_verification", "2027-01-04", "--override-validity",
-                 "--schedule", str(fixture), "--format", "json"])
+    code = main(
+        [
+            "deadline",
+            "--pack",
+            str(pack),
+            "objection_verification",
+            "2027-01-04",
+            "--override-validity",
+            "--schedule",
+            str(fixture),
+            "--format",
+            "json",
+        ]
+    )
     assert code == 0
     assert json.loads(capsys.readouterr().out)["due"].startswith("2027-01-")
 
@@ -147,13 +189,38 @@ def test_deadline_needs_a_schedule_for_an_unannounced_year(tmp_path: Path, capsy
 def test_repair_and_standing_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`medcredit repair` exits 0 when eligible and 1 when not; `standing` prints the listings."""
     history = tmp_path / "h.json"
-    history.write_text(json.dumps({
-        "id": "91210100MA0000000X", "category": "retail_pharmacy",
-        "records": [{"kind": "administrative_penalty", "id": "P1", "date": "2023-05-10", "code": "inst_overcharging",
-                     "document": {"kind": "administrative_decision", "number": "1"}}],
-    }), encoding="utf-8")
-    args = ["repair", "--pack", "liaoning", "--record", "P1", "--declare", "obligations_fulfilled",
-            "--declare", "harm_eliminated", "--format", "json", str(history)]
+    history.write_text(
+        json.dumps(
+            {
+                "id": "91210100MA0000000X",
+                "category": "retail_pharmacy",
+                "records": [
+                    {
+                        "kind": "administrative_penalty",
+                        "id": "P1",
+                        "date": "2023-05-10",
+                        "code": "inst_overcharging",
+                        "document": {"kind": "administrative_decision", "number": "1"},
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    args = [
+        "repair",
+        "--pack",
+        "liaoning",
+        "--record",
+        "P1",
+        "--declare",
+        "obligations_fulfilled",
+        "--declare",
+        "harm_eliminated",
+        "--format",
+        "json",
+        str(history),
+    ]
     assert main([*args[:5], "--on", "2023-11-10", *args[5:]]) == 1
     assert json.loads(capsys.readouterr().out)["earliest"] == "2023-11-11"
     assert main([*args[:5], "--on", "2023-11-11", *args[5:]]) == 0

@@ -31,7 +31,8 @@ def test_history_schema_enumerates_the_catalogue() -> None:
     """Record kinds and violation codes come from the catalogue, so editors can complete them."""
     schema = json.loads(schema_json("history"))
     kinds = schema["$defs"]["Record"]["properties"]["kind"]["enum"]
-    assert "fund_recovery" in kinds and "annual_assessment" in kinds
+    assert "fund_recovery" in kinds
+    assert "annual_assessment" in kinds
 
 
 def test_schema_command(capsys: pytest.CaptureFixture[str]) -> None:
