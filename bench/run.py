@@ -476,19 +476,32 @@ def _cli_command() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "medcredit.cli"]
 
 
+#: Runs the measured command from a small process: on Linux a child's ru_maxrss starts from the
+#: RSS of the process it was forked from, so forking the CLI straight from this (large) process
+#: would report this process's memory, not the CLI's.
+_MEASURE = """
+import json, os, subprocess, sys, time
+t0 = time.perf_counter()
+proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL)
+_pid, status, usage = os.wait4(proc.pid, 0)
+wall = time.perf_counter() - t0
+with open(sys.argv[1], "w") as fh:
+    json.dump({"wall": wall, "max_rss_kib": usage.ru_maxrss, "rc": os.waitstatus_to_exitcode(status)}, fh)
+"""
+
+
 def run_child(name: str, subjects: int, command: list[str], startup: float = 0.0) -> CliRun:
     """Run ``command`` with stdout to /dev/null; wall time and the child's own peak RSS."""
-    with open(os.devnull, "w") as sink:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(command, stdout=sink)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    report = OUT / "child.json"
+    report.unlink(missing_ok=True)
+    subprocess.run([sys.executable, "-S", "-c", _MEASURE, str(report), *command], check=True)
+    measured = json.loads(report.read_text())
+    report.unlink()
     # ru_maxrss is in KiB on Linux
-    run = CliRun(name, subjects, command, wall, usage.ru_maxrss / 1024, proc.returncode, startup)
-    print(f"  {name:34s} {wall:8.1f} s  {run.us:8.1f} µs/subject  peak RSS {run.max_rss_mb:7.1f} MB", flush=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"bench: {' '.join(command)} exited with {proc.returncode}")
+    run = CliRun(name, subjects, command, measured["wall"], measured["max_rss_kib"] / 1024, measured["rc"], startup)
+    print(f"  {name:38s} {run.wall:8.1f} s  {run.us:9.1f} µs/subject  peak RSS {run.max_rss_mb:7.1f} MB", flush=True)
+    if run.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(command)} exited with {run.returncode}")
     return run
 
 

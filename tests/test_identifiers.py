@@ -572,3 +572,20 @@ def test_birth_date_boundaries() -> None:
     }
     for born, status in edges.items():
         assert check_resident_id(_make_rid("110105", born, "002"), today=TODAY).status is status
+
+
+@given(st.text(alphabet=USCC_ALPHABET + "abcxyz-IO", min_size=16, max_size=19))
+def test_fast_uscc_path_agrees_with_the_full_check(code: str) -> None:
+    """is_valid_uscc is exactly check_uscc(...).ok (GB 32100-2015), only faster."""
+    from medcredit.identifiers import is_valid_uscc
+
+    assert is_valid_uscc(code) == check_uscc(code).ok
+
+
+@given(st.text(alphabet="0123456789Xx", min_size=17, max_size=19))
+def test_fast_resident_id_path_agrees_with_the_full_check(number: str) -> None:
+    """is_valid_resident_id is exactly check_resident_id(...).ok (GB 11643-1999), only faster."""
+    from medcredit.identifiers import is_valid_resident_id
+
+    today = date(2026, 11, 25)
+    assert is_valid_resident_id(number, today=today) == check_resident_id(number, today=today).ok

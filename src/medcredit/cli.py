@@ -504,6 +504,14 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_properties(args: argparse.Namespace) -> int:
+    from medcredit.testing import run_properties
+
+    report = run_properties(args.pack, args.profile, properties=args.property, seed=args.seed)
+    sys.stdout.write(report.render())
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="medcredit",
@@ -618,6 +626,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--override-validity", action="store_true")
     p.add_argument("file", metavar="FILE")
     p.set_defaults(func=cmd_standing)
+
+    p = sub.add_parser("properties", help="check the generic properties every pack must satisfy (generated histories)")
+    p.add_argument("pack", metavar="PACK", help="bundled pack name or pack file")
+    p.add_argument("--profile", choices=["ci", "release"], default="ci", help="ci: 40 examples each; release: 1000")
+    p.add_argument("--seed", type=int, default=None, help="random seed (repeats a release run)")
+    p.add_argument("--property", action="append", metavar="ID", help="run only these properties (repeatable)")
+    p.set_defaults(func=cmd_properties)
     return parser
 
 

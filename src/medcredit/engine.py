@@ -10,22 +10,24 @@ reason; nothing is dropped silently.
 from __future__ import annotations
 
 import datetime as dt
+from calendar import monthrange
 from decimal import Decimal
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
-
 from medcredit.errors import ValidityError
-from medcredit.history import Record, Subject, subject_type
-from medcredit.identifiers import check_resident_id, check_uscc
+from medcredit.history import INSTITUTION_CATEGORIES, Record, Subject, SubjectCategory
+from medcredit.identifiers import IdCheck, check_resident_id, check_uscc, is_valid_resident_id, is_valid_uscc
 from medcredit.listing import compute_listing
 from medcredit.pack.compiled import CFact, CompiledPack, CPath
 from medcredit.periods import period_end
 from medcredit.result import Consequence, InputRecord, Listing, Notice, RecordUse, Result, Status, Step
 
 _ZERO = Decimal(0)
+_ONE_DAY = dt.timedelta(days=1)
 _HUNDRED = Decimal(100)
 _YEARLY_KINDS = frozenset({"annual_assessment", "risk_assessment"})
+_CACHE_LIMIT = 100_000
+_EMPTY: frozenset[Decimal] = frozenset()
 _IGNORED_OBJECTIONS = {"upheld": "objection_upheld", "deleted_unverifiable": "objection_deleted"}
 
 
@@ -71,8 +73,16 @@ def check_date_validity(pack: CompiledPack, day: dt.date, override: bool) -> boo
     )
 
 
+_ORIGINS = tuple(f"records[{i}]" for i in range(256))
+
+
+def _origin(i: int) -> str:
+    return _ORIGINS[i] if i < len(_ORIGINS) else f"records[{i}]"
+
+
 def _flatten(subject: Subject) -> list[InputRecord]:
-    records = [InputRecord(f"records[{i}]", r) for i, r in enumerate(subject.records)]
+    """The subject's records, its agreement end as a record, then its managed clinics' records."""
+    records = [InputRecord(_origin(i), r) for i, r in enumerate(subject.records)]
     if subject.agreement_end is not None:
         end = subject.agreement_end
         synthetic = Record.model_construct(
@@ -86,26 +96,26 @@ def _flatten(subject: Subject) -> list[InputRecord]:
 
 
 def _identifier_notices(subject: Subject, cycle: int) -> list[Notice]:
+    """Warnings for identifiers whose check character is wrong (real registries contain some)."""
     # The engine reads no clock: a birth date is "in the future" only if it is after the
     # end of the year the result is used in.
     horizon = dt.date(cycle + 1, 12, 31)
+    notices: list[Notice] = []
+    outcome: IdCheck | None = None
     if subject.subject_type == "institution":
-        outcome = check_uscc(subject.id)
-    else:
+        if not is_valid_uscc(subject.id):
+            outcome = check_uscc(subject.id)
+    elif not is_valid_resident_id(subject.id, today=horizon):
         outcome = check_resident_id(subject.id, today=horizon)
-    notices = []
-    if not outcome.ok:
+    if outcome is not None:
         notices.append(Notice("identifier", f"subject id: {outcome.reason}", f"主体标识：{outcome.reason_zh}"))
     for person in subject.linked_persons:
+        if is_valid_resident_id(person.id, today=horizon):
+            continue
         p = check_resident_id(person.id, today=horizon)
-        if not p.ok:
-            notices.append(
-                Notice(
-                    "identifier",
-                    f"linked person {person.id}: {p.reason}",
-                    f"关联人员 {person.id}：{p.reason_zh}",
-                )
-            )
+        notices.append(
+            Notice("identifier", f"linked person {person.id}: {p.reason}", f"关联人员 {person.id}：{p.reason_zh}")
+        )
     return notices
 
 
@@ -144,13 +154,30 @@ def _operation(
         stop = min(stop, when)
         if when >= start:
             reason = records[idx].record.reason or ""
+    return whole_months(begin, stop), reason, used, notices
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The corresponding day ``months`` later (the month's last day when there is none)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = monthrange(year, month)[1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def whole_months(begin: dt.date, stop: dt.date) -> int:
+    """Whole months from ``begin`` through ``stop``, both days operated (corresponding-day rule).
+
+    A month from 1 July is complete at the end of 31 July; so 1 July – 31 Dec is 6 months.
+    """
     if stop < begin:
-        return 0, reason, used, notices
-    months = 0
-    # whole months by the corresponding-day rule; the opening day counts as operated
-    while months < 12 and begin + relativedelta(months=months + 1) <= stop + dt.timedelta(days=1):
-        months += 1
-    return months, reason, used, notices
+        return 0
+    after = stop + _ONE_DAY
+    months = (after.year - begin.year) * 12 + (after.month - begin.month)
+    while months > 0 and _add_months(begin, months) > after:
+        months -= 1
+    return min(months, 12)
 
 
 def evaluate(
@@ -204,11 +231,14 @@ def evaluate(
     nfacts = len(pack.facts)
     counts = [0] * nfacts
     sums = [0] * nfacts  # integer fen: exact and fast
-    values: list[set[Decimal]] = [set() for _ in range(nfacts)]
+    values: dict[int, set[Decimal]] = {}  # only value facts that saw a record
     fact_records: list[list[int]] = [[] for _ in range(nfacts)]
     reasons: dict[int, str] = {}
     flags: dict[int, tuple[str, ...]] = {}
     kind_to_facts = pack.kind_to_facts
+    own = (
+        len(records) - sum(len(c.records) for c in subject.managed_clinics) if subject.managed_clinics else len(records)
+    )
     for i, item in enumerate(records):
         rec = item.record
         facts = kind_to_facts.get(rec.kind)
@@ -232,7 +262,7 @@ def evaluate(
                 continue
             if objection.status == "pending":
                 flags[i] = ("objection_pending",)
-        from_clinic = item.origin.startswith("managed_clinics")
+        from_clinic = i >= own
         taken = False
         why = "code_not_matched"
         for fact in facts:
@@ -243,7 +273,7 @@ def evaluate(
             if from_clinic and not fact.include_managed_clinics:
                 why = "clinic_not_counted"
                 continue
-            if not fact.accepts(rec):
+            if fact.filtered and not fact.accepts(rec):
                 continue
             if fact.requires_document and rec.document is None:
                 why = "no_legal_document"
@@ -254,16 +284,153 @@ def evaluate(
             if fact.aggregate == "sum_amount":
                 sums[idx] += rec.amount_fen
             elif fact.aggregate == "value" and rec.score is not None:
-                values[idx].add(rec.score)
+                values.setdefault(idx, set()).add(rec.score)
             fact_records[idx].append(i)
         if not taken:
             reasons[i] = why
 
     months, end_reason, agreement_records, op_notices = _operation(subject, records, start, end, pack.uses_operation)
     notices.extend(op_notices)
+    listings: list[Listing] = []
+    consequences: list[Consequence] = []
+    list_steps: list[Step] = []
+    list_marks: dict[int, list[str]] = {}
+    if pack.lists:
+
+        def list_mark(indices: list[int] | tuple[int, ...], ref: str) -> None:
+            for j in indices:
+                list_marks.setdefault(j, []).append(ref)
+
+        listings = _listings(pack, records, fact_records, end, list_steps, list_mark, trace)
+        consequences = _consequences(pack, subject, listings, list_steps, trace)
+    if subject.linked_institutions:
+        consequences.extend(_imported_consequences(pack, subject, cycle, override_validity))
+    active_lists = frozenset(x.list_id for x in listings if x.active)
+    # Everything below depends only on this signature, not on who the subject is: results of
+    # subjects with the same shape of history are shared (the engine is pure).
+    key = (
+        path.id,
+        category,
+        cycle,
+        months,
+        end_reason,
+        tuple(counts),
+        _sums_key(pack, sums),
+        tuple(sorted((k, frozenset(v)) for k, v in values.items())) if values else (),
+        tuple(map(tuple, fact_records)),
+        tuple(agreement_records),
+        tuple(sorted(reasons.items())),
+        tuple(sorted(flags.items())),
+        tuple(sorted((k, tuple(v)) for k, v in list_marks.items())),
+        active_lists,
+        len(records),
+        trace,
+    )
+    cache = pack.decisions
+    decision = cache.get(key)
+    if decision is None:
+        decision = _decide(
+            pack,
+            path,
+            category,
+            cycle,
+            months,
+            end_reason,
+            agreement_records,
+            counts,
+            sums,
+            values,
+            fact_records,
+            reasons,
+            flags,
+            list_marks,
+            active_lists,
+            len(records),
+            trace,
+        )
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[key] = decision
+    status, grade, score, reason, hits, measures, decided_steps, uses = decision
+    if trace:
+        if pack.patch_rules:
+            decided_steps = _patch_amounts(pack, decided_steps, sums)
+        steps.extend(decided_steps)
+        steps.extend(list_steps)
+    return Result(
+        status=status,
+        grade=grade,
+        score=score,
+        path=path.id,
+        exclusions=hits,
+        measures=measures,
+        warnings=tuple(notices),
+        reason=reason,
+        steps=tuple(steps),
+        record_uses=uses,
+        listings=tuple(listings),
+        consequences=tuple(consequences),
+        **base,
+    )
+
+
+def _sums_key(pack: CompiledPack, sums: list[int]) -> tuple[Any, ...]:
+    """Amounts as the decision depends on them: raw where expressions read them, else tier indices."""
+    out: list[Any] = [sums[i] for i in pack.raw_sums]
+    for index, rule_tiers in pack.sum_tiers:
+        yuan = Decimal(sums[index]).scaleb(-2)
+        for intervals in rule_tiers:
+            out.append(next((k for k, iv in enumerate(intervals) if iv.contains(yuan)), -1))
+        out.append(sums[index] == 0)
+    return tuple(out)
+
+
+def _patch_amounts(pack: CompiledPack, steps: tuple[Step, ...], sums: list[int]) -> tuple[Step, ...]:
+    """Put this subject's own amounts into the rule steps of a shared decision."""
+    patch = pack.patch_rules
+    out = list(steps)
+    for position, step in enumerate(steps):
+        if step.kind == "rule" and step.ref in patch:
+            out[position] = step._replace(value=str(Decimal(sums[patch[step.ref]]).scaleb(-2)))
+    return tuple(out)
+
+
+Decision = tuple[
+    Status,
+    str | None,
+    Decimal | None,
+    str | None,
+    tuple[str, ...],
+    tuple[str, ...],
+    tuple[Step, ...],
+    tuple[RecordUse, ...],
+]
+
+
+def _decide(
+    pack: CompiledPack,
+    path: CPath,
+    category: str,
+    cycle: int,
+    months: int,
+    end_reason: str,
+    agreement_records: list[int],
+    counts: list[int],
+    sums: list[int],
+    values: dict[int, set[Decimal]],
+    fact_records: list[list[int]],
+    reasons: dict[int, str],
+    flags: dict[int, tuple[str, ...]],
+    list_marks: dict[int, list[str]],
+    active_lists: frozenset[str],
+    nrecords: int,
+    trace: bool,
+) -> Decision:
+    """Exclusions, grading and measures from the facts: a pure function of its arguments."""
+    steps: list[Step] = []
     namespace: dict[str, Any] = {
         "category": category,
-        "subject_type": subject_type(subject.category),
+        "subject_type": "institution" if SubjectCategory(category) in INSTITUTION_CATEGORIES else "individual",
         "cycle": cycle,
         "agreement_end_reason": end_reason,
         "operated_months_in_cycle": months,
@@ -271,7 +438,7 @@ def evaluate(
     for fact in pack.facts:
         namespace[fact.id] = _fact_value(fact, counts, sums)
 
-    used_by: dict[int, list[str]] = {}
+    used_by: dict[int, list[str]] = {k: list(v) for k, v in list_marks.items()}
 
     def mark(indices: list[int] | tuple[int, ...], ref: str) -> None:
         if trace:
@@ -281,13 +448,13 @@ def evaluate(
     hits: list[str] = []
     for exc in pack.exclusions:
         fired = bool(exc.expression.evaluate(namespace))
-        involved: list[int] = []
-        for f in exc.facts:
-            involved.extend(fact_records[f])
-        if exc.uses_agreement:
-            involved.extend(agreement_records)
-        mark(involved, exc.id)
         if trace:
+            involved: list[int] = []
+            for f in exc.facts:
+                involved.extend(fact_records[f])
+            if exc.uses_agreement:
+                involved.extend(agreement_records)
+            mark(involved, exc.id)
             steps.append(
                 Step(
                     "exclusion",
@@ -305,13 +472,9 @@ def evaluate(
     score: Decimal | None = None
     reason: str | None = None
     measures: tuple[str, ...] = ()
-    listings = _listings(pack, records, fact_records, end, steps, mark, trace)
-    consequences = _consequences(pack, subject, listings, steps, trace)
-    consequences.extend(_imported_consequences(pack, subject, cycle, override_validity))
     if hits:
         status, reason = "excluded", "excluded"
     elif path.method == "classification":
-        active_lists = frozenset(x.list_id for x in listings if x.active)
         status, grade, score, reason = _classify(
             path, pack, counts, values, fact_records, steps, mark, trace, active_lists
         )
@@ -324,22 +487,8 @@ def evaluate(
             steps.extend(Step("measure", m.id, value=grade) for m in ms)
     uses: tuple[RecordUse, ...] = ()
     if trace:
-        uses = _record_uses(records, reasons, used_by, flags, path, pack, status)
-    return Result(
-        status=status,
-        grade=grade,
-        score=score,
-        path=path.id,
-        exclusions=tuple(hits),
-        measures=measures,
-        warnings=tuple(notices),
-        reason=reason,
-        steps=tuple(steps),
-        record_uses=uses,
-        listings=tuple(listings),
-        consequences=tuple(consequences),
-        **base,
-    )
+        uses = _record_uses(nrecords, reasons, used_by, flags, path, status)
+    return status, grade, score, reason, tuple(hits), measures, tuple(steps), uses
 
 
 def _listings(
@@ -405,7 +554,7 @@ def _classify(
     path: CPath,
     pack: CompiledPack,
     counts: list[int],
-    values: list[set[Decimal]],
+    values: dict[int, set[Decimal]],
     fact_records: list[list[int]],
     steps: list[Step],
     mark: Any,
@@ -436,7 +585,7 @@ def _classify(
         grade = path.default_grade
     score: Decimal | None = None
     if path.score_fact is not None and path.bands is not None:
-        found = values[path.score_fact]
+        found = values.get(path.score_fact, _EMPTY)
         mark(fact_records[path.score_fact], path.id)
         if len(found) > 1:
             if trace:
@@ -484,7 +633,7 @@ def _grade(
     pack: CompiledPack,
     counts: list[int],
     sums: list[int],
-    values: list[set[Decimal]],
+    values: dict[int, set[Decimal]],
     fact_records: list[list[int]],
     steps: list[Step],
     mark: Any,
@@ -493,7 +642,7 @@ def _grade(
     if path.method == "external_score":
         idx = path.score_fact
         assert idx is not None
-        found = values[idx]
+        found = values.get(idx, _EMPTY)
         fid = pack.facts[idx].id
         if len(found) != 1:
             mark(fact_records[idx], path.id)
@@ -565,25 +714,23 @@ def _rule_input(mode: str, count: int, fen: int, fact: CFact) -> Decimal | int:
 
 
 def _record_uses(
-    records: list[InputRecord],
+    nrecords: int,
     reasons: dict[int, str],
     used_by: dict[int, list[str]],
     flags: dict[int, tuple[str, ...]],
     path: CPath,
-    pack: CompiledPack,
     status: Status,
 ) -> tuple[RecordUse, ...]:
+    """Every input record once: used by named pack elements, or not applicable with a reason."""
     out = []
-    for i in range(len(records)):
+    for i in range(nrecords):
         refs = used_by.get(i)
         if refs:
             out.append(RecordUse(i, tuple(dict.fromkeys(refs)), None, flags.get(i, ())))
             continue
         reason = reasons.get(i)
         if reason is None:
-            if records[i].record.kind == "agreement_termination":
-                reason = "kind_not_used"
-            elif status == "excluded":
+            if status == "excluded":
                 reason = "subject_excluded"
             elif status == "not_evaluable":
                 reason = "subject_not_evaluable"

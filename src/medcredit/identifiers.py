@@ -492,3 +492,37 @@ def check_identifier(value: str, *, today: date | None = None) -> IdCheck:
     if as_uscc.ok and (as_uscc.org_code_status is IdStatus.VALID or not birthlike):
         return as_uscc
     return as_rid if birthlike else as_uscc
+
+
+# --------------------------------------------------------------------------- fast paths
+
+_USCC_PAIRS = tuple(zip(range(17), USCC_WEIGHTS, strict=True))
+
+
+def is_valid_uscc(code: str) -> bool:
+    """Fast ``check_uscc(code).ok`` for the common case; builds no messages.
+
+    The engine calls this for every subject and asks :func:`check_uscc` for the
+    explanation only when it is False.
+    """
+    if len(code) != 18:
+        return check_uscc(code).ok
+    values = _USCC_VALUE
+    try:
+        total = sum(values[code[i]] * w for i, w in _USCC_PAIRS)
+    except KeyError:
+        return check_uscc(code).ok
+    if not code[2:8].isdigit() or not code.isascii():
+        return check_uscc(code).ok
+    return USCC_ALPHABET[(31 - total % 31) % 31] == code[17]
+
+
+def is_valid_resident_id(number: str, *, today: date | None = None) -> bool:
+    """Fast ``check_resident_id(number, today=today).ok``; builds no messages."""
+    if len(number) != 18 or not number[:17].isdigit() or not number.isascii():
+        return check_resident_id(number, today=today).ok
+    total = sum(int(c) * w for c, w in zip(number, RESIDENT_ID_WEIGHTS, strict=False))
+    check = (12 - total % 11) % 11
+    if ("X" if check == 10 else str(check)) != number[17].upper():
+        return False
+    return check_resident_id(number, today=today).ok

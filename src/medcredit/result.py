@@ -1,9 +1,11 @@
 """What an evaluation returns: the decision, the measures, and a compact trace.
 
-The trace is built from small slotted tuples that point into the pack's tables
+The trace is built from small named tuples that point into the pack's tables
 (rule ids, article ids) and into the input (record indices); text is produced
 only when a result is rendered (:mod:`medcredit.render`).  This keeps
-evaluation cheap for whole provinces while every step stays explainable.
+evaluation cheap for whole provinces while every step stays explainable:
+tuples are built in a fraction of the time frozen dataclasses take, and the
+cyclic garbage collector does not track tuples of atoms.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from medcredit.history import Record
 
@@ -36,8 +38,7 @@ StepKind = Literal[
 TRACE_FORMAT = "medcredit.trace/1"
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One step of the decision, in order.
 
     ``ref`` is the id of the pack element applied (rule, exclusion, band set,
@@ -53,11 +54,10 @@ class Step:
     matched: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RecordUse:
+class RecordUse(NamedTuple):
     """What became of one input record: used (by which pack elements) or not applicable (why)."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index on purpose: it is the record index
     used_by: tuple[str, ...]
     reason: str | None = None
     flags: tuple[str, ...] = ()
@@ -67,16 +67,14 @@ class RecordUse:
         return bool(self.used_by)
 
 
-@dataclass(frozen=True, slots=True)
-class InputRecord:
+class InputRecord(NamedTuple):
     """A record as evaluated, with where it came from in the subject's history."""
 
     origin: str
     record: Record
 
 
-@dataclass(frozen=True, slots=True)
-class Notice:
+class Notice(NamedTuple):
     """A warning attached to a result (bad check digit, validity override, assumption)."""
 
     code: str
@@ -84,8 +82,7 @@ class Notice:
     message_zh: str
 
 
-@dataclass(frozen=True, slots=True)
-class Listing:
+class Listing(NamedTuple):
     """A subject's place on a list (e.g. the serious untrustworthy list) as of the horizon."""
 
     list_id: str
@@ -97,8 +94,7 @@ class Listing:
     entry_dates: tuple[dt.date, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Consequence:
+class Consequence(NamedTuple):
     """A consequence for a person linked to a listed institution (e.g. a 5-year management ban)."""
 
     id: str

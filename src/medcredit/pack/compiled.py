@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -71,6 +71,7 @@ class CFact:
     exclude_codes: frozenset[str] = frozenset()
     where: tuple[tuple[str, frozenset[Any]], ...] = ()
     to_cycle_end: bool = False
+    filtered: bool = False  # codes or field filters can still refuse a record of the right kind
 
     def accepts(self, record: Any) -> bool:
         """Code and field filters (kind, window and documents are checked by the engine)."""
@@ -184,6 +185,14 @@ class CompiledPack:
     lists: tuple[CList, ...] = ()
     list_facts: frozenset[int] = frozenset()
     uses_operation: bool = False  # some exclusion reads operated_months_in_cycle
+    has_value_facts: bool = False
+    # For the decision cache: a sum fact read only by tiered rules enters the key as the tiers it
+    # falls in, not as its amount (amounts are nearly unique); its rule steps are patched after.
+    sum_tiers: tuple[tuple[int, tuple[tuple[Interval, ...], ...]], ...] = ()
+    raw_sums: tuple[int, ...] = ()
+    patch_rules: dict[str, int] = field(default_factory=dict)
+    # decisions by history signature (see engine.evaluate); a pure cache, never part of equality
+    decisions: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def grade_label(self, grade: str) -> str:
         for g in self.model.grades:
@@ -339,6 +348,8 @@ class _Compiler:
             bands={k: v for k, v in bands.items() if v is not None},
             rules={r.id: r for r in pack.rules},
             lists=tuple(lists),
+            has_value_facts=any(f.aggregate == "value" for f in facts),
+            **_sum_keying(facts, rules, exclusions),
             uses_operation=any("operated_months_in_cycle" in e.expression.names for e in exclusions),
             list_facts=frozenset(
                 i for lst in lists for i in (*lst.entry, *(() if lst.removal is None else (lst.removal,)))
@@ -426,6 +437,7 @@ class _Compiler:
                     exclude_codes=excluded,
                     where=tuple(where),
                     to_cycle_end=fact.window == "to_cycle_end",
+                    filtered=codes is not None or bool(excluded) or bool(where),
                 )
             )
         return out
@@ -765,6 +777,24 @@ class _Compiler:
             for j, ref in enumerate(interp.rules):
                 if ref not in known:
                     self.unknown("rule", ref, known, ("interpretations", i, "rules", j))
+
+
+def _sum_keying(facts: list[CFact], rules: dict[str, CRule], exclusions: list[CExclusion]) -> dict[str, Any]:
+    """How each sum fact enters the engine's decision-cache key (see CompiledPack.sum_tiers)."""
+    in_expressions = {f for e in exclusions for f in e.facts}
+    tiers: list[tuple[int, tuple[tuple[Interval, ...], ...]]] = []
+    raw: list[int] = []
+    patch: dict[str, int] = {}
+    for fact in facts:
+        if fact.aggregate != "sum_amount":
+            continue
+        readers = [r for r in rules.values() if r.fact == fact.index]
+        if fact.index in in_expressions or any(r.mode != "tiers" for r in readers):
+            raw.append(fact.index)
+            continue
+        tiers.append((fact.index, tuple(tuple(t.interval for t in r.tiers) for r in readers)))
+        patch.update({r.id: fact.index for r in readers})
+    return {"sum_tiers": tuple(tiers), "raw_sums": tuple(raw), "patch_rules": patch}
 
 
 def _gap_meets_domain(gap: str, domain: Interval) -> bool:

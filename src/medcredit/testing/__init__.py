@@ -15,7 +15,7 @@ or from pytest::
 
 Each property is also a plain function (``check_accounting(pack, subject, cycle)``
 …) that returns True when it was checked and held, False when it did not apply,
-and raises :class:`PropertyViolation` (an ``AssertionError``) when it does not
+and raises :class:`PropertyViolationError` (an ``AssertionError``) when it does not
 hold.  Hypothesis shrinks a failing history before it is reported, and the
 message carries it as pack-test cases (``name``, ``cycle``, ``subject``,
 ``expect``) to paste under ``cases:`` in a ``*.cases.yaml`` file; ``expect``
@@ -49,7 +49,7 @@ from medcredit.testing.properties import (
     UNTRUSTWORTHY_KINDS,
     Exemption,
     Exemptions,
-    PropertyViolation,
+    PropertyViolationError,
     cases_yaml,
     check_accounting,
     check_band_sets,
@@ -121,7 +121,7 @@ __all__ = [
     "PackShape",
     "PropertyOutcome",
     "PropertyReport",
-    "PropertyViolation",
+    "PropertyViolationError",
     "amounts",
     "assert_properties",
     "cases_yaml",

@@ -3,7 +3,7 @@
 Each ``check_*`` function takes a compiled pack and concrete inputs, returns
 ``True`` when the property was checked and held, ``False`` when it did not
 apply to these inputs (e.g. the status changed, so grades are not comparable,
-or the pack exempts the property), and raises :class:`PropertyViolation` (an
+or the pack exempts the property), and raises :class:`PropertyViolationError` (an
 ``AssertionError``) when it does not hold.  The message says what went wrong
 and carries the counterexample as ready-to-paste pack-test cases (the format of
 :mod:`medcredit.packtests`).
@@ -49,7 +49,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -213,7 +214,7 @@ def _scoped_exemption(pack: CompiledPack, prop: str, exemptions: Exemptions, rec
 # ----------------------------------------------------------------------------- counterexamples
 
 
-class PropertyViolation(AssertionError):
+class PropertyViolationError(AssertionError):
     """A property does not hold; the message carries the counterexample as pack-test cases."""
 
     def __init__(self, property_id: str, pack: CompiledPack, explanation: str, cases: Sequence[dict[str, Any]]):
@@ -277,17 +278,31 @@ def expect_of(result: Result) -> dict[str, Any]:
 
 def evaluation_case(name: str, subject: Subject, cycle: int, result: Result | None) -> dict[str, Any]:
     """One evaluation case (``name``, ``cycle``, ``subject``, ``expect``) for :mod:`medcredit.packtests`."""
+    if len(name) > 120:
+        name = name[:119] + "…"
     case: dict[str, Any] = {"name": name, "cycle": cycle, "subject": subject_yaml_data(subject)}
     case["expect"] = expect_of(result) if result is not None else {}
     return case
+
+
+class _CaseDumper(yaml.SafeDumper):
+    """Safe YAML without anchors and aliases: every case reads on its own."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def cases_yaml(cases: Sequence[dict[str, Any]], indent: int = 2) -> str:
     """Cases as YAML list items, indented to sit under ``cases:``."""
     if not cases:
         return ""
-    text = yaml.safe_dump(
-        [_plain(c) for c in cases], allow_unicode=True, sort_keys=False, default_flow_style=None, width=110
+    text = yaml.dump(
+        [_plain(c) for c in cases],
+        Dumper=_CaseDumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=None,
+        width=200,
     )
     pad = " " * indent
     return "".join(pad + line if line.strip() else line for line in text.splitlines(keepends=True))
@@ -301,7 +316,7 @@ def _run(pack: CompiledPack, prop: str, subject: Subject, cycle: int, label: str
     try:
         return evaluate(pack, subject, cycle, trace=trace, override_validity=True)
     except Exception as exc:  # a crash on valid input is a failure of any property
-        raise PropertyViolation(
+        raise PropertyViolationError(
             prop,
             pack,
             f"the engine raised {type(exc).__name__}: {exc} ({label})",
@@ -393,28 +408,57 @@ def record_polarity(pack: CompiledPack, record: Record) -> Polarity:
         return "untrustworthy"
     if record.kind in TRUSTWORTHY_KINDS:
         return "trustworthy"
-    facts = {f.index for f in _facts_taking(pack, record)}
-    negative = positive = False
+    roles = fact_roles(pack)
+    found: set[str] = set()
+    for fact in _facts_taking(pack, record):
+        found |= roles.get(fact.index, set())
+    if found == {"untrustworthy"}:
+        return "untrustworthy"
+    if found == {"trustworthy"}:
+        return "trustworthy"
+    return "neutral"
+
+
+def fact_roles(pack: CompiledPack) -> dict[int, set[str]]:
+    """For each fact index: ``untrustworthy`` if it feeds a deduction, a class worse than the
+    default or a list entry; ``trustworthy`` if it feeds an addition, a better class or a removal."""
+    roles: dict[int, set[str]] = {}
+
+    def add(index: int, role: str) -> None:
+        roles.setdefault(index, set()).add(role)
+
     order = pack.grade_order
-    for path in set(pack.path_by_category.values()):
+    for path in pack.path_by_category.values():
         for rule in path.rules:
-            if rule.fact in facts:
-                negative |= rule.sign < 0
-                positive |= rule.sign > 0
+            add(rule.fact, "untrustworthy" if rule.sign < 0 else "trustworthy")
         if path.default_grade is not None:
             default = order[path.default_grade]
             for cls in path.classes:
-                if facts & set(cls.criteria):
-                    negative |= order[cls.grade] > default
-                    positive |= order[cls.grade] < default
+                if order[cls.grade] != default:
+                    for f in cls.criteria:
+                        add(f, "untrustworthy" if order[cls.grade] > default else "trustworthy")
     for lst in pack.lists:
-        negative |= bool(facts & set(lst.entry))
-        positive |= lst.removal is not None and lst.removal in facts
-    if negative and not positive:
-        return "untrustworthy"
-    if positive and not negative:
-        return "trustworthy"
-    return "neutral"
+        for f in lst.entry:
+            add(f, "untrustworthy")
+        if lst.removal is not None:
+            add(lst.removal, "trustworthy")
+    return roles
+
+
+def kinds_that_may_be(pack: CompiledPack, polarity: Polarity) -> frozenset[str]:
+    """Record kinds some record of which has ``polarity`` under this pack."""
+    fixed, opposite = (
+        (UNTRUSTWORTHY_KINDS, TRUSTWORTHY_KINDS)
+        if polarity == "untrustworthy"
+        else (TRUSTWORTHY_KINDS, UNTRUSTWORTHY_KINDS)
+    )
+    roles = fact_roles(pack)
+    derived = {
+        kind
+        for kind, facts in pack.kind_to_facts.items()
+        if kind not in opposite and any(polarity in roles.get(f.index, set()) for f in facts)
+    }
+    return frozenset(fixed) | frozenset(derived)
 
 
 def higher_is_better(pack: CompiledPack, bands: CBandSet) -> bool | None:
@@ -498,13 +542,13 @@ def _check_added(
     if change is None:
         return True
     label = f"records[{index}] ({record.kind}{', ' + record.code if record.code else ''})"
-    raise PropertyViolation(
+    raise PropertyViolationError(
         prop,
         pack,
         f"{what} {label}: {change}",
         [
             evaluation_case(f"{prop}: without {label}", subject, cycle, before),
-            evaluation_case(f"{prop}: with {label} — {change}", grown, cycle, after),
+            evaluation_case(f"{prop}: with {label}", grown, cycle, after),
         ],
     )
 
@@ -581,13 +625,13 @@ def check_monotonic_amount(
             problems.append(change)
     if not problems:
         return bool(points_before) or (before.status == after.status == "graded")
-    raise PropertyViolation(
+    raise PropertyViolationError(
         prop,
         pack,
         f"raising {label}: " + "; ".join(problems),
         [
             evaluation_case(f"{prop}: {record.kind} amount {_show(old)}", subject, cycle, before),
-            evaluation_case(f"{prop}: {record.kind} amount {_show(new_amount)} — {problems[0]}", grown, cycle, after),
+            evaluation_case(f"{prop}: {record.kind} amount {_show(new_amount)}", grown, cycle, after),
         ],
     )
 
@@ -669,7 +713,7 @@ def check_accounting(pack: CompiledPack, subject: Subject, cycle: int, *, exempt
                 problems.append(f"the path step carries {_show(carried[-1])}, the score is {_show(result.score)}")
     if not problems:
         return True
-    raise PropertyViolation(
+    raise PropertyViolationError(
         prop, pack, "; ".join(problems), [evaluation_case(f"{prop}: {problems[0]}", subject, cycle, result)]
     )
 
@@ -729,7 +773,7 @@ def check_trace_records(pack: CompiledPack, subject: Subject, cycle: int, *, exe
             problems.append(f"step {s.kind} {s.ref} cites records {bad} that do not exist")
     if not problems:
         return True
-    raise PropertyViolation(
+    raise PropertyViolationError(
         prop, pack, "; ".join(problems), [evaluation_case(f"{prop}: {problems[0]}", subject, cycle, result)]
     )
 
@@ -778,13 +822,18 @@ def check_band_sets(pack: CompiledPack, *, exemptions: Exemptions = None) -> boo
                     + (f" ({', '.join(grades)})" if grades else "")
                 )
     if problems:
-        raise PropertyViolation(prop, pack, "; ".join(problems[:6]), [])
+        raise PropertyViolationError(prop, pack, "; ".join(problems[:6]), [])
     return True
 
 
 def check_bands(pack: CompiledPack, subject: Subject, cycle: int, *, exemptions: Exemptions = None) -> bool:
     """The score the engine produces for ``subject`` is in exactly one band, and the grade is that band's
-    (combined with the class for a classification path)."""
+    (combined with the class for a classification path).
+
+    A score a scorecard computes must be graded even outside the band set's declared
+    ``domain`` (the compiler checks the bands cover the domain, but cannot see which
+    scores the rules reach); a supplied score outside the domain is bad input and skipped.
+    """
     prop = BANDS
     if _whole_exemption(pack, prop, exemptions) is not None:
         return False
@@ -794,8 +843,8 @@ def check_bands(pack: CompiledPack, subject: Subject, cycle: int, *, exemptions:
         return False
     bands = path.bands
     domain = _domain(bands)
-    if domain is not None and not domain.contains(result.score):
-        return False
+    if domain is not None and not domain.contains(result.score) and path.method != "scorecard":
+        return False  # a supplied score outside the declared domain is bad input, not a pack defect
     grades = grades_containing(bands, result.score)
     problem = None
     if len(grades) != 1:
@@ -812,7 +861,7 @@ def check_bands(pack: CompiledPack, subject: Subject, cycle: int, *, exemptions:
             problem = f"score {_show(result.score)} is in band {grades[0]} but the grade is the better {result.grade}"
     if problem is None:
         return True
-    raise PropertyViolation(prop, pack, problem, [evaluation_case(f"{prop}: {problem}", subject, cycle, result)])
+    raise PropertyViolationError(prop, pack, problem, [evaluation_case(f"{prop}: {problem}", subject, cycle, result)])
 
 
 # ----------------------------------------------------------------------------- independence
@@ -853,6 +902,8 @@ def check_record_order(
     problems = []
     if decision(a) != decision(b):
         problems.append(_decision_diff(a, b))
+    elif len(a.records) != len(b.records) or len(a.records) < len(subject.records):
+        problems.append(f"the trace holds {len(a.records)} records in one order and {len(b.records)} in the other")
     elif _step_shape(a) != _step_shape(b):
         problems.append("the steps of the trace differ")
     else:
@@ -866,13 +917,13 @@ def check_record_order(
                 break
     if not problems:
         return True
-    raise PropertyViolation(
+    raise PropertyViolationError(
         prop,
         pack,
         "reordering the records changed the result: " + problems[0],
         [
             evaluation_case(f"{prop}: original order", subject, cycle, a),
-            evaluation_case(f"{prop}: reordered — {problems[0]}", shuffled, cycle, b),
+            evaluation_case(f"{prop}: reordered", shuffled, cycle, b),
         ],
     )
 
@@ -919,7 +970,9 @@ def check_unrelated_subjects(
                 subject = linked
     if problem is None:
         return True
-    raise PropertyViolation(prop, pack, problem, [evaluation_case(f"{prop}: {problem}", subject, cycle, again_result)])
+    raise PropertyViolationError(
+        prop, pack, problem, [evaluation_case(f"{prop}: {problem}", subject, cycle, again_result)]
+    )
 
 
 def outside_cycle_irrelevant(pack: CompiledPack, record: Record, cycle: int) -> bool:
@@ -967,13 +1020,13 @@ def check_outside_cycle(
         return True
     label = f"records[{index}] ({record.kind}, {record.date.isoformat()})"
     explanation = f"adding {label}, outside cycle {cycle}, changed the result: {problem}"
-    raise PropertyViolation(
+    raise PropertyViolationError(
         prop,
         pack,
         explanation,
         [
             evaluation_case(f"{prop}: without {label}", subject, cycle, before),
-            evaluation_case(f"{prop}: with {label} — {problem}", grown, cycle, after),
+            evaluation_case(f"{prop}: with {label}", grown, cycle, after),
         ],
     )
 
@@ -981,15 +1034,32 @@ def check_outside_cycle(
 # ----------------------------------------------------------------------------- determinism
 
 
+@contextmanager
+def _cold(pack: CompiledPack) -> Iterator[None]:
+    """Empty the pack's decision cache, if the engine keeps one, for the duration (a cache must be
+    invisible: a cold engine gives the same bytes as a warm one)."""
+    cache = getattr(pack, "decisions", None)
+    saved = dict(cache) if isinstance(cache, dict) else None
+    if isinstance(cache, dict):
+        cache.clear()
+    try:
+        yield
+    finally:
+        if isinstance(cache, dict) and saved is not None:
+            cache.clear()
+            cache.update(saved)
+
+
 def check_determinism(pack: CompiledPack, subject: Subject, cycle: int, *, exemptions: Exemptions = None) -> bool:
-    """The same input (also re-validated from its own dump) gives the same JSON bytes, and
-    evaluating without a trace gives the same decision."""
+    """The same input (also re-validated from its own dump, and with the engine's caches
+    emptied) gives the same JSON bytes, and evaluating without a trace gives the same decision."""
     prop = DETERMINISM
     if _whole_exemption(pack, prop, exemptions) is not None:
         return False
     first = _run(pack, prop, subject, cycle, "first evaluation")
     copy = Subject.model_validate(subject.model_dump())
-    second = _run(pack, prop, copy, cycle, "second evaluation")
+    with _cold(pack):
+        second = _run(pack, prop, copy, cycle, "second evaluation, with the engine's caches emptied")
     fast = _run(pack, prop, subject, cycle, "without a trace", trace=False)
     problem = None
     if to_json(first, pack) != to_json(second, pack):
@@ -998,7 +1068,7 @@ def check_determinism(pack: CompiledPack, subject: Subject, cycle: int, *, exemp
         problem = "evaluating without a trace changed the decision: " + _decision_diff(first, fast)
     if problem is None:
         return True
-    raise PropertyViolation(prop, pack, problem, [evaluation_case(f"{prop}: {problem}", subject, cycle, first)])
+    raise PropertyViolationError(prop, pack, problem, [evaluation_case(f"{prop}: {problem}", subject, cycle, first)])
 
 
 def _same_decimal(text: Any, value: Decimal | None) -> bool:
@@ -1049,17 +1119,17 @@ def check_round_trip(pack: CompiledPack, subject: Subject, cycle: int, *, exempt
             original = result.records[index].record
             if back.model_dump() != original.model_dump():
                 problems.append(f"traced record {index} reads back different from the input record")
-        for step, original in zip(trace.get("steps") or [], result.steps, strict=False):
-            if original.points is not None and not _same_decimal(step.get("points"), original.points):
-                problems.append(f"step {original.ref}: points read back as {step.get('points')!r}")
-            if original.running is not None and not _same_decimal(step.get("running_score"), original.running):
-                problems.append(f"step {original.ref}: running score reads back as {step.get('running_score')!r}")
+        for step, kept in zip(trace.get("steps") or [], result.steps, strict=False):
+            if kept.points is not None and not _same_decimal(step.get("points"), kept.points):
+                problems.append(f"step {kept.ref}: points read back as {step.get('points')!r}")
+            if kept.running is not None and not _same_decimal(step.get("running_score"), kept.running):
+                problems.append(f"step {kept.ref}: running score reads back as {step.get('running_score')!r}")
     again = Subject.model_validate_json(subject.model_dump_json())
     if to_json(_run(pack, prop, again, cycle, "history read back from JSON"), pack) != text:
         problems.append("the history read back from its JSON gives a different result")
     if not problems:
         return True
-    raise PropertyViolation(
+    raise PropertyViolationError(
         prop, pack, "; ".join(problems[:5]), [evaluation_case(f"{prop}: {problems[0]}", subject, cycle, result)]
     )
 
@@ -1125,7 +1195,7 @@ def check_repair_earliest(
         except MedcreditError:
             raise
         except Exception as exc:
-            raise PropertyViolation(
+            raise PropertyViolationError(
                 prop,
                 pack,
                 f"assess_repair raised {type(exc).__name__}: {exc} (on {day})",
@@ -1151,7 +1221,7 @@ def check_repair_earliest(
     before = assess(earliest - dt.timedelta(days=1))
     if at is None or before is None or at.route != answer.route or before.route != answer.route:
         if problems:
-            raise PropertyViolation(
+            raise PropertyViolationError(
                 prop,
                 pack,
                 f"repair of {record_id}: " + "; ".join(problems),
@@ -1169,7 +1239,7 @@ def check_repair_earliest(
         _repair_case(prop, subject, record_id, on, decl, {"earliest": earliest}),
         _repair_case(prop, subject, record_id, earliest, decl, {"eligible": at.eligible, "earliest": at.earliest}),
     ]
-    raise PropertyViolation(prop, pack, f"repair of {record_id}: " + "; ".join(problems), cases)
+    raise PropertyViolationError(prop, pack, f"repair of {record_id}: " + "; ".join(problems), cases)
 
 
 def check_deadline_working_days(
@@ -1227,7 +1297,7 @@ def check_deadline_working_days(
         "override_validity": True,
         "expect": {"due": answers[0].due.value},
     }
-    raise PropertyViolation(prop, pack, "; ".join(problems), [case])
+    raise PropertyViolationError(prop, pack, "; ".join(problems), [case])
 
 
 #: The check function of every property that runs on one (pack, subject, cycle).

@@ -28,9 +28,10 @@ from medcredit.catalogue import catalogue
 from medcredit.history import INSTITUTION_CATEGORIES, Record, Subject, SubjectCategory
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import load_pack
-from medcredit.testing import properties as P
+from medcredit.testing import properties as props
 from medcredit.testing.strategies import (
     PackShape,
+    amounts,
     build_subject,
     cycles,
     dates,
@@ -38,6 +39,7 @@ from medcredit.testing.strategies import (
     record_data,
     subject_data,
     subjects,
+    weighted,
 )
 
 CI_PROFILE = "medcredit-ci"
@@ -84,11 +86,12 @@ Status = Literal["passed", "failed", "exempt", "not_applicable", "error"]
 class PropertyOutcome:
     """How one property fared on one pack."""
 
-    property: str
+    property_id: str
     status: Status
     checked: int = 0
     message: str = ""
     seconds: float = 0.0
+    cases_yaml: str = ""  # a failure's counterexample, as pack-test cases
 
     @property
     def ok(self) -> bool:
@@ -113,7 +116,7 @@ class PropertyReport:
 
     def outcome(self, property_id: str) -> PropertyOutcome:
         for o in self.outcomes:
-            if o.property == property_id:
+            if o.property_id == property_id:
                 return o
         raise KeyError(property_id)
 
@@ -125,10 +128,10 @@ class PropertyReport:
                 "exempt": o.message,
                 "not_applicable": o.message,
             }.get(o.status, "")
-            lines.append(f"  {o.status.upper():<14} {o.property:<24} {detail} ({o.seconds:.1f}s)".rstrip())
+            lines.append(f"  {o.status.upper():<14} {o.property_id:<24} {detail} ({o.seconds:.1f}s)".rstrip())
         for o in self.failures:
             lines.append("")
-            lines.append(f"--- {o.property}")
+            lines.append(f"--- {o.property_id}")
             lines.append(o.message)
         passed = sum(1 for o in self.outcomes if o.ok)
         lines.append(f"{passed} passed, {len(self.outcomes) - passed} failed")
@@ -159,7 +162,7 @@ class _Counter:
             self.checked += 1
 
 
-Driver = Callable[[CompiledPack, PackShape, settings, P.Exemptions, _Counter], Callable[[], None] | None]
+Driver = Callable[[CompiledPack, PackShape, settings, props.Exemptions, _Counter], Callable[[], None] | None]
 
 
 def _kinds_of(shape: PackShape, wanted: Callable[[str], bool]) -> tuple[str, ...]:
@@ -179,25 +182,25 @@ def _subject_cycle_record(
     subject = draw(subjects(shape, cycle, max_records=max_records))
     start, end = dt.date(cycle, 1, 1), dt.date(cycle, 12, 31)
     when = st.dates(min_value=start, max_value=end) if inside else dates(cycle)
+    used = tuple(k for k in kinds if k in shape.pack.kind_to_facts)
+    if used and used != kinds:
+        # kinds the pack uses three times as often as the others
+        kinds = draw(weighted((3, st.just(used)), (1, st.just(kinds))))
     data = draw(record_data(shape, cycle, kinds=kinds, date=when))
     return subject, cycle, _record({**data, "id": "added"})
 
 
-def _may_be(shape: PackShape, polarity: P.Polarity) -> tuple[str, ...]:
+def _may_be(shape: PackShape, polarity: props.Polarity) -> tuple[str, ...]:
     """Kinds some record of which may have ``polarity`` in this pack."""
-    if polarity == "untrustworthy":
-        fixed = P.UNTRUSTWORTHY_KINDS
-    else:
-        fixed = P.TRUSTWORTHY_KINDS
-    other = P.TRUSTWORTHY_KINDS if polarity == "untrustworthy" else P.UNTRUSTWORTHY_KINDS
-    return _kinds_of(shape, lambda k: k in fixed or (k not in other and k in shape.pack.kind_to_facts))
+    possible = props.kinds_that_may_be(shape.pack, polarity)
+    return _kinds_of(shape, lambda k: k in possible)
 
 
-def _added_driver(prop: str, polarity: P.Polarity) -> Driver:
-    check = P.check_monotonic_untrustworthy if polarity == "untrustworthy" else P.check_monotonic_trustworthy
+def _added_driver(prop: str, polarity: props.Polarity) -> Driver:
+    check = props.check_monotonic_untrustworthy if polarity == "untrustworthy" else props.check_monotonic_trustworthy
 
     def make(
-        pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: P.Exemptions, counter: _Counter
+        pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: props.Exemptions, counter: _Counter
     ) -> Callable[[], None] | None:
         kinds = _may_be(shape, polarity)
         if not kinds:
@@ -215,7 +218,7 @@ def _added_driver(prop: str, polarity: P.Polarity) -> Driver:
 
 
 def _amount_driver(
-    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: P.Exemptions, counter: _Counter
+    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: props.Exemptions, counter: _Counter
 ) -> Callable[[], None] | None:
     cat = catalogue()
     kinds = _kinds_of(shape, lambda k: "amount" in cat.record_kinds[k].fields and k in pack.kind_to_facts)
@@ -226,29 +229,33 @@ def _amount_driver(
     def cases(draw: st.DrawFn) -> tuple[Subject, int, int, Decimal]:
         cycle = draw(cycles(shape))
         data = draw(subject_data(shape, cycle, max_records=4))
-        extra = draw(record_data(shape, cycle, kinds=kinds, date=st.dates(dt.date(cycle, 1, 1), dt.date(cycle, 12, 31))))
+        extra = draw(
+            record_data(shape, cycle, kinds=kinds, date=st.dates(dt.date(cycle, 1, 1), dt.date(cycle, 12, 31)))
+        )
         data["records"] = [*data["records"], {**extra, "id": "grown"}]
         subject = build_subject(data)
-        options: list[st.SearchStrategy[Decimal]] = []
-        if shape.amount_edges:
-            options.append(st.sampled_from(shape.amount_edges))
-        options.append(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("200000"), places=2))
-        return subject, cycle, len(subject.records) - 1, draw(st.one_of(*options))
+        grown = subject.records[-1]
+        old = grown.amount if grown.amount is not None else Decimal(0)
+        # the larger amount lands on a tier edge (±0.01) most of the time
+        target = draw(amounts(shape))
+        if target <= old:
+            target = old + draw(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("200000"), places=2))
+        return subject, cycle, len(subject.records) - 1, target - old
 
     @cfg
     @given(cases())
     def run(case: tuple[Subject, int, int, Decimal]) -> None:
         subject, cycle, index, increase = case
-        counter.add(P.check_monotonic_amount(pack, subject, cycle, index, increase, exemptions=exemptions))
+        counter.add(props.check_monotonic_amount(pack, subject, cycle, index, increase, exemptions=exemptions))
 
     return run
 
 
 def _subject_driver(prop: str) -> Driver:
-    check = P.SUBJECT_CHECKS[prop]
+    check = props.SUBJECT_CHECKS[prop]
 
     def make(
-        pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: P.Exemptions, counter: _Counter
+        pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: props.Exemptions, counter: _Counter
     ) -> Callable[[], None] | None:
         @st.composite
         def cases(draw: st.DrawFn) -> tuple[Subject, int]:
@@ -267,14 +274,14 @@ def _subject_driver(prop: str) -> Driver:
 
 
 def _bands_driver(
-    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: P.Exemptions, counter: _Counter
+    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: props.Exemptions, counter: _Counter
 ) -> Callable[[], None] | None:
     if not pack.bands:
         return None
-    inner = _subject_driver(P.BANDS)(pack, shape, cfg, exemptions, counter)
+    inner = _subject_driver(props.BANDS)(pack, shape, cfg, exemptions, counter)
 
     def run() -> None:
-        counter.add(P.check_band_sets(pack, exemptions=exemptions))
+        counter.add(props.check_band_sets(pack, exemptions=exemptions))
         if inner is not None:
             inner()
 
@@ -282,12 +289,20 @@ def _bands_driver(
 
 
 def _order_driver(
-    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: P.Exemptions, counter: _Counter
+    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: props.Exemptions, counter: _Counter
 ) -> Callable[[], None] | None:
     @st.composite
     def cases(draw: st.DrawFn) -> tuple[Subject, int, list[int]]:
         cycle = draw(cycles(shape))
-        subject = draw(subjects(shape, cycle, max_records=8))
+        data = draw(subject_data(shape, cycle, max_records=6))
+        # copies of some records on other days: several records of one kind are where order can matter
+        if data["records"]:
+            copies = draw(st.lists(st.sampled_from(data["records"]), max_size=3))
+            data["records"] = [
+                *data["records"],
+                *({**r, "id": f"{r['id']}c{i}", "date": draw(dates(cycle))} for i, r in enumerate(copies)),
+            ]
+        subject = build_subject(data)
         perm = draw(st.permutations(range(len(subject.records))))
         return subject, cycle, list(perm)
 
@@ -295,13 +310,13 @@ def _order_driver(
     @given(cases())
     def run(case: tuple[Subject, int, list[int]]) -> None:
         subject, cycle, perm = case
-        counter.add(P.check_record_order(pack, subject, cycle, perm, exemptions=exemptions))
+        counter.add(props.check_record_order(pack, subject, cycle, perm, exemptions=exemptions))
 
     return run
 
 
 def _unrelated_driver(
-    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: P.Exemptions, counter: _Counter
+    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: props.Exemptions, counter: _Counter
 ) -> Callable[[], None] | None:
     inst = [c for c in SubjectCategory if c in INSTITUTION_CATEGORIES]
 
@@ -319,21 +334,22 @@ def _unrelated_driver(
     @given(cases())
     def run(case: tuple[Subject, int, list[Subject]]) -> None:
         subject, cycle, others = case
-        counter.add(P.check_unrelated_subjects(pack, subject, cycle, others, exemptions=exemptions))
+        counter.add(props.check_unrelated_subjects(pack, subject, cycle, others, exemptions=exemptions))
 
     return run
 
 
 def _outside_driver(
-    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: P.Exemptions, counter: _Counter
+    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: props.Exemptions, counter: _Counter
 ) -> Callable[[], None] | None:
     @st.composite
     def cases(draw: st.DrawFn) -> tuple[Subject, int, Record]:
         cycle = draw(cycles(shape))
         subject = draw(subjects(shape, cycle))
+        edges = st.sampled_from((dt.date(cycle + 1, 1, 1), dt.date(cycle - 1, 12, 31)))
         after = st.dates(min_value=dt.date(cycle + 1, 1, 1), max_value=dt.date(cycle + 2, 12, 31))
         before = st.dates(min_value=dt.date(cycle - 3, 1, 1), max_value=dt.date(cycle - 1, 12, 31))
-        data = draw(record_data(shape, cycle, date=st.one_of(after, before)))
+        data = draw(record_data(shape, cycle, date=weighted((1, edges), (2, after), (2, before))))
         if "year" in data:
             data["year"] = draw(st.sampled_from((cycle + 1, cycle - 1)))
         return subject, cycle, _record({**data, "id": "outside"})
@@ -342,19 +358,19 @@ def _outside_driver(
     @given(cases())
     def run(case: tuple[Subject, int, Record]) -> None:
         subject, cycle, record = case
-        counter.add(P.check_outside_cycle(pack, subject, cycle, record, exemptions=exemptions))
+        counter.add(props.check_outside_cycle(pack, subject, cycle, record, exemptions=exemptions))
 
     return run
 
 
 def _repair_driver(
-    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: P.Exemptions, counter: _Counter
+    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: props.Exemptions, counter: _Counter
 ) -> Callable[[], None] | None:
     routes = pack.model.repair
     if not routes:
         return None
     repairable = tuple(sorted({k for r in routes for k in r.applies_to.kinds}))
-    declarations = P.declarations_of(pack)
+    declarations = props.declarations_of(pack)
 
     @st.composite
     def cases(draw: st.DrawFn) -> tuple[Subject, str, dt.date, dict[str, bool]]:
@@ -373,13 +389,13 @@ def _repair_driver(
     @given(cases())
     def run(case: tuple[Subject, str, dt.date, dict[str, bool]]) -> None:
         subject, rid, on, decl = case
-        counter.add(P.check_repair_earliest(pack, subject, rid, on, declarations=decl, exemptions=exemptions))
+        counter.add(props.check_repair_earliest(pack, subject, rid, on, declarations=decl, exemptions=exemptions))
 
     return run
 
 
 def _deadline_driver(
-    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: P.Exemptions, counter: _Counter
+    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: props.Exemptions, counter: _Counter
 ) -> Callable[[], None] | None:
     ids = [d.id for d in pack.model.deadlines]
     if not ids:
@@ -394,32 +410,34 @@ def _deadline_driver(
     @cfg
     @given(st.sampled_from(ids), st.one_of(near, st.dates(min_value=first, max_value=last)))
     def run(deadline_id: str, start: dt.date) -> None:
-        counter.add(P.check_deadline_working_days(pack, deadline_id, start, exemptions=exemptions))
+        counter.add(props.check_deadline_working_days(pack, deadline_id, start, exemptions=exemptions))
 
     return run
 
 
 #: The driver of every property, in the order they run.
 DRIVERS: dict[str, Driver] = {
-    P.MONOTONIC_UNTRUSTWORTHY: _added_driver(P.MONOTONIC_UNTRUSTWORTHY, "untrustworthy"),
-    P.MONOTONIC_TRUSTWORTHY: _added_driver(P.MONOTONIC_TRUSTWORTHY, "trustworthy"),
-    P.MONOTONIC_AMOUNT: _amount_driver,
-    P.ACCOUNTING: _subject_driver(P.ACCOUNTING),
-    P.TRACE_RECORDS: _subject_driver(P.TRACE_RECORDS),
-    P.BANDS: _bands_driver,
-    P.RECORD_ORDER: _order_driver,
-    P.UNRELATED_SUBJECTS: _unrelated_driver,
-    P.OUTSIDE_CYCLE: _outside_driver,
-    P.DETERMINISM: _subject_driver(P.DETERMINISM),
-    P.ROUND_TRIP: _subject_driver(P.ROUND_TRIP),
-    P.REPAIR_EARLIEST: _repair_driver,
-    P.DEADLINE_WORKING_DAYS: _deadline_driver,
+    props.MONOTONIC_UNTRUSTWORTHY: _added_driver(props.MONOTONIC_UNTRUSTWORTHY, "untrustworthy"),
+    props.MONOTONIC_TRUSTWORTHY: _added_driver(props.MONOTONIC_TRUSTWORTHY, "trustworthy"),
+    props.MONOTONIC_AMOUNT: _amount_driver,
+    props.ACCOUNTING: _subject_driver(props.ACCOUNTING),
+    props.TRACE_RECORDS: _subject_driver(props.TRACE_RECORDS),
+    props.BANDS: _bands_driver,
+    props.RECORD_ORDER: _order_driver,
+    props.UNRELATED_SUBJECTS: _unrelated_driver,
+    props.OUTSIDE_CYCLE: _outside_driver,
+    props.DETERMINISM: _subject_driver(props.DETERMINISM),
+    props.ROUND_TRIP: _subject_driver(props.ROUND_TRIP),
+    props.REPAIR_EARLIEST: _repair_driver,
+    props.DEADLINE_WORKING_DAYS: _deadline_driver,
 }
 
 
-def _settings(profile: str | None, seed: int | None, max_examples: int | None) -> settings:
+def _settings(profile: str | None, seed: int | None, max_examples: int | None, shrink: bool = True) -> settings:
     base = settings.get_profile(resolve_profile(profile))
     changes: dict[str, Any] = {}
+    if not shrink:
+        changes["phases"] = [p for p in base.phases if p is not Phase.shrink]
     if seed is not None:
         changes["derandomize"] = False
     if max_examples is not None:
@@ -432,16 +450,20 @@ def run_property(
     property_id: str,
     profile: str | None = None,
     *,
-    exemptions: P.Exemptions = None,
+    exemptions: props.Exemptions = None,
     seed: int | None = None,
     max_examples: int | None = None,
+    shrink: bool = True,
 ) -> PropertyOutcome:
-    """Run one property on generated histories; never raises for a failing property."""
+    """Run one property on generated histories; never raises for a failing property.
+
+    ``shrink=False`` reports the first failing example unshrunk (quicker, less readable).
+    """
     compiled = pack if isinstance(pack, CompiledPack) else load_pack(pack)
     if property_id not in DRIVERS:
         raise ValueError(f"unknown property '{property_id}' (known: {', '.join(DRIVERS)})")
     began = time.perf_counter()
-    table = P.normalise_exemptions(compiled, exemptions)
+    table = props.normalise_exemptions(compiled, exemptions)
     whole = next((e for e in table.get(property_id, ()) if not e.elements), None)
     if whole is not None:
         return PropertyOutcome(property_id, "exempt", 0, f"exempted by the pack: {whole.reason}")
@@ -449,15 +471,16 @@ def run_property(
     if not shape.cycles:
         return PropertyOutcome(property_id, "not_applicable", 0, "the pack is valid for no cycle in 2015–2035")
     counter = _Counter()
-    test = DRIVERS[property_id](compiled, shape, _settings(profile, seed, max_examples), exemptions, counter)
+    test = DRIVERS[property_id](compiled, shape, _settings(profile, seed, max_examples, shrink), exemptions, counter)
     if test is None:
         return PropertyOutcome(property_id, "not_applicable", 0, _why_not_applicable(property_id))
     if seed is not None:
         test = hypothesis_seed(seed)(test)
     try:
         test()
-    except P.PropertyViolation as exc:
-        return PropertyOutcome(property_id, "failed", counter.checked, exc.render(), time.perf_counter() - began)
+    except props.PropertyViolationError as exc:
+        elapsed = time.perf_counter() - began
+        return PropertyOutcome(property_id, "failed", counter.checked, exc.render(), elapsed, exc.cases_yaml)
     except Unsatisfiable as exc:
         return PropertyOutcome(property_id, "error", counter.checked, f"no valid example: {exc}")
     except Exception as exc:
@@ -468,12 +491,12 @@ def run_property(
 
 def _why_not_applicable(property_id: str) -> str:
     return {
-        P.MONOTONIC_UNTRUSTWORTHY: "the pack uses no untrustworthy record kind",
-        P.MONOTONIC_TRUSTWORTHY: "the pack uses no trustworthy record kind",
-        P.MONOTONIC_AMOUNT: "no fact of the pack takes records with an amount",
-        P.BANDS: "the pack has no bands",
-        P.REPAIR_EARLIEST: "the pack declares no repair routes",
-        P.DEADLINE_WORKING_DAYS: "the pack declares no deadlines",
+        props.MONOTONIC_UNTRUSTWORTHY: "the pack uses no untrustworthy record kind",
+        props.MONOTONIC_TRUSTWORTHY: "the pack uses no trustworthy record kind",
+        props.MONOTONIC_AMOUNT: "no fact of the pack takes records with an amount",
+        props.BANDS: "the pack has no bands",
+        props.REPAIR_EARLIEST: "the pack declares no repair routes",
+        props.DEADLINE_WORKING_DAYS: "the pack declares no deadlines",
     }.get(property_id, "nothing to check")
 
 
@@ -482,7 +505,7 @@ def run_properties(
     profile: str | None = None,
     *,
     properties: Iterable[str] | None = None,
-    exemptions: P.Exemptions = None,
+    exemptions: props.Exemptions = None,
     seed: int | None = None,
     max_examples: int | None = None,
 ) -> PropertyReport:
@@ -495,7 +518,7 @@ def run_properties(
     """
     compiled = pack if isinstance(pack, CompiledPack) else load_pack(pack)
     wanted: Sequence[str] = list(properties) if properties is not None else list(DRIVERS)
-    P.normalise_exemptions(compiled, exemptions)  # unknown property ids fail before anything runs
+    props.normalise_exemptions(compiled, exemptions)  # unknown property ids fail before anything runs
     outcomes = tuple(
         run_property(compiled, prop, profile, exemptions=exemptions, seed=seed, max_examples=max_examples)
         for prop in wanted
@@ -508,7 +531,7 @@ def assert_properties(
     profile: str | None = None,
     *,
     properties: Iterable[str] | None = None,
-    exemptions: P.Exemptions = None,
+    exemptions: props.Exemptions = None,
 ) -> PropertyReport:
     """The pytest entry point: run the properties and fail with every counterexample.
 

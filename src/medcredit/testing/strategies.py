@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import assume
 from hypothesis import strategies as st
@@ -281,10 +281,41 @@ def find_enablers(pack: CompiledPack, category: str, cycle: int, rounds: int = 6
                 break
         if not progress:
             break
+    path = pack.path_by_category.get(category)
+    if path is not None and path.method == "classification" and path.score_fact is not None:
+        # a supplied score is optional on a classification path: supply one so bands are exercised
+        fact = pack.facts[path.score_fact]
+        if not any(r["kind"] in fact.kinds for r in found):
+            found.extend(r for k in sorted(fact.kinds)[:1] if (r := _record_for(fact, k, cycle)) is not None)
     return tuple(found)
 
 
 # ----------------------------------------------------------------------------- scalars
+
+
+T = TypeVar("T")
+
+
+@st.composite
+def weighted(draw: st.DrawFn, *options: tuple[int, st.SearchStrategy[T]]) -> T:
+    """One of ``options`` (weight, strategy), chosen by weight; shrinks towards the first option.
+
+    (``st.one_of`` with a strategy repeated does not weight it: hypothesis merges equal branches.)
+    """
+    total = sum(w for w, _ in options if w > 0)
+    pick = draw(st.integers(min_value=0, max_value=total - 1))
+    for w, strategy in options:
+        if w <= 0:
+            continue
+        if pick < w:
+            return draw(strategy)
+        pick -= w
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def rarely(draw: st.DrawFn, one_in: int) -> bool:
+    """True about once in ``one_in`` draws; shrinks to False."""
+    return draw(st.integers(min_value=0, max_value=one_in - 1)) == one_in - 1
 
 
 def cycles(shape: PackShape) -> st.SearchStrategy[int]:
@@ -299,13 +330,8 @@ def dates(cycle: int) -> st.SearchStrategy[dt.date]:
     start, end = dt.date(cycle, 1, 1), dt.date(cycle, 12, 31)
     edges = [start, end, start - dt.timedelta(days=1), end + dt.timedelta(days=1)]
     inside = st.dates(min_value=start, max_value=end)
-    return st.one_of(
-        inside,
-        inside,
-        inside,
-        st.sampled_from(edges),
-        st.dates(min_value=dt.date(cycle - 3, 1, 1), max_value=dt.date(cycle + 2, 12, 31)),
-    )
+    wide = st.dates(min_value=dt.date(cycle - 3, 1, 1), max_value=dt.date(cycle + 2, 12, 31))
+    return weighted((6, inside), (2, st.sampled_from(edges)), (2, wide))
 
 
 def in_cycle_dates(cycle: int) -> st.SearchStrategy[dt.date]:
@@ -317,8 +343,10 @@ def amounts(shape: PackShape) -> st.SearchStrategy[Decimal]:
     parts: list[st.SearchStrategy[Decimal]] = []
     if shape.amount_edges:
         parts.append(st.sampled_from(shape.amount_edges))
-    parts.append(st.decimals(min_value=_CENT, max_value=_MAX_AMOUNT, places=2))
-    return st.one_of(*parts)
+    return weighted(
+        (1, st.decimals(min_value=_CENT, max_value=_MAX_AMOUNT, places=2)),
+        (2 if shape.amount_edges else 0, st.sampled_from(shape.amount_edges or (_CENT,))),
+    )
 
 
 def scores(shape: PackShape) -> st.SearchStrategy[Decimal]:
@@ -326,8 +354,10 @@ def scores(shape: PackShape) -> st.SearchStrategy[Decimal]:
     parts: list[st.SearchStrategy[Decimal]] = []
     if shape.score_edges:
         parts.append(st.sampled_from(shape.score_edges))
-    parts.append(st.decimals(min_value=Decimal(-1000), max_value=Decimal(1000), places=2))
-    return st.one_of(*parts)
+    return weighted(
+        (1, st.decimals(min_value=Decimal(-1000), max_value=Decimal(1000), places=2)),
+        (2 if shape.score_edges else 0, st.sampled_from(shape.score_edges or (Decimal(0),))),
+    )
 
 
 # ----------------------------------------------------------------------------- records
@@ -345,10 +375,12 @@ def record_data(
     """One record as a dict (validated by :class:`medcredit.Record` when the subject is built)."""
     cat = catalogue()
     if kinds is None:
-        pool = [st.sampled_from(shape.kinds)] * 3 if shape.kinds else []
-        if shape.other_kinds:
-            pool.append(st.sampled_from(shape.other_kinds))
-        kind = draw(st.one_of(*pool))
+        kind = draw(
+            weighted(
+                (3 if shape.kinds else 0, st.sampled_from(shape.kinds or ("inspection",))),
+                (1 if shape.other_kinds else 0, st.sampled_from(shape.other_kinds or ("inspection",))),
+            )
+        )
     else:
         kind = draw(st.sampled_from(kinds))
     fields = set(cat.record_kinds[kind].fields)
@@ -361,9 +393,9 @@ def record_data(
     if want("code"):
         mentioned = shape.codes.get(kind, ())
         valid = _valid_codes(kind)
-        options = [st.sampled_from(mentioned)] if mentioned else []
-        options.append(st.sampled_from(valid))
-        rec["code"] = draw(st.one_of(*options))
+        rec["code"] = draw(
+            weighted((2 if mentioned else 0, st.sampled_from(mentioned or valid)), (1, st.sampled_from(valid)))
+        )
     if want("amount"):
         rec["amount"] = draw(amounts(shape))
     if want("reason"):
@@ -385,9 +417,9 @@ def record_data(
             rec[flag] = draw(st.booleans())
     if want("ref"):
         rec["ref"] = draw(st.sampled_from(("r1", "r2", "r3")))
-    if (kind in shape.requires_document or draw(st.integers(0, 9)) == 0) and draw(st.booleans()):
+    if (kind in shape.requires_document or rarely(draw, 10)) and draw(st.booleans()):
         rec["document"] = {"kind": "administrative_decision", "number": "决定书1号"}
-    if draw(st.integers(0, 11)) == 0:
+    if rarely(draw, 12):
         rec["objection"] = {"filed": rec["date"], "status": draw(st.sampled_from(_OBJECTIONS))}
     return rec
 
@@ -412,27 +444,32 @@ def subject_data(
 ) -> dict[str, Any]:
     """A subject as a dict: a category the pack covers (sometimes one it does not)."""
     if category is None:
-        options = [st.sampled_from(shape.categories)]
-        if shape.uncovered:
-            options.append(st.sampled_from(shape.uncovered))
-        category = draw(st.one_of(*options))
+        category = draw(
+            weighted(
+                (6, st.sampled_from(shape.categories)),
+                (1 if shape.uncovered else 0, st.sampled_from(shape.uncovered or shape.categories)),
+            )
+        )
     cat = SubjectCategory(category)
     institution = cat in INSTITUTION_CATEGORIES
     data: dict[str, Any] = {"id": subject_id(category, n), "category": category}
     opened = draw(
-        st.one_of(
-            st.just(dt.date(cycle - 10, 1, 1)),
-            st.none(),
-            st.dates(min_value=dt.date(cycle - 1, 1, 1), max_value=dt.date(cycle, 12, 31)),
+        weighted(
+            (4, st.just(dt.date(cycle - 10, 1, 1))),
+            (1, st.none()),
+            (1, st.dates(min_value=dt.date(cycle - 1, 1, 1), max_value=dt.date(cycle, 12, 31))),
         )
     )
     if opened is not None:
         data["opened"] = opened
     if cat is SubjectCategory.VILLAGE_CLINIC:
         data["parent_id"] = institution_id(n + 500)
-    records = draw(st.lists(record_data(shape, cycle), max_size=max_records))
+    # a few shared days make same-day records (ties in every "latest" rule) common
+    days = draw(st.lists(dates(cycle), min_size=1, max_size=3))
+    when = weighted((1, dates(cycle)), (1, st.sampled_from(days)))
+    records = draw(st.lists(record_data(shape, cycle, date=when), max_size=max_records))
     enablers = shape.enablers.get(category, ())
-    if enablers and draw(st.integers(0, 3)) != 0:
+    if enablers and not rarely(draw, 4):
         # records that let the subject be graded (e.g. an inspection), dated in the cycle
         made = []
         for rec in enablers:
@@ -442,19 +479,19 @@ def subject_data(
             made.append(rec)
         records = made + records
     data["records"] = _number_ids(records)
-    if extras and draw(st.integers(0, 5)) == 0:
+    if extras and rarely(draw, 6):
         end = draw(dates(cycle))
         if opened is None or end >= opened:
             data["agreement_end"] = {
                 "date": end,
                 "reason": draw(st.sampled_from(sorted(catalogue().agreement_end_reasons))),
             }
-    if extras and institution and draw(st.integers(0, 5)) == 0:
+    if extras and institution and rarely(draw, 6):
         clinic_records = draw(st.lists(record_data(shape, cycle), min_size=1, max_size=3))
         data["managed_clinics"] = [{"id": institution_id(n + 700), "records": _number_ids(clinic_records, "c")}]
-    if extras and institution and draw(st.integers(0, 3)) == 0:
+    if extras and institution and rarely(draw, 4):
         data["linked_persons"] = [{"role": draw(st.sampled_from(_ROLES)), "id": person_id(n + 1)}]
-    if extras and not institution and draw(st.integers(0, 5)) == 0:
+    if extras and not institution and rarely(draw, 6):
         inst_categories = [c for c in shape.categories if SubjectCategory(c) in INSTITUTION_CATEGORIES]
         if inst_categories:
             inst = draw(

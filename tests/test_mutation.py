@@ -1,0 +1,246 @@
+"""Mutated engines are caught: the suite is only as good as the bugs it finds.
+
+Each test applies one mutation with ``monkeypatch`` (undone after the test) and shows
+that a property, or the Wushan differential oracle, fails.  The headline mutation is
+the issue's: ``>=`` changed to ``>`` at a band edge (an inclusive low bound treated as
+exclusive), caught both by the oracle written from the seed and by the properties.
+
+The properties below the monotonicity ones cannot be broken by a pack (the format
+does not let a pack reorder records or skip trace entries), so their broken fixture is
+the sound pack ``fixtures/broken_packs/sound.yaml`` under a mutated engine; the
+control, ``test_the_sound_fixture_satisfies_every_property``, is in test_properties.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+
+import medcredit
+import medcredit.deadlines
+import medcredit.engine
+import medcredit.render
+import medcredit.repair
+from medcredit.calendar import ComputedDate
+from medcredit.pack.intervals import Interval
+from medcredit.testing import (
+    ACCOUNTING,
+    BANDS,
+    DEADLINE_WORKING_DAYS,
+    DETERMINISM,
+    MONOTONIC_AMOUNT,
+    OUTSIDE_CYCLE,
+    RECORD_ORDER,
+    REPAIR_EARLIEST,
+    ROUND_TRIP,
+    TRACE_RECORDS,
+    UNRELATED_SUBJECTS,
+    check_band_sets,
+    resolve_profile,
+    run_property,
+)
+from test_properties import WUSHAN, assert_agrees_with_oracle, wushan_histories
+
+SOUND = Path(__file__).parent / "fixtures" / "broken_packs" / "sound.yaml"
+
+
+def _exclusive_low_bound(self: Interval, value: Decimal | int) -> bool:
+    """Interval.contains with the mutation: ``value >= low`` became ``value > low``."""
+    low, high = self.low, self.high
+    if low is not None and value <= low:  # mutated: an inclusive low bound is no longer included
+        return False
+    return not (high is not None and (value > high or (value == high and not self.high_inclusive)))
+
+
+@pytest.fixture
+def band_edge_mutation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Interval, "contains", _exclusive_low_bound)
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_decisions() -> Iterator[None]:
+    """The engine caches decisions per pack: a mutation must not be hidden by decisions cached
+    before it, nor leak into later tests through decisions cached under it."""
+    packs = [WUSHAN, medcredit.load_pack(SOUND)]
+    for pack in packs:
+        cache = getattr(pack, "decisions", None)
+        if isinstance(cache, dict):
+            cache.clear()
+    yield
+    for pack in packs:
+        cache = getattr(pack, "decisions", None)
+        if isinstance(cache, dict):
+            cache.clear()
+
+
+def _replace(obj: Any, **changes: Any) -> Any:
+    """A copy with ``changes`` (result types are named tuples or dataclasses)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.replace(obj, **changes)
+    return obj._replace(**changes)
+
+
+def _failed(pack: Any, prop: str, **kwargs: Any) -> str:
+    # detection is what matters here: skip shrinking, which can take long on a mutated engine
+    outcome = run_property(pack, prop, "ci", shrink=False, **kwargs)
+    assert outcome.status == "failed", outcome
+    return outcome.message
+
+
+# ----------------------------------------------------------------------------- the band edge
+
+
+@pytest.mark.usefixtures("band_edge_mutation")
+def test_band_edge_mutation_is_caught_by_the_wushan_oracle() -> None:
+    @settings(settings.get_profile(resolve_profile(None)), max_examples=300)
+    @given(wushan_histories())
+    def differential(case: tuple[medcredit.Subject, int]) -> None:
+        assert_agrees_with_oracle(*case)
+
+    with pytest.raises(AssertionError, match=r"engine .* != oracle"):
+        differential()
+
+
+@pytest.mark.usefixtures("band_edge_mutation")
+def test_band_edge_mutation_is_caught_at_the_exact_edge() -> None:
+    subject = medcredit.Subject.model_validate(
+        {
+            "id": "92500237MA5U00002X",
+            "category": "retail_pharmacy",
+            "opened": "2010-01-01",
+            "records": [
+                {"kind": "inspection", "date": "2023-04-10"},
+                {"kind": "interview", "date": "2023-05-06"},
+                {"kind": "interview", "date": "2023-06-06"},
+            ],
+        }
+    )
+    with pytest.raises(
+        AssertionError, match=r"engine \('not_evaluable', None, None\) != oracle \('graded', 'A', '90'\)"
+    ):
+        assert_agrees_with_oracle(subject, 2023)
+
+
+@pytest.mark.usefixtures("band_edge_mutation")
+def test_band_edge_mutation_is_caught_by_the_properties() -> None:
+    with pytest.raises(AssertionError, match="band set scorecard_grades: score 90 is in 0 bands"):
+        check_band_sets(WUSHAN)
+    assert "in 0 bands" in _failed(WUSHAN, BANDS)
+    # the same mutation at a tier edge: 10,000.00 yuan falls in no tier and deducts nothing
+    assert "deducts 0 instead of" in _failed(WUSHAN, MONOTONIC_AMOUNT, max_examples=300)
+
+
+def test_without_the_mutation_the_oracle_and_the_properties_agree() -> None:
+    assert run_property(WUSHAN, BANDS, "ci").status == "passed"
+    assert run_property(WUSHAN, MONOTONIC_AMOUNT, "ci").status == "passed"
+
+
+# ----------------------------------------------------------------------------- one mutation per property
+
+
+def test_accounting_catches_a_score_that_is_not_the_sum_of_the_trace(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = medcredit.engine._grade
+
+    def off_by_one(*args: Any, **kwargs: Any) -> Any:
+        status, grade, score, reason = original(*args, **kwargs)
+        return status, grade, None if score is None else score - 1, reason
+
+    monkeypatch.setattr(medcredit.engine, "_grade", off_by_one)
+    assert "the result's score is" in _failed(SOUND, ACCOUNTING)
+
+
+def test_trace_records_catches_a_record_left_out_of_the_trace(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = medcredit.engine._record_uses
+
+    def forgetful(*args: Any, **kwargs: Any) -> Any:
+        return tuple(u for u in original(*args, **kwargs) if u.reason != "kind_not_used")
+
+    monkeypatch.setattr(medcredit.engine, "_record_uses", forgetful)
+    assert "missing from the trace" in _failed(SOUND, TRACE_RECORDS)
+
+
+def test_record_order_catches_a_listing_that_starts_at_the_first_record_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = medcredit.engine.compute_listing
+
+    def input_order(lst: Any, entries: Any, removals: Any, horizon: dt.date) -> Any:
+        listing = original(lst, entries, removals, horizon)
+        if listing is None:
+            return None
+        return _replace(listing, since=entries[0][1].date)  # not the earliest entry
+
+    monkeypatch.setattr(medcredit.engine, "compute_listing", input_order)
+    assert "reordering the records changed the result: listings" in _failed(SOUND, RECORD_ORDER)
+
+
+def test_unrelated_subjects_catches_state_leaking_between_evaluations(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = medcredit.engine._operation
+    leaked: list[Any] = []  # the classic mutable default: notices pile up across calls
+
+    def leaky(*args: Any, **kwargs: Any) -> Any:
+        months, reason, used, notices = original(*args, **kwargs)
+        leaked.extend(notices)
+        return months, reason, used, list(leaked)
+
+    monkeypatch.setattr(medcredit.engine, "_operation", leaky)
+    assert "the result changed after other subjects were evaluated" in _failed(WUSHAN, UNRELATED_SUBJECTS)
+
+
+def test_outside_cycle_catches_a_cycle_that_ends_a_day_late(monkeypatch: pytest.MonkeyPatch) -> None:
+    def a_day_late(cycle: int) -> tuple[dt.date, dt.date]:
+        return dt.date(cycle, 1, 1), dt.date(cycle + 1, 1, 1)
+
+    monkeypatch.setattr(medcredit.engine, "cycle_bounds", a_day_late)
+    assert "outside cycle" in _failed(SOUND, OUTSIDE_CYCLE)
+
+
+def test_determinism_catches_a_hidden_counter_in_the_trace(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = medcredit.engine._flatten
+    counter = itertools.count()
+
+    def numbered(subject: medcredit.Subject) -> Any:
+        # a per-evaluation serial number leaks into each record's origin in the trace
+        n = next(counter)
+        return [_replace(item, origin=f"{item.origin}#{n}") for item in original(subject)]
+
+    monkeypatch.setattr(medcredit.engine, "_flatten", numbered)
+    assert "two evaluations of the same input gave different JSON" in _failed(SOUND, DETERMINISM)
+
+
+def test_round_trip_catches_a_trace_that_drops_amounts(monkeypatch: pytest.MonkeyPatch) -> None:
+    def without_amount(record: medcredit.Record) -> dict[str, Any]:
+        return record.model_dump(mode="json", exclude_none=True, exclude={"amount"})
+
+    monkeypatch.setattr(medcredit.render, "_record_dict", without_amount)
+    assert "traced record" in _failed(SOUND, ROUND_TRIP)
+
+
+def test_repair_earliest_catches_an_earliest_date_a_day_early(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = medcredit.repair._check
+
+    def early(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        if result.earliest is None:
+            return result
+        return _replace(result, earliest=result.earliest - dt.timedelta(days=1))
+
+    monkeypatch.setattr(medcredit.repair, "_check", early)
+    assert "on the earliest date" in _failed(SOUND, REPAIR_EARLIEST)
+
+
+def test_deadlines_catch_calendar_days_counted_as_working_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = medcredit.deadlines.working_day_deadline
+
+    def calendar_days(start: dt.date, n: int, calendar: Any = None) -> ComputedDate:
+        return _replace(original(start, n, calendar), value=start + dt.timedelta(days=n))
+
+    monkeypatch.setattr(medcredit.deadlines, "working_day_deadline", calendar_days)
+    message = _failed(SOUND, DEADLINE_WORKING_DAYS)
+    assert "is not a working day" in message or "working days from" in message
