@@ -287,6 +287,35 @@ def check_agreement(
     return checked, problems
 
 
+def check_cache(pack: CompiledPack, subjects: list[Subject]) -> tuple[int, list[str]]:
+    """The full rendered result must not depend on what was evaluated before (the decision cache).
+
+    Evaluates ``subjects`` in order with the cache warming up, then each again with an empty
+    cache, and compares the JSON output (trace included) and the no-trace output.
+    """
+    reset_cache(pack)
+    warm = [
+        (to_json(evaluate(pack, s, CYCLE), pack), to_json(evaluate(pack, s, CYCLE, trace=False), pack))
+        for s in subjects
+    ]
+    problems: list[str] = []
+    for s, (full, fast) in zip(subjects, warm, strict=True):
+        reset_cache(pack)
+        cold_full = to_json(evaluate(pack, s, CYCLE), pack)
+        reset_cache(pack)
+        cold_fast = to_json(evaluate(pack, s, CYCLE, trace=False), pack)
+        if full != cold_full or fast != cold_fast:
+            which = "trace" if full != cold_full else "no-trace"
+            a, b = (full, cold_full) if full != cold_full else (fast, cold_fast)
+            at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+            problems.append(
+                f"{s.id}: {which} result differs with a warm cache at char {at}: "
+                f"warm …{a[max(at - 80, 0) : at + 80]}… cold …{b[max(at - 80, 0) : at + 80]}…"
+            )
+    reset_cache(pack)
+    return len(subjects), problems
+
+
 def _parse_all(text: str, file: str) -> list[Subject]:
     out = []
     for item in iter_jsonl(io.StringIO(text), file):
@@ -313,6 +342,19 @@ class Row:
     @property
     def us(self) -> float:
         return self.median / self.n * 1e6
+
+
+def reset_cache(pack: CompiledPack) -> int:
+    """Empty the engine's decision cache (if it has one); return how many entries it held.
+
+    Every timed round starts cold, as a fresh ``medcredit evaluate`` process does.
+    """
+    cache = getattr(pack, "decisions", None)
+    if not isinstance(cache, dict):
+        return 0
+    size = len(cache)
+    cache.clear()
+    return size
 
 
 def _timed(fn: Callable[[], object], *, gc_off: bool = False) -> float:
@@ -390,6 +432,7 @@ def in_process(pack: CompiledPack, text: str, subjects: list[Subject], dicts: li
         row.n = n
     for r in range(repeats):
         for row, fn, gc_off in cases:
+            reset_cache(pack)
             row.seconds.append(_timed(fn, gc_off=gc_off))
             print(f"  round {r + 1}/{repeats} {row.name:28s} {row.seconds[-1] / n * 1e6:9.2f} µs/subject", flush=True)
     return [row for row, _fn, _gc in cases]
@@ -397,6 +440,7 @@ def in_process(pack: CompiledPack, text: str, subjects: list[Subject], dicts: li
 
 def profile_engine(pack: CompiledPack, subjects: list[Subject], dest: Path) -> list[str]:
     """cProfile evaluate(trace=True) over ``subjects``; write both orderings, return the top lines."""
+    reset_cache(pack)
     prof = cProfile.Profile()
     prof.enable()
     for s in subjects:
@@ -592,6 +636,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=5, help="timing rounds (median; at least 3)")
     parser.add_argument("--profile", action="store_true", help="cProfile the engine into bench/out/profile.txt")
+    parser.add_argument(
+        "--cache-check", type=int, default=10_000, help="generated subjects checked warm vs cold cache (default 10000)"
+    )
     args = parser.parse_args(argv)
     if args.repeats < 3:
         parser.error("--repeats must be at least 3")
@@ -613,9 +660,11 @@ def main(argv: list[str] | None = None) -> int:
     example_dicts = [parse_json(line) for line in examples_text.splitlines() if line.strip()]
     checked = 0
     problems: list[str] = []
+    edge_subjects = _parse_all(edge_text, "edge")
+    example_subjects = _parse_all(examples_text, "examples")
     for label, subs, ds in [
-        ("edge case", _parse_all(edge_text, "edge"), edge_dicts),
-        ("example", _parse_all(examples_text, "examples"), example_dicts),
+        ("edge case", edge_subjects, edge_dicts),
+        ("example", example_subjects, example_dicts),
         ("generated", subjects, dicts),
     ]:
         c, p = check_agreement(
@@ -628,12 +677,21 @@ def main(argv: list[str] | None = None) -> int:
         got = f"{status} {grade or '-'} {'-' if score is None else score}"
         if EXPECTED.get(s.id) != got:
             problems.append(f"edge case {s.id}: expected {EXPECTED.get(s.id)!r}, baseline and engine gave {got!r}")
+    sample = edge_subjects + example_subjects + subjects[: args.cache_check]
+    print(f"checking the decision cache on {len(sample):,} subjects (warm vs cold, full JSON) …", flush=True)
+    cache_checked, cache_problems = check_cache(pack, sample)
+    problems += cache_problems
     if problems:
         print(f"\nFAIL: engine and baseline disagree on {len(problems)} of {checked} subjects:", file=sys.stderr)
         for line in problems[:20]:
             print("  " + line, file=sys.stderr)
         return 1
-    print(f"  ok: {checked:,} subjects agree (status, grade, score)", flush=True)
+    print(f"  ok: {checked:,} subjects agree (status, grade, score); cache: {cache_checked:,} identical", flush=True)
+    reset_cache(pack)
+    for s in subjects:
+        evaluate(pack, s, CYCLE)
+    decisions = reset_cache(pack)
+    print(f"  distinct decisions (engine cache entries) after one pass: {decisions:,}", flush=True)
     mix: dict[str, int] = {}
     for s in subjects:
         key = "/".join(str(x) for x in score_subject(s)[:2])
@@ -680,6 +738,8 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "repeats": args.repeats,
         "checked_subjects": checked,
+        "cache_checked_subjects": cache_checked,
+        "decision_cache_entries_after_one_pass": decisions,
         "outcome_mix": dict(sorted(mix.items())),
         "baseline_us": baseline_us,
         "in_process": [

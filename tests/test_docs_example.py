@@ -51,3 +51,11 @@ def test_guide_snippets_match_the_example() -> None:
         "cite: {article: 第四条, quote: 被约谈的，每次扣10分；}",
     ):
         assert snippet in guide and snippet in pack_text, snippet
+
+
+def test_example_passes_the_properties() -> None:
+    """The guide's worked example passes every generic property with the CI profile."""
+    from medcredit.testing import run_properties
+
+    report = run_properties(EXAMPLE / "example-county.yaml")
+    assert report.ok, report.render()

@@ -268,11 +268,6 @@ def test_cli_properties_prints_a_pastable_counterexample(capsys: pytest.CaptureF
 # ----------------------------------------------------------------------------- known engine bugs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: among same-day list entries the last one in input order sets the term "
-    "(listing.compute_listing orders entries by (date, index)), so the listing and the class depend on order",
-)
 def test_same_day_list_entries_do_not_depend_on_order() -> None:
     pack = medcredit.load_pack("zhongmou")
     subject = medcredit.Subject.model_validate(
@@ -295,11 +290,6 @@ def test_same_day_list_entries_do_not_depend_on_order() -> None:
     check_record_order(pack, subject, 2020, [1, 0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: among same-day agreement ends the last one in input order is the one that ends "
-    "operation (engine._operation uses >=), so the trace and agreement_end_reason depend on order",
-)
 def test_same_day_agreement_ends_do_not_depend_on_order() -> None:
     pack = medcredit.load_pack("wushan")
     subject = _subject(

@@ -416,6 +416,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_test(args: argparse.Namespace) -> int:
     from medcredit.packtests import case_files, run_file
 
+    if args.properties:
+        # `medcredit test --properties PACK`: the generic properties instead of the YAML cases
+        args.pack, args.property = args.target, None
+        return cmd_properties(args)
     files = case_files(Path(args.target))
     if not files:
         sys.stderr.write(f"medcredit: no *.cases.yaml files under {args.target}\n")
@@ -599,8 +603,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", help="one subject's history (.json or .yaml)")
     p.set_defaults(func=cmd_repair)
 
-    p = sub.add_parser("test", help="run YAML pack tests (*.cases.yaml) in a file or directory")
-    p.add_argument("target", metavar="DIR_OR_FILE")
+    p = sub.add_parser("test", help="run YAML pack tests (*.cases.yaml), or with --properties a pack's properties")
+    p.add_argument("target", metavar="DIR_OR_FILE_OR_PACK")
+    p.add_argument("--properties", action="store_true", help="run the generic properties on the pack TARGET")
+    p.add_argument("--profile", choices=["ci", "release"], default="ci", help="with --properties: example budget")
+    p.add_argument("--seed", type=int, default=None, help="with --properties: random seed")
     p.set_defaults(func=cmd_test)
 
     p = sub.add_parser("check", help="static checks of packs (reachability, completeness, citations, validity)")

@@ -136,8 +136,7 @@ def _operation(
     begin = max(opened, start) if opened is not None else start
     stop = end
     reason = ""
-    used: list[int] = []
-    latest: tuple[dt.date, int] | None = None
+    ends: list[int] = []
     for i, item in enumerate(records):
         rec = item.record
         if rec.kind != "agreement_termination" or item.origin.startswith("managed_clinics"):
@@ -146,15 +145,24 @@ def _operation(
             continue
         if rec.date > end or (opened is not None and rec.date < opened):
             continue
-        if latest is None or rec.date >= latest[0]:
-            latest = (rec.date, i)
-    if latest is not None:
-        when, idx = latest
-        used.append(idx)
+        ends.append(i)
+    used: list[int] = []
+    if ends:
+        when = max(records[i].record.date for i in ends)
+        # several ends on the last day: all are cited, and the reason is chosen by a fixed
+        # order (the most serious first), never by the order the records were given in
+        used = [i for i in ends if records[i].record.date == when]
         stop = min(stop, when)
         if when >= start:
-            reason = records[idx].record.reason or ""
+            reason = min((records[i].record.reason or "" for i in used), key=_reason_rank)
     return whole_months(begin, stop), reason, used, notices
+
+
+_REASON_ORDER = ("fraud", "violation", "renewal_not_met", "voluntary", "expired")
+
+
+def _reason_rank(reason: str) -> tuple[int, str]:
+    return (_REASON_ORDER.index(reason) if reason in _REASON_ORDER else len(_REASON_ORDER), reason)
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

@@ -31,21 +31,28 @@ def compute_listing(
         return None
     ordered = sorted(entries, key=lambda item: (item[1].date, item[0]))
     since = ordered[0][1].date
-    latest_index, latest = ordered[-1]
+    latest = ordered[-1][1]
     until: dt.date | None = None
     rule: str | None = None
     later_removals = [(i, r) for i, r in removals if r.date >= latest.date]
     if later_removals:
         until, rule = max(r.date for _i, r in later_removals) - _ONE_DAY, "removal"
-    term: tuple[int, int] | None = lst.term
-    if latest.term_months:
-        term = (0, latest.term_months)
-    if term is not None and (term[0] or term[1]):
-        term_end = period_end(latest.date, years=term[0], months=term[1]).value
+    # every entry made on the latest day counts, whatever order the records came in: the
+    # listing runs to the latest of their terms, and without end if one of them has no term
+    term_ends: list[dt.date | None] = []
+    for _i, record in ordered:
+        if record.date != latest.date:
+            continue
+        term: tuple[int, int] | None = (0, record.term_months) if record.term_months else lst.term
+        if term is None or not (term[0] or term[1]):
+            term_ends.append(None)
+        else:
+            term_ends.append(period_end(record.date, years=term[0], months=term[1]).value)
+    if term_ends and None not in term_ends:
+        term_end = max(d for d in term_ends if d is not None)
         if until is None or term_end < until:
             until, rule = term_end, "term"
     active = until is None or until >= horizon
     used = tuple(i for i, _r in ordered) + tuple(i for i, _r in later_removals)
     dates = tuple(sorted({r.date for _i, r in ordered}))
-    del latest_index
     return Listing(lst.id, since, until, rule, active, used, dates)

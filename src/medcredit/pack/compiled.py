@@ -316,6 +316,7 @@ class _Compiler:
         lists = self._lists(fact_by_id)
         self._deadlines()
         self._repair()
+        self._exemptions()
         if pack.reports is not None:
             self.citation(pack.reports.cite, ("reports", "cite"))
             known_lists = [x.id for x in pack.lists]
@@ -650,6 +651,14 @@ class _Compiler:
                 self.unknown("list", cls.while_listed, [x.id for x in self.pack.lists], (*where, "while_listed"))
             out.append(CClass(cls.grade, tuple(indices), cls.cite, cls.while_listed))
         return out
+
+    def _exemptions(self) -> None:
+        from medcredit.testing.properties import PROPERTIES  # the property ids live with the properties
+
+        for i, ex in enumerate(self.pack.property_exemptions):
+            if ex.property not in PROPERTIES:
+                self.unknown("property", ex.property, PROPERTIES, ("property_exemptions", i, "property"))
+            self.citation(ex.cite, ("property_exemptions", i, "cite"))
 
     def _deadlines(self) -> None:
         ids = [d.id for d in self.pack.deadlines]

@@ -358,6 +358,17 @@ class ReportRules(_Strict):
     cite: Citation
 
 
+class PropertyExemption(_Strict):
+    """A pack that breaks a generic property on purpose says so, with the reason (see medcredit.testing)."""
+
+    property: str = Field(description="a property id of medcredit.testing.PROPERTIES, e.g. monotonic_trustworthy")
+    reason: Text
+    elements: list[str] = Field(
+        default_factory=list, description="fact, rule or list ids (or class grades) it covers; empty: all"
+    )
+    cite: Citation | None = None
+
+
 class Interpretation(_Strict):
     """A choice made where the law is ambiguous, with the clause it reads."""
 
@@ -394,6 +405,7 @@ class Pack(_Strict):
     repair: list[RepairRoute] = Field(default_factory=list)
     reports: ReportRules | None = None
     interpretations: list[Interpretation] = Field(default_factory=list)
+    property_exemptions: list[PropertyExemption] = Field(default_factory=list)
     non_executable: dict[str, str] = Field(
         default_factory=dict, description="article → why it has nothing executable (coverage table)"
     )
