@@ -24,15 +24,40 @@ class HistoryDocument(BaseModel):
     subjects: list[Subject]
 
 
+_DECIMAL_PATTERN_PREFIX = "^(?!^[-+.]*$)"  # how pydantic's decimal-as-text patterns begin
+
+
+def _stable(node: Any) -> Any:
+    """The schema without details that differ between pydantic releases.
+
+    pydantic 2.13 describes a decimal given as text with a regular expression and
+    2.14 does not; we drop that pattern (the models still check decimals) and merge
+    the union alternatives that become identical, so the shipped file is the same
+    whichever release generates it.
+    """
+    if isinstance(node, list):
+        out: list[Any] = []
+        for item in (_stable(x) for x in node):
+            if item not in out:
+                out.append(item)
+        return out
+    if isinstance(node, dict):
+        pattern = node.get("pattern")
+        if node.get("type") == "string" and isinstance(pattern, str) and pattern.startswith(_DECIMAL_PATTERN_PREFIX):
+            node = {k: v for k, v in node.items() if k != "pattern"}
+        return {k: _stable(v) for k, v in node.items()}
+    return node
+
+
 def pack_schema() -> dict[str, Any]:
-    schema = Pack.model_json_schema(mode="validation")
+    schema = _stable(Pack.model_json_schema(mode="validation"))
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "medcredit policy pack (medcredit.pack/1)"
     return schema
 
 
 def history_schema() -> dict[str, Any]:
-    subject = TypeAdapter(Subject).json_schema(mode="validation")
+    subject = _stable(TypeAdapter(Subject).json_schema(mode="validation"))
     defs = subject.pop("$defs", {})
     kinds = sorted(catalogue().record_kinds)
     codes = sorted(catalogue().violations)
