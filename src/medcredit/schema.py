@@ -50,7 +50,7 @@ def _stable(node: Any) -> Any:
 
 
 def pack_schema() -> dict[str, Any]:
-    schema = _stable(Pack.model_json_schema(mode="validation"))
+    schema: dict[str, Any] = _stable(Pack.model_json_schema(mode="validation"))
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "medcredit policy pack (medcredit.pack/1)"
     return schema
