@@ -323,11 +323,6 @@ def test_removal_record_ends_the_listing(pack: medcredit.CompiledPack) -> None:
     assert not listing.active
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="format limitation (interpretation serious_list_persistence): a to_cycle_end window has no "
-    "lower bound, so conduct from before the document took effect is listed too",
-)
 def test_conduct_before_the_document_is_not_listed(pack: medcredit.CompiledPack) -> None:
     """三（三） with 六（四）: the list exists from the document's entry into force, not before."""
     result = run(pack, [conduct("fraud_false_claims", "2020-05-01")])

@@ -274,7 +274,7 @@ def evaluate(
         taken = False
         why = "code_not_matched"
         for fact in facts:
-            if not in_cycle and not fact.to_cycle_end:
+            if (not in_cycle and not fact.to_cycle_end) or (fact.not_before is not None and rec.date < fact.not_before):
                 if why == "code_not_matched":
                     why = "outside_cycle"
                 continue

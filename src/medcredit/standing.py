@@ -56,8 +56,10 @@ def _repaired(records: tuple[Record, ...], as_of: dt.date) -> dict[str, dt.date]
 
 
 def record_counts(fact: CFact, record: Record) -> bool:
-    """Whether ``fact`` takes ``record`` (kind, codes, fields, legal document), ignoring dates."""
+    """Whether ``fact`` takes ``record`` (kind, codes, fields, legal document, lower date bound)."""
     if record.kind not in fact.kinds or not fact.accepts(record):
+        return False
+    if fact.not_before is not None and record.date < fact.not_before:
         return False
     return not (fact.requires_document and record.document is None)
 

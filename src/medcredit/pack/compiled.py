@@ -8,6 +8,7 @@ measures of each (grade, category), and the compiled expressions.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -71,6 +72,7 @@ class CFact:
     exclude_codes: frozenset[str] = frozenset()
     where: tuple[tuple[str, frozenset[Any]], ...] = ()
     to_cycle_end: bool = False
+    not_before: dt.date | None = None  # records dated earlier are not taken (effective_to_cycle_end)
     filtered: bool = False  # codes or field filters can still refuse a record of the right kind
 
     def accepts(self, record: Any) -> bool:
@@ -437,7 +439,8 @@ class _Compiler:
                     requires_document=fact.requires_document,
                     exclude_codes=excluded,
                     where=tuple(where),
-                    to_cycle_end=fact.window == "to_cycle_end",
+                    to_cycle_end=fact.window in ("to_cycle_end", "effective_to_cycle_end"),
+                    not_before=self.pack.document.effective if fact.window == "effective_to_cycle_end" else None,
                     filtered=codes is not None or bool(excluded) or bool(where),
                 )
             )

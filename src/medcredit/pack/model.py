@@ -132,9 +132,10 @@ class Fact(_Strict):
     id: Id
     aggregate: Literal["count", "sum_amount", "any", "value"]
     match: Match
-    window: Literal["cycle", "to_cycle_end"] = Field(
+    window: Literal["cycle", "to_cycle_end", "effective_to_cycle_end"] = Field(
         default="cycle",
-        description="cycle: records dated in the cycle; to_cycle_end: every record up to the cycle's end",
+        description="cycle: records dated in the cycle; to_cycle_end: every record up to the cycle's end; "
+        "effective_to_cycle_end: from the document's effective date to the cycle's end",
     )
     include_managed_clinics: bool = True
     requires_document: bool = False
