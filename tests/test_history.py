@@ -443,3 +443,16 @@ def test_unknown_top_level_key_next_to_subjects(tmp_path: Path) -> None:
     assert [type(i).__name__ for i in got] == ["Rejected", "Loaded"]
     assert isinstance(got[0], Rejected)
     assert [(p.code, p.line) for p in got[0].problems] == [("history-unknown-key", 4)]
+
+
+def test_unknown_violation_code_in_a_history_names_it_and_suggests() -> None:
+    """A misspelt catalogue code in a history is an error naming the code, with the nearest code suggested."""
+    from medcredit.histio import iter_document
+
+    text = '{"id": "x", "category": "retail_pharmacy", "records": [\n  {"kind": "violation", "date": "2023-01-01", "code": "inst_overcharing"}\n]}'
+    (item,) = list(iter_document(text, "h.json", "json"))
+    assert isinstance(item, Rejected)
+    (problem,) = item.problems
+    assert "inst_overcharing" in problem.message
+    assert problem.suggestion == "inst_overcharging"
+    assert problem.line == 2
