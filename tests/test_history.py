@@ -449,7 +449,10 @@ def test_unknown_violation_code_in_a_history_names_it_and_suggests() -> None:
     """A misspelt catalogue code in a history is an error naming the code, with the nearest code suggested."""
     from medcredit.histio import iter_document
 
-    text = '{"id": "x", "category": "retail_pharmacy", "records": [\n  {"kind": "violation", "date": "2023-01-01", "code": "inst_overcharing"}\n]}'
+    text = (
+        '{"id": "x", "category": "retail_pharmacy", "records": [\n'
+        '  {"kind": "violation", "date": "2023-01-01", "code": "inst_overcharing"}\n]}'
+    )
     (item,) = list(iter_document(text, "h.json", "json"))
     assert isinstance(item, Rejected)
     (problem,) = item.problems
