@@ -22,6 +22,7 @@ from medcredit.deadlines import compute_deadline, deadline_chain
 from medcredit.engine import evaluate
 from medcredit.errors import MedcreditError, ProblemsError, ValidityError
 from medcredit.histio import Loaded, Rejected, iter_subjects
+from medcredit.listing import consequence_dict, listing_dict
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import bundled_pack_names, load_pack, validate_pack_text
 from medcredit.problems import Problem
@@ -271,27 +272,8 @@ def cmd_standing(args: argparse.Namespace) -> int:
         "as_of": st.as_of.isoformat(),
         "records_in_force": list(st.in_force),
         "records_not_in_force": [{"index": i, "reason": r} for i, r in st.not_in_force],
-        "listings": [
-            {
-                "list": x.list_id,
-                "since": x.since.isoformat(),
-                "until": x.until.isoformat() if x.until else None,
-                "ended_by": x.until_rule,
-                "active": x.active,
-            }
-            for x in st.listings
-        ],
-        "consequences": [
-            {
-                "id": c.id,
-                "kind": c.kind,
-                "person": c.person_id,
-                "role": c.role,
-                "start": c.start.isoformat(),
-                "end": c.end.isoformat(),
-            }
-            for c in st.consequences
-        ],
+        "listings": [listing_dict(x) for x in st.listings],
+        "consequences": [consequence_dict(c) for c in st.consequences],
         "validity_overridden": st.validity_overridden,
     }
     sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")

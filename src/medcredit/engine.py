@@ -17,9 +17,8 @@ from typing import Any
 from medcredit.errors import ValidityError
 from medcredit.history import INSTITUTION_CATEGORIES, Record, Subject, SubjectCategory
 from medcredit.identifiers import IdCheck, check_resident_id, check_uscc, is_valid_resident_id, is_valid_uscc
-from medcredit.listing import compute_listing
+from medcredit.listing import compute_listing, linked_consequences
 from medcredit.pack.compiled import CFact, CompiledPack, CPath
-from medcredit.periods import period_end
 from medcredit.result import Consequence, InputRecord, Listing, Notice, RecordUse, Result, Status, Step
 
 _ZERO = Decimal(0)
@@ -526,24 +525,14 @@ def _listings(
 def _consequences(
     pack: CompiledPack, subject: Subject, listings: list[Listing], steps: list[Step], trace: bool
 ) -> list[Consequence]:
-    """Consequences this institution's listings create for its linked persons."""
-    out: list[Consequence] = []
-    by_list = {x.list_id: x for x in listings}
-    for lc in pack.model.linked_consequences:
-        listing = by_list.get(lc.on_list)
-        if listing is None:
-            continue
-        years, months = lc.term.get("years", 0), lc.term.get("months", 0)
-        # each entry (each new finding of serious conduct) starts its own term
-        for start_date in listing.entry_dates or (listing.since,):
-            end_date = period_end(start_date, years=years, months=months).value
-            for person in subject.linked_persons:
-                if person.role in lc.roles:
-                    out.append(Consequence(lc.id, lc.kind, person.id, person.role, subject.id, start_date, end_date))
-                    if trace:
-                        steps.append(
-                            Step("consequence", lc.id, listing.records, value=f"{person.id}:{start_date}..{end_date}")
-                        )
+    """Consequences this institution's listings create for its linked persons, as trace steps too."""
+    out = linked_consequences(pack, subject, listings)
+    if trace:
+        by_list = {x.list_id: x for x in listings}
+        on_list = {lc.id: lc.on_list for lc in pack.model.linked_consequences}
+        for c in out:
+            records = by_list[on_list[c.id]].records
+            steps.append(Step("consequence", c.id, records, value=f"{c.person_id}:{c.start}..{c.end}"))
     return out
 
 

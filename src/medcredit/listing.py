@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from medcredit.history import Record
-from medcredit.pack.compiled import CList
+from medcredit.history import Record, Subject
+from medcredit.pack.compiled import CList, CompiledPack
 from medcredit.periods import period_end
-from medcredit.result import Listing
+from medcredit.result import Consequence, Listing
 
 _ONE_DAY = dt.timedelta(days=1)
 
@@ -56,3 +56,47 @@ def compute_listing(
     used = tuple(i for i, _r in ordered) + tuple(i for i, _r in later_removals)
     dates = tuple(sorted({r.date for _i, r in ordered}))
     return Listing(lst.id, since, until, rule, active, used, dates)
+
+
+def linked_consequences(pack: CompiledPack, subject: Subject, listings: Sequence[Listing]) -> list[Consequence]:
+    """Consequences the subject's listings create for its linked persons (e.g. a 5-year ban).
+
+    Each entry date (each new finding) starts its own term, by 《民法典》 第二百零二条.
+    """
+    out: list[Consequence] = []
+    by_list = {x.list_id: x for x in listings}
+    for lc in pack.model.linked_consequences:
+        listing = by_list.get(lc.on_list)
+        if listing is None:
+            continue
+        years, months = lc.term.get("years", 0), lc.term.get("months", 0)
+        for start in listing.entry_dates or (listing.since,):
+            end = period_end(start, years=years, months=months).value
+            for person in subject.linked_persons:
+                if person.role in lc.roles:
+                    out.append(Consequence(lc.id, lc.kind, person.id, person.role, subject.id, start, end))
+    return out
+
+
+def listing_dict(listing: Listing) -> dict[str, object]:
+    """The JSON form of a listing, shared by results and standings."""
+    return {
+        "list": listing.list_id,
+        "since": listing.since.isoformat(),
+        "until": listing.until.isoformat() if listing.until else None,
+        "ended_by": listing.until_rule,
+        "active": listing.active,
+        "records": list(listing.records),
+    }
+
+
+def consequence_dict(c: Consequence) -> dict[str, object]:
+    return {
+        "id": c.id,
+        "kind": c.kind,
+        "person": c.person_id,
+        "role": c.role,
+        "institution": c.institution_id,
+        "start": c.start.isoformat(),
+        "end": c.end.isoformat(),
+    }

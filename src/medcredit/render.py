@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from medcredit.history import Record
+from medcredit.listing import consequence_dict, listing_dict
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.model import Citation
 from medcredit.result import TRACE_FORMAT, Result, Step
@@ -165,29 +166,10 @@ def result_to_dict(result: Result, pack: CompiledPack) -> dict[str, Any]:
             for mid in result.measures
         ],
         "listings": [
-            {
-                "list": x.list_id,
-                "since": x.since.isoformat(),
-                "until": x.until.isoformat() if x.until else None,
-                "ended_by": x.until_rule,
-                "active": x.active,
-                "records": list(x.records),
-                **(_cite(pack, next(s.cite for s in pack.model.lists if s.id == x.list_id)) or {}),
-            }
+            {**listing_dict(x), **(_cite(pack, next(s.cite for s in pack.model.lists if s.id == x.list_id)) or {})}
             for x in result.listings
         ],
-        "consequences": [
-            {
-                "id": c.id,
-                "kind": c.kind,
-                "person": c.person_id,
-                "role": c.role,
-                "institution": c.institution_id,
-                "start": c.start.isoformat(),
-                "end": c.end.isoformat(),
-            }
-            for c in result.consequences
-        ],
+        "consequences": [consequence_dict(c) for c in result.consequences],
         "warnings": [{"code": w.code, "message": w.message} for w in result.warnings],
         "validity_overridden": result.validity_overridden,
     }

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 from medcredit.engine import check_date_validity
 from medcredit.history import Record, Subject
-from medcredit.listing import compute_listing
+from medcredit.listing import compute_listing, linked_consequences
 from medcredit.pack.compiled import CFact, CList, CompiledPack
-from medcredit.periods import period_end
 from medcredit.result import Consequence, Listing
 
 _IGNORED_OBJECTIONS = frozenset({"upheld", "deleted_unverifiable"})
@@ -92,19 +91,7 @@ def standing(pack: CompiledPack, subject: Subject, as_of: dt.date, *, override_v
         else:
             usable.append(i)
     listings = [x for lst in pack.lists if (x := listing_as_of(pack, lst, records, usable, as_of)) is not None]
-    consequences: list[Consequence] = []
-    by_list = {x.list_id: x for x in listings}
-    for lc in pack.model.linked_consequences:
-        listing = by_list.get(lc.on_list)
-        if listing is None:
-            continue
-        for start in listing.entry_dates or (listing.since,):
-            end = period_end(start, years=lc.term.get("years", 0), months=lc.term.get("months", 0)).value
-            if end < as_of:
-                continue
-            for person in subject.linked_persons:
-                if person.role in lc.roles:
-                    consequences.append(Consequence(lc.id, lc.kind, person.id, person.role, subject.id, start, end))
+    consequences = [c for c in linked_consequences(pack, subject, listings) if c.end >= as_of]
     return Standing(
         pack_id=pack.id,
         subject_id=subject.id,
