@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
@@ -22,14 +23,15 @@ class CheckContext:
     today: dt.date  # the CLI passes the real date; the checks themselves read no clock
 
 
-class Check:
+class Check(ABC):
     """Base class: subclasses set ``id`` and ``level`` and implement :meth:`run`."""
 
     id: ClassVar[str]
     level: ClassVar[Level] = "error"
 
-    def run(self, ctx: CheckContext) -> Iterator[Problem]:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def run(self, ctx: CheckContext) -> Iterator[Problem]:
+        """Yield every problem this check finds in ``ctx.pack``."""
 
     def problem(self, ctx: CheckContext, message: str, path: YamlPath, *, level: Level | None = None) -> Problem:
         return ctx.located.problem(self.id, message, path, level=level or self.level)
