@@ -295,6 +295,10 @@ def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
     lines.append("评价过程：" if zh else "Steps:")
     for n, step in enumerate(result.steps, start=1):
         lines.append(f"  {n}. " + _step_text(pack, result, step, lang))
+        cite = _step_cite(pack, step)
+        if cite is not None and _decisive(step):
+            # the clause itself, so a reader can check the step against the law without the pack
+            lines.append(f"       “{cite.quote}”")
     if result.record_uses:
         lines.append("")
         lines.append("输入记录：" if zh else "Input records:")
@@ -320,6 +324,15 @@ def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
         for i in interps:
             lines.append(f"  [{i.id}] {i.clause}：{i.decision}")
     return "\n".join(lines) + "\n"
+
+
+def _decisive(step: Step) -> bool:
+    """Steps that changed or fixed the outcome (their clause is quoted in the text)."""
+    if step.kind == "rule":
+        return bool(step.points)
+    if step.kind in ("exclusion", "class"):
+        return bool(step.matched)
+    return step.kind in ("band", "measure", "path", "list", "consequence", "missing", "roll_up", "validity")
 
 
 def _reason_text(reason: str | None, lang: Lang) -> str:
