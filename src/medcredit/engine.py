@@ -25,7 +25,9 @@ _ZERO = Decimal(0)
 _ONE_DAY = dt.timedelta(days=1)
 _HUNDRED = Decimal(100)
 _YEARLY_KINDS = frozenset({"annual_assessment", "risk_assessment"})
-_CACHE_LIMIT = 100_000
+# Decisions kept per pack: enough for the common shapes of history (most subjects share a few),
+# small enough that a whole province streams in flat memory (a decision with its trace is a few KB).
+_CACHE_LIMIT = 4096
 _EMPTY: frozenset[Decimal] = frozenset()
 _IGNORED_OBJECTIONS = {"upheld": "objection_upheld", "deleted_unverifiable": "objection_deleted"}
 
@@ -356,7 +358,7 @@ def evaluate(
             trace,
         )
         if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
+            del cache[next(iter(cache))]  # oldest first: dicts keep insertion order
         cache[key] = decision
     status, grade, score, reason, hits, measures, decided_steps, uses = decision
     if trace:
