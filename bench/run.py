@@ -33,6 +33,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -44,6 +45,7 @@ from baseline import Outcome, score_dict, score_subject
 from generate import generate
 from generate import write as write_jsonl
 
+import medcredit
 from medcredit.engine import evaluate
 from medcredit.histio import Loaded, iter_jsonl, parse_json
 from medcredit.history import Subject
@@ -358,9 +360,13 @@ def reset_cache(pack: CompiledPack) -> int:
 
 
 def _timed(fn: Callable[[], object], *, gc_off: bool = False) -> float:
+    """Seconds for one call of ``fn``; with ``gc_off`` the cyclic collector is disabled meanwhile.
+
+    The pre-parsed inputs are frozen once (:func:`freeze_fixture`), so in both modes the
+    collector only ever looks at what the measured code creates, as in a streaming CLI run.
+    """
+    gc.collect()
     if gc_off:
-        gc.collect()
-        gc.freeze()
         gc.disable()
     try:
         t0 = time.perf_counter()
@@ -369,9 +375,14 @@ def _timed(fn: Callable[[], object], *, gc_off: bool = False) -> float:
     finally:
         if gc_off:
             gc.enable()
-            gc.unfreeze()
     del kept
     return elapsed
+
+
+def freeze_fixture() -> None:
+    """Move everything alive now (pack, inputs) out of the collector's sight (``gc.freeze``)."""
+    gc.collect()
+    gc.freeze()
 
 
 def in_process(pack: CompiledPack, text: str, subjects: list[Subject], dicts: list[Any], repeats: int) -> list[Row]:
@@ -403,6 +414,22 @@ def in_process(pack: CompiledPack, text: str, subjects: list[Subject], dicts: li
 
         return run
 
+    def engine_no_cache() -> object:
+        # the engine's decision cache capped at one entry (a private knob; skipped if it is gone)
+        import medcredit.engine as eng
+
+        knob = "_CACHE_LIMIT"
+        limit = getattr(eng, knob, None)
+        if limit is None:
+            return None
+        setattr(eng, knob, 1)
+        try:
+            for s in subjects:
+                evaluate(pack, s, CYCLE)
+        finally:
+            setattr(eng, knob, limit)
+        return None
+
     def engine_kept() -> object:
         return [evaluate(pack, s, CYCLE) for s in subjects]
 
@@ -416,10 +443,15 @@ def in_process(pack: CompiledPack, text: str, subjects: list[Subject], dicts: li
         (Row("baseline_dict", "hand-written scorer on the parsed JSON dict"), base_dict, False),
         (Row("engine_trace", "evaluate(trace=True), results dropped as made (streaming)"), engine(True), False),
         (Row("engine_notrace", "evaluate(trace=False) — the engine's fastest mode"), engine(False), False),
-        (Row("engine_trace_gc_off", "evaluate(trace=True), gc frozen + disabled"), engine(True), True),
-        (Row("engine_notrace_gc_off", "evaluate(trace=False), gc frozen + disabled"), engine(False), True),
+        (Row("engine_trace_gc_off", "evaluate(trace=True), gc disabled"), engine(True), True),
+        (Row("engine_notrace_gc_off", "evaluate(trace=False), gc disabled"), engine(False), True),
+        (
+            Row("engine_trace_no_cache", "evaluate(trace=True), decision cache capped at 1 entry"),
+            engine_no_cache,
+            False,
+        ),
         (Row("engine_trace_kept", "evaluate(trace=True), all results kept in a list"), engine_kept, False),
-        (Row("engine_trace_kept_gc_off", "same, gc frozen + disabled"), engine_kept, True),
+        (Row("engine_trace_kept_gc_off", "same, gc disabled"), engine_kept, True),
         (
             Row("engine_trace_render", "evaluate(trace=True) + render.to_json (the CLI's work minus parsing)"),
             engine_render,
@@ -560,13 +592,16 @@ def dataset(n: int, seed: int) -> Path:
     return path
 
 
-def end_to_end(sizes: list[int], seed: int) -> list[CliRun]:
+def end_to_end(sizes: list[int], seed: int, *, cache_diagnostic: bool = True) -> list[CliRun]:
     cli = _cli_command()
     runs: list[CliRun] = []
     baseline = [sys.executable, str(HERE / "baseline.py")]
 
+    def evaluate_args(path: str) -> list[str]:
+        return ["evaluate", "--pack", "wushan", "--cycle", "2023", path, "--format", "jsonl"]
+
     def cli_args(path: str) -> list[str]:
-        return [*cli, "evaluate", "--pack", "wushan", "--cycle", "2023", path, "--format", "jsonl"]
+        return [*cli, *evaluate_args(path)]
 
     one = str(dataset(1, seed))
     cli_start = run_child("cli start-up (1 subject)", 1, cli_args(one))
@@ -577,7 +612,22 @@ def end_to_end(sizes: list[int], seed: int) -> list[CliRun]:
         runs.append(run_child(f"baseline script, {n:,}", n, [*baseline, path], base_start.wall))
         runs.append(run_child(f"cli jsonl trace, {n:,}", n, cli_args(path), cli_start.wall))
         runs.append(run_child(f"cli jsonl --no-trace, {n:,}", n, [*cli_args(path), "--no-trace"], cli_start.wall))
+    if cache_diagnostic:
+        # the same CLI with the engine's decision cache capped at one entry (a private knob)
+        n = sizes[-1]
+        diag = [sys.executable, "-c", _NO_CACHE_CLI, *evaluate_args(str(dataset(n, seed)))]
+        runs.append(run_child(f"cli jsonl trace, {n:,}, cache capped at 1", n, diag, cli_start.wall))
     return runs
+
+
+_NO_CACHE_CLI = """
+import sys
+import medcredit.engine as eng
+if hasattr(eng, "_CACHE_LIMIT"):
+    eng._CACHE_LIMIT = 1
+from medcredit.cli import main
+raise SystemExit(main(sys.argv[1:]))
+"""
 
 
 # --------------------------------------------------------------------------- report
@@ -625,6 +675,27 @@ def _git(*args: str) -> str:
     return done.stdout.strip()
 
 
+def _snapshot(rev: str, argv: list[str]) -> None:
+    """Re-run this script against ``src/`` as of ``rev`` (extracted with git archive).
+
+    The tree is shared and changes while a long run is going; a snapshot keeps the in-process
+    and the CLI measurements on one version of the code.  PYTHONPATH puts the snapshot ahead of
+    the editable install, for this process and for the CLI subprocesses.
+    """
+    sha = _git("rev-parse", rev)
+    if sha == "?":
+        raise SystemExit(f"bench: unknown revision {rev!r}")
+    dest = Path(tempfile.gettempdir()) / f"medcredit-bench-snapshot-{sha[:12]}"
+    if not (dest / "src" / "medcredit").is_dir():
+        dest.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", sha, "src"], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    env = dict(os.environ, PYTHONPATH=str(dest / "src"), BENCH_SNAPSHOT=sha)
+    rest = [a for i, a in enumerate(argv) if a != "--snapshot" and (i == 0 or argv[i - 1] != "--snapshot")]
+    rest = [a for a in rest if not a.startswith("--snapshot=")]
+    os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *rest], env)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="medcredit benchmark (see bench/README.md)")
     parser.add_argument("--subjects", type=int, default=100_000, help="in-process subjects (default 100000)")
@@ -639,14 +710,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cache-check", type=int, default=10_000, help="generated subjects checked warm vs cold cache (default 10000)"
     )
+    parser.add_argument(
+        "--no-cache-diagnostic",
+        action="store_true",
+        help="skip the extra end-to-end run with the engine's decision cache capped at one entry",
+    )
+    parser.add_argument(
+        "--snapshot", metavar="REV", help="measure src/ as of this git revision (e.g. HEAD), frozen for the whole run"
+    )
     args = parser.parse_args(argv)
     if args.repeats < 3:
         parser.error("--repeats must be at least 3")
+    if args.snapshot and not os.environ.get("BENCH_SNAPSHOT"):
+        _snapshot(args.snapshot, sys.argv[1:] if argv is None else argv)
     OUT.mkdir(parents=True, exist_ok=True)
     load_start = os.getloadavg()
     head_start = _git("rev-parse", "HEAD")
     pack = load_pack("wushan")
 
+    print(f"measuring {Path(medcredit.__file__).resolve().parent} (snapshot {os.environ.get('BENCH_SNAPSHOT')})")
     print(f"generating {args.subjects:,} subjects (seed {args.seed}) …", flush=True)
     text = "\n".join(generate(args.subjects, args.seed)) + "\n"
     subjects = _parse_all(text, "bench")
@@ -697,6 +779,7 @@ def main(argv: list[str] | None = None) -> int:
         key = "/".join(str(x) for x in score_subject(s)[:2])
         mix[key] = mix.get(key, 0) + 1
 
+    freeze_fixture()
     print("timing in process …", flush=True)
     rows = in_process(pack, text, subjects, dicts, args.repeats)
     baseline_us = rows[0].us
@@ -717,7 +800,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_cli:
         print("end to end …", flush=True)
         sizes = sorted({args.cli_small, args.cli_subjects})
-        runs = end_to_end(sizes, args.seed)
+        runs = end_to_end(sizes, args.seed, cache_diagnostic=not args.no_cache_diagnostic)
 
     report = table(rows, runs, baseline_us, args.subjects)
     print("\n" + report)
@@ -731,6 +814,8 @@ def main(argv: list[str] | None = None) -> int:
             "loadavg_at_start": load_start,
             "loadavg_at_end": os.getloadavg(),
         },
+        "measured_code": str(Path(medcredit.__file__).resolve().parent),
+        "snapshot": os.environ.get("BENCH_SNAPSHOT"),
         "git_head_at_start": head_start,
         "git_head_at_end": _git("rev-parse", "HEAD"),
         "src_dirty": bool(_git("status", "--porcelain", "src")),
