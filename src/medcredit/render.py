@@ -127,8 +127,8 @@ def _record_dict(record: Record) -> dict[str, Any]:
     return record.model_dump(mode="json", exclude_none=True)
 
 
-def result_to_dict(result: Result, pack: CompiledPack) -> dict[str, Any]:
-    """The JSON form of a result (trace format ``medcredit.trace/1``)."""
+def result_to_dict(result: Result, pack: CompiledPack, *, trace: bool = True) -> dict[str, Any]:
+    """The JSON form of a result (trace format ``medcredit.trace/1``); ``trace=False`` omits the trace."""
     measures_by_id = {m.id: m for m in pack.model.measures}
     out: dict[str, Any] = {
         "format": TRACE_FORMAT,
@@ -173,28 +173,34 @@ def result_to_dict(result: Result, pack: CompiledPack) -> dict[str, Any]:
         "warnings": [{"code": w.code, "message": w.message} for w in result.warnings],
         "validity_overridden": result.validity_overridden,
     }
-    if result.steps or result.record_uses:
+    if trace and (result.steps or result.record_uses):
         out["trace"] = {
             "steps": [_step_dict(pack, s) for s in result.steps],
-            "records": [
-                {
-                    "index": use.index,
-                    "origin": result.records[use.index].origin,
-                    "record": _record_dict(result.records[use.index].record),
-                    "used_by": list(use.used_by),
-                    "not_applicable": use.reason,
-                    "flags": list(use.flags),
-                }
-                for use in result.record_uses
-            ],
+            "records": _records_list(result),
         }
-        refs = {s.ref for s in result.steps}
-        out["interpretations"] = [
-            {"id": i.id, "clause": i.clause, "decision": i.decision}
-            for i in pack.interpretations
-            if refs & set(i.rules)
-        ]
+        out["interpretations"] = _interpretations(pack, result)
     return out
+
+
+def _records_list(result: Result) -> list[dict[str, Any]]:
+    return [
+        {
+            "index": use.index,
+            "origin": result.records[use.index].origin,
+            "record": _record_dict(result.records[use.index].record),
+            "used_by": list(use.used_by),
+            "not_applicable": use.reason,
+            "flags": list(use.flags),
+        }
+        for use in result.record_uses
+    ]
+
+
+def _interpretations(pack: CompiledPack, result: Result) -> list[dict[str, str]]:
+    refs = {s.ref for s in result.steps}
+    return [
+        {"id": i.id, "clause": i.clause, "decision": i.decision} for i in pack.interpretations if refs & set(i.rules)
+    ]
 
 
 def _params(params: dict[str, Any]) -> dict[str, Any]:
@@ -230,13 +236,44 @@ def _step_dict(pack: CompiledPack, step: Step) -> dict[str, Any]:
     return d
 
 
+_MEMO_LIMIT = 65_536
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _step_json(pack: CompiledPack, step: Step) -> str:
+    """A step's JSON text, memoised per pack: steps repeat across subjects (same rule, same points)."""
+    memo = pack.render_memo
+    text = memo.get(step)
+    if text is None:
+        text = _dumps(_step_dict(pack, step))
+        if len(memo) >= _MEMO_LIMIT:
+            del memo[next(iter(memo))]
+        memo[step] = text
+    return text
+
+
 def to_json(result: Result, pack: CompiledPack, *, indent: int | None = None) -> str:
-    """Deterministic JSON text of a result."""
-    return json.dumps(
-        result_to_dict(result, pack),
-        ensure_ascii=False,
-        indent=indent,
-        separators=(",", ": ") if indent else (",", ":"),
+    """Deterministic JSON text of a result: exactly ``json.dumps(result_to_dict(...))``.
+
+    The compact form (the JSONL stream) is assembled from memoised step texts, because the
+    clause quotes make steps the bulk of the output and they repeat from subject to subject.
+    """
+    if indent is not None:
+        return json.dumps(result_to_dict(result, pack), ensure_ascii=False, indent=indent, separators=(",", ": "))
+    if not (result.steps or result.record_uses):
+        return _dumps(result_to_dict(result, pack))
+    head = _dumps(result_to_dict(result, pack, trace=False))
+    steps = ",".join(_step_json(pack, s) for s in result.steps)
+    key = ("interpretations", frozenset(s.ref for s in result.steps))
+    interpretations = pack.render_memo.get(key)
+    if interpretations is None:
+        interpretations = pack.render_memo[key] = _dumps(_interpretations(pack, result))
+    return (
+        f'{head[:-1]},"trace":{{"steps":[{steps}],"records":{_dumps(_records_list(result))}}},'
+        f'"interpretations":{interpretations}}}'
     )
 
 

@@ -195,6 +195,7 @@ class CompiledPack:
     patch_rules: dict[str, int] = field(default_factory=dict)
     # decisions by history signature (see engine.evaluate); a pure cache, never part of equality
     decisions: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    render_memo: dict[Any, str] = field(default_factory=dict, compare=False, repr=False)
 
     def grade_label(self, grade: str) -> str:
         for g in self.model.grades:
