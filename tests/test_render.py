@@ -260,3 +260,17 @@ def test_json_exclusions_and_warnings(pack, run) -> None:
     ]
     assert "validity_override" in [w["code"] for w in data["warnings"]]
     assert data["validity_overridden"] is True
+
+
+def test_disclosure_follows_the_subject_type() -> None:
+    """睢县 四（二）2: institutions' lists are public; natural persons only by query and government sharing."""
+    import medcredit
+    from medcredit.render import result_to_dict
+
+    pack = medcredit.load_pack("suixian")
+    person = medcredit.Subject.model_validate({"id": "411422198001010017", "category": "insured_person"})
+    shop = medcredit.Subject.model_validate({"id": "91411422MA0000000X", "category": "retail_pharmacy"})
+    assert result_to_dict(medcredit.evaluate(pack, person, 2023), pack)["disclosure"] == [
+        {"channels": ["query", "government_sharing"], "lists": [], "article": "四（二）2"}
+    ]
+    assert result_to_dict(medcredit.evaluate(pack, shop, 2023), pack)["disclosure"][0]["channels"] == ["public"]

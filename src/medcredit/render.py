@@ -11,7 +11,7 @@ import json
 from decimal import Decimal
 from typing import Any, Literal
 
-from medcredit.history import Record
+from medcredit.history import INSTITUTION_CATEGORIES, Record, SubjectCategory
 from medcredit.listing import consequence_dict, listing_dict
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.model import Citation
@@ -172,6 +172,7 @@ def result_to_dict(result: Result, pack: CompiledPack, *, trace: bool = True) ->
         "consequences": [consequence_dict(c) for c in result.consequences],
         "warnings": [{"code": w.code, "message": w.message} for w in result.warnings],
         "validity_overridden": result.validity_overridden,
+        "disclosure": _disclosure(pack, result.category),
     }
     if trace and (result.steps or result.record_uses):
         out["trace"] = {
@@ -180,6 +181,19 @@ def result_to_dict(result: Result, pack: CompiledPack, *, trace: bool = True) ->
         }
         out["interpretations"] = _interpretations(pack, result)
     return out
+
+
+_CHANNELS_ZH = {"public": "公开", "query": "查询", "government_sharing": "政务共享"}
+
+
+def _disclosure(pack: CompiledPack, category: str) -> list[dict[str, Any]]:
+    """How this subject's information may be disclosed under the pack (e.g. 睢县 四（二）2)."""
+    kind = "institution" if SubjectCategory(category) in INSTITUTION_CATEGORIES else "individual"
+    return [
+        {"channels": list(d.channels), "lists": list(d.lists), "article": d.cite.article}
+        for d in pack.model.disclosure
+        if kind in d.subject_types
+    ]
 
 
 def _records_list(result: Result) -> list[dict[str, Any]]:
@@ -328,6 +342,11 @@ def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
         )
     for w in result.warnings:
         lines.append(("警告：" if zh else "Warning: ") + (w.message_zh if zh else w.message))
+    for d in _disclosure(pack, result.category):
+        if zh:
+            lines.append(f"信息披露：{'、'.join(_CHANNELS_ZH[c] for c in d['channels'])}【{d['article']}】")
+        else:
+            lines.append(f"Disclosure: {', '.join(d['channels'])} [{d['article']}]")
     lines.append("")
     lines.append("评价过程：" if zh else "Steps:")
     for n, step in enumerate(result.steps, start=1):
