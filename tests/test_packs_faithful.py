@@ -81,3 +81,12 @@ def test_every_interpretation_is_visible(name: str) -> None:
         assert i.clause
         assert i.question
         assert i.decision
+
+
+@pytest.mark.parametrize("page", ["checks.md", "pack-format.md", "api.md"])
+def test_reference_pages_are_up_to_date(page: str) -> None:
+    """docs/reference pages equal what `medcredit docs` generates from the code (no drift)."""
+    from medcredit.docgen import api_markdown, checks_markdown, format_markdown
+
+    generated = {"checks.md": checks_markdown, "pack-format.md": format_markdown, "api.md": api_markdown}[page]()
+    assert (ROOT / "docs" / "reference" / page).read_text(encoding="utf-8") == generated + "\n"
