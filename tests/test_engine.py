@@ -347,3 +347,26 @@ def test_malformed_identifier_is_a_warning(run) -> None:
     r = run("retail_pharmacy", [rec("inspection")], id="NOT-A-CODE")
     assert "identifier" in [w.code for w in r.warnings]
     assert r.status == "graded"
+
+
+def test_shared_decisions_keep_each_subjects_own_score_text() -> None:
+    """Two assessments equal as numbers but written differently (0.00 vs 0) are reported as written."""
+    import medcredit
+
+    pack = medcredit.load_pack("wushan")
+
+    def hospital(score: str) -> medcredit.Subject:
+        return medcredit.Subject.model_validate(
+            {
+                "id": "92500237MA5U00001T",
+                "category": "hospital_inpatient",
+                "opened": "2013-01-01",
+                "records": [
+                    {"kind": "inspection", "date": "2023-01-01"},
+                    {"kind": "annual_assessment", "date": "2024-01-01", "year": 2023, "score": score},
+                ],
+            }
+        )
+
+    assert str(medcredit.evaluate(pack, hospital("0"), 2023).score) == "0"
+    assert str(medcredit.evaluate(pack, hospital("0.00"), 2023).score) == "0.00"

@@ -135,6 +135,10 @@ def _operation(
             )
         )
     begin = max(opened, start) if opened is not None else start
+    if begin == start and subject.agreement_end is None and not any(
+        item.record.kind == "agreement_termination" for item in records
+    ):
+        return 12, "", [], notices  # the common case: operating all year, no agreement ended
     stop = end
     reason = ""
     ends: list[int] = []
@@ -325,7 +329,8 @@ def evaluate(
         end_reason,
         tuple(counts),
         _sums_key(pack, sums),
-        tuple(sorted((k, frozenset(v)) for k, v in values.items())) if values else (),
+        # by text: Decimal("0.00") == Decimal("0") but the result must show the score as given
+        tuple(sorted((k, frozenset(map(str, v))) for k, v in values.items())) if values else (),
         tuple(map(tuple, fact_records)),
         tuple(agreement_records),
         tuple(sorted(reasons.items())),
