@@ -368,13 +368,13 @@ def test_listing_ended_by_removal(pack: medcredit.CompiledPack) -> None:
 
 
 def test_listing_from_earlier_cycle_and_later_removal(pack: medcredit.CompiledPack) -> None:
-    """第十六条、第十九条: a 2022 listing removed in 2024 is active at the end of 2023; the grade reads 2023 only."""
+    """第十六条: a 2022 listing removed in 2024 is active at the end of 2023, so its punishments still run in 2023."""
     records = [_rec("serious_list_entry", "2022-06-01"), _rec("serious_list_removal", "2024-02-01", document=False)]
     result = medcredit.evaluate(pack, _subject(records=records), CYCLE)
     listing = _listing(result)
     assert listing.active
     assert listing.since == dt.date(2022, 6, 1)
-    assert result.grade == "no_record"
+    assert result.grade == "serious_untrust"  # while listed (interpretation serious_list_rules)
     assert result.record_uses[1].reason == "outside_cycle"
 
 

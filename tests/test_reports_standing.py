@@ -227,3 +227,17 @@ def test_repair_and_standing_commands(tmp_path: Path, capsys: pytest.CaptureFixt
     capsys.readouterr()
     assert main(["standing", "--pack", "liaoning", "--as-of", "2023-12-31", str(history)]) == 0
     assert json.loads(capsys.readouterr().out)["records_in_force"] == [0]
+
+
+def test_report_stays_invalid_after_removal_from_the_list() -> None:
+    """二（四）: a crisis after issue requires re-rating; later removal from the list does not revive the report."""
+    pack = medcredit.load_pack("zhongmou")
+    subject = _pharmacy(
+        [
+            {"kind": "violation", "date": "2023-05-01", "code": "inst_overcharging", "serious_impact": True},
+            {"kind": "serious_list_removal", "date": "2023-08-01"},
+        ]
+    )
+    answer = report_validity(pack, subject, dt.date(2023, 3, 1), dt.date(2023, 9, 1))
+    assert not answer.valid
+    assert answer.last_valid_day == dt.date(2023, 4, 30)

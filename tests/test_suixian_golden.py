@@ -299,14 +299,14 @@ def test_b_and_c_criteria_do_not_list(pack: medcredit.CompiledPack, code: str) -
     assert run(pack, [conduct(code)]).listings == ()
 
 
-def test_listing_persists_after_the_cycle_but_the_class_does_not(pack: medcredit.CompiledPack) -> None:
-    """三（三）, 五 (serious_list_persistence): the listing lasts until removal; the class follows each cycle."""
+def test_listing_and_class_d_persist_until_removal(pack: medcredit.CompiledPack) -> None:
+    """三（三）, 五 (serious_list_persistence): the listing lasts until removal, and so does class D."""
     result = run(pack, [conduct("fraud_false_claims", "2023-04-10")], cycle=2024)
-    assert result.grade == "A"
+    assert result.grade == "D"
     (listing,) = result.listings
     assert listing.since.isoformat() == "2023-04-10"
     assert listing.active
-    assert result.record_uses[0].used_by == ("serious_untrustworthy",)
+    assert set(result.record_uses[0].used_by) == {"serious_untrustworthy", "serious_conduct_to_date"}
 
 
 def test_removal_record_ends_the_listing(pack: medcredit.CompiledPack) -> None:

@@ -465,8 +465,14 @@ def test_duplicate_identical_assessments_grade(run) -> None:
 # --- 第二十一条 / 第二十二条: measures ----------------------------------------------------
 
 HOSP = {
-    "A": ("hosp_a_inspection_plan", "hosp_a_budget_index", "hosp_a_settlement_index", "hosp_a_prepayment"),
-    "B": ("hosp_b_inspection_plan", "hosp_b_indices_normal"),
+    "A": (
+        "hosp_a_inspection_plan",
+        "hosp_a_sampling_cut",
+        "hosp_a_budget_index",
+        "hosp_a_settlement_index",
+        "hosp_a_prepayment",
+    ),
+    "B": ("hosp_b_inspection_plan", "hosp_b_budget_index", "hosp_b_settlement_index", "hosp_b_prepayment"),
     "C": (
         "hosp_c_inspection_plan",
         "hosp_c_budget_index",

@@ -135,8 +135,10 @@ def _operation(
             )
         )
     begin = max(opened, start) if opened is not None else start
-    if begin == start and subject.agreement_end is None and not any(
-        item.record.kind == "agreement_termination" for item in records
+    if (
+        begin == start
+        and subject.agreement_end is None
+        and not any(item.record.kind == "agreement_termination" for item in records)
     ):
         return 12, "", [], notices  # the common case: operating all year, no agreement ended
     stop = end
@@ -314,7 +316,7 @@ def evaluate(
             for j in indices:
                 list_marks.setdefault(j, []).append(ref)
 
-        listings = _listings(pack, records, fact_records, end, list_steps, list_mark, trace)
+        listings = _listings(pack, records, fact_records, end, list_steps, list_mark, trace, category)
         consequences = _consequences(pack, subject, listings, list_steps, trace)
     if subject.linked_institutions:
         consequences.extend(_imported_consequences(pack, subject, cycle, override_validity))
@@ -513,10 +515,13 @@ def _listings(
     steps: list[Step],
     mark: Any,
     trace: bool,
+    category: str,
 ) -> list[Listing]:
     """List status at ``horizon``: entered by an entry record, ended by removal or term."""
     out: list[Listing] = []
     for lst in pack.lists:
+        if lst.categories is not None and category not in lst.categories:
+            continue
         entries = [(i, records[i].record) for i in sorted({i for f in lst.entry for i in fact_records[f]})]
         removals = [(i, records[i].record) for i in fact_records[lst.removal]] if lst.removal is not None else []
         listing = compute_listing(lst, entries, removals, horizon)

@@ -182,6 +182,13 @@ def _check(
             f"{record.date}之后没有{'/'.join(cond.kinds)}记录",
         )
     if cond.check == "no_repeat":
+        if record.code is None:
+            return result(
+                False,
+                "the record has no violation code, so a repeat of the same kind of violation cannot be "
+                "ruled out; give the record its catalogue code",
+                "该记录未注明违法行为代码，无法判断是否因同一类违法行为再次受到处罚，请补充代码",
+            )
         repeats = [
             r
             for r in subject.records

@@ -66,7 +66,10 @@ def report_validity(
         return answer(False, last, "the report was not yet issued", "报告尚未出具")
     stand = standing(pack, subject, on, override_validity=True)
     for listing in stand.listings:
-        if listing.list_id in rules.crisis_lists and listing.active and listing.since >= issued:
+        # a crisis after issue ends the report for good: removal from the list later does not revive it
+        entered = [d for d in listing.entry_dates or (listing.since,) if issued <= d <= on]
+        if listing.list_id in rules.crisis_lists and entered:
+            listing = listing._replace(since=min(entered))
             crisis_last = listing.since - dt.timedelta(days=1)
             return answer(
                 False,

@@ -90,7 +90,13 @@ def standing(pack: CompiledPack, subject: Subject, as_of: dt.date, *, override_v
             not_in_force.append((i, "repaired"))
         else:
             usable.append(i)
-    listings = [x for lst in pack.lists if (x := listing_as_of(pack, lst, records, usable, as_of)) is not None]
+    category = subject.category.value
+    listings = [
+        x
+        for lst in pack.lists
+        if (lst.categories is None or category in lst.categories)
+        and (x := listing_as_of(pack, lst, records, usable, as_of)) is not None
+    ]
     consequences = [c for c in linked_consequences(pack, subject, listings) if c.end >= as_of]
     return Standing(
         pack_id=pack.id,

@@ -164,6 +164,7 @@ class CList:
     removal: int | None
     term: tuple[int, int] | None  # (years, months)
     cite: Citation
+    categories: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -732,7 +733,10 @@ class _Compiler:
             term = None
             if spec.term is not None:
                 term = (spec.term.get("years", 0), spec.term.get("months", 0))
-            out.append(CList(spec.id, tuple(entry), removal, term, spec.cite))
+            if spec.categories is not None:
+                self.categories(spec.categories, (*path, "categories"), in_pack=True)
+            cats = frozenset(spec.categories) if spec.categories is not None else None
+            out.append(CList(spec.id, tuple(entry), removal, term, spec.cite, cats))
         list_ids = {x.id for x in self.pack.lists}
         for i, lc in enumerate(self.pack.linked_consequences):
             self.citation(lc.cite, ("linked_consequences", i, "cite"))

@@ -219,6 +219,7 @@ class ListSpec(_Strict):
     entry: list[Id] = Field(min_length=1, description="facts whose matched records put the subject on the list")
     removal: Id | None = Field(default=None, description="a fact whose later records take the subject off")
     term: dict[Literal["years", "months"], int] | None = None
+    categories: list[str] | None = Field(default=None, description="only these subject categories can be listed")
     cite: Citation
 
 
