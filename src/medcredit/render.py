@@ -421,6 +421,9 @@ def _step_text(pack: CompiledPack, result: Result, step: Step, lang: Lang) -> st
             if zh
             else f"{where} exclusion {step.ref} ({step.value}): {verdict}{recs}"
         )
+    if step.kind == "path" and step.running is None:  # a classification path: it yields a grade, no score
+        label = _label(pack, step.value, lang)
+        return f"{where}评价路径 {step.ref}：{label}{recs}" if zh else f"{where} grading path {step.ref}: {label}{recs}"
     if step.kind == "path":
         return (
             f"{where}评价路径 {step.ref}，起始分值 {_dec(step.running)}{recs}"
