@@ -703,7 +703,7 @@ def _grade(
                         tuple(fact_records[f]) if points else (),
                         points=signed,
                         running=score,
-                        value=str(_rule_input(rule.mode, n, sums[f], pack.facts[f])),
+                        value=str(_rule_input(n, sums[f], pack.facts[f])),
                     )
                 )
     bands = path.bands
@@ -716,7 +716,7 @@ def _grade(
     return "graded", grade, score, None
 
 
-def _rule_input(mode: str, count: int, fen: int, fact: CFact) -> Decimal | int:
+def _rule_input(count: int, fen: int, fact: CFact) -> Decimal | int:
     if fact.aggregate == "sum_amount":
         return Decimal(fen).scaleb(-2)
     return count

@@ -186,9 +186,7 @@ class CompiledPack:
     bands: dict[str, CBandSet]
     rules: dict[str, ScoreRule]
     lists: tuple[CList, ...] = ()
-    list_facts: frozenset[int] = frozenset()
     uses_operation: bool = False  # some exclusion reads operated_months_in_cycle
-    has_value_facts: bool = False
     # For the decision cache: a sum fact read only by tiered rules enters the key as the tiers it
     # falls in, not as its amount (amounts are nearly unique); its rule steps are patched after.
     sum_tiers: tuple[tuple[int, tuple[tuple[Interval, ...], ...]], ...] = ()
@@ -353,12 +351,8 @@ class _Compiler:
             bands={k: v for k, v in bands.items() if v is not None},
             rules={r.id: r for r in pack.rules},
             lists=tuple(lists),
-            has_value_facts=any(f.aggregate == "value" for f in facts),
             **_sum_keying(facts, rules, exclusions),
             uses_operation=any("operated_months_in_cycle" in e.expression.names for e in exclusions),
-            list_facts=frozenset(
-                i for lst in lists for i in (*lst.entry, *(() if lst.removal is None else (lst.removal,)))
-            ),
         )
 
     def _unique(self, ids: list[str], path: YamlPath, what: str) -> None:
