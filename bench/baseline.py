@@ -30,7 +30,7 @@ applies by reason; clinics' inspections don't count for the parent; objections
 on terminations").
 
 Two variants take the same inputs as the engine or the raw parsed JSON:
-:func:`score_subject` (a validated :class:`medcredit.history.Subject`) and
+:func:`score_subject` (a validated :class:`medcredit.history.model.Subject`) and
 :func:`score_dict` (the mapping from ``json.loads(line, parse_float=Decimal)``).
 Both return ``(status, grade, score)``.
 
@@ -47,7 +47,7 @@ import sys
 from decimal import Decimal
 from typing import Any
 
-from medcredit.history import Subject, SubjectCategory
+from medcredit.history.model import Subject, SubjectCategory
 
 CYCLE = 2023
 Outcome = tuple[str, str | None, Decimal | int | None]

@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from medcredit.identifiers import USCC_ALPHABET, org_code_check_char, uscc_check_char
+from medcredit.history.identifiers import USCC_ALPHABET, org_code_check_char, uscc_check_char
 
 CYCLE = 2023
 CLEAN_SHARE = 0.60

@@ -46,12 +46,12 @@ from generate import generate
 from generate import write as write_jsonl
 
 import medcredit
-from medcredit.engine import evaluate
-from medcredit.histio import Loaded, iter_jsonl, parse_json
-from medcredit.history import Subject
+from medcredit.engine.evaluation import evaluate
+from medcredit.history.model import Subject
+from medcredit.history.reader import Loaded, iter_jsonl, parse_json
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import load_pack
-from medcredit.render import to_json
+from medcredit.render.output import to_json
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -416,7 +416,7 @@ def in_process(pack: CompiledPack, text: str, subjects: list[Subject], dicts: li
 
     def engine_no_cache() -> object:
         # the engine's decision cache capped at one entry (a private knob; skipped if it is gone)
-        import medcredit.engine as eng
+        import medcredit.engine.evaluation as eng
 
         knob = "_CACHE_LIMIT"
         limit = getattr(eng, knob, None)
@@ -491,11 +491,11 @@ def profile_engine(pack: CompiledPack, subjects: list[Subject], dest: Path) -> l
 def components(pack: CompiledPack, subjects: list[Subject]) -> list[tuple[str, float]]:
     """µs/subject of the engine's private steps, timed without the profiler's per-call overhead.
 
-    Uses private helpers of ``medcredit.engine``; a step whose helper changed is skipped.
+    Uses private helpers of ``medcredit.engine.evaluation``; a step whose helper changed is skipped.
     """
     import inspect
 
-    import medcredit.engine as eng
+    import medcredit.engine.evaluation as eng
 
     start, end = eng.cycle_bounds(CYCLE)
     n = len(subjects)
@@ -549,7 +549,7 @@ class CliRun:
 
 def _cli_command() -> list[str]:
     exe = shutil.which("medcredit")
-    return [exe] if exe else [sys.executable, "-m", "medcredit.cli"]
+    return [exe] if exe else [sys.executable, "-m", "medcredit"]
 
 
 #: Runs the measured command from a small process: on Linux a child's ru_maxrss starts from the
@@ -622,10 +622,10 @@ def end_to_end(sizes: list[int], seed: int, *, cache_diagnostic: bool = True) ->
 
 _NO_CACHE_CLI = """
 import sys
-import medcredit.engine as eng
+import medcredit.engine.evaluation as eng
 if hasattr(eng, "_CACHE_LIMIT"):
     eng._CACHE_LIMIT = 1
-from medcredit.cli import main
+from medcredit.cli.main import main
 raise SystemExit(main(sys.argv[1:]))
 """
 

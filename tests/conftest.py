@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import medcredit
-from medcredit.identifiers import uscc_check_char
+from medcredit.history.identifiers import uscc_check_char
 
 
 def uscc(n: int) -> str:

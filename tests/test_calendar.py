@@ -1,4 +1,4 @@
-"""Tests of the official working-day calendar (medcredit.calendar)."""
+"""Tests of the official working-day calendar (medcredit.time.official_calendar)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ from holidays.countries.china import ChinaStaticHolidays
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from medcredit.calendar import (
+from medcredit.diagnostics.errors import (
+    CalendarRangeError,
+    PeriodError,
+    ScheduleError,
+    UnannouncedYearError,
+)
+from medcredit.io.yamlload import load_yaml
+from medcredit.time.official_calendar import (
     HOLIDAYS_VERSION,
     RULE_NEXT_WORKING_DAY,
     RULE_WORKING_DAYS,
@@ -24,13 +31,6 @@ from medcredit.calendar import (
     package_announced_years,
     schedule_from_data,
 )
-from medcredit.errors import (
-    CalendarRangeError,
-    PeriodError,
-    ScheduleError,
-    UnannouncedYearError,
-)
-from medcredit.yamlload import load_yaml
 
 FIXTURES = Path(__file__).parent / "fixtures" / "schedules"
 #: Far enough ahead that no holidays release will have announced it for years.

@@ -16,9 +16,9 @@ import pytest
 import yaml
 
 from medcredit.checks import CHECKS, CheckContext, run_checks
-from medcredit.cli import main
+from medcredit.cli.main import main
+from medcredit.io.yamlload import load_yaml
 from medcredit.pack.loader import validate_pack_text
-from medcredit.yamlload import load_yaml
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 TODAY = dt.date(2026, 11, 25)

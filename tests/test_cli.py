@@ -1,4 +1,4 @@
-"""Tests of the ``medcredit`` command line: exit codes, parsable problems, outputs, no tracebacks (medcredit.cli)."""
+"""Tests of the ``medcredit`` command line: exit codes, parsable problems, outputs, no tracebacks (cli)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from medcredit.cli import main
+from medcredit.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 WUSHAN = ROOT / "policies" / "wushan.yaml"

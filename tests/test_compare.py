@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import medcredit
-from medcredit.cli import main
-from medcredit.histio import load_subject
+from medcredit.cli.main import main
+from medcredit.history.reader import load_subject
 
 HISTORY = Path(__file__).resolve().parents[1] / "examples" / "one-pharmacy.json"
 

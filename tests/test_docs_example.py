@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import medcredit
-from medcredit.cli import main
+from medcredit.cli.main import main
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "example"
 

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 import medcredit
-from medcredit.identifiers import USCC_ALPHABET, uscc_check_char
-from medcredit.render import to_json
+from medcredit.history.identifiers import USCC_ALPHABET, uscc_check_char
+from medcredit.render.output import to_json
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "wushan-subjects.jsonl"
 

@@ -1,4 +1,4 @@
-"""Tests of the expression sandbox: allowlist, compile-time types, exact decimals (medcredit.expressions)."""
+"""Tests of the expression sandbox: allowlist, compile-time types, exact decimals (medcredit.pack.expressions)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 
 import pytest
 
-from medcredit.errors import ExpressionError
-from medcredit.expressions import MAX_LENGTH, MAX_MEMO, Symbol, compile_expression
+from medcredit.diagnostics.errors import ExpressionError
+from medcredit.pack.expressions import MAX_LENGTH, MAX_MEMO, Symbol, compile_expression
 
 SYMBOLS: dict[str, Symbol] = {
     "x": Symbol("number", "a number"),

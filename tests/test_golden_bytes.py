@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from medcredit.cli import main
-from tests.golden_bytes.population import population
+from golden_bytes.population import population
+from medcredit.cli.main import main
 
 HERE = Path(__file__).parent / "golden_bytes"
 RECORDED = json.loads((HERE / "recorded.json").read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""Tests of subject histories: strict, located validation of JSON, JSONL and YAML (medcredit.history, medcredit.histio).
+"""Tests of subject histories: strict, located validation of JSON, JSONL and YAML (history.model, history.reader).
 
 Fixtures live in ``fixtures/bad_histories``; expected lines are found by
 searching the fixture text, so the tests survive edits to the fixtures.
@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from medcredit.engine import evaluate
-from medcredit.errors import HistoryError
-from medcredit.histio import Loaded, Rejected, detect_format, iter_subjects, load_subject, parse_json
-from medcredit.history import Record, Subject
+from medcredit.diagnostics.errors import HistoryError
+from medcredit.engine.evaluation import evaluate
+from medcredit.history.model import Record, Subject
+from medcredit.history.reader import Loaded, Rejected, detect_format, iter_subjects, load_subject, parse_json
 from medcredit.pack.loader import load_pack
 
 HISTORIES = Path(__file__).parent / "fixtures" / "bad_histories"
@@ -447,7 +447,7 @@ def test_unknown_top_level_key_next_to_subjects(tmp_path: Path) -> None:
 
 def test_unknown_violation_code_in_a_history_names_it_and_suggests() -> None:
     """A misspelt catalogue code in a history is an error naming the code, with the nearest code suggested."""
-    from medcredit.histio import iter_document
+    from medcredit.history.reader import iter_document
 
     text = (
         '{"id": "x", "category": "retail_pharmacy", "records": [\n'

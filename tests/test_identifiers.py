@@ -1,4 +1,4 @@
-"""Tests for medcredit.identifiers (GB 32100-2015, GB 11714, GB 11643-1999).
+"""Tests for medcredit.history.identifiers (GB 32100-2015, GB 11714, GB 11643-1999).
 
 Clauses are cited by their titles in the standards: GB 32100-2015 "代码结构"
 (code structure) and "校验码" (check character: Table 1 character values,
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from medcredit.identifiers import (
+from medcredit.history.identifiers import (
     MIN_BIRTH_YEAR,
     ORG_CODE_WEIGHTS,
     RESIDENT_ID_WEIGHTS,
@@ -577,7 +577,7 @@ def test_birth_date_boundaries() -> None:
 @given(st.text(alphabet=USCC_ALPHABET + "abcxyz-IO", min_size=16, max_size=19))
 def test_fast_uscc_path_agrees_with_the_full_check(code: str) -> None:
     """is_valid_uscc is exactly check_uscc(...).ok (GB 32100-2015), only faster."""
-    from medcredit.identifiers import is_valid_uscc
+    from medcredit.history.identifiers import is_valid_uscc
 
     assert is_valid_uscc(code) == check_uscc(code).ok
 
@@ -585,7 +585,7 @@ def test_fast_uscc_path_agrees_with_the_full_check(code: str) -> None:
 @given(st.text(alphabet="0123456789Xx", min_size=17, max_size=19))
 def test_fast_resident_id_path_agrees_with_the_full_check(number: str) -> None:
     """is_valid_resident_id is exactly check_resident_id(...).ok (GB 11643-1999), only faster."""
-    from medcredit.identifiers import is_valid_resident_id
+    from medcredit.history.identifiers import is_valid_resident_id
 
     today = date(2026, 11, 25)
     assert is_valid_resident_id(number, today=today) == check_resident_id(number, today=today).ok

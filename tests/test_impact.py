@@ -25,11 +25,7 @@ from typing import Any
 
 import pytest
 
-from medcredit.cli import main
-from medcredit.errors import ValidityError
-from medcredit.histio import iter_subjects
-from medcredit.identifiers import uscc_check_char
-from medcredit.impact import (
+from medcredit.analysis.impact import (
     STATUS_OUTCOMES,
     Impact,
     ImpactAnalysis,
@@ -39,7 +35,11 @@ from medcredit.impact import (
     pack_differences,
     render_impact_text,
 )
-from medcredit.impact_html import render_impact_html
+from medcredit.analysis.impact_html import render_impact_html
+from medcredit.cli.main import main
+from medcredit.diagnostics.errors import ValidityError
+from medcredit.history.identifiers import uscc_check_char
+from medcredit.history.reader import iter_subjects
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import load_pack
 

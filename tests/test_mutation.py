@@ -25,11 +25,10 @@ import pytest
 from hypothesis import given, settings
 
 import medcredit
-import medcredit.deadlines
-import medcredit.engine
-import medcredit.render
-import medcredit.repair
-from medcredit.calendar import ComputedDate
+import medcredit.engine.evaluation
+import medcredit.procedures.deadlines
+import medcredit.render.output
+import medcredit.repair.assess
 from medcredit.pack.intervals import Interval
 from medcredit.testing import (
     ACCOUNTING,
@@ -47,6 +46,7 @@ from medcredit.testing import (
     resolve_profile,
     run_property,
 )
+from medcredit.time.official_calendar import ComputedDate
 from test_properties import WUSHAN, assert_agrees_with_oracle, wushan_histories
 
 SOUND = Path(__file__).parent / "fixtures" / "broken_packs" / "sound.yaml"
@@ -150,28 +150,28 @@ def test_without_the_mutation_the_oracle_and_the_properties_agree() -> None:
 
 
 def test_accounting_catches_a_score_that_is_not_the_sum_of_the_trace(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = medcredit.engine._grade
+    original = medcredit.engine.evaluation._grade
 
     def off_by_one(*args: Any, **kwargs: Any) -> Any:
         status, grade, score, reason = original(*args, **kwargs)
         return status, grade, None if score is None else score - 1, reason
 
-    monkeypatch.setattr(medcredit.engine, "_grade", off_by_one)
+    monkeypatch.setattr(medcredit.engine.evaluation, "_grade", off_by_one)
     assert "the result's score is" in _failed(SOUND, ACCOUNTING)
 
 
 def test_trace_records_catches_a_record_left_out_of_the_trace(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = medcredit.engine._record_uses
+    original = medcredit.engine.evaluation._record_uses
 
     def forgetful(*args: Any, **kwargs: Any) -> Any:
         return tuple(u for u in original(*args, **kwargs) if u.reason != "kind_not_used")
 
-    monkeypatch.setattr(medcredit.engine, "_record_uses", forgetful)
+    monkeypatch.setattr(medcredit.engine.evaluation, "_record_uses", forgetful)
     assert "missing from the trace" in _failed(SOUND, TRACE_RECORDS)
 
 
 def test_record_order_catches_a_listing_that_starts_at_the_first_record_given(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = medcredit.engine.compute_listing
+    original = medcredit.engine.evaluation.compute_listing
 
     def input_order(lst: Any, entries: Any, removals: Any, horizon: dt.date) -> Any:
         listing = original(lst, entries, removals, horizon)
@@ -179,12 +179,12 @@ def test_record_order_catches_a_listing_that_starts_at_the_first_record_given(mo
             return None
         return _replace(listing, since=entries[0][1].date)  # not the earliest entry
 
-    monkeypatch.setattr(medcredit.engine, "compute_listing", input_order)
+    monkeypatch.setattr(medcredit.engine.evaluation, "compute_listing", input_order)
     assert "reordering the records changed the result: listings" in _failed(SOUND, RECORD_ORDER)
 
 
 def test_unrelated_subjects_catches_state_leaking_between_evaluations(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = medcredit.engine._operation
+    original = medcredit.engine.evaluation._operation
     leaked: list[Any] = []  # the classic mutable default: notices pile up across calls
 
     def leaky(*args: Any, **kwargs: Any) -> Any:
@@ -192,7 +192,7 @@ def test_unrelated_subjects_catches_state_leaking_between_evaluations(monkeypatc
         leaked.extend(notices)
         return months, reason, used, list(leaked)
 
-    monkeypatch.setattr(medcredit.engine, "_operation", leaky)
+    monkeypatch.setattr(medcredit.engine.evaluation, "_operation", leaky)
     assert "the result changed after other subjects were evaluated" in _failed(WUSHAN, UNRELATED_SUBJECTS)
 
 
@@ -200,12 +200,12 @@ def test_outside_cycle_catches_a_cycle_that_ends_a_day_late(monkeypatch: pytest.
     def a_day_late(cycle: int) -> tuple[dt.date, dt.date]:
         return dt.date(cycle, 1, 1), dt.date(cycle + 1, 1, 1)
 
-    monkeypatch.setattr(medcredit.engine, "cycle_bounds", a_day_late)
+    monkeypatch.setattr(medcredit.engine.evaluation, "cycle_bounds", a_day_late)
     assert "outside cycle" in _failed(SOUND, OUTSIDE_CYCLE)
 
 
 def test_determinism_catches_a_hidden_counter_in_the_trace(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = medcredit.engine._flatten
+    original = medcredit.engine.evaluation._flatten
     counter = itertools.count()
 
     def numbered(subject: medcredit.Subject) -> Any:
@@ -213,7 +213,7 @@ def test_determinism_catches_a_hidden_counter_in_the_trace(monkeypatch: pytest.M
         n = next(counter)
         return [_replace(item, origin=f"{item.origin}#{n}") for item in original(subject)]
 
-    monkeypatch.setattr(medcredit.engine, "_flatten", numbered)
+    monkeypatch.setattr(medcredit.engine.evaluation, "_flatten", numbered)
     assert "two evaluations of the same input gave different JSON" in _failed(SOUND, DETERMINISM)
 
 
@@ -221,12 +221,12 @@ def test_round_trip_catches_a_trace_that_drops_amounts(monkeypatch: pytest.Monke
     def without_amount(record: medcredit.Record) -> dict[str, Any]:
         return record.model_dump(mode="json", exclude_none=True, exclude={"amount"})
 
-    monkeypatch.setattr(medcredit.render, "_record_dict", without_amount)
+    monkeypatch.setattr(medcredit.render.output, "_record_dict", without_amount)
     assert "traced record" in _failed(SOUND, ROUND_TRIP)
 
 
 def test_repair_earliest_catches_an_earliest_date_a_day_early(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = medcredit.repair._check
+    original = medcredit.repair.assess._check
 
     def early(*args: Any, **kwargs: Any) -> Any:
         result = original(*args, **kwargs)
@@ -234,16 +234,16 @@ def test_repair_earliest_catches_an_earliest_date_a_day_early(monkeypatch: pytes
             return result
         return _replace(result, earliest=result.earliest - dt.timedelta(days=1))
 
-    monkeypatch.setattr(medcredit.repair, "_check", early)
+    monkeypatch.setattr(medcredit.repair.assess, "_check", early)
     assert "on the earliest date" in _failed(SOUND, REPAIR_EARLIEST)
 
 
 def test_deadlines_catch_calendar_days_counted_as_working_days(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = medcredit.deadlines.working_day_deadline
+    original = medcredit.procedures.deadlines.working_day_deadline
 
     def calendar_days(start: dt.date, n: int, calendar: Any = None) -> ComputedDate:
         return _replace(original(start, n, calendar), value=start + dt.timedelta(days=n))
 
-    monkeypatch.setattr(medcredit.deadlines, "working_day_deadline", calendar_days)
+    monkeypatch.setattr(medcredit.procedures.deadlines, "working_day_deadline", calendar_days)
     message = _failed(SOUND, DEADLINE_WORKING_DAYS)
     assert "is not a working day" in message or "working days from" in message

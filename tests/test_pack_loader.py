@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import medcredit
-from medcredit.errors import (
+from medcredit.diagnostics.errors import (
     ExpressionError,
     HistoryError,
     MedcreditError,
@@ -21,8 +21,8 @@ from medcredit.errors import (
     PackNotFoundError,
     ProblemsError,
 )
+from medcredit.diagnostics.problems import Problem
 from medcredit.pack.loader import bundled_pack_names, load_pack, validate_pack_text
-from medcredit.problems import Problem
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -295,7 +295,7 @@ def test_three_schema_errors_are_all_reported_in_line_order() -> None:
 
 def test_errors_are_ranked_before_warnings() -> None:
     """Whatever order checks find them in, the loader's ranking puts errors first, then line order."""
-    from medcredit.problems import rank
+    from medcredit.diagnostics.problems import rank
 
     warn = Problem(code="w", message="a warning", level="warning", file="p.yaml", line=1)
     err_late = Problem(code="e", message="late", file="p.yaml", line=40)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import medcredit
-from medcredit.docgen import catalogue_markdown, coverage_markdown, uncovered
+from medcredit.authoring.docgen import catalogue_markdown, coverage_markdown, uncovered
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -86,7 +86,7 @@ def test_every_interpretation_is_visible(name: str) -> None:
 @pytest.mark.parametrize("page", ["checks.md", "pack-format.md", "api.md"])
 def test_reference_pages_are_up_to_date(page: str) -> None:
     """docs/reference pages equal what `medcredit docs` generates from the code (no drift)."""
-    from medcredit.docgen import api_markdown, checks_markdown, format_markdown
+    from medcredit.authoring.docgen import api_markdown, checks_markdown, format_markdown
 
     generated = {"checks.md": checks_markdown, "pack-format.md": format_markdown, "api.md": api_markdown}[page]()
     assert (ROOT / "docs" / "reference" / page).read_text(encoding="utf-8") == generated + "\n"

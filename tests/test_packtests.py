@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from medcredit.cli import main
-from medcredit.errors import ProblemsError
-from medcredit.packtests import run_file
+from medcredit.cli.main import main
+from medcredit.diagnostics.errors import ProblemsError
+from medcredit.packtests.runner import run_file
 
 FIXTURE = Path(__file__).parent / "fixtures" / "cases" / "wrong.cases.yaml.txt"
 

@@ -1,4 +1,4 @@
-"""Tests of periods and deadlines under 《民法典》第二百零一条至第二百零三条 (medcredit.periods)."""
+"""Tests of periods and deadlines under 《民法典》第二百零一条至第二百零三条 (medcredit.time.periods)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from medcredit.calendar import OfficialCalendar, default_calendar, load_schedule
-from medcredit.errors import CalendarRangeError, PeriodError, UnannouncedYearError
-from medcredit.periods import (
+from medcredit.diagnostics.errors import CalendarRangeError, PeriodError, UnannouncedYearError
+from medcredit.time.official_calendar import OfficialCalendar, default_calendar, load_schedule
+from medcredit.time.periods import (
     ART_202,
     ART_203,
     HOLIDAY_EXTENSION_INTERPRETATION,

@@ -19,10 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import medcredit
-from medcredit.cli import main
+from medcredit.cli.main import main
 from medcredit.pack.compiled import CBand, CBandSet
 from medcredit.pack.intervals import parse_interval
-from medcredit.packtests import CaseFile, run_file
+from medcredit.packtests.runner import CaseFile, run_file
 from medcredit.testing import (
     ACCOUNTING,
     BANDS,

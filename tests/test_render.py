@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from medcredit.render import render_text, result_to_dict, to_json
+from medcredit.render.output import render_text, result_to_dict, to_json
 
 
 def rec(kind: str, date: str = "2023-06-01", **fields: Any) -> dict[str, Any]:
@@ -265,7 +265,7 @@ def test_json_exclusions_and_warnings(pack, run) -> None:
 def test_disclosure_follows_the_subject_type() -> None:
     """睢县 四（二）2: institutions' lists are public; natural persons only by query and government sharing."""
     import medcredit
-    from medcredit.render import result_to_dict
+    from medcredit.render.output import result_to_dict
 
     pack = medcredit.load_pack("suixian")
     person = medcredit.Subject.model_validate({"id": "411422198001010017", "category": "insured_person"})
@@ -274,3 +274,36 @@ def test_disclosure_follows_the_subject_type() -> None:
         {"channels": ["query", "government_sharing"], "lists": [], "article": "四（二）2"}
     ]
     assert result_to_dict(medcredit.evaluate(pack, shop, 2023), pack)["disclosure"][0]["channels"] == ["public"]
+
+
+def test_equal_valued_scores_keep_their_own_text() -> None:
+    """Decimal('0') == Decimal('0.00') but "0" ≠ "0.00": rendering one must not change how the other prints.
+
+    Found when the byte-regression test ran before the round-trip property: the memoised
+    step text of a score of 0 was reused for a score of 0.00.
+    """
+    import json
+
+    import medcredit
+    from medcredit.render.output import result_to_dict, to_json
+
+    pack = medcredit.load_pack("wushan")
+
+    def hospital(score: str) -> medcredit.Subject:
+        return medcredit.Subject.model_validate(
+            {
+                "id": "92500237MA5U00001T",
+                "category": "hospital_inpatient",
+                "opened": "2013-01-01",
+                "records": [
+                    {"kind": "inspection", "date": "2023-01-01"},
+                    {"kind": "annual_assessment", "date": "2023-01-01", "year": 2023, "score": score},
+                ],
+            }
+        )
+
+    for score in ("0", "0.00", "0.0", "0"):
+        result = medcredit.evaluate(pack, hospital(score), 2023)
+        assert to_json(result, pack) == json.dumps(
+            result_to_dict(result, pack), ensure_ascii=False, separators=(",", ":")
+        )

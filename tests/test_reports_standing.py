@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import medcredit
-from medcredit.cli import main
-from medcredit.reports import QueryLog, QueryLogError, ReportRulesMissingError, report_validity
-from medcredit.standing import standing
+from medcredit.cli.main import main
+from medcredit.procedures.reports import QueryLog, QueryLogError, ReportRulesMissingError, report_validity
+from medcredit.procedures.standing import standing
 
 CST = dt.timezone(dt.timedelta(hours=8))
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from medcredit.cli import main
-from medcredit.schema import schema_json
+from medcredit.authoring.schemas import schema_json
+from medcredit.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 

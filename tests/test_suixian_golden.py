@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import medcredit
-from medcredit.errors import ValidityError
-from medcredit.identifiers import uscc_check_char
+from medcredit.diagnostics.errors import ValidityError
+from medcredit.history.identifiers import uscc_check_char
 from medcredit.pack.compiled import normalise_text
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "001_a1a686247af0236f.txt"

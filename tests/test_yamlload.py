@@ -1,4 +1,4 @@
-"""Tests of safe, located YAML loading and of problems as values (medcredit.yamlload, medcredit.problems)."""
+"""Tests of safe, located YAML loading and of problems as values (io.yamlload, diagnostics.problems)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from medcredit.errors import ProblemsError
-from medcredit.problems import Problem, format_path, has_errors, rank, suggest
-from medcredit.yamlload import Located, load_yaml, load_yaml_file, read_text
+from medcredit.diagnostics.errors import ProblemsError
+from medcredit.diagnostics.problems import Problem, format_path, has_errors, rank, suggest
+from medcredit.io.yamlload import Located, load_yaml, load_yaml_file, read_text
 
 BAD_PACKS = Path(__file__).parent / "fixtures" / "bad_packs"
 
@@ -226,8 +226,8 @@ def test_billion_laughs_does_not_exhaust_memory() -> None:
     script = (
         "import resource, sys\n"
         "from pathlib import Path\n"
-        "from medcredit.errors import ProblemsError\n"
-        "from medcredit.yamlload import load_yaml_file\n"
+        "from medcredit.diagnostics.errors import ProblemsError\n"
+        "from medcredit.io.yamlload import load_yaml_file\n"
         "try:\n"
         "    load_yaml_file(Path(sys.argv[1]))\n"
         "    print('loaded')\n"

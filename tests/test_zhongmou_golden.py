@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import medcredit
-from medcredit.identifiers import resident_id_check_char, uscc_check_char
+from medcredit.history.identifiers import resident_id_check_char, uscc_check_char
 
 CYCLE = 2023
 INSPECTION_MEASURES = (
@@ -370,8 +370,8 @@ def test_report_and_query_log_articles_registered_as_library_functions(pack: med
     """二（四） "信用报告有效期原则上不超过1年" and 三（二）3 "查询日志应当长期保存" are library functions."""
     assert "信用报告有效期原则上不超过1年" in pack.article_text("二（四）")
     assert "查询日志应当长期保存" in pack.article_text("三（二）3")
-    # 二（四） is executable pack data (reports rules used by medcredit.reports.report_validity);
-    # 三（二）3 is a duty of the querying authority, served by medcredit.reports.QueryLog
+    # 二（四） is executable pack data (reports rules used by medcredit.procedures.reports.report_validity);
+    # 三（二）3 is a duty of the querying authority, served by medcredit.procedures.reports.QueryLog
     assert pack.model.reports is not None
     assert pack.model.reports.cite.article == "二（四）"
-    assert "medcredit.reports.QueryLog" in pack.model.non_executable["三（二）3"]
+    assert "QueryLog" in pack.model.non_executable["三（二）3"]

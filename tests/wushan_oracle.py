@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from medcredit.history import Record, Subject
+from medcredit.history.model import Record, Subject
 
 # 《医疗保障基金使用监督管理条例》第四十条第一款 (一)–(四): the frauds 附件一（五） deducts for.
 ARTICLE_40_FRAUD_CODES = frozenset(

@@ -7,8 +7,7 @@ The public API is this module; everything else is private and may change.
 >>> subject = medcredit.Subject.model_validate({"id": "x", "category": "retail_pharmacy"})
 """
 
-from medcredit.engine import evaluate
-from medcredit.errors import (
+from medcredit.diagnostics.errors import (
     CalendarError,
     CalendarRangeError,
     ExpressionError,
@@ -22,11 +21,12 @@ from medcredit.errors import (
     UnannouncedYearError,
     ValidityError,
 )
-from medcredit.history import Record, Subject, SubjectCategory
+from medcredit.diagnostics.problems import Problem
+from medcredit.engine.evaluation import evaluate
+from medcredit.history.model import Record, Subject, SubjectCategory
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import bundled_pack_names, load_pack, validate_pack_text
-from medcredit.problems import Problem
-from medcredit.result import Result
+from medcredit.trace.result import Result
 
 __version__ = "0.1.0"
 

@@ -20,8 +20,8 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from medcredit.catalogue import catalogue
-from medcredit.identifiers import uscc_check_char
+from medcredit.history.catalogue import catalogue
+from medcredit.history.identifiers import uscc_check_char
 
 INSTITUTIONS = ("hospital_inpatient", "outpatient_clinic", "retail_pharmacy", "other_institution")
 PERSONS = ("physician", "nurse", "pharmacist", "insured_person", "legal_representative", "other_individual")
@@ -58,7 +58,8 @@ def _record(rng: random.Random, kind: str, n: int) -> dict[str, Any]:
     elif "code" in fields and (kind == "violation" or rng.random() < 0.6):
         rec["code"] = rng.choice(plain_codes)
     if "amount" in fields and (kind in ("fund_recovery", "audit_cut") or rng.random() < 0.5):
-        rec["amount"] = f"{rng.choice((0, 1, 9999, 10000, 49999, 50000, 99999, 100000, 250000)) + rng.randint(0, 99) / 100:.2f}"
+        base = rng.choice((0, 1, 9999, 10000, 49999, 50000, 99999, 100000, 250000))
+        rec["amount"] = f"{base + rng.randint(0, 99) / 100:.2f}"
     if kind == "agreement_termination":
         rec["reason"] = rng.choice(sorted(cat.agreement_end_reasons))
     if kind in ("annual_assessment", "risk_assessment"):
@@ -100,7 +101,8 @@ def subject(rng: random.Random, i: int) -> dict[str, Any]:
     }
     if rng.random() < 0.9:
         data["opened"] = _date(rng, 2010, 2024)
-    records = [{"kind": "inspection", "date": _date(rng, 2022, 2024), "method": "on_site"}] if rng.random() < 0.8 else []
+    inspected = rng.random() < 0.8
+    records = [{"kind": "inspection", "date": _date(rng, 2022, 2024), "method": "on_site"}] if inspected else []
     if rng.random() < 0.45:
         records += [_record(rng, rng.choice(kinds), i * 10 + k) for k in range(rng.randint(1, 8))]
     data["records"] = records
@@ -111,9 +113,7 @@ def subject(rng: random.Random, i: int) -> dict[str, Any]:
     if institution and rng.random() < 0.2:
         data["linked_persons"] = [{"role": "legal_representative", "id": resident_id(i + 7), "name": "张某"}]
     if category == "hospital_inpatient" and rng.random() < 0.2:
-        data["managed_clinics"] = [
-            {"id": f"VC{i}", "records": [_record(rng, rng.choice(kinds), i * 10 + 9)]}
-        ]
+        data["managed_clinics"] = [{"id": f"VC{i}", "records": [_record(rng, rng.choice(kinds), i * 10 + 9)]}]
     return data
 
 

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
+from medcredit.diagnostics.problems import Level, Problem, YamlPath, rank
+from medcredit.io.yamlload import Located
 from medcredit.pack.compiled import CompiledPack
-from medcredit.problems import Level, Problem, YamlPath, rank
-from medcredit.yamlload import Located
 
 _ID = re.compile(r"^[a-z][a-z0-9-]*$")
 

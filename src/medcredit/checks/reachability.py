@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from medcredit.checks.base import Check, CheckContext, register
+from medcredit.diagnostics.problems import Problem
 from medcredit.pack.compiled import CPath, CRule
-from medcredit.problems import Problem
 
 _MAX_SCORES = 200_000
 _MAX_OCCURRENCES = 60

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from medcredit.checks.base import Check, CheckContext, register
-from medcredit.problems import Problem
+from medcredit.diagnostics.problems import Problem
 
 
 @register

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from medcredit.catalogue import Catalogue, catalogue
-from medcredit.errors import ExpressionError
-from medcredit.expressions import Expression, Symbol, compile_expression
-from medcredit.history import SubjectCategory
+from medcredit.diagnostics.errors import ExpressionError
+from medcredit.diagnostics.problems import Problem, YamlPath, suggest
+from medcredit.history.catalogue import Catalogue, catalogue
+from medcredit.history.model import SubjectCategory
+from medcredit.io.yamlload import Located
+from medcredit.pack.expressions import Expression, Symbol, compile_expression
 from medcredit.pack.intervals import Interval, parse_interval
 from medcredit.pack.model import (
     BandSet,
@@ -31,8 +33,6 @@ from medcredit.pack.model import (
     Pack,
     ScoreRule,
 )
-from medcredit.problems import Problem, YamlPath, suggest
-from medcredit.yamlload import Located
 
 _WS = re.compile(r"\s+")
 

@@ -2,7 +2,7 @@
 
 ``load_pack("wushan")`` finds a bundled pack; any other argument that names an
 existing file is read from disk.  All problems (YAML, shape, meaning) are
-collected and raised together as a :class:`~medcredit.errors.PackError`.
+collected and raised together as a :class:`~medcredit.diagnostics.errors.PackError`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from medcredit.errors import PackError, PackNotFoundError, ProblemsError
+from medcredit.diagnostics.errors import PackError, PackNotFoundError, ProblemsError
+from medcredit.diagnostics.problems import Problem, has_errors, rank, suggest
+from medcredit.io.pydantic_problems import problems_from_validation
+from medcredit.io.yamlload import load_yaml, read_text
 from medcredit.pack.compiled import CompiledPack, compile_pack
 from medcredit.pack.model import Pack
-from medcredit.problems import Problem, has_errors, rank, suggest
-from medcredit.pydantic_problems import problems_from_validation
-from medcredit.yamlload import load_yaml, read_text
 
 
 def bundled_pack_names() -> list[str]:

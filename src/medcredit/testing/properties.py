@@ -6,7 +6,7 @@ apply to these inputs (e.g. the status changed, so grades are not comparable,
 or the pack exempts the property), and raises :class:`PropertyViolationError` (an
 ``AssertionError``) when it does not hold.  The message says what went wrong
 and carries the counterexample as ready-to-paste pack-test cases (the format of
-:mod:`medcredit.packtests`).
+:mod:`medcredit.packtests.runner`).
 
 The properties (ids in brackets; :data:`PROPERTIES` lists them):
 
@@ -58,18 +58,18 @@ from typing import Any, Literal
 
 import yaml
 
-from medcredit.calendar import OfficialCalendar, default_calendar
-from medcredit.catalogue import catalogue
-from medcredit.deadlines import compute_deadline, deadline_chain
-from medcredit.engine import cycle_bounds, evaluate
-from medcredit.errors import CalendarError, MedcreditError
-from medcredit.history import Record, Subject
+from medcredit.diagnostics.errors import CalendarError, MedcreditError
+from medcredit.diagnostics.problems import suggest
+from medcredit.engine.evaluation import cycle_bounds, evaluate
+from medcredit.history.catalogue import catalogue
+from medcredit.history.model import Record, Subject
 from medcredit.pack.compiled import CBandSet, CFact, CompiledPack, CPath
-from medcredit.periods import period_end
-from medcredit.problems import suggest
-from medcredit.render import REASONS, result_to_dict, to_json
-from medcredit.repair import assess_repair
-from medcredit.result import Result
+from medcredit.procedures.deadlines import compute_deadline, deadline_chain
+from medcredit.render.output import REASONS, result_to_dict, to_json
+from medcredit.repair.assess import assess_repair
+from medcredit.time.official_calendar import OfficialCalendar, default_calendar
+from medcredit.time.periods import period_end
+from medcredit.trace.result import Result
 
 # ----------------------------------------------------------------------------- ids
 
@@ -277,7 +277,7 @@ def expect_of(result: Result) -> dict[str, Any]:
 
 
 def evaluation_case(name: str, subject: Subject, cycle: int, result: Result | None) -> dict[str, Any]:
-    """One evaluation case (``name``, ``cycle``, ``subject``, ``expect``) for :mod:`medcredit.packtests`."""
+    """One evaluation case (``name``, ``cycle``, ``subject``, ``expect``) for :mod:`medcredit.packtests.runner`."""
     if len(name) > 120:
         name = name[:119] + "…"
     case: dict[str, Any] = {"name": name, "cycle": cycle, "subject": subject_yaml_data(subject)}

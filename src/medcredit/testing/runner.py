@@ -24,8 +24,8 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
-from medcredit.catalogue import catalogue
-from medcredit.history import INSTITUTION_CATEGORIES, Record, Subject, SubjectCategory
+from medcredit.history.catalogue import catalogue
+from medcredit.history.model import INSTITUTION_CATEGORIES, Record, Subject, SubjectCategory
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import load_pack
 from medcredit.testing import properties as props
@@ -400,7 +400,7 @@ def _deadline_driver(
     ids = [d.id for d in pack.model.deadlines]
     if not ids:
         return None
-    from medcredit.calendar import package_announced_years
+    from medcredit.time.official_calendar import package_announced_years
 
     years = sorted(package_announced_years())
     first, last = dt.date(years[0], 1, 1), dt.date(years[-1], 10, 31)

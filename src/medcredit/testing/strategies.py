@@ -23,13 +23,13 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from medcredit.catalogue import catalogue
-from medcredit.engine import check_validity
-from medcredit.history import INSTITUTION_CATEGORIES, Subject, SubjectCategory
-from medcredit.identifiers import resident_id_check_char, uscc_check_char
+from medcredit.engine.evaluation import check_validity
+from medcredit.history.catalogue import catalogue
+from medcredit.history.identifiers import resident_id_check_char, uscc_check_char
+from medcredit.history.model import INSTITUTION_CATEGORIES, Subject, SubjectCategory
 from medcredit.pack.compiled import CFact, CompiledPack
 
-#: Fields a record kind must carry (mirrors :mod:`medcredit.history`'s validation).
+#: Fields a record kind must carry (mirrors :mod:`medcredit.history.model`'s validation).
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "fund_recovery": ("amount",),
     "audit_cut": ("amount",),
@@ -239,7 +239,7 @@ def find_enablers(pack: CompiledPack, category: str, cycle: int, rounds: int = 6
     supplied score is missing, add a score record.  Returns what was found (possibly
     nothing: then generated subjects of the category are rarely graded).
     """
-    from medcredit.engine import evaluate
+    from medcredit.engine.evaluation import evaluate
 
     base = {"id": subject_id(category, 1), "category": category, "opened": dt.date(cycle - 10, 1, 1)}
     if category == SubjectCategory.VILLAGE_CLINIC.value:

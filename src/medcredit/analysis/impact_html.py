@@ -1,0 +1,221 @@
+"""A self-contained HTML report of an impact analysis.
+
+One file, no external assets and no script: inline CSS, an inline SVG bar chart
+of the outcome distribution under the old and the new pack, the transition
+matrix, the drivers, the pack differences and the example subjects.  Every
+piece of text is escaped with :func:`html.escape`.  The output is deterministic
+(no timestamp), so the same analysis always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from medcredit.analysis.impact import Impact, PackInfo
+
+_OLD_COLOUR = "#7b8fc7"
+_NEW_COLOUR = "#e8875b"
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", sans-serif;
+       margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #222; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
+table { border-collapse: collapse; margin: 0.5rem 0; }
+th, td { border: 1px solid #ccc; padding: 0.25rem 0.6rem; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.diag { background: #eef3ea; } td.moved { background: #fbe3d6; font-weight: bold; } td.zero { color: #bbb; }
+th.corner { font-weight: normal; font-size: 0.85em; color: #555; }
+code { font-size: 0.95em; } .muted { color: #666; }
+dl.summary { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem; }
+dl.summary dt { font-weight: bold; } dl.summary dd { margin: 0; }
+"""
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def _pack(info: PackInfo) -> str:
+    return f"<code>{_e(info.source)}</code> (<code>{_e(info.id)}</code>, <code>{_e(info.content_hash)}</code>)"
+
+
+def distribution_svg(impact: Impact) -> str:
+    """An inline SVG grouped bar chart: subjects per outcome, old pack next to new pack."""
+    old, new = impact.distribution("old"), impact.distribution("new")
+    labels = impact.labels
+    top = max([1, *old.values(), *new.values()])
+    bar, gap, group_gap = 26, 4, 22
+    left, right, head, plot, foot = 48, 16, 36, 200, 44
+    group = 2 * bar + gap
+    width = left + right + len(labels) * group + (len(labels) - 1) * group_gap
+    height = head + plot + foot
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+        "<title>Subjects per outcome: old pack and new pack</title>",
+        f'<rect x="{left}" y="8" width="12" height="12" fill="{_OLD_COLOUR}"/>'
+        f'<text x="{left + 16}" y="18">old: {_e(impact.old.source)}</text>',
+        f'<rect x="{left + width // 2 - 20}" y="8" width="12" height="12" fill="{_NEW_COLOUR}"/>'
+        f'<text x="{left + width // 2 - 4}" y="18">new: {_e(impact.new.source)}</text>',
+    ]
+    base = head + plot
+    for tick in range(5):
+        value = top * tick / 4
+        y = base - plot * tick / 4
+        parts.append(
+            f'<line x1="{left - 4}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#e4e4e4"/>'
+            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{value:.0f}</text>'
+        )
+    for i, label in enumerate(labels):
+        x0 = left + i * (group + group_gap)
+        for k, (side, counts, colour) in enumerate((("old", old, _OLD_COLOUR), ("new", new, _NEW_COLOUR))):
+            n = counts[label]
+            h = plot * n / top
+            x = x0 + k * (bar + gap)
+            parts.append(
+                f'<rect x="{x}" y="{base - h:.1f}" width="{bar}" height="{h:.1f}" fill="{colour}">'
+                f"<title>{_e(label)}, {side}: {n}</title></rect>"
+                f'<text x="{x + bar / 2:.1f}" y="{base - h - 4:.1f}" text-anchor="middle">{n}</text>'
+            )
+        parts.append(f'<text x="{x0 + group / 2:.1f}" y="{base + 18}" text-anchor="middle">{_e(label)}</text>')
+    parts.append(f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="#444"/>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _matrix(impact: Impact) -> str:
+    labels = impact.labels
+    old, new = impact.distribution("old"), impact.distribution("new")
+    rows = [
+        '<table class="matrix">',
+        '<tr><th class="corner">old ↓ / new →</th>'
+        + "".join(f'<th scope="col">{_e(b)}</th>' for b in labels)
+        + "<th>total</th></tr>",
+    ]
+    for i, a in enumerate(labels):
+        cells = []
+        for j, n in enumerate(impact.matrix[i]):
+            cls = "zero" if n == 0 else ("diag" if i == j else "moved")
+            cells.append(f'<td class="n {cls}" title="{_e(a)} → {_e(labels[j])}">{n}</td>')
+        rows.append(f'<tr><th scope="row">{_e(a)}</th>{"".join(cells)}<td class="n">{old[a]}</td></tr>')
+    rows.append(
+        "<tr><th>total</th>"
+        + "".join(f'<td class="n">{new[b]}</td>' for b in labels)
+        + f'<td class="n">{impact.subjects}</td></tr>'
+    )
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def _distribution_table(impact: Impact) -> str:
+    old, new = impact.distribution("old"), impact.distribution("new")
+    rows = ["<table>", "<tr><th>outcome</th><th>old</th><th>new</th><th>change</th></tr>"]
+    for label in impact.labels:
+        delta = new[label] - old[label]
+        rows.append(
+            f'<tr><th scope="row">{_e(label)}</th><td class="n">{old[label]}</td>'
+            f'<td class="n">{new[label]}</td><td class="n">{delta:+d}</td></tr>'
+        )
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def _drivers(impact: Impact) -> str:
+    if not impact.drivers:
+        return '<p class="muted">No subject changed outcome.</p>'
+    rows = [
+        "<table>",
+        "<tr><th>kind</th><th>element</th><th>detail</th><th>subjects</th><th>transitions</th></tr>",
+    ]
+    for d in impact.drivers:
+        moves = ", ".join(f"{_e(a)} → {_e(b)}: {n}" for a, b, n in d.transitions)
+        rows.append(
+            f"<tr><td>{_e(d.kind)}</td><td><code>{_e(d.ref)}</code></td><td>{_e(d.detail)}</td>"
+            f'<td class="n">{d.subjects}</td><td>{moves}</td></tr>'
+        )
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def _pack_changes(impact: Impact) -> str:
+    if not impact.pack_changes:
+        return '<p class="muted">The two pack models are equal.</p>'
+    rows = ["<table>", "<tr><th>change</th><th>section</th><th>element</th><th>fields</th></tr>"]
+    for c in impact.pack_changes:
+        rows.append(
+            f"<tr><td>{_e(c.change)}</td><td>{_e(c.section)}</td><td><code>{_e(c.id or '')}</code></td>"
+            f"<td>{_e(', '.join(c.fields))}</td></tr>"
+        )
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def _examples(impact: Impact) -> str:
+    if not impact.transitions:
+        return '<p class="muted">No transitions.</p>'
+    rows = [
+        "<table>",
+        "<tr><th>transition</th><th>subjects</th><th>example subject</th><th>score old → new</th>"
+        "<th>drivers</th><th>input</th></tr>",
+    ]
+    for t in impact.transitions:
+        head = f'<td>{_e(t.old)} → {_e(t.new)}</td><td class="n">{t.subjects}</td>'
+        if not t.examples:
+            rows.append(f'<tr>{head}<td colspan="4"></td></tr>')
+        for k, e in enumerate(t.examples):
+            lead = head if k == 0 else "<td></td><td></td>"
+            old = "-" if e.old_score is None else format(e.old_score, "f")
+            new = "-" if e.new_score is None else format(e.new_score, "f")
+            rows.append(
+                f"<tr>{lead}<td><code>{_e(e.subject_id)}</code></td><td>{_e(old)} → {_e(new)}</td>"
+                f'<td>{_e(", ".join(e.drivers))}</td><td class="muted">{_e(e.where)}</td></tr>'
+            )
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def render_impact_html(impact: Impact) -> str:
+    """The whole report as one self-contained HTML document."""
+    other = impact.changed - impact.improved - impact.worsened
+    title = f"Impact: {impact.old.source} → {impact.new.source}, cycle {impact.cycle}"
+    overridden = " (validity overridden)" if impact.validity_overridden else ""
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{_e(title)}</title>",
+            f"<style>{_CSS}</style>",
+            "</head>",
+            "<body>",
+            f"<h1>{_e(title)}</h1>",
+            '<dl class="summary">',
+            f"<dt>old pack</dt><dd>{_pack(impact.old)}</dd>",
+            f"<dt>new pack</dt><dd>{_pack(impact.new)}</dd>",
+            f"<dt>population</dt><dd><code>{_e(impact.population or '-')}</code></dd>",
+            f"<dt>cycle</dt><dd>{impact.cycle}{_e(overridden)}</dd>",
+            f"<dt>subjects</dt><dd>{impact.subjects} (evaluated {impact.evaluated}, rejected {impact.rejected})</dd>",
+            f"<dt>changed</dt><dd>{impact.changed} (improved {impact.improved}, worsened {impact.worsened}, "
+            f"other {other}); unchanged {impact.unchanged}</dd>",
+            "</dl>",
+            "<h2>Outcome distribution</h2>",
+            distribution_svg(impact),
+            _distribution_table(impact),
+            "<h2>Transition matrix</h2>",
+            '<p class="muted">Rows: outcome under the old pack; columns: under the new pack.</p>',
+            _matrix(impact),
+            "<h2>Drivers</h2>",
+            '<p class="muted">Pack elements whose effect differs for the subjects whose outcome changed.</p>',
+            _drivers(impact),
+            "<h2>Pack differences</h2>",
+            _pack_changes(impact),
+            "<h2>Examples</h2>",
+            '<p class="muted">The first subjects of each transition, in input order.</p>',
+            _examples(impact),
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )

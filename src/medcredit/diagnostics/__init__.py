@@ -1,0 +1,1 @@
+"""Problems and errors: located messages every layer reports through (lowest layer)."""

@@ -1,0 +1,302 @@
+"""Typed subject histories: who the subject is and what happened to it, dated.
+
+One vocabulary for every jurisdiction (DOMAIN §2): record kinds and violation
+codes come from :mod:`medcredit.history.catalogue`.  Validation is strict where the
+law needs exactness (real dates, amounts in yuan with at most two decimals,
+never float) and lenient where real registries are messy (a wrong check
+character in an identifier is a warning on the result, not a rejection).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from medcredit.diagnostics.problems import suggest
+from medcredit.history.catalogue import catalogue
+
+
+class SubjectCategory(StrEnum):
+    """Who can be a credit subject (辽医保规〔2023〕3号 第三条; 巫山 第四条)."""
+
+    HOSPITAL_INPATIENT = "hospital_inpatient"  # 同时开展住院和门诊治疗的定点医疗机构
+    OUTPATIENT_CLINIC = "outpatient_clinic"  # 仅开展门诊治疗的定点医疗机构
+    RETAIL_PHARMACY = "retail_pharmacy"  # 定点零售药店
+    VILLAGE_CLINIC = "village_clinic"  # 开通医保网络结算的村卫生室
+    OTHER_INSTITUTION = "other_institution"
+    PHYSICIAN = "physician"
+    NURSE = "nurse"
+    PHARMACIST = "pharmacist"
+    INSURED_PERSON = "insured_person"
+    LEGAL_REPRESENTATIVE = "legal_representative"
+    OTHER_INDIVIDUAL = "other_individual"
+
+
+INSTITUTION_CATEGORIES = frozenset(
+    {
+        SubjectCategory.HOSPITAL_INPATIENT,
+        SubjectCategory.OUTPATIENT_CLINIC,
+        SubjectCategory.RETAIL_PHARMACY,
+        SubjectCategory.VILLAGE_CLINIC,
+        SubjectCategory.OTHER_INSTITUTION,
+    }
+)
+
+
+def subject_type(category: SubjectCategory) -> Literal["institution", "individual"]:
+    return "institution" if category in INSTITUTION_CATEGORIES else "individual"
+
+
+Yuan = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2, allow_inf_nan=False)]
+
+
+class Document(BaseModel):
+    """A legally effective document a record rests on (辽宁 第十五条)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["judgment", "arbitration", "administrative_decision", "other_legal_basis"]
+    number: str = Field(min_length=1, max_length=200)
+    date: dt.date | None = None
+
+
+class Objection(BaseModel):
+    """An objection against a record (辽宁 第二十七条)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    filed: dt.date
+    status: Literal["pending", "upheld", "corrected", "rejected", "deleted_unverifiable"]
+    resolved: dt.date | None = None
+    reason: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _resolved_after_filed(self) -> Objection:
+        if self.resolved is not None and self.resolved < self.filed:
+            raise PydanticCustomError(
+                "date_order",
+                "objection resolved ({resolved}) before it was filed ({filed})",
+                {"resolved": str(self.resolved), "filed": str(self.filed)},
+            )
+        return self
+
+
+_COMMON_FIELDS = frozenset({"kind", "date", "id", "document", "objection", "note"})
+
+
+class Record(BaseModel):
+    """One dated event in a subject's history.
+
+    Which optional fields a record may carry depends on its kind; the catalogue
+    lists them and a field that does not apply is an error, not ignored.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str
+    date: dt.date
+    id: str | None = Field(default=None, max_length=200)
+    code: str | None = None
+    amount: Yuan | None = None
+    reason: str | None = None
+    year: int | None = Field(default=None, ge=1990, le=2200)
+    score: Annotated[Decimal, Field(ge=-1000, le=1000, allow_inf_nan=False)] | None = None
+    months: int | None = Field(default=None, ge=0, le=1200)
+    method: Literal["on_site", "online", "special", "other"] | None = None
+    publicity_start: dt.date | None = None
+    fulfilled: bool | None = None
+    term_months: int | None = Field(default=None, ge=0, le=1200)
+    referred_to_judiciary: bool | None = None
+    ref: str | None = Field(default=None, max_length=200, description="id of the record this one concerns")
+    unrepairable: bool | None = Field(
+        default=None, description="a law or State Council policy makes this information never repairable"
+    )
+    serious_impact: bool | None = Field(
+        default=None, description="caused major fund loss or other serious adverse social impact"
+    )
+    document: Document | None = None
+    objection: Objection | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        kinds = catalogue().record_kinds
+        if value not in kinds:
+            raise PydanticCustomError(
+                "unknown_record_kind",
+                "unknown record kind '{kind}'",
+                {"kind": value, "suggestion": suggest(value, kinds) or ""},
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _fields_fit_kind(self) -> Record:
+        cat = catalogue()
+        spec = cat.record_kinds[self.kind]
+        allowed = _COMMON_FIELDS | set(spec.fields)
+        present = {name for name in type(self).model_fields if getattr(self, name) is not None}
+        stray = sorted(present - allowed)
+        if stray:
+            raise PydanticCustomError(
+                "field_not_for_kind",
+                "field(s) {fields} do not apply to record kind '{kind}' (allowed: {allowed})",
+                {
+                    "fields": ", ".join(stray),
+                    "kind": self.kind,
+                    "allowed": ", ".join(sorted(allowed)),
+                },
+            )
+        needed = _REQUIRED.get(self.kind, ())
+        missing = [name for name in needed if getattr(self, name) is None]
+        if missing:
+            raise PydanticCustomError(
+                "missing_for_kind",
+                "record kind '{kind}' needs field(s) {fields}",
+                {"kind": self.kind, "fields": ", ".join(missing)},
+            )
+        if self.code is not None:
+            self._check_code(cat.violations)
+        if self.reason is not None and self.kind == "agreement_termination":
+            reasons = cat.agreement_end_reasons
+            if self.reason not in reasons:
+                raise PydanticCustomError(
+                    "unknown_reason",
+                    "unknown agreement end reason '{reason}' (known: {known})",
+                    {
+                        "reason": self.reason,
+                        "known": ", ".join(sorted(reasons)),
+                        "suggestion": suggest(self.reason, reasons) or "",
+                    },
+                )
+        return self
+
+    def _check_code(self, violations: dict[str, Any]) -> None:
+        code = self.code
+        assert code is not None
+        if code not in violations:
+            raise PydanticCustomError(
+                "unknown_code",
+                "unknown violation code '{code}'",
+                {"code": code, "suggestion": suggest(code, violations) or ""},
+            )
+        is_fraud = violations[code].fraud
+        if self.kind == "fraud" and not is_fraud:
+            raise PydanticCustomError(
+                "not_fraud_code",
+                "record kind 'fraud' needs a fraud code (条例第四十条 or 第四十一条第二款); "
+                "'{code}' is not one: use kind 'violation'",
+                {"code": code},
+            )
+        if self.kind == "violation" and is_fraud:
+            raise PydanticCustomError(
+                "fraud_as_violation",
+                "'{code}' is fraud (条例第四十条/第四十一条第二款): use record kind 'fraud'",
+                {"code": code},
+            )
+
+    @property
+    def amount_fen(self) -> int:
+        """The amount in integer fen (exact; 0 when absent)."""
+        return 0 if self.amount is None else int(self.amount * 100)
+
+
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "fund_recovery": ("amount",),
+    "audit_cut": ("amount",),
+    "fraud": ("code",),
+    "violation": ("code",),
+    "agreement_termination": ("reason",),
+    "annual_assessment": ("year", "score"),
+    "risk_assessment": ("year", "score"),
+    "repair_granted": ("ref",),
+    "repair_revoked": ("ref",),
+}
+
+
+class AgreementEnd(BaseModel):
+    """Shorthand for an ``agreement_termination`` record on the subject itself."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    date: dt.date
+    reason: str
+
+
+class LinkedPerson(BaseModel):
+    """A natural person linked to an institution (legal representative, principal)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    role: Literal["legal_representative", "principal", "actual_controller"]
+    id: str = Field(min_length=1, max_length=64)
+    name: str | None = Field(default=None, max_length=200)
+
+
+class ManagedClinic(BaseModel):
+    """A village clinic managed by this township hospital / community centre (巫山 第四条)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(min_length=1, max_length=64)
+    name: str | None = Field(default=None, max_length=200)
+    records: tuple[Record, ...] = ()
+
+
+class Subject(BaseModel):
+    """A credit subject and its dated records."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, max_length=64)
+    name: str | None = Field(default=None, max_length=200)
+    category: SubjectCategory
+    parent_id: str | None = Field(default=None, max_length=64)
+    opened: dt.date | None = None
+    agreement_end: AgreementEnd | None = None
+    linked_persons: tuple[LinkedPerson, ...] = ()
+    managed_clinics: tuple[ManagedClinic, ...] = ()
+    linked_institutions: tuple[Subject, ...] = Field(
+        default=(),
+        description="for a person: institutions that list them in linked_persons; consequences of "
+        "those institutions' listings for this person appear in the person's result",
+    )
+    records: tuple[Record, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Subject:
+        if self.category is SubjectCategory.VILLAGE_CLINIC and not self.parent_id:
+            raise PydanticCustomError(
+                "village_clinic_parent",
+                "a village clinic needs parent_id: the township hospital or community health "
+                "centre that manages it (巫山 第四条)",
+                {},
+            )
+        if self.managed_clinics and subject_type(self.category) != "institution":
+            raise PydanticCustomError("clinics_on_individual", "only institutions can manage village clinics", {})
+        if self.linked_institutions and subject_type(self.category) != "individual":
+            raise PydanticCustomError("linked_on_institution", "only persons can have linked_institutions", {})
+        for inst in self.linked_institutions:
+            if inst.subject_type != "institution":
+                raise PydanticCustomError(
+                    "linked_not_institution", "linked institution '{id}' is not an institution", {"id": inst.id}
+                )
+        if self.agreement_end is not None:
+            reasons = catalogue().agreement_end_reasons
+            if self.agreement_end.reason not in reasons:
+                raise PydanticCustomError(
+                    "unknown_reason",
+                    "unknown agreement end reason '{reason}' (known: {known})",
+                    {
+                        "reason": self.agreement_end.reason,
+                        "known": ", ".join(sorted(reasons)),
+                        "suggestion": suggest(self.agreement_end.reason, reasons) or "",
+                    },
+                )
+            if self.opened is not None and self.agreement_end.date < self.opened:
+                raise PydanticCustomError("date_order", "agreement_end.date is before the opening date", {})
+        return self
+
+    @property
+    def subject_type(self) -> Literal["institution", "individual"]:
+        return subject_type(self.category)

@@ -1,0 +1,329 @@
+"""Reading subject histories from JSON, JSONL (one subject per line) or YAML.
+
+JSONL is streamed line by line in constant memory; a bad line becomes a
+:class:`Rejected` item naming file, line and field, and the stream goes on,
+so one broken record never hides the rest.  JSON and YAML documents hold one
+subject, a list of subjects, or ``{"subjects": [...]}``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import ValidationError
+
+from medcredit.diagnostics.errors import HistoryError, ProblemsError
+from medcredit.diagnostics.problems import Problem, YamlPath
+from medcredit.history.model import Subject
+from medcredit.io.pydantic_problems import problems_from_validation
+from medcredit.io.yamlload import Located, load_yaml, read_text
+
+#: A JSONL line longer than this is rejected without parsing (a subject is small).
+MAX_LINE_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A subject read successfully; ``where`` is ``file:line`` or ``file#index``."""
+
+    where: str
+    subject: Subject
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """An input item that could not be read, with every problem found in it."""
+
+    where: str
+    problems: tuple[Problem, ...]
+
+
+Item = Loaded | Rejected
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKeyError(key)
+        out[key] = value
+    return out
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def parse_json(text: str) -> Any:
+    """JSON with exact decimals, no NaN/Infinity, and duplicate keys refused."""
+    return json.loads(
+        text,
+        parse_float=Decimal,
+        object_pairs_hook=_no_duplicates,
+        parse_constant=_reject_constant,
+    )
+
+
+def detect_format(path: str) -> str:
+    lower = path.lower()
+    if path == "-" or lower.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    if lower.endswith(".json"):
+        return "json"
+    if lower.endswith((".yaml", ".yml")):
+        return "yaml"
+    raise HistoryError(
+        f"{path}: unknown history format",
+        [
+            Problem(
+                code="history-format",
+                message="use a .json, .jsonl/.ndjson, .yaml or .yml file",
+                file=path,
+            )
+        ],
+    )
+
+
+def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = ()) -> Subject:
+    """Validate one subject mapping; raise HistoryError with located problems."""
+    if not isinstance(data, dict):
+        line, col = locate(base)
+        raise HistoryError(
+            f"{file}: not a subject",
+            [
+                Problem(
+                    code="history-not-mapping",
+                    message="a subject must be a JSON object / mapping",
+                    file=file,
+                    line=line,
+                    column=col,
+                    path=base,
+                )
+            ],
+        )
+    try:
+        return Subject.model_validate(data)
+    except ValidationError as exc:
+        problems = problems_from_validation(
+            exc, Subject, file=file, locate=locate, base_path=base, code_prefix="history", data=data
+        )
+        raise HistoryError(f"{file}: invalid subject", problems) from None
+
+
+def iter_jsonl(stream: IO[str], file: str) -> Iterator[Item]:
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        where = f"{file}:{number}"
+        if len(line) > MAX_LINE_BYTES:
+            yield Rejected(
+                where,
+                (
+                    Problem(
+                        code="history-too-large",
+                        message="line too long",
+                        file=file,
+                        line=number,
+                        column=1,
+                    ),
+                ),
+            )
+            continue
+        try:
+            data = parse_json(line)
+        except _DuplicateKeyError as exc:
+            yield Rejected(
+                where,
+                (
+                    Problem(
+                        code="history-duplicate-key",
+                        message=f"duplicate key '{exc.args[0]}'",
+                        file=file,
+                        line=number,
+                        column=1,
+                    ),
+                ),
+            )
+            continue
+        except (ValueError, RecursionError) as exc:
+            col = getattr(exc, "colno", 1)
+            msg = getattr(exc, "msg", str(exc))
+            yield Rejected(
+                where,
+                (
+                    Problem(
+                        code="history-json",
+                        message=f"malformed JSON: {msg}",
+                        file=file,
+                        line=number,
+                        column=col,
+                    ),
+                ),
+            )
+            continue
+        try:
+            yield Loaded(where, validate_subject(data, file=file, locate=lambda _p, n=number: (n, 0)))
+        except HistoryError as exc:
+            yield Rejected(where, exc.problems)
+
+
+def _document_items(located: Located, data: Any) -> Iterator[Item]:
+    file = located.file
+    if isinstance(data, dict) and "subjects" in data and "id" not in data:
+        extra = sorted(set(data) - {"subjects", "format"})
+        if extra:
+            yield Rejected(
+                file,
+                (located.problem("history-unknown-key", f"unknown top-level key '{extra[0]}'", (extra[0],)),),
+            )
+        items = data["subjects"]
+        base: YamlPath = ("subjects",)
+    elif isinstance(data, list):
+        items, base = data, ()
+    else:
+        items, base = [data], ()
+        if not isinstance(data, dict):
+            yield Rejected(
+                file,
+                (
+                    located.problem(
+                        "history-not-mapping",
+                        "expected a subject, a list of subjects or {subjects: [...]}",
+                        (),
+                    ),
+                ),
+            )
+            return
+        try:
+            yield Loaded(file, validate_subject(data, file=file, locate=located.where))
+        except HistoryError as exc:
+            yield Rejected(file, exc.problems)
+        return
+    if not isinstance(items, list):
+        yield Rejected(file, (located.problem("history-not-list", "'subjects' must be a list", base),))
+        return
+    for i, item in enumerate(items):
+        path = (*base, i)
+        line, _col = located.where(path)
+        where = f"{file}:{line}"
+        try:
+            yield Loaded(where, validate_subject(item, file=file, locate=located.where, base=path))
+        except HistoryError as exc:
+            yield Rejected(where, exc.problems)
+
+
+def _locate_constant(text: str) -> tuple[int, int]:
+    """Line and column of the first NaN/Infinity outside strings (json reports none)."""
+    match = re.search(r'(?<!")\b(-?Infinity|NaN)\b(?!")', text)
+    if match is None:
+        return 0, 0
+    before = text[: match.start()]
+    return before.count("\n") + 1, match.start() - (before.rfind("\n") + 1) + 1
+
+
+def iter_document(text: str, file: str, fmt: str) -> Iterator[Item]:
+    """Subjects of one JSON or YAML document (positions come from the YAML composer)."""
+    if fmt == "json":
+        try:
+            data = parse_json(text)
+        except _DuplicateKeyError as exc:
+            # locate it: the YAML composer sees the same document and reports the line
+            try:
+                load_yaml(text, file)
+            except ProblemsError as perr:
+                yield Rejected(file, perr.problems)
+                return
+            yield Rejected(
+                file,
+                (
+                    Problem(
+                        code="history-duplicate-key",
+                        message=f"duplicate key '{exc.args[0]}'",
+                        file=file,
+                    ),
+                ),
+            )
+            return
+        except (ValueError, RecursionError) as exc:
+            line, col = getattr(exc, "lineno", 0), getattr(exc, "colno", 0)
+            if not line:
+                line, col = _locate_constant(text)
+            problem = Problem(
+                code="history-json",
+                message=f"malformed JSON: {getattr(exc, 'msg', exc)}",
+                file=file,
+                line=line,
+                column=col,
+            )
+            yield Rejected(file, (problem,))
+            return
+        try:
+            # JSON is YAML for positions, except that YAML refuses tab indentation: tabs can only be
+            # white space in valid JSON, so replacing them keeps every line number
+            located = load_yaml(text.replace("\t", " "), file)
+        except ProblemsError:
+            located = Located(data=None, positions={}, file=file)
+        yield from _document_items(located, data)
+        return
+    try:
+        located = load_yaml(text, file)
+    except ProblemsError as exc:
+        yield Rejected(file, exc.problems)
+        return
+    yield from _document_items(located, located.data)
+
+
+def iter_subjects(path: str | Path) -> Iterator[Item]:
+    """Every subject in a history file (``-`` reads JSONL from standard input)."""
+    name = str(path)
+    fmt = detect_format(name)
+    if name == "-":
+        yield from iter_jsonl(sys.stdin, "<stdin>")
+        return
+    if fmt == "jsonl":
+        p = Path(name)
+        try:
+            handle = p.open(encoding="utf-8-sig")
+        except OSError as exc:
+            raise HistoryError(
+                f"cannot read {name}",
+                [Problem(code="io", message=str(exc.strerror or exc), file=name)],
+            ) from exc
+        with handle:
+            try:
+                yield from iter_jsonl(handle, name)
+            except UnicodeDecodeError as exc:
+                raise HistoryError(
+                    f"{name} is not UTF-8",
+                    [Problem(code="encoding", message=str(exc.reason), file=name)],
+                ) from exc
+        return
+    text = read_text(Path(name))
+    yield from iter_document(text, name, fmt)
+
+
+def load_subject(path: str | Path) -> Subject:
+    """Exactly one subject from a file; raise HistoryError otherwise."""
+    items = list(iter_subjects(path))
+    problems = [p for item in items if isinstance(item, Rejected) for p in item.problems]
+    if problems:
+        raise HistoryError(f"{path}: invalid history", problems)
+    if len(items) != 1:
+        raise HistoryError(
+            f"{path}: expected one subject, found {len(items)}",
+            [Problem(code="history-count", message=f"{len(items)} subjects", file=str(path))],
+        )
+    item = items[0]
+    assert isinstance(item, Loaded)
+    return item.subject

@@ -1,0 +1,110 @@
+"""A subject's standing on any date: records in force, lists it is on, sanctions running.
+
+The annual cycle answers "what grade for year N"; the Guangdong draft's dynamic
+points and every repair or sanction question need "where does the subject stand
+on day D".  This module answers that, with the same pack and the same record
+semantics as the engine (objections, legally effective documents, repairs).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from medcredit.engine.evaluation import check_date_validity
+from medcredit.engine.listing import compute_listing, linked_consequences
+from medcredit.history.model import Record, Subject
+from medcredit.pack.compiled import CFact, CList, CompiledPack
+from medcredit.trace.result import Consequence, Listing
+
+_IGNORED_OBJECTIONS = frozenset({"upheld", "deleted_unverifiable"})
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where a subject stands on ``as_of``."""
+
+    pack_id: str
+    subject_id: str
+    as_of: dt.date
+    in_force: tuple[int, ...]  # indices into subject.records of records in force
+    not_in_force: tuple[tuple[int, str], ...]  # (index, reason)
+    listings: tuple[Listing, ...]
+    consequences: tuple[Consequence, ...]
+    validity_overridden: bool = False
+
+    def on_list(self, list_id: str) -> Listing | None:
+        for listing in self.listings:
+            if listing.list_id == list_id and listing.active:
+                return listing
+        return None
+
+
+def _repaired(records: tuple[Record, ...], as_of: dt.date) -> dict[str, dt.date]:
+    """Record ids whose repair was granted (and not revoked later) by ``as_of``."""
+    granted: dict[str, dt.date] = {}
+    revoked: dict[str, dt.date] = {}
+    for rec in records:
+        if rec.date > as_of or rec.ref is None:
+            continue
+        if rec.kind == "repair_granted":
+            granted[rec.ref] = max(rec.date, granted.get(rec.ref, rec.date))
+        elif rec.kind == "repair_revoked":
+            revoked[rec.ref] = max(rec.date, revoked.get(rec.ref, rec.date))
+    return {ref: when for ref, when in granted.items() if revoked.get(ref, dt.date.min) < when}
+
+
+def record_counts(fact: CFact, record: Record) -> bool:
+    """Whether ``fact`` takes ``record`` (kind, codes, fields, legal document, lower date bound)."""
+    if record.kind not in fact.kinds or not fact.accepts(record):
+        return False
+    if fact.not_before is not None and record.date < fact.not_before:
+        return False
+    return not (fact.requires_document and record.document is None)
+
+
+def listing_as_of(
+    pack: CompiledPack, lst: CList, records: tuple[Record, ...], usable: list[int], as_of: dt.date
+) -> Listing | None:
+    entries = [(i, records[i]) for i in usable if any(record_counts(pack.facts[f], records[i]) for f in lst.entry)]
+    removals: list[tuple[int, Record]] = []
+    if lst.removal is not None:
+        removal_fact = pack.facts[lst.removal]
+        removals = [(i, records[i]) for i in usable if record_counts(removal_fact, records[i])]
+    return compute_listing(lst, entries, removals, as_of)
+
+
+def standing(pack: CompiledPack, subject: Subject, as_of: dt.date, *, override_validity: bool = False) -> Standing:
+    """The subject's standing on ``as_of`` under ``pack`` (records dated after it are ignored)."""
+    overridden = check_date_validity(pack, as_of, override_validity)
+    records = subject.records
+    repaired = _repaired(records, as_of)
+    usable: list[int] = []
+    not_in_force: list[tuple[int, str]] = []
+    for i, rec in enumerate(records):
+        if rec.date > as_of:
+            not_in_force.append((i, "after_as_of"))
+        elif rec.objection is not None and rec.objection.status in _IGNORED_OBJECTIONS:
+            not_in_force.append((i, f"objection_{rec.objection.status}"))
+        elif rec.id is not None and rec.id in repaired:
+            not_in_force.append((i, "repaired"))
+        else:
+            usable.append(i)
+    category = subject.category.value
+    listings = [
+        x
+        for lst in pack.lists
+        if (lst.categories is None or category in lst.categories)
+        and (x := listing_as_of(pack, lst, records, usable, as_of)) is not None
+    ]
+    consequences = [c for c in linked_consequences(pack, subject, listings) if c.end >= as_of]
+    return Standing(
+        pack_id=pack.id,
+        subject_id=subject.id,
+        as_of=as_of,
+        in_force=tuple(usable),
+        not_in_force=tuple(not_in_force),
+        listings=tuple(listings),
+        consequences=tuple(consequences),
+        validity_overridden=overridden,
+    )

@@ -1,0 +1,1 @@
+"""Credit repair: eligibility conditions and the earliest date a subject may apply."""

@@ -1,0 +1,1 @@
+"""What an evaluation returns: the result and its explanation trace."""

@@ -1,0 +1,131 @@
+"""What an evaluation returns: the decision, the measures, and a compact trace.
+
+The trace is built from small named tuples that point into the pack's tables
+(rule ids, article ids) and into the input (record indices); text is produced
+only when a result is rendered (:mod:`medcredit.render.output`).  This keeps
+evaluation cheap for whole provinces while every step stays explainable:
+tuples are built in a fraction of the time frozen dataclasses take, and the
+cyclic garbage collector does not track tuples of atoms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal, NamedTuple
+
+from medcredit.history.model import Record
+
+Status = Literal["graded", "excluded", "not_evaluable", "out_of_scope", "rolled_up"]
+StepKind = Literal[
+    "validity",
+    "scope",
+    "roll_up",
+    "fact",
+    "exclusion",
+    "path",
+    "rule",
+    "band",
+    "measure",
+    "missing",
+    "class",
+    "list",
+    "consequence",
+]
+
+#: Version of the JSON trace format; bump on any incompatible change.
+TRACE_FORMAT = "medcredit.trace/1"
+
+
+class Step(NamedTuple):
+    """One step of the decision, in order.
+
+    ``ref`` is the id of the pack element applied (rule, exclusion, band set,
+    measure, fact, path); ``records`` are indices into :attr:`Result.records`.
+    """
+
+    kind: StepKind
+    ref: str
+    records: tuple[int, ...] = ()
+    points: Decimal | None = None
+    running: Decimal | None = None
+    value: str | None = None
+    matched: bool | None = None
+
+
+class RecordUse(NamedTuple):
+    """What became of one input record: used (by which pack elements) or not applicable (why)."""
+
+    index: int  # type: ignore[assignment]  # shadows tuple.index on purpose: it is the record index
+    used_by: tuple[str, ...]
+    reason: str | None = None
+    flags: tuple[str, ...] = ()
+
+    @property
+    def used(self) -> bool:
+        return bool(self.used_by)
+
+
+class InputRecord(NamedTuple):
+    """A record as evaluated, with where it came from in the subject's history."""
+
+    origin: str
+    record: Record
+
+
+class Notice(NamedTuple):
+    """A warning attached to a result (bad check digit, validity override, assumption)."""
+
+    code: str
+    message: str
+    message_zh: str
+
+
+class Listing(NamedTuple):
+    """A subject's place on a list (e.g. the serious untrustworthy list) as of the horizon."""
+
+    list_id: str
+    since: dt.date
+    until: dt.date | None  # the last day on the list (the day before removal, or the term's last day)
+    until_rule: str | None  # "removal" or "term"
+    active: bool
+    records: tuple[int, ...]
+    entry_dates: tuple[dt.date, ...] = ()
+
+
+class Consequence(NamedTuple):
+    """A consequence for a person linked to a listed institution (e.g. a 5-year management ban)."""
+
+    id: str
+    kind: str
+    person_id: str
+    role: str
+    institution_id: str
+    start: dt.date
+    end: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    pack_id: str
+    pack_hash: str
+    subject_id: str
+    subject_name: str | None
+    category: str
+    cycle: int
+    applies_in: int
+    status: Status
+    grade: str | None
+    score: Decimal | None
+    path: str | None
+    exclusions: tuple[str, ...]
+    measures: tuple[str, ...]
+    warnings: tuple[Notice, ...]
+    reason: str | None
+    steps: tuple[Step, ...]
+    records: tuple[InputRecord, ...]
+    record_uses: tuple[RecordUse, ...]
+    validity_overridden: bool = False
+    listings: tuple[Listing, ...] = ()
+    consequences: tuple[Consequence, ...] = ()
