@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 import medcredit
-from medcredit.authoring.docgen import uncovered
 from medcredit.history.identifiers import org_code_check_char, resident_id_check_char, uscc_check_char
+from medcredit.pack.coverage import uncovered
 
 CYCLE = 2023
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_43bddf6e746f112b.txt"

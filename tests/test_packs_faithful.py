@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 import medcredit
-from medcredit.authoring.docgen import catalogue_markdown, coverage_markdown, uncovered
+from medcredit.authoring.docgen import catalogue_markdown, coverage_markdown
+from medcredit.pack.coverage import uncovered
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"

@@ -367,3 +367,11 @@ def test_wushan_oracle_reads_the_exclusions() -> None:
     assert score_subject(_subject([]), 2023).status == "excluded"  # 第十五条: not inspected
     for subject in (opened_late, opened_july_first, _subject([])):
         assert_agrees_with_oracle(subject, 2023)
+
+
+def test_the_pack_format_and_the_kit_name_the_same_properties() -> None:
+    """A pack names properties by id (pack layer); the kit implements them (testing layer)."""
+    from medcredit.pack.property_ids import PROPERTY_IDS
+    from medcredit.testing.properties import PROPERTIES
+
+    assert list(PROPERTIES) == list(PROPERTY_IDS)

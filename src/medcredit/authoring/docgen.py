@@ -9,65 +9,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from medcredit.history.catalogue import catalogue
 from medcredit.pack.compiled import CompiledPack
+from medcredit.pack.coverage import coverage
 from medcredit.pack.loader import bundled_pack_names, load_pack
-from medcredit.pack.model import Citation, Pack
-
-
-def citations(pack: Pack) -> Iterator[tuple[str, str, Citation]]:
-    """(element kind, element id, citation) for every cited element of a pack."""
-    yield "cycle", "cycle", pack.cycle.cite
-    if pack.validity.cite is not None:
-        yield "validity", "validity", pack.validity.cite
-    for ru in pack.roll_up:
-        yield "roll_up", ru.category, ru.cite
-    for name, bs in pack.bands.items():
-        yield "bands", name, bs.cite
-    for f in pack.facts:
-        if f.cite is not None:
-            yield "fact", f.id, f.cite
-    for e in pack.exclusions:
-        yield "exclusion", e.id, e.cite
-    for p in pack.paths:
-        yield "path", p.id, p.cite
-        for c in p.classes:
-            yield "class", f"{p.id}.{c.grade}", c.cite
-    for r in pack.rules:
-        yield "rule", r.id, r.cite
-    for m in pack.measures:
-        yield "measure", m.id, m.cite
-    for lst in pack.lists:
-        yield "list", lst.id, lst.cite
-    for lc in pack.linked_consequences:
-        yield "consequence", lc.id, lc.cite
-    for d in pack.disclosure:
-        yield "disclosure", ",".join(d.subject_types), d.cite
-    for dl in pack.deadlines:
-        yield "deadline", dl.id, dl.cite
-    for route in pack.repair:
-        yield "repair", route.id, route.cite
-        for cond in route.conditions:
-            yield "repair_condition", f"{route.id}.{cond.id}", cond.cite
-    if pack.reports is not None:
-        yield "reports", "reports", pack.reports.cite
-
-
-def coverage(pack: Pack) -> dict[str, list[tuple[str, str]]]:
-    """Article → [(element kind, element id)] in document order."""
-    table: dict[str, list[tuple[str, str]]] = {a: [] for a in pack.document.articles}
-    for kind, ident, cite in citations(pack):
-        table.setdefault(cite.article, []).append((kind, ident))
-    return table
-
-
-def uncovered(pack: Pack) -> list[str]:
-    """Articles with neither an executable element nor a stated reason."""
-    return [a for a, uses in coverage(pack).items() if not uses and a not in pack.non_executable]
 
 
 def _cell(text: str) -> str:

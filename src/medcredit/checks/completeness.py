@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from medcredit.authoring.docgen import uncovered
 from medcredit.checks.base import Check, CheckContext, register
 from medcredit.diagnostics.problems import Problem
+from medcredit.pack.coverage import uncovered
 
 
 @register

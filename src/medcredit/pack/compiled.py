@@ -33,6 +33,7 @@ from medcredit.pack.model import (
     Pack,
     ScoreRule,
 )
+from medcredit.pack.property_ids import PROPERTY_IDS
 
 _WS = re.compile(r"\s+")
 
@@ -652,11 +653,9 @@ class _Compiler:
         return out
 
     def _exemptions(self) -> None:
-        from medcredit.testing.properties import PROPERTIES  # the property ids live with the properties
-
         for i, ex in enumerate(self.pack.property_exemptions):
-            if ex.property not in PROPERTIES:
-                self.unknown("property", ex.property, PROPERTIES, ("property_exemptions", i, "property"))
+            if ex.property not in PROPERTY_IDS:
+                self.unknown("property", ex.property, PROPERTY_IDS, ("property_exemptions", i, "property"))
             self.citation(ex.cite, ("property_exemptions", i, "cite"))
 
     def _deadlines(self) -> None:

@@ -1,0 +1,51 @@
+"""What every command shares: exit codes, progress on a terminal, problem output, argument types."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Sequence
+from typing import IO
+
+from medcredit.diagnostics.problems import Problem
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+
+class Progress:
+    """A one-line progress counter on stderr, shown only when stderr is a terminal."""
+
+    def __init__(self, stream: IO[str], label: str, every: int = 1000) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.label = label
+        self.every = every
+        self.count = 0
+
+    def tick(self) -> None:
+        self.count += 1
+        if self.enabled and self.count % self.every == 0:
+            self.stream.write(f"\r{self.label}: {self.count:,} subjects")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write(f"\r{self.label}: {self.count:,} subjects\n")
+            self.stream.flush()
+
+
+def emit_problems(problems: Sequence[Problem], out: IO[str], fmt: str = "parsable") -> None:
+    for p in problems:
+        if fmt == "github":
+            out.write(f"::{p.level} file={p.file},line={p.line},col={p.column},title={p.code}::{p.full_message}\n")
+        else:
+            out.write(p.render() + "\n")
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None

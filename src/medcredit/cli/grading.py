@@ -1,0 +1,276 @@
+"""Commands that grade histories: evaluate, explain, compare, diff."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Progress, emit_problems
+from medcredit.diagnostics.errors import ValidityError
+from medcredit.engine.evaluation import evaluate
+from medcredit.history.reader import Loaded, Rejected, iter_subjects
+from medcredit.pack.compiled import CompiledPack
+from medcredit.pack.loader import bundled_pack_names, load_pack
+from medcredit.render.output import render_text, result_to_dict, to_json
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def _results(pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[Any, Any], None]) -> tuple[int, int]:
+    """Evaluate every subject of ``args.file``; return (evaluated, rejected)."""
+    progress = Progress(sys.stderr, "evaluated")
+    evaluated = rejected = 0
+    # Results are written and dropped at once and create no reference cycles, so the
+    # cyclic collector only costs time here (PERFORMANCE.md); collect explicitly instead.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for item in iter_subjects(args.file):
+            if isinstance(item, Rejected):
+                rejected += 1
+                on_result(None, item)
+            else:
+                assert isinstance(item, Loaded)
+                result = evaluate(
+                    pack,
+                    item.subject,
+                    args.cycle,
+                    trace=not getattr(args, "no_trace", False),
+                    override_validity=args.override_validity,
+                )
+                evaluated += 1
+                on_result(result, item)
+            progress.tick()
+            if progress.count % 100_000 == 0:
+                gc.collect()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+        progress.close()
+    return evaluated, rejected
+
+
+def _rejected_dict(item: Rejected) -> dict[str, Any]:
+    return {
+        "format": "medcredit.trace/1",
+        "status": "rejected",
+        "where": item.where,
+        "problems": [p.as_dict() for p in item.problems],
+    }
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    pack = load_pack(args.pack)
+    out: IO[str] = sys.stdout
+    fmt = args.format
+    if fmt is None:
+        fmt = "jsonl" if str(args.file).endswith((".jsonl", ".ndjson")) or args.file == "-" else "json"
+    collected: list[dict[str, Any]] = []
+
+    def write(result: Any, item: Any) -> None:
+        if result is None:
+            emit_problems(item.problems, sys.stderr)
+            record = _rejected_dict(item)
+            if fmt == "jsonl":
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            elif fmt == "json":
+                collected.append(record)
+            else:
+                out.write(f"{item.where}: rejected\n")
+            return
+        if fmt == "jsonl":
+            out.write(to_json(result, pack) + "\n")
+        elif fmt == "json":
+            collected.append(result_to_dict(result, pack))
+        elif fmt == "text":
+            out.write(render_text(result, pack, args.lang) + "\n")
+        else:  # summary
+            grade = result.grade or "-"
+            score = "-" if result.score is None else format(result.score, "f")
+            out.write(f"{result.subject_id}\t{result.category}\t{result.status}\t{grade}\t{score}\n")
+
+    evaluated, rejected = _results(pack, args, write)
+    if fmt == "json":
+        body: Any = collected[0] if len(collected) == 1 else collected
+        out.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+    if rejected:
+        sys.stderr.write(f"medcredit: {evaluated} evaluated, {rejected} rejected (see above)\n")
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    args.format = "text"
+    return cmd_evaluate(args)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    names = args.packs or bundled_pack_names()
+    packs = [load_pack(n) for n in names]
+    rows: list[dict[str, Any]] = []
+    for item in iter_subjects(args.file):
+        if isinstance(item, Rejected):
+            emit_problems(item.problems, sys.stderr)
+            return EXIT_PROBLEMS
+        assert isinstance(item, Loaded)
+        for pack in packs:
+            try:
+                r = evaluate(pack, item.subject, args.cycle, override_validity=args.override_validity)
+            except ValidityError as exc:
+                rows.append(
+                    {
+                        "subject": item.subject.id,
+                        "pack": pack.id,
+                        "status": "outside_validity",
+                        "grade": None,
+                        "score": None,
+                        "listings": [],
+                        "measures": [],
+                        "note": str(exc),
+                    }
+                )
+                continue
+            rows.append(
+                {
+                    "subject": r.subject_id,
+                    "pack": pack.id,
+                    "status": r.status,
+                    "grade": r.grade,
+                    "grade_label": pack.grade_label(r.grade) if r.grade else None,
+                    "score": None if r.score is None else format(r.score, "f"),
+                    "listings": [x.list_id for x in r.listings if x.active],
+                    "measures": list(r.measures),
+                    "exclusions": list(r.exclusions),
+                    "reason": r.reason,
+                }
+            )
+    if args.format == "json":
+        sys.stdout.write(
+            json.dumps({"cycle": args.cycle, "packs": names, "results": rows}, ensure_ascii=False, indent=2) + "\n"
+        )
+        return EXIT_OK
+    header = ["subject", "pack", "status", "grade", "score", "lists", "measures"]
+    table = [header] + [
+        [
+            row["subject"],
+            row["pack"],
+            row["status"],
+            row.get("grade_label") or row["grade"] or "-",
+            row["score"] or "-",
+            ",".join(row["listings"]) or "-",
+            str(len(row["measures"])),
+        ]
+        for row in rows
+    ]
+    widths = [max(_width(r[i]) for r in table) for i in range(len(header))]
+    for r in table:
+        sys.stdout.write("  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=True)).rstrip() + "\n")
+    return EXIT_OK
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Impact analysis: evaluate a population under two pack versions in one streaming pass."""
+    from collections.abc import Iterator
+
+    from medcredit.analysis.impact import analyse, impact_to_json, render_impact_text
+    from medcredit.analysis.impact_html import render_impact_html
+    from medcredit.history.reader import Item
+
+    old, new = load_pack(args.old), load_pack(args.new)
+    progress = Progress(sys.stderr, "compared")
+
+    def items() -> Iterator[Item]:
+        for item in iter_subjects(args.population):
+            if isinstance(item, Rejected):
+                emit_problems(item.problems, sys.stderr)
+            yield item
+            progress.tick()
+
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # as in _results: no reference cycles, the collector only costs time
+    try:
+        impact = analyse(
+            old,
+            new,
+            items(),
+            args.cycle,
+            override_validity=args.override_validity,
+            max_examples=args.examples,
+            old_source=args.old,
+            new_source=args.new,
+            population=args.population,
+        )
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+        progress.close()
+    if args.html:
+        try:
+            Path(args.html).write_text(render_impact_html(impact), encoding="utf-8")
+        except OSError as exc:
+            sys.stderr.write(f"medcredit: cannot write {args.html}: {exc.strerror or exc}\n")
+            return EXIT_USAGE
+    sys.stdout.write(impact_to_json(impact) if args.format == "json" else render_impact_text(impact))
+    return EXIT_OK
+
+
+def register(sub: Subparsers) -> None:
+    """Add the evaluate, explain, compare, diff commands to the parser."""
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--pack", required=True, help="bundled pack name or pack file")
+        p.add_argument("--cycle", required=True, type=int, help="evaluation cycle (year)")
+        p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of text output")
+        p.add_argument(
+            "--override-validity",
+            action="store_true",
+            help="evaluate a cycle outside the pack's validity (recorded in the result)",
+        )
+        p.add_argument("file", metavar="FILE", help="history: .json, .jsonl, .yaml (- for JSONL on stdin)")
+
+    p = sub.add_parser("evaluate", help="grade subjects of a history file")
+    common(p)
+    p.add_argument(
+        "--format",
+        choices=["json", "jsonl", "text", "summary"],
+        default=None,
+        help="output format (default: jsonl for .jsonl input, else json)",
+    )
+    p.add_argument("--no-trace", action="store_true", help="omit the trace (fastest)")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("explain", help="explain each subject's result as readable text")
+    common(p)
+    p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("compare", help="evaluate one history under every bundled pack, side by side")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--cycle", required=True, type=int)
+    p.add_argument("--pack", dest="packs", action="append", help="limit to these packs (repeatable)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--override-validity", action="store_true")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("diff", help="impact analysis: how a population's grades change between two pack versions")
+    p.add_argument("old", metavar="OLD", help="old pack: bundled name or pack file")
+    p.add_argument("new", metavar="NEW", help="new pack: bundled name or pack file")
+    p.add_argument(
+        "--population", required=True, metavar="FILE", help="histories: .jsonl (streamed), .json, .yaml; - for stdin"
+    )
+    p.add_argument("--cycle", required=True, type=int, help="evaluation cycle (year)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report to FILE")
+    p.add_argument("--examples", type=int, default=5, metavar="N", help="example subjects kept per transition")
+    p.add_argument("--override-validity", action="store_true")
+    p.set_defaults(func=cmd_diff)

@@ -1,0 +1,151 @@
+"""Commands about procedures on a date: deadline, repair, standing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, parse_date
+from medcredit.engine.listing import consequence_dict, listing_dict
+from medcredit.pack.loader import load_pack
+from medcredit.procedures.deadlines import compute_deadline, deadline_chain
+from medcredit.procedures.standing import standing
+from medcredit.repair.assess import assess_repair
+from medcredit.time.official_calendar import OfficialCalendar, load_schedule
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def _calendar(args: argparse.Namespace) -> OfficialCalendar | None:
+    files = getattr(args, "schedule", None) or []
+    if not files:
+        return None
+    return OfficialCalendar([load_schedule(Path(f)) for f in files])
+
+
+def cmd_deadline(args: argparse.Namespace) -> int:
+    pack = load_pack(args.pack)
+    cal = _calendar(args)
+    if args.chain:
+        answers = deadline_chain(
+            pack, args.deadline, args.start, calendar=cal, override_validity=args.override_validity
+        )
+    else:
+        one = compute_deadline(pack, args.deadline, args.start, calendar=cal, override_validity=args.override_validity)
+        answers = [one]
+    if args.format == "json":
+        body: Any = [a.as_dict() for a in answers] if args.chain else answers[0].as_dict()
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    zh = args.lang == "zh"
+    for a in answers:
+        d = a.deadline
+        if zh:
+            sys.stdout.write(f"{d.label.zh}（{d.id}）：自 {a.start}（{d.starts.zh}）起，截止 {a.due.value}\n")
+            sys.stdout.write(f"  依据【{d.cite.article}】{d.cite.quote}\n  计算：{a.due.explanation_zh}\n")
+        else:
+            label, starts = d.label.en or d.label.zh, d.starts.en or d.starts.zh
+            sys.stdout.write(f"{label} ({d.id}): from {a.start} ({starts}), due {a.due.value}\n")
+            sys.stdout.write(f"  basis [{d.cite.article}] {d.cite.quote}\n  computed: {a.due.explanation}\n")
+        sys.stdout.write("  " + "; ".join(a.due.sources) + "\n")
+        if a.validity_overridden:
+            sys.stdout.write("  (outside the pack's validity: overridden)\n")
+    return EXIT_OK
+
+
+def _one_subject(path: str) -> Any:
+    from medcredit.history.reader import load_subject
+
+    return load_subject(path)
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    pack = load_pack(args.pack)
+    subject = _one_subject(args.file)
+    declarations = dict.fromkeys(args.declare or [], True)
+    declarations.update(dict.fromkeys(args.deny or [], False))
+    answer = assess_repair(
+        pack, subject, args.record, args.on, declarations=declarations, override_validity=args.override_validity
+    )
+    if args.format == "json":
+        sys.stdout.write(json.dumps(answer.as_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        zh = args.lang == "zh"
+        verdict = (
+            ("可以申请信用修复" if answer.eligible else "不能申请信用修复")
+            if zh
+            else ("eligible for credit repair" if answer.eligible else "not eligible for credit repair")
+        )
+        sys.stdout.write(f"{answer.subject_id} / {answer.record_id} @ {answer.on}: {verdict} ({answer.route or '-'})\n")
+        for c in answer.conditions:
+            mark = "✓" if c.met else "✗"
+            text = c.reason_zh if zh else c.reason
+            sys.stdout.write(f"  {mark} {c.id}【{c.article}】{text}\n")
+        if answer.earliest:
+            sys.stdout.write(
+                ("  时间条件最早满足日：" if zh else "  earliest date the time conditions hold: ")
+                + f"{answer.earliest}\n"
+            )
+        if not answer.conditions:
+            sys.stdout.write(f"  {answer.reason}\n")
+    return EXIT_OK if answer.eligible else EXIT_PROBLEMS
+
+
+def cmd_standing(args: argparse.Namespace) -> int:
+    pack = load_pack(args.pack)
+    subject = _one_subject(args.file)
+    st = standing(pack, subject, args.as_of, override_validity=args.override_validity)
+    body = {
+        "pack": pack.id,
+        "subject": st.subject_id,
+        "as_of": st.as_of.isoformat(),
+        "records_in_force": list(st.in_force),
+        "records_not_in_force": [{"index": i, "reason": r} for i, r in st.not_in_force],
+        "listings": [listing_dict(x) for x in st.listings],
+        "consequences": [consequence_dict(c) for c in st.consequences],
+        "validity_overridden": st.validity_overridden,
+    }
+    sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+    return EXIT_OK
+
+
+def register(sub: Subparsers) -> None:
+    """Add the deadline, repair, standing commands to the parser."""
+    p = sub.add_parser("deadline", help="due date of a procedural deadline declared in a pack")
+    p.add_argument("--pack", required=True)
+    p.add_argument("deadline", metavar="DEADLINE", help="deadline id, e.g. objection_verification")
+    p.add_argument("start", metavar="DATE", type=parse_date, help="the day the count starts from (not counted)")
+    p.add_argument("--chain", action="store_true", help="also the deadlines that follow this one")
+    p.add_argument(
+        "--schedule",
+        action="append",
+        metavar="FILE",
+        help="official holiday schedule for a year the library does not know (YAML/JSON)",
+    )
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--override-validity", action="store_true")
+    p.set_defaults(func=cmd_deadline)
+
+    p = sub.add_parser("repair", help="credit repair eligibility of one record on a date")
+    p.add_argument("--pack", required=True)
+    p.add_argument("--record", required=True, help="id of the record to repair")
+    p.add_argument("--on", required=True, type=parse_date, help="date of the application")
+    p.add_argument("--declare", action="append", metavar="NAME", help="a declared condition that holds")
+    p.add_argument("--deny", action="append", metavar="NAME", help="a declared condition that does not hold")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--override-validity", action="store_true")
+    p.add_argument("file", metavar="FILE", help="one subject's history (.json or .yaml)")
+    p.set_defaults(func=cmd_repair)
+
+    p = sub.add_parser("standing", help="a subject's standing on a date (lists, sanctions, records in force)")
+    p.add_argument("--pack", required=True)
+    p.add_argument("--as-of", required=True, type=parse_date, dest="as_of")
+    p.add_argument("--override-validity", action="store_true")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=cmd_standing)
