@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 import medcredit
+from medcredit.trace.steps import BandStep, PathStep, RuleStep
 from medcredit.history.identifiers import USCC_ALPHABET, uscc_check_char
 from medcredit.render.output import to_json
 
@@ -170,10 +171,10 @@ def test_rule_points_add_up_to_score(pack, data: dict[str, Any]) -> None:
     r = _evaluate(pack, data)
     if r.status != "graded" or r.path != "outpatient_scorecard":
         return
-    (path_step,) = [s for s in r.steps if s.kind == "path"]
-    assert path_step.running == 100
-    running = path_step.running
-    rule_steps = [s for s in r.steps if s.kind == "rule"]
+    (path_step,) = [s for s in r.steps if isinstance(s, PathStep)]
+    assert path_step.start_score == 100
+    running = path_step.start_score
+    rule_steps = [s for s in r.steps if isinstance(s, RuleStep)]
     assert [s.ref for s in rule_steps] == [
         "recovered_amount",
         "interview",
@@ -182,17 +183,16 @@ def test_rule_points_add_up_to_score(pack, data: dict[str, Any]) -> None:
         "fraud",
     ]
     for step in rule_steps:
-        assert step.points is not None
         assert step.points <= 0
         running += step.points
         assert step.running == running
         # a rule that deducts names the records it used; one that does not, none
         assert bool(step.records) == (step.points != 0)
     assert running == r.score
-    assert path_step.running + sum(s.points for s in rule_steps if s.points is not None) == r.score
-    (band,) = [s for s in r.steps if s.kind == "band"]
-    assert band.running == r.score
-    assert band.value == r.grade
+    assert path_step.start_score + sum(s.points for s in rule_steps) == r.score
+    (band,) = [s for s in r.steps if isinstance(s, BandStep)]
+    assert band.score == r.score
+    assert band.grade == r.grade
 
 
 def test_mixed_scorecard_worked_by_hand(pack) -> None:

@@ -25,6 +25,8 @@ import pytest
 from hypothesis import given, settings
 
 import medcredit
+import medcredit.engine.decision
+import medcredit.engine.lists
 import medcredit.engine.evaluation
 import medcredit.procedures.deadlines
 import medcredit.render.output
@@ -150,28 +152,28 @@ def test_without_the_mutation_the_oracle_and_the_properties_agree() -> None:
 
 
 def test_accounting_catches_a_score_that_is_not_the_sum_of_the_trace(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = medcredit.engine.evaluation._grade
+    original = medcredit.engine.decision._grade
 
     def off_by_one(*args: Any, **kwargs: Any) -> Any:
         status, grade, score, reason = original(*args, **kwargs)
-        return status, grade, None if score is None else score - 1, reason
+        return medcredit.engine.decision.Graded(status, grade, None if score is None else score - 1, reason)
 
-    monkeypatch.setattr(medcredit.engine.evaluation, "_grade", off_by_one)
+    monkeypatch.setattr(medcredit.engine.decision, "_grade", off_by_one)
     assert "the result's score is" in _failed(SOUND, ACCOUNTING)
 
 
 def test_trace_records_catches_a_record_left_out_of_the_trace(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = medcredit.engine.evaluation._record_uses
+    original = medcredit.engine.decision._record_uses
 
     def forgetful(*args: Any, **kwargs: Any) -> Any:
         return tuple(u for u in original(*args, **kwargs) if u.reason != "kind_not_used")
 
-    monkeypatch.setattr(medcredit.engine.evaluation, "_record_uses", forgetful)
+    monkeypatch.setattr(medcredit.engine.decision, "_record_uses", forgetful)
     assert "missing from the trace" in _failed(SOUND, TRACE_RECORDS)
 
 
 def test_record_order_catches_a_listing_that_starts_at_the_first_record_given(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = medcredit.engine.evaluation.compute_listing
+    original = medcredit.engine.lists.compute_listing
 
     def input_order(lst: Any, entries: Any, removals: Any, horizon: dt.date) -> Any:
         listing = original(lst, entries, removals, horizon)
@@ -179,20 +181,20 @@ def test_record_order_catches_a_listing_that_starts_at_the_first_record_given(mo
             return None
         return _replace(listing, since=entries[0][1].date)  # not the earliest entry
 
-    monkeypatch.setattr(medcredit.engine.evaluation, "compute_listing", input_order)
+    monkeypatch.setattr(medcredit.engine.lists, "compute_listing", input_order)
     assert "reordering the records changed the result: listings" in _failed(SOUND, RECORD_ORDER)
 
 
 def test_unrelated_subjects_catches_state_leaking_between_evaluations(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = medcredit.engine.evaluation._operation
+    original = medcredit.engine.evaluation.operation
     leaked: list[Any] = []  # the classic mutable default: notices pile up across calls
 
     def leaky(*args: Any, **kwargs: Any) -> Any:
-        months, reason, used, notices = original(*args, **kwargs)
-        leaked.extend(notices)
-        return months, reason, used, list(leaked)
+        op = original(*args, **kwargs)
+        leaked.extend(op.notices)
+        return op._replace(notices=tuple(leaked))
 
-    monkeypatch.setattr(medcredit.engine.evaluation, "_operation", leaky)
+    monkeypatch.setattr(medcredit.engine.evaluation, "operation", leaky)
     assert "the result changed after other subjects were evaluated" in _failed(WUSHAN, UNRELATED_SUBJECTS)
 
 

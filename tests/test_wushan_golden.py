@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import medcredit
+from medcredit.trace.steps import ExclusionStep, RollUpStep, RuleStep
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "wushan-subjects.jsonl"
 
@@ -39,15 +40,18 @@ def use_of(result: medcredit.Result, index: int) -> tuple[tuple[str, ...], str |
     return use.used_by, use.reason
 
 
+def rule_step(result: medcredit.Result, rule_id: str) -> RuleStep:
+    (step,) = [s for s in result.steps if isinstance(s, RuleStep) and s.ref == rule_id]
+    return step
+
+
 def rule_points(result: medcredit.Result, rule_id: str) -> Decimal:
-    (step,) = [s for s in result.steps if s.kind == "rule" and s.ref == rule_id]
-    assert step.points is not None
-    return step.points
+    return rule_step(result, rule_id).points
 
 
-def step_value(result: medcredit.Result, kind: str, ref: str) -> str | None:
-    (step,) = [s for s in result.steps if s.kind == kind and s.ref == ref]
-    return step.value
+def exclusion_inputs(result: medcredit.Result, ref: str) -> dict[str, object]:
+    (step,) = [s for s in result.steps if isinstance(s, ExclusionStep) and s.ref == ref]
+    return dict(step.inputs)
 
 
 # --- 第十八条 / 第二十六条: grade boundaries -----------------------------------------
@@ -159,7 +163,9 @@ def test_recovered_amount_tiers(run, pieces: list[tuple[str, str]], points: int)
     records = [INSPECTED] + [rec(kind, "2023-05-01", amount=amount) for kind, amount in pieces]
     r = run("retail_pharmacy", records)
     total = sum((Decimal(a) for _, a in pieces), Decimal("0.00"))
-    assert step_value(r, "rule", "recovered_amount") == format(total, "f")
+    step = rule_step(r, "recovered_amount")
+    assert step.input == total
+    assert str(step.input) == format(total, "f")  # the amount as given, to the fen
     assert rule_points(r, "recovered_amount") == -points
     assert r.score == 100 - points
 
@@ -260,19 +266,19 @@ def test_agreement_end_reasons(run, reason: str, exclusions: tuple[str, ...]) ->
 @pytest.mark.parametrize(
     ("opened", "status", "months"),
     [
-        ("2023-06-30", "graded", "6"),
-        ("2023-07-01", "graded", "6"),
-        ("2023-07-02", "excluded", "5"),
-        ("2023-12-31", "excluded", "0"),
-        ("2024-01-15", "excluded", "0"),
+        ("2023-06-30", "graded", 6),
+        ("2023-07-01", "graded", 6),
+        ("2023-07-02", "excluded", 5),
+        ("2023-12-31", "excluded", 0),
+        ("2024-01-15", "excluded", 0),
     ],
 )
-def test_operated_under_six_months_by_opening(run, opened: str, status: str, months: str) -> None:
+def test_operated_under_six_months_by_opening(run, opened: str, status: str, months: int) -> None:
     """巫山 第十九条（四）: 评价年度内营业时间不足6个月的，不参与信用评价 (interpretation operating_months:
     opened 2023-07-01 → 6 months, evaluated; 2023-07-02 → excluded)."""
     r = run("retail_pharmacy", [rec("inspection", "2023-12-31")], opened=opened)
     assert r.status == status
-    assert step_value(r, "exclusion", "operated_under_six_months") == f"operated_months_in_cycle={months}"
+    assert exclusion_inputs(r, "operated_under_six_months") == {"operated_months_in_cycle": months}
     assert r.exclusions == (("operated_under_six_months",) if status == "excluded" else ())
 
 
@@ -378,7 +384,7 @@ def test_unknown_opening_date_warns(run) -> None:
     r = run("retail_pharmacy", [INSPECTED], opened=None)
     assert r.status == "graded"
     assert "opening_unknown" in [w.code for w in r.warnings]
-    assert step_value(r, "exclusion", "operated_under_six_months") == "operated_months_in_cycle=12"
+    assert exclusion_inputs(r, "operated_under_six_months") == {"operated_months_in_cycle": 12}
 
 
 # --- 第十五条: the cycle ----------------------------------------------------------------
@@ -539,7 +545,7 @@ def test_village_clinic_alone_is_rolled_up(run) -> None:
     assert r.grade is None
     assert r.score is None
     assert [u.reason for u in r.record_uses] == ["counted_under_parent"] * 2
-    assert [(s.kind, s.value) for s in r.steps if s.kind == "roll_up"] == [("roll_up", parent)]
+    assert [(s.kind, s.parent_id) for s in r.steps if isinstance(s, RollUpStep)] == [("roll_up", parent)]
 
 
 def test_managed_clinic_records_count_for_outpatient_parent(run) -> None:

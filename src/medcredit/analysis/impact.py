@@ -26,16 +26,20 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
 from medcredit.diagnostics.errors import ValidityError
-from medcredit.engine.evaluation import check_validity, evaluate, validity_message
+from medcredit.engine.evaluation import Evaluator
+from medcredit.engine.validity import check_validity, validity_message
 from medcredit.history.reader import Item, Loaded
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.model import Pack
-from medcredit.trace.result import Result, Step
+from medcredit.trace.result import Result
+from medcredit.trace.steps import BandStep, ClassStep, PathStep, RuleStep, Step
+
+_S = TypeVar("_S", bound=Step)
 
 #: Version of the JSON impact format; bump on any incompatible change.
 IMPACT_FORMAT = "medcredit.impact/1"
@@ -253,9 +257,9 @@ def pack_differences(old: Pack, new: Pack) -> tuple[PackChange, ...]:
 # -- drivers of one subject's change --------------------------------------------------
 
 
-def _first(steps: tuple[Step, ...], kind: str) -> Step | None:
+def _first(steps: tuple[Step, ...], kind: type[_S]) -> _S | None:
     for step in steps:
-        if step.kind == kind:
+        if isinstance(step, kind):
             return step
     return None
 
@@ -277,36 +281,32 @@ def subject_drivers(old_pack: CompiledPack, new_pack: CompiledPack, old: Result,
         if old.path != new.path:
             found.append(("path", f"{old.path} -> {new.path}", "path_changed"))
         else:
-            op, np_ = _first(old.steps, "path"), _first(new.steps, "path")
+            op, np_ = _first(old.steps, PathStep), _first(new.steps, PathStep)
             method = old_pack.path_by_category.get(old.category)
             if (
                 method is not None
                 and method.method == "scorecard"
                 and op is not None
                 and np_ is not None
-                and op.running != np_.running
+                and op.start_score != np_.start_score
             ):
                 found.append(("path", str(old.path), "base_changed"))
-        old_points = {s.ref: s.points or _ZERO for s in old.steps if s.kind == "rule"}
-        new_points = {s.ref: s.points or _ZERO for s in new.steps if s.kind == "rule"}
+        old_points = {s.ref: s.points for s in old.steps if isinstance(s, RuleStep)}
+        new_points = {s.ref: s.points for s in new.steps if isinstance(s, RuleStep)}
         for ref in dict.fromkeys([*old_points, *new_points]):
             if old_points.get(ref, _ZERO) != new_points.get(ref, _ZERO):
                 found.append(("rule", ref, "points_changed"))
-        old_classes = {s.ref for s in old.steps if s.kind == "class" and s.matched}
-        new_classes = {s.ref for s in new.steps if s.kind == "class" and s.matched}
+        old_classes = {s.ref for s in old.steps if isinstance(s, ClassStep) and s.matched}
+        new_classes = {s.ref for s in new.steps if isinstance(s, ClassStep) and s.matched}
         found.extend(("class", g, "matched_in_old_only") for g in sorted(old_classes - new_classes))
         found.extend(("class", g, "matched_in_new_only") for g in sorted(new_classes - old_classes))
-        ob, nb = _first(old.steps, "band"), _first(new.steps, "band")
+        ob, nb = _first(old.steps, BandStep), _first(new.steps, BandStep)
         if ob is not None and nb is not None:
             if ob.ref != nb.ref:
                 found.append(("band_set", f"{ob.ref} -> {nb.ref}", "band_set_replaced"))
-            elif ob.running is not None:
+            else:
                 before, after = old_pack.bands.get(ob.ref), new_pack.bands.get(nb.ref)
-                if (
-                    before is not None
-                    and after is not None
-                    and before.grade_for(ob.running) != after.grade_for(ob.running)
-                ):
+                if before is not None and after is not None and before.grade_for(ob.score) != after.grade_for(ob.score):
                     found.append(("band_set", ob.ref, "bands_changed"))
     if not found:
         found.append(("unexplained", "-", "no_element_differs"))
@@ -350,6 +350,7 @@ class ImpactAnalysis:
                     raise ValidityError(validity_message(pack, cycle))
                 overridden = True
         self.old, self.new, self.cycle = old, new, cycle
+        self._evaluators = {id(old): Evaluator(old), id(new): Evaluator(new)}
         self.override_validity = override_validity
         self.validity_overridden = overridden
         self.max_examples = max(0, max_examples)
@@ -363,7 +364,8 @@ class ImpactAnalysis:
         self.subjects = self.rejected = self.changed = self.improved = self.worsened = 0
 
     def _evaluate(self, pack: CompiledPack, item: Loaded, trace: bool) -> Result:
-        return evaluate(pack, item.subject, self.cycle, trace=trace, override_validity=self.override_validity)
+        evaluator = self._evaluators[id(pack)]
+        return evaluator.evaluate(item.subject, self.cycle, trace=trace, override_validity=self.override_validity)
 
     def add(self, item: Item) -> None:
         """Count one input item (a loaded subject or a rejected input)."""

@@ -12,11 +12,11 @@ from typing import IO, TYPE_CHECKING, Any
 
 from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Progress, emit_problems
 from medcredit.diagnostics.errors import ValidityError
-from medcredit.engine.evaluation import evaluate
+from medcredit.engine.evaluation import Evaluator, evaluate
 from medcredit.history.reader import Loaded, Rejected, iter_subjects
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import bundled_pack_names, load_pack
-from medcredit.render.output import render_text, result_to_dict, to_json
+from medcredit.render.output import TraceEncoder, render_text, result_to_dict
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 def _results(pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[Any, Any], None]) -> tuple[int, int]:
     """Evaluate every subject of ``args.file``; return (evaluated, rejected)."""
     progress = Progress(sys.stderr, "evaluated")
+    evaluator = Evaluator(pack)
     evaluated = rejected = 0
     # Results are written and dropped at once and create no reference cycles, so the
     # cyclic collector only costs time here (PERFORMANCE.md); collect explicitly instead.
@@ -37,8 +38,7 @@ def _results(pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[
                 on_result(None, item)
             else:
                 assert isinstance(item, Loaded)
-                result = evaluate(
-                    pack,
+                result = evaluator.evaluate(
                     item.subject,
                     args.cycle,
                     trace=not getattr(args, "no_trace", False),
@@ -72,6 +72,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if fmt is None:
         fmt = "jsonl" if str(args.file).endswith((".jsonl", ".ndjson")) or args.file == "-" else "json"
     collected: list[dict[str, Any]] = []
+    encoder = TraceEncoder(pack)
 
     def write(result: Any, item: Any) -> None:
         if result is None:
@@ -85,7 +86,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 out.write(f"{item.where}: rejected\n")
             return
         if fmt == "jsonl":
-            out.write(to_json(result, pack) + "\n")
+            out.write(encoder.encode(result) + "\n")
         elif fmt == "json":
             collected.append(result_to_dict(result, pack))
         elif fmt == "text":

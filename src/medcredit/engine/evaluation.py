@@ -1,77 +1,242 @@
 """The pure evaluation engine: (pack, subject history, cycle) → result.
 
 No I/O and no clock: the caller passes the cycle.  One pass over the records
-feeds every fact (count, sum, any, value); exclusions, the grading path, the
-bands and the measures are then applied to those facts.  Every input record
-ends up in the trace, used by named pack elements or not applicable with a
-reason; nothing is dropped silently.
+feeds every fact (:mod:`~medcredit.engine.aggregation`); exclusions, the
+grading path, the bands and the measures are then applied to those facts
+(:mod:`~medcredit.engine.decision`).  Every input record ends up in the trace,
+used by named pack elements or not applicable with a reason.
+
+:class:`Evaluator` owns a compiled pack and a cache of decisions: subjects with
+the same shape of history share one decision, which makes whole-province runs
+cheap.  It is safe to share across threads.  The module-level :func:`evaluate`
+keeps no state between calls.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from calendar import monthrange
+import threading
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from medcredit.diagnostics.errors import ValidityError
-from medcredit.engine.listing import compute_listing, linked_consequences
+from medcredit.engine.aggregation import tally
+from medcredit.engine.decision import Decision, DecisionInput, decide
+from medcredit.engine.lists import consequences, imported_consequences, listings
+from medcredit.engine.operation import operation
+from medcredit.engine.validity import check_validity, cycle_bounds, validity_message
 from medcredit.history.identifiers import IdCheck, check_resident_id, check_uscc, is_valid_resident_id, is_valid_uscc
-from medcredit.history.model import INSTITUTION_CATEGORIES, Record, Subject, SubjectCategory
-from medcredit.pack.compiled import CFact, CompiledPack, CPath
-from medcredit.trace.result import Consequence, InputRecord, Listing, Notice, RecordUse, Result, Status, Step
+from medcredit.history.model import Record, Subject
+from medcredit.pack.compiled import CompiledPack
+from medcredit.trace.result import Consequence, InputRecord, Notice, RecordUse, Result, Status
+from medcredit.trace.steps import RollUpStep, RuleStep, ScopeStep, Step, ValidityStep
 
-_ZERO = Decimal(0)
-_ONE_DAY = dt.timedelta(days=1)
-_HUNDRED = Decimal(100)
-_YEARLY_KINDS = frozenset({"annual_assessment", "risk_assessment"})
-# Decisions kept per pack: enough for the common shapes of history (most subjects share a few),
-# small enough that a whole province streams in flat memory (a decision with its trace is a few KB).
-_CACHE_LIMIT = 4096
-_EMPTY: frozenset[Decimal] = frozenset()
-_IGNORED_OBJECTIONS = {"upheld": "objection_upheld", "deleted_unverifiable": "objection_deleted"}
+#: Decisions kept per evaluator by default: enough for the common shapes of history (most
+#: subjects share a few), small enough that a whole province streams in flat memory.
+DEFAULT_CACHE_LIMIT = 4096
 
 
-def cycle_bounds(cycle: int) -> tuple[dt.date, dt.date]:
-    """First and last day of a calendar-year cycle (1 Jan – 31 Dec)."""
-    return dt.date(cycle, 1, 1), dt.date(cycle, 12, 31)
+class DecisionCache:
+    """A bounded map from a history's shape to its decision, safe to share across threads.
+
+    Look-ups take no lock (a dict read is atomic); inserting and evicting the oldest
+    entry happen under one lock, so concurrent writers never evict the same key twice
+    or iterate a dict another thread is changing.  A lock on writes measured faster
+    than per-thread caches: threads share the hits (see bench/README.md).
+    """
+
+    __slots__ = ("_entries", "_lock", "limit")
+
+    def __init__(self, limit: int = DEFAULT_CACHE_LIMIT) -> None:
+        if limit < 1:
+            raise ValueError("a decision cache holds at least one entry")
+        self.limit = limit
+        self._entries: dict[Any, Decision] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Decision | None:
+        return self._entries.get(key)
+
+    def put(self, key: Any, decision: Decision) -> None:
+        with self._lock:
+            entries = self._entries
+            while len(entries) >= self.limit:
+                del entries[next(iter(entries))]  # oldest first: dicts keep insertion order
+            entries[key] = decision
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
-def check_validity(pack: CompiledPack, cycle: int) -> bool:
-    """True when ``cycle`` lies in the pack's validity window (per the pack's rule)."""
+class Evaluator:
+    """Evaluates subjects under one compiled pack, sharing decisions between alike histories.
+
+    ``cache=None`` evaluates without a cache (every decision computed afresh); pass a
+    :class:`DecisionCache` to choose its size.  Results are the same either way.
+    """
+
+    __slots__ = ("cache", "pack")
+
+    def __init__(self, pack: CompiledPack, cache: DecisionCache | int | None = DEFAULT_CACHE_LIMIT) -> None:
+        self.pack = pack
+        self.cache: DecisionCache | None = DecisionCache(cache) if isinstance(cache, int) else cache
+
+    def evaluate(
+        self,
+        subject: Subject,
+        cycle: int,
+        *,
+        trace: bool = True,
+        override_validity: bool = False,
+    ) -> Result:
+        """Evaluate one subject for one cycle.  Pure: same inputs, same result."""
+        return _evaluate(self, subject, cycle, trace, override_validity)
+
+
+def evaluate(
+    pack: CompiledPack,
+    subject: Subject,
+    cycle: int,
+    *,
+    trace: bool = True,
+    override_validity: bool = False,
+) -> Result:
+    """Evaluate one subject for one cycle.  Pure: same inputs, same result, no state kept.
+
+    For many subjects use :class:`Evaluator`, which shares decisions between alike histories.
+    """
+    return _evaluate(Evaluator(pack, cache=None), subject, cycle, trace, override_validity)
+
+
+def _evaluate(ev: Evaluator, subject: Subject, cycle: int, trace: bool, override: bool) -> Result:
+    pack = ev.pack
+    notices = _identifier_notices(subject, cycle)
+    steps: list[Step] = []
+    overridden = _check_cycle(pack, cycle, override, notices, steps)
+    records = _flatten(subject)
+    category = subject.category.value
+    base: dict[str, Any] = {
+        "pack_id": pack.id,
+        "pack_hash": pack.content_hash,
+        "subject_id": subject.id,
+        "subject_name": subject.name,
+        "category": category,
+        "cycle": cycle,
+        "applies_in": cycle + 1 if pack.model.cycle.result_applies == "next_year" else cycle,
+        "validity_overridden": overridden,
+        "records": tuple(records),
+    }
+    if category not in pack.model.categories:
+        return _unscored(base, "out_of_scope", "category_not_covered", steps, notices, trace)
+    if category in pack.roll_up:
+        steps.append(RollUpStep(category, subject.parent_id, pack.roll_up[category].cite))
+        return _unscored(base, "rolled_up", "rolled_up_into_parent", steps, notices, trace)
+    path = pack.path_by_category.get(category)
+    if path is None:
+        return _unscored(base, "out_of_scope", "no_grading_path", steps, notices, trace)
+
     start, end = cycle_bounds(cycle)
-    doc = pack.document
-    if pack.model.validity.rule == "cycle_within":
-        return doc.effective <= start and (doc.expires is None or end <= doc.expires)
-    return end >= doc.effective and (doc.expires is None or start <= doc.expires)
-
-
-def validity_message(pack: CompiledPack, cycle: int) -> str:
-    doc = pack.document
-    window = f"{doc.effective} to {doc.expires or 'open-ended'}"
-    return (
-        f"cycle {cycle} is outside the validity of pack '{pack.id}' ({doc.number}, in force "
-        f"{window}, rule {pack.model.validity.rule}); pass override_validity=True "
-        f"(CLI: --override-validity) to evaluate anyway"
+    own = len(records) - sum(len(c.records) for c in subject.managed_clinics)
+    facts = tally(pack, records, own, cycle, start, end)
+    op = operation(subject, records, own, start, end, pack.uses_operation)
+    notices.extend(op.notices)
+    list_steps: list[Step] | None = [] if trace else None
+    found, list_marks = (
+        listings(pack, records, facts.fact_records, end, category, list_steps) if pack.lists else ([], {})
+    )
+    linked: list[Consequence] = consequences(pack, subject, found, list_steps) if pack.lists else []
+    if subject.linked_institutions:
+        linked.extend(imported_consequences(subject, _institution_consequences(ev, cycle, override)))
+    inp = DecisionInput(
+        path,
+        category,
+        cycle,
+        op.months,
+        op.end_reason,
+        op.agreement_records,
+        tuple(facts.counts),
+        tuple(facts.sums),
+        tuple(sorted((k, frozenset(v)) for k, v in facts.values.items())),
+        tuple(map(tuple, facts.fact_records)),
+        tuple(sorted(facts.reasons.items())),
+        tuple(sorted(facts.flags.items())),
+        tuple(sorted((k, tuple(v)) for k, v in list_marks.items())),
+        frozenset(x.list_id for x in found if x.active),
+        len(records),
+        trace,
+    )
+    decision = _decision(ev, inp)
+    if trace:
+        steps.extend(_with_own_amounts(pack, decision.steps, inp.sums))
+        steps.extend(list_steps or ())
+    return Result(
+        status=decision.status,
+        grade=decision.grade,
+        score=decision.score,
+        path=path.id,
+        exclusions=decision.exclusions,
+        measures=decision.measures,
+        warnings=tuple(notices),
+        reason=decision.reason,
+        steps=tuple(steps),
+        record_uses=decision.uses,
+        listings=tuple(found),
+        consequences=tuple(linked),
+        **base,
     )
 
 
-def date_in_validity(pack: CompiledPack, day: dt.date) -> bool:
-    doc = pack.document
-    return doc.effective <= day and (doc.expires is None or day <= doc.expires)
+def _decision(ev: Evaluator, inp: DecisionInput) -> Decision:
+    cache = ev.cache
+    if cache is None:
+        return decide(ev.pack, inp)
+    key = inp.cache_key(ev.pack)
+    decision = cache.get(key)
+    if decision is None:
+        decision = decide(ev.pack, inp)
+        cache.put(key, decision)
+    return decision
 
 
-def check_date_validity(pack: CompiledPack, day: dt.date, override: bool) -> bool:
-    """Raise ValidityError for a date outside the pack's window unless overridden; True if overridden."""
-    if date_in_validity(pack, day):
+def _with_own_amounts(pack: CompiledPack, steps: tuple[Step, ...], sums: tuple[int, ...]) -> tuple[Step, ...]:
+    """A shared decision's rule steps show the amount of the subject it was made for: put in this one's.
+
+    Only rules over sums that enter the cache key by tier are concerned (see DecisionInput.cache_key).
+    """
+    patch = pack.patch_rules
+    if not patch:
+        return steps
+    return tuple(
+        s._replace(input=Decimal(sums[patch[s.ref]]).scaleb(-2)) if isinstance(s, RuleStep) and s.ref in patch else s
+        for s in steps
+    )
+
+
+def _check_cycle(pack: CompiledPack, cycle: int, override: bool, notices: list[Notice], steps: list[Step]) -> bool:
+    """Refuse a cycle outside the pack's validity unless overridden; record an override."""
+    if check_validity(pack, cycle):
         return False
-    if override:
-        return True
-    doc = pack.document
-    raise ValidityError(
-        f"{day} is outside the validity of pack '{pack.id}' ({doc.number}, in force {doc.effective} to "
-        f"{doc.expires or 'open-ended'}); pass override_validity=True (CLI: --override-validity) to compute anyway"
+    if not override:
+        raise ValidityError(validity_message(pack, cycle))
+    notices.append(
+        Notice(
+            "validity_override",
+            validity_message(pack, cycle).split(";")[0] + "; overridden by the caller",
+            f"评价周期{cycle}不在本政策包有效期内，调用方已显式覆盖",
+        )
     )
+    steps.append(ValidityStep(cycle, pack.model.validity.cite))
+    return True
+
+
+def _institution_consequences(
+    ev: Evaluator, cycle: int, override: bool
+) -> Callable[[Subject], tuple[Consequence, ...]]:
+    def run(institution: Subject) -> tuple[Consequence, ...]:
+        return _evaluate(ev, institution, cycle, False, override).consequences
+
+    return run
 
 
 _ORIGINS = tuple(f"records[{i}]" for i in range(256))
@@ -120,647 +285,17 @@ def _identifier_notices(subject: Subject, cycle: int) -> list[Notice]:
     return notices
 
 
-def _operation(
-    subject: Subject, records: list[InputRecord], start: dt.date, end: dt.date, uses_operation: bool
-) -> tuple[int, str, list[int], list[Notice]]:
-    """Whole months operated in the cycle, the in-cycle agreement end reason, records used."""
-    notices: list[Notice] = []
-    opened = subject.opened
-    if opened is None and uses_operation:
-        notices.append(
-            Notice(
-                "opening_unknown",
-                "opening date unknown: assumed operating throughout the cycle",
-                "未提供开业日期：视为评价周期内全年营业",
-            )
-        )
-    begin = max(opened, start) if opened is not None else start
-    if (
-        begin == start
-        and subject.agreement_end is None
-        and not any(item.record.kind == "agreement_termination" for item in records)
-    ):
-        return 12, "", [], notices  # the common case: operating all year, no agreement ended
-    stop = end
-    reason = ""
-    ends: list[int] = []
-    for i, item in enumerate(records):
-        rec = item.record
-        if rec.kind != "agreement_termination" or item.origin.startswith("managed_clinics"):
-            continue
-        if rec.objection is not None and rec.objection.status in _IGNORED_OBJECTIONS:
-            continue
-        if rec.date > end or (opened is not None and rec.date < opened):
-            continue
-        ends.append(i)
-    used: list[int] = []
-    if ends:
-        when = max(records[i].record.date for i in ends)
-        # several ends on the last day: all are cited, and the reason is chosen by a fixed
-        # order (the most serious first), never by the order the records were given in
-        used = [i for i in ends if records[i].record.date == when]
-        stop = min(stop, when)
-        if when >= start:
-            reason = min((records[i].record.reason or "" for i in used), key=_reason_rank)
-    return whole_months(begin, stop), reason, used, notices
-
-
-_REASON_ORDER = ("fraud", "violation", "renewal_not_met", "voluntary", "expired")
-
-
-def _reason_rank(reason: str) -> tuple[int, str]:
-    return (_REASON_ORDER.index(reason) if reason in _REASON_ORDER else len(_REASON_ORDER), reason)
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    """The corresponding day ``months`` later (the month's last day when there is none)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    last = monthrange(year, month)[1]
-    return dt.date(year, month, min(day.day, last))
-
-
-def whole_months(begin: dt.date, stop: dt.date) -> int:
-    """Whole months from ``begin`` through ``stop``, both days operated (corresponding-day rule).
-
-    A month from 1 July is complete at the end of 31 July; so 1 July – 31 Dec is 6 months.
-    """
-    if stop < begin:
-        return 0
-    after = stop + _ONE_DAY
-    months = (after.year - begin.year) * 12 + (after.month - begin.month)
-    while months > 0 and _add_months(begin, months) > after:
-        months -= 1
-    return min(months, 12)
-
-
-def evaluate(
-    pack: CompiledPack,
-    subject: Subject,
-    cycle: int,
-    *,
-    trace: bool = True,
-    override_validity: bool = False,
-) -> Result:
-    """Evaluate one subject for one cycle.  Pure: same inputs, same result."""
-    notices = _identifier_notices(subject, cycle)
-    steps: list[Step] = []
-    overridden = False
-    if not check_validity(pack, cycle):
-        if not override_validity:
-            raise ValidityError(validity_message(pack, cycle))
-        overridden = True
-        notices.append(
-            Notice(
-                "validity_override",
-                validity_message(pack, cycle).split(";")[0] + "; overridden by the caller",
-                f"评价周期{cycle}不在本政策包有效期内，调用方已显式覆盖",
-            )
-        )
-        steps.append(Step("validity", "override", value=str(cycle)))
-    records = _flatten(subject)
-    category = subject.category.value
-    applies_in = cycle + 1 if pack.model.cycle.result_applies == "next_year" else cycle
-    base: dict[str, Any] = {
-        "pack_id": pack.id,
-        "pack_hash": pack.content_hash,
-        "subject_id": subject.id,
-        "subject_name": subject.name,
-        "category": category,
-        "cycle": cycle,
-        "applies_in": applies_in,
-        "validity_overridden": overridden,
-        "records": tuple(records),
-    }
-    if category not in pack.model.categories:
-        return _unscored(base, "out_of_scope", "category_not_covered", records, steps, notices, trace)
-    if category in pack.roll_up:
-        steps.append(Step("roll_up", category, value=subject.parent_id))
-        return _unscored(base, "rolled_up", "rolled_up_into_parent", records, steps, notices, trace)
-    path = pack.path_by_category.get(category)
-    if path is None:
-        return _unscored(base, "out_of_scope", "no_grading_path", records, steps, notices, trace)
-
-    start, end = cycle_bounds(cycle)
-    nfacts = len(pack.facts)
-    counts = [0] * nfacts
-    sums = [0] * nfacts  # integer fen: exact and fast
-    values: dict[int, set[Decimal]] = {}  # only value facts that saw a record
-    fact_records: list[list[int]] = [[] for _ in range(nfacts)]
-    reasons: dict[int, str] = {}
-    flags: dict[int, tuple[str, ...]] = {}
-    kind_to_facts = pack.kind_to_facts
-    own = (
-        len(records) - sum(len(c.records) for c in subject.managed_clinics) if subject.managed_clinics else len(records)
-    )
-    for i, item in enumerate(records):
-        rec = item.record
-        facts = kind_to_facts.get(rec.kind)
-        if facts is None:
-            reasons[i] = "kind_not_used"
-            continue
-        # a yearly score belongs to the year it assesses, not the day it was issued
-        year = rec.year
-        if year is not None and rec.kind in _YEARLY_KINDS:
-            in_cycle, before_end = year == cycle, year <= cycle
-        else:
-            in_cycle, before_end = start <= rec.date <= end, rec.date <= end
-        if not before_end:
-            reasons[i] = "outside_cycle"
-            continue
-        objection = rec.objection
-        if objection is not None:
-            ignored = _IGNORED_OBJECTIONS.get(objection.status)
-            if ignored is not None:
-                reasons[i] = ignored
-                continue
-            if objection.status == "pending":
-                flags[i] = ("objection_pending",)
-        from_clinic = i >= own
-        taken = False
-        why = "code_not_matched"
-        for fact in facts:
-            if (not in_cycle and not fact.to_cycle_end) or (fact.not_before is not None and rec.date < fact.not_before):
-                if why == "code_not_matched":
-                    why = "outside_cycle"
-                continue
-            if from_clinic and not fact.include_managed_clinics:
-                why = "clinic_not_counted"
-                continue
-            if fact.filtered and not fact.accepts(rec):
-                continue
-            if fact.requires_document and rec.document is None:
-                why = "no_legal_document"
-                continue
-            taken = True
-            idx = fact.index
-            counts[idx] += 1
-            if fact.aggregate == "sum_amount":
-                sums[idx] += rec.amount_fen
-            elif fact.aggregate == "value" and rec.score is not None:
-                values.setdefault(idx, set()).add(rec.score)
-            fact_records[idx].append(i)
-        if not taken:
-            reasons[i] = why
-
-    months, end_reason, agreement_records, op_notices = _operation(subject, records, start, end, pack.uses_operation)
-    notices.extend(op_notices)
-    listings: list[Listing] = []
-    consequences: list[Consequence] = []
-    list_steps: list[Step] = []
-    list_marks: dict[int, list[str]] = {}
-    if pack.lists:
-
-        def list_mark(indices: list[int] | tuple[int, ...], ref: str) -> None:
-            for j in indices:
-                list_marks.setdefault(j, []).append(ref)
-
-        listings = _listings(pack, records, fact_records, end, list_steps, list_mark, trace, category)
-        consequences = _consequences(pack, subject, listings, list_steps, trace)
-    if subject.linked_institutions:
-        consequences.extend(_imported_consequences(pack, subject, cycle, override_validity))
-    active_lists = frozenset(x.list_id for x in listings if x.active)
-    # Everything below depends only on this signature, not on who the subject is: results of
-    # subjects with the same shape of history are shared (the engine is pure).
-    key = (
-        path.id,
-        category,
-        cycle,
-        months,
-        end_reason,
-        tuple(counts),
-        _sums_key(pack, sums),
-        # by text: Decimal("0.00") == Decimal("0") but the result must show the score as given
-        tuple(sorted((k, frozenset(map(str, v))) for k, v in values.items())) if values else (),
-        tuple(map(tuple, fact_records)),
-        tuple(agreement_records),
-        tuple(sorted(reasons.items())),
-        tuple(sorted(flags.items())),
-        tuple(sorted((k, tuple(v)) for k, v in list_marks.items())),
-        active_lists,
-        len(records),
-        trace,
-    )
-    cache = pack.decisions
-    decision = cache.get(key)
-    if decision is None:
-        decision = _decide(
-            pack,
-            path,
-            category,
-            cycle,
-            months,
-            end_reason,
-            agreement_records,
-            counts,
-            sums,
-            values,
-            fact_records,
-            reasons,
-            flags,
-            list_marks,
-            active_lists,
-            len(records),
-            trace,
-        )
-        if len(cache) >= _CACHE_LIMIT:
-            del cache[next(iter(cache))]  # oldest first: dicts keep insertion order
-        cache[key] = decision
-    status, grade, score, reason, hits, measures, decided_steps, uses = decision
-    if trace:
-        if pack.patch_rules:
-            decided_steps = _patch_amounts(pack, decided_steps, sums)
-        steps.extend(decided_steps)
-        steps.extend(list_steps)
-    return Result(
-        status=status,
-        grade=grade,
-        score=score,
-        path=path.id,
-        exclusions=hits,
-        measures=measures,
-        warnings=tuple(notices),
-        reason=reason,
-        steps=tuple(steps),
-        record_uses=uses,
-        listings=tuple(listings),
-        consequences=tuple(consequences),
-        **base,
-    )
-
-
-def _sums_key(pack: CompiledPack, sums: list[int]) -> tuple[Any, ...]:
-    """Amounts as the decision depends on them: raw where expressions read them, else tier indices."""
-    out: list[Any] = [sums[i] for i in pack.raw_sums]
-    for index, rule_tiers in pack.sum_tiers:
-        yuan = Decimal(sums[index]).scaleb(-2)
-        for intervals in rule_tiers:
-            out.append(next((k for k, iv in enumerate(intervals) if iv.contains(yuan)), -1))
-        out.append(sums[index] == 0)
-    return tuple(out)
-
-
-def _patch_amounts(pack: CompiledPack, steps: tuple[Step, ...], sums: list[int]) -> tuple[Step, ...]:
-    """Put this subject's own amounts into the rule steps of a shared decision."""
-    patch = pack.patch_rules
-    out = list(steps)
-    for position, step in enumerate(steps):
-        if step.kind == "rule" and step.ref in patch:
-            out[position] = step._replace(value=str(Decimal(sums[patch[step.ref]]).scaleb(-2)))
-    return tuple(out)
-
-
-Decision = tuple[
-    Status,
-    str | None,
-    Decimal | None,
-    str | None,
-    tuple[str, ...],
-    tuple[str, ...],
-    tuple[Step, ...],
-    tuple[RecordUse, ...],
-]
-
-
-def _decide(
-    pack: CompiledPack,
-    path: CPath,
-    category: str,
-    cycle: int,
-    months: int,
-    end_reason: str,
-    agreement_records: list[int],
-    counts: list[int],
-    sums: list[int],
-    values: dict[int, set[Decimal]],
-    fact_records: list[list[int]],
-    reasons: dict[int, str],
-    flags: dict[int, tuple[str, ...]],
-    list_marks: dict[int, list[str]],
-    active_lists: frozenset[str],
-    nrecords: int,
-    trace: bool,
-) -> Decision:
-    """Exclusions, grading and measures from the facts: a pure function of its arguments."""
-    steps: list[Step] = []
-    namespace: dict[str, Any] = {
-        "category": category,
-        "subject_type": "institution" if SubjectCategory(category) in INSTITUTION_CATEGORIES else "individual",
-        "cycle": cycle,
-        "agreement_end_reason": end_reason,
-        "operated_months_in_cycle": months,
-    }
-    for fact in pack.facts:
-        namespace[fact.id] = _fact_value(fact, counts, sums)
-
-    used_by: dict[int, list[str]] = {k: list(v) for k, v in list_marks.items()}
-
-    def mark(indices: list[int] | tuple[int, ...], ref: str) -> None:
-        if trace:
-            for j in indices:
-                used_by.setdefault(j, []).append(ref)
-
-    hits: list[str] = []
-    for exc in pack.exclusions:
-        fired = bool(exc.expression.evaluate(namespace))
-        if trace:
-            involved: list[int] = []
-            for f in exc.facts:
-                involved.extend(fact_records[f])
-            if exc.uses_agreement:
-                involved.extend(agreement_records)
-            mark(involved, exc.id)
-            steps.append(
-                Step(
-                    "exclusion",
-                    exc.id,
-                    tuple(sorted(set(involved))),
-                    matched=fired,
-                    value=_show_inputs(exc.expression.names, namespace),
-                )
-            )
-        if fired:
-            hits.append(exc.id)
-
-    status: Status
-    grade: str | None = None
-    score: Decimal | None = None
-    reason: str | None = None
-    measures: tuple[str, ...] = ()
-    if hits:
-        status, reason = "excluded", "excluded"
-    elif path.method == "classification":
-        status, grade, score, reason = _classify(
-            path, pack, counts, values, fact_records, steps, mark, trace, active_lists
-        )
-    else:
-        status, grade, score, reason = _grade(path, pack, counts, sums, values, fact_records, steps, mark, trace)
-    if grade is not None:
-        ms = pack.measures.get((grade, category), ())
-        measures = tuple(m.id for m in ms)
-        if trace:
-            steps.extend(Step("measure", m.id, value=grade) for m in ms)
-    uses: tuple[RecordUse, ...] = ()
-    if trace:
-        uses = _record_uses(nrecords, reasons, used_by, flags, path, status)
-    return status, grade, score, reason, tuple(hits), measures, tuple(steps), uses
-
-
-def _listings(
-    pack: CompiledPack,
-    records: list[InputRecord],
-    fact_records: list[list[int]],
-    horizon: dt.date,
-    steps: list[Step],
-    mark: Any,
-    trace: bool,
-    category: str,
-) -> list[Listing]:
-    """List status at ``horizon``: entered by an entry record, ended by removal or term."""
-    out: list[Listing] = []
-    for lst in pack.lists:
-        if lst.categories is not None and category not in lst.categories:
-            continue
-        entries = [(i, records[i].record) for i in sorted({i for f in lst.entry for i in fact_records[f]})]
-        removals = [(i, records[i].record) for i in fact_records[lst.removal]] if lst.removal is not None else []
-        listing = compute_listing(lst, entries, removals, horizon)
-        if listing is None:
-            continue
-        mark(listing.records, lst.id)
-        out.append(listing)
-        if trace:
-            steps.append(Step("list", lst.id, listing.records, value=str(listing.since), matched=listing.active))
-    return out
-
-
-def _consequences(
-    pack: CompiledPack, subject: Subject, listings: list[Listing], steps: list[Step], trace: bool
-) -> list[Consequence]:
-    """Consequences this institution's listings create for its linked persons, as trace steps too."""
-    out = linked_consequences(pack, subject, listings)
-    if trace:
-        by_list = {x.list_id: x for x in listings}
-        on_list = {lc.id: lc.on_list for lc in pack.model.linked_consequences}
-        for c in out:
-            records = by_list[on_list[c.id]].records
-            steps.append(Step("consequence", c.id, records, value=f"{c.person_id}:{c.start}..{c.end}"))
-    return out
-
-
-def _imported_consequences(
-    pack: CompiledPack, person: Subject, cycle: int, override_validity: bool
-) -> list[Consequence]:
-    """For a person: consequences created by the institutions that list them."""
-    out: list[Consequence] = []
-    for inst in person.linked_institutions:
-        inst_result = evaluate(pack, inst, cycle, trace=False, override_validity=override_validity)
-        out.extend(c for c in inst_result.consequences if c.person_id == person.id)
-    return out
-
-
-def _classify(
-    path: CPath,
-    pack: CompiledPack,
-    counts: list[int],
-    values: dict[int, set[Decimal]],
-    fact_records: list[list[int]],
-    steps: list[Step],
-    mark: Any,
-    trace: bool,
-    active_lists: frozenset[str] = frozenset(),
-) -> tuple[Status, str | None, Decimal | None, str | None]:
-    """Worst matched class (default when none); combined with a supplied score's band."""
-    order = pack.grade_order
-    assert path.default_grade is not None
-    # the worst matched class wins; the default applies only when no class matched, so a
-    # class better than the default (e.g. "trustworthy") can be assigned too
-    grade: str | None = None
-    for cls in path.classes:
-        matched = sorted({i for f in cls.criteria if counts[f] for i in fact_records[f]})
-        if cls.while_listed is not None and cls.while_listed not in active_lists:
-            # e.g. removed from the serious list: the conduct no longer puts the subject in this class
-            matched = []
-        if matched:
-            for f in cls.criteria:
-                if counts[f]:
-                    mark(fact_records[f], pack.facts[f].id)
-            if grade is None or order[cls.grade] > order[grade]:
-                grade = cls.grade
-        if trace:
-            hit = ",".join(pack.facts[f].id for f in cls.criteria if counts[f])
-            steps.append(Step("class", cls.grade, tuple(matched), matched=bool(matched), value=hit or None))
-    if grade is None:
-        grade = path.default_grade
-    score: Decimal | None = None
-    if path.score_fact is not None and path.bands is not None:
-        found = values.get(path.score_fact, _EMPTY)
-        mark(fact_records[path.score_fact], path.id)
-        if len(found) > 1:
-            if trace:
-                steps.append(
-                    Step(
-                        "missing",
-                        path.id,
-                        tuple(fact_records[path.score_fact]),
-                        value=f"{pack.facts[path.score_fact].id}=" + ",".join(str(v) for v in sorted(found)),
-                    )
-                )
-            return "not_evaluable", None, None, "conflicting_scores"
-        if found:
-            score = next(iter(found))
-            band_grade = path.bands.grade_for(score)
-            if trace:
-                steps.append(
-                    Step("band", path.bands.id, tuple(fact_records[path.score_fact]), running=score, value=band_grade)
-                )
-            if band_grade is None:
-                return "not_evaluable", None, score, "score_outside_bands"
-            if order[band_grade] > order[grade]:
-                grade = band_grade
-    if trace:
-        steps.append(Step("path", path.id, value=grade))
-    return "graded", grade, score, None
-
-
-def _fact_value(fact: CFact, counts: list[int], sums: list[int]) -> Any:
-    if fact.aggregate == "count":
-        return counts[fact.index]
-    if fact.aggregate == "sum_amount":
-        return Decimal(sums[fact.index]).scaleb(-2)
-    if fact.aggregate == "any":
-        return counts[fact.index] > 0
-    return None
-
-
-def _show_inputs(names: tuple[str, ...], namespace: dict[str, Any]) -> str:
-    return ", ".join(f"{n}={namespace[n]!r}" if isinstance(namespace[n], str) else f"{n}={namespace[n]}" for n in names)
-
-
-def _grade(
-    path: CPath,
-    pack: CompiledPack,
-    counts: list[int],
-    sums: list[int],
-    values: dict[int, set[Decimal]],
-    fact_records: list[list[int]],
-    steps: list[Step],
-    mark: Any,
-    trace: bool,
-) -> tuple[Status, str | None, Decimal | None, str | None]:
-    if path.method == "external_score":
-        idx = path.score_fact
-        assert idx is not None
-        found = values.get(idx, _EMPTY)
-        fid = pack.facts[idx].id
-        if len(found) != 1:
-            mark(fact_records[idx], path.id)
-            why = "missing_score" if not found else "conflicting_scores"
-            if trace:
-                steps.append(
-                    Step(
-                        "missing",
-                        path.id,
-                        tuple(fact_records[idx]),
-                        value=f"{fid}=" + (",".join(str(v) for v in sorted(found)) or "—"),
-                    )
-                )
-            return "not_evaluable", None, None, why
-        score = next(iter(found))
-        mark(fact_records[idx], path.id)
-        if trace:
-            steps.append(Step("path", path.id, tuple(fact_records[idx]), running=score))
-    else:
-        score = path.base
-        if trace:
-            steps.append(Step("path", path.id, running=score))
-        for rule in path.rules:
-            f = rule.fact
-            n = counts[f]
-            if rule.mode == "per_occurrence":
-                points = rule.points * n
-            elif rule.mode == "once":
-                points = rule.points if n else _ZERO
-            else:
-                fact = pack.facts[f]
-                measure: Decimal | int = Decimal(sums[f]).scaleb(-2) if fact.aggregate == "sum_amount" else n
-                points = _ZERO
-                for tier in rule.tiers:
-                    if tier.interval.contains(measure):
-                        points = tier.points
-                        break
-            if rule.cap is not None and points > rule.cap:
-                points = rule.cap
-            signed = (points if rule.sign > 0 else -points) if points else _ZERO
-            score = score + signed
-            if points:
-                mark(fact_records[f], rule.id)
-            if trace:
-                steps.append(
-                    Step(
-                        "rule",
-                        rule.id,
-                        tuple(fact_records[f]) if points else (),
-                        points=signed,
-                        running=score,
-                        value=str(_rule_input(n, sums[f], pack.facts[f])),
-                    )
-                )
-    bands = path.bands
-    assert bands is not None  # the compiler requires bands on scorecard and external_score paths
-    grade = bands.grade_for(score)
-    if trace:
-        steps.append(Step("band", bands.id, running=score, value=grade))
-    if grade is None:
-        return "not_evaluable", None, score, "score_outside_bands"
-    return "graded", grade, score, None
-
-
-def _rule_input(count: int, fen: int, fact: CFact) -> Decimal | int:
-    if fact.aggregate == "sum_amount":
-        return Decimal(fen).scaleb(-2)
-    return count
-
-
-def _record_uses(
-    nrecords: int,
-    reasons: dict[int, str],
-    used_by: dict[int, list[str]],
-    flags: dict[int, tuple[str, ...]],
-    path: CPath,
-    status: Status,
-) -> tuple[RecordUse, ...]:
-    """Every input record once: used by named pack elements, or not applicable with a reason."""
-    out = []
-    for i in range(nrecords):
-        refs = used_by.get(i)
-        if refs:
-            out.append(RecordUse(i, tuple(dict.fromkeys(refs)), None, flags.get(i, ())))
-            continue
-        reason = reasons.get(i)
-        if reason is None:
-            if status == "excluded":
-                reason = "subject_excluded"
-            elif status == "not_evaluable":
-                reason = "subject_not_evaluable"
-            else:
-                reason = f"not_used_by_path:{path.id}"
-        out.append(RecordUse(i, (), reason, flags.get(i, ())))
-    return tuple(out)
-
-
 def _unscored(
     base: dict[str, Any],
     status: Status,
     reason: str,
-    records: list[InputRecord],
     steps: list[Step],
     notices: list[Notice],
     trace: bool,
 ) -> Result:
     record_reason = {"out_of_scope": "subject_out_of_scope", "rolled_up": "counted_under_parent"}[status]
-    uses = tuple(RecordUse(i, (), record_reason) for i in range(len(records))) if trace else ()
-    steps.append(Step("scope", reason, value=base["category"]))
+    uses = tuple(RecordUse(i, (), record_reason) for i in range(len(base["records"]))) if trace else ()
+    steps.append(ScopeStep(reason, base["category"]))
     return Result(
         status=status,
         grade=None,

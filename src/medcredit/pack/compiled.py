@@ -170,7 +170,10 @@ class CList:
 
 @dataclass(frozen=True, slots=True)
 class CompiledPack:
-    """A pack ready for evaluation.  Immutable; share it across threads and subjects."""
+    """A pack ready for evaluation: an immutable plan holding no mutable state; share it across threads.
+
+    Caches belong to whoever evaluates (:class:`medcredit.engine.evaluation.Evaluator`).
+    """
 
     model: Pack
     source: str
@@ -193,9 +196,6 @@ class CompiledPack:
     sum_tiers: tuple[tuple[int, tuple[tuple[Interval, ...], ...]], ...] = ()
     raw_sums: tuple[int, ...] = ()
     patch_rules: dict[str, int] = field(default_factory=dict)
-    # decisions by history signature (see engine.evaluate); a pure cache, never part of equality
-    decisions: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
-    render_memo: dict[Any, str] = field(default_factory=dict, compare=False, repr=False)
 
     def grade_label(self, grade: str) -> str:
         for g in self.model.grades:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from medcredit.diagnostics.errors import MedcreditError
 from medcredit.diagnostics.problems import suggest
-from medcredit.engine.evaluation import check_date_validity
+from medcredit.engine.validity import check_date_validity
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.model import Deadline
 from medcredit.time.official_calendar import ComputedDate, OfficialCalendar, default_calendar

@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from medcredit.engine.evaluation import check_date_validity
 from medcredit.engine.listing import compute_listing, linked_consequences
+from medcredit.engine.validity import check_date_validity
 from medcredit.history.model import Record, Subject
 from medcredit.pack.compiled import CFact, CList, CompiledPack
 from medcredit.trace.result import Consequence, Listing

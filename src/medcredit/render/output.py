@@ -8,6 +8,8 @@ Output is deterministic: keys in a fixed order, decimals as exact strings.
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -15,7 +17,22 @@ from medcredit.engine.listing import consequence_dict, listing_dict
 from medcredit.history.model import INSTITUTION_CATEGORIES, Record, SubjectCategory
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.model import Citation
-from medcredit.trace.result import TRACE_FORMAT, Result, Step
+from medcredit.trace.result import TRACE_FORMAT, Result
+from medcredit.trace.steps import (
+    BandStep,
+    ClassStep,
+    ConsequenceStep,
+    ExclusionStep,
+    ListStep,
+    MeasureStep,
+    MissingStep,
+    PathStep,
+    RollUpStep,
+    RuleStep,
+    ScopeStep,
+    Step,
+    ValidityStep,
+)
 
 Lang = Literal["zh", "en"]
 
@@ -81,48 +98,6 @@ def _cite(pack: CompiledPack, cite: Citation | None) -> dict[str, str] | None:
     return {"article": cite.article, "quote": cite.quote}
 
 
-def _step_cite(pack: CompiledPack, step: Step) -> Citation | None:
-    model = pack.model
-    if step.kind == "rule":
-        rule = pack.rules.get(step.ref)
-        return rule.cite if rule else None
-    if step.kind == "exclusion":
-        for e in model.exclusions:
-            if e.id == step.ref:
-                return e.cite
-    if step.kind in ("path", "missing"):
-        for p in model.paths:
-            if p.id == step.ref:
-                return p.cite
-        return None
-    if step.kind == "band":
-        bs = pack.bands.get(step.ref)
-        return bs.cite if bs else None
-    if step.kind == "measure":
-        for m in model.measures:
-            if m.id == step.ref:
-                return m.cite
-    if step.kind == "roll_up":
-        ru = pack.roll_up.get(step.ref)
-        return ru.cite if ru is not None else None
-    if step.kind == "validity":
-        return model.validity.cite
-    if step.kind == "class":
-        for p in model.paths:
-            for c in p.classes:
-                if c.grade == step.ref:
-                    return c.cite
-    if step.kind == "list":
-        for lst in model.lists:
-            if lst.id == step.ref:
-                return lst.cite
-    if step.kind == "consequence":
-        for lc in model.linked_consequences:
-            if lc.id == step.ref:
-                return lc.cite
-    return None
-
-
 def _record_dict(record: Record) -> dict[str, Any]:
     return record.model_dump(mode="json", exclude_none=True)
 
@@ -176,7 +151,7 @@ def result_to_dict(result: Result, pack: CompiledPack, *, trace: bool = True) ->
     }
     if trace and (result.steps or result.record_uses):
         out["trace"] = {
-            "steps": [_step_dict(pack, s) for s in result.steps],
+            "steps": [_step_dict(s) for s in result.steps],
             "records": _records_list(result),
         }
         out["interpretations"] = _interpretations(pack, result)
@@ -232,21 +207,28 @@ def _params(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _step_dict(pack: CompiledPack, step: Step) -> dict[str, Any]:
+def _step_dict(step: Step) -> dict[str, Any]:
+    """A step in the JSON trace format: kind, ref, citation, records, then the kind's own fields."""
     d: dict[str, Any] = {"kind": step.kind, "ref": step.ref}
-    cite = _cite(pack, _step_cite(pack, step))
-    if cite:
-        d.update(cite)
+    if step.cite is not None:
+        d["article"] = step.cite.article
+        d["quote"] = step.cite.quote
     if step.records:
         d["records"] = list(step.records)
-    if step.points is not None:
+    if isinstance(step, RuleStep):
         d["points"] = _dec(step.points)
-    if step.running is not None:
         d["running_score"] = _dec(step.running)
-    if step.value is not None:
-        d["value"] = step.value
-    if step.matched is not None:
+    elif isinstance(step, BandStep):
+        d["running_score"] = _dec(step.score)
+    elif isinstance(step, PathStep) and step.start_score is not None:
+        d["running_score"] = _dec(step.start_score)
+    value = step.value_text()
+    if value is not None:
+        d["value"] = value
+    if isinstance(step, ExclusionStep | ClassStep):
         d["matched"] = step.matched
+    elif isinstance(step, ListStep):
+        d["matched"] = step.active
     return d
 
 
@@ -257,41 +239,72 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _step_json(pack: CompiledPack, step: Step) -> str:
-    """A step's JSON text, memoised per pack: steps repeat across subjects (same rule, same points)."""
-    memo = pack.render_memo
-    # Decimal('0') == Decimal('0.00') and they hash alike, yet they print differently:
-    # the key carries the printed form of every number so equal-valued steps never share text.
-    key = (step, None if step.points is None else str(step.points), None if step.running is None else str(step.running))
-    text = memo.get(key)
-    if text is None:
-        text = _dumps(_step_dict(pack, step))
-        if len(memo) >= _MEMO_LIMIT:
-            del memo[next(iter(memo))]
-        memo[key] = text
-    return text
-
-
 def to_json(result: Result, pack: CompiledPack, *, indent: int | None = None) -> str:
-    """Deterministic JSON text of a result: exactly ``json.dumps(result_to_dict(...))``.
-
-    The compact form (the JSONL stream) is assembled from memoised step texts, because the
-    clause quotes make steps the bulk of the output and they repeat from subject to subject.
-    """
+    """Deterministic JSON text of a result: exactly ``json.dumps(result_to_dict(...))``."""
     if indent is not None:
         return json.dumps(result_to_dict(result, pack), ensure_ascii=False, indent=indent, separators=(",", ": "))
-    if not (result.steps or result.record_uses):
-        return _dumps(result_to_dict(result, pack))
-    head = _dumps(result_to_dict(result, pack, trace=False))
-    steps = ",".join(_step_json(pack, s) for s in result.steps)
-    key = ("interpretations", frozenset(s.ref for s in result.steps))
-    interpretations = pack.render_memo.get(key)
-    if interpretations is None:
-        interpretations = pack.render_memo[key] = _dumps(_interpretations(pack, result))
-    return (
-        f'{head[:-1]},"trace":{{"steps":[{steps}],"records":{_dumps(_records_list(result))}}},'
-        f'"interpretations":{interpretations}}}'
-    )
+    return _dumps(result_to_dict(result, pack))
+
+
+class TraceEncoder:
+    """Compact JSON lines for a stream of results under one pack, byte-identical to :func:`to_json`.
+
+    The clause quotes make steps the bulk of the output and they repeat from subject to
+    subject, so each step's text is memoised (bounded, oldest first).  Safe to share across
+    threads: reads take no lock, inserting and evicting happen under one.
+    """
+
+    __slots__ = ("_lock", "_memo", "limit", "pack")
+
+    def __init__(self, pack: CompiledPack, limit: int = _MEMO_LIMIT) -> None:
+        self.pack = pack
+        self.limit = limit
+        self._memo: dict[Any, str] = {}
+        self._lock = threading.Lock()
+
+    def _remember(self, key: Any, text: str) -> str:
+        with self._lock:
+            memo = self._memo
+            while len(memo) >= self.limit:
+                del memo[next(iter(memo))]
+            memo[key] = text
+        return text
+
+    def _step(self, step: Step) -> str:
+        # Decimal('0') == Decimal('0.00') and they hash alike, yet they print differently:
+        # the key carries the printed form of the numbers, so equal-valued steps never share text.
+        key = (step, _printed(step))
+        text = self._memo.get(key)
+        return text if text is not None else self._remember(key, _dumps(_step_dict(step)))
+
+    def encode(self, result: Result) -> str:
+        pack = self.pack
+        if not (result.steps or result.record_uses):
+            return _dumps(result_to_dict(result, pack))
+        head = _dumps(result_to_dict(result, pack, trace=False))
+        steps = ",".join(self._step(s) for s in result.steps)
+        key = ("interpretations", frozenset(s.ref for s in result.steps))
+        interpretations = self._memo.get(key)
+        if interpretations is None:
+            interpretations = self._remember(key, _dumps(_interpretations(pack, result)))
+        return (
+            f'{head[:-1]},"trace":{{"steps":[{steps}],"records":{_dumps(_records_list(result))}}},'
+            f'"interpretations":{interpretations}}}'
+        )
+
+
+def _printed(step: Step) -> tuple[str, ...] | None:
+    if isinstance(step, RuleStep):
+        return (str(step.points), str(step.running), str(step.input))
+    if isinstance(step, BandStep):
+        return (str(step.score),)
+    if isinstance(step, PathStep):
+        return (str(step.start_score),)
+    if isinstance(step, MissingStep):
+        return tuple(map(str, step.found))
+    if isinstance(step, ExclusionStep):
+        return tuple(str(value) for _, value in step.inputs)
+    return None
 
 
 def _label(pack: CompiledPack, grade: str | None, lang: Lang) -> str:
@@ -352,9 +365,10 @@ def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
             lines.append(f"Disclosure: {', '.join(d['channels'])} [{d['article']}]")
     lines.append("")
     lines.append("评价过程：" if zh else "Steps:")
+    text = _Text(pack, lang)
     for n, step in enumerate(result.steps, start=1):
-        lines.append(f"  {n}. " + _step_text(pack, result, step, lang))
-        cite = _step_cite(pack, step)
+        lines.append(f"  {n}. " + text(step))
+        cite = step.cite
         if cite is not None and _decisive(step):
             # the clause itself, so a reader can check the step against the law without the pack
             lines.append(f"       “{cite.quote}”")
@@ -387,11 +401,11 @@ def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
 
 def _decisive(step: Step) -> bool:
     """Steps that changed or fixed the outcome (their clause is quoted in the text)."""
-    if step.kind == "rule":
+    if isinstance(step, RuleStep):
         return bool(step.points)
-    if step.kind in ("exclusion", "class"):
-        return bool(step.matched)
-    return step.kind in ("band", "measure", "path", "list", "consequence", "missing", "roll_up", "validity")
+    if isinstance(step, ExclusionStep | ClassStep):
+        return step.matched
+    return not isinstance(step, ScopeStep)
 
 
 def _reason_text(reason: str | None, lang: Lang) -> str:
@@ -404,94 +418,126 @@ def _reason_text(reason: str | None, lang: Lang) -> str:
     return (pair[0] if lang == "zh" else pair[1]) if pair else reason
 
 
-def _step_text(pack: CompiledPack, result: Result, step: Step, lang: Lang) -> str:
-    zh = lang == "zh"
-    cite = _step_cite(pack, step)
-    where = f"【{cite.article}】" if cite else ""
-    recs = (
-        f" 记录 {list(step.records)}"
-        if zh and step.records
-        else (f" records {list(step.records)}" if step.records else "")
+class _Text:
+    """How one step reads, in one language: the article in brackets, then the step's own words."""
+
+    __slots__ = ("lang", "pack", "zh")
+
+    def __init__(self, pack: CompiledPack, lang: Lang) -> None:
+        self.pack = pack
+        self.lang = lang
+        self.zh = lang == "zh"
+
+    def __call__(self, step: Step) -> str:
+        where = f"【{step.cite.article}】" if step.cite is not None else ""
+        recs = ""
+        if step.records:
+            recs = f" 记录 {list(step.records)}" if self.zh else f" records {list(step.records)}"
+        return _STEP_TEXT[type(step)](self, step, where, recs)
+
+    def pick(self, zh: str, en: str) -> str:
+        return zh if self.zh else en
+
+    def label(self, grade: str | None) -> str:
+        return _label(self.pack, grade, self.lang)
+
+
+def _exclusion_text(t: _Text, s: Any, where: str, recs: str) -> str:
+    verdict = t.pick("适用，不参与评价", "applies: not evaluated") if s.matched else t.pick("不适用", "does not apply")
+    value = s.value_text()
+    return t.pick(
+        f"{where}排除情形 {s.ref}（{value}）：{verdict}{recs}", f"{where} exclusion {s.ref} ({value}): {verdict}{recs}"
     )
-    if step.kind == "exclusion":
-        verdict = (
-            ("适用，不参与评价" if step.matched else "不适用")
-            if zh
-            else ("applies: not evaluated" if step.matched else "does not apply")
-        )
-        return (
-            f"{where}排除情形 {step.ref}（{step.value}）：{verdict}{recs}"
-            if zh
-            else f"{where} exclusion {step.ref} ({step.value}): {verdict}{recs}"
-        )
-    if step.kind == "path" and step.running is None:  # a classification path: it yields a grade, no score
-        label = _label(pack, step.value, lang)
-        return f"{where}评价路径 {step.ref}：{label}{recs}" if zh else f"{where} grading path {step.ref}: {label}{recs}"
-    if step.kind == "path":
-        return (
-            f"{where}评价路径 {step.ref}，起始分值 {_dec(step.running)}{recs}"
-            if zh
-            else f"{where} grading path {step.ref}, starting score {_dec(step.running)}{recs}"
-        )
-    if step.kind == "rule":
-        return (
-            f"{where}{step.ref}：输入 {step.value}，{_dec(step.points)} 分，累计 {_dec(step.running)}{recs}"
-            if zh
-            else f"{where} {step.ref}: input {step.value}, {_dec(step.points)} points, "
-            f"running {_dec(step.running)}{recs}"
-        )
-    if step.kind == "band":
-        return (
-            f"{where}分值 {_dec(step.running)} → {_label(pack, step.value, lang)}"
-            if zh
-            else f"{where} score {_dec(step.running)} → {_label(pack, step.value, lang)}"
-        )
-    if step.kind == "measure":
-        m = next(x for x in pack.model.measures if x.id == step.ref)
-        optional = "" if m.mandatory else ("（可以采取）" if zh else " (may be applied)")
-        text = m.effect.zh if zh or not m.effect.en else m.effect.en
-        return f"{where}措施 {step.ref}：{text}{optional}" if zh else f"{where} measure {step.ref}: {text}{optional}"
-    if step.kind == "missing":
-        return (
-            f"{where}评价路径 {step.ref} 缺少或有冲突的评分（{step.value}），无法评价{recs}"
-            if zh
-            else f"{where} grading path {step.ref}: missing or conflicting score ({step.value}), cannot grade{recs}"
-        )
-    if step.kind == "roll_up":
-        return (
-            f"{where}不单独评价，计入上级机构 {step.value}"
-            if zh
-            else f"{where} not graded alone; counts for parent {step.value}"
-        )
-    if step.kind == "validity":
-        return (
-            f"{where}评价周期 {step.value} 不在有效期内，已显式覆盖"
-            if zh
-            else f"{where} cycle {step.value} outside the pack's validity: explicitly overridden"
-        )
-    if step.kind == "class":
-        verdict = ("符合" if step.matched else "不符合") if zh else ("matched" if step.matched else "not matched")
-        label = _label(pack, step.ref, lang)
-        detail = f"（{step.value}）" if zh and step.value else (f" ({step.value})" if step.value else "")
-        return (
-            f"{where}{label}标准：{verdict}{detail}{recs}" if zh else f"{where} class {label}: {verdict}{detail}{recs}"
-        )
-    if step.kind == "list":
-        state = (
-            ("在列" if step.matched else "已移出或期满") if zh else ("listed" if step.matched else "no longer listed")
-        )
-        return (
-            f"{where}名单 {step.ref}：自 {step.value} 起，{state}{recs}"
-            if zh
-            else f"{where} list {step.ref}: since {step.value}, {state}{recs}"
-        )
-    if step.kind == "consequence":
-        return (
-            f"{where}关联人员后果 {step.ref}：{step.value}"
-            if zh
-            else f"{where} consequence for a linked person {step.ref}: {step.value}"
-        )
-    if step.kind == "scope":
-        pair = RESULT_REASONS.get(step.ref)
-        return pair[0 if zh else 1] if pair else step.ref
-    return f"{step.kind} {step.ref}"
+
+
+def _path_text(t: _Text, s: Any, where: str, recs: str) -> str:
+    if s.start_score is None:  # a classification path: it yields a grade, no score
+        label = t.label(s.grade)
+        return t.pick(f"{where}评价路径 {s.ref}：{label}{recs}", f"{where} grading path {s.ref}: {label}{recs}")
+    start = _dec(s.start_score)
+    return t.pick(
+        f"{where}评价路径 {s.ref}，起始分值 {start}{recs}",
+        f"{where} grading path {s.ref}, starting score {start}{recs}",
+    )
+
+
+def _rule_text(t: _Text, s: Any, where: str, recs: str) -> str:
+    value, points, running = s.value_text(), _dec(s.points), _dec(s.running)
+    return t.pick(
+        f"{where}{s.ref}：输入 {value}，{points} 分，累计 {running}{recs}",
+        f"{where} {s.ref}: input {value}, {points} points, running {running}{recs}",
+    )
+
+
+def _band_text(t: _Text, s: Any, where: str, recs: str) -> str:
+    score, label = _dec(s.score), t.label(s.grade)
+    return t.pick(f"{where}分值 {score} → {label}", f"{where} score {score} → {label}")
+
+
+def _measure_text(t: _Text, s: Any, where: str, recs: str) -> str:
+    m = next(x for x in t.pack.model.measures if x.id == s.ref)
+    optional = "" if m.mandatory else t.pick("（可以采取）", " (may be applied)")
+    text = m.effect.zh if t.zh or not m.effect.en else m.effect.en
+    return t.pick(f"{where}措施 {s.ref}：{text}{optional}", f"{where} measure {s.ref}: {text}{optional}")
+
+
+def _missing_text(t: _Text, s: Any, where: str, recs: str) -> str:
+    value = s.value_text()
+    return t.pick(
+        f"{where}评价路径 {s.ref} 缺少或有冲突的评分（{value}），无法评价{recs}",
+        f"{where} grading path {s.ref}: missing or conflicting score ({value}), cannot grade{recs}",
+    )
+
+
+def _roll_up_text(t: _Text, s: Any, where: str, recs: str) -> str:
+    parent = s.value_text()
+    return t.pick(f"{where}不单独评价，计入上级机构 {parent}", f"{where} not graded alone; counts for parent {parent}")
+
+
+def _validity_text(t: _Text, s: Any, where: str, recs: str) -> str:
+    return t.pick(
+        f"{where}评价周期 {s.cycle} 不在有效期内，已显式覆盖",
+        f"{where} cycle {s.cycle} outside the pack's validity: explicitly overridden",
+    )
+
+
+def _class_text(t: _Text, s: Any, where: str, recs: str) -> str:
+    verdict = t.pick("符合", "matched") if s.matched else t.pick("不符合", "not matched")
+    label = t.label(s.ref)
+    value = s.value_text()
+    detail = (t.pick(f"（{value}）", f" ({value})")) if value else ""
+    return t.pick(f"{where}{label}标准：{verdict}{detail}{recs}", f"{where} class {label}: {verdict}{detail}{recs}")
+
+
+def _list_text(t: _Text, s: Any, where: str, recs: str) -> str:
+    state = t.pick("在列", "listed") if s.active else t.pick("已移出或期满", "no longer listed")
+    return t.pick(
+        f"{where}名单 {s.ref}：自 {s.since} 起，{state}{recs}", f"{where} list {s.ref}: since {s.since}, {state}{recs}"
+    )
+
+
+def _consequence_text(t: _Text, s: Any, where: str, recs: str) -> str:
+    value = s.value_text()
+    return t.pick(f"{where}关联人员后果 {s.ref}：{value}", f"{where} consequence for a linked person {s.ref}: {value}")
+
+
+def _scope_text(t: _Text, s: Any, where: str, recs: str) -> str:
+    pair = RESULT_REASONS.get(s.ref)
+    return pair[0 if t.zh else 1] if pair else s.ref
+
+
+_StepText = Callable[[_Text, Any, str, str], str]
+_STEP_TEXT: dict[type[Any], _StepText] = {
+    ExclusionStep: _exclusion_text,
+    PathStep: _path_text,
+    RuleStep: _rule_text,
+    BandStep: _band_text,
+    MeasureStep: _measure_text,
+    MissingStep: _missing_text,
+    RollUpStep: _roll_up_text,
+    ValidityStep: _validity_text,
+    ClassStep: _class_text,
+    ListStep: _list_text,
+    ConsequenceStep: _consequence_text,
+    ScopeStep: _scope_text,
+}

@@ -60,7 +60,8 @@ import yaml
 
 from medcredit.diagnostics.errors import CalendarError, MedcreditError
 from medcredit.diagnostics.problems import suggest
-from medcredit.engine.evaluation import cycle_bounds, evaluate
+from medcredit.engine.evaluation import Evaluator
+from medcredit.engine.validity import cycle_bounds
 from medcredit.history.catalogue import catalogue
 from medcredit.history.model import Record, Subject
 from medcredit.pack.compiled import CBandSet, CFact, CompiledPack, CPath
@@ -70,6 +71,7 @@ from medcredit.repair.assess import assess_repair
 from medcredit.time.official_calendar import OfficialCalendar, default_calendar
 from medcredit.time.periods import period_end
 from medcredit.trace.result import Result
+from medcredit.trace.steps import BandStep, PathStep, RuleStep
 
 # ----------------------------------------------------------------------------- ids
 
@@ -311,10 +313,23 @@ def cases_yaml(cases: Sequence[dict[str, Any]], indent: int = 2) -> str:
 # ----------------------------------------------------------------------------- helpers
 
 
+_EVALUATORS: dict[int, tuple[CompiledPack, Evaluator]] = {}
+
+
+def _evaluator(pack: CompiledPack) -> Evaluator:
+    """One caching evaluator per pack, so properties exercise shared decisions (unrelated_subjects)."""
+    kept = _EVALUATORS.get(id(pack))
+    if kept is None or kept[0] is not pack:
+        if len(_EVALUATORS) >= 16:
+            _EVALUATORS.clear()
+        kept = _EVALUATORS[id(pack)] = (pack, Evaluator(pack))
+    return kept[1]
+
+
 def _run(pack: CompiledPack, prop: str, subject: Subject, cycle: int, label: str, *, trace: bool = True) -> Result:
     """Evaluate, turning an engine crash into a violation with the input as a case."""
     try:
-        return evaluate(pack, subject, cycle, trace=trace, override_validity=True)
+        return _evaluator(pack).evaluate(subject, cycle, trace=trace, override_validity=True)
     except Exception as exc:  # a crash on valid input is a failure of any property
         raise PropertyViolationError(
             prop,
@@ -657,30 +672,30 @@ def check_accounting(pack: CompiledPack, subject: Subject, cycle: int, *, exempt
     problems: list[str] = []
     steps = result.steps
     if path.method == "scorecard":
-        path_steps = [s for s in steps if s.kind == "path" and s.ref == path.id]
+        path_steps = [s for s in steps if isinstance(s, PathStep) and s.ref == path.id]
         running = path.base
-        if not path_steps or path_steps[0].running != path.base:
+        if not path_steps or path_steps[0].start_score != path.base:
             problems.append(f"the path step does not start at the base {_show(path.base)}")
         total = Decimal(0)
         rules = {r.id: r for r in path.rules}
         for s in steps:
-            if s.kind != "rule":
+            if not isinstance(s, RuleStep):
                 continue
-            points = s.points or Decimal(0)
+            points = s.points
             total += points
             if s.running != running + points:
                 problems.append(
                     f"rule {s.ref}: running total {_show(s.running)} is not "
                     f"{_show(running)} {'+' if points >= 0 else '-'} {_show(abs(points))}"
                 )
-            running = s.running if s.running is not None else running + points
+            running = s.running
             rule = rules.get(s.ref)
             if rule is None:
                 problems.append(f"rule step {s.ref} is not a rule of path {path.id}")
                 continue
             fact = pack.facts[rule.fact]
-            if fact.aggregate == "count" and rule.mode in ("per_occurrence", "once") and s.value is not None:
-                n = int(s.value)
+            if fact.aggregate == "count" and rule.mode in ("per_occurrence", "once"):
+                n = int(s.input)
                 raw = rule.points * n if rule.mode == "per_occurrence" else (rule.points if n else Decimal(0))
                 if rule.cap is not None:
                     raw = min(raw, rule.cap)
@@ -702,13 +717,13 @@ def check_accounting(pack: CompiledPack, subject: Subject, cycle: int, *, exempt
             problems.append("a scorecard result has no score")
         elif running != result.score:
             problems.append(f"the last running total {_show(running)} is not the score {_show(result.score)}")
-    band_steps = [s for s in steps if s.kind == "band"]
+    band_steps = [s for s in steps if isinstance(s, BandStep)]
     if result.score is not None:
         for s in band_steps:
-            if s.running is not None and s.running != result.score:
-                problems.append(f"band step {s.ref} carries {_show(s.running)}, the score is {_show(result.score)}")
+            if s.score != result.score:
+                problems.append(f"band step {s.ref} carries {_show(s.score)}, the score is {_show(result.score)}")
         if path.method == "external_score":
-            carried = [s.running for s in steps if s.kind == "path" and s.running is not None]
+            carried = [s.start_score for s in steps if isinstance(s, PathStep) and s.start_score is not None]
             if carried and carried[-1] != result.score:
                 problems.append(f"the path step carries {_show(carried[-1])}, the score is {_show(result.score)}")
     if not problems:
@@ -878,7 +893,11 @@ def _uses_by_record(result: Result) -> list[tuple[frozenset[str], str | None, fr
 
 
 def _step_shape(result: Result) -> list[tuple[Any, ...]]:
-    return [(s.kind, s.ref, s.points, s.running, s.value, s.matched) for s in result.steps]
+    # record indices follow the input order, and the citation is the pack's: every other field counts
+    return [
+        (type(s).__name__, *(v for name, v in zip(s._fields, s, strict=True) if name not in ("records", "cite")))
+        for s in result.steps
+    ]
 
 
 def check_record_order(
@@ -1120,9 +1139,10 @@ def check_round_trip(pack: CompiledPack, subject: Subject, cycle: int, *, exempt
             if back.model_dump() != original.model_dump():
                 problems.append(f"traced record {index} reads back different from the input record")
         for step, kept in zip(trace.get("steps") or [], result.steps, strict=False):
-            if kept.points is not None and not _same_decimal(step.get("points"), kept.points):
+            if isinstance(kept, RuleStep) and not _same_decimal(step.get("points"), kept.points):
                 problems.append(f"step {kept.ref}: points read back as {step.get('points')!r}")
-            if kept.running is not None and not _same_decimal(step.get("running_score"), kept.running):
+            running = kept.running if isinstance(kept, RuleStep) else kept.score if isinstance(kept, BandStep) else None
+            if running is not None and not _same_decimal(step.get("running_score"), running):
                 problems.append(f"step {kept.ref}: running score reads back as {step.get('running_score')!r}")
     again = Subject.model_validate_json(subject.model_dump_json())
     if to_json(_run(pack, prop, again, cycle, "history read back from JSON"), pack) != text:

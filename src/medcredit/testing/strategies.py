@@ -23,7 +23,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from medcredit.engine.evaluation import check_validity
+from medcredit.engine.validity import check_validity
 from medcredit.history.catalogue import catalogue
 from medcredit.history.identifiers import resident_id_check_char, uscc_check_char
 from medcredit.history.model import INSTITUTION_CATEGORIES, Subject, SubjectCategory

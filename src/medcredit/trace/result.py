@@ -1,8 +1,9 @@
 """What an evaluation returns: the decision, the measures, and a compact trace.
 
-The trace is built from small named tuples that point into the pack's tables
-(rule ids, article ids) and into the input (record indices); text is produced
-only when a result is rendered (:mod:`medcredit.render.output`).  This keeps
+The trace is built from small typed steps (:mod:`medcredit.trace.steps`) that
+point into the pack (element ids, citations) and into the input (record
+indices); text is produced only when a result is rendered
+(:mod:`medcredit.render.output`).  This keeps
 evaluation cheap for whole provinces while every step stays explainable:
 tuples are built in a fraction of the time frozen dataclasses take, and the
 cyclic garbage collector does not track tuples of atoms.
@@ -16,42 +17,12 @@ from decimal import Decimal
 from typing import Literal, NamedTuple
 
 from medcredit.history.model import Record
+from medcredit.trace.steps import Step
 
 Status = Literal["graded", "excluded", "not_evaluable", "out_of_scope", "rolled_up"]
-StepKind = Literal[
-    "validity",
-    "scope",
-    "roll_up",
-    "fact",
-    "exclusion",
-    "path",
-    "rule",
-    "band",
-    "measure",
-    "missing",
-    "class",
-    "list",
-    "consequence",
-]
 
 #: Version of the JSON trace format; bump on any incompatible change.
 TRACE_FORMAT = "medcredit.trace/1"
-
-
-class Step(NamedTuple):
-    """One step of the decision, in order.
-
-    ``ref`` is the id of the pack element applied (rule, exclusion, band set,
-    measure, fact, path); ``records`` are indices into :attr:`Result.records`.
-    """
-
-    kind: StepKind
-    ref: str
-    records: tuple[int, ...] = ()
-    points: Decimal | None = None
-    running: Decimal | None = None
-    value: str | None = None
-    matched: bool | None = None
 
 
 class RecordUse(NamedTuple):

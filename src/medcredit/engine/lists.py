@@ -1,0 +1,65 @@
+"""Lists a subject is on as of the cycle's end, and what an institution's listing means for linked persons."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from medcredit.engine.listing import compute_listing, linked_consequences
+from medcredit.history.model import Subject
+from medcredit.pack.compiled import CompiledPack
+from medcredit.trace.result import Consequence, InputRecord, Listing
+from medcredit.trace.steps import ConsequenceStep, ListStep, Step
+
+
+def listings(
+    pack: CompiledPack,
+    records: list[InputRecord],
+    fact_records: list[list[int]],
+    horizon: dt.date,
+    category: str,
+    steps: list[Step] | None,
+) -> tuple[list[Listing], dict[int, list[str]]]:
+    """List status at ``horizon`` (entered by an entry record, ended by removal or term), and the
+    records each list used; a list step per listing when ``steps`` is given."""
+    out: list[Listing] = []
+    marks: dict[int, list[str]] = {}
+    for lst in pack.lists:
+        if lst.categories is not None and category not in lst.categories:
+            continue
+        entries = [(i, records[i].record) for i in sorted({i for f in lst.entry for i in fact_records[f]})]
+        removals = [(i, records[i].record) for i in fact_records[lst.removal]] if lst.removal is not None else []
+        listing = compute_listing(lst, entries, removals, horizon)
+        if listing is None:
+            continue
+        for j in listing.records:
+            marks.setdefault(j, []).append(lst.id)
+        out.append(listing)
+        if steps is not None:
+            steps.append(ListStep(lst.id, listing.records, listing.since, listing.active, lst.cite))
+    return out, marks
+
+
+def consequences(
+    pack: CompiledPack, subject: Subject, found: list[Listing], steps: list[Step] | None
+) -> list[Consequence]:
+    """Consequences this institution's listings create for its linked persons, as trace steps too."""
+    out = linked_consequences(pack, subject, found)
+    if steps is not None:
+        by_list = {x.list_id: x for x in found}
+        declared = {lc.id: lc for lc in pack.model.linked_consequences}
+        for c in out:
+            lc = declared[c.id]
+            records = by_list[lc.on_list].records
+            steps.append(ConsequenceStep(c.id, records, c.person_id, c.start, c.end, lc.cite))
+    return out
+
+
+def imported_consequences(
+    person: Subject, evaluate_institution: Callable[[Subject], tuple[Consequence, ...]]
+) -> list[Consequence]:
+    """For a person: consequences created by the institutions that list them."""
+    out: list[Consequence] = []
+    for inst in person.linked_institutions:
+        out.extend(c for c in evaluate_institution(inst) if c.person_id == person.id)
+    return out

@@ -1,0 +1,106 @@
+"""How long a subject operated in the cycle, and why its service agreement ended (巫山 第十九条).
+
+Months are whole months by the corresponding-day rule; an agreement ended in
+the cycle stops the count on its date.  Several ends on the same last day are
+all cited and the reason is chosen by a fixed order of seriousness, never by
+the order the records were given in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from calendar import monthrange
+from typing import NamedTuple
+
+from medcredit.history.model import Subject
+from medcredit.trace.result import InputRecord, Notice
+
+_ONE_DAY = dt.timedelta(days=1)
+#: Objection outcomes after which a record is not used, and the reason the trace gives.
+IGNORED_OBJECTIONS = {"upheld": "objection_upheld", "deleted_unverifiable": "objection_deleted"}
+_REASON_ORDER = ("fraud", "violation", "renewal_not_met", "voluntary", "expired")
+
+
+class Operation(NamedTuple):
+    months: int  # whole months operated in the cycle (at most 12)
+    end_reason: str  # reason of an agreement ended within the cycle, "" if none
+    agreement_records: tuple[int, ...]  # the agreement-end records cited
+    notices: tuple[Notice, ...]
+
+
+_OPEN_ALL_YEAR = Operation(12, "", (), ())
+
+
+def operation(
+    subject: Subject,
+    records: list[InputRecord],
+    own: int,
+    start: dt.date,
+    end: dt.date,
+    uses_operation: bool,
+) -> Operation:
+    """Whole months operated in the cycle, the in-cycle agreement end reason, records used.
+
+    ``own`` is the number of the subject's own records: managed clinics' records follow
+    them and never end the subject's agreement.
+    """
+    notices: tuple[Notice, ...] = ()
+    opened = subject.opened
+    if opened is None and uses_operation:
+        notices = (
+            Notice(
+                "opening_unknown",
+                "opening date unknown: assumed operating throughout the cycle",
+                "未提供开业日期：视为评价周期内全年营业",
+            ),
+        )
+    begin = max(opened, start) if opened is not None else start
+    ends = [i for i in range(own) if _ends_agreement(records[i], opened, end)]
+    if begin == start and not ends and subject.agreement_end is None:
+        return Operation(12, "", (), notices) if notices else _OPEN_ALL_YEAR
+    stop = end
+    reason = ""
+    used: tuple[int, ...] = ()
+    if ends:
+        when = max(records[i].record.date for i in ends)
+        used = tuple(i for i in ends if records[i].record.date == when)
+        stop = min(stop, when)
+        if when >= start:
+            reason = min((records[i].record.reason or "" for i in used), key=_reason_rank)
+    return Operation(whole_months(begin, stop), reason, used, notices)
+
+
+def _ends_agreement(item: InputRecord, opened: dt.date | None, end: dt.date) -> bool:
+    rec = item.record
+    if rec.kind != "agreement_termination":
+        return False
+    if rec.objection is not None and rec.objection.status in IGNORED_OBJECTIONS:
+        return False
+    return not (rec.date > end or (opened is not None and rec.date < opened))
+
+
+def _reason_rank(reason: str) -> tuple[int, str]:
+    return (_REASON_ORDER.index(reason) if reason in _REASON_ORDER else len(_REASON_ORDER), reason)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The corresponding day ``months`` later (the month's last day when there is none)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = monthrange(year, month)[1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def whole_months(begin: dt.date, stop: dt.date) -> int:
+    """Whole months from ``begin`` through ``stop``, both days operated (corresponding-day rule).
+
+    A month from 1 July is complete at the end of 31 July; so 1 July – 31 Dec is 6 months.
+    """
+    if stop < begin:
+        return 0
+    after = stop + _ONE_DAY
+    months = (after.year - begin.year) * 12 + (after.month - begin.month)
+    while months > 0 and add_months(begin, months) > after:
+        months -= 1
+    return min(months, 12)

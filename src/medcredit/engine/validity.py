@@ -1,0 +1,56 @@
+"""Validity: is a cycle or a date inside the pack's window of force (document effective → expires)?
+
+Every pack records its document's effective date and expiry (DOMAIN §3); asking
+a pack about a cycle or date outside them is an error unless the caller
+overrides it explicitly, and the override is recorded in the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from medcredit.diagnostics.errors import ValidityError
+from medcredit.pack.compiled import CompiledPack
+
+
+def cycle_bounds(cycle: int) -> tuple[dt.date, dt.date]:
+    """First and last day of a calendar-year cycle (1 Jan – 31 Dec)."""
+    return dt.date(cycle, 1, 1), dt.date(cycle, 12, 31)
+
+
+def check_validity(pack: CompiledPack, cycle: int) -> bool:
+    """True when ``cycle`` lies in the pack's validity window (per the pack's rule)."""
+    start, end = cycle_bounds(cycle)
+    doc = pack.document
+    if pack.model.validity.rule == "cycle_within":
+        return doc.effective <= start and (doc.expires is None or end <= doc.expires)
+    return end >= doc.effective and (doc.expires is None or start <= doc.expires)
+
+
+def validity_message(pack: CompiledPack, cycle: int) -> str:
+    doc = pack.document
+    window = f"{doc.effective} to {doc.expires or 'open-ended'}"
+    return (
+        f"cycle {cycle} is outside the validity of pack '{pack.id}' ({doc.number}, in force "
+        f"{window}, rule {pack.model.validity.rule}); pass override_validity=True "
+        f"(CLI: --override-validity) to evaluate anyway"
+    )
+
+
+def date_in_validity(pack: CompiledPack, day: dt.date) -> bool:
+    """True when the pack's document is in force on ``day`` (effective ≤ day ≤ expires)."""
+    doc = pack.document
+    return doc.effective <= day and (doc.expires is None or day <= doc.expires)
+
+
+def check_date_validity(pack: CompiledPack, day: dt.date, override: bool) -> bool:
+    """Raise ValidityError for a date outside the pack's window unless overridden; True if overridden."""
+    if date_in_validity(pack, day):
+        return False
+    if override:
+        return True
+    doc = pack.document
+    raise ValidityError(
+        f"{day} is outside the validity of pack '{pack.id}' ({doc.number}, in force {doc.effective} to "
+        f"{doc.expires or 'open-ended'}); pass override_validity=True (CLI: --override-validity) to compute anyway"
+    )
