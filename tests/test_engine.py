@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 import medcredit
-from medcredit.trace.steps import BandStep, PathStep, RuleStep
 from medcredit.history.identifiers import USCC_ALPHABET, uscc_check_char
 from medcredit.render.output import to_json
+from medcredit.trace.steps import BandStep, PathStep, RuleStep
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "wushan-subjects.jsonl"
 

@@ -26,8 +26,8 @@ from hypothesis import given, settings
 
 import medcredit
 import medcredit.engine.decision
-import medcredit.engine.lists
 import medcredit.engine.evaluation
+import medcredit.engine.lists
 import medcredit.procedures.deadlines
 import medcredit.render.output
 import medcredit.repair.assess
