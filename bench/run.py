@@ -46,12 +46,12 @@ from generate import generate
 from generate import write as write_jsonl
 
 import medcredit
-from medcredit.engine.evaluation import evaluate
+from medcredit.engine.evaluation import DecisionCache, Evaluator
 from medcredit.history.model import Subject
 from medcredit.history.reader import Loaded, iter_jsonl, parse_json
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import load_pack
-from medcredit.render.output import to_json
+from medcredit.render.output import TraceEncoder, to_json
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -263,8 +263,16 @@ EXPECTED = {
 # --------------------------------------------------------------------------- correctness
 
 
+_EVALUATORS: dict[int, Evaluator] = {}
+
+
+def _evaluator(pack: CompiledPack) -> Evaluator:
+    """The long-lived evaluator of a pack (as one CLI run keeps one)."""
+    return _EVALUATORS.setdefault(id(pack), Evaluator(pack))
+
+
 def _engine_outcome(pack: CompiledPack, s: Subject, trace: bool) -> Outcome:
-    r = evaluate(pack, s, CYCLE, trace=trace)
+    r = _evaluator(pack).evaluate(s, CYCLE, trace=trace)
     return r.status, r.grade, r.score
 
 
@@ -295,17 +303,15 @@ def check_cache(pack: CompiledPack, subjects: list[Subject]) -> tuple[int, list[
     Evaluates ``subjects`` in order with the cache warming up, then each again with an empty
     cache, and compares the JSON output (trace included) and the no-trace output.
     """
-    reset_cache(pack)
+    warm_ev = Evaluator(pack)
     warm = [
-        (to_json(evaluate(pack, s, CYCLE), pack), to_json(evaluate(pack, s, CYCLE, trace=False), pack))
+        (to_json(warm_ev.evaluate(s, CYCLE), pack), to_json(warm_ev.evaluate(s, CYCLE, trace=False), pack))
         for s in subjects
     ]
     problems: list[str] = []
     for s, (full, fast) in zip(subjects, warm, strict=True):
-        reset_cache(pack)
-        cold_full = to_json(evaluate(pack, s, CYCLE), pack)
-        reset_cache(pack)
-        cold_fast = to_json(evaluate(pack, s, CYCLE, trace=False), pack)
+        cold_full = to_json(Evaluator(pack).evaluate(s, CYCLE), pack)
+        cold_fast = to_json(Evaluator(pack).evaluate(s, CYCLE, trace=False), pack)
         if full != cold_full or fast != cold_fast:
             which = "trace" if full != cold_full else "no-trace"
             a, b = (full, cold_full) if full != cold_full else (fast, cold_fast)
@@ -314,7 +320,6 @@ def check_cache(pack: CompiledPack, subjects: list[Subject]) -> tuple[int, list[
                 f"{s.id}: {which} result differs with a warm cache at char {at}: "
                 f"warm …{a[max(at - 80, 0) : at + 80]}… cold …{b[max(at - 80, 0) : at + 80]}…"
             )
-    reset_cache(pack)
     return len(subjects), problems
 
 
@@ -347,16 +352,12 @@ class Row:
 
 
 def reset_cache(pack: CompiledPack) -> int:
-    """Empty the engine's decision cache (if it has one); return how many entries it held.
+    """Start the next timed round cold, as a fresh ``medcredit evaluate`` process does.
 
-    Every timed round starts cold, as a fresh ``medcredit evaluate`` process does.
+    Returns how many decisions the pack's long-lived evaluator held.
     """
-    cache = getattr(pack, "decisions", None)
-    if not isinstance(cache, dict):
-        return 0
-    size = len(cache)
-    cache.clear()
-    return size
+    ev = _EVALUATORS.pop(id(pack), None)
+    return len(ev.cache) if ev is not None and ev.cache is not None else 0
 
 
 def _timed(fn: Callable[[], object], *, gc_off: bool = False) -> float:
@@ -408,34 +409,27 @@ def in_process(pack: CompiledPack, text: str, subjects: list[Subject], dicts: li
 
     def engine(trace: bool) -> Callable[[], object]:
         def run() -> object:
+            ev = _evaluator(pack)
             for s in subjects:
-                evaluate(pack, s, CYCLE, trace=trace)
+                ev.evaluate(s, CYCLE, trace=trace)
             return None
 
         return run
 
     def engine_no_cache() -> object:
-        # the engine's decision cache capped at one entry (a private knob; skipped if it is gone)
-        import medcredit.engine.evaluation as eng
-
-        knob = "_CACHE_LIMIT"
-        limit = getattr(eng, knob, None)
-        if limit is None:
-            return None
-        setattr(eng, knob, 1)
-        try:
-            for s in subjects:
-                evaluate(pack, s, CYCLE)
-        finally:
-            setattr(eng, knob, limit)
+        ev = Evaluator(pack, cache=DecisionCache(limit=1))
+        for s in subjects:
+            ev.evaluate(s, CYCLE)
         return None
 
     def engine_kept() -> object:
-        return [evaluate(pack, s, CYCLE) for s in subjects]
+        ev = _evaluator(pack)
+        return [ev.evaluate(s, CYCLE) for s in subjects]
 
     def engine_render() -> object:
+        ev, encoder = _evaluator(pack), TraceEncoder(pack)
         for s in subjects:
-            to_json(evaluate(pack, s, CYCLE), pack)
+            encoder.encode(ev.evaluate(s, CYCLE))
         return None
 
     cases: list[tuple[Row, Callable[[], object], bool]] = [
@@ -476,7 +470,7 @@ def profile_engine(pack: CompiledPack, subjects: list[Subject], dest: Path) -> l
     prof = cProfile.Profile()
     prof.enable()
     for s in subjects:
-        evaluate(pack, s, CYCLE, trace=True)
+        _evaluator(pack).evaluate(s, CYCLE, trace=True)
     prof.disable()
     buf = io.StringIO()
     stats = pstats.Stats(prof, stream=buf)
@@ -622,9 +616,9 @@ def end_to_end(sizes: list[int], seed: int, *, cache_diagnostic: bool = True) ->
 
 _NO_CACHE_CLI = """
 import sys
+import medcredit.cli.grading as grading
 import medcredit.engine.evaluation as eng
-if hasattr(eng, "_CACHE_LIMIT"):
-    eng._CACHE_LIMIT = 1
+grading.Evaluator = lambda pack: eng.Evaluator(pack, cache=1)
 from medcredit.cli.main import main
 raise SystemExit(main(sys.argv[1:]))
 """
@@ -769,10 +763,10 @@ def main(argv: list[str] | None = None) -> int:
             print("  " + line, file=sys.stderr)
         return 1
     print(f"  ok: {checked:,} subjects agree (status, grade, score); cache: {cache_checked:,} identical", flush=True)
-    reset_cache(pack)
+    counting = Evaluator(pack, cache=DecisionCache(limit=10**9))
     for s in subjects:
-        evaluate(pack, s, CYCLE)
-    decisions = reset_cache(pack)
+        counting.evaluate(s, CYCLE)
+    decisions = len(counting.cache or ())
     print(f"  distinct decisions (engine cache entries) after one pass: {decisions:,}", flush=True)
     mix: dict[str, int] = {}
     for s in subjects:

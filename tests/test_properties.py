@@ -372,6 +372,33 @@ def test_wushan_oracle_reads_the_exclusions() -> None:
 def test_the_pack_format_and_the_kit_name_the_same_properties() -> None:
     """A pack names properties by id (pack layer); the kit implements them (testing layer)."""
     from medcredit.pack.property_ids import PROPERTY_IDS
-    from medcredit.testing.properties import PROPERTIES
+    from medcredit.testing import PROPERTIES
 
     assert list(PROPERTIES) == list(PROPERTY_IDS)
+
+
+def test_every_pack_format_property_id_is_registered_once_in_order() -> None:
+    from medcredit.pack.property_ids import PROPERTY_IDS
+    from medcredit.testing.registry import REGISTERED
+
+    assert list(REGISTERED) == list(PROPERTY_IDS)
+    assert all(p.summary and "\n" not in p.summary for p in REGISTERED.values())
+
+
+def test_registration_is_validated() -> None:
+    from medcredit.testing.registry import register
+
+    with pytest.raises(ValueError, match="not a property id"):
+        register("monotonic_trustworthyy", "a typo")
+    with pytest.raises(ValueError, match="registered twice"):
+        register("bands", "again")
+    with pytest.raises(ValueError, match="one-line summary"):
+        register("bands", "")
+
+
+def test_an_unknown_property_is_a_typed_error_with_a_suggestion() -> None:
+    from medcredit.diagnostics.errors import MedcreditError
+    from medcredit.testing import run_property
+
+    with pytest.raises(MedcreditError, match="did you mean 'bands'"):
+        run_property("wushan", "bandz")

@@ -30,6 +30,9 @@ Profiles (registered with hypothesis, never loaded globally): ``medcredit-ci``
 ``medcredit-release`` (1000 examples, random; ``seed`` repeats a run).
 """
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from medcredit.testing.properties import (
     ACCOUNTING,
     BANDS,
@@ -39,7 +42,6 @@ from medcredit.testing.properties import (
     MONOTONIC_TRUSTWORTHY,
     MONOTONIC_UNTRUSTWORTHY,
     OUTSIDE_CYCLE,
-    PROPERTIES,
     RECORD_ORDER,
     REPAIR_EARLIEST,
     ROUND_TRIP,
@@ -71,6 +73,7 @@ from medcredit.testing.properties import (
     pack_exemptions,
     record_polarity,
 )
+from medcredit.testing.registry import REGISTERED, Property, UnknownPropertyError
 from medcredit.testing.runner import (
     CI_PROFILE,
     PROFILE_ENV,
@@ -96,6 +99,9 @@ from medcredit.testing.strategies import (
     subjects,
 )
 
+#: Every property id with its one-line summary, in the order they run (from the registry).
+PROPERTIES: Mapping[str, str] = MappingProxyType({p.id: p.summary for p in REGISTERED.values()})
+
 __all__ = [
     "ACCOUNTING",
     "BANDS",
@@ -119,9 +125,11 @@ __all__ = [
     "Exemption",
     "Exemptions",
     "PackShape",
+    "Property",
     "PropertyOutcome",
     "PropertyReport",
     "PropertyViolationError",
+    "UnknownPropertyError",
     "amounts",
     "assert_properties",
     "cases_yaml",

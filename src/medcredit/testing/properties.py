@@ -8,7 +8,7 @@ or the pack exempts the property), and raises :class:`PropertyViolationError` (a
 and carries the counterexample as ready-to-paste pack-test cases (the format of
 :mod:`medcredit.packtests.runner`).
 
-The properties (ids in brackets; :data:`PROPERTIES` lists them):
+The properties (ids in brackets; :data:`medcredit.testing.PROPERTIES` lists them):
 
 * monotonicity — adding an untrustworthy record never improves the grade or the
   score [``monotonic_untrustworthy``]; adding a trustworthy record never worsens
@@ -65,9 +65,11 @@ from medcredit.engine.validity import cycle_bounds
 from medcredit.history.catalogue import catalogue
 from medcredit.history.model import Record, Subject
 from medcredit.pack.compiled import CBandSet, CFact, CompiledPack, CPath
+from medcredit.pack.property_ids import PROPERTY_IDS
 from medcredit.procedures.deadlines import compute_deadline, deadline_chain
 from medcredit.render.output import REASONS, result_to_dict, to_json
 from medcredit.repair.assess import assess_repair
+from medcredit.testing.registry import UnknownPropertyError
 from medcredit.time.official_calendar import OfficialCalendar, default_calendar
 from medcredit.time.periods import period_end
 from medcredit.trace.result import Result
@@ -89,22 +91,6 @@ ROUND_TRIP = "round_trip"
 REPAIR_EARLIEST = "repair_earliest"
 DEADLINE_WORKING_DAYS = "deadline_working_days"
 
-#: Every property id, with one line saying what it requires.
-PROPERTIES: dict[str, str] = {
-    MONOTONIC_UNTRUSTWORTHY: "adding an untrustworthy record never improves the grade or score",
-    MONOTONIC_TRUSTWORTHY: "adding a trustworthy record never worsens the grade or score",
-    MONOTONIC_AMOUNT: "a larger amount never lowers a deduction (nor improves the grade or score)",
-    ACCOUNTING: "the points in the trace add up to the score",
-    TRACE_RECORDS: "every input record appears in the trace exactly once, used or not applicable with a reason",
-    BANDS: "every reachable score maps to exactly one grade",
-    RECORD_ORDER: "the order of the records does not change the result",
-    UNRELATED_SUBJECTS: "other subjects evaluated before, and unrelated institutions, do not change the result",
-    OUTSIDE_CYCLE: "records outside the cycle do not change the result",
-    DETERMINISM: "the same input gives the same bytes; keeping a trace does not change the decision",
-    ROUND_TRIP: "results, traces and histories survive JSON serialisation",
-    REPAIR_EARLIEST: "a repair's earliest date is the first date on which its time conditions hold",
-    DEADLINE_WORKING_DAYS: "deadlines land on working days",
-}
 
 #: 失信信息 in the shared catalogue: records that say the subject broke a rule.
 UNTRUSTWORTHY_KINDS = frozenset(
@@ -188,11 +174,11 @@ def normalise_exemptions(pack: CompiledPack, extra: Exemptions = None) -> dict[s
         items.extend(extra)
     table: dict[str, list[Exemption]] = {}
     for ex in items:
-        if ex.property not in PROPERTIES:
-            hint = suggest(ex.property, PROPERTIES)
-            raise ValueError(
+        if ex.property not in PROPERTY_IDS:
+            hint = suggest(ex.property, PROPERTY_IDS)
+            raise UnknownPropertyError(
                 f"exemption names unknown property '{ex.property}'"
-                + (f"; did you mean '{hint}'?" if hint else f" (known: {', '.join(PROPERTIES)})")
+                + (f"; did you mean '{hint}'?" if hint else f" (known: {', '.join(PROPERTY_IDS)})")
             )
         table.setdefault(ex.property, []).append(ex)
     return {k: tuple(v) for k, v in table.items()}

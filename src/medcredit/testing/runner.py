@@ -29,6 +29,8 @@ from medcredit.history.model import INSTITUTION_CATEGORIES, Record, Subject, Sub
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import load_pack
 from medcredit.testing import properties as props
+from medcredit.testing import registry
+from medcredit.testing.registry import register
 from medcredit.testing.strategies import (
     PackShape,
     amounts,
@@ -415,22 +417,48 @@ def _deadline_driver(
     return run
 
 
-#: The driver of every property, in the order they run.
-DRIVERS: dict[str, Driver] = {
-    props.MONOTONIC_UNTRUSTWORTHY: _added_driver(props.MONOTONIC_UNTRUSTWORTHY, "untrustworthy"),
-    props.MONOTONIC_TRUSTWORTHY: _added_driver(props.MONOTONIC_TRUSTWORTHY, "trustworthy"),
-    props.MONOTONIC_AMOUNT: _amount_driver,
-    props.ACCOUNTING: _subject_driver(props.ACCOUNTING),
-    props.TRACE_RECORDS: _subject_driver(props.TRACE_RECORDS),
-    props.BANDS: _bands_driver,
-    props.RECORD_ORDER: _order_driver,
-    props.UNRELATED_SUBJECTS: _unrelated_driver,
-    props.OUTSIDE_CYCLE: _outside_driver,
-    props.DETERMINISM: _subject_driver(props.DETERMINISM),
-    props.ROUND_TRIP: _subject_driver(props.ROUND_TRIP),
-    props.REPAIR_EARLIEST: _repair_driver,
-    props.DEADLINE_WORKING_DAYS: _deadline_driver,
-}
+# Registration order is the order properties run in (and the order of PROPERTY_IDS).
+register(
+    props.MONOTONIC_UNTRUSTWORTHY,
+    "adding an untrustworthy record never improves the grade or score",
+    not_applicable="the pack uses no untrustworthy record kind",
+)(_added_driver(props.MONOTONIC_UNTRUSTWORTHY, "untrustworthy"))
+register(
+    props.MONOTONIC_TRUSTWORTHY,
+    "adding a trustworthy record never worsens the grade or score",
+    not_applicable="the pack uses no trustworthy record kind",
+)(_added_driver(props.MONOTONIC_TRUSTWORTHY, "trustworthy"))
+register(
+    props.MONOTONIC_AMOUNT,
+    "a larger amount never lowers a deduction (nor improves the grade or score)",
+    not_applicable="no fact of the pack takes records with an amount",
+)(_amount_driver)
+register(props.ACCOUNTING, "the points in the trace add up to the score")(_subject_driver(props.ACCOUNTING))
+register(
+    props.TRACE_RECORDS, "every input record appears in the trace exactly once, used or not applicable with a reason"
+)(_subject_driver(props.TRACE_RECORDS))
+register(props.BANDS, "every reachable score maps to exactly one grade", not_applicable="the pack has no bands")(
+    _bands_driver
+)
+register(props.RECORD_ORDER, "the order of the records does not change the result")(_order_driver)
+register(
+    props.UNRELATED_SUBJECTS, "other subjects evaluated before, and unrelated institutions, do not change the result"
+)(_unrelated_driver)
+register(props.OUTSIDE_CYCLE, "records outside the cycle do not change the result")(_outside_driver)
+register(props.DETERMINISM, "the same input gives the same bytes; keeping a trace does not change the decision")(
+    _subject_driver(props.DETERMINISM)
+)
+register(props.ROUND_TRIP, "results, traces and histories survive JSON serialisation")(
+    _subject_driver(props.ROUND_TRIP)
+)
+register(
+    props.REPAIR_EARLIEST,
+    "a repair's earliest date is the first date on which its time conditions hold",
+    not_applicable="the pack declares no repair routes",
+)(_repair_driver)
+register(
+    props.DEADLINE_WORKING_DAYS, "deadlines land on working days", not_applicable="the pack declares no deadlines"
+)(_deadline_driver)
 
 
 def _settings(profile: str | None, seed: int | None, max_examples: int | None, shrink: bool = True) -> settings:
@@ -460,8 +488,7 @@ def run_property(
     ``shrink=False`` reports the first failing example unshrunk (quicker, less readable).
     """
     compiled = pack if isinstance(pack, CompiledPack) else load_pack(pack)
-    if property_id not in DRIVERS:
-        raise ValueError(f"unknown property '{property_id}' (known: {', '.join(DRIVERS)})")
+    prop = registry.get(property_id)
     began = time.perf_counter()
     table = props.normalise_exemptions(compiled, exemptions)
     whole = next((e for e in table.get(property_id, ()) if not e.elements), None)
@@ -471,9 +498,9 @@ def run_property(
     if not shape.cycles:
         return PropertyOutcome(property_id, "not_applicable", 0, "the pack is valid for no cycle in 2015–2035")
     counter = _Counter()
-    test = DRIVERS[property_id](compiled, shape, _settings(profile, seed, max_examples, shrink), exemptions, counter)
+    test = prop.driver(compiled, shape, _settings(profile, seed, max_examples, shrink), exemptions, counter)
     if test is None:
-        return PropertyOutcome(property_id, "not_applicable", 0, _why_not_applicable(property_id))
+        return PropertyOutcome(property_id, "not_applicable", 0, prop.not_applicable)
     if seed is not None:
         test = hypothesis_seed(seed)(test)
     try:
@@ -487,17 +514,6 @@ def run_property(
         text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return PropertyOutcome(property_id, "error", counter.checked, text, time.perf_counter() - began)
     return PropertyOutcome(property_id, "passed", counter.checked, "", time.perf_counter() - began)
-
-
-def _why_not_applicable(property_id: str) -> str:
-    return {
-        props.MONOTONIC_UNTRUSTWORTHY: "the pack uses no untrustworthy record kind",
-        props.MONOTONIC_TRUSTWORTHY: "the pack uses no trustworthy record kind",
-        props.MONOTONIC_AMOUNT: "no fact of the pack takes records with an amount",
-        props.BANDS: "the pack has no bands",
-        props.REPAIR_EARLIEST: "the pack declares no repair routes",
-        props.DEADLINE_WORKING_DAYS: "the pack declares no deadlines",
-    }.get(property_id, "nothing to check")
 
 
 def run_properties(
@@ -517,7 +533,7 @@ def run_properties(
     environment variable, else ``ci``.
     """
     compiled = pack if isinstance(pack, CompiledPack) else load_pack(pack)
-    wanted: Sequence[str] = list(properties) if properties is not None else list(DRIVERS)
+    wanted: Sequence[str] = list(properties) if properties is not None else list(registry.REGISTERED)
     props.normalise_exemptions(compiled, exemptions)  # unknown property ids fail before anything runs
     outcomes = tuple(
         run_property(compiled, prop, profile, exemptions=exemptions, seed=seed, max_examples=max_examples)
