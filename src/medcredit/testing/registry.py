@@ -45,10 +45,10 @@ def register(property_id: str, summary: str, *, not_applicable: str = "nothing t
     """Register the driver of ``property_id`` (use as a decorator, or call with the driver)."""
     if property_id not in PROPERTY_IDS:
         raise ValueError(f"'{property_id}' is not a property id of the pack format (pack/property_ids.py)")
-    if property_id in _REGISTRY:
-        raise ValueError(f"property '{property_id}' is registered twice")
     if not summary.strip() or "\n" in summary:
         raise ValueError(f"property '{property_id}' needs a one-line summary")
+    if property_id in _REGISTRY:
+        raise ValueError(f"property '{property_id}' is registered twice")
 
     def add(driver: D) -> D:
         _REGISTRY[property_id] = Property(property_id, summary, driver, not_applicable)
