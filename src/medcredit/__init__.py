@@ -1,6 +1,9 @@
 """medcredit: China's medical-insurance fund supervision credit rules as executable policy packs.
 
-The public API is this module; everything else is private and may change.
+The public API is the names exported here (``medcredit.__all__``) and the pack
+author's kit :mod:`medcredit.testing`.  Every other module is internal: its
+layout follows the architecture (see docs/reference/api.md) and may change
+between releases without notice.
 
 >>> import medcredit
 >>> pack = medcredit.load_pack("wushan")
@@ -22,36 +25,100 @@ from medcredit.diagnostics.errors import (
     ValidityError,
 )
 from medcredit.diagnostics.problems import Problem
-from medcredit.engine.evaluation import evaluate
+from medcredit.engine.evaluation import DecisionCache, Evaluator, evaluate
+from medcredit.engine.validity import check_validity, date_in_validity
 from medcredit.history.model import Record, Subject, SubjectCategory
+from medcredit.history.reader import iter_subjects, load_subject
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import bundled_pack_names, load_pack, validate_pack_text
+from medcredit.packtests.runner import run_file
+from medcredit.procedures.deadlines import compute_deadline, deadline_chain
+from medcredit.procedures.reports import QueryLog, report_validity
+from medcredit.procedures.standing import Standing, standing
+from medcredit.render.output import TraceEncoder, render_text, result_to_dict, to_json
+from medcredit.repair.assess import RepairAnswer, assess_repair
+from medcredit.time.official_calendar import OfficialCalendar, default_calendar, load_schedule
+from medcredit.time.periods import deadline, first_day_after_period, period_end, working_day_deadline
 from medcredit.trace.result import Result
+from medcredit.trace.steps import (
+    BandStep,
+    ClassStep,
+    ConsequenceStep,
+    ExclusionStep,
+    ListStep,
+    MeasureStep,
+    MissingStep,
+    PathStep,
+    RollUpStep,
+    RuleStep,
+    ScopeStep,
+    Step,
+    ValidityStep,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BandStep",
     "CalendarError",
     "CalendarRangeError",
+    "ClassStep",
     "CompiledPack",
+    "ConsequenceStep",
+    "DecisionCache",
+    "Evaluator",
+    "ExclusionStep",
     "ExpressionError",
     "HistoryError",
+    "ListStep",
+    "MeasureStep",
     "MedcreditError",
+    "MissingStep",
+    "OfficialCalendar",
     "PackError",
     "PackNotFoundError",
+    "PathStep",
     "PeriodError",
     "Problem",
     "ProblemsError",
+    "QueryLog",
     "Record",
+    "RepairAnswer",
     "Result",
+    "RollUpStep",
+    "RuleStep",
     "ScheduleError",
+    "ScopeStep",
+    "Standing",
+    "Step",
     "Subject",
     "SubjectCategory",
+    "TraceEncoder",
     "UnannouncedYearError",
     "ValidityError",
+    "ValidityStep",
     "__version__",
+    "assess_repair",
     "bundled_pack_names",
+    "check_validity",
+    "compute_deadline",
+    "date_in_validity",
+    "deadline",
+    "deadline_chain",
+    "default_calendar",
     "evaluate",
+    "first_day_after_period",
+    "iter_subjects",
     "load_pack",
+    "load_schedule",
+    "load_subject",
+    "period_end",
+    "render_text",
+    "report_validity",
+    "result_to_dict",
+    "run_file",
+    "standing",
+    "to_json",
     "validate_pack_text",
+    "working_day_deadline",
 ]

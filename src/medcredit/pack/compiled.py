@@ -588,20 +588,9 @@ class _Compiler:
             self.problem("path-rules", f"a {gp.method} path takes no rules", (*path, "rules"))
         if gp.method != "classification" and (gp.classes or gp.default_grade):
             self.problem("path-classes", "classes and default_grade are for classification paths", path)
-        score_fact: int | None = None
         if gp.method == "scorecard" and gp.base is None:
             self.problem("path-base", "a scorecard path needs a base score", path)
-        if gp.score_fact is not None:
-            if gp.method == "scorecard":
-                self.problem("path-score-fact", "a scorecard path computes its own score", (*path, "score_fact"))
-            elif gp.score_fact not in facts:
-                self.unknown("fact", gp.score_fact, facts, (*path, "score_fact"))
-            elif facts[gp.score_fact].aggregate != "value":
-                self.problem("path-score-fact", "score_fact must be a value fact", (*path, "score_fact"))
-            else:
-                score_fact = facts[gp.score_fact].index
-        elif gp.method == "external_score":
-            self.problem("path-score-fact", "an external_score path needs score_fact", path)
+        score_fact = self._score_fact(gp, path, facts)
         if gp.method == "classification" and (score_fact is None) != (gp.bands is None):
             self.problem("path-bands", "a classification path takes score_fact and bands together", path)
         classes = self._classes(gp, path, facts)
@@ -629,6 +618,22 @@ class _Compiler:
             classes=tuple(classes),
             default_grade=gp.default_grade,
         )
+
+    def _score_fact(self, gp: GradingPath, path: YamlPath, facts: dict[str, CFact]) -> int | None:
+        """The index of the value fact that supplies the path's score, if it takes one."""
+        if gp.score_fact is None:
+            if gp.method == "external_score":
+                self.problem("path-score-fact", "an external_score path needs score_fact", path)
+            return None
+        if gp.method == "scorecard":
+            self.problem("path-score-fact", "a scorecard path computes its own score", (*path, "score_fact"))
+        elif gp.score_fact not in facts:
+            self.unknown("fact", gp.score_fact, facts, (*path, "score_fact"))
+        elif facts[gp.score_fact].aggregate != "value":
+            self.problem("path-score-fact", "score_fact must be a value fact", (*path, "score_fact"))
+        else:
+            return facts[gp.score_fact].index
+        return None
 
     def _classes(self, gp: GradingPath, path: YamlPath, facts: dict[str, CFact]) -> list[CClass]:
         grade_ids = [g.id for g in self.pack.grades]

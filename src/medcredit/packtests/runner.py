@@ -229,6 +229,7 @@ def run_case(case: Case, pack: CompiledPack, file: str, located: Located, index:
 
 
 def run_file(path: Path) -> Iterator[CaseOutcome]:
+    """Run every case of a ``*.cases.yaml`` file against its pack; one outcome per case, in file order."""
     spec, located = load_case_file(path)
     pack = _pack_for(spec.pack, path.parent)
     for i, case in enumerate(spec.cases):

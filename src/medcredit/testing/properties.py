@@ -302,6 +302,11 @@ def cases_yaml(cases: Sequence[dict[str, Any]], indent: int = 2) -> str:
 _EVALUATORS: dict[int, tuple[CompiledPack, Evaluator]] = {}
 
 
+def fresh_evaluators() -> None:
+    """Start the next property run with empty decision caches (runs never share decisions)."""
+    _EVALUATORS.clear()
+
+
 def _evaluator(pack: CompiledPack) -> Evaluator:
     """One caching evaluator per pack, so properties exercise shared decisions (unrelated_subjects)."""
     kept = _EVALUATORS.get(id(pack))
@@ -640,6 +645,58 @@ def check_monotonic_amount(
 # ----------------------------------------------------------------------------- accounting
 
 
+def _scorecard_accounting(pack: CompiledPack, path: CPath, result: Result) -> list[str]:
+    """Problems with a scorecard's arithmetic: start at the base, each running total, each rule's points."""
+    problems: list[str] = []
+    steps = result.steps
+    path_steps = [s for s in steps if isinstance(s, PathStep) and s.ref == path.id]
+    running = path.base
+    if not path_steps or path_steps[0].start_score != path.base:
+        problems.append(f"the path step does not start at the base {_show(path.base)}")
+    total = Decimal(0)
+    rules = {r.id: r for r in path.rules}
+    for s in steps:
+        if not isinstance(s, RuleStep):
+            continue
+        points = s.points
+        total += points
+        if s.running != running + points:
+            problems.append(
+                f"rule {s.ref}: running total {_show(s.running)} is not "
+                f"{_show(running)} {'+' if points >= 0 else '-'} {_show(abs(points))}"
+            )
+        running = s.running
+        rule = rules.get(s.ref)
+        if rule is None:
+            problems.append(f"rule step {s.ref} is not a rule of path {path.id}")
+            continue
+        fact = pack.facts[rule.fact]
+        if fact.aggregate == "count" and rule.mode in ("per_occurrence", "once"):
+            n = int(s.input)
+            raw = rule.points * n if rule.mode == "per_occurrence" else (rule.points if n else Decimal(0))
+            if rule.cap is not None:
+                raw = min(raw, rule.cap)
+            expected = raw if rule.sign > 0 else -raw
+            if points != expected:
+                problems.append(
+                    f"rule {s.ref}: {n} record(s) × {_show(rule.points)} ({rule.mode}"
+                    f"{', cap ' + _show(rule.cap) if rule.cap is not None else ''}) gives "
+                    f"{_show(expected)}, the trace says {_show(points)}"
+                )
+            if points and len(s.records) != n:
+                problems.append(f"rule {s.ref}: counts {n} record(s) but cites {len(s.records)}")
+    if result.score is not None and path.base + total != result.score:
+        problems.append(
+            f"base {_show(path.base)} plus the rule points {_show(total)} is "
+            f"{_show(path.base + total)}, the result's score is {_show(result.score)}"
+        )
+    if result.score is None:
+        problems.append("a scorecard result has no score")
+    elif running != result.score:
+        problems.append(f"the last running total {_show(running)} is not the score {_show(result.score)}")
+    return problems
+
+
 def check_accounting(pack: CompiledPack, subject: Subject, cycle: int, *, exemptions: Exemptions = None) -> bool:
     """The points in the trace add up to the score.
 
@@ -658,51 +715,7 @@ def check_accounting(pack: CompiledPack, subject: Subject, cycle: int, *, exempt
     problems: list[str] = []
     steps = result.steps
     if path.method == "scorecard":
-        path_steps = [s for s in steps if isinstance(s, PathStep) and s.ref == path.id]
-        running = path.base
-        if not path_steps or path_steps[0].start_score != path.base:
-            problems.append(f"the path step does not start at the base {_show(path.base)}")
-        total = Decimal(0)
-        rules = {r.id: r for r in path.rules}
-        for s in steps:
-            if not isinstance(s, RuleStep):
-                continue
-            points = s.points
-            total += points
-            if s.running != running + points:
-                problems.append(
-                    f"rule {s.ref}: running total {_show(s.running)} is not "
-                    f"{_show(running)} {'+' if points >= 0 else '-'} {_show(abs(points))}"
-                )
-            running = s.running
-            rule = rules.get(s.ref)
-            if rule is None:
-                problems.append(f"rule step {s.ref} is not a rule of path {path.id}")
-                continue
-            fact = pack.facts[rule.fact]
-            if fact.aggregate == "count" and rule.mode in ("per_occurrence", "once"):
-                n = int(s.input)
-                raw = rule.points * n if rule.mode == "per_occurrence" else (rule.points if n else Decimal(0))
-                if rule.cap is not None:
-                    raw = min(raw, rule.cap)
-                expected = raw if rule.sign > 0 else -raw
-                if points != expected:
-                    problems.append(
-                        f"rule {s.ref}: {n} record(s) × {_show(rule.points)} ({rule.mode}"
-                        f"{', cap ' + _show(rule.cap) if rule.cap is not None else ''}) gives "
-                        f"{_show(expected)}, the trace says {_show(points)}"
-                    )
-                if points and len(s.records) != n:
-                    problems.append(f"rule {s.ref}: counts {n} record(s) but cites {len(s.records)}")
-        if result.score is not None and path.base + total != result.score:
-            problems.append(
-                f"base {_show(path.base)} plus the rule points {_show(total)} is "
-                f"{_show(path.base + total)}, the result's score is {_show(result.score)}"
-            )
-        if result.score is None:
-            problems.append("a scorecard result has no score")
-        elif running != result.score:
-            problems.append(f"the last running total {_show(running)} is not the score {_show(result.score)}")
+        problems += _scorecard_accounting(pack, path, result)
     band_steps = [s for s in steps if isinstance(s, BandStep)]
     if result.score is not None:
         for s in band_steps:

@@ -489,6 +489,7 @@ def run_property(
     """
     compiled = pack if isinstance(pack, CompiledPack) else load_pack(pack)
     prop = registry.get(property_id)
+    props.fresh_evaluators()
     began = time.perf_counter()
     table = props.normalise_exemptions(compiled, exemptions)
     whole = next((e for e in table.get(property_id, ()) if not e.elements), None)
