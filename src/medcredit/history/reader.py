@@ -13,7 +13,7 @@ import json
 import re
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -128,13 +128,15 @@ def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = ()) 
         raise HistoryError(f"{file}: invalid subject", problems) from None
 
 
-def iter_jsonl(stream: IO[str] | IO[bytes], file: str, encoding: str = UTF8) -> Iterator[Item]:
+def iter_jsonl(stream: Iterable[str] | Iterable[bytes], file: str, encoding: str = UTF8) -> Iterator[Item]:
     """Subjects of a JSONL stream; a bytes stream is decoded line by line with ``encoding``.
 
     A line that cannot be decoded is one rejected item located at its first bad byte;
     the lines before and after it are read as usual.
     """
-    for number, raw in enumerate(stream, start=1):
+    items: Iterable[str | bytes] = stream
+    for number, raw in enumerate(items, start=1):
+        line: str
         if isinstance(raw, bytes):
             if number == 1 and raw.startswith(codecs.BOM_UTF8) and encoding == UTF8:
                 raw = raw[len(codecs.BOM_UTF8) :]
@@ -155,7 +157,7 @@ def iter_jsonl(stream: IO[str] | IO[bytes], file: str, encoding: str = UTF8) -> 
                 continue
             line = decoded
         else:
-            line = raw
+            line = str(raw)
         if not line.strip():
             continue
         where = f"{file}:{number}"

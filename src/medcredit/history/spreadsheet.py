@@ -233,6 +233,24 @@ def _subjects(place: _Place, rows: Iterable[Row | Problem]) -> Iterator[Item]:
         yield _validated(place, subject)
 
 
+#: record-level validation errors that are about one field: a spreadsheet can point at its cell
+_FIELD_OF_ERROR = {
+    "history-unknown-code": "code",
+    "history-not-fraud-code": "code",
+    "history-fraud-as-violation": "code",
+    "history-unknown-reason": "reason",
+}
+
+
+def _to_cell(problem: Problem, locate: Callable[[YamlPath], tuple[int, int]]) -> Problem:
+    name = _FIELD_OF_ERROR.get(problem.code)
+    if name is None or len(problem.path) < 2 or problem.path[-2] != "records":
+        return problem
+    path = (*problem.path, name)
+    line, column = locate(path)
+    return replace(problem, path=path, line=line, column=column)
+
+
 def _validated(place: _Place, subject: _Subject) -> Item:
     where = place.where(subject.first_row)
     data = dict(subject.data)
@@ -251,7 +269,7 @@ def _validated(place: _Place, subject: _Subject) -> Item:
     try:
         loaded = validate_subject(data, file=place.file, locate=locate)
     except HistoryError as exc:
-        problems.extend(replace(p, sheet=place.sheet) for p in exc.problems)
+        problems.extend(_to_cell(replace(p, sheet=place.sheet), locate) for p in exc.problems)
     else:
         if not problems:
             return Loaded(where, loaded)
