@@ -103,9 +103,27 @@ def _xlsx_with_typed_cells(path: Path) -> None:
     d = dt.datetime
     rows: list[list[Any]] = [
         ["S1", "清溪药店", "retail_pharmacy", d(2019, 5, 1), "inspection", d(2023, 6, 12), "", ""],
-        ["S2", "福康门诊部", "outpatient_clinic", d(2018, 3, 1), "fund_recovery", d(2023, 4, 10), "inst_overcharging", 8600.5],
+        [
+            "S2",
+            "福康门诊部",
+            "outpatient_clinic",
+            d(2018, 3, 1),
+            "fund_recovery",
+            d(2023, 4, 10),
+            "inst_overcharging",
+            8600.5,
+        ],
         # the bad row: a violation code that does not exist
-        ["S3", "仁和大药房", "retail_pharmacy", d(2020, 1, 15), "fund_recovery", d(2023, 3, 2), "inst_overcharge", 62000],
+        [
+            "S3",
+            "仁和大药房",
+            "retail_pharmacy",
+            d(2020, 1, 15),
+            "fund_recovery",
+            d(2023, 3, 2),
+            "inst_overcharge",
+            62000,
+        ],
         ["S4", "永安诊所", "outpatient_clinic", d(2016, 7, 1), "", "", "", ""],
     ]
     for c, name in enumerate(header):
