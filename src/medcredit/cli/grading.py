@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from medcredit.analysis.compare import compare_rows
 from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Progress, emit_problems
-from medcredit.diagnostics.errors import ValidityError
 from medcredit.engine.evaluation import evaluate
 from medcredit.history.reader import Item, Loaded, Rejected, iter_subjects
 from medcredit.pack.compiled import CompiledPack
@@ -128,37 +128,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             emit_problems(item.problems, sys.stderr)
             return EXIT_PROBLEMS
         assert isinstance(item, Loaded)
-        for pack in packs:
-            try:
-                r = evaluate(pack, item.subject, args.cycle, override_validity=args.override_validity)
-            except ValidityError as exc:
-                rows.append(
-                    {
-                        "subject": item.subject.id,
-                        "pack": pack.id,
-                        "status": "outside_validity",
-                        "grade": None,
-                        "score": None,
-                        "listings": [],
-                        "measures": [],
-                        "note": str(exc),
-                    }
-                )
-                continue
-            rows.append(
-                {
-                    "subject": r.subject_id,
-                    "pack": pack.id,
-                    "status": r.status,
-                    "grade": r.grade,
-                    "grade_label": pack.grade_label(r.grade) if r.grade else None,
-                    "score": None if r.score is None else format(r.score, "f"),
-                    "listings": [x.list_id for x in r.listings if x.active],
-                    "measures": list(r.measures),
-                    "exclusions": list(r.exclusions),
-                    "reason": r.reason,
-                }
-            )
+        rows.extend(compare_rows(packs, item.subject, args.cycle, override_validity=args.override_validity))
     if args.format == "json":
         sys.stdout.write(
             json.dumps({"cycle": args.cycle, "packs": names, "results": rows}, ensure_ascii=False, indent=2) + "\n"
