@@ -455,5 +455,5 @@ def create_app(config: ServiceConfig) -> FastAPI:
         answers = await timed(run)
         return _json({"medcredit_version": __version__, "pack": _pack_ref(compiled), "deadlines": answers}, [compiled])
 
-    app.openapi = openapi_doc.openapi_builder(app)  # type: ignore[method-assign]
+    app.openapi = openapi_doc.openapi_builder(app, sorted(config.packs))  # type: ignore[method-assign]
     return app

@@ -221,7 +221,21 @@ def pack_detail(pack: CompiledPack) -> dict[str, Any]:
     }
 
 
-def openapi_builder(app: FastAPI) -> Callable[[], dict[str, Any]]:
+def _enumerate_packs(doc: dict[str, Any], pack_ids: list[str]) -> None:
+    """Name the packs served in the ``pack`` parameters, so clients (and generators) see the choices."""
+    for item in doc.get("paths", {}).values():
+        for operation in item.values():
+            for param in operation.get("parameters", []):
+                if param.get("name") not in ("pack", "pack_id"):
+                    continue
+                schema = param.get("schema", {})
+                if schema.get("type") == "array" or "array" in json.dumps(schema.get("anyOf", [])):
+                    param["schema"] = {"type": "array", "items": {"type": "string", "enum": pack_ids}}
+                else:
+                    param["schema"] = {"type": "string", "enum": pack_ids}
+
+
+def openapi_builder(app: FastAPI, pack_ids: list[str]) -> Callable[[], dict[str, Any]]:
     """``app.openapi``: FastAPI's document plus the history models as components."""
 
     def build() -> dict[str, Any]:
@@ -231,6 +245,7 @@ def openapi_builder(app: FastAPI) -> Callable[[], dict[str, Any]]:
         schema = json.loads(json.dumps(history_schema()).replace('"#/$defs/', '"' + _REF))
         components = doc.setdefault("components", {}).setdefault("schemas", {})
         components.update(schema["$defs"])
+        _enumerate_packs(doc, pack_ids)
         app.openapi_schema = doc
         return doc
 
