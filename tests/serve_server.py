@@ -37,7 +37,7 @@ def free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Start the service once for the session; wait (bounded number of polls) for /healthz."""
     tmp = tmp_path_factory.mktemp("serve")
-    log = tmp / "queries.jsonl"
+    log = tmp / "queries.sqlite"
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "MEDCREDIT_TOKENS"}
     limits = ["--max-batch", str(MAX_BATCH), "--max-body", str(MAX_BODY)]

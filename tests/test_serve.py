@@ -16,7 +16,7 @@ from medcredit.cli.main import main
 from medcredit.engine.evaluation import evaluate
 from medcredit.history.reader import load_subject
 from medcredit.pack.loader import load_pack
-from medcredit.procedures.reports import QueryLog
+from medcredit.procedures.querystore import SqliteQueryLog
 from medcredit.render.output import render_text, result_to_dict
 from medcredit.serve.app import create_app
 from medcredit.serve.config import ServiceConfig
@@ -120,8 +120,8 @@ def test_standing_needs_officer_and_purpose_and_is_logged(server: Server) -> Non
     )
     assert r.status_code == 200, r.text
     assert r.json()["standing"]["subject"] == _subject()["id"]
-    log = QueryLog(server.query_log)
-    log.verify()
+    log = SqliteQueryLog(server.query_log)
+    assert log.verify() >= 1
     entry = log.for_subject(_subject()["id"])[-1]
     assert (entry.officer, entry.purpose) == ("王科员", "信用复核")
     assert "2024-03-01" in entry.content and entry.at.endswith("+00:00")

@@ -72,6 +72,11 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--max-batch", type=_positive(int), default=1000, metavar="N", help="subjects per request")
     p.add_argument("--timeout", type=_positive(float), default=30.0, metavar="SECONDS", help="per request")
     p.add_argument("--token-file", metavar="FILE", help="bearer tokens, one per line (also MEDCREDIT_TOKENS)")
-    p.add_argument("--query-log", default="medcredit-querylog.jsonl", metavar="PATH", help="where queries are logged")
+    p.add_argument(
+        "--query-log",
+        default="medcredit-querylog.sqlite",
+        metavar="PATH",
+        help="query log: SQLite (default) or a .jsonl file (one writer only)",
+    )
     p.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     p.set_defaults(func=cmd_serve)

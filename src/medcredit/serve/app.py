@@ -31,7 +31,7 @@ from medcredit.engine.evaluation import evaluate
 from medcredit.history.reader import Loaded, Rejected
 from medcredit.pack.compiled import CompiledPack
 from medcredit.procedures.deadlines import compute_deadline, deadline_chain
-from medcredit.procedures.reports import QueryLog
+from medcredit.procedures.querystore import open_query_log
 from medcredit.procedures.standing import standing
 from medcredit.render.output import render_text, result_to_dict, to_json
 from medcredit.render.procedures import standing_dict
@@ -100,7 +100,8 @@ def create_app(config: ServiceConfig) -> FastAPI:
         docs_url="/docs",
         redoc_url=None,
     )
-    log_lock = threading.Lock()
+    log_lock = threading.Lock()  # the JSONL log has one writer; SQLite serialises writers itself
+    query_log = None if config.query_log is None else open_query_log(config.query_log)
     all_packs = [config.packs[k] for k in sorted(config.packs)]
 
     def pack_or_404(pack_id: str | None) -> CompiledPack:
@@ -383,10 +384,9 @@ def create_app(config: ServiceConfig) -> FastAPI:
         item = one_subject(await read_body(request, config.max_body_bytes), config.max_batch)
         st = await timed(lambda: standing(compiled, item.subject, as_of, override_validity=override_validity))
         entry = None
-        if config.query_log is not None:
-            log = QueryLog(config.query_log)
+        if query_log is not None:
             with log_lock:
-                entry = log.record(
+                entry = query_log.record(
                     at=dt.datetime.now(dt.UTC),
                     officer=officer,
                     subject_id=item.subject.id,
