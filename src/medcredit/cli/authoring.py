@@ -131,6 +131,14 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
     for path in generate(Path(args.outdir)):
         sys.stderr.write(f"wrote {path}\n")
+    try:
+        from medcredit.serve.docs import service_markdown
+    except ImportError:
+        sys.stderr.write("medcredit: reference/service.md not written (needs the serve extra)\n")
+    else:
+        path = Path(args.outdir) / "reference" / "service.md"
+        path.write_text(service_markdown(), encoding="utf-8")
+        sys.stderr.write(f"wrote {path}\n")
     schemas = Path(args.schemas)
     schemas.mkdir(parents=True, exist_ok=True)
     for which in ("pack", "history"):

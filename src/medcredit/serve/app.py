@@ -223,13 +223,13 @@ def create_app(config: ServiceConfig) -> FastAPI:
             {"medcredit_version": __version__, "packs": [openapi_doc.pack_summary(p) for p in all_packs]}, all_packs
         )
 
-    @app.get("/v1/packs/{pack_id}", tags=["packs"], responses={**openapi_doc.PACK, **error_responses(404)})
+    @app.get("/v1/packs/{pack_id}", tags=["packs"], responses={**openapi_doc.PACK, **error_responses(404, 422)})
     async def pack_detail(pack_id: str) -> Response:
         """One pack: document metadata, validity, content hash, articles and interpretations."""
         pack = pack_or_404(pack_id)
         return _json({"medcredit_version": __version__, "pack": openapi_doc.pack_detail(pack)}, [pack])
 
-    @app.get("/v1/schemas/{which}", tags=["packs"], responses=openapi_doc.SCHEMA)
+    @app.get("/v1/schemas/{which}", tags=["packs"], responses={**openapi_doc.SCHEMA, **error_responses(422)})
     async def schema(which: Literal["pack", "history"]) -> Response:
         """The JSON Schema of the pack or the history format."""
         return _json(pack_schema() if which == "pack" else history_schema(), all_packs)
