@@ -25,7 +25,7 @@ def _type(schema: dict[str, Any]) -> str:
         return f"list of {_type(schema.get('items', {}))}"
     bounds = [f"{k} {schema[k]}" for k in ("minimum", "maximum", "minLength", "maxLength") if k in schema]
     kind = schema.get("format") or schema.get("type", "any")
-    return kind + (f" ({', '.join(bounds)})" if bounds else "")
+    return str(kind) + (f" ({', '.join(bounds)})" if bounds else "")
 
 
 def service_markdown() -> str:
