@@ -38,6 +38,7 @@ from medcredit.render.procedures import standing_dict
 from medcredit.repair.assess import assess_repair
 from medcredit.serve import openapi_doc
 from medcredit.serve.config import ServiceConfig
+from medcredit.serve.middleware import ServiceMiddleware
 from medcredit.serve.problem import ServiceProblemError, error_responses, problem_response
 from medcredit.serve.requests import one_subject, read_body, subjects
 
@@ -189,25 +190,11 @@ def create_app(config: ServiceConfig) -> FastAPI:
             headers=_pack_headers(all_packs),
         )
 
-    @app.middleware("http")
-    async def _auth_and_version(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        public = request.url.path in ("/healthz", "/openapi.json", "/docs")
-        if config.tokens and not public:
-            scheme, _, token = request.headers.get("authorization", "").partition(" ")
-            if scheme.lower() != "bearer" or not config.token_ok(token.strip()):
-                return problem_response(
-                    401,
-                    "unauthorized",
-                    "unauthorized",
-                    "a valid bearer token is required",
-                    instance=request.url.path,
-                    headers={**_pack_headers(all_packs), "WWW-Authenticate": "Bearer"},
-                )
-        response: Response = await call_next(request)
-        for key, value in _pack_headers(all_packs).items():
-            if key not in response.headers:
-                response.headers[key] = value
-        return response
+    app.add_middleware(
+        ServiceMiddleware,
+        headers=_pack_headers(all_packs),
+        token_ok=config.token_ok if config.tokens else None,
+    )
 
     @app.get("/healthz", tags=["service"], responses=openapi_doc.HEALTH)
     async def healthz() -> Response:
