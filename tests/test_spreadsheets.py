@@ -241,3 +241,23 @@ def test_guide_lists_every_column() -> None:
     guide = (Path(__file__).resolve().parents[1] / "docs" / "guide" / "spreadsheets.md").read_text(encoding="utf-8")
     for column in COLUMNS:
         assert f"| `{column.id}` | {column.zh} |" in guide
+
+
+def test_an_unreadable_workbook_is_one_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(b"not a zip file")
+    assert main(["evaluate", "--pack", "wushan", "--cycle", "2023", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "not a readable .xlsx workbook" in err and "(history-format)" in err and "Traceback" not in err
+
+
+def test_a_csv_field_over_the_limit_loses_only_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text(
+        f'subject_id,category,subject_name\nS1,retail_pharmacy,"{"x" * 200_000}"\nS2,retail_pharmacy,ok\n',
+        encoding="utf-8",
+    )
+    items = list(iter_subjects(path))
+    assert [i.subject.id for i in items if isinstance(i, Loaded)] == ["S2"]
+    (bad,) = [i for i in items if isinstance(i, Rejected)]
+    assert (bad.problems[0].line, bad.problems[0].code) == (2, "history-csv")
