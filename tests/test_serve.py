@@ -203,6 +203,7 @@ def test_errors_are_problem_documents(
     doc = r.json()
     assert doc["status"] == status and doc["type"].startswith("urn:medcredit:problem:")
     assert doc["type"].endswith(kind) and doc["medcredit_version"] == __version__
+    assert {p["id"]: p["content_hash"] for p in doc["packs"]}["wushan"] == load_pack("wushan").content_hash
     assert r.headers["Medcredit-Version"] == __version__
 
 

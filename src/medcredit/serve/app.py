@@ -104,6 +104,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     log_lock = threading.Lock()  # the JSONL log has one writer; SQLite serialises writers itself
     query_log = None if config.query_log is None else open_query_log(config.query_log)
     all_packs = [config.packs[k] for k in sorted(config.packs)]
+    pack_refs = [_pack_ref(p) for p in all_packs]
 
     def pack_or_404(pack_id: str | None) -> CompiledPack:
         pack = config.pack(pack_id)
@@ -131,6 +132,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
             instance=request.url.path,
             problems=exc.problems,
             headers=_pack_headers(all_packs),
+            packs=pack_refs,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -152,6 +154,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
             instance=request.url.path,
             problems=problems,
             headers=_pack_headers(all_packs),
+            packs=pack_refs,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -163,6 +166,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
             str(exc.detail),
             instance=request.url.path,
             headers=_pack_headers(all_packs),
+            packs=pack_refs,
         )
 
     @app.exception_handler(MedcreditError)
@@ -176,6 +180,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
             instance=request.url.path,
             problems=problems,
             headers=_pack_headers(all_packs),
+            packs=pack_refs,
         )
 
     @app.exception_handler(Exception)
@@ -188,6 +193,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
             type(exc).__name__,
             instance=request.url.path,
             headers=_pack_headers(all_packs),
+            packs=pack_refs,
         )
 
     app.add_middleware(

@@ -23,6 +23,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "detail": {"type": "string"},
         "instance": {"type": "string"},
         "medcredit_version": {"type": "string"},
+        "packs": {"type": "array", "items": {"type": "object"}, "description": "the packs served (id, content hash)"},
         "problems": {
             "type": "array",
             "description": "located problems in the request (file is <request>, line/column in the body)",
@@ -53,6 +54,7 @@ def problem_response(
     instance: str = "",
     problems: Sequence[Problem] = (),
     headers: dict[str, str] | None = None,
+    packs: Sequence[dict[str, str]] = (),
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"urn:medcredit:problem:{kind}",
@@ -62,6 +64,8 @@ def problem_response(
         "instance": instance,
         "medcredit_version": __version__,
     }
+    if packs:
+        body["packs"] = list(packs)
     if problems:
         body["problems"] = [p.as_dict() for p in problems]
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
