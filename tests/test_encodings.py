@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from medcredit.cli.main import main
-from medcredit.diagnostics.errors import ProblemsError
 from medcredit.diagnostics.problems import Problem
 from medcredit.history.reader import EncodingNotice, Loaded, Rejected, iter_subjects
 from medcredit.io.encoding import detect
@@ -94,13 +93,34 @@ def test_gbk_json_and_yaml_documents(tmp_path: Path) -> None:
         assert warnings[0].code == "encoding-used"
 
 
-def test_undecodable_document_is_located(tmp_path: Path) -> None:
+def test_undecodable_one_subject_document_is_located(tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
-    path.write_bytes(b'{\n  "id": "\xe4\xb8\xad",\n  "name": "\xff"\n}')
-    with pytest.raises(ProblemsError) as info:
-        _items(path)
-    (problem,) = info.value.problems
-    assert (problem.line, problem.column, problem.code) == (3, 12, "encoding")
+    path.write_bytes(b'{\n  "id": "\xe4\xb8\xad",\n  "category": "retail_pharmacy",\n  "name": "\xff"\n}')
+    (item,) = _items(path)[0]
+    assert isinstance(item, Rejected)
+    (problem,) = item.problems
+    assert (problem.line, problem.column, problem.code) == (4, 12, "history-encoding")
+
+
+@pytest.mark.parametrize("fmt", ["json", "yaml"])
+def test_one_undecodable_subject_of_a_document_loses_only_itself(tmp_path: Path, fmt: str) -> None:
+    """A GBK-encoded subject inside a UTF-8 list document is one located error; the others are read."""
+    subjects = [json.loads(line) for line in LINES[:3]]
+    if fmt == "json":
+        parts = [json.dumps(s, ensure_ascii=False).encode("utf-8") for s in subjects]
+        parts[1] = json.dumps(subjects[1], ensure_ascii=False).encode("gbk")
+        data = b"[\n" + b",\n".join(parts) + b"\n]\n"
+    else:
+        parts = [f"- id: {s['id']}\n  name: {s['name']}\n  category: {s['category']}\n".encode() for s in subjects]
+        parts[1] = parts[1].decode("utf-8").encode("gbk")
+        data = b"".join(parts)
+    path = tmp_path / f"list.{fmt}"
+    path.write_bytes(data)
+    items, _ = _items(path, encoding="utf-8")
+    assert [type(i) for i in items] == [Loaded, Rejected, Loaded]
+    bad = items[1]
+    assert isinstance(bad, Rejected)
+    assert [(p.code, p.line) for p in bad.problems][:1] == [("history-encoding", 3 if fmt == "json" else 5)]
 
 
 def test_unknown_or_unsafe_encoding_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

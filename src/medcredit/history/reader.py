@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from medcredit.diagnostics.errors import HistoryError, ProblemsError
 from medcredit.diagnostics.problems import Problem, YamlPath
 from medcredit.history.model import Subject
-from medcredit.io.encoding import SAMPLE_BYTES, UTF8, BadBytes, decode_document, decode_line, detect
+from medcredit.io.encoding import SAMPLE_BYTES, UTF8, BadBytes, decode_lenient, decode_line, detect
 from medcredit.io.pydantic_problems import problems_from_validation
 from medcredit.io.yamlload import Located, load_yaml, read_bytes
 
@@ -379,7 +379,40 @@ def iter_subjects(
     detected = detect(data[:SAMPLE_BYTES], encoding, name)
     if not detected.is_utf8:
         sink(detected.notice(name))
-    yield from iter_document(decode_document(data, detected, name), name, fmt)
+    text, undecodable = decode_lenient(data, detected, name)
+    if not undecodable:
+        yield from iter_document(text, name, fmt)
+        return
+    yield from _without_undecodable(list(iter_document(text, name, fmt)), undecodable, name)
+
+
+def _line_of(where: str, file: str) -> int | None:
+    rest = where[len(file) + 1 :] if where.startswith(file + ":") else ""
+    return int(rest) if rest.isdigit() else None
+
+
+def _without_undecodable(items: list[Item], undecodable: list[Problem], file: str) -> Iterator[Item]:
+    """Reject the subjects whose lines had undecodable bytes; the others stand as read.
+
+    A subject of a list spans the lines from its first line to the next subject's; bytes
+    outside every subject (or in a one-subject document) reject the whole document.
+    """
+    starts = sorted({line for item in items if (line := _line_of(item.where, file)) is not None})
+    owner: dict[int, list[Problem]] = {}
+    for problem in undecodable:
+        before = [start for start in starts if start <= problem.line]
+        if not before:
+            yield Rejected(file, tuple(undecodable))
+            return
+        owner.setdefault(before[-1], []).append(problem)
+    for item in items:
+        line = _line_of(item.where, file)
+        bad = owner.get(line, []) if line is not None else []
+        if not bad:
+            yield item
+        else:
+            own = item.problems if isinstance(item, Rejected) else ()
+            yield Rejected(item.where, (*bad, *own))
 
 
 def load_subject(path: str | Path, *, encoding: str | None = None) -> Subject:

@@ -140,3 +140,34 @@ def decode_document(data: bytes, detected: Detected, file: str) -> str:
                 )
             ],
         ) from None
+
+
+def decode_lenient(data: bytes, detected: Detected, file: str) -> tuple[str, list[Problem]]:
+    """A whole document as text with each undecodable line's bad bytes replaced by U+FFFD.
+
+    Returns the text and one located problem per line that had bad bytes, so that a reader
+    can reject only the subjects those lines belong to.
+    """
+    if data.startswith(_BOM) and detected.is_utf8:
+        data = data[len(_BOM) :]
+    try:
+        return data.decode(detected.encoding), []
+    except UnicodeDecodeError:
+        pass
+    lines: list[str] = []
+    problems: list[Problem] = []
+    for number, raw in enumerate(data.splitlines(keepends=True), start=1):
+        decoded = decode_line(raw, detected.encoding)
+        if isinstance(decoded, BadBytes):
+            problems.append(
+                Problem(
+                    code="history-encoding",
+                    message=decoded.reason,
+                    file=file,
+                    line=number,
+                    column=decoded.column,
+                )
+            )
+            decoded = raw.decode(detected.encoding, errors="replace")
+        lines.append(decoded)
+    return "".join(lines), problems
