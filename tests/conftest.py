@@ -67,3 +67,7 @@ def run(pack: medcredit.CompiledPack, make_subject: SubjectFactory) -> Runner:
         return medcredit.evaluate(pack, subject, cycle, trace=trace, override_validity=override_validity)
 
     return go
+
+
+# the running `medcredit serve` used by the service tests (started once, on first use)
+from serve_server import server  # noqa: E402, F401

@@ -291,7 +291,7 @@ def test_jsonl_with_bad_lines_evaluates_the_good_ones(capsys: pytest.CaptureFixt
 
 def test_unknown_history_format(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """A history file with an unknown extension is a clear error, not a traceback."""
-    path = tmp_path / "subjects.csv"
+    path = tmp_path / "subjects.txt"
     path.write_text("id,category\n", encoding="utf-8")
     code, _out, err = run(capsys, "evaluate", "--pack", "wushan", "--cycle", "2023", str(path))
     assert code != 0

@@ -394,7 +394,7 @@ def test_detect_format(name: str, fmt: str) -> None:
 def test_unknown_extension_is_a_history_error() -> None:
     """A file with another extension raises HistoryError with code history-format."""
     with pytest.raises(HistoryError) as info:
-        detect_format("subjects.csv")
+        detect_format("subjects.txt")
     assert [p.code for p in info.value.problems] == ["history-format"]
 
 

@@ -131,6 +131,14 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
     for path in generate(Path(args.outdir)):
         sys.stderr.write(f"wrote {path}\n")
+    try:
+        from medcredit.serve.docs import service_markdown
+    except ImportError:
+        sys.stderr.write("medcredit: reference/service.md not written (needs the serve extra)\n")
+    else:
+        path = Path(args.outdir) / "reference" / "service.md"
+        path.write_text(service_markdown(), encoding="utf-8")
+        sys.stderr.write(f"wrote {path}\n")
     schemas = Path(args.schemas)
     schemas.mkdir(parents=True, exist_ok=True)
     for which in ("pack", "history"):
@@ -148,8 +156,17 @@ def cmd_properties(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    from medcredit.authoring.templates import write_template
+
+    fmt = args.format or ("xlsx" if str(args.out).lower().endswith(".xlsx") else "csv")
+    write_template(Path(args.out), fmt)
+    sys.stderr.write(f"medcredit: wrote the {fmt} history template to {args.out}\n")
+    return EXIT_OK
+
+
 def register(sub: Subparsers) -> None:
-    """Add the validate, test, check, schema, docs, properties commands to the parser."""
+    """Add the validate, test, check, schema, docs, properties, template commands to the parser."""
     p = sub.add_parser("validate", help="validate policy packs (file:line:col: [level] message (code))")
     p.add_argument("packs", nargs="+", metavar="PACK", help="pack files or bundled pack names")
     p.add_argument("-q", "--quiet", action="store_true", help="print problems only")
@@ -185,3 +202,8 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--seed", type=int, default=None, help="random seed (repeats a release run)")
     p.add_argument("--property", action="append", metavar="ID", help="run only these properties (repeatable)")
     p.set_defaults(func=cmd_properties)
+
+    p = sub.add_parser("template", help="write a spreadsheet template for histories (.csv or .xlsx)")
+    p.add_argument("out", metavar="OUT", help="file to write (.csv or .xlsx)")
+    p.add_argument("--format", choices=["csv", "xlsx"], default=None, help="default: from OUT's extension")
+    p.set_defaults(func=cmd_template)

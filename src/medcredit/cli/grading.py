@@ -6,20 +6,29 @@ import argparse
 import gc
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from medcredit.analysis.compare import compare_rows
 from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Progress, emit_problems
-from medcredit.diagnostics.errors import ValidityError
-from medcredit.engine.evaluation import Evaluator, evaluate
-from medcredit.history.reader import Loaded, Rejected, iter_subjects
+from medcredit.engine.evaluation import Evaluator
+from medcredit.history.reader import Item, Loaded, Rejected, iter_subjects
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import bundled_pack_names, load_pack
 from medcredit.render.output import TraceEncoder, render_text, result_to_dict
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def _subjects(args: argparse.Namespace, file: str) -> Iterator[Item]:
+    """The history items of ``file``, read in ``--encoding`` (or detected); warnings go to stderr."""
+    return iter_subjects(
+        file,
+        encoding=getattr(args, "encoding", None),
+        on_warning=lambda problem: emit_problems([problem], sys.stderr),
+    )
 
 
 def _results(pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[Any, Any], None]) -> tuple[int, int]:
@@ -32,7 +41,7 @@ def _results(pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for item in iter_subjects(args.file):
+        for item in _subjects(args, args.file):
             if isinstance(item, Rejected):
                 rejected += 1
                 on_result(None, item)
@@ -115,42 +124,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     names = args.packs or bundled_pack_names()
     packs = [load_pack(n) for n in names]
     rows: list[dict[str, Any]] = []
-    for item in iter_subjects(args.file):
+    for item in _subjects(args, args.file):
         if isinstance(item, Rejected):
             emit_problems(item.problems, sys.stderr)
             return EXIT_PROBLEMS
         assert isinstance(item, Loaded)
-        for pack in packs:
-            try:
-                r = evaluate(pack, item.subject, args.cycle, override_validity=args.override_validity)
-            except ValidityError as exc:
-                rows.append(
-                    {
-                        "subject": item.subject.id,
-                        "pack": pack.id,
-                        "status": "outside_validity",
-                        "grade": None,
-                        "score": None,
-                        "listings": [],
-                        "measures": [],
-                        "note": str(exc),
-                    }
-                )
-                continue
-            rows.append(
-                {
-                    "subject": r.subject_id,
-                    "pack": pack.id,
-                    "status": r.status,
-                    "grade": r.grade,
-                    "grade_label": pack.grade_label(r.grade) if r.grade else None,
-                    "score": None if r.score is None else format(r.score, "f"),
-                    "listings": [x.list_id for x in r.listings if x.active],
-                    "measures": list(r.measures),
-                    "exclusions": list(r.exclusions),
-                    "reason": r.reason,
-                }
-            )
+        rows.extend(compare_rows(packs, item.subject, args.cycle, override_validity=args.override_validity))
     if args.format == "json":
         sys.stdout.write(
             json.dumps({"cycle": args.cycle, "packs": names, "results": rows}, ensure_ascii=False, indent=2) + "\n"
@@ -182,17 +161,14 @@ def _width(text: str) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     """Impact analysis: evaluate a population under two pack versions in one streaming pass."""
-    from collections.abc import Iterator
-
     from medcredit.analysis.impact import analyse, impact_to_json, render_impact_text
     from medcredit.analysis.impact_html import render_impact_html
-    from medcredit.history.reader import Item
 
     old, new = load_pack(args.old), load_pack(args.new)
     progress = Progress(sys.stderr, "compared")
 
     def items() -> Iterator[Item]:
-        for item in iter_subjects(args.population):
+        for item in _subjects(args, args.population):
             if isinstance(item, Rejected):
                 emit_problems(item.problems, sys.stderr)
             yield item
@@ -226,6 +202,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _encoding_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="text encoding of the history (utf-8, gb18030, gbk, ...; default: detected, with a warning if not UTF-8)",
+    )
+
+
 def register(sub: Subparsers) -> None:
     """Add the evaluate, explain, compare, diff commands to the parser."""
 
@@ -238,7 +222,8 @@ def register(sub: Subparsers) -> None:
             action="store_true",
             help="evaluate a cycle outside the pack's validity (recorded in the result)",
         )
-        p.add_argument("file", metavar="FILE", help="history: .json, .jsonl, .yaml (- for JSONL on stdin)")
+        p.add_argument("file", metavar="FILE", help="history: .json, .jsonl, .yaml, .csv, .xlsx (- for JSONL on stdin)")
+        _encoding_option(p)
 
     p = sub.add_parser("evaluate", help="grade subjects of a history file")
     common(p)
@@ -261,6 +246,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--pack", dest="packs", action="append", help="limit to these packs (repeatable)")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--override-validity", action="store_true")
+    _encoding_option(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("diff", help="impact analysis: how a population's grades change between two pack versions")
@@ -274,4 +260,5 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report to FILE")
     p.add_argument("--examples", type=int, default=5, metavar="N", help="example subjects kept per transition")
     p.add_argument("--override-validity", action="store_true")
+    _encoding_option(p)
     p.set_defaults(func=cmd_diff)

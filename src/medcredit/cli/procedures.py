@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, parse_date
-from medcredit.engine.listing import consequence_dict, listing_dict
 from medcredit.pack.loader import load_pack
 from medcredit.procedures.deadlines import compute_deadline, deadline_chain
 from medcredit.procedures.standing import standing
+from medcredit.render.procedures import standing_dict
 from medcredit.repair.assess import assess_repair
 from medcredit.time.official_calendar import OfficialCalendar, load_schedule
 
@@ -99,16 +99,7 @@ def cmd_standing(args: argparse.Namespace) -> int:
     pack = load_pack(args.pack)
     subject = _one_subject(args.file)
     st = standing(pack, subject, args.as_of, override_validity=args.override_validity)
-    body = {
-        "pack": pack.id,
-        "subject": st.subject_id,
-        "as_of": st.as_of.isoformat(),
-        "records_in_force": list(st.in_force),
-        "records_not_in_force": [{"index": i, "reason": r} for i, r in st.not_in_force],
-        "listings": [listing_dict(x) for x in st.listings],
-        "consequences": [consequence_dict(c) for c in st.consequences],
-        "validity_overridden": st.validity_overridden,
-    }
+    body = standing_dict(st)
     sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
     return EXIT_OK
 

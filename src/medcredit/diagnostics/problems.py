@@ -48,6 +48,8 @@ class Problem:
     path: YamlPath = ()
     suggestion: str | None = None
     extra: tuple[tuple[str, str], ...] = field(default=())
+    #: the worksheet of a spreadsheet input (``file:sheet!row:column``); ``None`` for text files
+    sheet: str | None = None
 
     @property
     def full_message(self) -> str:
@@ -60,14 +62,17 @@ class Problem:
 
     def render(self) -> str:
         """``file:line:col: [level] message (code)``, the parsable format."""
-        return f"{self.file}:{self.line}:{self.column}: [{self.level}] {self.full_message} ({self.code})"
+        place = f"{self.file}:{self.sheet}!" if self.sheet is not None else f"{self.file}:"
+        return f"{place}{self.line}:{self.column}: [{self.level}] {self.full_message} ({self.code})"
 
     def sort_key(self) -> tuple[int, str, int, int, str]:
         return (_LEVEL_RANK[self.level], self.file, self.line, self.column, self.code)
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "file": self.file,
+        out: dict[str, object] = {"file": self.file}
+        if self.sheet is not None:
+            out["sheet"] = self.sheet
+        return out | {
             "line": self.line,
             "column": self.column,
             "level": self.level,

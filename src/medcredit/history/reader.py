@@ -1,4 +1,4 @@
-"""Reading subject histories from JSON, JSONL (one subject per line) or YAML.
+"""Reading subject histories from JSON, JSONL (one subject per line), YAML, CSV or XLSX.
 
 JSONL is streamed line by line in constant memory; a bad line becomes a
 :class:`Rejected` item naming file, line and field, and the stream goes on,
@@ -8,10 +8,12 @@ subject, a list of subjects, or ``{"subjects": [...]}``.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import sys
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -22,8 +24,9 @@ from pydantic import ValidationError
 from medcredit.diagnostics.errors import HistoryError, ProblemsError
 from medcredit.diagnostics.problems import Problem, YamlPath
 from medcredit.history.model import Subject
+from medcredit.io.encoding import SAMPLE_BYTES, UTF8, BadBytes, decode_lenient, decode_line, detect
 from medcredit.io.pydantic_problems import problems_from_validation
-from medcredit.io.yamlload import Located, load_yaml, read_text
+from medcredit.io.yamlload import Located, load_yaml, read_bytes
 
 #: A JSONL line longer than this is rejected without parsing (a subject is small).
 MAX_LINE_BYTES = 16 * 1024 * 1024
@@ -83,12 +86,16 @@ def detect_format(path: str) -> str:
         return "json"
     if lower.endswith((".yaml", ".yml")):
         return "yaml"
+    if lower.endswith(".csv"):
+        return "csv"
+    if lower.endswith(".xlsx"):
+        return "xlsx"
     raise HistoryError(
         f"{path}: unknown history format",
         [
             Problem(
                 code="history-format",
-                message="use a .json, .jsonl/.ndjson, .yaml or .yml file",
+                message="use a .json, .jsonl/.ndjson, .yaml/.yml, .csv or .xlsx file",
                 file=path,
             )
         ],
@@ -121,8 +128,36 @@ def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = ()) 
         raise HistoryError(f"{file}: invalid subject", problems) from None
 
 
-def iter_jsonl(stream: IO[str], file: str) -> Iterator[Item]:
-    for number, line in enumerate(stream, start=1):
+def iter_jsonl(stream: Iterable[str] | Iterable[bytes], file: str, encoding: str = UTF8) -> Iterator[Item]:
+    """Subjects of a JSONL stream; a bytes stream is decoded line by line with ``encoding``.
+
+    A line that cannot be decoded is one rejected item located at its first bad byte;
+    the lines before and after it are read as usual.
+    """
+    items: Iterable[str | bytes] = stream
+    for number, raw in enumerate(items, start=1):
+        line: str
+        if isinstance(raw, bytes):
+            if number == 1 and raw.startswith(codecs.BOM_UTF8) and encoding == UTF8:
+                raw = raw[len(codecs.BOM_UTF8) :]
+            decoded = decode_line(raw, encoding)
+            if isinstance(decoded, BadBytes):
+                yield Rejected(
+                    f"{file}:{number}",
+                    (
+                        Problem(
+                            code="history-encoding",
+                            message=decoded.reason,
+                            file=file,
+                            line=number,
+                            column=decoded.column,
+                        ),
+                    ),
+                )
+                continue
+            line = decoded
+        else:
+            line = str(raw)
         if not line.strip():
             continue
         where = f"{file}:{number}"
@@ -284,38 +319,105 @@ def iter_document(text: str, file: str, fmt: str) -> Iterator[Item]:
     yield from _document_items(located, located.data)
 
 
-def iter_subjects(path: str | Path) -> Iterator[Item]:
-    """Every subject in a history file (``-`` reads JSONL from standard input)."""
+class EncodingNotice(UserWarning):
+    """Issued (through :mod:`warnings`) when a history is read in an encoding other than UTF-8."""
+
+
+WarningSink = Callable[[Problem], None]
+
+
+def _warn(problem: Problem) -> None:
+    warnings.warn(problem.render(), EncodingNotice, stacklevel=3)
+
+
+def _open_binary(name: str) -> IO[bytes]:
+    try:
+        return Path(name).open("rb")
+    except OSError as exc:
+        raise HistoryError(
+            f"cannot read {name}",
+            [Problem(code="io", message=str(exc.strerror or exc), file=name)],
+        ) from exc
+
+
+def iter_subjects(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    on_warning: WarningSink | None = None,
+) -> Iterator[Item]:
+    """Every subject in a history file (``-`` reads JSONL from standard input).
+
+    ``encoding`` forces the text encoding (``utf-8``, ``gb18030``/``gbk``, ...); by default it
+    is detected (:mod:`medcredit.io.encoding`).  When the file is not read as UTF-8 a warning
+    saying which encoding was used goes to ``on_warning`` (default: :func:`warnings.warn`).
+    Spreadsheets (``.csv``, ``.xlsx``) are read by :mod:`medcredit.history.spreadsheet`.
+    """
     name = str(path)
+    sink = on_warning or _warn
     fmt = detect_format(name)
-    if name == "-":
-        yield from iter_jsonl(sys.stdin, "<stdin>")
+    if fmt in ("csv", "xlsx"):
+        from medcredit.history.spreadsheet import iter_spreadsheet
+
+        yield from iter_spreadsheet(name, fmt, encoding=encoding, on_warning=sink)
         return
     if fmt == "jsonl":
-        p = Path(name)
+        stdin = name == "-"
+        file = "<stdin>" if stdin else name
+        handle = sys.stdin.buffer if stdin else _open_binary(name)
         try:
-            handle = p.open(encoding="utf-8-sig")
-        except OSError as exc:
-            raise HistoryError(
-                f"cannot read {name}",
-                [Problem(code="io", message=str(exc.strerror or exc), file=name)],
-            ) from exc
-        with handle:
-            try:
-                yield from iter_jsonl(handle, name)
-            except UnicodeDecodeError as exc:
-                raise HistoryError(
-                    f"{name} is not UTF-8",
-                    [Problem(code="encoding", message=str(exc.reason), file=name)],
-                ) from exc
+            sample = handle.peek(SAMPLE_BYTES)[:SAMPLE_BYTES] if hasattr(handle, "peek") else b""
+            detected = detect(sample, encoding, file)
+            if not detected.is_utf8:
+                sink(detected.notice(file))
+            yield from iter_jsonl(handle, file, detected.encoding)
+        finally:
+            if not stdin:
+                handle.close()
         return
-    text = read_text(Path(name))
-    yield from iter_document(text, name, fmt)
+    data = read_bytes(Path(name))
+    detected = detect(data[:SAMPLE_BYTES], encoding, name)
+    if not detected.is_utf8:
+        sink(detected.notice(name))
+    text, undecodable = decode_lenient(data, detected, name)
+    if not undecodable:
+        yield from iter_document(text, name, fmt)
+        return
+    yield from _without_undecodable(list(iter_document(text, name, fmt)), undecodable, name)
 
 
-def load_subject(path: str | Path) -> Subject:
+def _line_of(where: str, file: str) -> int | None:
+    rest = where[len(file) + 1 :] if where.startswith(file + ":") else ""
+    return int(rest) if rest.isdigit() else None
+
+
+def _without_undecodable(items: list[Item], undecodable: list[Problem], file: str) -> Iterator[Item]:
+    """Reject the subjects whose lines had undecodable bytes; the others stand as read.
+
+    A subject of a list spans the lines from its first line to the next subject's; bytes
+    outside every subject (or in a one-subject document) reject the whole document.
+    """
+    starts = sorted({line for item in items if (line := _line_of(item.where, file)) is not None})
+    owner: dict[int, list[Problem]] = {}
+    for problem in undecodable:
+        before = [start for start in starts if start <= problem.line]
+        if not before:
+            yield Rejected(file, tuple(undecodable))
+            return
+        owner.setdefault(before[-1], []).append(problem)
+    for item in items:
+        line = _line_of(item.where, file)
+        bad = owner.get(line, []) if line is not None else []
+        if not bad:
+            yield item
+        else:
+            own = item.problems if isinstance(item, Rejected) else ()
+            yield Rejected(item.where, (*bad, *own))
+
+
+def load_subject(path: str | Path, *, encoding: str | None = None) -> Subject:
     """Exactly one subject from a file; raise HistoryError otherwise."""
-    items = list(iter_subjects(path))
+    items = list(iter_subjects(path, encoding=encoding))
     problems = [p for item in items if isinstance(item, Rejected) for p in item.problems]
     if problems:
         raise HistoryError(f"{path}: invalid history", problems)

@@ -162,6 +162,24 @@ class _TooBigError(Exception):
     pass
 
 
+def read_bytes(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
+    """Read a file's bytes, refusing huge or unreadable files with a clear error."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size <= max_bytes:
+            return path.read_bytes()
+    except OSError as exc:
+        raise ProblemsError(
+            f"cannot read {name}",
+            [Problem(code="io", message=str(exc.strerror or exc), file=name)],
+        ) from exc
+    raise ProblemsError(
+        f"{name} is too large",
+        [Problem(code="too-large", message=f"file is {size} bytes; the limit is {max_bytes}", file=name)],
+    )
+
+
 def read_text(path: Path, *, max_bytes: int = MAX_BYTES) -> str:
     """Read a UTF-8 file, refusing huge files and undecodable bytes with a clear error."""
     name = str(path)

@@ -125,6 +125,15 @@ class QueryLog:
 
     def record(self, *, at: dt.datetime, officer: str, subject_id: str, content: str, purpose: str) -> QueryEntry:
         """Append one query; every field is required (三（二）3: 姓名、时间、内容及用途)."""
+        self.check_fields(at=at, officer=officer, subject_id=subject_id, content=content, purpose=purpose)
+        entry = QueryEntry(at.isoformat(), officer, subject_id, content, purpose, self._last_hash())
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(entry.line() + "\n")
+        return entry
+
+    @staticmethod
+    def check_fields(*, at: dt.datetime, officer: str, subject_id: str, content: str, purpose: str) -> None:
+        """Refuse an entry that lacks a field or whose time has no time zone."""
         for name, value in (
             ("officer", officer),
             ("subject_id", subject_id),
@@ -135,10 +144,6 @@ class QueryLog:
                 raise QueryLogError(f"a query log entry needs {name}")
         if at.tzinfo is None:
             raise QueryLogError("the query time must carry a time zone (e.g. +08:00)")
-        entry = QueryEntry(at.isoformat(), officer, subject_id, content, purpose, self._last_hash())
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(entry.line() + "\n")
-        return entry
 
     def entries(self) -> list[QueryEntry]:
         out = []

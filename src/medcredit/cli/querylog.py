@@ -1,0 +1,44 @@
+"""The ``querylog`` command: verify or export the credit-information query log (中牟 三（二）3)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS
+from medcredit.procedures.querystore import SqliteQueryLog, open_query_log
+from medcredit.procedures.reports import QueryLogError
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def cmd_querylog(args: argparse.Namespace) -> int:
+    log = open_query_log(args.log)
+    try:
+        if args.action == "verify":
+            if isinstance(log, SqliteQueryLog):
+                count = log.verify()
+            else:
+                log.verify()
+                count = len(log.entries())
+            sys.stdout.write(f"{args.log}: {count} entries, hash chain intact\n")
+            return EXIT_OK
+        if isinstance(log, SqliteQueryLog):
+            log.export(sys.stdout)
+        else:
+            for entry in log.entries():
+                sys.stdout.write(entry.line() + "\n")
+    except QueryLogError as exc:
+        sys.stderr.write(f"medcredit: {exc}\n")
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def register(sub: Subparsers) -> None:
+    """Add the querylog command to the parser."""
+    p = sub.add_parser("querylog", help="verify or export the query log (SQLite or JSONL)")
+    p.add_argument("action", choices=["verify", "export"], help="verify the hash chain, or print it as JSONL")
+    p.add_argument("log", metavar="LOG", help="the query log (.sqlite, or .jsonl)")
+    p.set_defaults(func=cmd_querylog)

@@ -1,0 +1,82 @@
+"""The ``serve`` command: run the HTTP service (needs the ``serve`` extra)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from medcredit.cli.common import EXIT_OK, EXIT_USAGE
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+
+        from medcredit.serve.app import create_app
+    except ImportError:
+        sys.stderr.write("medcredit: the service needs the serve extra: pip install 'medcredit[serve]'\n")
+        return EXIT_USAGE
+    from medcredit.serve.config import ServiceConfig, compile_packs, is_loopback, read_tokens
+
+    tokens = read_tokens(Path(args.token_file) if args.token_file else None)
+    if not tokens and not is_loopback(args.host):
+        sys.stderr.write(
+            f"medcredit: binding {args.host} needs bearer tokens (--token-file or MEDCREDIT_TOKENS); "
+            "without them the service listens on 127.0.0.1 only\n"
+        )
+        return EXIT_USAGE
+    packs = compile_packs(args.packs, Path(args.packs_dir) if args.packs_dir else None)
+    config = ServiceConfig(
+        packs=packs,
+        max_body_bytes=args.max_body,
+        max_batch=args.max_batch,
+        timeout_s=args.timeout,
+        tokens=tokens,
+        query_log=Path(args.query_log),
+        default_pack=next(iter(packs)) if len(packs) == 1 else None,
+    )
+    sys.stderr.write(
+        f"medcredit: serving {', '.join(sorted(packs))} on http://{args.host}:{args.port} "
+        f"(auth {'on' if tokens else 'off'}, query log {args.query_log})\n"
+    )
+    uvicorn.run(create_app(config), host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    return EXIT_OK
+
+
+def _positive(kind: type[int] | type[float]) -> argparse._ActionType:
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"'{text}' must be positive")
+        return value
+
+    return parse
+
+
+def register(sub: Subparsers) -> None:
+    """Add the serve command to the parser."""
+    p = sub.add_parser("serve", help="run the HTTP service (pip install 'medcredit[serve]')")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (other than loopback needs tokens)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--pack", dest="packs", action="append", metavar="NAME", help="bundled pack or file (repeatable)")
+    p.add_argument("--packs-dir", metavar="DIR", help="also serve every *.yaml pack in DIR")
+    p.add_argument("--max-body", type=_positive(int), default=4 * 1024 * 1024, metavar="BYTES")
+    p.add_argument("--max-batch", type=_positive(int), default=1000, metavar="N", help="subjects per request")
+    p.add_argument("--timeout", type=_positive(float), default=30.0, metavar="SECONDS", help="per request")
+    p.add_argument("--token-file", metavar="FILE", help="bearer tokens, one per line (also MEDCREDIT_TOKENS)")
+    p.add_argument(
+        "--query-log",
+        default="medcredit-querylog.sqlite",
+        metavar="PATH",
+        help="query log: SQLite (default) or a .jsonl file (one writer only)",
+    )
+    p.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    p.set_defaults(func=cmd_serve)

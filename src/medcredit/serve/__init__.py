@@ -1,0 +1,1 @@
+"""``medcredit serve``: the library over HTTP (FastAPI on uvicorn, extra ``medcredit[serve]``)."""

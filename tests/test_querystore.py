@@ -1,0 +1,121 @@
+"""The SQLite query log: hash chain, append-only, many writer processes, JSONL export (procedures).
+
+中牟 三（二）3: 查询信用信息应记录查询人员姓名、查询时间、查询内容及用途，并长期保存.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from medcredit.cli.main import main
+from medcredit.procedures.querystore import SqliteQueryLog, open_query_log
+from medcredit.procedures.reports import QueryLog, QueryLogError
+
+CST = dt.timezone(dt.timedelta(hours=8))
+WRITERS = 4
+PER_WRITER = 25
+
+
+def _write(path: str, writer: int) -> None:
+    log = SqliteQueryLog(path)
+    for i in range(PER_WRITER):
+        log.record(
+            at=dt.datetime(2024, 3, 1, 9, 0, i % 60, tzinfo=CST),
+            officer=f"officer-{writer}",
+            subject_id=f"S{i}",
+            content="公共信用报告",
+            purpose="协议续签审查",
+        )
+
+
+def test_concurrent_writer_processes_keep_one_chain(tmp_path: Path) -> None:
+    """Several processes append at once; every entry is kept and the chain verifies."""
+    path = tmp_path / "q.sqlite"
+    SqliteQueryLog(path)  # create the schema once, before the race
+    ctx = multiprocessing.get_context("spawn")
+    workers = [ctx.Process(target=_write, args=(str(path), w)) for w in range(WRITERS)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+    assert [w.exitcode for w in workers] == [0] * WRITERS
+    log = SqliteQueryLog(path)
+    assert log.verify() == WRITERS * PER_WRITER
+    entries = log.entries()
+    assert sorted({e.officer for e in entries}) == [f"officer-{w}" for w in range(WRITERS)]
+    assert len({e.previous for e in entries}) == WRITERS * PER_WRITER  # no two entries share a predecessor
+
+
+def _three(path: Path) -> SqliteQueryLog:
+    log = SqliteQueryLog(path)
+    for officer in ("王某", "李某", "赵某"):
+        log.record(
+            at=dt.datetime(2023, 5, 6, 9, 30, tzinfo=CST),
+            officer=officer,
+            subject_id="s",
+            content="报告",
+            purpose="审查",
+        )
+    return log
+
+
+def test_entries_cannot_be_updated_or_deleted(tmp_path: Path) -> None:
+    path = tmp_path / "q.sqlite"
+    _three(path)
+    with sqlite3.connect(path) as db, pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("UPDATE query_log SET line = 'x' WHERE seq = 1")
+    with sqlite3.connect(path) as db, pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("DELETE FROM query_log WHERE seq = 1")
+
+
+def test_an_edit_around_the_triggers_is_detected(tmp_path: Path) -> None:
+    path = tmp_path / "q.sqlite"
+    log = _three(path)
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TRIGGER query_log_no_update")
+        db.execute("UPDATE query_log SET line = replace(line, '王某', '张某') WHERE seq = 1")
+    with pytest.raises(QueryLogError, match="#1: this entry was altered"):
+        log.verify()
+    with sqlite3.connect(path) as db:
+        # rewriting the stored hash too moves the break to the next entry
+        line = db.execute("SELECT line FROM query_log WHERE seq = 1").fetchone()[0]
+        db.execute("UPDATE query_log SET hash = ? WHERE seq = 1", (hashlib.sha256(line.encode()).hexdigest(),))
+    with pytest.raises(QueryLogError, match="#2: the log was altered before"):
+        log.verify()
+
+
+def test_export_is_the_jsonl_log_with_the_same_chain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "q.sqlite"
+    _three(path)
+    assert main(["querylog", "verify", str(path)]) == 0
+    assert "3 entries, hash chain intact" in capsys.readouterr().out
+    assert main(["querylog", "export", str(path)]) == 0
+    exported = tmp_path / "q.jsonl"
+    exported.write_text(capsys.readouterr().out, encoding="utf-8")
+    jsonl = QueryLog(exported)
+    jsonl.verify()
+    assert [e.officer for e in jsonl.entries()] == ["王某", "李某", "赵某"]
+    assert isinstance(open_query_log(exported), QueryLog)
+
+
+def test_missing_purpose_is_refused(tmp_path: Path) -> None:
+    log = SqliteQueryLog(tmp_path / "q.sqlite")
+    with pytest.raises(QueryLogError, match="purpose"):
+        log.record(at=dt.datetime(2023, 5, 6, tzinfo=CST), officer="王某", subject_id="s", content="x", purpose="")
+    assert log.verify() == 0
+
+
+def test_verify_reports_a_broken_chain_with_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "q.sqlite"
+    _three(path)
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TRIGGER query_log_no_delete")
+        db.execute("DELETE FROM query_log WHERE seq = 2")
+    assert main(["querylog", "verify", str(path)]) == 1
+    assert "#3: the log was altered before this entry" in capsys.readouterr().err
