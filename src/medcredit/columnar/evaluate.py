@@ -42,7 +42,7 @@ _GRADED, _EXCLUDED, _NOT_EVALUABLE, _OUT_OF_SCOPE, _ROLLED_UP = range(5)
 _YEARLY = ("annual_assessment", "risk_assessment")
 _IGNORED = ("upheld", "deleted_unverifiable")
 _EPOCH = dt.date(1970, 1, 1).toordinal()
-_PLANS: dict[tuple[int, str], Plan] = {}
+_PLANS: dict[int, tuple[CompiledPack, Plan]] = {}
 
 
 class _Vocab:
@@ -68,11 +68,13 @@ class _Vocab:
 
 
 def plan_for(pack: CompiledPack) -> Plan:
-    key = (id(pack), pack.content_hash)
-    plan = _PLANS.get(key)
-    if plan is None:
-        plan = _PLANS[key] = make_plan(pack)
-    return plan
+    """The plan of ``pack``, made once per pack object (the entry keeps the pack alive, so ids stay unique)."""
+    entry = _PLANS.get(id(pack))
+    if entry is None or entry[0] is not pack:
+        if len(_PLANS) >= 64:
+            _PLANS.clear()
+        entry = _PLANS[id(pack)] = (pack, make_plan(pack))
+    return entry[1]
 
 
 def _np(data: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -480,8 +482,8 @@ def _exclusions(
     rows: np.ndarray,
     out: _Output,
 ) -> None:
-    if not pack.exclusions:
-        return
+    if not pack.exclusions or not rows.any():
+        return  # nothing vectorised (e.g. an exclusion the vectoriser refuses sends every subject to the engine)
     used = {n for e in pack.exclusions for n in e.expression.names}
     cat_names = np.array([*categories, ""], dtype=object)[category]
     institution = np.array([SubjectCategory(c) in INSTITUTION_CATEGORIES for c in categories] + [False])[category]
