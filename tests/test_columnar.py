@@ -209,7 +209,10 @@ def test_an_exclusion_the_vectoriser_refuses_falls_back_for_the_whole_pack() -> 
 
 def test_vectorised_expressions_match_the_engine() -> None:
     text = (ROOT / "src" / "medcredit" / "packs" / "wushan.yaml").read_text("utf-8")
-    when = "recovered_total >= 10000.5 and interviews * 2 + late_refunds > 1 or category in ['retail_pharmacy'] and not frauds == 0"
+    when = (
+        "recovered_total >= 10000.5 and interviews * 2 + late_refunds > 1"
+        " or category in ['retail_pharmacy'] and not frauds == 0"
+    )
     pack, problems = validate_pack_text(text.replace("when: inspections == 0", f'when: "{when}"'), "w.yaml")
     assert pack is not None, problems
     subjects = POPULATIONS["wushan_like"]
