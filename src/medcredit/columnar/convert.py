@@ -50,6 +50,15 @@ def _record_row(subject_id: str, record: Record, clinic: tuple[str, str | None] 
     return row
 
 
+def no_table_form(subject: Subject) -> str | None:
+    """Why ``subject`` cannot be written as table rows (None when it can)."""
+    if subject.linked_institutions:
+        return "linked_institutions have no table form; evaluate this subject with the per-subject engine"
+    if any(not clinic.records for clinic in subject.managed_clinics):
+        return "a managed clinic without records has no row in the records table"
+    return None
+
+
 def subjects_to_tables(subjects: Iterable[Subject], *, file: str = "<subjects>") -> tuple[pa.Table, pa.Table]:
     """The subjects and records tables of ``subjects`` (input order kept, record order kept).
 
@@ -59,32 +68,11 @@ def subjects_to_tables(subjects: Iterable[Subject], *, file: str = "<subjects>")
     subj = _Columns(SUBJECT_COLUMNS)
     recs = _Columns(RECORD_COLUMNS)
     for number, s in enumerate(subjects, start=1):
-        if s.linked_institutions:
+        why = no_table_form(s)
+        if why is not None:
             raise HistoryError(
                 f"{file}: subject {s.id} cannot be converted",
-                [
-                    Problem(
-                        code="table-linked-institutions",
-                        message="linked_institutions have no table form; "
-                        "evaluate this subject with the per-subject engine",
-                        file=file,
-                        line=number,
-                        path=("linked_institutions",),
-                    )
-                ],
-            )
-        if any(not clinic.records for clinic in s.managed_clinics):
-            raise HistoryError(
-                f"{file}: subject {s.id} cannot be converted",
-                [
-                    Problem(
-                        code="table-empty-clinic",
-                        message="a managed clinic without records has no row in the records table",
-                        file=file,
-                        line=number,
-                        path=("managed_clinics",),
-                    )
-                ],
+                [Problem(code="table-no-table-form", message=why, file=file, line=number, path=(s.id,))],
             )
         subj.add(
             {
