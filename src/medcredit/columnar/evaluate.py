@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from pydantic import ValidationError
 
 from medcredit.columnar.convert import rows_to_subjects
-from medcredit.columnar.plan import Plan, make_plan
+from medcredit.columnar.plan import Plan, decimals, make_plan
 from medcredit.columnar.schema import Tables, validate
 from medcredit.columnar.vexpr import Num, Value, evaluate_bool, number
 from medcredit.diagnostics.errors import HistoryError, ValidityError
@@ -132,10 +132,7 @@ class _Batch:
         wide = pa.concat_tables([r.select(list(cols)), synthetic]) if len(end_rows) else r.select(list(cols))
         self.records = r
         self.synthetic = len(end_rows)
-        ids = s.column("id")
-        self.sidx = np.asarray(
-            pc.index_in(wide.column("subject_id"), value_set=ids).to_numpy(zero_copy_only=False), dtype=np.int64
-        )
+        self.sidx = np.concatenate([tables.record_subject, end_rows]).astype(np.int64)
         self.kinds = sorted(pack.catalogue.record_kinds)
         self.kind = _codes(wide.column("kind"), self.kinds)
         self.date = _np(wide.column("date").cast(pa.int32())).astype(np.int64)
@@ -221,7 +218,10 @@ def _operation(pack: CompiledPack, tables: Tables, b: _Batch, want_reason: bool)
     when = np.full(b.n, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(when, b.sidx[term], b.date[term])
     stop = np.where(when > np.iinfo(np.int64).min, np.minimum(when, b.end), b.end)
-    months = _whole_months(begin, stop)
+    # operating from 1 January to 31 December is 12 months: compute only the others
+    months = np.full(b.n, 12, dtype=np.int64)
+    odd = np.flatnonzero((begin != b.start) | (stop != b.end))
+    months[odd] = _whole_months(begin[odd], stop[odd])
     reasons = np.full(b.n, "", dtype=object)
     if want_reason:
         rows = np.flatnonzero(term & (b.date == when[b.sidx]) & (b.date >= b.start))
@@ -276,13 +276,18 @@ def _score_texts(values: np.ndarray, exponents: np.ndarray, scale: int, vocab: _
     """Codes of the scores as the engine's Decimal arithmetic writes them (exponent included)."""
     if len(values) == 0:
         return np.zeros(0, dtype=np.int64)
-    pairs = np.stack([values, exponents], axis=1)
-    unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
-    codes = np.array(
-        [vocab.code(str(Decimal(int(v)).scaleb(-scale).quantize(Decimal(1).scaleb(int(e))))) for v, e in unique],
-        dtype=np.int64,
-    )
-    return codes[inverse.reshape(-1)]
+    # scores and exponents span a small range: a look-up table over (score, exponent) avoids sorting
+    low, e_low = int(values.min()), int(exponents.min())
+    width = int(exponents.max()) - e_low + 1
+    key = (values - low) * width + (exponents - e_low)
+    present = np.flatnonzero(np.bincount(key))
+    table = np.full(int(key.max()) + 1, -1, dtype=np.int64)
+    for k in present.tolist():
+        value, exponent = divmod(k, width)
+        text = str(Decimal(value + low).scaleb(-scale).quantize(Decimal(1).scaleb(exponent + e_low)))
+        table[k] = vocab.code(text)
+    codes: np.ndarray = table[key]
+    return codes
 
 
 def _scorecard(
@@ -341,47 +346,39 @@ def _band(path: CPath, rows: np.ndarray, score: Num, out: _Output) -> None:
     out.reason[rows] = np.where(grade >= 0, -1, out.reasons.code("score_outside_bands"))
 
 
-def _external(
-    path: CPath, rows: np.ndarray, values: dict[int, list[Decimal]], texts: dict[int, list[str]], out: _Output
-) -> None:
-    bands = path.bands
-    assert bands is not None
-    for row in rows.tolist():
-        found = values.get(row, [])
-        if len(found) != 1:
-            out.status[row] = _NOT_EVALUABLE
-            out.reason[row] = out.reasons.code("missing_score" if not found else "conflicting_scores")
-            continue
-        grade = bands.grade_for(found[0])
-        out.score[row] = out.scores.code(texts[row][0])
-        if grade is None:
-            out.status[row] = _NOT_EVALUABLE
-            out.reason[row] = out.reasons.code("score_outside_bands")
-        else:
-            out.status[row] = _GRADED
-            out.grade[row] = out.grades.code(grade)
-
-
-def _values(
-    pack: CompiledPack, b: _Batch, masks: list[np.ndarray], fact: int
-) -> tuple[dict[int, list[Decimal]], dict[int, list[str]]]:
-    """Distinct scores per subject, first written form kept (the engine's set keeps the first)."""
-    rows = np.flatnonzero(masks[fact] & (np.arange(len(b.kind)) < b.nrecords))
-    # the engine reads a subject's own records before its managed clinics' records
-    rows = rows[np.lexsort((rows, b.clinic[rows], b.sidx[rows]))]
-    scores = b.records.column("score").take(rows).to_pylist()
-    values: dict[int, list[Decimal]] = {}
-    texts: dict[int, list[str]] = {}
-    for row, text in zip(rows.tolist(), scores, strict=True):
-        if text is None:
-            continue
-        sid = int(b.sidx[row])
-        value = Decimal(text)
-        seen = values.setdefault(sid, [])
-        if value not in seen:
-            seen.append(value)
-            texts.setdefault(sid, []).append(text)
-    return values, texts
+def _external(path: CPath, rows: np.ndarray, b: _Batch, masks: list[np.ndarray], out: _Output) -> None:
+    """A supplied score per subject (external_score path): exactly one distinct value, banded."""
+    assert path.score_fact is not None
+    recs = np.flatnonzero(masks[path.score_fact][: b.nrecords])
+    # the engine reads a subject's own records before its managed clinics' records, and keeps the
+    # first written form among equal scores (a set keeps its first element)
+    recs = recs[np.lexsort((recs, b.clinic[recs], b.sidx[recs]))]
+    texts = pc.dictionary_encode(b.records.column("score").take(recs)).combine_chunks()
+    words = texts.dictionary.to_pylist()
+    parsed = [Decimal(w) for w in words]
+    scale = max((decimals(v) for v in parsed), default=0)
+    scaled = np.array([int(v.scaleb(scale)) for v in parsed] + [0], dtype=np.int64)
+    word = np.asarray(texts.indices.fill_null(-1), dtype=np.int64)
+    value = scaled[word]
+    sid = b.sidx[recs]
+    present = word >= 0
+    sid, value, word, order = sid[present], value[present], word[present], np.arange(len(word))[present]
+    by_value = np.lexsort((order, value, sid))  # first record of each (subject, value) in engine order
+    sv_sid, sv_val = sid[by_value], value[by_value]
+    first = np.ones(len(by_value), dtype=bool)
+    first[1:] = (sv_sid[1:] != sv_sid[:-1]) | (sv_val[1:] != sv_val[:-1])
+    distinct = np.bincount(sv_sid[first], minlength=b.n)
+    one_value = np.zeros(b.n, dtype=np.int64)
+    one_word = np.full(b.n, -1, dtype=np.int64)
+    one_value[sv_sid[first]] = sv_val[first]
+    one_word[sv_sid[first]] = word[by_value][first]
+    d = distinct[rows]
+    out.status[rows] = _NOT_EVALUABLE
+    out.reason[rows] = np.where(d == 0, out.reasons.code("missing_score"), out.reasons.code("conflicting_scores"))
+    single = rows[d == 1]
+    codes = np.array([out.scores.code(w) for w in words] + [-1], dtype=np.int64)
+    out.score[single] = codes[one_word[single]]
+    _band(path, single, Num(one_value[single], scale), out)
 
 
 def evaluate_table(
@@ -461,9 +458,7 @@ def evaluate_table(
         if path.method == "scorecard":
             _scorecard(pack, plan, path, rows, counts, sums, out)
         elif path.method == "external_score":
-            assert path.score_fact is not None
-            values, texts = _values(pack, b, masks, path.score_fact)
-            _external(path, rows, values, texts, out)
+            _external(path, rows, b, masks, out)
     out.by = fallback
     trace_set = set(trace_ids)
     traces = _engine(pack, tables, b, cycle, override_validity, fallback, trace_set, plan, out)

@@ -99,6 +99,7 @@ class Tables:
 
     subjects: pa.Table
     records: pa.Table
+    record_subject: np.ndarray  # row of each record's subject in ``subjects``
 
 
 class _Collector:
@@ -148,7 +149,7 @@ def _conform(
                 out.column(name, column, "missing-column", f"required column '{column}' is missing")
             arrays.append(pa.nulls(len(table), wanted))
             continue
-        data = table.column(column).combine_chunks() if table.num_rows else pa.array([], wanted)
+        data = _one(table.column(column)) if table.num_rows else pa.array([], wanted)
         if data.type != wanted:
             try:
                 data = _cast(data, wanted)
@@ -183,22 +184,38 @@ def _did_you_mean(name: str, known: dict[str, pa.DataType]) -> str:
 
 
 def _null(data: pa.Array) -> np.ndarray:
+    if data.null_count == 0:
+        return np.zeros(len(data), dtype=bool)
+    if data.null_count == len(data):
+        return np.ones(len(data), dtype=bool)
     return np.asarray(data.is_null().to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _not_in(data: pa.Array, allowed: list[str] | tuple[str, ...]) -> np.ndarray:
     """Rows with a value outside ``allowed`` (nulls are not flagged)."""
-    found = np.asarray(
-        pc.is_in(data, value_set=pa.array(list(allowed), data.type)).to_numpy(zero_copy_only=False), dtype=bool
-    )
+    if data.null_count == len(data):
+        return np.zeros(len(data), dtype=bool)
+    value_set = pa.array(list(allowed), data.type)
+    # the few distinct values first: a whole column of known words costs one hash pass
+    if pc.all(pc.is_in(pc.unique(data).drop_null(), value_set=value_set)).as_py() is not False:
+        return np.zeros(len(data), dtype=bool)
+    found = np.asarray(pc.is_in(data, value_set=value_set).to_numpy(zero_copy_only=False), dtype=bool)
     flagged: np.ndarray = ~found & ~_null(data)
     return flagged
 
 
 def _too_long(data: pa.Array, limit: int) -> np.ndarray:
-    return np.asarray(
-        pc.greater(pc.utf8_length(data), limit).fill_null(False).to_numpy(zero_copy_only=False), dtype=bool
-    )
+    if data.null_count == len(data):
+        return np.zeros(len(data), dtype=bool)
+    lengths = pc.utf8_length(data)
+    if (pc.max(lengths).as_py() or 0) <= limit:
+        return np.zeros(len(data), dtype=bool)
+    return np.asarray(pc.greater(lengths, limit).fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _one(data: pa.ChunkedArray) -> pa.Array:
+    """One contiguous array (no copy when there is one chunk already)."""
+    return data.chunk(0) if data.num_chunks == 1 else data.combine_chunks()
 
 
 def validate(
@@ -211,41 +228,57 @@ def validate(
     if s is None or r is None:
         raise HistoryError("the input tables do not follow the columnar schema", out.problems)
     _check_subjects(s, subjects_name, out)
-    _check_records(r, records_name, s, out)
+    rows = subject_rows(_one(r.column("subject_id")), _one(s.column("id")))
+    _check_records(r, records_name, rows, out)
     if out.problems:
         raise HistoryError(f"{len(out.problems)} problem(s) in the input tables", out.problems)
-    return Tables(s, r)
+    return Tables(s, r, rows)
+
+
+def subject_rows(subject_ids: pa.Array, ids: pa.Array) -> np.ndarray:
+    """The subjects-table row of each record (-1: no such subject).
+
+    Records usually come grouped by subject: only the first id of each run is looked up.
+    """
+    m = len(subject_ids)
+    if m == 0:
+        return np.zeros(0, dtype=np.int64)
+    change = np.asarray(pc.not_equal(subject_ids[1:], subject_ids[:-1]).fill_null(True), dtype=bool)
+    starts = np.concatenate([[0], np.flatnonzero(change) + 1])
+    found = pc.index_in(subject_ids.take(pa.array(starts)), value_set=ids).fill_null(-1)
+    lengths = np.diff(np.append(starts, m))
+    return np.repeat(np.asarray(found, dtype=np.int64), lengths)
 
 
 def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
-    ids = s.column("id").combine_chunks()
+    ids = _one(s.column("id"))
     for column in SUBJECT_REQUIRED:
-        out.cells(name, column, _null(s.column(column).combine_chunks()), "required", f"'{column}' is required")
+        out.cells(name, column, _null(_one(s.column(column))), "required", f"'{column}' is required")
     out.cells(
         name, "id", np.asarray(pc.equal(pc.utf8_length(ids), 0).fill_null(False), dtype=bool), "empty", "empty id"
     )
     for column, limit in _SUBJECT_LENGTHS.items():
-        data = s.column(column).combine_chunks()
+        data = _one(s.column(column))
         out.cells(name, column, _too_long(data, limit), "too-long", f"'{column}' is longer than {limit} characters")
     unique = pc.value_counts(ids)
     duplicated = unique.filter(pc.greater(unique.field("counts"), 1)).field("values")
     if len(duplicated):
         mask = np.asarray(pc.is_in(ids, value_set=duplicated).fill_null(False), dtype=bool)
         out.cells(name, "id", mask, "duplicate-id", "subject id {value} occurs more than once", ids)
-    category = s.column("category").combine_chunks()
+    category = _one(s.column("category"))
     valid = [c.value for c in SubjectCategory]
     out.cells(name, "category", _not_in(category, valid), "category", "unknown category {value}", category)
     village = np.asarray(pc.equal(category, SubjectCategory.VILLAGE_CLINIC.value).fill_null(False), dtype=bool)
     out.cells(
         name,
         "parent_id",
-        village & _null(s.column("parent_id").combine_chunks()),
+        village & _null(_one(s.column("parent_id"))),
         "village-clinic-parent",
         "a village clinic needs parent_id: the township hospital or community health centre "
         "that manages it (巫山 第四条)",
     )
-    end_date = s.column("agreement_end_date").combine_chunks()
-    end_reason = s.column("agreement_end_reason").combine_chunks()
+    end_date = _one(s.column("agreement_end_date"))
+    end_reason = _one(s.column("agreement_end_reason"))
     out.cells(
         name,
         "agreement_end_reason",
@@ -262,7 +295,7 @@ def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
         "unknown agreement end reason {value}",
         end_reason,
     )
-    before = pc.less(end_date, s.column("opened").combine_chunks()).fill_null(False)
+    before = pc.less(end_date, _one(s.column("opened"))).fill_null(False)
     out.cells(
         name,
         "agreement_end_date",
@@ -270,7 +303,7 @@ def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
         "date-order",
         "agreement_end_date is before the opening date",
     )
-    persons = s.column("linked_persons").combine_chunks()
+    persons = _one(s.column("linked_persons"))
     flat = pc.list_flatten(persons)
     if len(flat):
         parents = np.asarray(pc.list_parent_indices(persons), dtype=np.int64)
@@ -289,16 +322,15 @@ def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
         )
 
 
-def _check_records(r: pa.Table, name: str, s: pa.Table, out: _Collector) -> None:
+def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) -> None:
     cat = catalogue()
-    col = {c: r.column(c).combine_chunks() for c in r.column_names}
+    col = {c: _one(r.column(c)) for c in r.column_names}
     for column in RECORD_REQUIRED:
         out.cells(name, column, _null(col[column]), "required", f"'{column}' is required")
-    known = pc.is_in(col["subject_id"], value_set=s.column("id").combine_chunks()).fill_null(True)
     out.cells(
         name,
         "subject_id",
-        ~np.asarray(known, dtype=bool),
+        (rows < 0) & ~_null(col["subject_id"]),
         "unknown-subject",
         "no subject with id {value} in the subjects table",
         col["subject_id"],
@@ -333,19 +365,21 @@ def _check_records(r: pa.Table, name: str, s: pa.Table, out: _Collector) -> None
     negative = pc.less(col["amount"], pa.scalar(Decimal(0), AMOUNT_TYPE)).fill_null(False)
     out.cells(name, "amount", np.asarray(negative, dtype=bool), "range", "amounts are never negative")
     # a field the kind does not take is an error, not ignored (history.model.Record)
+    kind_code = np.asarray(pc.index_in(kind, value_set=pa.array(kinds, pa.string())).fill_null(-1), dtype=np.int64)
     for field in _KIND_FIELDS:
-        takers = [k for k, spec in cat.record_kinds.items() if field in spec.fields]
-        present = ~_null(col[field])
+        if col[field].null_count == len(col[field]):
+            continue
+        takes = np.array([field in cat.record_kinds[k].fields for k in kinds] + [True])  # last: unknown kind
         out.cells(
             name,
             field,
-            present & _not_in(kind, takers) & ~_null(kind),
+            ~_null(col[field]) & ~takes[kind_code],
             "field-not-for-kind",
             f"field '{field}' does not apply to record kind {{value}}",
             kind,
         )
     for k, needed in _REQUIRED.items():
-        is_kind = np.asarray(pc.equal(kind, k).fill_null(False), dtype=bool)
+        is_kind = kind_code == kinds.index(k)
         for field in needed:
             out.cells(
                 name, field, is_kind & _null(col[field]), "missing-for-kind", f"record kind '{k}' needs field '{field}'"
@@ -357,8 +391,8 @@ def _check_records(r: pa.Table, name: str, s: pa.Table, out: _Collector) -> None
         pc.is_in(code, value_set=pa.array(fraud_codes, pa.string())).fill_null(False), dtype=bool
     )
     plain = ~_null(code) & ~is_fraud_code & ~_not_in(code, sorted(cat.violations))
-    is_kind_fraud = np.asarray(pc.equal(kind, "fraud").fill_null(False), dtype=bool)
-    is_kind_violation = np.asarray(pc.equal(kind, "violation").fill_null(False), dtype=bool)
+    is_kind_fraud = kind_code == kinds.index("fraud")
+    is_kind_violation = kind_code == kinds.index("violation")
     out.cells(
         name,
         "code",
@@ -376,7 +410,7 @@ def _check_records(r: pa.Table, name: str, s: pa.Table, out: _Collector) -> None
         "{value} is fraud (条例第四十条/第四十一条第二款): use record kind 'fraud'",
         code,
     )
-    termination = np.asarray(pc.equal(kind, "agreement_termination").fill_null(False), dtype=bool)
+    termination = kind_code == kinds.index("agreement_termination")
     out.cells(
         name,
         "reason",
