@@ -52,8 +52,7 @@ def spark() -> Iterator[Any]:
 def test_spark_results_equal_the_columnar_table(spark: Any, tmp_path: Path) -> None:
     from medcredit.spark import evaluate_dataframe
 
-    subjects = [Subject.model_validate_json(line) for line in generate(200, 4)]
-    subjects += [Subject.model_validate(d) for d in population.population(60, 5)]
+    subjects = [Subject.model_validate(d) for d in population.population(150, 5)]
     s, r = subjects_to_tables(subjects)
     pq.write_table(s, tmp_path / "s.parquet")
     pq.write_table(r, tmp_path / "r.parquet")
