@@ -228,26 +228,45 @@ def validate(
     if s is None or r is None:
         raise HistoryError("the input tables do not follow the columnar schema", out.problems)
     _check_subjects(s, subjects_name, out)
-    rows = subject_rows(_one(r.column("subject_id")), _one(s.column("id")))
+    ids = _one(s.column("id"))
+    rows, duplicate = subject_rows(_one(r.column("subject_id")), ids)
+    out.cells(subjects_name, "id", duplicate, "duplicate-id", "subject id {value} occurs more than once", ids)
     _check_records(r, records_name, rows, out)
     if out.problems:
         raise HistoryError(f"{len(out.problems)} problem(s) in the input tables", out.problems)
     return Tables(s, r, rows)
 
 
-def subject_rows(subject_ids: pa.Array, ids: pa.Array) -> np.ndarray:
-    """The subjects-table row of each record (-1: no such subject).
+def subject_rows(subject_ids: pa.Array, ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The subjects-table row of each record (-1: no such subject), and which subject ids repeat.
 
-    Records usually come grouped by subject: only the first id of each run is looked up.
+    One hash pass over the subject ids and the first id of each run of records (records
+    usually come grouped by subject): the dictionary of the concatenation lists the subject
+    ids first, so a unique subject id's dictionary index is its row.
     """
-    m = len(subject_ids)
-    if m == 0:
-        return np.zeros(0, dtype=np.int64)
-    change = np.asarray(pc.not_equal(subject_ids[1:], subject_ids[:-1]).fill_null(True), dtype=bool)
-    starts = np.concatenate([[0], np.flatnonzero(change) + 1])
-    found = pc.index_in(subject_ids.take(pa.array(starts)), value_set=ids).fill_null(-1)
+    n, m = len(ids), len(subject_ids)
+    if m:
+        change = np.asarray(pc.not_equal(subject_ids[1:], subject_ids[:-1]).fill_null(True), dtype=bool)
+        starts = np.concatenate([[0], np.flatnonzero(change) + 1])
+        runs = subject_ids.take(pa.array(starts))
+    else:
+        starts, runs = np.zeros(0, dtype=np.int64), pa.array([], pa.string())
+    encoded = pc.dictionary_encode(pa.concat_arrays([ids, runs])).indices.fill_null(-1)
+    index = np.asarray(encoded.to_numpy(zero_copy_only=False), dtype=np.int64)
+    own, looked_up = index[:n], index[n:]
+    size = n + len(runs) + 1
+    duplicate = np.zeros(n, dtype=bool)
+    if not np.array_equal(own, np.arange(n)):
+        counts = np.bincount(own[own >= 0], minlength=size)
+        duplicate = (own >= 0) & (counts[np.maximum(own, 0)] > 1)
+    # a dictionary index → the first subject row with that id (-1: an id no subject has)
+    first_row = np.full(size, -1, dtype=np.int64)
+    rows_back = np.arange(n)[::-1]
+    valid_back = own[::-1] >= 0
+    first_row[own[::-1][valid_back]] = rows_back[valid_back]
+    found = np.where(looked_up >= 0, first_row[np.maximum(looked_up, 0)], -1)
     lengths = np.diff(np.append(starts, m))
-    return np.repeat(np.asarray(found, dtype=np.int64), lengths)
+    return np.repeat(found, lengths).astype(np.int64), duplicate
 
 
 def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
@@ -260,11 +279,6 @@ def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
     for column, limit in _SUBJECT_LENGTHS.items():
         data = _one(s.column(column))
         out.cells(name, column, _too_long(data, limit), "too-long", f"'{column}' is longer than {limit} characters")
-    unique = pc.value_counts(ids)
-    duplicated = unique.filter(pc.greater(unique.field("counts"), 1)).field("values")
-    if len(duplicated):
-        mask = np.asarray(pc.is_in(ids, value_set=duplicated).fill_null(False), dtype=bool)
-        out.cells(name, "id", mask, "duplicate-id", "subject id {value} occurs more than once", ids)
     category = _one(s.column("category"))
     valid = [c.value for c in SubjectCategory]
     out.cells(name, "category", _not_in(category, valid), "category", "unknown category {value}", category)
