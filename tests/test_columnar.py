@@ -95,14 +95,27 @@ def test_wushan_is_vectorised_not_delegated() -> None:
     assert fallback_info(table) == {"pack": None, "paths": {}, "subjects_by_reason": {}}
 
 
-def test_fallback_is_stated_for_classification_paths() -> None:
+def test_fallback_is_stated_for_subjects_with_list_records() -> None:
     pack = load_pack("suixian")
-    s, r = subjects_to_tables(POPULATIONS["mixed"][:50])
+    subjects = POPULATIONS["mixed"][:120]
+    s, r = subjects_to_tables(subjects)
     table = evaluate_table(pack, s, r, cycle=CYCLE, override_validity=True)
     info = fallback_info(table)
-    assert "risk_classification" in info["paths"]
-    delegated = [v for v in table.column("evaluated_by").to_pylist() if v != "columnar"]
-    assert delegated and sum(info["subjects_by_reason"].values()) == len(delegated)
+    by = table.column("evaluated_by").to_pylist()
+    delegated = [v for v in by if v != "columnar"]
+    assert delegated and "columnar" in by
+    assert info["subjects_by_reason"] == {delegated[0]: len(delegated)}
+    assert "list" in delegated[0]
+    # delegated: exactly the subjects on a path with a record of a kind that feeds one of the pack's lists
+    feeding = [f for lst in pack.lists for f in (*lst.entry, lst.removal) if f is not None]
+    kinds = {k for f in feeding for k in pack.facts[f].kinds}
+    for subject, who in zip(subjects, by, strict=True):
+        own = [rec.kind for rec in subject.records]
+        own += [rec.kind for clinic in subject.managed_clinics for rec in clinic.records]
+        if subject.agreement_end is not None:
+            own.append("agreement_termination")
+        on_path = subject.category.value in pack.path_by_category
+        assert (who != "columnar") == (on_path and bool(kinds & set(own)))
 
 
 def _outpatient(sid: str, records: list[dict[str, Any]], **extra: Any) -> Subject:

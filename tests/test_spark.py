@@ -74,7 +74,7 @@ def test_spark_results_equal_the_columnar_table(spark: Any, tmp_path: Path) -> N
         row = got[want["id"]]
         assert row.pop("pack_hash") == pack.content_hash
         assert row == want
-    # the classification path is graded by the per-subject engine inside the workers, and says so
+    # subjects with list records are graded by the per-subject engine inside the workers, and say so
     assert {row["evaluated_by"] for row in got.values()} != {"columnar"}
     assert got[wanted]["trace"] is not None
 

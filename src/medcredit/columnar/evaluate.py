@@ -346,39 +346,100 @@ def _band(path: CPath, rows: np.ndarray, score: Num, out: _Output) -> None:
     out.reason[rows] = np.where(grade >= 0, -1, out.reasons.code("score_outside_bands"))
 
 
+class _Supplied:
+    """Distinct supplied scores (a value fact) per subject, first written form kept."""
+
+    def __init__(self, fact: int, b: _Batch, masks: list[np.ndarray], out: _Output) -> None:
+        recs = np.flatnonzero(masks[fact][: b.nrecords])
+        # the engine reads a subject's own records before its managed clinics' records, and keeps
+        # the first written form among equal scores (a set keeps its first element)
+        recs = recs[np.lexsort((recs, b.clinic[recs], b.sidx[recs]))]
+        texts = pc.dictionary_encode(b.records.column("score").take(recs)).combine_chunks()
+        words = texts.dictionary.to_pylist()
+        parsed = [Decimal(w) for w in words]
+        self.scale = max((decimals(v) for v in parsed), default=0)
+        scaled = np.array([int(v.scaleb(self.scale)) for v in parsed] + [0], dtype=np.int64)
+        word = np.asarray(texts.indices.fill_null(-1), dtype=np.int64)
+        value = scaled[word]
+        sid = b.sidx[recs]
+        present = word >= 0
+        sid, value, word, order = sid[present], value[present], word[present], np.arange(len(word))[present]
+        by_value = np.lexsort((order, value, sid))  # first record of each (subject, value) in engine order
+        sv_sid, sv_val = sid[by_value], value[by_value]
+        first = np.ones(len(by_value), dtype=bool)
+        first[1:] = (sv_sid[1:] != sv_sid[:-1]) | (sv_val[1:] != sv_val[:-1])
+        self.distinct = np.bincount(sv_sid[first], minlength=b.n)
+        self.value = np.zeros(b.n, dtype=np.int64)
+        one_word = np.full(b.n, -1, dtype=np.int64)
+        self.value[sv_sid[first]] = sv_val[first]
+        one_word[sv_sid[first]] = word[by_value][first]
+        codes = np.array([out.scores.code(w) for w in words] + [-1], dtype=np.int64)
+        self.score_code = codes[one_word]
+
+
 def _external(path: CPath, rows: np.ndarray, b: _Batch, masks: list[np.ndarray], out: _Output) -> None:
     """A supplied score per subject (external_score path): exactly one distinct value, banded."""
     assert path.score_fact is not None
-    recs = np.flatnonzero(masks[path.score_fact][: b.nrecords])
-    # the engine reads a subject's own records before its managed clinics' records, and keeps the
-    # first written form among equal scores (a set keeps its first element)
-    recs = recs[np.lexsort((recs, b.clinic[recs], b.sidx[recs]))]
-    texts = pc.dictionary_encode(b.records.column("score").take(recs)).combine_chunks()
-    words = texts.dictionary.to_pylist()
-    parsed = [Decimal(w) for w in words]
-    scale = max((decimals(v) for v in parsed), default=0)
-    scaled = np.array([int(v.scaleb(scale)) for v in parsed] + [0], dtype=np.int64)
-    word = np.asarray(texts.indices.fill_null(-1), dtype=np.int64)
-    value = scaled[word]
-    sid = b.sidx[recs]
-    present = word >= 0
-    sid, value, word, order = sid[present], value[present], word[present], np.arange(len(word))[present]
-    by_value = np.lexsort((order, value, sid))  # first record of each (subject, value) in engine order
-    sv_sid, sv_val = sid[by_value], value[by_value]
-    first = np.ones(len(by_value), dtype=bool)
-    first[1:] = (sv_sid[1:] != sv_sid[:-1]) | (sv_val[1:] != sv_val[:-1])
-    distinct = np.bincount(sv_sid[first], minlength=b.n)
-    one_value = np.zeros(b.n, dtype=np.int64)
-    one_word = np.full(b.n, -1, dtype=np.int64)
-    one_value[sv_sid[first]] = sv_val[first]
-    one_word[sv_sid[first]] = word[by_value][first]
-    d = distinct[rows]
+    supplied = _Supplied(path.score_fact, b, masks, out)
+    d = supplied.distinct[rows]
     out.status[rows] = _NOT_EVALUABLE
     out.reason[rows] = np.where(d == 0, out.reasons.code("missing_score"), out.reasons.code("conflicting_scores"))
     single = rows[d == 1]
-    codes = np.array([out.scores.code(w) for w in words] + [-1], dtype=np.int64)
-    out.score[single] = codes[one_word[single]]
-    _band(path, single, Num(one_value[single], scale), out)
+    out.score[single] = supplied.score_code[single]
+    _band(path, single, Num(supplied.value[single], supplied.scale), out)
+
+
+def _classify(
+    pack: CompiledPack,
+    path: CPath,
+    rows: np.ndarray,
+    counts: np.ndarray,
+    b: _Batch,
+    masks: list[np.ndarray],
+    out: _Output,
+) -> None:
+    """Worst matched class, else the default; with a supplied score, the worse of class and band.
+
+    Only subjects without records of list kinds come here, so no list is active for them and a
+    ``while_listed`` class cannot match (engine: ``cls.while_listed not in active_lists``).
+    """
+    order = pack.grade_order
+    assert path.default_grade is not None
+    rank = np.full(len(rows), -1, dtype=np.int64)
+    for cls in path.classes:
+        if cls.while_listed is not None or not cls.criteria:
+            continue
+        matched = np.zeros(len(rows), dtype=bool)
+        for f in cls.criteria:
+            matched |= counts[f][rows] > 0
+        rank = np.where(matched & (order[cls.grade] > rank), order[cls.grade], rank)
+    rank = np.where(rank < 0, order[path.default_grade], rank)
+    out.status[rows] = _GRADED
+    out.reason[rows] = -1
+    if path.score_fact is not None and path.bands is not None:
+        supplied = _Supplied(path.score_fact, b, masks, out)
+        d = supplied.distinct[rows]
+        score = Num(supplied.value[rows], supplied.scale)
+        inside = (
+            np.ones(len(rows), dtype=bool) if path.bands.domain is None else _interval_mask(path.bands.domain, score)
+        )
+        band = np.full(len(rows), -1, dtype=np.int64)
+        for cband in path.bands.bands:
+            hit = inside & (band < 0) & _interval_mask(cband.interval, score)
+            band = np.where(hit, order[cband.grade], band)
+        out.score[rows] = np.where(d == 1, supplied.score_code[rows], -1)
+        conflicting, outside = d > 1, (d == 1) & (band < 0)
+        out.status[rows] = np.where(conflicting | outside, _NOT_EVALUABLE, _GRADED)
+        out.reason[rows] = np.where(
+            conflicting,
+            out.reasons.code("conflicting_scores"),
+            np.where(outside, out.reasons.code("score_outside_bands"), -1),
+        )
+        rank = np.where((d == 1) & (band > rank), band, rank)
+        rank = np.where(conflicting | outside, -1, rank)
+    grade_ids = [g.id for g in pack.model.grades]
+    codes = np.array([out.grades.code(g) for g in grade_ids] + [-1], dtype=np.int64)
+    out.grade[rows] = codes[rank]
 
 
 def evaluate_table(
@@ -435,7 +496,7 @@ def evaluate_table(
         subjects_listed[b.sidx[listed]] = True
         on_path = out.path >= 0
         fallback[subjects_listed & on_path & (fallback == 0)] = out.fallbacks.code(
-            "records that feed a list (list status and linked consequences are per-subject)"
+            "records that feed a list (list status, while_listed classes, linked consequences)"
         )
     masks = _fact_masks(pack, b)
     counts = np.zeros((len(pack.facts), b.n), dtype=np.int64)
@@ -459,6 +520,8 @@ def evaluate_table(
             _scorecard(pack, plan, path, rows, counts, sums, out)
         elif path.method == "external_score":
             _external(path, rows, b, masks, out)
+        else:
+            _classify(pack, path, rows, counts, b, masks, out)
     out.by = fallback
     trace_set = set(trace_ids)
     traces = _engine(pack, tables, b, cycle, override_validity, fallback, trace_set, plan, out)
@@ -626,7 +689,11 @@ def _table(
     text = np.full(n, None, dtype=object)
     text[trace_rows] = [traces[r] for r in trace_rows.tolist()]
     columns["trace"] = pa.array(text, pa.large_string())
-    by_reason = {why: int(np.count_nonzero(out.by == code)) for code, why in enumerate(out.fallbacks.words) if code > 0}
+    by_reason = {
+        why: count
+        for code, why in enumerate(out.fallbacks.words)
+        if code > 0 and (count := int(np.count_nonzero(out.by == code)))
+    }
     metadata = {
         "medcredit.format": FORMAT,
         "medcredit.pack_id": pack.id,

@@ -3,10 +3,11 @@
 Derived from the :class:`~medcredit.pack.compiled.CompiledPack` alone, never from
 a pack's name: scorecard paths (per-occurrence, once and tiered rules over count
 and sum facts, caps, bands) and external-score paths are vectorised, with the
-exclusions whose expressions :mod:`medcredit.columnar.vexpr` can evaluate.  A
-classification path is graded by the per-subject engine; so are subjects whose
-records feed a list (list status, consequences for linked persons), and every
-subject when an exclusion cannot be vectorised.
+exclusions whose expressions :mod:`medcredit.columnar.vexpr` can evaluate, and
+classification paths for subjects that cannot be on a list.  Subjects whose
+records feed a list (list status, ``while_listed`` classes, consequences for
+linked persons) are graded by the per-subject engine; so is every subject when
+an exclusion cannot be vectorised.
 """
 
 from __future__ import annotations
@@ -56,8 +57,7 @@ def sample_names(pack: CompiledPack, size: int = 1) -> dict[str, Value]:
 
 
 def _path_reason(path: CPath) -> str | None:
-    if path.method == "classification":
-        return "classification paths (classes, lists) are graded by the per-subject engine"
+    del path  # every path method is vectorised; subjects with list records fall back (list_kinds)
     return None
 
 
