@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from medcredit.cli import authoring, grading, procedures, querylog, service
+from medcredit.cli import authoring, columnar, grading, procedures, querylog, service
 from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, emit_problems
 from medcredit.diagnostics.errors import MedcreditError, ProblemsError
 
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     procedures.register(sub)
     service.register(sub)
     querylog.register(sub)
+    columnar.register(sub)
     return parser
 
 

@@ -18,7 +18,7 @@ from medcredit.trace.result import InputRecord, Notice
 _ONE_DAY = dt.timedelta(days=1)
 #: Objection outcomes after which a record is not used, and the reason the trace gives.
 IGNORED_OBJECTIONS = {"upheld": "objection_upheld", "deleted_unverifiable": "objection_deleted"}
-_REASON_ORDER = ("fraud", "violation", "renewal_not_met", "voluntary", "expired")
+REASON_ORDER = ("fraud", "violation", "renewal_not_met", "voluntary", "expired")
 
 
 class Operation(NamedTuple):
@@ -80,7 +80,7 @@ def _ends_agreement(item: InputRecord, opened: dt.date | None, end: dt.date) -> 
 
 
 def _reason_rank(reason: str) -> tuple[int, str]:
-    return (_REASON_ORDER.index(reason) if reason in _REASON_ORDER else len(_REASON_ORDER), reason)
+    return (REASON_ORDER.index(reason) if reason in REASON_ORDER else len(REASON_ORDER), reason)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -150,7 +150,7 @@ class Record(BaseModel):
                     "allowed": ", ".join(sorted(allowed)),
                 },
             )
-        needed = _REQUIRED.get(self.kind, ())
+        needed = REQUIRED_FIELDS.get(self.kind, ())
         missing = [name for name in needed if getattr(self, name) is None]
         if missing:
             raise PydanticCustomError(
@@ -204,7 +204,7 @@ class Record(BaseModel):
         return 0 if self.amount is None else int(self.amount * 100)
 
 
-_REQUIRED: dict[str, tuple[str, ...]] = {
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "fund_recovery": ("amount",),
     "audit_cut": ("amount",),
     "fraud": ("code",),

@@ -26,24 +26,8 @@ from pydantic import ValidationError
 from medcredit.engine.validity import check_validity
 from medcredit.history.catalogue import catalogue
 from medcredit.history.identifiers import resident_id_check_char, uscc_check_char
-from medcredit.history.model import INSTITUTION_CATEGORIES, Subject, SubjectCategory
+from medcredit.history.model import INSTITUTION_CATEGORIES, REQUIRED_FIELDS, Subject, SubjectCategory
 from medcredit.pack.compiled import CFact, CompiledPack
-
-#: Fields a record kind must carry (mirrors :mod:`medcredit.history.model`'s validation).
-REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
-    "fund_recovery": ("amount",),
-    "audit_cut": ("amount",),
-    "fraud": ("code",),
-    "violation": ("code",),
-    "agreement_termination": ("reason",),
-    "annual_assessment": ("year", "score"),
-    "risk_assessment": ("year", "score"),
-    "repair_granted": ("ref",),
-    "repair_revoked": ("ref",),
-}
-
-#: Kinds whose ``year`` (not their date) says which cycle they belong to.
-YEARLY_KINDS = frozenset({"annual_assessment", "risk_assessment"})
 
 _CENT = Decimal("0.01")
 _MAX_AMOUNT = Decimal("500000.00")

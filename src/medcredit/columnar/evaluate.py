@@ -1,0 +1,718 @@
+"""``evaluate_table``: a whole population graded at once, over Arrow tables.
+
+The same law as :func:`medcredit.engine.evaluation.evaluate`, computed column by
+column: one mask per fact over all records (kind, cycle window, objection,
+managed clinic, code and field filters, legal document), per-subject counts and
+sums in integer fen by ``bincount``, exclusions as vectorised expressions,
+scorecard rules and bands as comparisons.  The per-rule points are the trace
+matrix.  What :mod:`medcredit.columnar.plan` does not vectorise is graded by the
+per-subject engine, subject by subject, and the output says which and why
+(column ``evaluated_by``, schema metadata ``medcredit.fallback``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import ValidationError
+
+from medcredit.columnar.convert import rows_to_subjects
+from medcredit.columnar.plan import Plan, decimals, make_plan
+from medcredit.columnar.schema import Tables, validate
+from medcredit.columnar.vexpr import Num, Value, evaluate_bool, number
+from medcredit.diagnostics.errors import HistoryError, ValidityError
+from medcredit.diagnostics.problems import Problem
+from medcredit.engine.evaluation import evaluate
+from medcredit.engine.operation import REASON_ORDER
+from medcredit.engine.validity import check_validity, cycle_bounds, validity_message
+from medcredit.history.model import INSTITUTION_CATEGORIES, SubjectCategory
+from medcredit.pack.compiled import CompiledPack, CPath
+from medcredit.pack.intervals import Interval
+from medcredit.render.output import to_json
+from medcredit.trace.result import Result
+
+FORMAT = "medcredit.table/1"
+STATUSES = ("graded", "excluded", "not_evaluable", "out_of_scope", "rolled_up")
+_GRADED, _EXCLUDED, _NOT_EVALUABLE, _OUT_OF_SCOPE, _ROLLED_UP = range(5)
+_YEARLY = ("annual_assessment", "risk_assessment")
+_IGNORED = ("upheld", "deleted_unverifiable")
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+_PLANS: dict[int, tuple[CompiledPack, Plan]] = {}
+
+
+class _Vocab:
+    """Strings as small integer codes, for dictionary-encoded output columns."""
+
+    def __init__(self, words: Iterable[str] = ()) -> None:
+        self.words: list[str] = []
+        self.index: dict[str, int] = {}
+        for w in words:
+            self.code(w)
+
+    def code(self, word: str) -> int:
+        found = self.index.get(word)
+        if found is None:
+            found = self.index[word] = len(self.words)
+            self.words.append(word)
+        return found
+
+    def array(self, codes: np.ndarray) -> pa.Array:
+        """A dictionary array; code -1 is null."""
+        indices = pa.array(codes.astype(np.int32), mask=codes < 0)
+        return pa.DictionaryArray.from_arrays(indices, pa.array(self.words, pa.string()))
+
+
+def plan_for(pack: CompiledPack) -> Plan:
+    """The plan of ``pack``, made once per pack object (the entry keeps the pack alive, so ids stay unique)."""
+    entry = _PLANS.get(id(pack))
+    if entry is None or entry[0] is not pack:
+        if len(_PLANS) >= 64:
+            _PLANS.clear()
+        entry = _PLANS[id(pack)] = (pack, make_plan(pack))
+    return entry[1]
+
+
+def _np(data: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return np.asarray(data.to_numpy(zero_copy_only=False))
+
+
+def _mask(data: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return np.asarray(data.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _codes(data: pa.ChunkedArray | pa.Array, words: list[str]) -> np.ndarray:
+    """Index of each value in ``words``; -1 for null or absent."""
+    found = pc.index_in(data, value_set=pa.array(words, pa.string())).fill_null(-1)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _lut(words: list[str], chosen: Iterable[str]) -> np.ndarray:
+    """Look-up table over codes (last slot: code -1, i.e. null)."""
+    table = np.zeros(len(words) + 1, dtype=bool)
+    for w in chosen:
+        if w in words:
+            table[words.index(w)] = True
+    return table
+
+
+def _fen(amount: pa.ChunkedArray) -> np.ndarray:
+    """Decimal amounts as exact integer fen (the unscaled decimal128, scale 2)."""
+    arr = amount.combine_chunks()
+    if len(arr) == 0:
+        return np.zeros(0, dtype=np.int64)
+    words = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset : 2 * (arr.offset + len(arr))]
+    low = words[0::2].copy()  # amounts are ≥ 0 and far below 2**63: the low word is the value
+    low[_np(arr.is_null()).astype(bool)] = 0
+    return low
+
+
+class _Batch:
+    """Record columns as numpy arrays, with each subject's agreement end as a record."""
+
+    def __init__(self, pack: CompiledPack, tables: Tables, cycle: int) -> None:
+        s, r = tables.subjects, tables.records
+        self.n = s.num_rows
+        self.nrecords = r.num_rows
+        ends = pc.invert(pc.is_null(s.column("agreement_end_date")))
+        end_rows = np.flatnonzero(_mask(ends))
+        synthetic = pa.table(
+            {
+                "subject_id": s.column("id").take(end_rows),
+                "kind": pa.array(["agreement_termination"] * len(end_rows), pa.string()),
+                "date": s.column("agreement_end_date").take(end_rows),
+                "reason": s.column("agreement_end_reason").take(end_rows),
+            }
+        )
+        cols = ("subject_id", "kind", "date", "reason")
+        wide = pa.concat_tables([r.select(list(cols)), synthetic]) if len(end_rows) else r.select(list(cols))
+        self.records = r
+        self.synthetic = len(end_rows)
+        self.sidx = np.concatenate([tables.record_subject, end_rows]).astype(np.int64)
+        self.kinds = sorted(pack.catalogue.record_kinds)
+        self.kind = _codes(wide.column("kind"), self.kinds)
+        self.date = _np(wide.column("date").cast(pa.int32())).astype(np.int64)
+        self.reason_col = wide.column("reason")
+        pad = np.zeros(len(end_rows), dtype=bool)
+        self.clinic = np.concatenate([~_np(r.column("clinic_id").is_null()).astype(bool), pad])
+        self.document = np.concatenate([~_np(r.column("document_kind").is_null()).astype(bool), pad])
+        status = r.column("objection_status")
+        self.ignored = np.concatenate([_mask(pc.is_in(status, value_set=pa.array(list(_IGNORED)))), pad])
+        self.code_words = sorted(pack.catalogue.violations)
+        self.code = np.concatenate([_codes(r.column("code"), self.code_words), np.full(len(end_rows), -1, np.int64)])
+        self.fen = np.concatenate([_fen(r.column("amount")), np.zeros(len(end_rows), np.int64)])
+        year = _np(r.column("year").fill_null(-1)).astype(np.int64)
+        self.year = np.concatenate([year, np.full(len(end_rows), -1, np.int64)])
+        self.wide = wide
+        start, end = cycle_bounds(cycle)
+        self.start, self.end = start.toordinal() - _EPOCH, end.toordinal() - _EPOCH
+        yearly = _lut(self.kinds, _YEARLY)[self.kind] & (self.year >= 0)
+        in_dates = (self.date >= self.start) & (self.date <= self.end)
+        self.in_cycle = np.where(yearly, self.year == cycle, in_dates)
+        self.before_end = np.where(yearly, self.year <= cycle, self.date <= self.end) & ~self.ignored
+
+    def column(self, name: str) -> pa.ChunkedArray | pa.Array:
+        """A record column with the agreement-end rows appended (null where they have no such field)."""
+        if name in self.wide.column_names:
+            return self.wide.column(name)
+        data = self.records.column(name)
+        return pa.chunked_array([*data.chunks, pa.nulls(self.synthetic, data.type)], data.type)
+
+
+def _fact_masks(pack: CompiledPack, b: _Batch) -> list[np.ndarray]:
+    masks = []
+    for fact in pack.facts:
+        m = _lut(b.kinds, fact.kinds)[b.kind] & b.before_end
+        if not fact.to_cycle_end:
+            m &= b.in_cycle
+        if fact.not_before is not None:
+            m &= b.date >= fact.not_before.toordinal() - _EPOCH
+        if not fact.include_managed_clinics:
+            m &= ~b.clinic
+        if fact.codes is not None:
+            m &= _lut(b.code_words, fact.codes)[b.code]
+        if fact.exclude_codes:
+            m &= ~_lut(b.code_words, fact.exclude_codes)[b.code]
+        for name, allowed in fact.where:
+            data = b.column(name)
+            m &= _mask(pc.is_in(data, value_set=pa.array(sorted(allowed, key=str), data.type)))
+        if fact.requires_document:
+            m &= b.document
+        masks.append(m)
+    return masks
+
+
+def _whole_months(begin: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Vectorised :func:`medcredit.engine.evaluation.whole_months` (days since 1970)."""
+    b = begin.astype("datetime64[D]")
+    a = (stop + 1).astype("datetime64[D]")
+    b_month = b.astype("datetime64[M]")
+    a_month = a.astype("datetime64[M]")
+    b_day = (b - b_month).astype(np.int64) + 1
+    a_day = (a - a_month).astype(np.int64) + 1
+    months = a_month.astype(np.int64) - b_month.astype(np.int64)
+    # the corresponding day `months` later is in after's month: clamp to that month's length
+    target = b_month + months.astype("timedelta64[M]")
+    length = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(
+        np.int64
+    )
+    corresponding = np.minimum(b_day, length)
+    months = np.where((months > 0) & (corresponding > a_day), months - 1, months)
+    return np.where(stop < begin, 0, np.minimum(months, 12))
+
+
+def _operation(pack: CompiledPack, tables: Tables, b: _Batch, want_reason: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Months operated in the cycle and the in-cycle agreement end reason ('' if none), per subject."""
+    opened_col = tables.subjects.column("opened")
+    has_opened = ~_np(opened_col.is_null()).astype(bool)
+    opened = np.where(
+        has_opened, _np(opened_col.cast(pa.int32()).fill_null(0)).astype(np.int64), np.iinfo(np.int64).min
+    )
+    begin = np.maximum(opened, b.start)
+    term = (b.kind == b.kinds.index("agreement_termination")) & ~b.clinic & ~b.ignored & (b.date <= b.end)
+    term &= b.date >= opened[b.sidx]
+    when = np.full(b.n, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(when, b.sidx[term], b.date[term])
+    stop = np.where(when > np.iinfo(np.int64).min, np.minimum(when, b.end), b.end)
+    # operating from 1 January to 31 December is 12 months: compute only the others
+    months = np.full(b.n, 12, dtype=np.int64)
+    odd = np.flatnonzero((begin != b.start) | (stop != b.end))
+    months[odd] = _whole_months(begin[odd], stop[odd])
+    reasons = np.full(b.n, "", dtype=object)
+    if want_reason:
+        rows = np.flatnonzero(term & (b.date == when[b.sidx]) & (b.date >= b.start))
+        texts = b.reason_col.take(rows).to_pylist()
+        rank = {r: i for i, r in enumerate(REASON_ORDER)}
+        for row, text in zip(rows, texts, strict=True):
+            sid = b.sidx[row]
+            now = reasons[sid]
+            key = (rank.get(text, len(rank)), text)
+            if now == "" or key < (rank.get(now, len(rank)), now):
+                reasons[sid] = text
+    return months, reasons
+
+
+def _interval_mask(interval: Interval, values: Num) -> np.ndarray:
+    out = np.ones(values.values.shape, dtype=bool)
+    if interval.low is not None:
+        low = number(interval.low)
+        scale = max(low.scale, values.scale)
+        v, lo = values.at(scale), low.at(scale)
+        out &= (v >= lo) if interval.low_inclusive else (v > lo)
+    if interval.high is not None:
+        high = number(interval.high)
+        scale = max(high.scale, values.scale)
+        v, hi = values.at(scale), high.at(scale)
+        out &= (v <= hi) if interval.high_inclusive else (v < hi)
+    return out
+
+
+class _Output:
+    """The per-subject result columns being filled."""
+
+    def __init__(self, pack: CompiledPack, plan: Plan, n: int) -> None:
+        self.status = np.full(n, -1, dtype=np.int64)
+        self.grades = _Vocab(g.id for g in pack.model.grades)
+        self.grade = np.full(n, -1, dtype=np.int64)
+        self.reasons = _Vocab()
+        self.reason = np.full(n, -1, dtype=np.int64)
+        self.paths = _Vocab(sorted({p.id for p in pack.path_by_category.values()}))
+        self.path = np.full(n, -1, dtype=np.int64)
+        self.scores = _Vocab()
+        self.score = np.full(n, -1, dtype=np.int64)
+        self.exclusion_ids = [e.id for e in pack.exclusions]
+        self.hits = np.zeros((n, len(self.exclusion_ids)), dtype=bool)
+        self.points = {rid: np.zeros(n, dtype=np.int64) for rid in plan.rules}
+        self.applied = {rid: np.zeros(n, dtype=bool) for rid in plan.rules}
+        self.by = np.zeros(n, dtype=np.int64)  # 0: columnar; else fallback reason code
+        self.fallbacks = _Vocab(["columnar"])
+
+
+def _score_texts(values: np.ndarray, exponents: np.ndarray, scale: int, vocab: _Vocab) -> np.ndarray:
+    """Codes of the scores as the engine's Decimal arithmetic writes them (exponent included)."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64)
+    # scores and exponents span a small range: a look-up table over (score, exponent) avoids sorting
+    low, e_low = int(values.min()), int(exponents.min())
+    width = int(exponents.max()) - e_low + 1
+    key = (values - low) * width + (exponents - e_low)
+    present = np.flatnonzero(np.bincount(key))
+    table = np.full(int(key.max()) + 1, -1, dtype=np.int64)
+    for k in present.tolist():
+        value, exponent = divmod(k, width)
+        text = str(Decimal(value + low).scaleb(-scale).quantize(Decimal(1).scaleb(exponent + e_low)))
+        table[k] = vocab.code(text)
+    codes: np.ndarray = table[key]
+    return codes
+
+
+def _scorecard(
+    pack: CompiledPack, plan: Plan, path: CPath, rows: np.ndarray, counts: np.ndarray, sums: np.ndarray, out: _Output
+) -> None:
+    scale = plan.scale
+    base = number(path.base)
+    score = np.full(len(rows), base.at(scale), dtype=np.int64)
+    exponent = np.full(len(rows), int(path.base.as_tuple().exponent), dtype=np.int64)
+    for rule in path.rules:
+        n = counts[rule.fact][rows]
+        rule_exp = np.zeros(len(rows), dtype=np.int64)
+        if rule.mode == "per_occurrence":
+            pts = number(rule.points).at(scale) * n
+            rule_exp[:] = rule.points.as_tuple().exponent
+        elif rule.mode == "once":
+            pts = np.where(n > 0, number(rule.points).at(scale), 0)
+            rule_exp[:] = rule.points.as_tuple().exponent
+        else:
+            fact = pack.facts[rule.fact]
+            measure = Num(sums[rule.fact][rows], 2) if fact.aggregate == "sum_amount" else Num(n, 0)
+            pts = np.zeros(len(rows), dtype=np.int64)
+            taken = np.zeros(len(rows), dtype=bool)
+            for tier in rule.tiers:
+                hit = _interval_mask(tier.interval, measure) & ~taken
+                pts = np.where(hit, number(tier.points).at(scale), pts)
+                rule_exp = np.where(hit, tier.points.as_tuple().exponent, rule_exp)
+                taken |= hit
+        if rule.cap is not None:
+            cap = number(rule.cap).at(scale)
+            over = pts > cap
+            pts = np.where(over, cap, pts)
+            rule_exp = np.where(over, rule.cap.as_tuple().exponent, rule_exp)
+        signed = pts if rule.sign > 0 else -pts
+        # a zero contribution is Decimal(0): exponent 0 (engine: `... if points else _ZERO`)
+        rule_exp = np.where(pts != 0, rule_exp, 0)
+        exponent = np.minimum(exponent, rule_exp)
+        score = score + signed
+        out.points[rule.id][rows] = signed
+        out.applied[rule.id][rows] = True
+    _band(path, rows, Num(score, scale), out)
+    codes = _score_texts(score, exponent, scale, out.scores)
+    out.score[rows] = codes
+
+
+def _band(path: CPath, rows: np.ndarray, score: Num, out: _Output) -> None:
+    bands = path.bands
+    assert bands is not None
+    grade = np.full(len(rows), -1, dtype=np.int64)
+    inside = np.ones(len(rows), dtype=bool) if bands.domain is None else _interval_mask(bands.domain, score)
+    for band in bands.bands:
+        hit = inside & (grade < 0) & _interval_mask(band.interval, score)
+        grade = np.where(hit, out.grades.code(band.grade), grade)
+    out.grade[rows] = grade
+    out.status[rows] = np.where(grade >= 0, _GRADED, _NOT_EVALUABLE)
+    out.reason[rows] = np.where(grade >= 0, -1, out.reasons.code("score_outside_bands"))
+
+
+class _Supplied:
+    """Distinct supplied scores (a value fact) per subject, first written form kept."""
+
+    def __init__(self, fact: int, b: _Batch, masks: list[np.ndarray], out: _Output) -> None:
+        recs = np.flatnonzero(masks[fact][: b.nrecords])
+        # the engine reads a subject's own records before its managed clinics' records, and keeps
+        # the first written form among equal scores (a set keeps its first element)
+        recs = recs[np.lexsort((recs, b.clinic[recs], b.sidx[recs]))]
+        texts = pc.dictionary_encode(b.records.column("score").take(recs)).combine_chunks()
+        words = texts.dictionary.to_pylist()
+        parsed = [Decimal(w) for w in words]
+        self.scale = max((decimals(v) for v in parsed), default=0)
+        scaled = np.array([int(v.scaleb(self.scale)) for v in parsed] + [0], dtype=np.int64)
+        word = np.asarray(texts.indices.fill_null(-1), dtype=np.int64)
+        value = scaled[word]
+        sid = b.sidx[recs]
+        present = word >= 0
+        sid, value, word, order = sid[present], value[present], word[present], np.arange(len(word))[present]
+        by_value = np.lexsort((order, value, sid))  # first record of each (subject, value) in engine order
+        sv_sid, sv_val = sid[by_value], value[by_value]
+        first = np.ones(len(by_value), dtype=bool)
+        first[1:] = (sv_sid[1:] != sv_sid[:-1]) | (sv_val[1:] != sv_val[:-1])
+        self.distinct = np.bincount(sv_sid[first], minlength=b.n)
+        self.value = np.zeros(b.n, dtype=np.int64)
+        one_word = np.full(b.n, -1, dtype=np.int64)
+        self.value[sv_sid[first]] = sv_val[first]
+        one_word[sv_sid[first]] = word[by_value][first]
+        codes = np.array([out.scores.code(w) for w in words] + [-1], dtype=np.int64)
+        self.score_code = codes[one_word]
+
+
+def _external(path: CPath, rows: np.ndarray, b: _Batch, masks: list[np.ndarray], out: _Output) -> None:
+    """A supplied score per subject (external_score path): exactly one distinct value, banded."""
+    assert path.score_fact is not None
+    supplied = _Supplied(path.score_fact, b, masks, out)
+    d = supplied.distinct[rows]
+    out.status[rows] = _NOT_EVALUABLE
+    out.reason[rows] = np.where(d == 0, out.reasons.code("missing_score"), out.reasons.code("conflicting_scores"))
+    single = rows[d == 1]
+    out.score[single] = supplied.score_code[single]
+    _band(path, single, Num(supplied.value[single], supplied.scale), out)
+
+
+def _classify(
+    pack: CompiledPack,
+    path: CPath,
+    rows: np.ndarray,
+    counts: np.ndarray,
+    b: _Batch,
+    masks: list[np.ndarray],
+    out: _Output,
+) -> None:
+    """Worst matched class, else the default; with a supplied score, the worse of class and band.
+
+    Only subjects without records of list kinds come here, so no list is active for them and a
+    ``while_listed`` class cannot match (engine: ``cls.while_listed not in active_lists``).
+    """
+    order = pack.grade_order
+    assert path.default_grade is not None
+    rank = np.full(len(rows), -1, dtype=np.int64)
+    for cls in path.classes:
+        if cls.while_listed is not None or not cls.criteria:
+            continue
+        matched = np.zeros(len(rows), dtype=bool)
+        for f in cls.criteria:
+            matched |= counts[f][rows] > 0
+        rank = np.where(matched & (order[cls.grade] > rank), order[cls.grade], rank)
+    rank = np.where(rank < 0, order[path.default_grade], rank)
+    out.status[rows] = _GRADED
+    out.reason[rows] = -1
+    if path.score_fact is not None and path.bands is not None:
+        supplied = _Supplied(path.score_fact, b, masks, out)
+        d = supplied.distinct[rows]
+        score = Num(supplied.value[rows], supplied.scale)
+        inside = (
+            np.ones(len(rows), dtype=bool) if path.bands.domain is None else _interval_mask(path.bands.domain, score)
+        )
+        band = np.full(len(rows), -1, dtype=np.int64)
+        for cband in path.bands.bands:
+            hit = inside & (band < 0) & _interval_mask(cband.interval, score)
+            band = np.where(hit, order[cband.grade], band)
+        out.score[rows] = np.where(d == 1, supplied.score_code[rows], -1)
+        conflicting, outside = d > 1, (d == 1) & (band < 0)
+        out.status[rows] = np.where(conflicting | outside, _NOT_EVALUABLE, _GRADED)
+        out.reason[rows] = np.where(
+            conflicting,
+            out.reasons.code("conflicting_scores"),
+            np.where(outside, out.reasons.code("score_outside_bands"), -1),
+        )
+        rank = np.where((d == 1) & (band > rank), band, rank)
+        rank = np.where(conflicting | outside, -1, rank)
+    grade_ids = [g.id for g in pack.model.grades]
+    codes = np.array([out.grades.code(g) for g in grade_ids] + [-1], dtype=np.int64)
+    out.grade[rows] = codes[rank]
+
+
+def evaluate_table(
+    pack: CompiledPack,
+    subjects: pa.Table,
+    records: pa.Table,
+    *,
+    cycle: int,
+    override_validity: bool = False,
+    trace_ids: Iterable[str] = (),
+    subjects_name: str = "subjects",
+    records_name: str = "records",
+) -> pa.Table:
+    """Grade every subject of ``subjects`` (with its ``records``) for ``cycle``.
+
+    Returns one row per subject, in input order: ``id``, ``category``, ``status``,
+    ``reason``, ``path``, ``grade``, ``score`` (decimal text, as the per-subject engine
+    writes it), ``exclusions``, ``measures``, ``evaluated_by`` (``columnar``, or why the
+    per-subject engine graded the row), one ``rule:<id>`` column per scorecard rule (its
+    signed points; null where the rule was not applied: the trace matrix) and
+    ``trace``: the full ``medcredit.trace/1`` JSON for the subjects in ``trace_ids``.
+    """
+    overridden = False
+    if not check_validity(pack, cycle):
+        if not override_validity:
+            raise ValidityError(validity_message(pack, cycle))
+        overridden = True
+    tables = validate(subjects, records, subjects_name=subjects_name, records_name=records_name)
+    plan = plan_for(pack)
+    b = _Batch(pack, tables, cycle)
+    out = _Output(pack, plan, b.n)
+    categories = [c.value for c in SubjectCategory]
+    category = _codes(tables.subjects.column("category"), categories)
+    path_of_category: dict[int, CPath] = {}
+    fallback = np.zeros(b.n, dtype=np.int64)
+    for code, name in enumerate(categories):
+        rows = category == code
+        if name not in pack.model.categories:
+            out.status[rows], out.reason[rows] = _OUT_OF_SCOPE, out.reasons.code("category_not_covered")
+        elif name in pack.roll_up:
+            out.status[rows], out.reason[rows] = _ROLLED_UP, out.reasons.code("rolled_up_into_parent")
+        elif name not in pack.path_by_category:
+            out.status[rows], out.reason[rows] = _OUT_OF_SCOPE, out.reasons.code("no_grading_path")
+        else:
+            path = pack.path_by_category[name]
+            path_of_category[code] = path
+            out.path[rows] = out.paths.code(path.id)
+            why = plan.pack_reason or plan.path_reasons.get(path.id)
+            if why is not None:
+                fallback[rows] = out.fallbacks.code(why)
+    if plan.list_kinds and plan.pack_reason is None:
+        listed = _lut(b.kinds, plan.list_kinds)[b.kind]
+        subjects_listed = np.zeros(b.n, dtype=bool)
+        subjects_listed[b.sidx[listed]] = True
+        on_path = out.path >= 0
+        fallback[subjects_listed & on_path & (fallback == 0)] = out.fallbacks.code(
+            "records that feed a list (list status, while_listed classes, linked consequences)"
+        )
+    masks = _fact_masks(pack, b)
+    counts = np.zeros((len(pack.facts), b.n), dtype=np.int64)
+    sums = np.zeros((len(pack.facts), b.n), dtype=np.int64)
+    exact = int(b.fen.sum()) < 2**53  # float64 bincount weights stay exact below 2**53 fen
+    for fact, m in zip(pack.facts, masks, strict=True):
+        counts[fact.index] = np.bincount(b.sidx[m], minlength=b.n)
+        if fact.aggregate == "sum_amount":
+            if exact:
+                sums[fact.index] = np.bincount(b.sidx[m], weights=b.fen[m], minlength=b.n).astype(np.int64)
+            else:
+                np.add.at(sums[fact.index], b.sidx[m], b.fen[m])
+    vector = (out.path >= 0) & (fallback == 0)
+    _exclusions(pack, tables, b, counts, sums, category, categories, cycle, vector, out)
+    graded = vector & ~out.hits.any(axis=1)
+    out.status[vector & ~graded] = _EXCLUDED
+    out.reason[vector & ~graded] = out.reasons.code("excluded")
+    for code, path in path_of_category.items():
+        rows = np.flatnonzero(graded & (category == code))
+        if path.method == "scorecard":
+            _scorecard(pack, plan, path, rows, counts, sums, out)
+        elif path.method == "external_score":
+            _external(path, rows, b, masks, out)
+        else:
+            _classify(pack, path, rows, counts, b, masks, out)
+    out.by = fallback
+    trace_set = set(trace_ids)
+    traces = _engine(pack, tables, b, cycle, override_validity, fallback, trace_set, plan, out)
+    return _table(pack, plan, tables, cycle, overridden, category, categories, out, traces)
+
+
+def _exclusions(
+    pack: CompiledPack,
+    tables: Tables,
+    b: _Batch,
+    counts: np.ndarray,
+    sums: np.ndarray,
+    category: np.ndarray,
+    categories: list[str],
+    cycle: int,
+    rows: np.ndarray,
+    out: _Output,
+) -> None:
+    if not pack.exclusions or not rows.any():
+        return  # nothing vectorised (e.g. an exclusion the vectoriser refuses sends every subject to the engine)
+    used = {n for e in pack.exclusions for n in e.expression.names}
+    cat_names = np.array([*categories, ""], dtype=object)[category]
+    institution = np.array([SubjectCategory(c) in INSTITUTION_CATEGORIES for c in categories] + [False])[category]
+    names: dict[str, Value] = {
+        "category": cat_names,
+        "subject_type": np.where(institution, "institution", "individual").astype(object),
+        "cycle": Num(np.asarray(cycle), 0),
+    }
+    if used & {"operated_months_in_cycle", "agreement_end_reason"}:
+        months, reasons = _operation(pack, tables, b, "agreement_end_reason" in used)
+        names["operated_months_in_cycle"] = Num(months, 0)
+        names["agreement_end_reason"] = reasons
+    for fact in pack.facts:
+        if fact.aggregate == "count":
+            names[fact.id] = Num(counts[fact.index], 0)
+        elif fact.aggregate == "sum_amount":
+            names[fact.id] = Num(sums[fact.index], 2)
+        elif fact.aggregate == "any":
+            names[fact.id] = counts[fact.index] > 0
+    for k, exc in enumerate(pack.exclusions):
+        out.hits[:, k] = evaluate_bool(exc.expression, names, b.n) & rows
+
+
+def _engine(
+    pack: CompiledPack,
+    tables: Tables,
+    b: _Batch,
+    cycle: int,
+    override_validity: bool,
+    fallback: np.ndarray,
+    trace_ids: set[str],
+    plan: Plan,
+    out: _Output,
+) -> dict[int, str]:
+    """The per-subject engine for fallback rows (results) and for requested traces."""
+    ids = tables.subjects.column("id")
+    wanted = (
+        np.flatnonzero(_mask(pc.is_in(ids, value_set=pa.array(sorted(trace_ids), pa.string()))))
+        if trace_ids
+        else np.zeros(0, np.int64)
+    )
+    rows = np.union1d(np.flatnonzero(fallback > 0), wanted).astype(np.int64)
+    traces: dict[int, str] = {}
+    if len(rows) == 0:
+        return traces
+    own = b.sidx[: b.nrecords]
+    order = np.argsort(own, kind="stable")
+    starts = np.searchsorted(own[order], rows, side="left")
+    stops = np.searchsorted(own[order], rows, side="right")
+    groups = [order[a:z].tolist() for a, z in zip(starts, stops, strict=True)]
+    trace_rows = set(wanted.tolist())
+    for chunk in range(0, len(rows), 1000):
+        part = rows[chunk : chunk + 1000]
+        try:
+            built = rows_to_subjects(tables.subjects, tables.records, part.tolist(), groups[chunk : chunk + 1000])
+        except ValidationError as exc:
+            raise HistoryError("a table row does not form a valid subject", _row_problems(exc, part)) from None
+        for row, subject in zip(part.tolist(), built, strict=True):
+            result = evaluate(pack, subject, cycle, trace=True, override_validity=override_validity)
+            if row in trace_rows:
+                traces[row] = to_json(result, pack)
+            if fallback[row] > 0:
+                _take_result(result, row, plan, out)
+    return traces
+
+
+def _row_problems(exc: ValidationError, rows: np.ndarray) -> list[Problem]:
+    return [
+        Problem(
+            code="table-subject",
+            message=f"{e['msg']} (at {'.'.join(map(str, e['loc']))})",
+            file="subjects",
+            path=("subjects",),
+        )
+        for e in exc.errors()[:20]
+    ] or [Problem(code="table-subject", message=str(exc), file="subjects")]
+
+
+def _take_result(result: Result, row: int, plan: Plan, out: _Output) -> None:
+    out.status[row] = STATUSES.index(result.status)
+    out.reason[row] = -1 if result.reason is None else out.reasons.code(result.reason)
+    out.grade[row] = -1 if result.grade is None else out.grades.code(result.grade)
+    out.score[row] = -1 if result.score is None else out.scores.code(str(result.score))
+    out.path[row] = -1 if result.path is None else out.paths.code(result.path)
+    for k, exc in enumerate(out.exclusion_ids):
+        out.hits[row, k] = exc in result.exclusions
+    scale = plan.scale
+    for step in result.steps:
+        if step.kind == "rule" and step.ref in out.points and step.points is not None:
+            out.points[step.ref][row] = int(step.points.scaleb(scale))
+            out.applied[step.ref][row] = True
+
+
+def _list_column(matrix: np.ndarray, words: list[str]) -> pa.Array:
+    lengths = matrix.sum(axis=1)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    _, cols = np.nonzero(matrix)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(words, pa.string()).take(pa.array(cols)))
+
+
+def _decimal_column(values: np.ndarray, valid: np.ndarray, scale: int) -> pa.Array:
+    """Exact decimals from unscaled integers (no float on the way)."""
+    ints = pa.array(values, pa.int64(), mask=~valid)
+    words = np.empty((len(values), 2), dtype=np.int64)
+    words[:, 0] = values
+    words[:, 1] = np.where(values < 0, -1, 0)  # two's complement sign extension to 128 bits
+    data = pa.py_buffer(words.tobytes())
+    return pa.Array.from_buffers(pa.decimal128(18, scale), len(values), [ints.buffers()[0], data], ints.null_count)
+
+
+def _table(
+    pack: CompiledPack,
+    plan: Plan,
+    tables: Tables,
+    cycle: int,
+    overridden: bool,
+    category: np.ndarray,
+    categories: list[str],
+    out: _Output,
+    traces: dict[int, str],
+) -> pa.Table:
+    n = tables.subjects.num_rows
+    measure_ids = [m.id for m in pack.model.measures]
+    combos = np.zeros((len(out.grades.words) * len(categories) + 1, len(measure_ids)), dtype=bool)
+    for (grade, cat), ms in pack.measures.items():
+        if cat in categories:
+            for m in ms:
+                combos[out.grades.code(grade) * len(categories) + categories.index(cat), measure_ids.index(m.id)] = True
+    combo = np.where((out.grade >= 0) & (category >= 0), out.grade * len(categories) + category, len(combos) - 1)
+    columns: dict[str, pa.Array] = {
+        "id": tables.subjects.column("id").combine_chunks(),
+        "category": tables.subjects.column("category").combine_chunks(),
+        "status": _Vocab(STATUSES).array(out.status),
+        "reason": out.reasons.array(out.reason),
+        "path": out.paths.array(out.path),
+        "grade": out.grades.array(out.grade),
+        "score": out.scores.array(out.score),
+        "exclusions": _list_column(out.hits, out.exclusion_ids),
+        "measures": _list_column(combos[combo], measure_ids),
+        "evaluated_by": out.fallbacks.array(out.by),
+    }
+    for rid in plan.rules:
+        columns[f"rule:{rid}"] = _decimal_column(out.points[rid], out.applied[rid], plan.scale)
+    trace_rows = np.array(sorted(traces), dtype=np.int64)
+    text = np.full(n, None, dtype=object)
+    text[trace_rows] = [traces[r] for r in trace_rows.tolist()]
+    columns["trace"] = pa.array(text, pa.large_string())
+    by_reason = {
+        why: count
+        for code, why in enumerate(out.fallbacks.words)
+        if code > 0 and (count := int(np.count_nonzero(out.by == code)))
+    }
+    metadata = {
+        "medcredit.format": FORMAT,
+        "medcredit.pack_id": pack.id,
+        "medcredit.pack_hash": pack.content_hash,
+        "medcredit.cycle": str(cycle),
+        "medcredit.validity_overridden": json.dumps(overridden),
+        "medcredit.fallback": json.dumps(
+            {"pack": plan.pack_reason, "paths": plan.path_reasons, "subjects_by_reason": by_reason},
+            ensure_ascii=False,
+            sort_keys=True,
+        ),
+    }
+    table = pa.table(columns)
+    return table.replace_schema_metadata(metadata)
+
+
+def fallback_info(table: pa.Table) -> dict[str, Any]:
+    """The ``medcredit.fallback`` metadata of a results table, decoded."""
+    meta = table.schema.metadata or {}
+    return dict(json.loads(meta[b"medcredit.fallback"]))

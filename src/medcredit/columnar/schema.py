@@ -1,0 +1,496 @@
+"""The two input tables of the columnar path, and their validation.
+
+A **subjects** table has one row per credit subject; a **records** table has one
+row per dated record, linked by ``subject_id``.  Columns mirror the fields of
+:class:`medcredit.history.model.Subject` and :class:`~medcredit.history.model.Record`
+(nested objects are flattened: ``document_kind``, ``objection_status`` …; a
+managed village clinic's records carry its ``clinic_id``).  Only ``id`` and
+``category`` (subjects) and ``subject_id``, ``kind`` and ``date`` (records) are
+required; a missing optional column means "null in every row".
+
+Validation applies the rules of the pydantic models to whole columns and
+reports every bad cell as a :class:`~medcredit.diagnostics.problems.Problem`
+naming the table, the row (1-based, as ``line``) and the column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from medcredit.diagnostics.errors import HistoryError
+from medcredit.diagnostics.problems import Problem, suggest
+from medcredit.history.catalogue import catalogue
+from medcredit.history.model import REQUIRED_FIELDS, SubjectCategory
+
+#: Fen are exact: amounts are decimals with at most two places (Parquet DECIMAL).
+AMOUNT_TYPE = pa.decimal128(17, 2)
+
+LINKED_PERSON_TYPE = pa.struct([("role", pa.string()), ("id", pa.string()), ("name", pa.string())])
+
+SUBJECT_COLUMNS: dict[str, pa.DataType] = {
+    "id": pa.string(),
+    "category": pa.string(),
+    "name": pa.string(),
+    "parent_id": pa.string(),
+    "opened": pa.date32(),
+    "agreement_end_date": pa.date32(),
+    "agreement_end_reason": pa.string(),
+    "linked_persons": pa.list_(LINKED_PERSON_TYPE),
+}
+SUBJECT_REQUIRED = ("id", "category")
+
+RECORD_COLUMNS: dict[str, pa.DataType] = {
+    "subject_id": pa.string(),
+    "clinic_id": pa.string(),
+    "clinic_name": pa.string(),
+    "kind": pa.string(),
+    "date": pa.date32(),
+    "id": pa.string(),
+    "code": pa.string(),
+    "amount": AMOUNT_TYPE,
+    "reason": pa.string(),
+    "year": pa.int32(),
+    # decimal text, kept as written: a result shows an assessment score exactly as supplied
+    "score": pa.string(),
+    "months": pa.int32(),
+    "method": pa.string(),
+    "publicity_start": pa.date32(),
+    "fulfilled": pa.bool_(),
+    "term_months": pa.int32(),
+    "referred_to_judiciary": pa.bool_(),
+    "ref": pa.string(),
+    "unrepairable": pa.bool_(),
+    "serious_impact": pa.bool_(),
+    "document_kind": pa.string(),
+    "document_number": pa.string(),
+    "document_date": pa.date32(),
+    "objection_filed": pa.date32(),
+    "objection_status": pa.string(),
+    "objection_resolved": pa.date32(),
+    "objection_reason": pa.string(),
+    "note": pa.string(),
+}
+RECORD_REQUIRED = ("subject_id", "kind", "date")
+
+#: Record columns that are fields of the record itself (the catalogue says which kinds take them).
+_KIND_FIELDS = (
+    *("code", "amount", "reason", "year", "score", "months", "method", "publicity_start", "fulfilled"),
+    *("term_months", "referred_to_judiciary", "ref", "unrepairable", "serious_impact"),
+)
+_RANGES = {"year": (1990, 2200), "months": (0, 1200), "term_months": (0, 1200)}
+_CHOICES = {
+    "method": ("on_site", "online", "special", "other"),
+    "document_kind": ("judgment", "arbitration", "administrative_decision", "other_legal_basis"),
+    "objection_status": ("pending", "upheld", "corrected", "rejected", "deleted_unverifiable"),
+}
+_LENGTHS = {"id": 200, "ref": 200, "note": 2000, "objection_reason": 2000, "clinic_id": 64, "clinic_name": 200}
+_SUBJECT_LENGTHS = {"id": 64, "name": 200, "parent_id": 64}
+_MAX_PROBLEMS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    """Validated input: every column of the schema present, with its schema type."""
+
+    subjects: pa.Table
+    records: pa.Table
+    record_subject: np.ndarray  # row of each record's subject in ``subjects``
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def cells(
+        self, table: str, column: str, mask: np.ndarray, code: str, message: str, values: pa.Array | None = None
+    ) -> None:
+        """One problem per offending row (the first ones; the count says how many)."""
+        rows = np.flatnonzero(mask)
+        for row in rows[: max(0, _MAX_PROBLEMS - len(self.problems))]:
+            text = message
+            if values is not None:
+                text = message.format(value=values[int(row)].as_py())
+            self.problems.append(
+                Problem(
+                    code=f"table-{code}", message=text, file=table, line=int(row) + 1, path=(table, int(row), column)
+                )
+            )
+        if len(rows) > 1 and len(self.problems) >= _MAX_PROBLEMS:
+            self.problems.append(
+                Problem(
+                    code="table-more",
+                    message=f"{len(rows)} rows of column '{column}' have this problem: "
+                    + message.replace("{value}", "…"),
+                    file=table,
+                    path=(table, column),
+                )
+            )
+
+    def column(self, table: str, column: str, code: str, message: str) -> None:
+        self.problems.append(Problem(code=f"table-{code}", message=message, file=table, path=(table, column)))
+
+
+def _conform(
+    table: pa.Table, name: str, columns: dict[str, pa.DataType], required: tuple[str, ...], out: _Collector
+) -> pa.Table | None:
+    """All schema columns in schema order and type; unknown or ill-typed columns are problems."""
+    arrays = []
+    for column in table.column_names:
+        if column not in columns:
+            out.column(name, column, "unknown-column", f"unknown column '{column}'" + _did_you_mean(column, columns))
+    for column, wanted in columns.items():
+        if column not in table.column_names:
+            if column in required:
+                out.column(name, column, "missing-column", f"required column '{column}' is missing")
+            arrays.append(pa.nulls(len(table), wanted))
+            continue
+        data = _one(table.column(column)) if table.num_rows else pa.array([], wanted)
+        if data.type != wanted:
+            try:
+                data = _cast(data, wanted)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+                out.column(
+                    name, column, "column-type", f"column '{column}' has type {data.type}, expected {wanted} ({exc})"
+                )
+                arrays.append(pa.nulls(len(table), wanted))
+                continue
+        arrays.append(data)
+    if out.problems:
+        return None
+    return pa.table(arrays, names=list(columns))
+
+
+def _cast(data: pa.Array, wanted: pa.DataType) -> pa.Array:
+    if pa.types.is_decimal(wanted):
+        if not pa.types.is_decimal(data.type) and not pa.types.is_null(data.type):
+            raise pa.ArrowTypeError("amounts must be decimals (never floats)")
+        if pa.types.is_decimal(data.type) and data.type.scale > wanted.scale:
+            raise pa.ArrowTypeError("at most two decimal places")
+    if pa.types.is_string(wanted) and pa.types.is_large_string(data.type):
+        return data.cast(wanted)
+    if pa.types.is_date(wanted) and not (pa.types.is_date(data.type) or pa.types.is_null(data.type)):
+        raise pa.ArrowTypeError("dates must be a date type")
+    return data.cast(wanted, safe=True)
+
+
+def _did_you_mean(name: str, known: dict[str, pa.DataType]) -> str:
+    guess = suggest(name, known)
+    return f"; did you mean '{guess}'?" if guess else ""
+
+
+def _null(data: pa.Array) -> np.ndarray:
+    if data.null_count == 0:
+        return np.zeros(len(data), dtype=bool)
+    if data.null_count == len(data):
+        return np.ones(len(data), dtype=bool)
+    return np.asarray(data.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _not_in(data: pa.Array, allowed: list[str] | tuple[str, ...]) -> np.ndarray:
+    """Rows with a value outside ``allowed`` (nulls are not flagged)."""
+    if data.null_count == len(data):
+        return np.zeros(len(data), dtype=bool)
+    value_set = pa.array(list(allowed), data.type)
+    # the few distinct values first: a whole column of known words costs one hash pass
+    if pc.all(pc.is_in(pc.unique(data).drop_null(), value_set=value_set)).as_py() is not False:
+        return np.zeros(len(data), dtype=bool)
+    found = np.asarray(pc.is_in(data, value_set=value_set).to_numpy(zero_copy_only=False), dtype=bool)
+    flagged: np.ndarray = ~found & ~_null(data)
+    return flagged
+
+
+def _too_long(data: pa.Array, limit: int) -> np.ndarray:
+    if data.null_count == len(data):
+        return np.zeros(len(data), dtype=bool)
+    lengths = pc.utf8_length(data)
+    if (pc.max(lengths).as_py() or 0) <= limit:
+        return np.zeros(len(data), dtype=bool)
+    return np.asarray(pc.greater(lengths, limit).fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _one(data: pa.ChunkedArray) -> pa.Array:
+    """One contiguous array (no copy when there is one chunk already)."""
+    return data.chunk(0) if data.num_chunks == 1 else data.combine_chunks()
+
+
+def validate(
+    subjects: pa.Table, records: pa.Table, *, subjects_name: str = "subjects", records_name: str = "records"
+) -> Tables:
+    """Conform both tables to the schema and check every cell; raise HistoryError listing every problem."""
+    out = _Collector()
+    s = _conform(subjects, subjects_name, SUBJECT_COLUMNS, SUBJECT_REQUIRED, out)
+    r = _conform(records, records_name, RECORD_COLUMNS, RECORD_REQUIRED, out)
+    if s is None or r is None:
+        raise HistoryError("the input tables do not follow the columnar schema", out.problems)
+    _check_subjects(s, subjects_name, out)
+    ids = _one(s.column("id"))
+    rows, duplicate = subject_rows(_one(r.column("subject_id")), ids)
+    out.cells(subjects_name, "id", duplicate, "duplicate-id", "subject id {value} occurs more than once", ids)
+    _check_records(r, records_name, rows, out)
+    if out.problems:
+        raise HistoryError(f"{len(out.problems)} problem(s) in the input tables", out.problems)
+    return Tables(s, r, rows)
+
+
+def subject_rows(subject_ids: pa.Array, ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The subjects-table row of each record (-1: no such subject), and which subject ids repeat.
+
+    One hash pass over the subject ids and the first id of each run of records (records
+    usually come grouped by subject): the dictionary of the concatenation lists the subject
+    ids first, so a unique subject id's dictionary index is its row.
+    """
+    n, m = len(ids), len(subject_ids)
+    if m:
+        change = np.asarray(pc.not_equal(subject_ids[1:], subject_ids[:-1]).fill_null(True), dtype=bool)
+        starts = np.concatenate([[0], np.flatnonzero(change) + 1])
+        runs = subject_ids.take(pa.array(starts))
+    else:
+        starts, runs = np.zeros(0, dtype=np.int64), pa.array([], pa.string())
+    encoded = pc.dictionary_encode(pa.concat_arrays([ids, runs])).indices.fill_null(-1)
+    index = np.asarray(encoded.to_numpy(zero_copy_only=False), dtype=np.int64)
+    own, looked_up = index[:n], index[n:]
+    size = n + len(runs) + 1
+    duplicate = np.zeros(n, dtype=bool)
+    if not np.array_equal(own, np.arange(n)):
+        counts = np.bincount(own[own >= 0], minlength=size)
+        duplicate = (own >= 0) & (counts[np.maximum(own, 0)] > 1)
+    # a dictionary index → the first subject row with that id (-1: an id no subject has)
+    first_row = np.full(size, -1, dtype=np.int64)
+    rows_back = np.arange(n)[::-1]
+    valid_back = own[::-1] >= 0
+    first_row[own[::-1][valid_back]] = rows_back[valid_back]
+    found = np.where(looked_up >= 0, first_row[np.maximum(looked_up, 0)], -1)
+    lengths = np.diff(np.append(starts, m))
+    return np.repeat(found, lengths).astype(np.int64), duplicate
+
+
+def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
+    ids = _one(s.column("id"))
+    for column in SUBJECT_REQUIRED:
+        out.cells(name, column, _null(_one(s.column(column))), "required", f"'{column}' is required")
+    out.cells(
+        name, "id", np.asarray(pc.equal(pc.utf8_length(ids), 0).fill_null(False), dtype=bool), "empty", "empty id"
+    )
+    for column, limit in _SUBJECT_LENGTHS.items():
+        data = _one(s.column(column))
+        out.cells(name, column, _too_long(data, limit), "too-long", f"'{column}' is longer than {limit} characters")
+    category = _one(s.column("category"))
+    valid = [c.value for c in SubjectCategory]
+    out.cells(name, "category", _not_in(category, valid), "category", "unknown category {value}", category)
+    village = np.asarray(pc.equal(category, SubjectCategory.VILLAGE_CLINIC.value).fill_null(False), dtype=bool)
+    out.cells(
+        name,
+        "parent_id",
+        village & _null(_one(s.column("parent_id"))),
+        "village-clinic-parent",
+        "a village clinic needs parent_id: the township hospital or community health centre "
+        "that manages it (巫山 第四条)",
+    )
+    end_date = _one(s.column("agreement_end_date"))
+    end_reason = _one(s.column("agreement_end_reason"))
+    out.cells(
+        name,
+        "agreement_end_reason",
+        _null(end_date) != _null(end_reason),
+        "agreement-end",
+        "agreement_end_date and agreement_end_reason go together",
+    )
+    reasons = sorted(catalogue().agreement_end_reasons)
+    out.cells(
+        name,
+        "agreement_end_reason",
+        _not_in(end_reason, reasons),
+        "reason",
+        "unknown agreement end reason {value}",
+        end_reason,
+    )
+    before = pc.less(end_date, _one(s.column("opened"))).fill_null(False)
+    out.cells(
+        name,
+        "agreement_end_date",
+        np.asarray(before, dtype=bool),
+        "date-order",
+        "agreement_end_date is before the opening date",
+    )
+    persons = _one(s.column("linked_persons"))
+    flat = pc.list_flatten(persons)
+    if len(flat):
+        parents = np.asarray(pc.list_parent_indices(persons), dtype=np.int64)
+        bad = _null(flat.field("id")) | _not_in(
+            flat.field("role"), ("legal_representative", "principal", "actual_controller")
+        )
+        bad |= _null(flat.field("role")) | _too_long(flat.field("id"), 64) | _too_long(flat.field("name"), 200)
+        rows = np.zeros(len(s), dtype=bool)
+        rows[parents[bad]] = True
+        out.cells(
+            name,
+            "linked_persons",
+            rows,
+            "linked-person",
+            "a linked person needs a known role and an id of 1–64 characters",
+        )
+
+
+def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) -> None:
+    cat = catalogue()
+    col = {c: _one(r.column(c)) for c in r.column_names}
+    for column in RECORD_REQUIRED:
+        out.cells(name, column, _null(col[column]), "required", f"'{column}' is required")
+    out.cells(
+        name,
+        "subject_id",
+        (rows < 0) & ~_null(col["subject_id"]),
+        "unknown-subject",
+        "no subject with id {value} in the subjects table",
+        col["subject_id"],
+    )
+    kind = col["kind"]
+    kinds = sorted(cat.record_kinds)
+    out.cells(name, "kind", _not_in(kind, kinds), "kind", "unknown record kind {value}", kind)
+    for column, limit in _LENGTHS.items():
+        out.cells(
+            name, column, _too_long(col[column], limit), "too-long", f"'{column}' is longer than {limit} characters"
+        )
+    for column, allowed in _CHOICES.items():
+        out.cells(
+            name,
+            column,
+            _not_in(col[column], allowed),
+            "choice",
+            f"'{column}' must be one of {', '.join(allowed)}; got {{value}}",
+            col[column],
+        )
+    for column, (low, high) in _RANGES.items():
+        data = col[column]
+        bad = pc.or_(pc.less(data, low), pc.greater(data, high)).fill_null(False)
+        out.cells(
+            name,
+            column,
+            np.asarray(bad, dtype=bool),
+            "range",
+            f"'{column}' must be between {low} and {high}; got {{value}}",
+            data,
+        )
+    negative = pc.less(col["amount"], pa.scalar(Decimal(0), AMOUNT_TYPE)).fill_null(False)
+    out.cells(name, "amount", np.asarray(negative, dtype=bool), "range", "amounts are never negative")
+    # a field the kind does not take is an error, not ignored (history.model.Record)
+    kind_code = np.asarray(pc.index_in(kind, value_set=pa.array(kinds, pa.string())).fill_null(-1), dtype=np.int64)
+    for field in _KIND_FIELDS:
+        if col[field].null_count == len(col[field]):
+            continue
+        takes = np.array([field in cat.record_kinds[k].fields for k in kinds] + [True])  # last: unknown kind
+        out.cells(
+            name,
+            field,
+            ~_null(col[field]) & ~takes[kind_code],
+            "field-not-for-kind",
+            f"field '{field}' does not apply to record kind {{value}}",
+            kind,
+        )
+    for k, needed in REQUIRED_FIELDS.items():
+        is_kind = kind_code == kinds.index(k)
+        for field in needed:
+            out.cells(
+                name, field, is_kind & _null(col[field]), "missing-for-kind", f"record kind '{k}' needs field '{field}'"
+            )
+    code = col["code"]
+    out.cells(name, "code", _not_in(code, sorted(cat.violations)), "code", "unknown violation code {value}", code)
+    fraud_codes = sorted(cat.fraud_codes)
+    is_fraud_code = np.asarray(
+        pc.is_in(code, value_set=pa.array(fraud_codes, pa.string())).fill_null(False), dtype=bool
+    )
+    plain = ~_null(code) & ~is_fraud_code & ~_not_in(code, sorted(cat.violations))
+    is_kind_fraud = kind_code == kinds.index("fraud")
+    is_kind_violation = kind_code == kinds.index("violation")
+    out.cells(
+        name,
+        "code",
+        is_kind_fraud & plain,
+        "not-fraud-code",
+        "record kind 'fraud' needs a fraud code (条例第四十条 or 第四十一条第二款); "
+        "{value} is not one: use kind 'violation'",
+        code,
+    )
+    out.cells(
+        name,
+        "code",
+        is_kind_violation & is_fraud_code,
+        "fraud-as-violation",
+        "{value} is fraud (条例第四十条/第四十一条第二款): use record kind 'fraud'",
+        code,
+    )
+    termination = kind_code == kinds.index("agreement_termination")
+    out.cells(
+        name,
+        "reason",
+        termination & _not_in(col["reason"], sorted(cat.agreement_end_reasons)),
+        "reason",
+        "unknown agreement end reason {value}",
+        col["reason"],
+    )
+    _check_scores(col["score"], name, out)
+    out.cells(
+        name,
+        "document_number",
+        _null(col["document_kind"]) != _null(col["document_number"]),
+        "document",
+        "a document needs both document_kind and document_number",
+    )
+    out.cells(
+        name,
+        "document_number",
+        _too_long(col["document_number"], 200),
+        "too-long",
+        "'document_number' is longer than 200 characters",
+    )
+    out.cells(
+        name,
+        "document_date",
+        ~_null(col["document_date"]) & _null(col["document_kind"]),
+        "document",
+        "document_date without document_kind",
+    )
+    objection_set = ~_null(col["objection_status"])
+    for field in ("objection_filed", "objection_resolved", "objection_reason"):
+        need = _null(col[field]) if field == "objection_filed" else np.zeros(len(r), dtype=bool)
+        stray = ~_null(col[field]) & ~objection_set
+        out.cells(
+            name,
+            field,
+            (objection_set & need) | stray,
+            "objection",
+            "an objection needs objection_status and objection_filed together",
+        )
+    early = pc.less(col["objection_resolved"], col["objection_filed"]).fill_null(False)
+    out.cells(
+        name,
+        "objection_resolved",
+        np.asarray(early, dtype=bool),
+        "date-order",
+        "objection resolved before it was filed",
+    )
+    out.cells(
+        name,
+        "clinic_name",
+        ~_null(col["clinic_name"]) & _null(col["clinic_id"]),
+        "clinic",
+        "clinic_name without clinic_id",
+    )
+
+
+def _check_scores(scores: pa.Array, name: str, out: _Collector) -> None:
+    bad = np.zeros(len(scores), dtype=bool)
+    for row in np.flatnonzero(~_null(scores)):
+        text = scores[int(row)].as_py()
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            bad[row] = True
+            continue
+        bad[row] = not value.is_finite() or not Decimal(-1000) <= value <= Decimal(1000)
+    out.cells(name, "score", bad, "score", "score must be a decimal between -1000 and 1000; got {value}", scores)
