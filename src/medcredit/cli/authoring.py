@@ -9,37 +9,52 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, emit_problems, parse_date
+from medcredit.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    add_seeds_option,
+    emit_problems,
+    parse_date,
+)
 from medcredit.diagnostics.errors import ProblemsError
-from medcredit.diagnostics.problems import Problem
-from medcredit.io.yamlload import read_text
-from medcredit.pack.loader import load_pack, validate_pack_text
+from medcredit.diagnostics.problems import Problem, has_errors, rank
+from medcredit.pack.compiled import CompiledPack
+from medcredit.pack.loader import PackSource, read_pack_source, validate_pack_text
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
+def _verify_seed(
+    compiled: CompiledPack, source: PackSource, seeds_dir: Path | None, quiet: bool = False
+) -> list[Problem]:
+    """The pack's articles and quotes against its source text; a note on stderr says what was (not) verified."""
+    from medcredit.io.yamlload import load_yaml
+    from medcredit.pack.seed import verify_seed
+
+    located = load_yaml(source.text, source.file)
+    result = verify_seed(compiled.model, located, pack_file=source.path, seeds_dir=seeds_dir)
+    if not quiet and not result.problems:
+        sys.stderr.write(f"{source.file}: {result.note}\n")
+    return result.problems
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     worst = EXIT_OK
     for name in args.packs:
-        path = Path(name)
         try:
-            text = read_text(path) if path.exists() else None
+            source = read_pack_source(name)
         except ProblemsError as exc:
             emit_problems(exc.problems, sys.stdout)
-            worst = EXIT_PROBLEMS
+            worst = max(worst, EXIT_USAGE)
             continue
-        if text is None:
-            try:
-                load_pack(name)
-            except ProblemsError as exc:
-                emit_problems(exc.problems, sys.stdout)
-                worst = EXIT_PROBLEMS
-            continue
-        compiled, problems = validate_pack_text(text, name)
+        compiled, problems = validate_pack_text(source.text, source.file)
+        if compiled is not None:
+            problems = rank([*problems, *_verify_seed(compiled, source, args.seeds, args.quiet)])
         emit_problems(problems, sys.stdout)
-        if compiled is None:
-            worst = EXIT_PROBLEMS
+        if compiled is None or has_errors(problems):
+            worst = max(worst, EXIT_PROBLEMS)
         elif not args.quiet:
             sys.stderr.write(f"{name}: ok ({compiled.id}, {compiled.content_hash[:19]}…)\n")
     return worst
@@ -83,23 +98,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     today = args.today or dt.date.today()  # the CLI may read the clock; the checks do not
     all_problems: list[Problem] = []
     for name in args.packs:
-        path = Path(name)
-        if path.exists():
-            text, file = read_text(path), name
-        else:
-            load_pack(name)  # raises PackNotFoundError with a suggestion
-            from importlib import resources
-
-            text = resources.files("medcredit").joinpath(f"packs/{name}.yaml").read_text("utf-8")
-            file = f"policies/{name}.yaml"
-        compiled, problems = validate_pack_text(text, file)
+        source = read_pack_source(name)  # raises PackNotFoundError with a suggestion
+        compiled, problems = validate_pack_text(source.text, source.file)
         all_problems.extend(problems)
         if compiled is not None:
             from medcredit.io.yamlload import load_yaml
 
-            located = load_yaml(text, file)
+            located = load_yaml(source.text, source.file)
             only = set(args.select) if args.select else None
             all_problems.extend(run_checks(CheckContext(compiled, located, today), only))
+            all_problems.extend(_verify_seed(compiled, source, args.seeds, args.format != "human"))
     fmt = args.format
     if fmt == "json":
         sys.stdout.write(json.dumps([p.as_dict() for p in all_problems], ensure_ascii=False, indent=2) + "\n")
@@ -153,6 +161,7 @@ def register(sub: Subparsers) -> None:
     p = sub.add_parser("validate", help="validate policy packs (file:line:col: [level] message (code))")
     p.add_argument("packs", nargs="+", metavar="PACK", help="pack files or bundled pack names")
     p.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    add_seeds_option(p)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("test", help="run YAML pack tests (*.cases.yaml), or with --properties a pack's properties")
@@ -168,6 +177,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--format", choices=["human", "parsable", "json", "github"], default="human")
     p.add_argument("--select", action="append", metavar="CHECK_ID", help="run only these checks")
     p.add_argument("--today", type=parse_date, default=None, help="the date for staleness checks (default: today)")
+    add_seeds_option(p)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the pack or the history format")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
 from typing import IO
 
 from medcredit.diagnostics.problems import Problem
@@ -42,6 +43,17 @@ def emit_problems(problems: Sequence[Problem], out: IO[str], fmt: str = "parsabl
             out.write(f"::{p.level} file={p.file},line={p.line},col={p.column},title={p.code}::{p.full_message}\n")
         else:
             out.write(p.render() + "\n")
+
+
+def add_seeds_option(parser: argparse.ArgumentParser) -> None:
+    """``--seeds DIR``: where the packs' source texts (``document.seed``) are, besides next to each pack."""
+    parser.add_argument(
+        "--seeds",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="directory of the documents' original texts (document.seed); default: beside each pack file",
+    )
 
 
 def parse_date(text: str) -> dt.date:
