@@ -137,28 +137,20 @@ def _describe_type(annotation: Any) -> str:
     return names.get(name, name)
 
 
-def format_markdown() -> str:
-    """The pack format reference, generated from the pydantic models (the schema's source)."""
+def _models_markdown(module: Any, first: str, head: list[str]) -> str:
+    """A reference page: one table per pydantic model of ``module`` (``first`` first, then by name)."""
     from pydantic import BaseModel
 
-    import medcredit.pack.model as model
-
-    lines = [
-        "# Pack format reference (`medcredit.pack/1`)",
-        "",
-        "Generated from the pydantic models by `medcredit docs`; the same models produce",
-        "`schemas/pack.schema.json`. Unknown keys are errors everywhere.",
-        "",
-    ]
+    lines = list(head)
     classes = [
         obj
-        for obj in vars(model).values()
+        for obj in vars(module).values()
         if isinstance(obj, type)
         and issubclass(obj, BaseModel)
-        and obj.__module__ == model.__name__
+        and obj.__module__ == module.__name__
         and not obj.__name__.startswith("_")
     ]
-    order = ["Pack", *sorted(c.__name__ for c in classes if c.__name__ != "Pack")]
+    order = [first, *sorted(c.__name__ for c in classes if c.__name__ != first)]
     by_name = {c.__name__: c for c in classes}
     for name in order:
         cls = by_name[name]
@@ -176,6 +168,39 @@ def format_markdown() -> str:
             lines.append(f"| `{field_name}` | {_describe_type(field.annotation)} | {required} | {desc} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def format_markdown() -> str:
+    """The pack format reference, generated from the pydantic models (the schema's source)."""
+    import medcredit.pack.model as model
+
+    head = [
+        "# Pack format reference (`medcredit.pack/1`)",
+        "",
+        "Generated from the pydantic models by `medcredit docs`; the same models produce",
+        "`schemas/pack.schema.json`. Unknown keys are errors everywhere.",
+        "",
+    ]
+    return _models_markdown(model, "Pack", head)
+
+
+def history_format_markdown() -> str:
+    """The history format reference: subject and record fields, generated from the models."""
+    import medcredit.history.model as model
+
+    head = [
+        "# History format reference",
+        "",
+        "Generated from the pydantic models by `medcredit docs`; the same models produce",
+        "`schemas/history.schema.json` (`# yaml-language-server: $schema=../schemas/history.schema.json`).",
+        "A history file is one subject, a list of subjects, or `{subjects: [...]}` (`.json`, `.yaml`), or one",
+        "subject per line (`.jsonl`). Unknown keys are errors; which record fields apply to a record kind is",
+        "listed in the [record catalogue](../catalogue.md).",
+        "",
+    ]
+    categories = ["## SubjectCategory", "", (model.SubjectCategory.__doc__ or "").strip(), ""]
+    categories += [f"- `{c.value}` ({model.subject_type(c)})" for c in model.SubjectCategory]
+    return _models_markdown(model, "Subject", head) + "\n".join(categories) + "\n"
 
 
 def api_markdown() -> str:
@@ -266,6 +291,7 @@ def generate(outdir: Path) -> list[Path]:
     for name, text in (
         ("checks.md", checks_markdown()),
         ("pack-format.md", format_markdown()),
+        ("history-format.md", history_format_markdown()),
         ("api.md", api_markdown()),
     ):
         path = reference / name
