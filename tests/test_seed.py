@@ -96,3 +96,25 @@ def test_validate_bundled_name_prints_ok_like_a_path(capsys: pytest.CaptureFixtu
     by_path = capsys.readouterr().err.splitlines()[-1]
     assert by_name.split(": ", 1)[1] == by_path.split(": ", 1)[1]
     assert by_name.startswith("wushan: ok (wushan, sha256:")
+
+
+def test_properties_leave_no_hypothesis_folder_in_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`medcredit properties` keeps hypothesis's cache under $XDG_CACHE_HOME/medcredit, not in the cwd."""
+    from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
+
+    work, cache = tmp_path / "work", tmp_path / "cache"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY", raising=False)
+    before = storage_directory(intent_to_write=False)
+    before = getattr(before, "home_directory", before)  # a Path in older hypothesis releases
+    try:
+        assert main(["properties", "wushan", "--property", "bands"]) == 0
+        assert not (work / ".hypothesis").exists()
+        now = storage_directory(intent_to_write=False)
+        assert getattr(now, "home_directory", now) == cache / "medcredit" / "hypothesis"
+    finally:
+        set_hypothesis_home_dir(before)  # the test session's own setting

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -148,8 +149,24 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _hypothesis_home() -> Path:
+    """A cache directory of medcredit's own for hypothesis, never the working directory.
+
+    hypothesis keeps a ``.hypothesis/`` folder (example database, constants cache, absolute
+    paths) in the current directory by default; an author running ``medcredit properties``
+    in their pack's folder must not find it there.
+    """
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "medcredit" / "hypothesis"
+
+
 def cmd_properties(args: argparse.Namespace) -> int:
+    from hypothesis.configuration import set_hypothesis_home_dir
+
     from medcredit.testing import run_properties
+
+    if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:  # the user's explicit choice wins
+        set_hypothesis_home_dir(_hypothesis_home())
 
     report = run_properties(args.pack, args.profile, properties=args.property, seed=args.seed)
     sys.stdout.write(report.render())
