@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from medcredit.cli import authoring, grading, procedures, render
+from medcredit.cli import authoring, grading, init, procedures, render
 from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, emit_problems
 from medcredit.diagnostics.errors import MedcreditError, ProblemsError
 
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     grading.register(sub)
     procedures.register(sub)
     render.register(sub)
+    init.register(sub)
     return parser
 
 
