@@ -15,6 +15,7 @@ from medcredit.cli.common import (
     EXIT_PROBLEMS,
     EXIT_USAGE,
     add_seeds_option,
+    colour_enabled,
     emit_problems,
     parse_date,
 )
@@ -115,7 +116,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     elif fmt in ("parsable", "github"):
         emit_problems(all_problems, sys.stdout, fmt)
     else:
-        colour = sys.stdout.isatty()
+        colour = colour_enabled(args.color, sys.stdout)
         for p in all_problems:
             head = f"{p.file}:{p.line}:{p.column}"
             level = _colour(p.level, p.level) if colour else p.level
