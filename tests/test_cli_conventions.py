@@ -77,3 +77,14 @@ def test_unannounced_year_names_the_schedule_option(capsys: pytest.CaptureFixtur
     assert code == 2
     err = capsys.readouterr().err
     assert "2031" in err and "--schedule FILE" in err
+
+
+def test_cli_reference_page_is_up_to_date() -> None:
+    """docs/reference/cli.md is what `medcredit docs` generates from the parser now (no drift)."""
+    from medcredit.authoring.docgen import cli_markdown
+    from medcredit.cli.main import build_parser
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "reference" / "cli.md").read_text(encoding="utf-8")
+    assert page == cli_markdown(build_parser()), "run `medcredit docs docs` and commit the result"
+    for command in ("render", "init", "completion", "deadline", "validate"):
+        assert f"## `medcredit {command}`" in page

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
@@ -238,6 +239,87 @@ def api_markdown() -> str:
     return "\n".join(lines)
 
 
+def cli_markdown(parser: argparse.ArgumentParser) -> str:
+    """The command-line reference, generated from the argument parser the ``medcredit`` command uses."""
+    lines = [
+        "# Command-line reference",
+        "",
+        "Generated from the argument parser by `medcredit docs`; do not edit by hand.",
+        "",
+        parser.description or "",
+        "",
+        f"Global options: {_options_inline(parser)}.",
+        "",
+        f"{parser.epilog.capitalize()}." if parser.epilog else "",
+        "",
+    ]
+    for name, sub in _subcommands(parser):
+        lines += [f"## `medcredit {name}`", "", _help_of(parser, name), "", f"`{_synopsis(name, sub)}`", ""]
+        rows = [a for a in sub._actions if not isinstance(a, argparse._HelpAction)]
+        if rows:
+            lines += ["| argument | meaning |", "|---|---|"]
+            for action in rows:
+                lines.append(f"| `{_argument(action)}` | {_cell(_describe(action))} |")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> list[tuple[str, argparse.ArgumentParser]]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return sorted(action.choices.items())
+    return []
+
+
+def _help_of(parser: argparse.ArgumentParser, name: str) -> str:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                if choice.dest == name:
+                    return (choice.help or "").capitalize()
+    return ""
+
+
+def _argument(action: argparse.Action) -> str:
+    if not action.option_strings:
+        return str(action.metavar or action.dest)
+    names = ", ".join(action.option_strings)
+    if action.nargs == 0:
+        return names
+    metavar = action.metavar or (
+        "{" + ",".join(map(str, action.choices)) + "}" if action.choices else action.dest.upper()
+    )
+    return f"{names} {metavar}"
+
+
+def _synopsis(name: str, parser: argparse.ArgumentParser) -> str:
+    parts = [f"medcredit {name}"]
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        text = _argument(action).split(", ")[-1] if action.option_strings else _argument(action)
+        optional = (bool(action.option_strings) and not action.required) or action.nargs in ("?", "*")
+        many = "..." if action.nargs in ("+", "*") or isinstance(action, argparse._AppendAction) else ""
+        parts.append(f"[{text}{many}]" if optional else f"{text}{many}")
+    return " ".join(parts)
+
+
+def _describe(action: argparse.Action) -> str:
+    text = action.help or ""
+    if action.choices and action.option_strings and action.metavar:  # else the argument shows them
+        text += f" (one of: {', '.join(map(str, action.choices))})"
+    if action.default not in (None, False, argparse.SUPPRESS) and action.nargs != 0:
+        text += f" (default: {action.default})"
+    if action.required and action.option_strings:
+        text += " (required)"
+    return text.strip() or "—"
+
+
+def _options_inline(parser: argparse.ArgumentParser) -> str:
+    options = [a for a in parser._actions if a.option_strings and not isinstance(a, argparse._HelpAction)]
+    return ", ".join(f"`{_argument(a)}` ({_describe(a)})" for a in options)
+
+
 def packs_index_markdown() -> str:
     """The docs page listing each bundled pack's rendered page."""
     lines = [
@@ -283,11 +365,19 @@ def pack_pages(outdir: Path) -> list[Path]:
     return written
 
 
-def generate(outdir: Path) -> list[Path]:
-    """Write every generated page under ``outdir``; return the paths written."""
+def generate(outdir: Path, parser: argparse.ArgumentParser | None = None) -> list[Path]:
+    """Write every generated page under ``outdir``; return the paths written.
+
+    ``parser`` is the command line's parser (the CLI passes it; this layer does not import the CLI);
+    with it, ``reference/cli.md`` is written too.
+    """
     written: list[Path] = []
     reference = outdir / "reference"
     reference.mkdir(parents=True, exist_ok=True)
+    if parser is not None:
+        path = reference / "cli.md"
+        path.write_text(cli_markdown(parser), encoding="utf-8")
+        written.append(path)
     for name, text in (
         ("checks.md", checks_markdown()),
         ("pack-format.md", format_markdown()),

@@ -138,8 +138,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     from medcredit.authoring.docgen import generate
     from medcredit.authoring.schemas import schema_json
+    from medcredit.cli.main import build_parser
 
-    for path in generate(Path(args.outdir)):
+    for path in generate(Path(args.outdir), build_parser()):
         sys.stderr.write(f"wrote {path}\n")
     schemas = Path(args.schemas)
     schemas.mkdir(parents=True, exist_ok=True)
