@@ -34,6 +34,7 @@ from medcredit.diagnostics.errors import ValidityError
 from medcredit.engine.evaluation import check_validity, evaluate, validity_message
 from medcredit.history.reader import Item, Loaded
 from medcredit.pack.compiled import CompiledPack
+from medcredit.pack.coverage import cited_elements
 from medcredit.pack.model import Pack
 from medcredit.trace.result import Result, Step
 
@@ -98,6 +99,8 @@ class Driver:
     detail: str
     subjects: int
     transitions: tuple[tuple[str, str, int], ...]
+    #: (article, quote) the element cites, from the new pack (the old one if the element is gone)
+    cite: tuple[str, str] | None = None
 
     @property
     def name(self) -> str:
@@ -224,6 +227,19 @@ def _differing_fields(a: Any, b: Any) -> tuple[str, ...]:
     if isinstance(a, BaseModel) and isinstance(b, BaseModel) and type(a) is type(b):
         return tuple(name for name in type(a).model_fields if getattr(a, name) != getattr(b, name))
     return ()
+
+
+_DRIVER_KINDS = {"rule": "rule", "bands": "band_set", "exclusion": "exclusion", "path": "path", "class": "class"}
+
+
+def driver_citations(old: Pack, new: Pack) -> dict[tuple[str, str], tuple[str, str]]:
+    """(driver kind, element id) → (article, quote), the new pack's citation winning over the old one's."""
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for pack in (old, new):
+        for kind, ident, _element, cite in cited_elements(pack):
+            if kind in _DRIVER_KINDS:
+                found[(_DRIVER_KINDS[kind], ident)] = (cite.article, cite.quote)
+    return found
 
 
 def pack_differences(old: Pack, new: Pack) -> tuple[PackChange, ...]:
@@ -419,6 +435,7 @@ class ImpactAnalysis:
             if a != b and (cell := self._cells.get((a, b))) is not None and cell.count
         )
         order = {pair: i for i, pair in enumerate((a, b) for a in labels for b in labels)}
+        clauses = driver_citations(self.old.model, self.new.model)
         drivers = [
             Driver(
                 kind,
@@ -426,6 +443,7 @@ class ImpactAnalysis:
                 detail,
                 sum(counter.values()),
                 tuple((a, b, n) for (a, b), n in sorted(counter.items(), key=lambda kv: order[kv[0]])),
+                clauses.get((kind, ref)),
             )
             for (kind, ref, detail), counter in self._drivers.items()
         ]
@@ -538,6 +556,7 @@ def impact_to_dict(impact: Impact) -> dict[str, Any]:
                 "detail": d.detail,
                 "subjects": d.subjects,
                 "transitions": [{"old": a, "new": b, "subjects": n} for a, b, n in d.transitions],
+                "cite": {"article": d.cite[0], "quote": d.cite[1]} if d.cite else None,
             }
             for d in impact.drivers
         ],
@@ -598,6 +617,10 @@ def render_impact_text(impact: Impact) -> str:
             moves = ", ".join(f"{a}→{b} {n}" for a, b, n in d.transitions)
             table.append([d.kind, d.ref, d.detail, str(d.subjects), moves])
         lines += ["  " + line for line in _table(table, right=False)]
+        cited = [d for d in impact.drivers if d.cite]
+        if cited:
+            lines += ["", "driving clauses"]
+            lines += [f"  {d.kind} {d.ref}: 【{d.cite[0]}】{d.cite[1]}" for d in cited if d.cite]
     else:
         lines.append("  (none: no subject changed)")
     lines += ["", "pack differences"]
