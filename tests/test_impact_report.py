@@ -64,3 +64,14 @@ def test_legend_is_below_the_bars(changed_pack: Path, capsys: pytest.CaptureFixt
     axis_y = max(float(y) for y in re.findall(axis, svg))
     legend_y = [float(y) for y in re.findall(r'<rect x="[\d.]+" y="([\d.]+)" width="12" height="12"', svg)]
     assert len(legend_y) == 2 and min(legend_y) > axis_y + 30
+
+
+def test_examples_show_subject_names(changed_pack: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Where the population names its subjects (examples/wushan-subjects.jsonl does), the report shows them."""
+    first = json.loads((EXAMPLES / "wushan-subjects.jsonl").read_text(encoding="utf-8").splitlines()[2])
+    assert main(_diff(changed_pack, "--format", "json")) == 0
+    examples = [e for t in json.loads(capsys.readouterr().out)["transitions"] for e in t["examples"]]
+    named = {e["subject"]: e["name"] for e in examples}
+    assert named[first["id"]] == first["name"]
+    assert main(_diff(changed_pack)) == 0
+    assert f"{first['id']} {first['name']}" in capsys.readouterr().out

@@ -71,6 +71,7 @@ class Example:
     old_score: Decimal | None
     new_score: Decimal | None
     drivers: tuple[str, ...]
+    subject_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,6 +416,7 @@ class ImpactAnalysis:
                     old_score=old_r.score,
                     new_score=new_r.score,
                     drivers=tuple(f"{kind}:{ref}" for kind, ref, _detail in keys),
+                    subject_name=item.subject.name,
                 )
             )
 
@@ -539,6 +541,7 @@ def impact_to_dict(impact: Impact) -> dict[str, Any]:
                 "examples": [
                     {
                         "subject": e.subject_id,
+                        "name": e.subject_name,
                         "where": e.where,
                         "old_score": _dec(e.old_score),
                         "new_score": _dec(e.new_score),
@@ -637,7 +640,8 @@ def render_impact_text(impact: Impact) -> str:
             lines.append(f"  {t.old} → {t.new}: {t.subjects:,}")
             for e in t.examples:
                 score = f"{_dec(e.old_score) or '-'} → {_dec(e.new_score) or '-'}"
-                lines.append(f"    {e.subject_id}  score {score}  [{', '.join(e.drivers)}]  {e.where}")
+                who = f"{e.subject_id} {e.subject_name}" if e.subject_name else e.subject_id
+                lines.append(f"    {who}  score {score}  [{', '.join(e.drivers)}]  {e.where}")
     else:
         lines.append("  (none)")
     return "\n".join(lines) + "\n"

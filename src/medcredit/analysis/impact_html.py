@@ -187,8 +187,9 @@ def _examples(impact: Impact) -> str:
             lead = head if k == 0 else "<td></td><td></td>"
             old = "-" if e.old_score is None else format(e.old_score, "f")
             new = "-" if e.new_score is None else format(e.new_score, "f")
+            name = f"<br>{_e(e.subject_name)}" if e.subject_name else ""
             rows.append(
-                f"<tr>{lead}<td><code>{_e(e.subject_id)}</code></td><td>{_e(old)} → {_e(new)}</td>"
+                f"<tr>{lead}<td><code>{_e(e.subject_id)}</code>{name}</td><td>{_e(old)} → {_e(new)}</td>"
                 f'<td>{_e(", ".join(e.drivers))}</td><td class="muted">{_e(e.where)}</td></tr>'
             )
     rows.append("</table>")
