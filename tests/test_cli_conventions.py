@@ -88,3 +88,24 @@ def test_cli_reference_page_is_up_to_date() -> None:
     assert page == cli_markdown(build_parser()), "run `medcredit docs docs` and commit the result"
     for command in ("render", "init", "completion", "deadline", "validate"):
         assert f"## `medcredit {command}`" in page
+
+
+def test_validate_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`validate --format json`: one object per pack with ok, id, hash and located problems; exit code as text."""
+    assert main(["validate", "--format", "json", "wushan"]) == 0
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert entry["ok"] is True and entry["id"] == "wushan" and entry["problems"] == []
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("format: medcredit.pack/1\nid: x\n", encoding="utf-8")
+    assert main(["validate", "--format", "json", str(bad)]) == 1
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert entry["ok"] is False and entry["problems"][0]["file"] == str(bad) and entry["problems"][0]["line"] >= 1
+
+
+def test_test_json(capsys: pytest.CaptureFixture[str]) -> None:
+    """`test --format json` reports every case with file, line and outcome."""
+    example = Path(__file__).resolve().parents[1] / "docs" / "example"
+    assert main(["test", "--format", "json", str(example)]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["failed"] == 0 and body["passed"] == len(body["cases"]) == 5
+    assert all(c["passed"] and c["line"] > 0 for c in body["cases"])

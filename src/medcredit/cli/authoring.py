@@ -44,21 +44,40 @@ def _verify_seed(
 
 def cmd_validate(args: argparse.Namespace) -> int:
     worst = EXIT_OK
+    report: list[dict[str, object]] = []
     for name in args.packs:
         try:
             source = read_pack_source(name)
         except ProblemsError as exc:
-            emit_problems(exc.problems, sys.stdout)
+            if args.format == "parsable":
+                emit_problems(exc.problems, sys.stdout)
+            report.append({"pack": name, "ok": False, "problems": [p.as_dict() for p in exc.problems]})
             worst = max(worst, EXIT_USAGE)
             continue
         compiled, problems = validate_pack_text(source.text, source.file)
         if compiled is not None:
-            problems = rank([*problems, *_verify_seed(compiled, source, args.seeds, args.quiet)])
+            quiet = args.quiet or args.format == "json"
+            problems = rank([*problems, *_verify_seed(compiled, source, args.seeds, quiet)])
+        ok = compiled is not None and not has_errors(problems)
+        report.append(
+            {
+                "pack": name,
+                "ok": ok,
+                "id": compiled.id if compiled else None,
+                "content_hash": compiled.content_hash if compiled else None,
+                "problems": [p.as_dict() for p in problems],
+            }
+        )
+        if args.format == "json":
+            worst = max(worst, EXIT_OK if ok else EXIT_PROBLEMS)
+            continue
         emit_problems(problems, sys.stdout)
-        if compiled is None or has_errors(problems):
+        if not ok:
             worst = max(worst, EXIT_PROBLEMS)
-        elif not args.quiet:
+        elif compiled is not None and not args.quiet:
             sys.stderr.write(f"{name}: ok ({compiled.id}, {compiled.content_hash[:19]}…)\n")
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     return worst
 
 
@@ -74,18 +93,37 @@ def cmd_test(args: argparse.Namespace) -> int:
         sys.stderr.write(f"medcredit: no *.cases.yaml files under {args.target}\n")
         return EXIT_USAGE
     passed = failed = 0
+    report: list[dict[str, object]] = []
     for path in files:
         for outcome in run_file(path):
+            report.append(
+                {
+                    "file": outcome.file,
+                    "line": outcome.line,
+                    "name": outcome.name,
+                    "passed": outcome.passed,
+                    "differences": [
+                        {"key": d.key, "expected": str(d.expected), "got": str(d.got)} for d in outcome.differences
+                    ],
+                    "problems": [p.as_dict() for p in outcome.problems],
+                }
+            )
             if outcome.passed:
                 passed += 1
                 continue
             failed += 1
+            if args.format == "json":
+                continue
             sys.stdout.write(f"FAIL {outcome.file}:{outcome.line} → {outcome.name}\n")
             for d in outcome.differences:
                 sys.stdout.write(f"     {d.render()}\n")
             for p in outcome.problems:
                 sys.stdout.write(f"     {p.render()}\n")
-    sys.stdout.write(f"{passed} passed, {failed} failed\n")
+    if args.format == "json":
+        body = {"passed": passed, "failed": failed, "cases": report}
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(f"{passed} passed, {failed} failed\n")
     return EXIT_OK if failed == 0 else EXIT_PROBLEMS
 
 
@@ -180,6 +218,7 @@ def register(sub: Subparsers) -> None:
     p = sub.add_parser("validate", help="validate policy packs (file:line:col: [level] message (code))")
     p.add_argument("packs", nargs="+", metavar="PACK", help="pack files or bundled pack names")
     p.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    p.add_argument("--format", choices=["parsable", "json"], default="parsable", help="problems as lines or JSON")
     add_seeds_option(p)
     p.set_defaults(func=cmd_validate)
 
@@ -188,6 +227,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--properties", action="store_true", help="run the generic properties on the pack TARGET")
     p.add_argument("--profile", choices=["ci", "release"], default="ci", help="with --properties: example budget")
     p.add_argument("--seed", type=int, default=None, help="with --properties: random seed")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="case results as text or JSON")
     p.set_defaults(func=cmd_test)
 
     p = sub.add_parser("check", help="static checks of packs (reachability, completeness, citations, validity)")
