@@ -146,7 +146,7 @@ def _status(view: ArticleView) -> str:
 
 def _status_label(status: str, lang: Lang) -> str:
     return {
-        "implemented": _t("implemented_by", lang),
+        "implemented": {"zh": "已实现", "en": "Implemented"}[lang],
         "non-executable": _t("not_implemented", lang),
         "uncovered": {"zh": "未覆盖", "en": "not covered"}[lang],
     }[status]
