@@ -75,3 +75,18 @@ def test_examples_show_subject_names(changed_pack: Path, capsys: pytest.CaptureF
     assert named[first["id"]] == first["name"]
     assert main(_diff(changed_pack)) == 0
     assert f"{first['id']} {first['name']}" in capsys.readouterr().out
+
+
+def test_chinese_report(changed_pack: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--lang zh`: the report's own words in Chinese (text and HTML); ids, outcomes and quotes unchanged."""
+    html = changed_pack.with_suffix(".html")
+    assert main(_diff(changed_pack, "--lang", "zh", "--html", str(html))) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("政策包变更影响：") and "转移矩阵（行：原政策包，列：新政策包）" in text
+    assert "所依据的条文" in text and "rule interview: 【附件】被医疗保障部门约谈的，约谈一次扣5分。" in text
+    page = html.read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in page
+    for heading in ("结果分布", "转移矩阵", "变化原因", "政策包差异", "示例主体"):
+        assert f"<h2>{heading}</h2>" in page
+    assert main(_diff(changed_pack)) == 0
+    assert capsys.readouterr().out.startswith("impact of ")  # English stays the default

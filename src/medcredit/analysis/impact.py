@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from medcredit.analysis.impact_words import Lang, word
 from medcredit.diagnostics.errors import ValidityError
 from medcredit.engine.evaluation import check_validity, evaluate, validity_message
 from medcredit.history.reader import Item, Loaded
@@ -589,31 +590,44 @@ def _pack_line(info: PackInfo) -> str:
     return f"{info.source} ({info.id}, {info.content_hash[:19]}…)"
 
 
-def render_impact_text(impact: Impact) -> str:
-    """A readable report: summary, matrix, distribution, drivers, pack changes, examples."""
-    lines = [
-        f"impact of {_pack_line(impact.old)} → {_pack_line(impact.new)}",
-        f"population: {impact.population or '-'}, cycle {impact.cycle}"
-        + (" (validity overridden)" if impact.validity_overridden else ""),
-        f"subjects: {impact.subjects:,} (evaluated {impact.evaluated:,}, rejected {impact.rejected:,})",
-        f"changed: {impact.changed:,} (improved {impact.improved:,}, worsened {impact.worsened:,}, "
-        f"other {impact.changed - impact.improved - impact.worsened:,}); unchanged: {impact.unchanged:,}",
-        "",
-        "transition matrix (rows: old, columns: new)",
-    ]
+def render_impact_text(impact: Impact, lang: Lang = "en") -> str:
+    """A readable report: summary, matrix, distribution, drivers, pack changes, examples (own words in ``lang``)."""
+    if lang == "zh":
+        lines = [
+            f"{word('impact_of', lang)}{_pack_line(impact.old)} → {_pack_line(impact.new)}",
+            f"主体数据：{impact.population or '-'}，评价周期 {impact.cycle}"
+            + ("（已越过适用期间）" if impact.validity_overridden else ""),
+            f"主体数：{impact.subjects:,}（已评价 {impact.evaluated:,}，被拒绝 {impact.rejected:,}）",
+            f"结果变化：{impact.changed:,}（变好 {impact.improved:,}，变差 {impact.worsened:,}，"
+            f"其他 {impact.changed - impact.improved - impact.worsened:,}）；未变：{impact.unchanged:,}",
+            "",
+            "转移矩阵（行：原政策包，列：新政策包）",
+        ]
+    else:
+        lines = [
+            f"impact of {_pack_line(impact.old)} → {_pack_line(impact.new)}",
+            f"population: {impact.population or '-'}, cycle {impact.cycle}"
+            + (" (validity overridden)" if impact.validity_overridden else ""),
+            f"subjects: {impact.subjects:,} (evaluated {impact.evaluated:,}, rejected {impact.rejected:,})",
+            f"changed: {impact.changed:,} (improved {impact.improved:,}, worsened {impact.worsened:,}, "
+            f"other {impact.changed - impact.improved - impact.worsened:,}); unchanged: {impact.unchanged:,}",
+            "",
+            "transition matrix (rows: old, columns: new)",
+        ]
+    zh = lang == "zh"
     old_dist, new_dist = impact.distribution("old"), impact.distribution("new")
     rows = [["old \\ new", *impact.labels, "total"]]
     for label, row in zip(impact.labels, impact.matrix, strict=True):
         rows.append([label, *(str(n) for n in row), str(old_dist[label])])
     rows.append(["total", *(str(new_dist[label]) for label in impact.labels), str(impact.subjects)])
     lines += ["  " + line for line in _table(rows)]
-    lines += ["", "distribution"]
+    lines += ["", "结果分布" if zh else "distribution"]
     dist = [["outcome", "old", "new", "change"]]
     for label in impact.labels:
         delta = new_dist[label] - old_dist[label]
         dist.append([label, str(old_dist[label]), str(new_dist[label]), f"{delta:+d}" if delta else "0"])
     lines += ["  " + line for line in _table(dist)]
-    lines += ["", "drivers (subjects whose outcome changed)"]
+    lines += ["", "变化原因（结果发生变化的主体）" if zh else "drivers (subjects whose outcome changed)"]
     if impact.drivers:
         table = [["kind", "element", "detail", "subjects", "transitions"]]
         for d in impact.drivers:
@@ -622,11 +636,11 @@ def render_impact_text(impact: Impact) -> str:
         lines += ["  " + line for line in _table(table, right=False)]
         cited = [d for d in impact.drivers if d.cite]
         if cited:
-            lines += ["", "driving clauses"]
+            lines += ["", "所依据的条文" if zh else "driving clauses"]
             lines += [f"  {d.kind} {d.ref}: 【{d.cite[0]}】{d.cite[1]}" for d in cited if d.cite]
     else:
         lines.append("  (none: no subject changed)")
-    lines += ["", "pack differences"]
+    lines += ["", "政策包差异" if zh else "pack differences"]
     if impact.pack_changes:
         for c in impact.pack_changes:
             where = c.section if c.id is None else f"{c.section}.{c.id}"
@@ -634,7 +648,7 @@ def render_impact_text(impact: Impact) -> str:
             lines.append(f"  {c.change:<8} {where}{fields}")
     else:
         lines.append("  (none: the pack models are equal)")
-    lines += ["", "examples (first subjects in input order)"]
+    lines += ["", "示例主体（按输入顺序）" if zh else "examples (first subjects in input order)"]
     if impact.transitions:
         for t in impact.transitions:
             lines.append(f"  {t.old} → {t.new}: {t.subjects:,}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from html import escape
 
 from medcredit.analysis.impact import Impact, PackInfo
+from medcredit.analysis.impact_words import Lang, word
 
 _OLD_COLOUR = "#7b8fc7"
 _NEW_COLOUR = "#e8875b"
@@ -51,7 +52,7 @@ def nice_ticks(top: int, most: int = 6) -> tuple[int, int]:
         step *= 10
 
 
-def distribution_svg(impact: Impact) -> str:
+def distribution_svg(impact: Impact, lang: Lang = "en") -> str:
     """An inline SVG grouped bar chart: subjects per outcome, old pack next to new pack."""
     old, new = impact.distribution("old"), impact.distribution("new")
     labels = impact.labels
@@ -67,9 +68,9 @@ def distribution_svg(impact: Impact) -> str:
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
         "<title>Subjects per outcome: old pack and new pack</title>",
         f'<rect x="{left}" y="{height - 20}" width="12" height="12" fill="{_OLD_COLOUR}"/>'
-        f'<text x="{left + 16}" y="{height - 10}">old: {_e(impact.old.source)}</text>',
+        f'<text x="{left + 16}" y="{height - 10}">{_e(word("old", lang))}: {_e(impact.old.source)}</text>',
         f'<rect x="{left + width // 2 - 20}" y="{height - 20}" width="12" height="12" fill="{_NEW_COLOUR}"/>'
-        f'<text x="{left + width // 2 - 4}" y="{height - 10}">new: {_e(impact.new.source)}</text>',
+        f'<text x="{left + width // 2 - 4}" y="{height - 10}">{_e(word("new", lang))}: {_e(impact.new.source)}</text>',
     ]
     base = head + plot
     step, top = nice_ticks(top)
@@ -137,13 +138,13 @@ def _distribution_table(impact: Impact) -> str:
     return "\n".join(rows)
 
 
-def _drivers(impact: Impact) -> str:
+def _drivers(impact: Impact, lang: Lang = "en") -> str:
     if not impact.drivers:
         return '<p class="muted">No subject changed outcome.</p>'
     rows = [
         "<table>",
         "<tr><th>kind</th><th>element</th><th>detail</th><th>subjects</th><th>transitions</th>"
-        "<th>clause (the law's words the element quotes)</th></tr>",
+        f"<th>{_e(word('clause', lang))}</th></tr>",
     ]
     for d in impact.drivers:
         moves = ", ".join(f"{_e(a)} → {_e(b)}: {n}" for a, b, n in d.transitions)
@@ -196,15 +197,19 @@ def _examples(impact: Impact) -> str:
     return "\n".join(rows)
 
 
-def render_impact_html(impact: Impact) -> str:
-    """The whole report as one self-contained HTML document."""
+def render_impact_html(impact: Impact, lang: Lang = "en") -> str:
+    """The whole report as one self-contained HTML document, its own words in ``lang`` (en or zh)."""
+
+    def w(key: str) -> str:
+        return _e(word(key, lang))
+
     other = impact.changed - impact.improved - impact.worsened
-    title = f"Impact: {impact.old.source} → {impact.new.source}, cycle {impact.cycle}"
-    overridden = " (validity overridden)" if impact.validity_overridden else ""
+    title = f"{word('title', lang)}: {impact.old.source} → {impact.new.source}, {word('cycle', lang)} {impact.cycle}"
+    overridden = f" ({word('validity_overridden', lang)})" if impact.validity_overridden else ""
     return "\n".join(
         [
             "<!DOCTYPE html>",
-            '<html lang="en">',
+            f'<html lang="{"zh-CN" if lang == "zh" else "en"}">',
             "<head>",
             '<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -214,27 +219,28 @@ def render_impact_html(impact: Impact) -> str:
             "<body>",
             f"<h1>{_e(title)}</h1>",
             '<dl class="summary">',
-            f"<dt>old pack</dt><dd>{_pack(impact.old)}</dd>",
-            f"<dt>new pack</dt><dd>{_pack(impact.new)}</dd>",
-            f"<dt>population</dt><dd><code>{_e(impact.population or '-')}</code></dd>",
-            f"<dt>cycle</dt><dd>{impact.cycle}{_e(overridden)}</dd>",
-            f"<dt>subjects</dt><dd>{impact.subjects} (evaluated {impact.evaluated}, rejected {impact.rejected})</dd>",
-            f"<dt>changed</dt><dd>{impact.changed} (improved {impact.improved}, worsened {impact.worsened}, "
-            f"other {other}); unchanged {impact.unchanged}</dd>",
+            f"<dt>{w('old_pack')}</dt><dd>{_pack(impact.old)}</dd>",
+            f"<dt>{w('new_pack')}</dt><dd>{_pack(impact.new)}</dd>",
+            f"<dt>{w('population')}</dt><dd><code>{_e(impact.population or '-')}</code></dd>",
+            f"<dt>{w('cycle')}</dt><dd>{impact.cycle}{_e(overridden)}</dd>",
+            f"<dt>{w('subjects')}</dt><dd>{impact.subjects} ({w('evaluated')} {impact.evaluated}, "
+            f"{w('rejected')} {impact.rejected})</dd>",
+            f"<dt>{w('changed')}</dt><dd>{impact.changed} ({w('improved')} {impact.improved}, "
+            f"{w('worsened')} {impact.worsened}, {w('other')} {other}); {w('unchanged')} {impact.unchanged}</dd>",
             "</dl>",
-            "<h2>Outcome distribution</h2>",
-            distribution_svg(impact),
+            f"<h2>{w('distribution')}</h2>",
+            distribution_svg(impact, lang),
             _distribution_table(impact),
-            "<h2>Transition matrix</h2>",
-            '<p class="muted">Rows: outcome under the old pack; columns: under the new pack.</p>',
+            f"<h2>{w('matrix')}</h2>",
+            f'<p class="muted">{w("matrix_note")}</p>',
             _matrix(impact),
-            "<h2>Drivers</h2>",
-            '<p class="muted">Pack elements whose effect differs for the subjects whose outcome changed.</p>',
-            _drivers(impact),
-            "<h2>Pack differences</h2>",
+            f"<h2>{w('drivers')}</h2>",
+            f'<p class="muted">{w("drivers_note")}</p>',
+            _drivers(impact, lang),
+            f"<h2>{w('pack_changes')}</h2>",
             _pack_changes(impact),
-            "<h2>Examples</h2>",
-            '<p class="muted">The first subjects of each transition, in input order.</p>',
+            f"<h2>{w('examples')}</h2>",
+            f'<p class="muted">{w("examples_note")}</p>',
             _examples(impact),
             "</body>",
             "</html>",
