@@ -103,6 +103,8 @@ def test_check_output_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     base = resources.files("medcredit").joinpath("packs/wushan.yaml").read_text("utf-8")
     bad = tmp_path / "stale.yaml"
     bad.write_text(base.replace("  expires: null", "  expires: 2024-12-31"), encoding="utf-8")
+    seed = "004_dc3d7edc95aa6502.txt"  # the pack's source text goes with it (else: seed-not-found)
+    (tmp_path / seed).write_text(resources.files("medcredit").joinpath(f"packs/seeds/{seed}").read_text("utf-8"))
     assert main(["check", "--format", "parsable", "--today", "2026-11-25", str(bad)]) == 0
     line = capsys.readouterr().out.strip()
     assert line.startswith(f"{bad}:")

@@ -250,6 +250,7 @@ def test_json_is_deterministic(wushan: CompiledPack, strict: CompiledPack, sampl
     assert body["matrix"][1][2] == 1  # B → C
     assert body["transitions"][0]["examples"][0] == {
         "subject": RENHE,
+        "name": "仁和大药房",
         "where": f"{SAMPLE}:3",
         "old_score": "65",
         "new_score": "65",
@@ -296,7 +297,7 @@ def test_text_report(sample_impact: Impact) -> None:
     assert header.split()[3:7] == ["A", "B", "C", "D"]
     assert row_b[header.index(" C ") + 1] == "1"
     assert "band_set  scorecard_grades  bands_changed  1" in text
-    assert f"    {RENHE}  score 65 → 65  [band_set:scorecard_grades]" in text
+    assert f"    {RENHE} 仁和大药房  score 65 → 65  [band_set:scorecard_grades]" in text
 
 
 def test_validity_is_checked_before_reading(wushan: CompiledPack, strict: CompiledPack) -> None:

@@ -30,11 +30,13 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
+from medcredit.analysis.impact_words import Lang, word
 from medcredit.diagnostics.errors import ValidityError
 from medcredit.engine.evaluation import Evaluator
 from medcredit.engine.validity import check_validity, validity_message
 from medcredit.history.reader import Item, Loaded
 from medcredit.pack.compiled import CompiledPack
+from medcredit.pack.coverage import cited_elements
 from medcredit.pack.model import Pack
 from medcredit.trace.result import Result
 from medcredit.trace.steps import BandStep, ClassStep, PathStep, RuleStep, Step
@@ -74,6 +76,7 @@ class Example:
     old_score: Decimal | None
     new_score: Decimal | None
     drivers: tuple[str, ...]
+    subject_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +105,8 @@ class Driver:
     detail: str
     subjects: int
     transitions: tuple[tuple[str, str, int], ...]
+    #: (article, quote) the element cites, from the new pack (the old one if the element is gone)
+    cite: tuple[str, str] | None = None
 
     @property
     def name(self) -> str:
@@ -228,6 +233,19 @@ def _differing_fields(a: Any, b: Any) -> tuple[str, ...]:
     if isinstance(a, BaseModel) and isinstance(b, BaseModel) and type(a) is type(b):
         return tuple(name for name in type(a).model_fields if getattr(a, name) != getattr(b, name))
     return ()
+
+
+_DRIVER_KINDS = {"rule": "rule", "bands": "band_set", "exclusion": "exclusion", "path": "path", "class": "class"}
+
+
+def driver_citations(old: Pack, new: Pack) -> dict[tuple[str, str], tuple[str, str]]:
+    """(driver kind, element id) → (article, quote), the new pack's citation winning over the old one's."""
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for pack in (old, new):
+        for kind, ident, _element, cite in cited_elements(pack):
+            if kind in _DRIVER_KINDS:
+                found[(_DRIVER_KINDS[kind], ident)] = (cite.article, cite.quote)
+    return found
 
 
 def pack_differences(old: Pack, new: Pack) -> tuple[PackChange, ...]:
@@ -401,6 +419,7 @@ class ImpactAnalysis:
                     old_score=old_r.score,
                     new_score=new_r.score,
                     drivers=tuple(f"{kind}:{ref}" for kind, ref, _detail in keys),
+                    subject_name=item.subject.name,
                 )
             )
 
@@ -421,6 +440,7 @@ class ImpactAnalysis:
             if a != b and (cell := self._cells.get((a, b))) is not None and cell.count
         )
         order = {pair: i for i, pair in enumerate((a, b) for a in labels for b in labels)}
+        clauses = driver_citations(self.old.model, self.new.model)
         drivers = [
             Driver(
                 kind,
@@ -428,6 +448,7 @@ class ImpactAnalysis:
                 detail,
                 sum(counter.values()),
                 tuple((a, b, n) for (a, b), n in sorted(counter.items(), key=lambda kv: order[kv[0]])),
+                clauses.get((kind, ref)),
             )
             for (kind, ref, detail), counter in self._drivers.items()
         ]
@@ -523,6 +544,7 @@ def impact_to_dict(impact: Impact) -> dict[str, Any]:
                 "examples": [
                     {
                         "subject": e.subject_id,
+                        "name": e.subject_name,
                         "where": e.where,
                         "old_score": _dec(e.old_score),
                         "new_score": _dec(e.new_score),
@@ -540,6 +562,7 @@ def impact_to_dict(impact: Impact) -> dict[str, Any]:
                 "detail": d.detail,
                 "subjects": d.subjects,
                 "transitions": [{"old": a, "new": b, "subjects": n} for a, b, n in d.transitions],
+                "cite": {"article": d.cite[0], "quote": d.cite[1]} if d.cite else None,
             }
             for d in impact.drivers
         ],
@@ -569,40 +592,57 @@ def _pack_line(info: PackInfo) -> str:
     return f"{info.source} ({info.id}, {info.content_hash[:19]}…)"
 
 
-def render_impact_text(impact: Impact) -> str:
-    """A readable report: summary, matrix, distribution, drivers, pack changes, examples."""
-    lines = [
-        f"impact of {_pack_line(impact.old)} → {_pack_line(impact.new)}",
-        f"population: {impact.population or '-'}, cycle {impact.cycle}"
-        + (" (validity overridden)" if impact.validity_overridden else ""),
-        f"subjects: {impact.subjects:,} (evaluated {impact.evaluated:,}, rejected {impact.rejected:,})",
-        f"changed: {impact.changed:,} (improved {impact.improved:,}, worsened {impact.worsened:,}, "
-        f"other {impact.changed - impact.improved - impact.worsened:,}); unchanged: {impact.unchanged:,}",
-        "",
-        "transition matrix (rows: old, columns: new)",
-    ]
+def render_impact_text(impact: Impact, lang: Lang = "en") -> str:
+    """A readable report: summary, matrix, distribution, drivers, pack changes, examples (own words in ``lang``)."""
+    if lang == "zh":
+        lines = [
+            f"{word('impact_of', lang)}{_pack_line(impact.old)} → {_pack_line(impact.new)}",
+            f"主体数据：{impact.population or '-'}，评价周期 {impact.cycle}"
+            + ("（已越过适用期间）" if impact.validity_overridden else ""),
+            f"主体数：{impact.subjects:,}（已评价 {impact.evaluated:,}，被拒绝 {impact.rejected:,}）",
+            f"结果变化：{impact.changed:,}（变好 {impact.improved:,}，变差 {impact.worsened:,}，"
+            f"其他 {impact.changed - impact.improved - impact.worsened:,}）；未变：{impact.unchanged:,}",
+            "",
+            "转移矩阵（行：原政策包，列：新政策包）",
+        ]
+    else:
+        lines = [
+            f"impact of {_pack_line(impact.old)} → {_pack_line(impact.new)}",
+            f"population: {impact.population or '-'}, cycle {impact.cycle}"
+            + (" (validity overridden)" if impact.validity_overridden else ""),
+            f"subjects: {impact.subjects:,} (evaluated {impact.evaluated:,}, rejected {impact.rejected:,})",
+            f"changed: {impact.changed:,} (improved {impact.improved:,}, worsened {impact.worsened:,}, "
+            f"other {impact.changed - impact.improved - impact.worsened:,}); unchanged: {impact.unchanged:,}",
+            "",
+            "transition matrix (rows: old, columns: new)",
+        ]
+    zh = lang == "zh"
     old_dist, new_dist = impact.distribution("old"), impact.distribution("new")
     rows = [["old \\ new", *impact.labels, "total"]]
     for label, row in zip(impact.labels, impact.matrix, strict=True):
         rows.append([label, *(str(n) for n in row), str(old_dist[label])])
     rows.append(["total", *(str(new_dist[label]) for label in impact.labels), str(impact.subjects)])
     lines += ["  " + line for line in _table(rows)]
-    lines += ["", "distribution"]
+    lines += ["", "结果分布" if zh else "distribution"]
     dist = [["outcome", "old", "new", "change"]]
     for label in impact.labels:
         delta = new_dist[label] - old_dist[label]
         dist.append([label, str(old_dist[label]), str(new_dist[label]), f"{delta:+d}" if delta else "0"])
     lines += ["  " + line for line in _table(dist)]
-    lines += ["", "drivers (subjects whose outcome changed)"]
+    lines += ["", "变化原因（结果发生变化的主体）" if zh else "drivers (subjects whose outcome changed)"]
     if impact.drivers:
         table = [["kind", "element", "detail", "subjects", "transitions"]]
         for d in impact.drivers:
             moves = ", ".join(f"{a}→{b} {n}" for a, b, n in d.transitions)
             table.append([d.kind, d.ref, d.detail, str(d.subjects), moves])
         lines += ["  " + line for line in _table(table, right=False)]
+        cited = [d for d in impact.drivers if d.cite]
+        if cited:
+            lines += ["", "所依据的条文" if zh else "driving clauses"]
+            lines += [f"  {d.kind} {d.ref}: 【{d.cite[0]}】{d.cite[1]}" for d in cited if d.cite]
     else:
         lines.append("  (none: no subject changed)")
-    lines += ["", "pack differences"]
+    lines += ["", "政策包差异" if zh else "pack differences"]
     if impact.pack_changes:
         for c in impact.pack_changes:
             where = c.section if c.id is None else f"{c.section}.{c.id}"
@@ -610,13 +650,14 @@ def render_impact_text(impact: Impact) -> str:
             lines.append(f"  {c.change:<8} {where}{fields}")
     else:
         lines.append("  (none: the pack models are equal)")
-    lines += ["", "examples (first subjects in input order)"]
+    lines += ["", "示例主体（按输入顺序）" if zh else "examples (first subjects in input order)"]
     if impact.transitions:
         for t in impact.transitions:
             lines.append(f"  {t.old} → {t.new}: {t.subjects:,}")
             for e in t.examples:
                 score = f"{_dec(e.old_score) or '-'} → {_dec(e.new_score) or '-'}"
-                lines.append(f"    {e.subject_id}  score {score}  [{', '.join(e.drivers)}]  {e.where}")
+                who = f"{e.subject_id} {e.subject_name}" if e.subject_name else e.subject_id
+                lines.append(f"    {who}  score {score}  [{', '.join(e.drivers)}]  {e.where}")
     else:
         lines.append("  (none)")
     return "\n".join(lines) + "\n"

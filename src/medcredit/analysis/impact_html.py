@@ -12,6 +12,7 @@ from __future__ import annotations
 from html import escape
 
 from medcredit.analysis.impact import Impact, PackInfo
+from medcredit.analysis.impact_words import Lang, word
 
 _OLD_COLOUR = "#7b8fc7"
 _NEW_COLOUR = "#e8875b"
@@ -26,6 +27,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 td.diag { background: #eef3ea; } td.moved { background: #fbe3d6; font-weight: bold; } td.zero { color: #bbb; }
 th.corner { font-weight: normal; font-size: 0.85em; color: #555; }
 code { font-size: 0.95em; } .muted { color: #666; }
+td.clause { max-width: 32rem; font-size: 0.92em; } td.clause q { quotes: "“" "”"; }
 dl.summary { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem; }
 dl.summary dt { font-weight: bold; } dl.summary dd { margin: 0; }
 """
@@ -39,13 +41,25 @@ def _pack(info: PackInfo) -> str:
     return f"<code>{_e(info.source)}</code> (<code>{_e(info.id)}</code>, <code>{_e(info.content_hash)}</code>)"
 
 
-def distribution_svg(impact: Impact) -> str:
+def nice_ticks(top: int, most: int = 6) -> tuple[int, int]:
+    """(step, axis maximum): ticks at round numbers (1, 2 or 5 times a power of ten), at most ``most`` steps."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            candidate = step * factor
+            if -(-top // candidate) <= most:
+                return candidate, -(-top // candidate) * candidate
+        step *= 10
+
+
+def distribution_svg(impact: Impact, lang: Lang = "en") -> str:
     """An inline SVG grouped bar chart: subjects per outcome, old pack next to new pack."""
     old, new = impact.distribution("old"), impact.distribution("new")
     labels = impact.labels
     top = max([1, *old.values(), *new.values()])
     bar, gap, group_gap = 26, 4, 22
-    left, right, head, plot, foot = 48, 16, 36, 200, 44
+    # the legend sits below the axis labels, never over the bars; long labels are slanted
+    left, right, head, plot, foot = 56, 16, 20, 200, 96
     group = 2 * bar + gap
     width = left + right + len(labels) * group + (len(labels) - 1) * group_gap
     height = head + plot + foot
@@ -53,18 +67,18 @@ def distribution_svg(impact: Impact) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
         "<title>Subjects per outcome: old pack and new pack</title>",
-        f'<rect x="{left}" y="8" width="12" height="12" fill="{_OLD_COLOUR}"/>'
-        f'<text x="{left + 16}" y="18">old: {_e(impact.old.source)}</text>',
-        f'<rect x="{left + width // 2 - 20}" y="8" width="12" height="12" fill="{_NEW_COLOUR}"/>'
-        f'<text x="{left + width // 2 - 4}" y="18">new: {_e(impact.new.source)}</text>',
+        f'<rect x="{left}" y="{height - 20}" width="12" height="12" fill="{_OLD_COLOUR}"/>'
+        f'<text x="{left + 16}" y="{height - 10}">{_e(word("old", lang))}: {_e(impact.old.source)}</text>',
+        f'<rect x="{left + width // 2 - 20}" y="{height - 20}" width="12" height="12" fill="{_NEW_COLOUR}"/>'
+        f'<text x="{left + width // 2 - 4}" y="{height - 10}">{_e(word("new", lang))}: {_e(impact.new.source)}</text>',
     ]
     base = head + plot
-    for tick in range(5):
-        value = top * tick / 4
-        y = base - plot * tick / 4
+    step, top = nice_ticks(top)
+    for value in range(0, top + 1, step):
+        y = base - plot * value / top
         parts.append(
             f'<line x1="{left - 4}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#e4e4e4"/>'
-            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{value:.0f}</text>'
+            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{value:,}</text>'
         )
     for i, label in enumerate(labels):
         x0 = left + i * (group + group_gap)
@@ -77,7 +91,11 @@ def distribution_svg(impact: Impact) -> str:
                 f"<title>{_e(label)}, {side}: {n}</title></rect>"
                 f'<text x="{x + bar / 2:.1f}" y="{base - h - 4:.1f}" text-anchor="middle">{n}</text>'
             )
-        parts.append(f'<text x="{x0 + group / 2:.1f}" y="{base + 18}" text-anchor="middle">{_e(label)}</text>')
+        cx = x0 + group / 2
+        parts.append(
+            f'<text x="{cx:.1f}" y="{base + 16}" text-anchor="end" transform="rotate(-25 {cx:.1f} {base + 16})">'
+            f"{_e(label)}</text>"
+        )
     parts.append(f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="#444"/>')
     parts.append("</svg>")
     return "\n".join(parts)
@@ -120,18 +138,22 @@ def _distribution_table(impact: Impact) -> str:
     return "\n".join(rows)
 
 
-def _drivers(impact: Impact) -> str:
+def _drivers(impact: Impact, lang: Lang = "en") -> str:
     if not impact.drivers:
         return '<p class="muted">No subject changed outcome.</p>'
     rows = [
         "<table>",
-        "<tr><th>kind</th><th>element</th><th>detail</th><th>subjects</th><th>transitions</th></tr>",
+        "<tr><th>kind</th><th>element</th><th>detail</th><th>subjects</th><th>transitions</th>"
+        f"<th>{_e(word('clause', lang))}</th></tr>",
     ]
     for d in impact.drivers:
         moves = ", ".join(f"{_e(a)} → {_e(b)}: {n}" for a, b, n in d.transitions)
+        clause = (
+            f'<span class="article">【{_e(d.cite[0])}】</span><q lang="zh-CN">{_e(d.cite[1])}</q>' if d.cite else "—"
+        )
         rows.append(
             f"<tr><td>{_e(d.kind)}</td><td><code>{_e(d.ref)}</code></td><td>{_e(d.detail)}</td>"
-            f'<td class="n">{d.subjects}</td><td>{moves}</td></tr>'
+            f'<td class="n">{d.subjects}</td><td>{moves}</td><td class="clause">{clause}</td></tr>'
         )
     rows.append("</table>")
     return "\n".join(rows)
@@ -166,23 +188,28 @@ def _examples(impact: Impact) -> str:
             lead = head if k == 0 else "<td></td><td></td>"
             old = "-" if e.old_score is None else format(e.old_score, "f")
             new = "-" if e.new_score is None else format(e.new_score, "f")
+            name = f"<br>{_e(e.subject_name)}" if e.subject_name else ""
             rows.append(
-                f"<tr>{lead}<td><code>{_e(e.subject_id)}</code></td><td>{_e(old)} → {_e(new)}</td>"
+                f"<tr>{lead}<td><code>{_e(e.subject_id)}</code>{name}</td><td>{_e(old)} → {_e(new)}</td>"
                 f'<td>{_e(", ".join(e.drivers))}</td><td class="muted">{_e(e.where)}</td></tr>'
             )
     rows.append("</table>")
     return "\n".join(rows)
 
 
-def render_impact_html(impact: Impact) -> str:
-    """The whole report as one self-contained HTML document."""
+def render_impact_html(impact: Impact, lang: Lang = "en") -> str:
+    """The whole report as one self-contained HTML document, its own words in ``lang`` (en or zh)."""
+
+    def w(key: str) -> str:
+        return _e(word(key, lang))
+
     other = impact.changed - impact.improved - impact.worsened
-    title = f"Impact: {impact.old.source} → {impact.new.source}, cycle {impact.cycle}"
-    overridden = " (validity overridden)" if impact.validity_overridden else ""
+    title = f"{word('title', lang)}: {impact.old.source} → {impact.new.source}, {word('cycle', lang)} {impact.cycle}"
+    overridden = f" ({word('validity_overridden', lang)})" if impact.validity_overridden else ""
     return "\n".join(
         [
             "<!DOCTYPE html>",
-            '<html lang="en">',
+            f'<html lang="{"zh-CN" if lang == "zh" else "en"}">',
             "<head>",
             '<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -192,27 +219,28 @@ def render_impact_html(impact: Impact) -> str:
             "<body>",
             f"<h1>{_e(title)}</h1>",
             '<dl class="summary">',
-            f"<dt>old pack</dt><dd>{_pack(impact.old)}</dd>",
-            f"<dt>new pack</dt><dd>{_pack(impact.new)}</dd>",
-            f"<dt>population</dt><dd><code>{_e(impact.population or '-')}</code></dd>",
-            f"<dt>cycle</dt><dd>{impact.cycle}{_e(overridden)}</dd>",
-            f"<dt>subjects</dt><dd>{impact.subjects} (evaluated {impact.evaluated}, rejected {impact.rejected})</dd>",
-            f"<dt>changed</dt><dd>{impact.changed} (improved {impact.improved}, worsened {impact.worsened}, "
-            f"other {other}); unchanged {impact.unchanged}</dd>",
+            f"<dt>{w('old_pack')}</dt><dd>{_pack(impact.old)}</dd>",
+            f"<dt>{w('new_pack')}</dt><dd>{_pack(impact.new)}</dd>",
+            f"<dt>{w('population')}</dt><dd><code>{_e(impact.population or '-')}</code></dd>",
+            f"<dt>{w('cycle')}</dt><dd>{impact.cycle}{_e(overridden)}</dd>",
+            f"<dt>{w('subjects')}</dt><dd>{impact.subjects} ({w('evaluated')} {impact.evaluated}, "
+            f"{w('rejected')} {impact.rejected})</dd>",
+            f"<dt>{w('changed')}</dt><dd>{impact.changed} ({w('improved')} {impact.improved}, "
+            f"{w('worsened')} {impact.worsened}, {w('other')} {other}); {w('unchanged')} {impact.unchanged}</dd>",
             "</dl>",
-            "<h2>Outcome distribution</h2>",
-            distribution_svg(impact),
+            f"<h2>{w('distribution')}</h2>",
+            distribution_svg(impact, lang),
             _distribution_table(impact),
-            "<h2>Transition matrix</h2>",
-            '<p class="muted">Rows: outcome under the old pack; columns: under the new pack.</p>',
+            f"<h2>{w('matrix')}</h2>",
+            f'<p class="muted">{w("matrix_note")}</p>',
             _matrix(impact),
-            "<h2>Drivers</h2>",
-            '<p class="muted">Pack elements whose effect differs for the subjects whose outcome changed.</p>',
-            _drivers(impact),
-            "<h2>Pack differences</h2>",
+            f"<h2>{w('drivers')}</h2>",
+            f'<p class="muted">{w("drivers_note")}</p>',
+            _drivers(impact, lang),
+            f"<h2>{w('pack_changes')}</h2>",
             _pack_changes(impact),
-            "<h2>Examples</h2>",
-            '<p class="muted">The first subjects of each transition, in input order.</p>',
+            f"<h2>{w('examples')}</h2>",
+            f'<p class="muted">{w("examples_note")}</p>',
             _examples(impact),
             "</body>",
             "</html>",

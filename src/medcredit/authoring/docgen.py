@@ -2,13 +2,16 @@
 
 * ``docs/coverage/PACK.md``: each article of the source document → the pack
   elements that cite it, or why it has nothing executable;
-* ``docs/catalogue.md``: the record kinds and violation codes.
+* ``docs/catalogue.md``: the record kinds and violation codes;
+* ``docs/packs/PACK.html`` (and ``PACK.en.html``): the pack read beside its law
+  (:mod:`medcredit.render.pack_html`), with ``docs/packs/index.md`` linking them.
 
 ``medcredit docs OUTDIR`` writes them; a test regenerates them and compares.
 """
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
@@ -135,28 +138,20 @@ def _describe_type(annotation: Any) -> str:
     return names.get(name, name)
 
 
-def format_markdown() -> str:
-    """The pack format reference, generated from the pydantic models (the schema's source)."""
+def _models_markdown(module: Any, first: str, head: list[str]) -> str:
+    """A reference page: one table per pydantic model of ``module`` (``first`` first, then by name)."""
     from pydantic import BaseModel
 
-    import medcredit.pack.model as model
-
-    lines = [
-        "# Pack format reference (`medcredit.pack/1`)",
-        "",
-        "Generated from the pydantic models by `medcredit docs`; the same models produce",
-        "`schemas/pack.schema.json`. Unknown keys are errors everywhere.",
-        "",
-    ]
+    lines = list(head)
     classes = [
         obj
-        for obj in vars(model).values()
+        for obj in vars(module).values()
         if isinstance(obj, type)
         and issubclass(obj, BaseModel)
-        and obj.__module__ == model.__name__
+        and obj.__module__ == module.__name__
         and not obj.__name__.startswith("_")
     ]
-    order = ["Pack", *sorted(c.__name__ for c in classes if c.__name__ != "Pack")]
+    order = [first, *sorted(c.__name__ for c in classes if c.__name__ != first)]
     by_name = {c.__name__: c for c in classes}
     for name in order:
         cls = by_name[name]
@@ -174,6 +169,39 @@ def format_markdown() -> str:
             lines.append(f"| `{field_name}` | {_describe_type(field.annotation)} | {required} | {desc} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def format_markdown() -> str:
+    """The pack format reference, generated from the pydantic models (the schema's source)."""
+    import medcredit.pack.model as model
+
+    head = [
+        "# Pack format reference (`medcredit.pack/1`)",
+        "",
+        "Generated from the pydantic models by `medcredit docs`; the same models produce",
+        "`schemas/pack.schema.json`. Unknown keys are errors everywhere.",
+        "",
+    ]
+    return _models_markdown(model, "Pack", head)
+
+
+def history_format_markdown() -> str:
+    """The history format reference: subject and record fields, generated from the models."""
+    import medcredit.history.model as model
+
+    head = [
+        "# History format reference",
+        "",
+        "Generated from the pydantic models by `medcredit docs`; the same models produce",
+        "`schemas/history.schema.json` (`# yaml-language-server: $schema=../schemas/history.schema.json`).",
+        "A history file is one subject, a list of subjects, or `{subjects: [...]}` (`.json`, `.yaml`), or one",
+        "subject per line (`.jsonl`). Unknown keys are errors; which record fields apply to a record kind is",
+        "listed in the [record catalogue](../catalogue.md).",
+        "",
+    ]
+    categories = ["## SubjectCategory", "", (model.SubjectCategory.__doc__ or "").strip(), ""]
+    categories += [f"- `{c.value}` ({model.subject_type(c)})" for c in model.SubjectCategory]
+    return _models_markdown(model, "Subject", head) + "\n".join(categories) + "\n"
 
 
 #: The layers of the package, top to bottom (the import-linter contracts in pyproject.toml enforce them).
@@ -238,14 +266,149 @@ def api_markdown() -> str:
     return "\n".join(lines)
 
 
-def generate(outdir: Path) -> list[Path]:
-    """Write every generated page under ``outdir``; return the paths written."""
+def cli_markdown(parser: argparse.ArgumentParser) -> str:
+    """The command-line reference, generated from the argument parser the ``medcredit`` command uses."""
+    lines = [
+        "# Command-line reference",
+        "",
+        "Generated from the argument parser by `medcredit docs`; do not edit by hand.",
+        "",
+        parser.description or "",
+        "",
+        f"Global options: {_options_inline(parser)}.",
+        "",
+        f"{parser.epilog.capitalize()}." if parser.epilog else "",
+        "",
+    ]
+    for name, sub in _subcommands(parser):
+        lines += [f"## `medcredit {name}`", "", _help_of(parser, name), "", f"`{_synopsis(name, sub)}`", ""]
+        rows = [a for a in sub._actions if not isinstance(a, argparse._HelpAction)]
+        if rows:
+            lines += ["| argument | meaning |", "|---|---|"]
+            for action in rows:
+                lines.append(f"| `{_argument(action)}` | {_cell(_describe(action))} |")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> list[tuple[str, argparse.ArgumentParser]]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return sorted(action.choices.items())
+    return []
+
+
+def _help_of(parser: argparse.ArgumentParser, name: str) -> str:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                if choice.dest == name:
+                    return (choice.help or "").capitalize()
+    return ""
+
+
+def _argument(action: argparse.Action) -> str:
+    if not action.option_strings:
+        return str(action.metavar or action.dest)
+    names = ", ".join(action.option_strings)
+    if action.nargs == 0:
+        return names
+    metavar = action.metavar or (
+        "{" + ",".join(map(str, action.choices)) + "}" if action.choices else action.dest.upper()
+    )
+    return f"{names} {metavar}"
+
+
+def _synopsis(name: str, parser: argparse.ArgumentParser) -> str:
+    parts = [f"medcredit {name}"]
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        text = _argument(action).split(", ")[-1] if action.option_strings else _argument(action)
+        optional = (bool(action.option_strings) and not action.required) or action.nargs in ("?", "*")
+        many = "..." if action.nargs in ("+", "*") or isinstance(action, argparse._AppendAction) else ""
+        parts.append(f"[{text}{many}]" if optional else f"{text}{many}")
+    return " ".join(parts)
+
+
+def _describe(action: argparse.Action) -> str:
+    text = action.help or ""
+    if action.choices and action.option_strings and action.metavar:  # else the argument shows them
+        text += f" (one of: {', '.join(map(str, action.choices))})"
+    if action.default not in (None, False, argparse.SUPPRESS) and action.nargs != 0:
+        text += f" (default: {action.default})"
+    if action.required and action.option_strings:
+        text += " (required)"
+    return text.strip() or "—"
+
+
+def _options_inline(parser: argparse.ArgumentParser) -> str:
+    options = [a for a in parser._actions if a.option_strings and not isinstance(a, argparse._HelpAction)]
+    return ", ".join(f"`{_argument(a)}` ({_describe(a)})" for a in options)
+
+
+def packs_index_markdown() -> str:
+    """The docs page listing each bundled pack's rendered page."""
+    lines = [
+        "# Packs beside their law",
+        "",
+        "Each bundled pack rendered by `medcredit render PACK --html OUT`: every article of the source",
+        "document in order with its full text, the words each rule quotes highlighted, and beside it",
+        "everything that implements the article (bands, rules, exclusions, measures, deadlines, repair",
+        "conditions, lists) and the interpretations that read it. Articles with nothing executable show",
+        "the reason. Links are stable: `wushan.html#第十九条` opens an article, `#rule-interview` a rule.",
+        "Generated by `medcredit docs`; do not edit by hand.",
+        "",
+        "| pack | document | 中文 | English |",
+        "|---|---|---|---|",
+    ]
+    for name in bundled_pack_names():
+        pack = load_pack(name).model
+        lines.append(
+            f"| {_cell(pack.name.zh)} | {_cell(pack.document.number)} | [{name}.html]({name}.html) "
+            f"| [{name}.en.html]({name}.en.html) |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def pack_pages(outdir: Path) -> list[Path]:
+    """Write docs/packs/: the rendered page of every bundled pack in Chinese and English, and the index."""
+    from medcredit.render.pack_html import render_pack_html
+
+    folder = outdir / "packs"
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name in bundled_pack_names():
+        model = load_pack(name).model
+        for path, page in (
+            (folder / f"{name}.html", render_pack_html(model, "zh")),
+            (folder / f"{name}.en.html", render_pack_html(model, "en")),
+        ):
+            path.write_text(page, encoding="utf-8")
+            written.append(path)
+    index = folder / "index.md"
+    index.write_text(packs_index_markdown(), encoding="utf-8")
+    written.append(index)
+    return written
+
+
+def generate(outdir: Path, parser: argparse.ArgumentParser | None = None) -> list[Path]:
+    """Write every generated page under ``outdir``; return the paths written.
+
+    ``parser`` is the command line's parser (the CLI passes it; this layer does not import the CLI);
+    with it, ``reference/cli.md`` is written too.
+    """
     written: list[Path] = []
     reference = outdir / "reference"
     reference.mkdir(parents=True, exist_ok=True)
+    if parser is not None:
+        path = reference / "cli.md"
+        path.write_text(cli_markdown(parser), encoding="utf-8")
+        written.append(path)
     for name, text in (
         ("checks.md", checks_markdown()),
         ("pack-format.md", format_markdown()),
+        ("history-format.md", history_format_markdown()),
         ("api.md", api_markdown()),
     ):
         path = reference / name
@@ -260,4 +423,5 @@ def generate(outdir: Path) -> list[Path]:
     path = outdir / "catalogue.md"
     path.write_text(catalogue_markdown(), encoding="utf-8")
     written.append(path)
+    written += pack_pages(outdir)
     return written

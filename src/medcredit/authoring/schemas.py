@@ -59,6 +59,10 @@ def pack_schema() -> dict[str, Any]:
 def history_schema() -> dict[str, Any]:
     subject = _stable(TypeAdapter(Subject).json_schema(mode="validation"))
     defs = subject.pop("$defs", {})
+    if "Subject" not in defs:  # not recursive: the top level is Subject's own definition
+        defs["Subject"] = subject
+    # Subject is recursive (a person's linked_institutions are subjects), so pydantic already put its
+    # definition in $defs and the top level is only a reference to it: keep the definition
     kinds = sorted(catalogue().record_kinds)
     codes = sorted(catalogue().violations)
     # the catalogue is data, so the schema lists its kinds and codes for completion
@@ -68,7 +72,7 @@ def history_schema() -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "medcredit subject history",
-        "$defs": {**defs, "Subject": subject},
+        "$defs": defs,
         "anyOf": [
             {"$ref": "#/$defs/Subject"},
             {"type": "array", "items": {"$ref": "#/$defs/Subject"}},

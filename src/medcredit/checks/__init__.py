@@ -10,7 +10,7 @@ by ``medcredit check`` under their own codes before these checks run.
 
 from __future__ import annotations
 
-from medcredit.checks import completeness, reachability, validity  # noqa: F401  (importing registers them)
+from medcredit.checks import completeness, quote_numbers, reachability, validity  # noqa: F401  (importing registers them)
 from medcredit.checks.base import CHECKS, Check, CheckContext, run_checks
 
 __all__ = ["CHECKS", "Check", "CheckContext", "run_checks"]

@@ -5,43 +5,79 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, emit_problems, parse_date
+from medcredit.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    add_seeds_option,
+    colour_enabled,
+    emit_problems,
+    parse_date,
+)
 from medcredit.diagnostics.errors import ProblemsError
-from medcredit.diagnostics.problems import Problem
-from medcredit.io.yamlload import read_text
-from medcredit.pack.loader import load_pack, validate_pack_text
+from medcredit.diagnostics.problems import Problem, has_errors, rank
+from medcredit.pack.compiled import CompiledPack
+from medcredit.pack.loader import PackSource, read_pack_source, validate_pack_text
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
+def _verify_seed(
+    compiled: CompiledPack, source: PackSource, seeds_dir: Path | None, quiet: bool = False
+) -> list[Problem]:
+    """The pack's articles and quotes against its source text; a note on stderr says what was (not) verified."""
+    from medcredit.io.yamlload import load_yaml
+    from medcredit.pack.seed import verify_seed
+
+    located = load_yaml(source.text, source.file)
+    result = verify_seed(compiled.model, located, pack_file=source.path, seeds_dir=seeds_dir)
+    if not quiet and not result.problems:
+        sys.stderr.write(f"{source.file}: {result.note}\n")
+    return result.problems
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     worst = EXIT_OK
+    report: list[dict[str, object]] = []
     for name in args.packs:
-        path = Path(name)
         try:
-            text = read_text(path) if path.exists() else None
+            source = read_pack_source(name)
         except ProblemsError as exc:
-            emit_problems(exc.problems, sys.stdout)
-            worst = EXIT_PROBLEMS
-            continue
-        if text is None:
-            try:
-                load_pack(name)
-            except ProblemsError as exc:
+            if args.format == "parsable":
                 emit_problems(exc.problems, sys.stdout)
-                worst = EXIT_PROBLEMS
+            report.append({"pack": name, "ok": False, "problems": [p.as_dict() for p in exc.problems]})
+            worst = max(worst, EXIT_USAGE)
             continue
-        compiled, problems = validate_pack_text(text, name)
+        compiled, problems = validate_pack_text(source.text, source.file)
+        if compiled is not None:
+            quiet = args.quiet or args.format == "json"
+            problems = rank([*problems, *_verify_seed(compiled, source, args.seeds, quiet)])
+        ok = compiled is not None and not has_errors(problems)
+        report.append(
+            {
+                "pack": name,
+                "ok": ok,
+                "id": compiled.id if compiled else None,
+                "content_hash": compiled.content_hash if compiled else None,
+                "problems": [p.as_dict() for p in problems],
+            }
+        )
+        if args.format == "json":
+            worst = max(worst, EXIT_OK if ok else EXIT_PROBLEMS)
+            continue
         emit_problems(problems, sys.stdout)
-        if compiled is None:
-            worst = EXIT_PROBLEMS
-        elif not args.quiet:
+        if not ok:
+            worst = max(worst, EXIT_PROBLEMS)
+        elif compiled is not None and not args.quiet:
             sys.stderr.write(f"{name}: ok ({compiled.id}, {compiled.content_hash[:19]}…)\n")
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     return worst
 
 
@@ -57,18 +93,37 @@ def cmd_test(args: argparse.Namespace) -> int:
         sys.stderr.write(f"medcredit: no *.cases.yaml files under {args.target}\n")
         return EXIT_USAGE
     passed = failed = 0
+    report: list[dict[str, object]] = []
     for path in files:
         for outcome in run_file(path):
+            report.append(
+                {
+                    "file": outcome.file,
+                    "line": outcome.line,
+                    "name": outcome.name,
+                    "passed": outcome.passed,
+                    "differences": [
+                        {"key": d.key, "expected": str(d.expected), "got": str(d.got)} for d in outcome.differences
+                    ],
+                    "problems": [p.as_dict() for p in outcome.problems],
+                }
+            )
             if outcome.passed:
                 passed += 1
                 continue
             failed += 1
+            if args.format == "json":
+                continue
             sys.stdout.write(f"FAIL {outcome.file}:{outcome.line} → {outcome.name}\n")
             for d in outcome.differences:
                 sys.stdout.write(f"     {d.render()}\n")
             for p in outcome.problems:
                 sys.stdout.write(f"     {p.render()}\n")
-    sys.stdout.write(f"{passed} passed, {failed} failed\n")
+    if args.format == "json":
+        body = {"passed": passed, "failed": failed, "cases": report}
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(f"{passed} passed, {failed} failed\n")
     return EXIT_OK if failed == 0 else EXIT_PROBLEMS
 
 
@@ -83,30 +138,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     today = args.today or dt.date.today()  # the CLI may read the clock; the checks do not
     all_problems: list[Problem] = []
     for name in args.packs:
-        path = Path(name)
-        if path.exists():
-            text, file = read_text(path), name
-        else:
-            load_pack(name)  # raises PackNotFoundError with a suggestion
-            from importlib import resources
-
-            text = resources.files("medcredit").joinpath(f"packs/{name}.yaml").read_text("utf-8")
-            file = f"policies/{name}.yaml"
-        compiled, problems = validate_pack_text(text, file)
+        source = read_pack_source(name)  # raises PackNotFoundError with a suggestion
+        compiled, problems = validate_pack_text(source.text, source.file)
         all_problems.extend(problems)
         if compiled is not None:
             from medcredit.io.yamlload import load_yaml
 
-            located = load_yaml(text, file)
+            located = load_yaml(source.text, source.file)
             only = set(args.select) if args.select else None
             all_problems.extend(run_checks(CheckContext(compiled, located, today), only))
+            all_problems.extend(_verify_seed(compiled, source, args.seeds, args.format != "human"))
     fmt = args.format
     if fmt == "json":
         sys.stdout.write(json.dumps([p.as_dict() for p in all_problems], ensure_ascii=False, indent=2) + "\n")
     elif fmt in ("parsable", "github"):
         emit_problems(all_problems, sys.stdout, fmt)
     else:
-        colour = sys.stdout.isatty()
+        colour = colour_enabled(args.color, sys.stdout)
         for p in all_problems:
             head = f"{p.file}:{p.line}:{p.column}"
             level = _colour(p.level, p.level) if colour else p.level
@@ -128,8 +176,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     from medcredit.authoring.docgen import generate
     from medcredit.authoring.schemas import schema_json
+    from medcredit.cli.main import build_parser
 
-    for path in generate(Path(args.outdir)):
+    for path in generate(Path(args.outdir), build_parser()):
         sys.stderr.write(f"wrote {path}\n")
     try:
         from medcredit.serve.docs import service_markdown
@@ -148,8 +197,24 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _hypothesis_home() -> Path:
+    """A cache directory of medcredit's own for hypothesis, never the working directory.
+
+    hypothesis keeps a ``.hypothesis/`` folder (example database, constants cache, absolute
+    paths) in the current directory by default; an author running ``medcredit properties``
+    in their pack's folder must not find it there.
+    """
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "medcredit" / "hypothesis"
+
+
 def cmd_properties(args: argparse.Namespace) -> int:
+    from hypothesis.configuration import set_hypothesis_home_dir
+
     from medcredit.testing import run_properties
+
+    if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:  # the user's explicit choice wins
+        set_hypothesis_home_dir(_hypothesis_home())
 
     report = run_properties(args.pack, args.profile, properties=args.property, seed=args.seed)
     sys.stdout.write(report.render())
@@ -170,6 +235,8 @@ def register(sub: Subparsers) -> None:
     p = sub.add_parser("validate", help="validate policy packs (file:line:col: [level] message (code))")
     p.add_argument("packs", nargs="+", metavar="PACK", help="pack files or bundled pack names")
     p.add_argument("-q", "--quiet", action="store_true", help="print problems only")
+    p.add_argument("--format", choices=["parsable", "json"], default="parsable", help="problems as lines or JSON")
+    add_seeds_option(p)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("test", help="run YAML pack tests (*.cases.yaml), or with --properties a pack's properties")
@@ -177,6 +244,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--properties", action="store_true", help="run the generic properties on the pack TARGET")
     p.add_argument("--profile", choices=["ci", "release"], default="ci", help="with --properties: example budget")
     p.add_argument("--seed", type=int, default=None, help="with --properties: random seed")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="case results as text or JSON")
     p.set_defaults(func=cmd_test)
 
     p = sub.add_parser("check", help="static checks of packs (reachability, completeness, citations, validity)")
@@ -185,6 +253,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--format", choices=["human", "parsable", "json", "github"], default="human")
     p.add_argument("--select", action="append", metavar="CHECK_ID", help="run only these checks")
     p.add_argument("--today", type=parse_date, default=None, help="the date for staleness checks (default: today)")
+    add_seeds_option(p)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the pack or the history format")

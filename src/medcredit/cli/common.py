@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import IO
 
 from medcredit.diagnostics.problems import Problem
@@ -42,6 +44,26 @@ def emit_problems(problems: Sequence[Problem], out: IO[str], fmt: str = "parsabl
             out.write(f"::{p.level} file={p.file},line={p.line},col={p.column},title={p.code}::{p.full_message}\n")
         else:
             out.write(p.render() + "\n")
+
+
+def colour_enabled(choice: str, stream: IO[str]) -> bool:
+    """``--color auto|always|never``; auto colours a terminal unless NO_COLOR is set (https://no-color.org)."""
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def add_seeds_option(parser: argparse.ArgumentParser) -> None:
+    """``--seeds DIR``: where the packs' source texts (``document.seed``) are, besides next to each pack."""
+    parser.add_argument(
+        "--seeds",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="directory of the documents' original texts (document.seed); default: beside each pack file",
+    )
 
 
 def parse_date(text: str) -> dt.date:

@@ -194,11 +194,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
         progress.close()
     if args.html:
         try:
-            Path(args.html).write_text(render_impact_html(impact), encoding="utf-8")
+            Path(args.html).write_text(render_impact_html(impact, args.lang), encoding="utf-8")
         except OSError as exc:
             sys.stderr.write(f"medcredit: cannot write {args.html}: {exc.strerror or exc}\n")
             return EXIT_USAGE
-    sys.stdout.write(impact_to_json(impact) if args.format == "json" else render_impact_text(impact))
+    sys.stdout.write(impact_to_json(impact) if args.format == "json" else render_impact_text(impact, args.lang))
     return EXIT_OK
 
 
@@ -258,6 +258,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--cycle", required=True, type=int, help="evaluation cycle (year)")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report to FILE")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the report's own words")
     p.add_argument("--examples", type=int, default=5, metavar="N", help="example subjects kept per transition")
     p.add_argument("--override-validity", action="store_true")
     _encoding_option(p)

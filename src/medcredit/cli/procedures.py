@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, parse_date
+from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, parse_date
 from medcredit.pack.loader import load_pack
 from medcredit.procedures.deadlines import compute_deadline, deadline_chain
 from medcredit.procedures.standing import standing
@@ -27,7 +27,44 @@ def _calendar(args: argparse.Namespace) -> OfficialCalendar | None:
     return OfficialCalendar([load_schedule(Path(f)) for f in files])
 
 
+def _period(working_days: int | None, months: int | None, years: int | None) -> str:
+    if working_days:
+        return f"{working_days} working days"
+    return f"{months} months" if months else f"{years} years" if years else ""
+
+
+def _list_deadlines(args: argparse.Namespace) -> int:
+    """``deadline --list``: every deadline the pack declares, with its period and the clause."""
+    pack = load_pack(args.pack)
+    deadlines = pack.model.deadlines
+    if args.format == "json":
+        body = [
+            {
+                "id": d.id,
+                "label": d.label.model_dump(),
+                "period": _period(d.working_days, d.months, d.years),
+                "follows": d.follows,
+                "cite": d.cite.model_dump(),
+            }
+            for d in deadlines
+        ]
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    if not deadlines:
+        sys.stdout.write(f"pack '{pack.id}' declares no deadlines\n")
+    for d in deadlines:
+        label = d.label.zh if args.lang == "zh" else (d.label.en or d.label.zh)
+        after = f" (after {d.follows})" if d.follows else ""
+        sys.stdout.write(f"{d.id}\t{_period(d.working_days, d.months, d.years)}{after}\t{label}\t[{d.cite.article}]\n")
+    return EXIT_OK
+
+
 def cmd_deadline(args: argparse.Namespace) -> int:
+    if args.list:
+        return _list_deadlines(args)
+    if args.deadline is None or args.start is None:
+        sys.stderr.write("medcredit: deadline needs DEADLINE and DATE (or --list to see the pack's deadlines)\n")
+        return EXIT_USAGE
     pack = load_pack(args.pack)
     cal = _calendar(args)
     if args.chain:
@@ -108,8 +145,11 @@ def register(sub: Subparsers) -> None:
     """Add the deadline, repair, standing commands to the parser."""
     p = sub.add_parser("deadline", help="due date of a procedural deadline declared in a pack")
     p.add_argument("--pack", required=True)
-    p.add_argument("deadline", metavar="DEADLINE", help="deadline id, e.g. objection_verification")
-    p.add_argument("start", metavar="DATE", type=parse_date, help="the day the count starts from (not counted)")
+    p.add_argument("deadline", metavar="DEADLINE", nargs="?", help="deadline id, e.g. objection_verification")
+    p.add_argument(
+        "start", metavar="DATE", nargs="?", type=parse_date, help="the day the count starts from (not counted)"
+    )
+    p.add_argument("--list", action="store_true", help="list the pack's deadlines instead")
     p.add_argument("--chain", action="store_true", help="also the deadlines that follow this one")
     p.add_argument(
         "--schedule",

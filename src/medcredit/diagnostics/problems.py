@@ -29,10 +29,40 @@ def format_path(path: YamlPath) -> str:
     return out or "<root>"
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        row = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[-1]
+
+
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
-    """The nearest valid name to ``name``, if any is close enough."""
-    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
-    return matches[0] if matches else None
+    """The nearest valid name to ``name``, only if it is a plausible typo of it.
+
+    Close means a few edits for the name's length (one per three characters, at
+    least one); a name shorter than three is offered only a name with one letter
+    more (``mn`` → ``min``), since every short name is one substitution from
+    another (grade ``E`` is not offered ``A``):
+    ``per_ocurrence`` → ``per_occurrence``, ``categroy`` → ``category``; but
+    ``points`` is not offered ``months`` (similar letters, three edits apart).
+    """
+    ordered = sorted(set(candidates))
+    limit = max(1, len(name) // 3)
+    near = [(edit_distance(name.lower(), c.lower()), c) for c in ordered]
+    near = [(d, c) for d, c in near if d <= limit and (len(name) >= 3 or d == 0 or len(c) == len(name) + 1)]
+    if not near:
+        return None
+    best = min(d for d, _ in near)
+    ties = [c for d, c in near if d == best]
+    # among equally distant names, the one difflib finds most similar reads best
+    return max(ties, key=lambda c: difflib.SequenceMatcher(None, name, c).ratio())
 
 
 @dataclass(frozen=True, slots=True)

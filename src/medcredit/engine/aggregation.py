@@ -77,6 +77,8 @@ def tally(
                 why = "clinic_not_counted"
                 continue
             if fact.filtered and not fact.accepts(rec):
+                if why == "code_not_matched" and fact.code_accepts(rec):
+                    why = "field_not_matched"  # the code fits; a where: field refused it (or is missing)
                 continue
             if fact.requires_document and rec.document is None:
                 why = "no_legal_document"

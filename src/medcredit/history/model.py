@@ -248,20 +248,43 @@ class Subject(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(min_length=1, max_length=64)
-    name: str | None = Field(default=None, max_length=200)
-    category: SubjectCategory
-    parent_id: str | None = Field(default=None, max_length=64)
-    opened: dt.date | None = None
-    agreement_end: AgreementEnd | None = None
-    linked_persons: tuple[LinkedPerson, ...] = ()
-    managed_clinics: tuple[ManagedClinic, ...] = ()
+    id: str = Field(
+        min_length=1,
+        max_length=64,
+        description="the subject's identifier: an institution's 统一社会信用代码 (checked when it has that shape) "
+        "or a person's id",
+    )
+    name: str | None = Field(default=None, max_length=200, description="display name (shown in results and reports)")
+    category: SubjectCategory = Field(
+        description="who the subject is: decides the grading path (e.g. retail_pharmacy, hospital_inpatient)"
+    )
+    parent_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="for a village_clinic: the township hospital or community centre that manages it (巫山 第四条)",
+    )
+    opened: dt.date | None = Field(
+        default=None,
+        description="opening date; months operated in a cycle are counted from it (absent: operating all year, "
+        "with a warning)",
+    )
+    agreement_end: AgreementEnd | None = Field(
+        default=None, description="the service agreement ended: shorthand for an agreement_termination record"
+    )
+    linked_persons: tuple[LinkedPerson, ...] = Field(
+        default=(), description="an institution's legal representative, principal or actual controller"
+    )
+    managed_clinics: tuple[ManagedClinic, ...] = Field(
+        default=(), description="village clinics this township hospital / community centre manages, with their records"
+    )
     linked_institutions: tuple[Subject, ...] = Field(
         default=(),
         description="for a person: institutions that list them in linked_persons; consequences of "
         "those institutions' listings for this person appear in the person's result",
     )
-    records: tuple[Record, ...] = ()
+    records: tuple[Record, ...] = Field(
+        default=(), description="the subject's dated records (kinds and codes from the record catalogue)"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Subject:

@@ -110,7 +110,35 @@ def problems_from_validation(
     # a value that fits no union member is explained by the deeper errors of its best member
     deeper = {p[:k] for p in order for k in range(len(p))}
     kept = [p for p in order if p not in deeper]
-    return [_problem(by_place[p][0], by_place[p][1], p, root, file, locate, code_prefix) for p in kept]
+    return [_problem(by_place[p][0], by_place[p][1], p, root, file, locate, code_prefix, data) for p in kept]
+
+
+def _comma_split_hint(data: Any, loc: tuple[int | str, ...]) -> str:
+    """Explain the YAML cause when an unknown key with no value follows a text value in its mapping.
+
+    In a one-line (flow) mapping a comma ends the value: ``{zh: 泰州, en: Taizhou, Jiangsu}``
+    is read as ``en: Taizhou`` plus a key ``Jiangsu`` with no value.
+    """
+    parent = data
+    for key in loc[:-1]:
+        in_dict = isinstance(parent, dict) and key in parent
+        in_list = isinstance(parent, list) and isinstance(key, int) and 0 <= key < len(parent)
+        if not (in_dict or in_list):
+            return ""
+        parent = parent[key]
+    name = loc[-1]
+    if not isinstance(parent, dict) or name not in parent or parent[name] is not None:
+        return ""
+    keys = list(parent)
+    at = keys.index(name)
+    if at == 0 or not isinstance(parent[keys[at - 1]], str):
+        return ""
+    before, value = keys[at - 1], parent[keys[at - 1]]
+    return (
+        f"; '{name}' has no value: in a one-line mapping {{...}} a comma ends a value, so "
+        f"'{before}: {value}, {name}' was read as {before}: '{value}' and a key '{name}'. "
+        f'Quote the value: {before}: "{value}, {name}"'
+    )
 
 
 def _problem(
@@ -121,6 +149,7 @@ def _problem(
     file: str,
     locate: Locator,
     code_prefix: str,
+    data: Any = None,
 ) -> Problem:
     line, col = locate(path)
     etype = str(err["type"])
@@ -133,6 +162,8 @@ def _problem(
         message = f"unknown field '{loc[-1]}'"
         if candidates:
             message += f" (allowed: {', '.join(sorted(candidates))})"
+        if suggestion is None:
+            message += _comma_split_hint(data, loc)
     elif etype == "missing":
         message = f"missing required field '{loc[-1]}'" if loc else "missing value"
     else:

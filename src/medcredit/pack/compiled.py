@@ -78,11 +78,16 @@ class CFact:
 
     def accepts(self, record: Any) -> bool:
         """Code and field filters (kind, window and documents are checked by the engine)."""
+        return self.code_accepts(record) and self.fields_accept(record)
+
+    def code_accepts(self, record: Any) -> bool:
         code = record.code
         if self.codes is not None and code not in self.codes:
             return False
-        if code is not None and code in self.exclude_codes:
-            return False
+        return code is None or code not in self.exclude_codes
+
+    def fields_accept(self, record: Any) -> bool:
+        """``where:`` — each field must equal (one of) the values; a missing field (None) matches nothing."""
         return all(getattr(record, name) in allowed for name, allowed in self.where)
 
 

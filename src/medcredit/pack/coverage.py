@@ -4,45 +4,53 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pydantic import BaseModel
+
 from medcredit.pack.model import Citation, Pack
+
+
+def cited_elements(pack: Pack) -> Iterator[tuple[str, str, BaseModel, Citation]]:
+    """(element kind, element id, element, citation) for every cited element of a pack, in pack order."""
+    yield "cycle", "cycle", pack.cycle, pack.cycle.cite
+    if pack.validity.cite is not None:
+        yield "validity", "validity", pack.validity, pack.validity.cite
+    for ru in pack.roll_up:
+        yield "roll_up", ru.category, ru, ru.cite
+    for name, bs in pack.bands.items():
+        yield "bands", name, bs, bs.cite
+    for f in pack.facts:
+        if f.cite is not None:
+            yield "fact", f.id, f, f.cite
+    for e in pack.exclusions:
+        yield "exclusion", e.id, e, e.cite
+    for p in pack.paths:
+        yield "path", p.id, p, p.cite
+        for c in p.classes:
+            yield "class", f"{p.id}.{c.grade}", c, c.cite
+    for r in pack.rules:
+        yield "rule", r.id, r, r.cite
+    for m in pack.measures:
+        yield "measure", m.id, m, m.cite
+    for lst in pack.lists:
+        yield "list", lst.id, lst, lst.cite
+    for lc in pack.linked_consequences:
+        yield "consequence", lc.id, lc, lc.cite
+    for d in pack.disclosure:
+        yield "disclosure", ",".join(d.subject_types), d, d.cite
+    for dl in pack.deadlines:
+        yield "deadline", dl.id, dl, dl.cite
+    for route in pack.repair:
+        yield "repair", route.id, route, route.cite
+        for cond in route.conditions:
+            yield "repair_condition", f"{route.id}.{cond.id}", cond, cond.cite
+    if pack.reports is not None:
+        yield "reports", "reports", pack.reports, pack.reports.cite
 
 
 def citations(pack: Pack) -> Iterator[tuple[str, str, Citation]]:
     """(element kind, element id, citation) for every cited element of a pack."""
-    yield "cycle", "cycle", pack.cycle.cite
-    if pack.validity.cite is not None:
-        yield "validity", "validity", pack.validity.cite
-    for ru in pack.roll_up:
-        yield "roll_up", ru.category, ru.cite
-    for name, bs in pack.bands.items():
-        yield "bands", name, bs.cite
-    for f in pack.facts:
-        if f.cite is not None:
-            yield "fact", f.id, f.cite
-    for e in pack.exclusions:
-        yield "exclusion", e.id, e.cite
-    for p in pack.paths:
-        yield "path", p.id, p.cite
-        for c in p.classes:
-            yield "class", f"{p.id}.{c.grade}", c.cite
-    for r in pack.rules:
-        yield "rule", r.id, r.cite
-    for m in pack.measures:
-        yield "measure", m.id, m.cite
-    for lst in pack.lists:
-        yield "list", lst.id, lst.cite
-    for lc in pack.linked_consequences:
-        yield "consequence", lc.id, lc.cite
-    for d in pack.disclosure:
-        yield "disclosure", ",".join(d.subject_types), d.cite
-    for dl in pack.deadlines:
-        yield "deadline", dl.id, dl.cite
-    for route in pack.repair:
-        yield "repair", route.id, route.cite
-        for cond in route.conditions:
-            yield "repair_condition", f"{route.id}.{cond.id}", cond.cite
-    if pack.reports is not None:
-        yield "reports", "reports", pack.reports.cite
+    for kind, ident, _element, cite in cited_elements(pack):
+        yield kind, ident, cite
 
 
 def coverage(pack: Pack) -> dict[str, list[tuple[str, str]]]:

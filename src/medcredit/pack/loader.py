@@ -8,7 +8,7 @@ collected and raised together as a :class:`~medcredit.diagnostics.errors.PackErr
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -44,6 +44,22 @@ def _read(name_or_path: str | Path) -> tuple[str, str]:
         raise PackNotFoundError(f"no bundled pack named '{text_name}' (bundled: {', '.join(names)}){extra}")
     resource = resources.files("medcredit").joinpath(f"packs/{text_name}.yaml")
     return resource.read_text("utf-8"), f"policies/{text_name}.yaml"
+
+
+@dataclass(frozen=True)
+class PackSource:
+    """A pack's text, the name problems are reported under, and its file (None for a bundled pack)."""
+
+    text: str
+    file: str
+    path: Path | None
+
+
+def read_pack_source(name_or_path: str | Path) -> PackSource:
+    """Read a pack given by bundled name or file path (PackNotFoundError, with a suggestion, if neither)."""
+    text, file = _read(name_or_path)
+    bundled = file.startswith("policies/") and not Path(name_or_path).exists()
+    return PackSource(text, file, None if bundled else Path(name_or_path))
 
 
 def validate_pack_text(text: str, file: str) -> tuple[CompiledPack | None, list[Problem]]:

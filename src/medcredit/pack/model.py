@@ -122,7 +122,9 @@ class Match(_Strict):
     exclude_codes: list[str] | None = Field(default=None, description="codes or group:NAME that never match")
     where: dict[MatchField, str | bool | list[str]] | None = Field(
         default=None,
-        description="record fields that must equal the value (or be one of the listed values)",
+        description="record fields that must equal the value (or be one of the listed values); a record "
+        "without the field does not match: a blank field is neither true nor false, so `fulfilled: false` does "
+        "not take a record that leaves fulfilled out. A record refused here is reported as field_not_matched",
     )
 
 

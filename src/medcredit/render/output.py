@@ -44,6 +44,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "违规代码不属于任何规则适用的范围",
         "its violation code is not one any rule uses",
     ),
+    "field_not_matched": (
+        "记录字段不符合规则的条件（where），或缺少该字段",
+        "a field the rule's where: requires is missing or has another value",
+    ),
     "clinic_not_counted": (
         "村卫生室记录不计入此项",
         "village-clinic records do not count for this fact",

@@ -1,0 +1,53 @@
+"""The diff report's own words in English and Chinese, shared by the text and HTML renderers.
+
+Outcome labels, element ids and file names stay as they are (they are identifiers);
+the law's quotes are always Chinese.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["en", "zh"]
+
+WORDS: dict[str, dict[Lang, str]] = {
+    "impact_of": {"en": "impact of", "zh": "政策包变更影响："},
+    "title": {"en": "Impact", "zh": "政策包变更影响"},
+    "cycle": {"en": "cycle", "zh": "评价周期"},
+    "old_pack": {"en": "old pack", "zh": "原政策包"},
+    "new_pack": {"en": "new pack", "zh": "新政策包"},
+    "population": {"en": "population", "zh": "主体数据"},
+    "subjects": {"en": "subjects", "zh": "主体数"},
+    "evaluated": {"en": "evaluated", "zh": "已评价"},
+    "rejected": {"en": "rejected", "zh": "被拒绝"},
+    "changed": {"en": "changed", "zh": "结果变化"},
+    "improved": {"en": "improved", "zh": "变好"},
+    "worsened": {"en": "worsened", "zh": "变差"},
+    "other": {"en": "other", "zh": "其他"},
+    "unchanged": {"en": "unchanged", "zh": "未变"},
+    "validity_overridden": {"en": "validity overridden", "zh": "已越过适用期间"},
+    "distribution": {"en": "Outcome distribution", "zh": "结果分布"},
+    "matrix": {"en": "Transition matrix", "zh": "转移矩阵"},
+    "matrix_note": {
+        "en": "Rows: outcome under the old pack; columns: under the new pack.",
+        "zh": "行：原政策包下的结果；列：新政策包下的结果。",
+    },
+    "drivers": {"en": "Drivers", "zh": "变化原因"},
+    "drivers_note": {
+        "en": "Pack elements whose effect differs for the subjects whose outcome changed.",
+        "zh": "对结果发生变化的主体，效果不同的政策包元素，及其引用的条文原文。",
+    },
+    "clause": {"en": "clause (the law's words the element quotes)", "zh": "条文（元素引用的原文）"},
+    "pack_changes": {"en": "Pack differences", "zh": "政策包差异"},
+    "examples": {"en": "Examples", "zh": "示例主体"},
+    "examples_note": {
+        "en": "The first subjects of each transition, in input order.",
+        "zh": "每种变化按输入顺序列出的前几个主体。",
+    },
+    "old": {"en": "old", "zh": "原"},
+    "new": {"en": "new", "zh": "新"},
+}
+
+
+def word(key: str, lang: Lang) -> str:
+    return WORDS[key][lang]

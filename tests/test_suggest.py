@@ -1,0 +1,58 @@
+"""Messages for authors: 'did you mean' only for plausible typos; YAML's comma split explained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from medcredit.cli.main import main
+from medcredit.diagnostics.problems import edit_distance, suggest
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "example"
+
+RULE_FIELDS = ["id", "title", "fact", "effect", "per_occurrence", "once", "tiers", "cap", "cite", "months"]
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [("per_ocurrence", "per_occurrence"), ("tier", "tiers"), ("titel", "title"), ("effekt", "effect"), ("ID", "id")],
+)
+def test_typos_get_the_field_meant(typo: str, meant: str) -> None:
+    assert suggest(typo, RULE_FIELDS) == meant
+
+
+@pytest.mark.parametrize("unrelated", ["points", "amount", "E", "quote", "deduct"])
+def test_unrelated_names_get_no_suggestion(unrelated: str) -> None:
+    """`points` is not offered `months` (the issue's example), a one-letter grade is not offered another."""
+    assert suggest(unrelated, [*RULE_FIELDS, "A", "B", "C", "D"]) is None
+
+
+def test_edit_distance_counts_swaps_as_one() -> None:
+    assert edit_distance("categroy", "category") == 1
+    assert edit_distance("points", "months") == 3
+    assert edit_distance("", "abc") == 3
+
+
+def test_comma_in_a_one_line_mapping_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`jurisdiction: {zh: 江苏省泰州市, en: Taizhou, Jiangsu}`: YAML ends the value at the comma; say so."""
+    text = (EXAMPLE / "example-county.yaml").read_text(encoding="utf-8")
+    old = "jurisdiction: {zh: 示例县, en: Example County}"
+    assert old in text
+    pack = tmp_path / "taizhou.yaml"
+    pack.write_text(text.replace(old, "jurisdiction: {zh: 江苏省泰州市, en: Taizhou, Jiangsu}"), encoding="utf-8")
+    assert main(["validate", str(pack)]) == 1
+    out = capsys.readouterr().out
+    assert "unknown field 'Jiangsu' (allowed: en, zh)" in out
+    assert "a comma ends a value, so 'en: Taizhou, Jiangsu' was read as en: 'Taizhou' and a key 'Jiangsu'" in out
+    assert 'Quote the value: en: "Taizhou, Jiangsu"' in out
+
+
+def test_no_comma_hint_for_a_plain_typo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown field with a value (a misspelt key) gets a suggestion, not the YAML explanation."""
+    text = (EXAMPLE / "example-county.yaml").read_text(encoding="utf-8")
+    pack = tmp_path / "typo.yaml"
+    pack.write_text(text.replace("jurisdiction: {zh: 示例县,", "jurisdiction: {zhh: 示例县,"), encoding="utf-8")
+    assert main(["validate", str(pack)]) == 1
+    out = capsys.readouterr().out
+    assert "did you mean 'zh'" in out and "a comma ends a value" not in out
