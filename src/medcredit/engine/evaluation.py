@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from medcredit.diagnostics.errors import ValidityError
-from medcredit.engine.listing import compute_listing, linked_consequences
+from medcredit.engine.listing import compute_listing, end_measures_at_terms, linked_consequences
 from medcredit.history.identifiers import IdCheck, check_resident_id, check_uscc, is_valid_resident_id, is_valid_uscc
 from medcredit.history.model import INSTITUTION_CATEGORIES, Record, Subject, SubjectCategory
 from medcredit.pack.compiled import CFact, CompiledPack, CPath
@@ -59,6 +59,16 @@ def validity_message(pack: CompiledPack, cycle: int) -> str:
 def date_in_validity(pack: CompiledPack, day: dt.date) -> bool:
     doc = pack.document
     return doc.effective <= day and (doc.expires is None or day <= doc.expires)
+
+
+def records_override_notice(pack: CompiledPack) -> Notice:
+    doc = pack.document
+    return Notice(
+        "validity_override",
+        f"records dated outside the validity of pack '{pack.id}' ({doc.effective} to "
+        f"{doc.expires or 'open-ended'}) were used; overridden by the caller",
+        "调用方已显式覆盖有效期：采用了日期在本政策包有效期之外的记录",
+    )
 
 
 def check_date_validity(pack: CompiledPack, day: dt.date, override: bool) -> bool:
@@ -254,6 +264,7 @@ def evaluate(
     own = (
         len(records) - sum(len(c.records) for c in subject.managed_clinics) if subject.managed_clinics else len(records)
     )
+    records_overridden = False
     for i, item in enumerate(records):
         rec = item.record
         facts = kind_to_facts.get(rec.kind)
@@ -285,6 +296,11 @@ def evaluate(
                 if why == "code_not_matched":
                     why = "outside_cycle"
                 continue
+            if fact.within_validity and not date_in_validity(pack, rec.date):
+                if not override_validity:
+                    why = "outside_validity"  # conduct outside the document's validity is not judged by it
+                    continue
+                records_overridden = True
             if from_clinic and not fact.include_managed_clinics:
                 why = "clinic_not_counted"
                 continue
@@ -304,6 +320,9 @@ def evaluate(
         if not taken:
             reasons[i] = why
 
+    if records_overridden and not overridden:
+        notices.append(records_override_notice(pack))
+        base["validity_overridden"] = True
     months, end_reason, agreement_records, op_notices = _operation(subject, records, start, end, pack.uses_operation)
     notices.extend(op_notices)
     listings: list[Listing] = []
@@ -368,6 +387,8 @@ def evaluate(
             del cache[next(iter(cache))]  # oldest first: dicts keep insertion order
         cache[key] = decision
     status, grade, score, reason, hits, measures, decided_steps, uses = decision
+    if listings and pack.term_measures:
+        measures, decided_steps = end_measures_at_terms(pack, measures, decided_steps, listings, end)
     if trace:
         if pack.patch_rules:
             decided_steps = _patch_amounts(pack, decided_steps, sums)
@@ -592,6 +613,9 @@ def _classify(
             steps.append(Step("class", cls.grade, tuple(matched), matched=bool(matched), value=hit or None))
     if grade is None:
         grade = path.default_grade
+    for f in path.noted:  # read and reported, but they decide no class (e.g. 辽宁 credit commitments)
+        if counts[f]:
+            mark(fact_records[f], pack.facts[f].id)
     score: Decimal | None = None
     if path.score_fact is not None and path.bands is not None:
         found = values.get(path.score_fact, _EMPTY)

@@ -109,7 +109,14 @@ class Record(BaseModel):
     publicity_start: dt.date | None = None
     fulfilled: bool | None = None
     term_months: int | None = Field(default=None, ge=0, le=1200)
+    term_end: dt.date | None = Field(
+        default=None, description="last day of the measures' term when the decision names a date (辽宁 第十六条)"
+    )
     referred_to_judiciary: bool | None = None
+    heavier: bool | None = Field(
+        default=None,
+        description="the department judged this penalty 较重 (辽宁 第三十二条（四）); absent: not known",
+    )
     ref: str | None = Field(default=None, max_length=200, description="id of the record this one concerns")
     unrepairable: bool | None = Field(
         default=None, description="a law or State Council policy makes this information never repairable"
@@ -158,6 +165,8 @@ class Record(BaseModel):
                 "record kind '{kind}' needs field(s) {fields}",
                 {"kind": self.kind, "fields": ", ".join(missing)},
             )
+        if self.term_end is not None:
+            self._check_term_end()
         if self.code is not None:
             self._check_code(cat.violations)
         if self.reason is not None and self.kind == "agreement_termination":
@@ -173,6 +182,21 @@ class Record(BaseModel):
                     },
                 )
         return self
+
+    def _check_term_end(self) -> None:
+        assert self.term_end is not None
+        if self.term_months is not None:
+            raise PydanticCustomError(
+                "term_twice",
+                "give the measures' term either as term_months or as term_end, not both",
+                {},
+            )
+        if self.term_end < self.date:
+            raise PydanticCustomError(
+                "date_order",
+                "term_end ({term_end}) is before the record's date ({date})",
+                {"term_end": str(self.term_end), "date": str(self.date)},
+            )
 
     def _check_code(self, violations: dict[str, Any]) -> None:
         code = self.code

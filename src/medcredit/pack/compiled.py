@@ -74,6 +74,7 @@ class CFact:
     where: tuple[tuple[str, frozenset[Any]], ...] = ()
     to_cycle_end: bool = False
     not_before: dt.date | None = None  # records dated earlier are not taken (effective_to_cycle_end)
+    within_validity: bool = False  # records dated outside the document's validity are not taken
     filtered: bool = False  # codes or field filters can still refuse a record of the right kind
 
     def accepts(self, record: Any) -> bool:
@@ -156,6 +157,7 @@ class CPath:
     cite: Citation
     classes: tuple[CClass, ...] = ()
     default_grade: str | None = None
+    noted: tuple[int, ...] = ()  # facts reported as used that decide no class
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +195,7 @@ class CompiledPack:
     sum_tiers: tuple[tuple[int, tuple[tuple[Interval, ...], ...]], ...] = ()
     raw_sums: tuple[int, ...] = ()
     patch_rules: dict[str, int] = field(default_factory=dict)
+    term_measures: dict[str, str] = field(default_factory=dict)  # measure id → list whose entry term ends it
     # decisions by history signature (see engine.evaluate); a pure cache, never part of equality
     decisions: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
     render_memo: dict[Any, str] = field(default_factory=dict, compare=False, repr=False)
@@ -354,6 +357,7 @@ class _Compiler:
             lists=tuple(lists),
             **_sum_keying(facts, rules, exclusions),
             uses_operation=any("operated_months_in_cycle" in e.expression.names for e in exclusions),
+            term_measures={m.id: m.ends_with_term_of for m in pack.measures if m.ends_with_term_of is not None},
         )
 
     def _unique(self, ids: list[str], path: YamlPath, what: str) -> None:
@@ -438,6 +442,7 @@ class _Compiler:
                     where=tuple(where),
                     to_cycle_end=fact.window in ("to_cycle_end", "effective_to_cycle_end"),
                     not_before=self.pack.document.effective if fact.window == "effective_to_cycle_end" else None,
+                    within_validity=fact.within_validity,
                     filtered=codes is not None or bool(excluded) or bool(where),
                 )
             )
@@ -617,6 +622,8 @@ class _Compiler:
             used.add(score_fact)
         for cls in classes:
             used.update(cls.criteria)
+        noted = self._noted(gp, path, facts)
+        used.update(noted)
         return CPath(
             id=gp.id,
             method=gp.method,
@@ -628,7 +635,19 @@ class _Compiler:
             cite=gp.cite,
             classes=tuple(classes),
             default_grade=gp.default_grade,
+            noted=noted,
         )
+
+    def _noted(self, gp: GradingPath, path: YamlPath, facts: dict[str, CFact]) -> tuple[int, ...]:
+        if gp.noted and gp.method != "classification":
+            self.problem("path-noted", "noted facts are for classification paths", (*path, "noted"))
+        out: list[int] = []
+        for j, fid in enumerate(gp.noted):
+            if fid not in facts:
+                self.unknown("fact", fid, facts, (*path, "noted", j))
+            else:
+                out.append(facts[fid].index)
+        return tuple(out)
 
     def _classes(self, gp: GradingPath, path: YamlPath, facts: dict[str, CFact]) -> list[CClass]:
         grade_ids = [g.id for g in self.pack.grades]
@@ -693,7 +712,7 @@ class _Compiler:
                     cond.waiting is None or (cond.waiting.months is None) == (cond.waiting.years is None)
                 ):
                     self.problem("repair-waiting", "a waiting condition needs waiting with months or years", where)
-                if cond.check in ("record_after", "no_repeat", "no_later") and not cond.kinds:
+                if cond.check in ("record_after", "no_repeat", "no_later", "no_later_heavier") and not cond.kinds:
                     self.problem("repair-kinds", f"a {cond.check} condition needs kinds", where)
                 for k, kind in enumerate(cond.kinds):
                     if kind not in self.cat.record_kinds:
@@ -762,6 +781,8 @@ class _Compiler:
                 for j, g in enumerate(grades):
                     if g not in grade_ids:
                         self.unknown("grade", g, grade_ids, (*path, "grades", j))
+            if m.ends_with_term_of is not None and m.ends_with_term_of not in {x.id for x in self.pack.lists}:
+                self.unknown("list", m.ends_with_term_of, [x.id for x in self.pack.lists], (*path, "ends_with_term_of"))
             for g in grades:
                 for cat in m.categories:
                     table.setdefault((g, cat), []).append(m)

@@ -212,9 +212,14 @@ def _records_list(result: Result) -> list[dict[str, Any]]:
 
 def _interpretations(pack: CompiledPack, result: Result) -> list[dict[str, str]]:
     refs = {s.ref for s in result.steps}
-    return [
-        {"id": i.id, "clause": i.clause, "decision": i.decision} for i in pack.interpretations if refs & set(i.rules)
-    ]
+    out: list[dict[str, str]] = []
+    for i in pack.interpretations:
+        if refs & set(i.rules):
+            entry = {"id": i.id, "clause": i.clause, "decision": i.decision}
+            if i.reason:
+                entry["question"], entry["reason"] = i.question, i.reason
+            out.append(entry)
+    return out
 
 
 def _params(params: dict[str, Any]) -> dict[str, Any]:
@@ -336,6 +341,8 @@ def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
         name = (label.zh if zh or not label.en else label.en) if label else x.list_id
         until = f"，至 {x.until}" if zh and x.until else (f", until {x.until}" if x.until else "")
         state = ("（在列）" if x.active else "（已结束）") if zh else (" (active)" if x.active else " (ended)")
+        if x.measures_until is not None:
+            state += f"，惩戒措施期限至 {x.measures_until}" if zh else f", measures' term until {x.measures_until}"
         lines.append(("名单：" if zh else "List: ") + f"{name} {x.since}{until}{state}")
     for c in result.consequences:
         lines.append(
@@ -382,6 +389,8 @@ def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
         lines.append("适用的解释：" if zh else "Interpretations applied:")
         for i in interps:
             lines.append(f"  [{i.id}] {i.clause}：{i.decision}")
+            if i.reason:
+                lines.append(("    理由：" if zh else "    Reason: ") + i.reason)
     return "\n".join(lines) + "\n"
 
 
@@ -449,6 +458,11 @@ def _step_text(pack: CompiledPack, result: Result, step: Step, lang: Lang) -> st
     if step.kind == "measure":
         m = next(x for x in pack.model.measures if x.id == step.ref)
         optional = "" if m.mandatory else ("（可以采取）" if zh else " (may be applied)")
+        if step.matched is False:  # its term, stated in the listing decision, has ended (辽宁 第十六条)
+            day = (step.value or "").rpartition(" ")[2]
+            optional = (
+                f"（措施期限已于 {day} 届满，不再实施）" if zh else f" (its term ended on {day}: no longer applied)"
+            )
         text = m.effect.zh if zh or not m.effect.en else m.effect.en
         return f"{where}措施 {step.ref}：{text}{optional}" if zh else f"{where} measure {step.ref}: {text}{optional}"
     if step.kind == "missing":

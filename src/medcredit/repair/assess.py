@@ -10,10 +10,11 @@ the periods and bars new applications for the years the pack states (第三十�
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from medcredit.diagnostics.errors import MedcreditError
+from medcredit.engine.listing import measures_term_end
 from medcredit.history.model import Record, Subject
 from medcredit.pack.compiled import CFact, CompiledPack
 from medcredit.pack.model import Match, RepairCondition, RepairRoute
@@ -35,6 +36,7 @@ class ConditionResult:
     earliest: dt.date | None  # for time conditions: first date on which it holds
     article: str
     quote: str
+    unknown: bool = False  # not met because the history does not say (e.g. whether a penalty is 较重)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,7 @@ class RepairAnswer:
                     "earliest": c.earliest.isoformat() if c.earliest else None,
                     "article": c.article,
                     "quote": c.quote,
+                    "not_known": c.unknown,
                 }
                 for c in self.conditions
             ],
@@ -125,8 +128,10 @@ def _check(
     stand: Standing,
     declarations: Mapping[str, bool],
 ) -> ConditionResult:
-    def result(met: bool, en: str, zh: str, earliest: dt.date | None = None) -> ConditionResult:
-        return ConditionResult(cond.id, cond.check, met, en, zh, earliest, cond.cite.article, cond.cite.quote)
+    def result(
+        met: bool, en: str, zh: str, earliest: dt.date | None = None, *, unknown: bool = False
+    ) -> ConditionResult:
+        return ConditionResult(cond.id, cond.check, met, en, zh, earliest, cond.cite.article, cond.cite.quote, unknown)
 
     revoked = _revocation(subject, record.id or "", on)
     if cond.check == "waiting":
@@ -182,26 +187,9 @@ def _check(
             f"{record.date}之后没有{'/'.join(cond.kinds)}记录",
         )
     if cond.check == "no_repeat":
-        if record.code is None:
-            return result(
-                False,
-                "the record has no violation code, so a repeat of the same kind of violation cannot be "
-                "ruled out; give the record its catalogue code",
-                "该记录未注明违法行为代码，无法判断是否因同一类违法行为再次受到处罚，请补充代码",
-            )
-        repeats = [
-            r
-            for r in subject.records
-            if r is not record and r.kind in cond.kinds and r.code == record.code and record.date < r.date <= on
-        ]
-        if repeats:
-            first_repeat = min(r.date for r in repeats)
-            return result(
-                False,
-                f"same conduct ({record.code}) penalised again on {first_repeat}",
-                f"{first_repeat}因同一类违法行为（{record.code}）再次受到处罚",
-            )
-        return result(True, f"no repeated {record.code} conduct", f"未因同一类违法行为（{record.code}）再次受到处罚")
+        return _no_repeat(cond, subject, record, on, result)
+    if cond.check == "no_later_heavier":
+        return _no_later_heavier(cond, subject, record, on, result)
     if cond.check == "no_later":
         later = [r for r in subject.records if r is not record and r.kind in cond.kinds and record.date < r.date <= on]
         if later:
@@ -221,18 +209,14 @@ def _check(
             )
         return result(True, f"not on list {cond.on_list}", f"不在{cond.on_list}名单中")
     if cond.check == "term_ended":
-        listing = next((x for x in stand.listings if x.list_id == route.listed_on), None) if route.listed_on else None
-        term = record.term_months
-        if term:
-            end = first_day_after_period(record.date, months=term).value
+        # 第三十二条（三）: the term of the measures stated in the listing decision (第十六条);
+        # the subject stays listed after it, which is why repair is needed at all
+        end_day = measures_term_end(record)
+        if end_day is not None:
+            end = end_day + dt.timedelta(days=1)
             if on >= end:
-                return result(True, f"the {term}-month term ended before {end}", f"{term}个月的措施期限已届满", end)
-            return result(
-                False, f"the {term}-month term runs until the day before {end}", f"{term}个月的措施期限未届满", end
-            )
-        if listing is not None and listing.until is not None and listing.until_rule == "term":
-            end = listing.until + dt.timedelta(days=1)
-            return result(on >= end, f"term ends {listing.until}", f"期限至{listing.until}", end)
+                return result(True, f"the measures' term ended on {end_day}", f"管理措施期限已于{end_day}届满", end)
+            return result(False, f"the measures' term runs until {end_day}", f"管理措施期限至{end_day}，尚未届满", end)
         return result(True, "no term was set for the measures", "相应管理措施未设期限")
     if cond.check == "no_recent_revocation":
         assert cond.years is not None
@@ -254,6 +238,64 @@ def _check(
             "法律、法规和党中央、国务院政策文件明确规定不可信用修复",
         )
     return result(True, "not flagged as never repairable", "未被规定为不可修复")
+
+
+_Result = Callable[..., ConditionResult]
+
+
+def _later(cond: RepairCondition, subject: Subject, record: Record, on: dt.date) -> list[Record]:
+    return [r for r in subject.records if r is not record and r.kind in cond.kinds and record.date < r.date <= on]
+
+
+def _no_repeat(
+    cond: RepairCondition, subject: Subject, record: Record, on: dt.date, result: _Result
+) -> ConditionResult:
+    """No later record of ``kinds`` for the same kind of violation (same catalogue code)."""
+    later = _later(cond, subject, record, on)
+    if not later:
+        # nothing later at all: the condition holds whatever the record's code
+        return result(True, f"no later {'/'.join(cond.kinds)}", f"此后未再受到{'/'.join(cond.kinds)}")
+    if record.code is None:
+        return result(
+            False,
+            f"not known: {len(later)} later {'/'.join(cond.kinds)} but the record has no violation code, so "
+            "'the same kind of violation' cannot be judged; give the record its catalogue code",
+            f"无法判断：此后有{len(later)}条{'/'.join(cond.kinds)}，但该记录未注明违法行为代码，"
+            "无法判断是否属于同一类违法行为，请补充代码",
+            unknown=True,
+        )
+    repeats = [r for r in later if r.code == record.code]
+    if repeats:
+        first_repeat = min(r.date for r in repeats)
+        return result(
+            False,
+            f"same conduct ({record.code}) penalised again on {first_repeat}",
+            f"{first_repeat}因同一类违法行为（{record.code}）再次受到处罚",
+        )
+    return result(True, f"no repeated {record.code} conduct", f"未因同一类违法行为（{record.code}）再次受到处罚")
+
+
+def _no_later_heavier(
+    cond: RepairCondition, subject: Subject, record: Record, on: dt.date, result: _Result
+) -> ConditionResult:
+    """辽宁 第三十二条（四）: no later *heavier* penalty; the history says which penalties are heavier."""
+    later = _later(cond, subject, record, on)
+    heavier = [r for r in later if r.heavier is True]
+    if heavier:
+        first = min(r.date for r in heavier)
+        return result(False, f"a heavier penalty on {first}", f"{first}再次受到较重的行政处罚")
+    unknown = [r for r in later if r.heavier is None]
+    if unknown:
+        days = ", ".join(str(r.date) for r in sorted(unknown, key=lambda r: r.date))
+        return result(
+            False,
+            f"not known: later penalties ({days}) do not say whether they are heavier (give 'heavier' on them)",
+            f"无法判断：此后的行政处罚（{days}）未注明是否为较重的行政处罚，请在记录上注明 heavier",
+            unknown=True,
+        )
+    if later:
+        return result(True, "later penalties are all marked not heavier", "此后的行政处罚均注明不属于较重的行政处罚")
+    return result(True, "no later penalty", "此后未再受到行政处罚")
 
 
 _TIME_CHECKS = frozenset({"waiting", "no_recent_revocation", "term_ended"})
