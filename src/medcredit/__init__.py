@@ -26,6 +26,8 @@ from medcredit.engine.evaluation import evaluate
 from medcredit.history.model import Record, Subject, SubjectCategory
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import bundled_pack_names, load_pack, validate_pack_text
+from medcredit.pack.validity import in_force
+from medcredit.procedures.sanctions import PersonSanctions, person_sanctions
 from medcredit.trace.result import Result
 
 __version__ = "0.1.0"
@@ -40,6 +42,7 @@ __all__ = [
     "PackError",
     "PackNotFoundError",
     "PeriodError",
+    "PersonSanctions",
     "Problem",
     "ProblemsError",
     "Record",
@@ -52,6 +55,8 @@ __all__ = [
     "__version__",
     "bundled_pack_names",
     "evaluate",
+    "in_force",
     "load_pack",
+    "person_sanctions",
     "validate_pack_text",
 ]

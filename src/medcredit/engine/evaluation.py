@@ -19,6 +19,7 @@ from medcredit.engine.listing import compute_listing, end_measures_at_terms, lin
 from medcredit.history.identifiers import IdCheck, check_resident_id, check_uscc, is_valid_resident_id, is_valid_uscc
 from medcredit.history.model import INSTITUTION_CATEGORIES, Record, Subject, SubjectCategory
 from medcredit.pack.compiled import CFact, CompiledPack, CPath
+from medcredit.pack.validity import in_force
 from medcredit.trace.result import Consequence, InputRecord, Listing, Notice, RecordUse, Result, Status, Step
 
 _ZERO = Decimal(0)
@@ -57,8 +58,7 @@ def validity_message(pack: CompiledPack, cycle: int) -> str:
 
 
 def date_in_validity(pack: CompiledPack, day: dt.date) -> bool:
-    doc = pack.document
-    return doc.effective <= day and (doc.expires is None or day <= doc.expires)
+    return in_force(pack, day)
 
 
 def records_override_notice(pack: CompiledPack) -> Notice:
