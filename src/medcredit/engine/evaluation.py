@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from medcredit.diagnostics.errors import ValidityError
+from medcredit.engine.agreeing import classify_agreeing
 from medcredit.engine.listing import compute_listing, end_measures_at_terms, linked_consequences
 from medcredit.history.identifiers import IdCheck, check_resident_id, check_uscc, is_valid_resident_id, is_valid_uscc
 from medcredit.history.model import INSTITUTION_CATEGORIES, Record, Subject, SubjectCategory
@@ -513,6 +514,8 @@ def _decide(
     measures: tuple[str, ...] = ()
     if hits:
         status, reason = "excluded", "excluded"
+    elif path.method == "classification" and path.combine == "agree":
+        status, grade, score, reason = classify_agreeing(path, pack, counts, values, fact_records, steps, mark, trace)
     elif path.method == "classification":
         status, grade, score, reason = _classify(
             path, pack, counts, values, fact_records, steps, mark, trace, active_lists

@@ -113,6 +113,11 @@ class Record(BaseModel):
         default=None, description="last day of the measures' term when the decision names a date (辽宁 第十六条)"
     )
     referred_to_judiciary: bool | None = None
+    level: Literal["excellent", "qualified", "basically_qualified", "unqualified"] | None = Field(
+        default=None,
+        description="考核等次 of an annual assessment: 优秀 excellent, 合格 qualified, 基本合格 "
+        "basically_qualified, 不合格 unqualified (巫山 第十八条（一）)",
+    )
     heavier: bool | None = Field(
         default=None,
         description="the department judged this penalty 较重 (辽宁 第三十二条（四）); absent: not known",
@@ -164,6 +169,10 @@ class Record(BaseModel):
                 "missing_for_kind",
                 "record kind '{kind}' needs field(s) {fields}",
                 {"kind": self.kind, "fields": ", ".join(missing)},
+            )
+        if self.kind == "annual_assessment" and self.score is None and self.level is None:
+            raise PydanticCustomError(
+                "missing_for_kind", "record kind 'annual_assessment' needs a score or a level (考核等次)", {}
             )
         if self.term_end is not None:
             self._check_term_end()
@@ -234,7 +243,7 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "fraud": ("code",),
     "violation": ("code",),
     "agreement_termination": ("reason",),
-    "annual_assessment": ("year", "score"),
+    "annual_assessment": ("year",),  # and a score or a level (checked below)
     "risk_assessment": ("year", "score"),
     "repair_granted": ("ref",),
     "repair_revoked": ("ref",),

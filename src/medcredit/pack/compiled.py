@@ -158,6 +158,7 @@ class CPath:
     classes: tuple[CClass, ...] = ()
     default_grade: str | None = None
     noted: tuple[int, ...] = ()  # facts reported as used that decide no class
+    combine: str = "worst"  # classification: "worst" of classes and band, or all must "agree"
 
 
 @dataclass(frozen=True, slots=True)
@@ -610,8 +611,12 @@ class _Compiler:
         if gp.method == "classification" and (score_fact is None) != (gp.bands is None):
             self.problem("path-bands", "a classification path takes score_fact and bands together", path)
         classes = self._classes(gp, path, facts)
-        if gp.method == "classification" and gp.default_grade is None:
+        if gp.method == "classification" and gp.combine == "worst" and gp.default_grade is None:
             self.problem("path-default-grade", "a classification path needs default_grade", path)
+        if gp.combine == "agree" and gp.default_grade is not None:
+            self.problem(
+                "path-default-grade", "combine: agree has no default grade (nothing supplied: not evaluable)", path
+            )
         grade_ids = [g.id for g in self.pack.grades]
         if gp.default_grade is not None and gp.default_grade not in grade_ids:
             self.unknown("grade", gp.default_grade, grade_ids, (*path, "default_grade"))
@@ -636,6 +641,7 @@ class _Compiler:
             classes=tuple(classes),
             default_grade=gp.default_grade,
             noted=noted,
+            combine=gp.combine,
         )
 
     def _noted(self, gp: GradingPath, path: YamlPath, facts: dict[str, CFact]) -> tuple[int, ...]:

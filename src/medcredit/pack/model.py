@@ -108,7 +108,7 @@ class BandSet(_Strict):
         return value
 
 
-MatchField = Literal["reason", "referred_to_judiciary", "fulfilled", "method", "serious_impact"]
+MatchField = Literal["reason", "referred_to_judiciary", "fulfilled", "method", "serious_impact", "level"]
 
 
 class Match(_Strict):
@@ -200,7 +200,7 @@ class GradingPath(_Strict):
     * ``external_score``: a supplied score (a value fact), then bands;
     * ``classification``: the worst class whose criteria matched wins (``default_grade`` when
       none did); with ``score_fact`` and ``bands``, a supplied score's band is combined with
-      the class by ``combine``.
+      the class by ``combine`` (``agree``: evidence that must name one grade, no default).
     """
 
     id: Id
@@ -212,7 +212,12 @@ class GradingPath(_Strict):
     bands: Id | None = None
     classes: list[CriteriaClass] = Field(default_factory=list)
     default_grade: GradeId | None = None
-    combine: Literal["worst"] = "worst"
+    combine: Literal["worst", "agree"] = Field(
+        default="worst",
+        description="worst: the worst of the classes matched and the score's band; agree: the classes matched "
+        "and the score's band are pieces of evidence that must all name the same grade (none, or different "
+        "grades: not evaluable), without a default grade (e.g. 巫山 第十八条（一） 考核等次 and score)",
+    )
     noted: list[Id] = Field(
         default_factory=list,
         description="classification only: facts whose records the path reads and reports as used, but which "

@@ -48,6 +48,7 @@ YEARLY_KINDS = frozenset({"annual_assessment", "risk_assessment"})
 _CENT = Decimal("0.01")
 _MAX_AMOUNT = Decimal("500000.00")
 _METHODS = ("on_site", "online", "special", "other")
+_LEVELS = ("excellent", "qualified", "basically_qualified", "unqualified")
 _OBJECTIONS = ("pending", "upheld", "corrected", "rejected", "deleted_unverifiable")
 _ROLES = ("legal_representative", "principal", "actual_controller")
 
@@ -213,7 +214,7 @@ def _record_for(fact: CFact, kind: str, cycle: int) -> dict[str, Any] | None:
         rec["reason"] = "expired"
     if "year" in needed:
         rec["year"] = cycle
-    if "score" in needed:
+    if "score" in needed and "level" not in rec:  # a level alone grades (巫山 第十八条（一）)
         rec["score"] = SCORE_PLACEHOLDER
     if "ref" in needed:
         rec["ref"] = "r1"
@@ -404,6 +405,10 @@ def record_data(
         rec["year"] = draw(st.sampled_from((cycle, cycle - 1, cycle + 1)))
     if want("score"):
         rec["score"] = draw(scores(shape))
+    if "level" in fields and rarely(draw, 4):
+        rec["level"] = draw(st.sampled_from(_LEVELS))
+        if draw(st.booleans()):
+            rec.pop("score", None)
     if want("months"):
         rec["months"] = draw(st.integers(min_value=1, max_value=12))
     if want("method"):
