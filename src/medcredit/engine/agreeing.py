@@ -64,11 +64,12 @@ def classify_agreeing(
             named.setdefault(band_grade, []).append(f"{fid}={value}")
         if len(found) == 1:
             score = found[0]
-    if len(named) != 1:
+    several_scores = path.score_fact is not None and len(values.get(path.score_fact, ())) > 1
+    if len(named) != 1 or several_scores:
         if trace:
             shown = "; ".join(f"{g}: {','.join(ev)}" for g, ev in sorted(named.items())) or "—"
             steps.append(Step("missing", path.id, tuple(sorted(set(used))), value=shown))
-        return "not_evaluable", None, score, "missing_score" if not named else "conflicting_scores"
+        return "not_evaluable", None, score, "conflicting_scores" if named else "missing_score"
     (grade,) = named
     if trace:
         steps.append(Step("path", path.id, value=grade))
