@@ -67,10 +67,18 @@ def classify_agreeing(
     several_scores = path.score_fact is not None and len(values.get(path.score_fact, ())) > 1
     if len(named) != 1 or several_scores:
         if trace:
-            shown = "; ".join(f"{g}: {','.join(ev)}" for g, ev in sorted(named.items())) or "—"
+            shown = "; ".join(f"{g}: {','.join(ev)}" for g, ev in sorted(named.items())) or _nothing(path, pack)
             steps.append(Step("missing", path.id, tuple(sorted(set(used))), value=shown))
         return "not_evaluable", None, score, "conflicting_scores" if named else "missing_score"
     (grade,) = named
     if trace:
         steps.append(Step("path", path.id, value=grade))
     return "graded", grade, score, None
+
+
+def _nothing(path: CPath, pack: CompiledPack) -> str:
+    """Names the evidence that was looked for, e.g. 'assessment_excellent,…,assessment_score=—'."""
+    ids = [pack.facts[f].id for cls in path.classes for f in cls.criteria]
+    if path.score_fact is not None:
+        ids.append(pack.facts[path.score_fact].id)
+    return ",".join(ids) + "=—"

@@ -48,7 +48,6 @@ YEARLY_KINDS = frozenset({"annual_assessment", "risk_assessment"})
 _CENT = Decimal("0.01")
 _MAX_AMOUNT = Decimal("500000.00")
 _METHODS = ("on_site", "online", "special", "other")
-_LEVELS = ("excellent", "qualified", "basically_qualified", "unqualified")
 _OBJECTIONS = ("pending", "upheld", "corrected", "rejected", "deleted_unverifiable")
 _ROLES = ("legal_representative", "principal", "actual_controller")
 
@@ -405,10 +404,6 @@ def record_data(
         rec["year"] = draw(st.sampled_from((cycle, cycle - 1, cycle + 1)))
     if want("score"):
         rec["score"] = draw(scores(shape))
-    if "level" in fields and rarely(draw, 4):
-        rec["level"] = draw(st.sampled_from(_LEVELS))
-        if draw(st.booleans()):
-            rec.pop("score", None)
     if want("months"):
         rec["months"] = draw(st.integers(min_value=1, max_value=12))
     if want("method"):
