@@ -62,7 +62,7 @@ _START = dt.date(CYCLE, 1, 1)
 _END = dt.date(CYCLE, 12, 31)
 _START_S = _START.isoformat()
 _END_S = _END.isoformat()
-_LATEST_FULL_START = dt.date(CYCLE, 7, 1)  # opened on or before 1 July: 6 months by 31 December
+_LATEST_FULL_START = dt.date(CYCLE, 6, 30)  # opened on or before 30 June: 6 months by 31 December
 _LATEST_FULL_START_S = _LATEST_FULL_START.isoformat()
 _HOSPITAL = SubjectCategory.HOSPITAL_INPATIENT
 _OUTPATIENT = SubjectCategory.OUTPATIENT_CLINIC
@@ -101,8 +101,11 @@ def _plus_months(day: dt.date, months: int) -> dt.date:
 
 
 def _six_months(opened: dt.date | None, stop: dt.date) -> bool:
-    """At least 6 whole months operated from max(opened, cycle start) to ``stop`` (inclusive)."""
-    begin = _START if opened is None or opened < _START else opened
+    """At least 6 whole months from max(day after opening, cycle start) to ``stop`` (inclusive).
+
+    《民法典》 第二百零一条: the opening day is not counted.
+    """
+    begin = _START if opened is None or opened < _START else max(_START, opened + dt.timedelta(days=1))
     return _plus_months(begin, 6) <= stop + dt.timedelta(days=1)
 
 
@@ -180,7 +183,7 @@ def score_subject(s: Subject) -> Outcome:
     if ended:
         return "excluded", None, None
     if stop is None:
-        # fast path: opened on or before 1 July operates 6 whole months by 31 December
+        # fast path: opened on or before 30 June operates 6 whole months by 31 December
         if opened is not None and opened > _LATEST_FULL_START and not _six_months(opened, _END):
             return "excluded", None, None
     elif not _six_months(opened, stop):

@@ -52,17 +52,20 @@ def test_zhongmou_lists_the_pharmacy(results: dict[str, medcredit.Result]) -> No
     assert r.consequences == ()
 
 
-def test_liaoning_sees_general_untrustworthy_information(results: dict[str, medcredit.Result]) -> None:
-    """辽宁 第十三条（一）2+第十五条: the violation rests on a decision → general, despite the honour."""
+def test_liaoning_does_not_judge_conduct_before_it_took_effect(results: dict[str, medcredit.Result]) -> None:
+    """辽宁 第三十九条 "本办法自 2023 年 4 月 1 日起施行": the violation of 2023-03-02 predates the measures and
+    is not judged by them (outside_validity); the honour of 2023-10-01 (第十二条（一）) makes it trustworthy."""
     r = results["liaoning"]
-    assert r.grade == "general_untrust"
+    assert r.grade == "trustworthy"
     assert r.listings == ()
+    violation = next(u for u in r.record_uses if r.records[u.index].record.id == "V1")
+    assert violation.reason == "outside_validity"
 
 
 def test_the_four_answers_differ(results: dict[str, medcredit.Result]) -> None:
     """Four jurisdictions, four grade vocabularies: the comparison is of outcomes, not of letters."""
     assert {name: r.grade for name, r in results.items()} == {
-        "liaoning": "general_untrust",
+        "liaoning": "trustworthy",
         "suixian": "C",
         "wushan": "B",
         "zhongmou": "untrustworthy",

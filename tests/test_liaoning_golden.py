@@ -229,9 +229,9 @@ def test_worst_information_wins(pack: medcredit.CompiledPack) -> None:
 # --------------------------------------------------------------------------- 第十二条
 
 
-@pytest.mark.parametrize("name", sorted(TRUSTWORTHY))
+@pytest.mark.parametrize("name", sorted(set(TRUSTWORTHY) - {"credit_commitment"}))
 def test_trustworthy_information(pack: medcredit.CompiledPack, name: str) -> None:
-    """第十二条（一）–（三）: trustworthy information only → trustworthy (no legal document needed)."""
+    """第十二条（一）（二）: honours or verified reports only → trustworthy (no legal document needed)."""
     record, fact = TRUSTWORTHY[name]
     result = medcredit.evaluate(pack, _subject(records=[record]), CYCLE)
     assert result.grade == "trustworthy"
@@ -345,17 +345,17 @@ def _listing(result: medcredit.Result) -> Any:
 
 def test_listing_active_at_cycle_end(pack: medcredit.CompiledPack) -> None:
     """第十六条: a subject put on the list by the department stays listed until removed."""
-    result = medcredit.evaluate(pack, _subject(records=[_rec("serious_list_entry", "2023-03-01")]), CYCLE)
+    result = medcredit.evaluate(pack, _subject(records=[_rec("serious_list_entry", "2023-04-03")]), CYCLE)
     listing = _listing(result)
     assert listing.active
-    assert listing.since == dt.date(2023, 3, 1)
+    assert listing.since == dt.date(2023, 4, 3)
     assert listing.until is None
     assert result.grade == "serious_untrust"
 
 
 def test_listing_ended_by_removal(pack: medcredit.CompiledPack) -> None:
     """第十六条: removal by the department ends the listing; the in-cycle entry still grades serious."""
-    records = [_rec("serious_list_entry", "2023-03-01"), _rec("serious_list_removal", "2023-09-30", document=False)]
+    records = [_rec("serious_list_entry", "2023-04-03"), _rec("serious_list_removal", "2023-09-30", document=False)]
     result = medcredit.evaluate(pack, _subject(records=records), CYCLE)
     listing = _listing(result)
     assert not listing.active
@@ -368,12 +368,12 @@ def test_listing_ended_by_removal(pack: medcredit.CompiledPack) -> None:
 
 
 def test_listing_from_earlier_cycle_and_later_removal(pack: medcredit.CompiledPack) -> None:
-    """第十六条: a 2022 listing removed in 2024 is active at the end of 2023, so its punishments still run in 2023."""
-    records = [_rec("serious_list_entry", "2022-06-01"), _rec("serious_list_removal", "2024-02-01", document=False)]
-    result = medcredit.evaluate(pack, _subject(records=records), CYCLE)
+    """第十六条: a 2023 listing removed in 2025 is active at the end of 2024, so its punishments still run in 2024."""
+    records = [_rec("serious_list_entry", "2023-06-01"), _rec("serious_list_removal", "2025-02-01", document=False)]
+    result = medcredit.evaluate(pack, _subject(records=records), 2024)
     listing = _listing(result)
     assert listing.active
-    assert listing.since == dt.date(2022, 6, 1)
+    assert listing.since == dt.date(2023, 6, 1)
     assert result.grade == "serious_untrust"  # while listed (interpretation serious_list_rules)
     assert result.record_uses[1].reason == "outside_cycle"
 
@@ -381,7 +381,7 @@ def test_listing_from_earlier_cycle_and_later_removal(pack: medcredit.CompiledPa
 def test_relisting_after_removal(pack: medcredit.CompiledPack) -> None:
     """第十六条: a removal before a later entry does not end the later listing."""
     records = [
-        _rec("serious_list_entry", "2023-02-01"),
+        _rec("serious_list_entry", "2023-04-10"),
         _rec("serious_list_removal", "2023-05-01", document=False),
         _rec("serious_list_entry", "2023-08-01"),
     ]
@@ -392,7 +392,7 @@ def test_relisting_after_removal(pack: medcredit.CompiledPack) -> None:
 
 def test_listing_needs_document(pack: medcredit.CompiledPack) -> None:
     """第十五条、第十六条: a list entry without a legally effective document neither lists nor grades."""
-    record = _rec("serious_list_entry", "2023-03-01", document=False)
+    record = _rec("serious_list_entry", "2023-04-03", document=False)
     result = medcredit.evaluate(pack, _subject(records=[record]), CYCLE)
     assert result.listings == ()
     assert result.grade == "no_record"
@@ -456,7 +456,7 @@ SERIOUS_INDIVIDUAL_MEASURES = GENERAL_MEASURES | {"punish_practice_ban", "punish
         ([], "retail_pharmacy", {"inspection_normal", "risk_warning"}),
         ([GENERAL["interview"][0]], "retail_pharmacy", GENERAL_MEASURES),
         ([SERIOUS["penalty_refused"][0]], "retail_pharmacy", SERIOUS_INDIVIDUAL_MEASURES | {"punish_bidding_ban"}),
-        ([TRUSTWORTHY["credit_commitment"][0]], "nurse", TRUSTWORTHY_MEASURES),
+        ([TRUSTWORTHY["credit_commitment"][0]], "nurse", {"inspection_normal", "risk_warning"}),
         ([], "insured_person", {"inspection_normal", "risk_warning"}),
         ([GENERAL["commitment_breach"][0]], "pharmacist", GENERAL_MEASURES),
         ([SERIOUS["serious_list_entry"][0]], "physician", SERIOUS_INDIVIDUAL_MEASURES),
@@ -466,7 +466,7 @@ SERIOUS_INDIVIDUAL_MEASURES = GENERAL_MEASURES | {"punish_practice_ban", "punish
         "institution-no-record",
         "institution-general",
         "institution-serious",
-        "individual-trustworthy",
+        "individual-commitment-only",
         "individual-no-record",
         "individual-general",
         "individual-serious",

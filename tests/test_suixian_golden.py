@@ -77,7 +77,7 @@ CRITERIA = [
 ]
 
 MEASURES = {
-    "A": {"a_self_governance", "a_random_sampling", "a_facilitation_priority"},
+    "A": {"a_self_governance", "a_random_sampling", "a_facilitation_priority", "a_credit_reminder"},
     "B": {"b_random_sampling", "b_credit_reminder"},
     "C": {"c_random_sampling", "c_licensing_key_review", "c_reminder_or_interview"},
     "D": {"d_random_sampling", "d_licensing_key_review", "d_credit_reminder", "d_key_supervision_list"},
@@ -407,7 +407,7 @@ def test_cycle_edges_count(pack: medcredit.CompiledPack) -> None:
         (conduct("inst_overcharging"), "code_not_matched"),  # 条例第三十八条（三）: not on Suixian's lists
         (conduct("inst_obstructing_inspection"), "code_not_matched"),
         ({"kind": "interview", "date": "2023-05-05"}, "kind_not_used"),
-        ({"kind": "administrative_penalty", "date": "2023-05-05", "code": "fraud_other"}, "kind_not_used"),
+        ({"kind": "administrative_penalty", "date": "2023-05-05", "code": "inst_overcharging"}, "code_not_matched"),
     ],
 )
 def test_non_matching_records_are_reported_not_applicable(

@@ -266,16 +266,17 @@ def test_agreement_end_reasons(run, reason: str, exclusions: tuple[str, ...]) ->
 @pytest.mark.parametrize(
     ("opened", "status", "months"),
     [
+        ("2023-06-29", "graded", 6),
         ("2023-06-30", "graded", 6),
-        ("2023-07-01", "graded", 6),
-        ("2023-07-02", "excluded", 5),
+        ("2023-07-01", "excluded", 5),
         ("2023-12-31", "excluded", 0),
         ("2024-01-15", "excluded", 0),
     ],
 )
 def test_operated_under_six_months_by_opening(run, opened: str, status: str, months: int) -> None:
-    """巫山 第十九条（四）: 评价年度内营业时间不足6个月的，不参与信用评价 (interpretation operating_months:
-    opened 2023-07-01 → 6 months, evaluated; 2023-07-02 → excluded)."""
+    """巫山 第十九条（四）: 评价年度内营业时间不足6个月的，不参与信用评价 (interpretation operating_months,
+    《民法典》 第二百零一条 "开始的当日不计入": opened 2023-06-30 → counted from 1 July, 6 months by
+    31 December, evaluated; opened 2023-07-01 → 5 whole months, excluded)."""
     r = run("retail_pharmacy", [rec("inspection", "2023-12-31")], opened=opened)
     assert r.status == status
     assert exclusion_inputs(r, "operated_under_six_months") == {"operated_months_in_cycle": months}

@@ -118,7 +118,7 @@ def test_each_listed_item_alone_puts_subject_on_untrustworthy_list(
     assert result.grade == "untrustworthy"
     listing = _listing(result, "untrustworthy")
     assert listing.since == dt.date(2023, 5, 10)
-    assert listing.until is None
+    assert listing.until == dt.date(2024, 5, 10)  # 12 months, 国办发〔2025〕22号 (listing_duration)
     assert listing.active
     assert "serious_untrustworthy" not in _list_ids(result)
     # the record was taken by the fact of exactly this item, which quotes the item
@@ -279,7 +279,7 @@ def test_insured_person_on_list_for_item_7(pack: medcredit.CompiledPack) -> None
     assert result.status == "graded"
     assert result.grade == "untrustworthy"
     listing = _listing(result, "untrustworthy")
-    assert (listing.since, listing.until, listing.active) == (dt.date(2023, 11, 20), None, True)
+    assert (listing.since, listing.until, listing.active) == (dt.date(2023, 11, 20), dt.date(2024, 11, 20), True)
     assert set(result.measures) == set(INSPECTION_MEASURES)
     assert result.consequences == ()
 
@@ -320,14 +320,20 @@ def test_measures_for_listed_subjects(pack: medcredit.CompiledPack) -> None:
     assert all(by_id[m].cite.article == "三（二）4" for m in INSPECTION_MEASURES)
 
 
-def test_listing_persists_into_later_cycles(pack: medcredit.CompiledPack) -> None:
-    """三（二）5: the notice sets no term and no removal, so a 2023 listing is still active at the end of 2025."""
-    result = _evaluate(
-        pack, _institution([{"kind": "violation", "date": "2023-05-10", "code": "inst_overcharging"}]), 2025
+def test_listing_ends_with_the_national_publicity_window(pack: medcredit.CompiledPack) -> None:
+    """三（二）5 sets no term; 国办发〔2025〕22号 publishes 一般 information at most 12 months (listing_duration)."""
+    records = [{"kind": "violation", "date": "2023-05-10", "code": "inst_overcharging"}]
+    still = _evaluate(pack, _institution(records), 2023)
+    assert still.grade == "untrustworthy"
+    ended = _evaluate(pack, _institution(records), 2025)
+    assert ended.grade == "not_listed"
+    listing = _listing(ended, "untrustworthy")
+    assert (listing.since, listing.until, listing.until_rule, listing.active) == (
+        dt.date(2023, 5, 10),
+        dt.date(2024, 5, 10),
+        "term",
+        False,
     )
-    assert result.grade == "untrustworthy"
-    listing = _listing(result, "untrustworthy")
-    assert (listing.since, listing.active) == (dt.date(2023, 5, 10), True)
 
 
 def test_record_after_cycle_end_is_not_counted(pack: medcredit.CompiledPack) -> None:
@@ -374,4 +380,4 @@ def test_report_and_query_log_articles_registered_as_library_functions(pack: med
     # 三（二）3 is a duty of the querying authority, served by medcredit.procedures.reports.QueryLog
     assert pack.model.reports is not None
     assert pack.model.reports.cite.article == "二（四）"
-    assert "QueryLog" in pack.model.non_executable["三（二）3"]
+    assert "medcredit.procedures.reports.QueryLog" in pack.model.non_executable["三（二）3"]

@@ -75,12 +75,14 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 
 def months_operated(subject: Subject, terminations: list[Record], cycle: int) -> int:
-    """第十九条（四） with interpretation operating_months: whole months from the opening day
-    (counted) to the cycle's end or the agreement's end, by corresponding days; an unknown
-    opening date means the whole year.  The agreement's end is the latest one up to the
-    cycle's end (one before the opening belongs to an earlier business and is ignored)."""
+    """第十九条（四） with interpretation operating_months: whole months from the day after the
+    opening (《民法典》 第二百零一条: the opening day is not counted) to the cycle's end or the
+    agreement's end, by corresponding days; an unknown opening date means the whole year.  The
+    agreement's end is the latest one up to the cycle's end (one before the opening belongs to an
+    earlier business and is ignored)."""
     first, last = dt.date(cycle, 1, 1), dt.date(cycle, 12, 31)
-    begin = first if subject.opened is None or subject.opened < first else subject.opened
+    day_after = subject.opened + dt.timedelta(days=1) if subject.opened is not None else first
+    begin = max(first, day_after)
     stop = last
     ends = [r.date for r in terminations if r.date <= last and (subject.opened is None or r.date >= subject.opened)]
     if ends:

@@ -31,9 +31,11 @@ from medcredit.history.model import Record, Subject, SubjectCategory
 from medcredit.history.reader import iter_subjects, load_subject
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import bundled_pack_names, load_pack, validate_pack_text
+from medcredit.pack.validity import in_force
 from medcredit.packtests.runner import run_file
 from medcredit.procedures.deadlines import compute_deadline, deadline_chain
 from medcredit.procedures.reports import QueryLog, report_validity
+from medcredit.procedures.sanctions import PersonSanctions, person_sanctions
 from medcredit.procedures.standing import Standing, standing
 from medcredit.render.output import TraceEncoder, render_text, result_to_dict, to_json
 from medcredit.repair.assess import RepairAnswer, assess_repair
@@ -79,6 +81,7 @@ __all__ = [
     "PackNotFoundError",
     "PathStep",
     "PeriodError",
+    "PersonSanctions",
     "Problem",
     "ProblemsError",
     "QueryLog",
@@ -108,11 +111,13 @@ __all__ = [
     "default_calendar",
     "evaluate",
     "first_day_after_period",
+    "in_force",
     "iter_subjects",
     "load_pack",
     "load_schedule",
     "load_subject",
     "period_end",
+    "person_sanctions",
     "render_text",
     "report_validity",
     "result_to_dict",

@@ -86,6 +86,7 @@ class FactUnused(Check):
                 used.add(p.score_fact)
             for c in p.classes:
                 used.update(c.criteria)
+            used.update(p.noted)
         for lst in model.lists:
             used.update(lst.entry)
             if lst.removal:

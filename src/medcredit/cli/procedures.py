@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, parse_date
 from medcredit.pack.loader import load_pack
+from medcredit.pack.validity import in_force, validity_text
 from medcredit.procedures.deadlines import compute_deadline, deadline_chain
+from medcredit.procedures.sanctions import person_sanctions
 from medcredit.procedures.standing import standing
 from medcredit.render.procedures import standing_dict
 from medcredit.repair.assess import assess_repair
@@ -141,8 +143,54 @@ def cmd_standing(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_in_force(args: argparse.Namespace) -> int:
+    pack = load_pack(args.pack)
+    yes = in_force(pack, args.date)
+    doc = pack.document
+    if args.format == "json":
+        body = {
+            "pack": pack.id,
+            "document": doc.number,
+            "date": args.date.isoformat(),
+            "in_force": yes,
+            "effective": doc.effective.isoformat(),
+            "expires": doc.expires.isoformat() if doc.expires else None,
+        }
+        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+    elif args.lang == "zh":
+        verdict = "有效" if yes else "不在有效期内"
+        window = f"{doc.effective} 至 {doc.expires or '未定终止日期'}"
+        sys.stdout.write(f"{pack.id}（{doc.number}）于 {args.date}：{verdict}（有效期 {window}）\n")
+    else:
+        verdict = "in force" if yes else "not in force"
+        sys.stdout.write(f"{pack.id} ({doc.number}) on {args.date}: {verdict} ({validity_text(pack)})\n")
+    return EXIT_OK if yes else EXIT_PROBLEMS
+
+
+def cmd_sanctions(args: argparse.Namespace) -> int:
+    pack = load_pack(args.pack)
+    person = _one_subject(args.file)
+    answer = person_sanctions(pack, person, args.on, override_validity=args.override_validity)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(answer.as_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        zh = args.lang == "zh"
+        if not answer.running:
+            sys.stdout.write(
+                f"{answer.person_id} @ {answer.on}: " + ("无正在执行的关联后果\n" if zh else "no consequence running\n")
+            )
+        for c in answer.running:
+            head = f"{answer.person_id} @ {answer.on}: {c.kind}"
+            sys.stdout.write(
+                f"{head}（{c.role}），{c.start} 至 {c.end}，因 {c.institution_id}\n"
+                if zh
+                else f"{head} ({c.role}) {c.start} to {c.end}, via {c.institution_id}\n"
+            )
+    return EXIT_OK
+
+
 def register(sub: Subparsers) -> None:
-    """Add the deadline, repair, standing commands to the parser."""
+    """Add the deadline, repair, standing, in-force and sanctions commands to the parser."""
     p = sub.add_parser("deadline", help="due date of a procedural deadline declared in a pack")
     p.add_argument("--pack", required=True)
     p.add_argument("deadline", metavar="DEADLINE", nargs="?", help="deadline id, e.g. objection_verification")
@@ -180,3 +228,21 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--override-validity", action="store_true")
     p.add_argument("file", metavar="FILE")
     p.set_defaults(func=cmd_standing)
+
+    p = sub.add_parser("in-force", help="is the pack's document in force on a date (exit 0 yes, 1 no)")
+    p.add_argument("--pack", required=True)
+    p.add_argument("date", metavar="DATE", type=parse_date)
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.set_defaults(func=cmd_in_force)
+
+    p = sub.add_parser(
+        "sanctions", help="consequences running against a person on a date (e.g. 中牟's 5-year management ban)"
+    )
+    p.add_argument("--pack", required=True)
+    p.add_argument("--on", required=True, type=parse_date, help="the date asked about")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--override-validity", action="store_true")
+    p.add_argument("file", metavar="FILE", help="the person's history, with linked_institutions (.json or .yaml)")
+    p.set_defaults(func=cmd_sanctions)

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from medcredit.engine.operation import IGNORED_OBJECTIONS
 from medcredit.pack.compiled import CompiledPack
+from medcredit.pack.validity import in_force
 from medcredit.trace.result import InputRecord
 
 #: Record kinds whose score belongs to the year they assess, not the day they were issued.
@@ -28,6 +29,7 @@ class Tally(NamedTuple):
     fact_records: list[list[int]]
     reasons: dict[int, str]  # record index → why no fact took it
     flags: dict[int, tuple[str, ...]]  # record index → marks such as a pending objection
+    records_overridden: bool  # records outside the validity were used, on the caller's request
 
 
 def tally(
@@ -37,11 +39,16 @@ def tally(
     cycle: int,
     start: dt.date,
     end: dt.date,
+    override_validity: bool = False,
 ) -> Tally:
     """Feed every record to the facts of its kind; records from index ``own`` on are managed clinics'."""
     nfacts = len(pack.facts)
-    result = Tally([0] * nfacts, [0] * nfacts, {}, [[] for _ in range(nfacts)], {}, {})
-    counts, sums, values, fact_records, reasons, flags = result
+    counts, sums = [0] * nfacts, [0] * nfacts
+    values: dict[int, set[Decimal]] = {}
+    fact_records: list[list[int]] = [[] for _ in range(nfacts)]
+    reasons: dict[int, str] = {}
+    flags: dict[int, tuple[str, ...]] = {}
+    overridden = False
     kind_to_facts = pack.kind_to_facts
     for i, item in enumerate(records):
         rec = item.record
@@ -73,6 +80,11 @@ def tally(
                 if why == "code_not_matched":
                     why = "outside_cycle"
                 continue
+            if fact.within_validity and not in_force(pack, rec.date):
+                if not override_validity:
+                    why = "outside_validity"  # conduct outside the document's validity is not judged by it
+                    continue
+                overridden = True
             if from_clinic and not fact.include_managed_clinics:
                 why = "clinic_not_counted"
                 continue
@@ -93,4 +105,4 @@ def tally(
             fact_records[idx].append(i)
         if not taken:
             reasons[i] = why
-    return result
+    return Tally(counts, sums, values, fact_records, reasons, flags, overridden)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from medcredit.engine.agreeing import classify_agreeing
 from medcredit.history.model import INSTITUTION_CATEGORIES, SubjectCategory
 from medcredit.pack.compiled import CFact, CompiledPack, CPath, CRule
 from medcredit.trace.result import RecordUse, Status
@@ -130,6 +131,8 @@ def decide(pack: CompiledPack, inp: DecisionInput) -> Decision:
     path = inp.path
     if hits:
         graded = Graded("excluded", None, None, "excluded")
+    elif path.method == "classification" and path.combine == "agree":
+        graded = classify_agreeing(pack, inp, steps, mark)
     elif path.method == "classification":
         graded = _classify(pack, inp, steps, mark)
     else:
@@ -203,6 +206,9 @@ def _classify(pack: CompiledPack, inp: DecisionInput, steps: list[Step], mark: _
             steps.append(ClassStep(cls.grade, tuple(matched), bool(matched), hit, cls.cite))
     if grade is None:
         grade = path.default_grade
+    for f in path.noted:  # read and reported, but they decide no class (e.g. 辽宁 credit commitments)
+        if counts[f]:
+            mark(fact_records[f], pack.facts[f].id)
     score: Decimal | None = None
     if path.score_fact is not None and path.bands is not None:
         graded = _classify_score(pack, inp, steps, mark, grade)

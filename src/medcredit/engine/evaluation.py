@@ -23,9 +23,9 @@ from typing import Any
 from medcredit.diagnostics.errors import ValidityError
 from medcredit.engine.aggregation import tally
 from medcredit.engine.decision import Decision, DecisionInput, decide
-from medcredit.engine.lists import consequences, imported_consequences, listings
+from medcredit.engine.lists import consequences, end_measures_at_terms, imported_consequences, listings
 from medcredit.engine.operation import operation
-from medcredit.engine.validity import check_validity, cycle_bounds, validity_message
+from medcredit.engine.validity import check_validity, cycle_bounds, records_override_notice, validity_message
 from medcredit.history.identifiers import IdCheck, check_resident_id, check_uscc, is_valid_resident_id, is_valid_uscc
 from medcredit.history.model import Record, Subject
 from medcredit.pack.compiled import CompiledPack
@@ -138,7 +138,10 @@ def _evaluate(ev: Evaluator, subject: Subject, cycle: int, trace: bool, override
 
     start, end = cycle_bounds(cycle)
     own = len(records) - sum(len(c.records) for c in subject.managed_clinics)
-    facts = tally(pack, records, own, cycle, start, end)
+    facts = tally(pack, records, own, cycle, start, end, override)
+    if facts.records_overridden and not overridden:
+        notices.append(records_override_notice(pack))
+        base["validity_overridden"] = True
     op = operation(subject, records, own, start, end, pack.uses_operation)
     notices.extend(op.notices)
     list_steps: list[Step] | None = [] if trace else None
@@ -167,8 +170,11 @@ def _evaluate(ev: Evaluator, subject: Subject, cycle: int, trace: bool, override
         trace,
     )
     decision = _decision(ev, inp)
+    measures, decided_steps = decision.measures, decision.steps
+    if found and pack.term_measures:
+        measures, decided_steps = end_measures_at_terms(pack, measures, decided_steps, found, end)
     if trace:
-        steps.extend(_with_own_amounts(pack, decision.steps, inp.sums))
+        steps.extend(_with_own_amounts(pack, decided_steps, inp.sums))
         steps.extend(list_steps or ())
     return Result(
         status=decision.status,
@@ -176,7 +182,7 @@ def _evaluate(ev: Evaluator, subject: Subject, cycle: int, trace: bool, override
         score=decision.score,
         path=path.id,
         exclusions=decision.exclusions,
-        measures=decision.measures,
+        measures=measures,
         warnings=tuple(notices),
         reason=decision.reason,
         steps=tuple(steps),

@@ -1,10 +1,16 @@
-"""When a subject is on a list: one rule, used by the cycle engine and by standing-on-a-date.
+"""When a subject is on a list, and until when its measures run: one rule, used by the cycle
+engine and by standing-on-a-date.
 
-辽医保规〔2023〕3号 第十六条: measures with a term end when the term expires; without a
-term, on the day of removal from the list.  So the last listed day is the day
-before the removal decision, or the last day of the term (《民法典》 第二百零二条),
-whichever comes first.  A term comes from the list's declared ``term`` or from
-the entry record's own ``term_months``.
+辽医保规〔2023〕3号 第十六条 keeps two things apart: "信用主体列入或移出严重失信主体名单，
+由医疗保障行政部门作出决定" — only a removal decision takes a subject off the list — and
+"惩戒措施，有明确期限的，至期限届满之日起终止实施；没有明确期限的，至信用主体被移出严重失信主体
+名单之日起终止实施" — the measures end at their term, or at removal when there is none.  第三十二条（三）
+"实施相应管理措施期限已经届满" is a repair condition for a subject that is still listed.
+
+So a listing ends only by a removal record, or by a term the *list itself* declares
+(``ListSpec.term``, e.g. a national publicity window recorded as an interpretation).  The
+term stated on an entry record (``term_months`` or ``term_end``) is the term of the
+measures: it gives ``measures_until`` and never ends the listing.
 """
 
 from __future__ import annotations
@@ -18,6 +24,19 @@ from medcredit.time.periods import period_end
 from medcredit.trace.result import Consequence, Listing
 
 _ONE_DAY = dt.timedelta(days=1)
+
+
+def measures_term_end(record: Record) -> dt.date | None:
+    """The last day of the measures' term stated on an entry record, or None without a term.
+
+    ``term_end`` is the date the decision names; ``term_months`` counts by 《民法典》 第二百零二条
+    (the period ends on the corresponding day).  A decision giving both is checked on input.
+    """
+    if record.term_end is not None:
+        return record.term_end
+    if record.term_months:
+        return period_end(record.date, months=record.term_months).value
+    return None
 
 
 def compute_listing(
@@ -37,25 +56,30 @@ def compute_listing(
     later_removals = [(i, r) for i, r in removals if r.date >= latest.date]
     if later_removals:
         until, rule = max(r.date for _i, r in later_removals) - _ONE_DAY, "removal"
-    # every entry made on the latest day counts, whatever order the records came in: the
-    # listing runs to the latest of their terms, and without end if one of them has no term
-    term_ends: list[dt.date | None] = []
-    for _i, record in ordered:
-        if record.date != latest.date:
-            continue
-        term: tuple[int, int] | None = (0, record.term_months) if record.term_months else lst.term
-        if term is None or not (term[0] or term[1]):
-            term_ends.append(None)
-        else:
-            term_ends.append(period_end(record.date, years=term[0], months=term[1]).value)
-    if term_ends and None not in term_ends:
-        term_end = max(d for d in term_ends if d is not None)
-        if until is None or term_end < until:
-            until, rule = term_end, "term"
+    if lst.term is not None and (lst.term[0] or lst.term[1]):
+        # the list's own duration runs from its latest entry (each new finding restarts it)
+        list_end = period_end(latest.date, years=lst.term[0], months=lst.term[1]).value
+        if until is None or list_end < until:
+            until, rule = list_end, "term"
+    measures_until = _measures_until(ordered, latest.date, until)
     active = until is None or until >= horizon
     used = tuple(i for i, _r in ordered) + tuple(i for i, _r in later_removals)
     dates = tuple(sorted({r.date for _i, r in ordered}))
-    return Listing(lst.id, since, until, rule, active, used, dates)
+    return Listing(lst.id, since, until, rule, active, used, dates, measures_until)
+
+
+def _measures_until(ordered: Sequence[tuple[int, Record]], latest: dt.date, until: dt.date | None) -> dt.date | None:
+    """Last day of the measures: the latest term among the entries made on the latest day.
+
+    Without a term on any of them the measures last as long as the listing (``until``, or
+    open while listed).  Every entry made on the latest day counts, whatever order the
+    records came in; a removal ends the measures too (第十六条, second case).
+    """
+    ends: list[dt.date | None] = [measures_term_end(r) for _i, r in ordered if r.date == latest]
+    if None in ends:
+        return until
+    term_end = max(d for d in ends if d is not None)
+    return term_end if until is None or term_end < until else until
 
 
 def linked_consequences(pack: CompiledPack, subject: Subject, listings: Sequence[Listing]) -> list[Consequence]:
@@ -86,6 +110,7 @@ def listing_dict(listing: Listing) -> dict[str, object]:
         "until": listing.until.isoformat() if listing.until else None,
         "ended_by": listing.until_rule,
         "active": listing.active,
+        "measures_until": listing.measures_until.isoformat() if listing.measures_until else None,
         "records": list(listing.records),
     }
 

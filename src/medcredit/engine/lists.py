@@ -9,7 +9,7 @@ from medcredit.engine.listing import compute_listing, linked_consequences
 from medcredit.history.model import Subject
 from medcredit.pack.compiled import CompiledPack
 from medcredit.trace.result import Consequence, InputRecord, Listing
-from medcredit.trace.steps import ConsequenceStep, ListStep, Step
+from medcredit.trace.steps import ConsequenceStep, ListStep, MeasureStep, Step
 
 
 def listings(
@@ -63,3 +63,30 @@ def imported_consequences(
     for inst in person.linked_institutions:
         out.extend(c for c in evaluate_institution(inst) if c.person_id == person.id)
     return out
+
+
+def end_measures_at_terms(
+    pack: CompiledPack,
+    measures: tuple[str, ...],
+    steps: tuple[Step, ...],
+    found: list[Listing],
+    horizon: dt.date,
+) -> tuple[tuple[str, ...], tuple[Step, ...]]:
+    """Drop the measures whose term (stated in the listing decision) ended by ``horizon``.
+
+    The subject stays listed (辽宁 第十六条: only a removal decision takes it off); the measure's
+    step stays in the trace, marked with the last day of its term.
+    """
+    ended: dict[str, dt.date] = {}
+    for listing in found:
+        if listing.active and listing.measures_until is not None and listing.measures_until < horizon:
+            for measure_id, list_id in pack.term_measures.items():
+                if list_id == listing.list_id:
+                    ended[measure_id] = listing.measures_until
+    if not ended:
+        return measures, steps
+    kept = tuple(m for m in measures if m not in ended)
+    marked = tuple(
+        s._replace(term_ended=ended[s.ref]) if isinstance(s, MeasureStep) and s.ref in ended else s for s in steps
+    )
+    return kept, marked

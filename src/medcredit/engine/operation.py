@@ -54,7 +54,8 @@ def operation(
                 "未提供开业日期：视为评价周期内全年营业",
             ),
         )
-    begin = max(opened, start) if opened is not None else start
+    # 《民法典》 第二百零一条: the opening day is not counted, the period runs from the next day
+    begin = max(opened + _ONE_DAY, start) if opened is not None else start
     ends = [i for i in range(own) if _ends_agreement(records[i], opened, end)]
     if begin == start and not ends and subject.agreement_end is None:
         return Operation(12, "", (), notices) if notices else _OPEN_ALL_YEAR
@@ -93,9 +94,10 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def whole_months(begin: dt.date, stop: dt.date) -> int:
-    """Whole months from ``begin`` through ``stop``, both days operated (corresponding-day rule).
+    """Whole months from ``begin`` through ``stop``, both days counted (corresponding-day rule).
 
-    A month from 1 July is complete at the end of 31 July; so 1 July – 31 Dec is 6 months.
+    ``begin`` is the first counted day (the day after the opening, 《民法典》 第二百零一条): a
+    month counted from 1 July is complete at the end of 31 July, so 1 July – 31 Dec is 6 months.
     """
     if stop < begin:
         return 0

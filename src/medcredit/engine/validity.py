@@ -11,6 +11,8 @@ import datetime as dt
 
 from medcredit.diagnostics.errors import ValidityError
 from medcredit.pack.compiled import CompiledPack
+from medcredit.pack.validity import in_force
+from medcredit.trace.result import Notice
 
 
 def cycle_bounds(cycle: int) -> tuple[dt.date, dt.date]:
@@ -39,8 +41,18 @@ def validity_message(pack: CompiledPack, cycle: int) -> str:
 
 def date_in_validity(pack: CompiledPack, day: dt.date) -> bool:
     """True when the pack's document is in force on ``day`` (effective ≤ day ≤ expires)."""
+    return in_force(pack, day)
+
+
+def records_override_notice(pack: CompiledPack) -> Notice:
+    """The warning on a result that used records dated outside the pack's validity, on request."""
     doc = pack.document
-    return doc.effective <= day and (doc.expires is None or day <= doc.expires)
+    return Notice(
+        "validity_override",
+        f"records dated outside the validity of pack '{pack.id}' ({doc.effective} to "
+        f"{doc.expires or 'open-ended'}) were used; overridden by the caller",
+        "调用方已显式覆盖有效期：采用了日期在本政策包有效期之外的记录",
+    )
 
 
 def check_date_validity(pack: CompiledPack, day: dt.date, override: bool) -> bool:

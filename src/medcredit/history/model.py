@@ -109,7 +109,19 @@ class Record(BaseModel):
     publicity_start: dt.date | None = None
     fulfilled: bool | None = None
     term_months: int | None = Field(default=None, ge=0, le=1200)
+    term_end: dt.date | None = Field(
+        default=None, description="last day of the measures' term when the decision names a date (辽宁 第十六条)"
+    )
     referred_to_judiciary: bool | None = None
+    level: Literal["excellent", "qualified", "basically_qualified", "unqualified"] | None = Field(
+        default=None,
+        description="考核等次 of an annual assessment: 优秀 excellent, 合格 qualified, 基本合格 "
+        "basically_qualified, 不合格 unqualified (巫山 第十八条（一）)",
+    )
+    heavier: bool | None = Field(
+        default=None,
+        description="the department judged this penalty 较重 (辽宁 第三十二条（四）); absent: not known",
+    )
     ref: str | None = Field(default=None, max_length=200, description="id of the record this one concerns")
     unrepairable: bool | None = Field(
         default=None, description="a law or State Council policy makes this information never repairable"
@@ -158,6 +170,12 @@ class Record(BaseModel):
                 "record kind '{kind}' needs field(s) {fields}",
                 {"kind": self.kind, "fields": ", ".join(missing)},
             )
+        if self.kind == "annual_assessment" and self.score is None and self.level is None:
+            raise PydanticCustomError(
+                "missing_for_kind", "record kind 'annual_assessment' needs a score or a level (考核等次)", {}
+            )
+        if self.term_end is not None:
+            self._check_term_end()
         if self.code is not None:
             self._check_code(cat.violations)
         if self.reason is not None and self.kind == "agreement_termination":
@@ -173,6 +191,21 @@ class Record(BaseModel):
                     },
                 )
         return self
+
+    def _check_term_end(self) -> None:
+        assert self.term_end is not None
+        if self.term_months is not None:
+            raise PydanticCustomError(
+                "term_twice",
+                "give the measures' term either as term_months or as term_end, not both",
+                {},
+            )
+        if self.term_end < self.date:
+            raise PydanticCustomError(
+                "date_order",
+                "term_end ({term_end}) is before the record's date ({date})",
+                {"term_end": str(self.term_end), "date": str(self.date)},
+            )
 
     def _check_code(self, violations: dict[str, Any]) -> None:
         code = self.code
@@ -210,7 +243,7 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "fraud": ("code",),
     "violation": ("code",),
     "agreement_termination": ("reason",),
-    "annual_assessment": ("year", "score"),
+    "annual_assessment": ("year",),  # and a score or a level (checked below)
     "risk_assessment": ("year", "score"),
     "repair_granted": ("ref",),
     "repair_revoked": ("ref",),

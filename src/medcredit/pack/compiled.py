@@ -74,6 +74,7 @@ class CFact:
     where: tuple[tuple[str, frozenset[Any]], ...] = ()
     to_cycle_end: bool = False
     not_before: dt.date | None = None  # records dated earlier are not taken (effective_to_cycle_end)
+    within_validity: bool = False  # records dated outside the document's validity are not taken
     filtered: bool = False  # codes or field filters can still refuse a record of the right kind
 
     def accepts(self, record: Any) -> bool:
@@ -161,6 +162,8 @@ class CPath:
     cite: Citation
     classes: tuple[CClass, ...] = ()
     default_grade: str | None = None
+    noted: tuple[int, ...] = ()  # facts reported as used that decide no class
+    combine: str = "worst"  # classification: "worst" of classes and band, or all must "agree"
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +204,7 @@ class CompiledPack:
     sum_tiers: tuple[tuple[int, tuple[tuple[Interval, ...], ...]], ...] = ()
     raw_sums: tuple[int, ...] = ()
     patch_rules: dict[str, int] = field(default_factory=dict)
+    term_measures: dict[str, str] = field(default_factory=dict)  # measure id → list whose entry term ends it
 
     def grade_label(self, grade: str) -> str:
         for g in self.model.grades:
@@ -359,6 +363,7 @@ class _Compiler:
             lists=tuple(lists),
             **_sum_keying(facts, rules, exclusions),
             uses_operation=any("operated_months_in_cycle" in e.expression.names for e in exclusions),
+            term_measures={m.id: m.ends_with_term_of for m in pack.measures if m.ends_with_term_of is not None},
         )
 
     def _unique(self, ids: list[str], path: YamlPath, what: str) -> None:
@@ -443,6 +448,7 @@ class _Compiler:
                     where=tuple(where),
                     to_cycle_end=fact.window in ("to_cycle_end", "effective_to_cycle_end"),
                     not_before=self.pack.document.effective if fact.window == "effective_to_cycle_end" else None,
+                    within_validity=fact.within_validity,
                     filtered=codes is not None or bool(excluded) or bool(where),
                 )
             )
@@ -599,8 +605,12 @@ class _Compiler:
         if gp.method == "classification" and (score_fact is None) != (gp.bands is None):
             self.problem("path-bands", "a classification path takes score_fact and bands together", path)
         classes = self._classes(gp, path, facts)
-        if gp.method == "classification" and gp.default_grade is None:
+        if gp.method == "classification" and gp.combine == "worst" and gp.default_grade is None:
             self.problem("path-default-grade", "a classification path needs default_grade", path)
+        if gp.combine == "agree" and gp.default_grade is not None:
+            self.problem(
+                "path-default-grade", "combine: agree has no default grade (nothing supplied: not evaluable)", path
+            )
         grade_ids = [g.id for g in self.pack.grades]
         if gp.default_grade is not None and gp.default_grade not in grade_ids:
             self.unknown("grade", gp.default_grade, grade_ids, (*path, "default_grade"))
@@ -611,6 +621,8 @@ class _Compiler:
             used.add(score_fact)
         for cls in classes:
             used.update(cls.criteria)
+        noted = self._noted(gp, path, facts)
+        used.update(noted)
         return CPath(
             id=gp.id,
             method=gp.method,
@@ -622,6 +634,8 @@ class _Compiler:
             cite=gp.cite,
             classes=tuple(classes),
             default_grade=gp.default_grade,
+            noted=noted,
+            combine=gp.combine,
         )
 
     def _score_fact(self, gp: GradingPath, path: YamlPath, facts: dict[str, CFact]) -> int | None:
@@ -639,6 +653,17 @@ class _Compiler:
         else:
             return facts[gp.score_fact].index
         return None
+
+    def _noted(self, gp: GradingPath, path: YamlPath, facts: dict[str, CFact]) -> tuple[int, ...]:
+        if gp.noted and gp.method != "classification":
+            self.problem("path-noted", "noted facts are for classification paths", (*path, "noted"))
+        out: list[int] = []
+        for j, fid in enumerate(gp.noted):
+            if fid not in facts:
+                self.unknown("fact", fid, facts, (*path, "noted", j))
+            else:
+                out.append(facts[fid].index)
+        return tuple(out)
 
     def _classes(self, gp: GradingPath, path: YamlPath, facts: dict[str, CFact]) -> list[CClass]:
         grade_ids = [g.id for g in self.pack.grades]
@@ -703,7 +728,7 @@ class _Compiler:
                     cond.waiting is None or (cond.waiting.months is None) == (cond.waiting.years is None)
                 ):
                     self.problem("repair-waiting", "a waiting condition needs waiting with months or years", where)
-                if cond.check in ("record_after", "no_repeat", "no_later") and not cond.kinds:
+                if cond.check in ("record_after", "no_repeat", "no_later", "no_later_heavier") and not cond.kinds:
                     self.problem("repair-kinds", f"a {cond.check} condition needs kinds", where)
                 for k, kind in enumerate(cond.kinds):
                     if kind not in self.cat.record_kinds:
@@ -772,6 +797,8 @@ class _Compiler:
                 for j, g in enumerate(grades):
                     if g not in grade_ids:
                         self.unknown("grade", g, grade_ids, (*path, "grades", j))
+            if m.ends_with_term_of is not None and m.ends_with_term_of not in {x.id for x in self.pack.lists}:
+                self.unknown("list", m.ends_with_term_of, [x.id for x in self.pack.lists], (*path, "ends_with_term_of"))
             for g in grades:
                 for cat in m.categories:
                     table.setdefault((g, cat), []).append(m)

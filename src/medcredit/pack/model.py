@@ -108,7 +108,7 @@ class BandSet(_Strict):
         return value
 
 
-MatchField = Literal["reason", "referred_to_judiciary", "fulfilled", "method", "serious_impact"]
+MatchField = Literal["reason", "referred_to_judiciary", "fulfilled", "method", "serious_impact", "level"]
 
 
 class Match(_Strict):
@@ -141,6 +141,11 @@ class Fact(_Strict):
     )
     include_managed_clinics: bool = True
     requires_document: bool = False
+    within_validity: bool = Field(
+        default=False,
+        description="only records dated within the document's validity (effective to expires) are taken; "
+        "others are not applicable under it (reason outside_validity) unless the caller overrides validity",
+    )
     doc: Text
     cite: Citation | None = None
 
@@ -197,7 +202,7 @@ class GradingPath(_Strict):
     * ``external_score``: a supplied score (a value fact), then bands;
     * ``classification``: the worst class whose criteria matched wins (``default_grade`` when
       none did); with ``score_fact`` and ``bands``, a supplied score's band is combined with
-      the class by ``combine``.
+      the class by ``combine`` (``agree``: evidence that must name one grade, no default).
     """
 
     id: Id
@@ -209,7 +214,17 @@ class GradingPath(_Strict):
     bands: Id | None = None
     classes: list[CriteriaClass] = Field(default_factory=list)
     default_grade: GradeId | None = None
-    combine: Literal["worst"] = "worst"
+    combine: Literal["worst", "agree"] = Field(
+        default="worst",
+        description="worst: the worst of the classes matched and the score's band; agree: the classes matched "
+        "and the score's band are pieces of evidence that must all name the same grade (none, or different "
+        "grades: not evaluable), without a default grade (e.g. 巫山 第十八条（一） 考核等次 and score)",
+    )
+    noted: list[Id] = Field(
+        default_factory=list,
+        description="classification only: facts whose records the path reads and reports as used, but which "
+        "decide no class by themselves (e.g. information the document names without attaching a grade to it)",
+    )
     cite: Citation
 
 
@@ -275,6 +290,12 @@ class Measure(_Strict):
     kind: Id
     mandatory: bool = True
     params: dict[str, ParamValue] = Field(default_factory=dict)
+    ends_with_term_of: Id | None = Field(
+        default=None,
+        description="a list id: the measure ends when the term of the measures stated in the subject's entry "
+        "on that list ends, although the subject stays listed until removed (辽宁 第十六条); without a "
+        "stated term it runs while the subject is listed",
+    )
     effect: Text
     cite: Citation
 
@@ -310,6 +331,8 @@ class RepairCondition(_Strict):
     * ``record_after``: a record of ``kinds`` exists after the information (e.g. a commitment);
     * ``no_repeat``: no later record of ``kinds`` with the same violation code;
     * ``no_later``: no later record of ``kinds`` at all;
+    * ``no_later_heavier``: no later record of ``kinds`` marked ``heavier`` (较重); a later one not
+      marked either way makes the answer "not known" (unmet, and said so);
     * ``not_listed``: the subject is not on list ``on_list`` on the date;
     * ``term_ended``: the listing's term (if any) has ended;
     * ``no_recent_revocation``: no repair of this information was revoked for fraud within
@@ -324,6 +347,7 @@ class RepairCondition(_Strict):
         "record_after",
         "no_repeat",
         "no_later",
+        "no_later_heavier",
         "not_listed",
         "term_ended",
         "no_recent_revocation",
@@ -380,6 +404,9 @@ class Interpretation(_Strict):
     clause: str
     question: str = Field(min_length=1)
     decision: str = Field(min_length=1)
+    reason: str | None = Field(
+        default=None, description="why this reading was chosen over the others (shown with the decision in traces)"
+    )
     rules: list[str] = Field(default_factory=list)
 
 

@@ -10,7 +10,7 @@ A file ``NAME.cases.yaml`` holds::
         expect: {status: graded, grade: A, score: 90, measures: [...]}
 
 Other case kinds: ``deadline: {id, start}`` with ``expect: {due}``; ``repair:
-{record, on, declare: [...]}`` with ``expect: {eligible, earliest, unmet}``;
+{record, on, declare: [...]}`` with ``expect: {eligible, earliest, unmet, not_known}``;
 ``as_of`` with ``expect: {listings, consequences}``.  Only the keys given under
 ``expect`` are compared, and each difference names file, case, key, expected
 and got.
@@ -76,6 +76,9 @@ class Expect(BaseModel):
     eligible: bool | None = None
     earliest: dt.date | None = None
     unmet: list[str] | None = None
+    not_known: list[str] | None = Field(
+        default=None, description="repair conditions unmet because the history does not say (e.g. 较重)"
+    )
     route: str | None = None
     error: str | None = Field(default=None, description="expected error class name, e.g. ValidityError")
 
@@ -148,7 +151,7 @@ def _compare(expect: Expect, got: dict[str, Any]) -> list[Difference]:
             if missing:
                 diffs.append(Difference(key, wanted, got.get("measures")))
             continue
-        if key in ("measures", "exclusions", "lists", "warnings", "unmet") and have is not None:
+        if key in ("measures", "exclusions", "lists", "warnings", "unmet", "not_known") and have is not None:
             have, wanted = sorted(have), sorted(wanted)
         if key == "score" and have is not None:
             have = Decimal(have)
@@ -188,6 +191,7 @@ def run_case(case: Case, pack: CompiledPack, file: str, located: Located, index:
                 earliest=rep.earliest,
                 route=rep.route,
                 unmet=[c.id for c in rep.conditions if not c.met],
+                not_known=[c.id for c in rep.conditions if c.unknown],
             )
         elif case.as_of is not None:
             if subject is None:

@@ -15,6 +15,7 @@ from medcredit.engine.listing import compute_listing, linked_consequences
 from medcredit.engine.validity import check_date_validity
 from medcredit.history.model import Record, Subject
 from medcredit.pack.compiled import CFact, CList, CompiledPack
+from medcredit.pack.validity import in_force
 from medcredit.trace.result import Consequence, Listing
 
 _IGNORED_OBJECTIONS = frozenset({"upheld", "deleted_unverifiable"})
@@ -54,23 +55,37 @@ def _repaired(records: tuple[Record, ...], as_of: dt.date) -> dict[str, dt.date]
     return {ref: when for ref, when in granted.items() if revoked.get(ref, dt.date.min) < when}
 
 
-def record_counts(fact: CFact, record: Record) -> bool:
-    """Whether ``fact`` takes ``record`` (kind, codes, fields, legal document, lower date bound)."""
+def record_counts(fact: CFact, record: Record, pack: CompiledPack | None = None, override: bool = False) -> bool:
+    """Whether ``fact`` takes ``record`` (kind, codes, fields, legal document, date bounds).
+
+    With ``pack``, a fact declared ``within_validity`` refuses records dated outside the
+    document's validity unless ``override`` (as the engine does).
+    """
     if record.kind not in fact.kinds or not fact.accepts(record):
         return False
     if fact.not_before is not None and record.date < fact.not_before:
+        return False
+    if pack is not None and fact.within_validity and not override and not in_force(pack, record.date):
         return False
     return not (fact.requires_document and record.document is None)
 
 
 def listing_as_of(
-    pack: CompiledPack, lst: CList, records: tuple[Record, ...], usable: list[int], as_of: dt.date
+    pack: CompiledPack,
+    lst: CList,
+    records: tuple[Record, ...],
+    usable: list[int],
+    as_of: dt.date,
+    override: bool = False,
 ) -> Listing | None:
-    entries = [(i, records[i]) for i in usable if any(record_counts(pack.facts[f], records[i]) for f in lst.entry)]
+    def counts(f: int, rec: Record) -> bool:
+        return record_counts(pack.facts[f], rec, pack, override)
+
+    entries = [(i, records[i]) for i in usable if any(counts(f, records[i]) for f in lst.entry)]
     removals: list[tuple[int, Record]] = []
     if lst.removal is not None:
-        removal_fact = pack.facts[lst.removal]
-        removals = [(i, records[i]) for i in usable if record_counts(removal_fact, records[i])]
+        removal = lst.removal
+        removals = [(i, records[i]) for i in usable if counts(removal, records[i])]
     return compute_listing(lst, entries, removals, as_of)
 
 
@@ -95,7 +110,7 @@ def standing(pack: CompiledPack, subject: Subject, as_of: dt.date, *, override_v
         x
         for lst in pack.lists
         if (lst.categories is None or category in lst.categories)
-        and (x := listing_as_of(pack, lst, records, usable, as_of)) is not None
+        and (x := listing_as_of(pack, lst, records, usable, as_of, override_validity)) is not None
     ]
     consequences = [c for c in linked_consequences(pack, subject, listings) if c.end >= as_of]
     return Standing(

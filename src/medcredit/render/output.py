@@ -21,6 +21,7 @@ from medcredit.trace.result import TRACE_FORMAT, Result
 from medcredit.trace.steps import (
     BandStep,
     ClassStep,
+    ConflictStep,
     ConsequenceStep,
     ExclusionStep,
     ListStep,
@@ -191,9 +192,14 @@ def _records_list(result: Result) -> list[dict[str, Any]]:
 
 def _interpretations(pack: CompiledPack, result: Result) -> list[dict[str, str]]:
     refs = {s.ref for s in result.steps}
-    return [
-        {"id": i.id, "clause": i.clause, "decision": i.decision} for i in pack.interpretations if refs & set(i.rules)
-    ]
+    out: list[dict[str, str]] = []
+    for i in pack.interpretations:
+        if refs & set(i.rules):
+            entry = {"id": i.id, "clause": i.clause, "decision": i.decision}
+            if i.reason:
+                entry["question"], entry["reason"] = i.question, i.reason
+            out.append(entry)
+    return out
 
 
 def _params(params: dict[str, Any]) -> dict[str, Any]:
@@ -233,6 +239,8 @@ def _step_dict(step: Step) -> dict[str, Any]:
         d["matched"] = step.matched
     elif isinstance(step, ListStep):
         d["matched"] = step.active
+    elif isinstance(step, MeasureStep) and step.term_ended is not None:
+        d["matched"] = False
     return d
 
 
@@ -353,6 +361,8 @@ def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
         name = (label.zh if zh or not label.en else label.en) if label else x.list_id
         until = f"，至 {x.until}" if zh and x.until else (f", until {x.until}" if x.until else "")
         state = ("（在列）" if x.active else "（已结束）") if zh else (" (active)" if x.active else " (ended)")
+        if x.measures_until is not None:
+            state += f"，惩戒措施期限至 {x.measures_until}" if zh else f", measures' term until {x.measures_until}"
         lines.append(("名单：" if zh else "List: ") + f"{name} {x.since}{until}{state}")
     for c in result.consequences:
         lines.append(
@@ -400,6 +410,8 @@ def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
         lines.append("适用的解释：" if zh else "Interpretations applied:")
         for i in interps:
             lines.append(f"  [{i.id}] {i.clause}：{i.decision}")
+            if i.reason:
+                lines.append(("    理由：" if zh else "    Reason: ") + i.reason)
     return "\n".join(lines) + "\n"
 
 
@@ -481,6 +493,9 @@ def _band_text(t: _Text, s: Any, where: str, recs: str) -> str:
 def _measure_text(t: _Text, s: Any, where: str, recs: str) -> str:
     m = next(x for x in t.pack.model.measures if x.id == s.ref)
     optional = "" if m.mandatory else t.pick("（可以采取）", " (may be applied)")
+    if s.term_ended is not None:  # its term, stated in the listing decision, has ended (辽宁 第十六条)
+        day = s.term_ended
+        optional = t.pick(f"（措施期限已于 {day} 届满，不再实施）", f" (its term ended on {day}: no longer applied)")
     text = m.effect.zh if t.zh or not m.effect.en else m.effect.en
     return t.pick(f"{where}措施 {s.ref}：{text}{optional}", f"{where} measure {s.ref}: {text}{optional}")
 
@@ -538,6 +553,7 @@ _STEP_TEXT: dict[type[Any], _StepText] = {
     BandStep: _band_text,
     MeasureStep: _measure_text,
     MissingStep: _missing_text,
+    ConflictStep: _missing_text,
     RollUpStep: _roll_up_text,
     ValidityStep: _validity_text,
     ClassStep: _class_text,

@@ -35,6 +35,7 @@ class ConditionResult:
     earliest: dt.date | None  # for time conditions: first date on which it holds
     article: str
     quote: str
+    unknown: bool = False  # not met because the history does not say (e.g. whether a penalty is 较重)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,7 @@ class RepairAnswer:
                     "earliest": c.earliest.isoformat() if c.earliest else None,
                     "article": c.article,
                     "quote": c.quote,
+                    "not_known": c.unknown,
                 }
                 for c in self.conditions
             ],

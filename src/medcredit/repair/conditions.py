@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from medcredit.engine.listing import measures_term_end
 from medcredit.history.model import Record, Subject
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.model import RepairCondition, RepairRoute
@@ -45,6 +46,7 @@ class Verdict(NamedTuple):
     reason: str
     reason_zh: str
     earliest: dt.date | None = None  # for time conditions: the first date on which it holds
+    unknown: bool = False  # not met because the history does not say (e.g. whether a penalty is 较重)
 
 
 Check = Callable[[Context], Verdict]
@@ -146,22 +148,32 @@ def _record_after(ctx: Context) -> Verdict:
     return Verdict(False, f"no {_kinds(ctx)} record after {record.date}", f"{record.date}之后没有{_kinds(ctx)}记录")
 
 
+def _later(ctx: Context) -> list[Record]:
+    record, kinds, on = ctx.record, ctx.cond.kinds, ctx.on
+    return [r for r in ctx.subject.records if r is not record and r.kind in kinds and record.date < r.date <= on]
+
+
 @condition("no_repeat")
 def _no_repeat(ctx: Context) -> Verdict:
-    """No later record of ``kinds`` for the same violation code (未因同一类违法行为再次受到处罚)."""
+    """No later record of ``kinds`` for the same kind of violation (未因同一类违法行为再次受到处罚).
+
+    Nothing later at all: met, whatever the record's code.  Later records but no code on the
+    record: "the same kind" cannot be judged, so the answer says it is not known.
+    """
     record = ctx.record
+    later = _later(ctx)
+    if not later:
+        return Verdict(True, f"no later {_kinds(ctx)}", f"此后未再受到{_kinds(ctx)}")
     if record.code is None:
         return Verdict(
             False,
-            "the record has no violation code, so a repeat of the same kind of violation cannot be "
-            "ruled out; give the record its catalogue code",
-            "该记录未注明违法行为代码，无法判断是否因同一类违法行为再次受到处罚，请补充代码",
+            f"not known: {len(later)} later {_kinds(ctx)} but the record has no violation code, so "
+            "'the same kind of violation' cannot be judged; give the record its catalogue code",
+            f"无法判断：此后有{len(later)}条{_kinds(ctx)}，但该记录未注明违法行为代码，"
+            "无法判断是否属于同一类违法行为，请补充代码",
+            unknown=True,
         )
-    repeats = [
-        r
-        for r in ctx.subject.records
-        if r is not record and r.kind in ctx.cond.kinds and r.code == record.code and record.date < r.date <= ctx.on
-    ]
+    repeats = [r for r in later if r.code == record.code]
     if repeats:
         first_repeat = min(r.date for r in repeats)
         return Verdict(
@@ -170,6 +182,31 @@ def _no_repeat(ctx: Context) -> Verdict:
             f"{first_repeat}因同一类违法行为（{record.code}）再次受到处罚",
         )
     return Verdict(True, f"no repeated {record.code} conduct", f"未因同一类违法行为（{record.code}）再次受到处罚")
+
+
+@condition("no_later_heavier")
+def _no_later_heavier(ctx: Context) -> Verdict:
+    """No later *heavier* penalty (辽宁 第三十二条（四）"较重的行政处罚"); the history says which are heavier.
+
+    A later penalty that does not say (no ``heavier`` field) makes the answer "not known".
+    """
+    later = _later(ctx)
+    heavier = [r for r in later if r.heavier is True]
+    if heavier:
+        first = min(r.date for r in heavier)
+        return Verdict(False, f"a heavier penalty on {first}", f"{first}再次受到较重的行政处罚")
+    unknown = [r for r in later if r.heavier is None]
+    if unknown:
+        days = ", ".join(str(r.date) for r in sorted(unknown, key=lambda r: r.date))
+        return Verdict(
+            False,
+            f"not known: later penalties ({days}) do not say whether they are heavier (give 'heavier' on them)",
+            f"无法判断：此后的行政处罚（{days}）未注明是否为较重的行政处罚，请在记录上注明 heavier",
+            unknown=True,
+        )
+    if later:
+        return Verdict(True, "later penalties are all marked not heavier", "此后的行政处罚均注明不属于较重的行政处罚")
+    return Verdict(True, "no later penalty", "此后未再受到行政处罚")
 
 
 @condition("no_later")
@@ -200,20 +237,17 @@ def _not_listed(ctx: Context) -> Verdict:
 
 @condition("term_ended", time_based=True)
 def _term_ended(ctx: Context) -> Verdict:
-    """The term of the measures (the record's own term, else the listing's) has ended."""
-    route, record, on = ctx.route, ctx.record, ctx.on
-    listing = next((x for x in ctx.stand.listings if x.list_id == route.listed_on), None) if route.listed_on else None
-    term = record.term_months
-    if term:
-        end = first_day_after_period(record.date, months=term).value
+    """The term of the measures stated in the listing decision has ended (辽宁 第十六条, 第三十二条（三）).
+
+    The subject stays listed after the term, which is why repair is needed at all.
+    """
+    on = ctx.on
+    end_day = measures_term_end(ctx.record)
+    if end_day is not None:
+        end = end_day + dt.timedelta(days=1)
         if on >= end:
-            return Verdict(True, f"the {term}-month term ended before {end}", f"{term}个月的措施期限已届满", end)
-        return Verdict(
-            False, f"the {term}-month term runs until the day before {end}", f"{term}个月的措施期限未届满", end
-        )
-    if listing is not None and listing.until is not None and listing.until_rule == "term":
-        end = listing.until + dt.timedelta(days=1)
-        return Verdict(on >= end, f"term ends {listing.until}", f"期限至{listing.until}", end)
+            return Verdict(True, f"the measures' term ended on {end_day}", f"管理措施期限已于{end_day}届满", end)
+        return Verdict(False, f"the measures' term runs until {end_day}", f"管理措施期限至{end_day}，尚未届满", end)
     return Verdict(True, "no term was set for the measures", "相应管理措施未设期限")
 
 

@@ -339,7 +339,7 @@ def decision(result: Result) -> tuple[Any, ...]:
         tuple(sorted(result.exclusions)),
         tuple(sorted(result.measures)),
         result.reason,
-        tuple((x.list_id, x.since, x.until, x.until_rule, x.active) for x in result.listings),
+        tuple((x.list_id, x.since, x.until, x.until_rule, x.active, x.measures_until) for x in result.listings),
         tuple(sorted((c.id, c.person_id, c.role, c.start, c.end) for c in result.consequences)),
         tuple(sorted(w.code for w in result.warnings)),
     )

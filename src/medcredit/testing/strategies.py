@@ -197,7 +197,7 @@ def _record_for(fact: CFact, kind: str, cycle: int) -> dict[str, Any] | None:
         rec["reason"] = "expired"
     if "year" in needed:
         rec["year"] = cycle
-    if "score" in needed:
+    if "score" in needed and "level" not in rec:  # a level alone grades (巫山 第十八条（一）)
         rec["score"] = SCORE_PLACEHOLDER
     if "ref" in needed:
         rec["ref"] = "r1"

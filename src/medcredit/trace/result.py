@@ -58,11 +58,13 @@ class Listing(NamedTuple):
 
     list_id: str
     since: dt.date
-    until: dt.date | None  # the last day on the list (the day before removal, or the term's last day)
-    until_rule: str | None  # "removal" or "term"
+    until: dt.date | None  # the last day on the list (the day before removal, or the list's own term)
+    until_rule: str | None  # "removal" or "term" (a term the list itself declares)
     active: bool
     records: tuple[int, ...]
     entry_dates: tuple[dt.date, ...] = ()
+    # last day of the measures' term stated on the entry (辽宁 第十六条); None: open while listed
+    measures_until: dt.date | None = None
 
 
 class Consequence(NamedTuple):

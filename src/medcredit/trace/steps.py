@@ -181,20 +181,48 @@ class MissingStep(NamedTuple):
         return f"{self.fact}=" + (",".join(str(v) for v in self.found) or "—")
 
 
+class ConflictStep(NamedTuple):
+    """Evidence that must agree did not (``combine: agree``), or none was supplied: not evaluable.
+
+    ``evidence`` lists, per grade named, what named it; empty when nothing was supplied, and
+    then ``looked_for`` names the evidence the path reads.
+    """
+
+    ref: str
+    records: tuple[int, ...]
+    evidence: tuple[tuple[str, tuple[str, ...]], ...]
+    looked_for: tuple[str, ...]
+    cite: Citation
+
+    @property
+    def kind(self) -> Literal["missing"]:
+        return "missing"
+
+    def value_text(self) -> str:
+        if not self.evidence:
+            return ",".join(self.looked_for) + "=—"
+        return "; ".join(f"{grade}: {','.join(named)}" for grade, named in self.evidence)
+
+
 class MeasureStep(NamedTuple):
-    """A supervision measure that follows from the grade."""
+    """A supervision measure that follows from the grade.
+
+    ``term_ended``: the last day of the measure's term stated in the listing decision, when it
+    ended by the cycle's end (辽宁 第十六条): the measure is no longer applied, the step stays.
+    """
 
     ref: str
     grade: str
     cite: Citation
     records: tuple[int, ...] = ()
+    term_ended: dt.date | None = None
 
     @property
     def kind(self) -> Literal["measure"]:
         return "measure"
 
     def value_text(self) -> str:
-        return self.grade
+        return self.grade if self.term_ended is None else f"{self.grade}; term ended {self.term_ended}"
 
 
 class ListStep(NamedTuple):
@@ -246,6 +274,7 @@ Step: TypeAlias = (
     | RuleStep
     | BandStep
     | MissingStep
+    | ConflictStep
     | MeasureStep
     | ListStep
     | ConsequenceStep
@@ -277,6 +306,7 @@ STEP_TYPES: tuple[type[Step], ...] = (
     RuleStep,
     BandStep,
     MissingStep,
+    ConflictStep,
     MeasureStep,
     ListStep,
     ConsequenceStep,
