@@ -123,8 +123,9 @@ def _check(ctx: Context) -> ConditionResult:
     if kind is None:  # the pack model admits only registered types; a test keeps the two equal
         raise MedcreditError(f"repair condition type '{cond.check}' has no registered check")
     v = kind.check(ctx)
+    cite = cond.cite
     return ConditionResult(
-        cond.id, cond.check, v.met, v.reason, v.reason_zh, v.earliest, cond.cite.article, cond.cite.quote
+        cond.id, cond.check, v.met, v.reason, v.reason_zh, v.earliest, cite.article, cite.quote, v.unknown
     )
 
 
