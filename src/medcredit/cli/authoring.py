@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, emit_problems, parse_date
+from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, emit_problems, parse_date, require_known
 from medcredit.diagnostics.errors import ProblemsError
 from medcredit.diagnostics.problems import Problem
+from medcredit.io.limits import PACK_LIMITS
 from medcredit.io.yamlload import read_text
 from medcredit.pack.loader import load_pack, validate_pack_text
 
@@ -24,7 +25,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for name in args.packs:
         path = Path(name)
         try:
-            text = read_text(path) if path.exists() else None
+            text = read_text(path, max_bytes=PACK_LIMITS.max_bytes) if path.exists() else None
         except ProblemsError as exc:
             emit_problems(exc.problems, sys.stdout)
             worst = EXIT_PROBLEMS
@@ -79,13 +80,15 @@ def _colour(level: str, text: str) -> str:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from medcredit.checks import CheckContext, run_checks
+    from medcredit.checks.base import CHECKS
 
+    require_known("check", args.select, CHECKS)
     today = args.today or dt.date.today()  # the CLI may read the clock; the checks do not
     all_problems: list[Problem] = []
     for name in args.packs:
         path = Path(name)
         if path.exists():
-            text, file = read_text(path), name
+            text, file = read_text(path, max_bytes=PACK_LIMITS.max_bytes), name
         else:
             load_pack(name)  # raises PackNotFoundError with a suggestion
             from importlib import resources
@@ -97,7 +100,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if compiled is not None:
             from medcredit.io.yamlload import load_yaml
 
-            located = load_yaml(text, file)
+            located = load_yaml(text, file, limits=PACK_LIMITS)
             only = set(args.select) if args.select else None
             all_problems.extend(run_checks(CheckContext(compiled, located, today), only))
     fmt = args.format
@@ -142,7 +145,9 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 def cmd_properties(args: argparse.Namespace) -> int:
     from medcredit.testing import run_properties
+    from medcredit.testing.runner import DRIVERS
 
+    require_known("property", args.property, DRIVERS)
     report = run_properties(args.pack, args.profile, properties=args.property, seed=args.seed)
     sys.stdout.write(report.render())
     return EXIT_OK if report.ok else EXIT_PROBLEMS

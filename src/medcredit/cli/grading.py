@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Progress, emit_problems
+from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Progress, cycle_arg, emit_problems
 from medcredit.diagnostics.errors import ValidityError
 from medcredit.engine.evaluation import evaluate
 from medcredit.history.reader import Loaded, Rejected, iter_subjects
@@ -230,7 +230,7 @@ def register(sub: Subparsers) -> None:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--pack", required=True, help="bundled pack name or pack file")
-        p.add_argument("--cycle", required=True, type=int, help="evaluation cycle (year)")
+        p.add_argument("--cycle", required=True, type=cycle_arg, help="evaluation cycle (year)")
         p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of text output")
         p.add_argument(
             "--override-validity",
@@ -256,7 +256,7 @@ def register(sub: Subparsers) -> None:
 
     p = sub.add_parser("compare", help="evaluate one history under every bundled pack, side by side")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--cycle", required=True, type=int)
+    p.add_argument("--cycle", required=True, type=cycle_arg)
     p.add_argument("--pack", dest="packs", action="append", help="limit to these packs (repeatable)")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--override-validity", action="store_true")
@@ -268,7 +268,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument(
         "--population", required=True, metavar="FILE", help="histories: .jsonl (streamed), .json, .yaml; - for stdin"
     )
-    p.add_argument("--cycle", required=True, type=int, help="evaluation cycle (year)")
+    p.add_argument("--cycle", required=True, type=cycle_arg, help="evaluation cycle (year)")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report to FILE")
     p.add_argument("--examples", type=int, default=5, metavar="N", help="example subjects kept per transition")

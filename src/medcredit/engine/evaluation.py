@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from medcredit.diagnostics.errors import ValidityError
+from medcredit.engine.arguments import check_evaluate_arguments
 from medcredit.engine.listing import compute_listing, linked_consequences
 from medcredit.history.identifiers import IdCheck, check_resident_id, check_uscc, is_valid_resident_id, is_valid_uscc
 from medcredit.history.model import INSTITUTION_CATEGORIES, Record, Subject, SubjectCategory
@@ -203,7 +204,11 @@ def evaluate(
     trace: bool = True,
     override_validity: bool = False,
 ) -> Result:
-    """Evaluate one subject for one cycle.  Pure: same inputs, same result."""
+    """Evaluate one subject for one cycle.  Pure: same inputs, same result.
+
+    Raises :class:`~medcredit.diagnostics.errors.ArgumentError` for arguments of the wrong type or a cycle out of range.
+    """
+    check_evaluate_arguments(pack, subject, cycle)
     notices = _identifier_notices(subject, cycle)
     steps: list[Step] = []
     overridden = False

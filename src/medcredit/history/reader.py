@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from medcredit.diagnostics.errors import HistoryError, ProblemsError
 from medcredit.diagnostics.problems import Problem, YamlPath
 from medcredit.history.model import Subject
+from medcredit.io.limits import number_problem, scalar_problems
 from medcredit.io.pydantic_problems import problems_from_validation
 from medcredit.io.yamlload import Located, load_yaml, read_text
 
@@ -48,6 +49,18 @@ class Rejected:
 Item = Loaded | Rejected
 
 
+@dataclass(slots=True)
+class ReadTally:
+    """What a JSONL read saw, so a batch can account for every line: ``lines`` read, ``blank`` among them.
+
+    Blank (white-space-only, form-feed-only) lines hold no subject and yield no item;
+    they are counted here instead of vanishing.
+    """
+
+    lines: int = 0
+    blank: int = 0
+
+
 class _DuplicateKeyError(ValueError):
     pass
 
@@ -65,11 +78,26 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
 
+def _bounded_decimal(text: str) -> Decimal:
+    reason = number_problem(text)
+    if reason is not None:
+        raise ValueError(f"{reason}: {text[:40]}")
+    return Decimal(text)
+
+
+def _bounded_int(text: str) -> int:
+    reason = number_problem(text)
+    if reason is not None:
+        raise ValueError(f"{reason}: {text[:40]}")
+    return int(text)
+
+
 def parse_json(text: str) -> Any:
-    """JSON with exact decimals, no NaN/Infinity, and duplicate keys refused."""
+    """JSON with exact, bounded decimals, no NaN/Infinity, and duplicate keys refused."""
     return json.loads(
         text,
-        parse_float=Decimal,
+        parse_float=_bounded_decimal,
+        parse_int=_bounded_int,
         object_pairs_hook=_no_duplicates,
         parse_constant=_reject_constant,
     )
@@ -112,6 +140,14 @@ def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = ()) 
                 )
             ],
         )
+    bad = [
+        Problem(code=f"history-{code}", message=message, file=file, line=pos[0], column=pos[1], path=path)
+        for path, code, message in scalar_problems(data, base)
+        for pos in (locate(path),)
+    ]
+    if bad:
+        # refused before pydantic, whose error rendering cannot encode a lone surrogate
+        raise HistoryError(f"{file}: invalid subject", bad)
     try:
         return Subject.model_validate(data)
     except ValidationError as exc:
@@ -121,9 +157,29 @@ def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = ()) 
         raise HistoryError(f"{file}: invalid subject", problems) from None
 
 
-def iter_jsonl(stream: IO[str], file: str) -> Iterator[Item]:
+def _jsonl_locator(line: str, number: int) -> Any:
+    """Locate a path in one JSONL line: the column of its last key's first occurrence (1 if not found)."""
+
+    def locate(path: YamlPath) -> tuple[int, int]:
+        for part in reversed(path):
+            if isinstance(part, str):
+                at = line.find(json.dumps(part, ensure_ascii=False))
+                if at < 0:
+                    at = line.find(json.dumps(part))
+                if at >= 0:
+                    return number, at + 1
+        return number, len(line) - len(line.lstrip()) + 1
+
+    return locate
+
+
+def iter_jsonl(stream: IO[str], file: str, skipped: ReadTally | None = None) -> Iterator[Item]:
     for number, line in enumerate(stream, start=1):
+        if skipped is not None:
+            skipped.lines += 1
         if not line.strip():
+            if skipped is not None:
+                skipped.blank += 1
             continue
         where = f"{file}:{number}"
         if len(line) > MAX_LINE_BYTES:
@@ -173,7 +229,7 @@ def iter_jsonl(stream: IO[str], file: str) -> Iterator[Item]:
             )
             continue
         try:
-            yield Loaded(where, validate_subject(data, file=file, locate=lambda _p, n=number: (n, 0)))
+            yield Loaded(where, validate_subject(data, file=file, locate=_jsonl_locator(line, number)))
         except HistoryError as exc:
             yield Rejected(where, exc.problems)
 
@@ -284,12 +340,15 @@ def iter_document(text: str, file: str, fmt: str) -> Iterator[Item]:
     yield from _document_items(located, located.data)
 
 
-def iter_subjects(path: str | Path) -> Iterator[Item]:
-    """Every subject in a history file (``-`` reads JSONL from standard input)."""
+def iter_subjects(path: str | Path, skipped: ReadTally | None = None) -> Iterator[Item]:
+    """Every subject in a history file (``-`` reads JSONL from standard input).
+
+    Blank JSONL lines hold no subject; they are counted in ``skipped`` when given.
+    """
     name = str(path)
     fmt = detect_format(name)
     if name == "-":
-        yield from iter_jsonl(sys.stdin, "<stdin>")
+        yield from iter_jsonl(sys.stdin, "<stdin>", skipped)
         return
     if fmt == "jsonl":
         p = Path(name)
@@ -302,7 +361,7 @@ def iter_subjects(path: str | Path) -> Iterator[Item]:
             ) from exc
         with handle:
             try:
-                yield from iter_jsonl(handle, name)
+                yield from iter_jsonl(handle, name, skipped)
             except UnicodeDecodeError as exc:
                 raise HistoryError(
                     f"{name} is not UTF-8",
