@@ -11,41 +11,45 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Progress, cycle_arg, emit_problems
-from medcredit.diagnostics.errors import ValidityError
+from medcredit.diagnostics.errors import ArgumentError, MedcreditError, ValidityError
+from medcredit.engine.batch import BatchSummary, Failed, evaluate_file
 from medcredit.engine.evaluation import evaluate
 from medcredit.history.reader import Loaded, Rejected, iter_subjects
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import bundled_pack_names, load_pack
 from medcredit.render.output import render_text, result_to_dict, to_json
+from medcredit.trace.result import Result
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
-def _results(pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[Any, Any], None]) -> tuple[int, int]:
-    """Evaluate every subject of ``args.file``; return (evaluated, rejected)."""
+def _results(pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[Any, Any], None]) -> BatchSummary:
+    """Evaluate every subject of ``args.file``; return the batch's account (every input line accounted for).
+
+    ``on_result`` receives (Result, item) for a result, (None, Rejected) for an unreadable input and
+    (None, Failed) for a subject whose evaluation failed: one such subject never stops the batch.
+    """
     progress = Progress(sys.stderr, "evaluated")
-    evaluated = rejected = 0
+    summary = BatchSummary()
     # Results are written and dropped at once and create no reference cycles, so the
     # cyclic collector only costs time here (PERFORMANCE.md); collect explicitly instead.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for item in iter_subjects(args.file):
-            if isinstance(item, Rejected):
-                rejected += 1
-                on_result(None, item)
+        outcomes = evaluate_file(
+            pack,
+            args.file,
+            args.cycle,
+            summary=summary,
+            trace=not getattr(args, "no_trace", False),
+            override_validity=args.override_validity,
+        )
+        for item, outcome in outcomes:
+            if isinstance(outcome, Result):
+                on_result(outcome, item)
             else:
-                assert isinstance(item, Loaded)
-                result = evaluate(
-                    pack,
-                    item.subject,
-                    args.cycle,
-                    trace=not getattr(args, "no_trace", False),
-                    override_validity=args.override_validity,
-                )
-                evaluated += 1
-                on_result(result, item)
+                on_result(None, outcome)
             progress.tick()
             if progress.count % 100_000 == 0:
                 gc.collect()
@@ -53,7 +57,7 @@ def _results(pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[
         if gc_was_enabled:
             gc.enable()
         progress.close()
-    return evaluated, rejected
+    return summary
 
 
 def _rejected_dict(item: Rejected) -> dict[str, Any]:
@@ -74,6 +78,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     collected: list[dict[str, Any]] = []
 
     def write(result: Any, item: Any) -> None:
+        if isinstance(item, Failed):
+            sys.stderr.write(item.render() + "\n")
+            if fmt == "jsonl":
+                out.write(json.dumps(item.as_dict(), ensure_ascii=False) + "\n")
+            elif fmt == "json":
+                collected.append(item.as_dict())
+            else:
+                out.write(f"{item.where}: failed ({type(item.error).__name__})\n")
+            return
         if result is None:
             emit_problems(item.problems, sys.stderr)
             record = _rejected_dict(item)
@@ -95,14 +108,29 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             score = "-" if result.score is None else format(result.score, "f")
             out.write(f"{result.subject_id}\t{result.category}\t{result.status}\t{grade}\t{score}\n")
 
-    evaluated, rejected = _results(pack, args, write)
+    summary = _results(pack, args, write)
     if fmt == "json":
         body: Any = collected[0] if len(collected) == 1 else collected
         out.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
-    if rejected:
-        sys.stderr.write(f"medcredit: {evaluated} evaluated, {rejected} rejected (see above)\n")
-        return EXIT_PROBLEMS
-    return EXIT_OK
+    return _close(summary, args)
+
+
+def _close(summary: BatchSummary, args: argparse.Namespace) -> int:
+    """The closing account on stderr (and as JSON with --summary-json); exit 1 if any input had problems."""
+    problems = summary.rejected + summary.failed
+    sys.stderr.write(f"medcredit: {summary.line()}{' (see above)' if problems else ''}\n")
+    target = getattr(args, "summary_json", None)
+    if target:
+        text = json.dumps(summary.as_dict(), indent=2) + "\n"
+        try:
+            if target == "-":
+                sys.stderr.write(text)
+            else:
+                Path(target).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            sys.stderr.write(f"medcredit: cannot write {target}: {exc.strerror or exc}\n")
+            return EXIT_USAGE
+    return EXIT_PROBLEMS if problems else EXIT_OK
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -114,25 +142,46 @@ def cmd_compare(args: argparse.Namespace) -> int:
     names = args.packs or bundled_pack_names()
     packs = [load_pack(n) for n in names]
     rows: list[dict[str, Any]] = []
-    for item in iter_subjects(args.file):
+    summary = BatchSummary()
+    for item in iter_subjects(args.file, summary.tally):
+        summary.read += 1
         if isinstance(item, Rejected):
+            # one unreadable subject is reported and counted; the others are still compared
             emit_problems(item.problems, sys.stderr)
-            return EXIT_PROBLEMS
+            summary.rejected += 1
+            continue
         assert isinstance(item, Loaded)
+        failed = False
         for pack in packs:
             try:
                 r = evaluate(pack, item.subject, args.cycle, override_validity=args.override_validity)
-            except ValidityError as exc:
+            except (ValidityError, ArgumentError) as exc:
                 rows.append(
                     {
                         "subject": item.subject.id,
                         "pack": pack.id,
-                        "status": "outside_validity",
+                        "status": "outside_validity" if isinstance(exc, ValidityError) else "failed",
                         "grade": None,
                         "score": None,
                         "listings": [],
                         "measures": [],
                         "note": str(exc),
+                    }
+                )
+                continue
+            except MedcreditError as exc:
+                sys.stderr.write(Failed(item.where, item.subject.id, exc).render() + "\n")
+                failed = True
+                rows.append(
+                    {
+                        "subject": item.subject.id,
+                        "pack": pack.id,
+                        "status": "failed",
+                        "grade": None,
+                        "score": None,
+                        "listings": [],
+                        "measures": [],
+                        "note": f"{type(exc).__name__}: {exc}",
                     }
                 )
                 continue
@@ -150,11 +199,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
                     "reason": r.reason,
                 }
             )
+        if failed:
+            summary.failed += 1
+        else:
+            summary.results += 1
+    sys.stderr.write(f"medcredit: {summary.line()}\n")
+    exit_code = EXIT_PROBLEMS if summary.rejected or summary.failed else EXIT_OK
     if args.format == "json":
         sys.stdout.write(
             json.dumps({"cycle": args.cycle, "packs": names, "results": rows}, ensure_ascii=False, indent=2) + "\n"
         )
-        return EXIT_OK
+        return exit_code
     header = ["subject", "pack", "status", "grade", "score", "lists", "measures"]
     table = [header] + [
         [
@@ -171,7 +226,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     widths = [max(_width(r[i]) for r in table) for i in range(len(header))]
     for r in table:
         sys.stdout.write("  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=True)).rstrip() + "\n")
-    return EXIT_OK
+    return exit_code
 
 
 def _width(text: str) -> int:
@@ -238,6 +293,11 @@ def register(sub: Subparsers) -> None:
             help="evaluate a cycle outside the pack's validity (recorded in the result)",
         )
         p.add_argument("file", metavar="FILE", help="history: .json, .jsonl, .yaml (- for JSONL on stdin)")
+        p.add_argument(
+            "--summary-json",
+            metavar="FILE",
+            help="also write the closing account (inputs, results, rejected, failed, skipped) as JSON to FILE",
+        )
 
     p = sub.add_parser("evaluate", help="grade subjects of a history file")
     common(p)

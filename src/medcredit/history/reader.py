@@ -386,3 +386,30 @@ def load_subject(path: str | Path) -> Subject:
     item = items[0]
     assert isinstance(item, Loaded)
     return item.subject
+
+
+def subject_from_data(data: Any, *, source: str = "<data>") -> Subject:
+    """One subject from a mapping (parsed JSON) or from JSON text; raise :class:`HistoryError` otherwise.
+
+    The documented way to build a :class:`Subject` from untrusted data: unlike
+    ``Subject.model_validate`` it never raises a raw pydantic error, and every
+    problem names ``source`` and the field's path (and, for text, line and column).
+    """
+    if isinstance(data, bytes | bytearray):
+        try:
+            data = bytes(data).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            problem = Problem(code="encoding", message=f"not valid UTF-8: {exc.reason}", file=source)
+            raise HistoryError(f"{source} is not UTF-8", [problem]) from None
+    if isinstance(data, str):
+        items = list(iter_document(data, source, "json"))
+        problems = [p for item in items if isinstance(item, Rejected) for p in item.problems]
+        if problems:
+            raise HistoryError(f"{source}: invalid subject", problems)
+        if len(items) != 1:
+            problem = Problem(code="history-count", message=f"expected one subject, found {len(items)}", file=source)
+            raise HistoryError(f"{source}: expected one subject", [problem])
+        item = items[0]
+        assert isinstance(item, Loaded)
+        return item.subject
+    return validate_subject(data, file=source, locate=lambda _path: (0, 0))
