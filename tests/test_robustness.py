@@ -345,3 +345,43 @@ def test_pack_file_over_the_size_limit_is_refused_before_parsing(tmp_path: Path)
     with pytest.raises(MedcreditError) as info:
         medcredit.load_pack(path)
     assert "too-large" in str(info.value)
+
+
+#: The promise is 50 ms of CPU per history line (counted by bench/fuzz.py); the suite asserts it with a
+#: fivefold margin so that a slow CI machine cannot fail it, which still catches any unbounded work.
+LINE_CPU_S = 0.25
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"records": [' + ",".join(['"x"'] * 4000) + "]}",
+        '{"id": [' + ",".join(["1e5"] * 4000) + "]}",
+        "{" + ",".join(f'"k{i}": 1' for i in range(2000)) + "}",
+        '{"records": [' + ",".join(['"\\ud800"'] * 4000) + "]}",
+        '{"name": "' + "x" * (250 * 1024) + '"}',
+        "[" * 100_000,
+        '{"records": [' + ",".join(["{}"] * 100_000) + "]}",
+        "9" * 200_000,
+    ],
+    ids=[
+        "4000-strings",
+        "4000-numbers",
+        "2000-keys",
+        "4000-surrogates",
+        "250k-string",
+        "deep",
+        "100k-values",
+        "long-int",
+    ],
+)
+def test_a_history_line_is_read_in_bounded_cpu(line: str) -> None:
+    """Any line is read (accepted or rejected with a located problem) within the per-line bound."""
+    import io
+
+    from medcredit.history.reader import iter_jsonl
+
+    started = cpu_seconds()
+    (item,) = list(iter_jsonl(io.StringIO(line + "\n"), "h.jsonl"))
+    assert cpu_seconds() - started < LINE_CPU_S
+    assert all(p.line == 1 and p.column >= 1 for p in item.problems)  # type: ignore[union-attr]

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,12 +23,15 @@ from pydantic import ValidationError
 from medcredit.diagnostics.errors import HistoryError, ProblemsError
 from medcredit.diagnostics.problems import Problem, YamlPath
 from medcredit.history.model import Subject
-from medcredit.io.limits import number_problem, scalar_problems
-from medcredit.io.pydantic_problems import problems_from_validation
+from medcredit.io.limits import has_surrogate, number_problem, scalar_problems
+from medcredit.io.pydantic_problems import MAX_PROBLEMS, problems_from_validation
 from medcredit.io.yamlload import Located, load_yaml, read_text
 
-#: A JSONL line longer than this is rejected without parsing (a subject is small).
-MAX_LINE_BYTES = 16 * 1024 * 1024
+#: A JSONL line longer than this is rejected without parsing (a subject is a few KB; this
+#: bound and the next keep reading one line within 50 ms of CPU, see docs/guide/robustness.md).
+MAX_LINE_BYTES = 256 * 1024
+#: At most this many JSON values in one line, estimated by counting separators (in C, before parsing).
+MAX_LINE_VALUES = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +127,12 @@ def detect_format(path: str) -> str:
     )
 
 
-def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = ()) -> Subject:
-    """Validate one subject mapping; raise HistoryError with located problems."""
+def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = (), scan: bool = True) -> Subject:
+    """Validate one subject mapping; raise HistoryError with located problems.
+
+    ``scan=False`` skips the walk for lone surrogates and unbounded numbers, for data
+    already known free of them (a JSONL line without surrogate escapes, parsed with bounds).
+    """
     if not isinstance(data, dict):
         line, col = locate(base)
         raise HistoryError(
@@ -142,7 +150,7 @@ def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = ()) 
         )
     bad = [
         Problem(code=f"history-{code}", message=message, file=file, line=pos[0], column=pos[1], path=path)
-        for path, code, message in scalar_problems(data, base)
+        for path, code, message in (islice(scalar_problems(data, base), MAX_PROBLEMS) if scan else ())
         for pos in (locate(path),)
     ]
     if bad:
@@ -173,6 +181,18 @@ def _jsonl_locator(line: str, number: int) -> Any:
     return locate
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _line_too_large(line: str) -> str | None:
+    if len(line) > MAX_LINE_BYTES:
+        return f"line is {len(line)} characters; the limit is {MAX_LINE_BYTES} (one subject per line)"
+    values = line.count(",") + line.count(":") + line.count("[") + line.count("{")
+    if values > MAX_LINE_VALUES:
+        return f"line holds about {values} values; the limit is {MAX_LINE_VALUES} (one subject per line)"
+    return None
+
+
 def iter_jsonl(stream: IO[str], file: str, skipped: ReadTally | None = None) -> Iterator[Item]:
     for number, line in enumerate(stream, start=1):
         if skipped is not None:
@@ -182,19 +202,10 @@ def iter_jsonl(stream: IO[str], file: str, skipped: ReadTally | None = None) -> 
                 skipped.blank += 1
             continue
         where = f"{file}:{number}"
-        if len(line) > MAX_LINE_BYTES:
-            yield Rejected(
-                where,
-                (
-                    Problem(
-                        code="history-too-large",
-                        message="line too long",
-                        file=file,
-                        line=number,
-                        column=1,
-                    ),
-                ),
-            )
+        too_large = _line_too_large(line)
+        if too_large is not None:
+            problem = Problem(code="history-too-large", message=too_large, file=file, line=number, column=1)
+            yield Rejected(where, (problem,))
             continue
         try:
             data = parse_json(line)
@@ -229,7 +240,9 @@ def iter_jsonl(stream: IO[str], file: str, skipped: ReadTally | None = None) -> 
             )
             continue
         try:
-            yield Loaded(where, validate_subject(data, file=file, locate=_jsonl_locator(line, number)))
+            # surrogates can only come from the text itself or from \\uD800-style escapes in it
+            scan = has_surrogate(line) or _SURROGATE_ESCAPE.search(line) is not None
+            yield Loaded(where, validate_subject(data, file=file, locate=_jsonl_locator(line, number), scan=scan))
         except HistoryError as exc:
             yield Rejected(where, exc.problems)
 
