@@ -79,7 +79,7 @@ def _load_cpu(kind: str, text: str) -> float:
     return _cpu() - started
 
 
-def worker(kind: str, index: int, count: int, seed: int, cli_every: int, out: str) -> dict[str, Any]:
+def worker(kind: str, index: int, count: int, seed: int, cli_every: int, out: str) -> None:
     out_dir = Path(out)
     crash_dir = out_dir / "crashers"
     crash_dir.mkdir(parents=True, exist_ok=True)
@@ -137,7 +137,6 @@ def worker(kind: str, index: int, count: int, seed: int, cli_every: int, out: st
         if i % 250 == 0:
             dump()
     dump()
-    return {"kind": kind, **stats, "foreign_by_type": dict(foreign)}
 
 
 def _save(folder: Path, kind: str, index: int, i: int, text: str, why: str) -> None:
@@ -160,11 +159,18 @@ def main() -> int:
         for index in range(args.workers):
             count = share + (1 if index < extra else 0)
             jobs.append((kind, index, count, args.seed, args.cli_every, args.out))
-    with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
-        results = pool.starmap(worker, jobs)
+    # one process per job (a pool may hand two jobs to one process and leave another idle)
+    context = multiprocessing.get_context("fork")
+    processes = [context.Process(target=worker, args=job) for job in jobs]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
     totals: dict[str, Counter[str]] = {"pack": Counter(), "history": Counter()}
-    for result in results:
-        kind = result.pop("kind")
+    for kind, index, *_rest in jobs:
+        result = json.loads(Path(args.out, f"worker-{kind}-{index}.json").read_text())
+        result.pop("kind")
+        result.pop("seed")
         by_type = result.pop("foreign_by_type")
         totals[kind].update(result)
         totals[kind].update({f"foreign:{k}": v for k, v in by_type.items()})
