@@ -244,11 +244,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     old, new = load_pack(args.old), load_pack(args.new)
     progress = Progress(sys.stderr, "compared")
+    summary = BatchSummary()
 
     def items() -> Iterator[Item]:
-        for item in iter_subjects(args.population):
+        for item in iter_subjects(args.population, summary.tally):
+            summary.read += 1
             if isinstance(item, Rejected):
                 emit_problems(item.problems, sys.stderr)
+                summary.rejected += 1
             yield item
             progress.tick()
 
@@ -277,6 +280,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
             sys.stderr.write(f"medcredit: cannot write {args.html}: {exc.strerror or exc}\n")
             return EXIT_USAGE
     sys.stdout.write(impact_to_json(impact) if args.format == "json" else render_impact_text(impact))
+    # subjects the analysis could not evaluate under one of the packs count as failed
+    summary.failed = impact.rejected - summary.rejected
+    summary.results = summary.read - impact.rejected
+    sys.stderr.write(f"medcredit: {summary.line()}\n")
     return EXIT_OK
 
 
