@@ -100,7 +100,11 @@ def worker(kind: str, index: int, count: int, seed: int, cli_every: int, out: st
 
     for i in range(count):
         rng = random.Random(f"{seed}:{kind}:{index}:{i}")
-        text = mutators.mutate_pack(rng) if kind == "pack" else mutators.mutate_history_line(rng)
+        try:
+            text = mutators.mutate_pack(rng) if kind == "pack" else mutators.mutate_history_line(rng)
+        except Exception:  # a fuzzer bug, not a medcredit one: counted apart, the run goes on
+            stats["mutator_errors"] += 1
+            continue
         cli = cli_every > 0 and i % cli_every == 0
         started = _cpu()
         signal.setitimer(signal.ITIMER_PROF, HARD_CPU_S)

@@ -7,6 +7,7 @@ through :class:`random.Random` instances it controls.
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 import re
@@ -267,12 +268,17 @@ def _set(root: Any, path: tuple[Any, ...], value: Any) -> Any:
     return root
 
 
+def _hostile(rng: random.Random) -> Any:
+    """A fresh copy of a hostile value (the shared constants must never be mutated)."""
+    return copy.deepcopy(rng.choice(HOSTILE_VALUES))
+
+
 def mutate_subject(data: Any, rng: random.Random) -> Any:
     leaves = _leaves(data)
     path = rng.choice(leaves)
     op = rng.randrange(4)
     if op == 0:
-        return _set(data, path, rng.choice(HOSTILE_VALUES))
+        return _set(data, path, _hostile(rng))
     if op == 1 and path:
         parent = data
         for part in path[:-1]:
@@ -284,11 +290,11 @@ def mutate_subject(data: Any, rng: random.Random) -> Any:
         for part in path:
             target = target[part]
         if isinstance(target, dict):
-            target[rng.choice(["extra", "kind", "amount", "date", "ｋｉｎｄ", "\ud800"])] = rng.choice(HOSTILE_VALUES)
+            target[rng.choice(["extra", "kind", "amount", "date", "ｋｉｎｄ", "\ud800"])] = _hostile(rng)
         elif isinstance(target, list):
-            target.append(rng.choice(HOSTILE_VALUES))
+            target.append(_hostile(rng))
         return data
-    return _set(data, path, json.loads(json.dumps(rng.choice(HOSTILE_VALUES))) if rng.random() < 0.5 else path)
+    return _set(data, path, _hostile(rng) if rng.random() < 0.5 else list(path))
 
 
 def mutate_history_line(rng: random.Random) -> str:
