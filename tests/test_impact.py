@@ -390,7 +390,11 @@ def test_cli_streams_a_large_population(
     body = json.loads(capsys.readouterr().out)
     progress = terminal.getvalue()
     assert "compared: 1,000 subjects" in progress
-    assert progress.endswith("\rcompared: 2,000 subjects\n")
+    # the progress line closes, then the batch's account (issue 11) is the last line
+    assert progress.endswith(
+        "\rcompared: 2,000 subjects\n"
+        "medcredit: 2000 inputs: 1998 evaluated, 2 rejected, 0 failed, 0 blank lines skipped\n"
+    )
     assert "history-json" in progress  # the rejected lines are reported on stderr
     labels = body["labels"]
     cells = {(labels[i], labels[j]): n for i, row in enumerate(body["matrix"]) for j, n in enumerate(row) if n}

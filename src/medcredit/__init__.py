@@ -7,10 +7,19 @@ between releases without notice.
 
 >>> import medcredit
 >>> pack = medcredit.load_pack("wushan")
->>> subject = medcredit.Subject.model_validate({"id": "x", "category": "retail_pharmacy"})
+>>> subject = medcredit.load_subject({"id": "x", "category": "retail_pharmacy"})
+>>> medcredit.evaluate(pack, subject, 2023).status  # no inspection in the cycle: not graded
+'excluded'
+
+Bad input raises a :class:`MedcreditError` subclass, never a bare Python error:
+``load_subject`` raises :class:`HistoryError` with located problems, ``evaluate``
+with a wrong argument raises :class:`ArgumentError`.  ``evaluate_file`` grades a
+whole history file and accounts for every input in a :class:`BatchSummary`.
 """
 
+from medcredit.analysis.batch import evaluate_file
 from medcredit.diagnostics.errors import (
+    ArgumentError,
     CalendarError,
     CalendarRangeError,
     ExpressionError,
@@ -25,10 +34,13 @@ from medcredit.diagnostics.errors import (
     ValidityError,
 )
 from medcredit.diagnostics.problems import Problem
+from medcredit.engine.batch import BatchSummary, Failed
 from medcredit.engine.evaluation import DecisionCache, Evaluator, evaluate
 from medcredit.engine.validity import check_validity, date_in_validity
 from medcredit.history.model import Record, Subject, SubjectCategory
-from medcredit.history.reader import iter_subjects, load_subject
+from medcredit.history.reader import iter_subjects
+from medcredit.history.reader import load_subject as load_subject_file
+from medcredit.history.reader import subject_from_data as load_subject
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import bundled_pack_names, load_pack, validate_pack_text
 from medcredit.pack.validity import in_force
@@ -61,7 +73,9 @@ from medcredit.trace.steps import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "ArgumentError",
     "BandStep",
+    "BatchSummary",
     "CalendarError",
     "CalendarRangeError",
     "ClassStep",
@@ -71,6 +85,7 @@ __all__ = [
     "Evaluator",
     "ExclusionStep",
     "ExpressionError",
+    "Failed",
     "HistoryError",
     "ListStep",
     "MeasureStep",
@@ -110,12 +125,14 @@ __all__ = [
     "deadline_chain",
     "default_calendar",
     "evaluate",
+    "evaluate_file",
     "first_day_after_period",
     "in_force",
     "iter_subjects",
     "load_pack",
     "load_schedule",
     "load_subject",
+    "load_subject_file",
     "period_end",
     "person_sanctions",
     "render_text",

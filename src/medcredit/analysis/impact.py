@@ -31,7 +31,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel
 
 from medcredit.analysis.impact_words import Lang, word
-from medcredit.diagnostics.errors import ValidityError
+from medcredit.diagnostics.errors import ArgumentError, MedcreditError, ValidityError
 from medcredit.engine.evaluation import Evaluator
 from medcredit.engine.validity import check_validity, validity_message
 from medcredit.history.reader import Item, Loaded
@@ -392,8 +392,16 @@ class ImpactAnalysis:
             self.rejected += 1
             self._cell("rejected", "rejected").count += 1
             return
-        old_r = self._evaluate(self.old, item, trace=False)
-        new_r = self._evaluate(self.new, item, trace=False)
+        try:
+            old_r = self._evaluate(self.old, item, trace=False)
+            new_r = self._evaluate(self.new, item, trace=False)
+        except (ValidityError, ArgumentError):
+            raise  # about the whole analysis, not this subject
+        except MedcreditError:
+            # a subject that cannot be evaluated (an expression failing on its facts) is counted, not fatal
+            self.rejected += 1
+            self._cell("rejected", "rejected").count += 1
+            return
         a, b = outcome(old_r), outcome(new_r)
         cell = self._cell(a, b)
         cell.count += 1

@@ -18,9 +18,11 @@ from medcredit.cli.common import (
     colour_enabled,
     emit_problems,
     parse_date,
+    require_known,
 )
 from medcredit.diagnostics.errors import ProblemsError
 from medcredit.diagnostics.problems import Problem, has_errors, rank
+from medcredit.io.limits import PACK_LIMITS
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import PackSource, read_pack_source, validate_pack_text
 
@@ -134,7 +136,9 @@ def _colour(level: str, text: str) -> str:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from medcredit.checks import CheckContext, run_checks
+    from medcredit.checks.base import CHECKS
 
+    require_known("check", args.select, CHECKS)
     today = args.today or dt.date.today()  # the CLI may read the clock; the checks do not
     all_problems: list[Problem] = []
     for name in args.packs:
@@ -144,7 +148,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if compiled is not None:
             from medcredit.io.yamlload import load_yaml
 
-            located = load_yaml(source.text, source.file)
+            located = load_yaml(source.text, source.file, limits=PACK_LIMITS)
             only = set(args.select) if args.select else None
             all_problems.extend(run_checks(CheckContext(compiled, located, today), only))
             all_problems.extend(_verify_seed(compiled, source, args.seeds, args.format != "human"))
@@ -216,6 +220,9 @@ def cmd_properties(args: argparse.Namespace) -> int:
     if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:  # the user's explicit choice wins
         set_hypothesis_home_dir(_hypothesis_home())
 
+    from medcredit.testing.registry import REGISTERED
+
+    require_known("property", args.property, REGISTERED)
     report = run_properties(args.pack, args.profile, properties=args.property, seed=args.seed)
     sys.stdout.write(report.render())
     return EXIT_OK if report.ok else EXIT_PROBLEMS

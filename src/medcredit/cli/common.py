@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO
 
-from medcredit.diagnostics.problems import Problem
+from medcredit.diagnostics.errors import ArgumentError, MedcreditError
+from medcredit.diagnostics.problems import Problem, suggest
+from medcredit.engine.arguments import check_cycle
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -71,3 +73,26 @@ def parse_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def cycle_arg(text: str) -> int:
+    """``--cycle``: a year within the range the engine reasons about (a usage error otherwise)."""
+    try:
+        return check_cycle(int(text))
+    except ValueError as exc:  # ArgumentError is a ValueError too
+        message = str(exc) if isinstance(exc, MedcreditError) else f"'{text[:40]}' is not a year (e.g. 2023)"
+        raise argparse.ArgumentTypeError(message) from None
+
+
+def require_known(kind: str, given: Iterable[str] | None, known: Iterable[str]) -> None:
+    """Refuse (usage error, exit 2) the first of ``given`` that is not ``known``, with a did-you-mean.
+
+    An unknown id must never be accepted silently: ``check --select nonsense`` would run
+    nothing and succeed, a misspelt ``--declare`` would just be ignored.
+    """
+    names = sorted(set(known))
+    for name in given or ():
+        if name not in names:
+            hint = suggest(name, names)
+            extra = f"; did you mean '{hint}'?" if hint else ""
+            raise ArgumentError(f"unknown {kind} '{name[:80]}' (known: {', '.join(names) or 'none'}){extra}")

@@ -11,50 +11,56 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from medcredit.analysis.compare import compare_rows
-from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Progress, emit_problems
+from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Progress, cycle_arg, emit_problems
+from medcredit.diagnostics.errors import MedcreditError
+from medcredit.engine.batch import BatchSummary, Failed, evaluate_items
 from medcredit.engine.evaluation import Evaluator
-from medcredit.history.reader import Item, Loaded, Rejected, iter_subjects
+from medcredit.history.reader import Item, Loaded, ReadTally, Rejected, iter_subjects
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import bundled_pack_names, load_pack
 from medcredit.render.output import TraceEncoder, render_text, result_to_dict
+from medcredit.trace.result import Result
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
-def _subjects(args: argparse.Namespace, file: str) -> Iterator[Item]:
+def _subjects(args: argparse.Namespace, file: str, skipped: ReadTally | None = None) -> Iterator[Item]:
     """The history items of ``file``, read in ``--encoding`` (or detected); warnings go to stderr."""
     return iter_subjects(
         file,
+        skipped,
         encoding=getattr(args, "encoding", None),
         on_warning=lambda problem: emit_problems([problem], sys.stderr),
     )
 
 
-def _results(pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[Any, Any], None]) -> tuple[int, int]:
-    """Evaluate every subject of ``args.file``; return (evaluated, rejected)."""
+def _results(pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[Any, Any], None]) -> BatchSummary:
+    """Evaluate every subject of ``args.file``; return the batch's account (every input line accounted for).
+
+    ``on_result`` receives (Result, item) for a result, (None, Rejected) for an unreadable input and
+    (None, Failed) for a subject whose evaluation failed: one such subject never stops the batch.
+    """
     progress = Progress(sys.stderr, "evaluated")
-    evaluator = Evaluator(pack)
-    evaluated = rejected = 0
+    summary = BatchSummary()
     # Results are written and dropped at once and create no reference cycles, so the
     # cyclic collector only costs time here (PERFORMANCE.md); collect explicitly instead.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for item in _subjects(args, args.file):
-            if isinstance(item, Rejected):
-                rejected += 1
-                on_result(None, item)
+        outcomes = evaluate_items(
+            Evaluator(pack),
+            _subjects(args, args.file, summary.tally),
+            args.cycle,
+            summary=summary,
+            trace=not getattr(args, "no_trace", False),
+            override_validity=args.override_validity,
+        )
+        for item, outcome in outcomes:
+            if isinstance(outcome, Result):
+                on_result(outcome, item)
             else:
-                assert isinstance(item, Loaded)
-                result = evaluator.evaluate(
-                    item.subject,
-                    args.cycle,
-                    trace=not getattr(args, "no_trace", False),
-                    override_validity=args.override_validity,
-                )
-                evaluated += 1
-                on_result(result, item)
+                on_result(None, outcome)
             progress.tick()
             if progress.count % 100_000 == 0:
                 gc.collect()
@@ -62,7 +68,7 @@ def _results(pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[
         if gc_was_enabled:
             gc.enable()
         progress.close()
-    return evaluated, rejected
+    return summary
 
 
 def _rejected_dict(item: Rejected) -> dict[str, Any]:
@@ -84,6 +90,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     encoder = TraceEncoder(pack)
 
     def write(result: Any, item: Any) -> None:
+        if isinstance(item, Failed):
+            sys.stderr.write(item.render() + "\n")
+            if fmt == "jsonl":
+                out.write(json.dumps(item.as_dict(), ensure_ascii=False) + "\n")
+            elif fmt == "json":
+                collected.append(item.as_dict())
+            else:
+                out.write(f"{item.where}: failed ({type(item.error).__name__})\n")
+            return
         if result is None:
             emit_problems(item.problems, sys.stderr)
             record = _rejected_dict(item)
@@ -105,14 +120,29 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             score = "-" if result.score is None else format(result.score, "f")
             out.write(f"{result.subject_id}\t{result.category}\t{result.status}\t{grade}\t{score}\n")
 
-    evaluated, rejected = _results(pack, args, write)
+    summary = _results(pack, args, write)
     if fmt == "json":
         body: Any = collected[0] if len(collected) == 1 else collected
         out.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
-    if rejected:
-        sys.stderr.write(f"medcredit: {evaluated} evaluated, {rejected} rejected (see above)\n")
-        return EXIT_PROBLEMS
-    return EXIT_OK
+    return _close(summary, args)
+
+
+def _close(summary: BatchSummary, args: argparse.Namespace) -> int:
+    """The closing account on stderr (and as JSON with --summary-json); exit 1 if any input had problems."""
+    problems = summary.rejected + summary.failed
+    sys.stderr.write(f"medcredit: {summary.line()}{' (see above)' if problems else ''}\n")
+    target = getattr(args, "summary_json", None)
+    if target:
+        text = json.dumps(summary.as_dict(), indent=2) + "\n"
+        try:
+            if target == "-":
+                sys.stderr.write(text)
+            else:
+                Path(target).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            sys.stderr.write(f"medcredit: cannot write {target}: {exc.strerror or exc}\n")
+            return EXIT_USAGE
+    return EXIT_PROBLEMS if problems else EXIT_OK
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -124,17 +154,29 @@ def cmd_compare(args: argparse.Namespace) -> int:
     names = args.packs or bundled_pack_names()
     packs = [load_pack(n) for n in names]
     rows: list[dict[str, Any]] = []
-    for item in _subjects(args, args.file):
+    summary = BatchSummary()
+    for item in _subjects(args, args.file, summary.tally):
+        summary.read += 1
         if isinstance(item, Rejected):
+            # one unreadable subject is reported and counted; the others are still compared
             emit_problems(item.problems, sys.stderr)
-            return EXIT_PROBLEMS
+            summary.rejected += 1
+            continue
         assert isinstance(item, Loaded)
-        rows.extend(compare_rows(packs, item.subject, args.cycle, override_validity=args.override_validity))
+        try:
+            rows.extend(compare_rows(packs, item.subject, args.cycle, override_validity=args.override_validity))
+        except MedcreditError as exc:
+            sys.stderr.write(Failed(item.where, item.subject.id, exc).render() + "\n")
+            summary.failed += 1
+            continue
+        summary.results += 1
+    sys.stderr.write(f"medcredit: {summary.line()}\n")
+    exit_code = EXIT_PROBLEMS if summary.rejected or summary.failed else EXIT_OK
     if args.format == "json":
         sys.stdout.write(
             json.dumps({"cycle": args.cycle, "packs": names, "results": rows}, ensure_ascii=False, indent=2) + "\n"
         )
-        return EXIT_OK
+        return exit_code
     header = ["subject", "pack", "status", "grade", "score", "lists", "measures"]
     table = [header] + [
         [
@@ -151,7 +193,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     widths = [max(_width(r[i]) for r in table) for i in range(len(header))]
     for r in table:
         sys.stdout.write("  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=True)).rstrip() + "\n")
-    return EXIT_OK
+    return exit_code
 
 
 def _width(text: str) -> int:
@@ -166,11 +208,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     old, new = load_pack(args.old), load_pack(args.new)
     progress = Progress(sys.stderr, "compared")
+    summary = BatchSummary()
 
     def items() -> Iterator[Item]:
-        for item in _subjects(args, args.population):
+        for item in _subjects(args, args.population, summary.tally):
+            summary.read += 1
             if isinstance(item, Rejected):
                 emit_problems(item.problems, sys.stderr)
+                summary.rejected += 1
             yield item
             progress.tick()
 
@@ -199,6 +244,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
             sys.stderr.write(f"medcredit: cannot write {args.html}: {exc.strerror or exc}\n")
             return EXIT_USAGE
     sys.stdout.write(impact_to_json(impact) if args.format == "json" else render_impact_text(impact, args.lang))
+    # subjects the analysis could not evaluate under one of the packs count as failed
+    summary.failed = impact.rejected - summary.rejected
+    summary.results = summary.read - impact.rejected
+    sys.stderr.write(f"medcredit: {summary.line()}\n")
     return EXIT_OK
 
 
@@ -215,7 +264,7 @@ def register(sub: Subparsers) -> None:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--pack", required=True, help="bundled pack name or pack file")
-        p.add_argument("--cycle", required=True, type=int, help="evaluation cycle (year)")
+        p.add_argument("--cycle", required=True, type=cycle_arg, help="evaluation cycle (year)")
         p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of text output")
         p.add_argument(
             "--override-validity",
@@ -224,6 +273,11 @@ def register(sub: Subparsers) -> None:
         )
         p.add_argument("file", metavar="FILE", help="history: .json, .jsonl, .yaml, .csv, .xlsx (- for JSONL on stdin)")
         _encoding_option(p)
+        p.add_argument(
+            "--summary-json",
+            metavar="FILE",
+            help="also write the closing account (inputs, results, rejected, failed, skipped) as JSON to FILE",
+        )
 
     p = sub.add_parser("evaluate", help="grade subjects of a history file")
     common(p)
@@ -242,7 +296,7 @@ def register(sub: Subparsers) -> None:
 
     p = sub.add_parser("compare", help="evaluate one history under every bundled pack, side by side")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--cycle", required=True, type=int)
+    p.add_argument("--cycle", required=True, type=cycle_arg)
     p.add_argument("--pack", dest="packs", action="append", help="limit to these packs (repeatable)")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--override-validity", action="store_true")
@@ -255,7 +309,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument(
         "--population", required=True, metavar="FILE", help="histories: .jsonl (streamed), .json, .yaml; - for stdin"
     )
-    p.add_argument("--cycle", required=True, type=int, help="evaluation cycle (year)")
+    p.add_argument("--cycle", required=True, type=cycle_arg, help="evaluation cycle (year)")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report to FILE")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the report's own words")

@@ -8,14 +8,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, parse_date
+from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, parse_date, require_known
 from medcredit.pack.loader import load_pack
 from medcredit.pack.validity import in_force, validity_text
 from medcredit.procedures.deadlines import compute_deadline, deadline_chain
 from medcredit.procedures.sanctions import person_sanctions
 from medcredit.procedures.standing import standing
 from medcredit.render.procedures import standing_dict
-from medcredit.repair.assess import assess_repair
+from medcredit.repair.assess import assess_repair, declaration_names
 from medcredit.time.official_calendar import OfficialCalendar, load_schedule
 
 if TYPE_CHECKING:
@@ -104,6 +104,9 @@ def _one_subject(path: str) -> Any:
 
 def cmd_repair(args: argparse.Namespace) -> int:
     pack = load_pack(args.pack)
+    names = declaration_names(pack)
+    require_known("declaration", args.declare, names)
+    require_known("declaration", args.deny, names)
     subject = _one_subject(args.file)
     declarations = dict.fromkeys(args.declare or [], True)
     declarations.update(dict.fromkeys(args.deny or [], False))

@@ -74,3 +74,10 @@ class ValidityError(MedcreditError):
 
 class PackNotFoundError(MedcreditError):
     """No bundled pack has the given name and no such file exists."""
+
+
+class ArgumentError(MedcreditError, TypeError, ValueError):
+    """A library function was called with an argument of the wrong type or out of range.
+
+    Also a TypeError/ValueError, so callers that catch those keep working.
+    """

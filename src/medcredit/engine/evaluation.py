@@ -22,6 +22,7 @@ from typing import Any
 
 from medcredit.diagnostics.errors import ValidityError
 from medcredit.engine.aggregation import tally
+from medcredit.engine.arguments import check_evaluate_arguments
 from medcredit.engine.decision import Decision, DecisionInput, decide
 from medcredit.engine.lists import consequences, end_measures_at_terms, imported_consequences, listings
 from medcredit.engine.operation import operation
@@ -104,6 +105,9 @@ def evaluate(
 ) -> Result:
     """Evaluate one subject for one cycle.  Pure: same inputs, same result, no state kept.
 
+    Raises :class:`~medcredit.diagnostics.errors.ArgumentError` for arguments of the wrong type or a
+    cycle out of range.
+
     For many subjects use :class:`Evaluator`, which shares decisions between alike histories.
     """
     return _evaluate(Evaluator(pack, cache=None), subject, cycle, trace, override_validity)
@@ -111,6 +115,7 @@ def evaluate(
 
 def _evaluate(ev: Evaluator, subject: Subject, cycle: int, trace: bool, override: bool) -> Result:
     pack = ev.pack
+    check_evaluate_arguments(pack, subject, cycle)
     notices = _identifier_notices(subject, cycle)
     steps: list[Step] = []
     overridden = _check_cycle(pack, cycle, override, notices, steps)

@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,11 +26,15 @@ from medcredit.diagnostics.errors import HistoryError, ProblemsError
 from medcredit.diagnostics.problems import Problem, YamlPath
 from medcredit.history.model import Subject
 from medcredit.io.encoding import SAMPLE_BYTES, UTF8, BadBytes, decode_lenient, decode_line, detect
-from medcredit.io.pydantic_problems import problems_from_validation
+from medcredit.io.limits import has_surrogate, number_problem, scalar_problems
+from medcredit.io.pydantic_problems import MAX_PROBLEMS, problems_from_validation
 from medcredit.io.yamlload import Located, load_yaml, read_bytes
 
-#: A JSONL line longer than this is rejected without parsing (a subject is small).
-MAX_LINE_BYTES = 16 * 1024 * 1024
+#: A JSONL line longer than this is rejected without parsing (a subject is a few KB; this
+#: bound and the next keep reading one line within 50 ms of CPU, see docs/guide/robustness.md).
+MAX_LINE_BYTES = 256 * 1024
+#: At most this many JSON values in one line, estimated by counting separators (in C, before parsing).
+MAX_LINE_VALUES = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +56,18 @@ class Rejected:
 Item = Loaded | Rejected
 
 
+@dataclass(slots=True)
+class ReadTally:
+    """What a JSONL read saw, so a batch can account for every line: ``lines`` read, ``blank`` among them.
+
+    Blank (white-space-only, form-feed-only) lines hold no subject and yield no item;
+    they are counted here instead of vanishing.
+    """
+
+    lines: int = 0
+    blank: int = 0
+
+
 class _DuplicateKeyError(ValueError):
     pass
 
@@ -68,11 +85,26 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
 
+def _bounded_decimal(text: str) -> Decimal:
+    reason = number_problem(text)
+    if reason is not None:
+        raise ValueError(f"{reason}: {text[:40]}")
+    return Decimal(text)
+
+
+def _bounded_int(text: str) -> int:
+    reason = number_problem(text)
+    if reason is not None:
+        raise ValueError(f"{reason}: {text[:40]}")
+    return int(text)
+
+
 def parse_json(text: str) -> Any:
-    """JSON with exact decimals, no NaN/Infinity, and duplicate keys refused."""
+    """JSON with exact, bounded decimals, no NaN/Infinity, and duplicate keys refused."""
     return json.loads(
         text,
-        parse_float=Decimal,
+        parse_float=_bounded_decimal,
+        parse_int=_bounded_int,
         object_pairs_hook=_no_duplicates,
         parse_constant=_reject_constant,
     )
@@ -102,8 +134,12 @@ def detect_format(path: str) -> str:
     )
 
 
-def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = ()) -> Subject:
-    """Validate one subject mapping; raise HistoryError with located problems."""
+def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = (), scan: bool = True) -> Subject:
+    """Validate one subject mapping; raise HistoryError with located problems.
+
+    ``scan=False`` skips the walk for lone surrogates and unbounded numbers, for data
+    already known free of them (a JSONL line without surrogate escapes, parsed with bounds).
+    """
     if not isinstance(data, dict):
         line, col = locate(base)
         raise HistoryError(
@@ -119,6 +155,14 @@ def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = ()) 
                 )
             ],
         )
+    bad = [
+        Problem(code=f"history-{code}", message=message, file=file, line=pos[0], column=pos[1], path=path)
+        for path, code, message in (islice(scalar_problems(data, base), MAX_PROBLEMS) if scan else ())
+        for pos in (locate(path),)
+    ]
+    if bad:
+        # refused before pydantic, whose error rendering cannot encode a lone surrogate
+        raise HistoryError(f"{file}: invalid subject", bad)
     try:
         return Subject.model_validate(data)
     except ValidationError as exc:
@@ -128,7 +172,37 @@ def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = ()) 
         raise HistoryError(f"{file}: invalid subject", problems) from None
 
 
-def iter_jsonl(stream: Iterable[str] | Iterable[bytes], file: str, encoding: str = UTF8) -> Iterator[Item]:
+def _jsonl_locator(line: str, number: int) -> Any:
+    """Locate a path in one JSONL line: the column of its last key's first occurrence (1 if not found)."""
+
+    def locate(path: YamlPath) -> tuple[int, int]:
+        for part in reversed(path):
+            if isinstance(part, str):
+                at = line.find(json.dumps(part, ensure_ascii=False))
+                if at < 0:
+                    at = line.find(json.dumps(part))
+                if at >= 0:
+                    return number, at + 1
+        return number, len(line) - len(line.lstrip()) + 1
+
+    return locate
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _line_too_large(line: str) -> str | None:
+    if len(line) > MAX_LINE_BYTES:
+        return f"line is {len(line)} characters; the limit is {MAX_LINE_BYTES} (one subject per line)"
+    values = line.count(",") + line.count(":") + line.count("[") + line.count("{")
+    if values > MAX_LINE_VALUES:
+        return f"line holds about {values} values; the limit is {MAX_LINE_VALUES} (one subject per line)"
+    return None
+
+
+def iter_jsonl(
+    stream: Iterable[str] | Iterable[bytes], file: str, encoding: str = UTF8, skipped: ReadTally | None = None
+) -> Iterator[Item]:
     """Subjects of a JSONL stream; a bytes stream is decoded line by line with ``encoding``.
 
     A line that cannot be decoded is one rejected item located at its first bad byte;
@@ -136,6 +210,8 @@ def iter_jsonl(stream: Iterable[str] | Iterable[bytes], file: str, encoding: str
     """
     items: Iterable[str | bytes] = stream
     for number, raw in enumerate(items, start=1):
+        if skipped is not None:
+            skipped.lines += 1
         line: str
         if isinstance(raw, bytes):
             if number == 1 and raw.startswith(codecs.BOM_UTF8) and encoding == UTF8:
@@ -159,21 +235,14 @@ def iter_jsonl(stream: Iterable[str] | Iterable[bytes], file: str, encoding: str
         else:
             line = str(raw)
         if not line.strip():
+            if skipped is not None:
+                skipped.blank += 1
             continue
         where = f"{file}:{number}"
-        if len(line) > MAX_LINE_BYTES:
-            yield Rejected(
-                where,
-                (
-                    Problem(
-                        code="history-too-large",
-                        message="line too long",
-                        file=file,
-                        line=number,
-                        column=1,
-                    ),
-                ),
-            )
+        too_large = _line_too_large(line)
+        if too_large is not None:
+            problem = Problem(code="history-too-large", message=too_large, file=file, line=number, column=1)
+            yield Rejected(where, (problem,))
             continue
         try:
             data = parse_json(line)
@@ -208,7 +277,9 @@ def iter_jsonl(stream: Iterable[str] | Iterable[bytes], file: str, encoding: str
             )
             continue
         try:
-            yield Loaded(where, validate_subject(data, file=file, locate=lambda _p, n=number: (n, 0)))
+            # surrogates can only come from the text itself or from \\uD800-style escapes in it
+            scan = has_surrogate(line) or _SURROGATE_ESCAPE.search(line) is not None
+            yield Loaded(where, validate_subject(data, file=file, locate=_jsonl_locator(line, number), scan=scan))
         except HistoryError as exc:
             yield Rejected(where, exc.problems)
 
@@ -342,6 +413,7 @@ def _open_binary(name: str) -> IO[bytes]:
 
 def iter_subjects(
     path: str | Path,
+    skipped: ReadTally | None = None,
     *,
     encoding: str | None = None,
     on_warning: WarningSink | None = None,
@@ -352,6 +424,7 @@ def iter_subjects(
     is detected (:mod:`medcredit.io.encoding`).  When the file is not read as UTF-8 a warning
     saying which encoding was used goes to ``on_warning`` (default: :func:`warnings.warn`).
     Spreadsheets (``.csv``, ``.xlsx``) are read by :mod:`medcredit.history.spreadsheet`.
+    Blank JSONL lines hold no subject; they are counted in ``skipped`` when given.
     """
     name = str(path)
     sink = on_warning or _warn
@@ -370,7 +443,7 @@ def iter_subjects(
             detected = detect(sample, encoding, file)
             if not detected.is_utf8:
                 sink(detected.notice(file))
-            yield from iter_jsonl(handle, file, detected.encoding)
+            yield from iter_jsonl(handle, file, detected.encoding, skipped)
         finally:
             if not stdin:
                 handle.close()
@@ -429,3 +502,30 @@ def load_subject(path: str | Path, *, encoding: str | None = None) -> Subject:
     item = items[0]
     assert isinstance(item, Loaded)
     return item.subject
+
+
+def subject_from_data(data: Any, *, source: str = "<data>") -> Subject:
+    """One subject from a mapping (parsed JSON) or from JSON text; raise :class:`HistoryError` otherwise.
+
+    The documented way to build a :class:`Subject` from untrusted data: unlike
+    ``Subject.model_validate`` it never raises a raw pydantic error, and every
+    problem names ``source`` and the field's path (and, for text, line and column).
+    """
+    if isinstance(data, bytes | bytearray):
+        try:
+            data = bytes(data).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            problem = Problem(code="encoding", message=f"not valid UTF-8: {exc.reason}", file=source)
+            raise HistoryError(f"{source} is not UTF-8", [problem]) from None
+    if isinstance(data, str):
+        items = list(iter_document(data, source, "json"))
+        problems = [p for item in items if isinstance(item, Rejected) for p in item.problems]
+        if problems:
+            raise HistoryError(f"{source}: invalid subject", problems)
+        if len(items) != 1:
+            problem = Problem(code="history-count", message=f"expected one subject, found {len(items)}", file=source)
+            raise HistoryError(f"{source}: expected one subject", [problem])
+        item = items[0]
+        assert isinstance(item, Loaded)
+        return item.subject
+    return validate_subject(data, file=source, locate=lambda _path: (0, 0))

@@ -22,6 +22,8 @@ from medcredit.diagnostics.problems import Problem, YamlPath, suggest
 Locator = Callable[[YamlPath], tuple[int, int]]
 
 _PREFERRED = ("extra_forbidden", "missing")
+#: Problems explained one by one; beyond this a file is hopeless and one more problem says how many were left out.
+MAX_PROBLEMS = 200
 
 
 def _unwrap(annotation: Any) -> list[Any]:
@@ -99,7 +101,8 @@ def problems_from_validation(
 ) -> list[Problem]:
     by_place: dict[YamlPath, tuple[dict[str, Any], tuple[int | str, ...]]] = {}
     order: list[YamlPath] = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for err in errors[:MAX_PROBLEMS]:
         loc = clean_loc(tuple(err["loc"]), data, str(err["type"]))
         place: YamlPath = tuple(base_path) + tuple(loc)
         if place not in by_place:
@@ -110,7 +113,12 @@ def problems_from_validation(
     # a value that fits no union member is explained by the deeper errors of its best member
     deeper = {p[:k] for p in order for k in range(len(p))}
     kept = [p for p in order if p not in deeper]
-    return [_problem(by_place[p][0], by_place[p][1], p, root, file, locate, code_prefix, data) for p in kept]
+    problems = [_problem(by_place[p][0], by_place[p][1], p, root, file, locate, code_prefix, data) for p in kept]
+    if len(errors) > MAX_PROBLEMS:
+        line, col = locate(tuple(base_path))
+        message = f"{len(errors) - MAX_PROBLEMS} more problems not listed (the first {MAX_PROBLEMS} are)"
+        problems.append(Problem(code=f"{code_prefix}-more", message=message, file=file, line=line, column=col))
+    return problems
 
 
 def _comma_split_hint(data: Any, loc: tuple[int | str, ...]) -> str:

@@ -27,6 +27,8 @@ from simpleeval import SimpleEval
 
 from medcredit.diagnostics.errors import ExpressionError
 from medcredit.diagnostics.problems import suggest
+from medcredit.io.limits import number_problem
+from medcredit.pack.expression_source import check_source_text
 
 ExprType = Literal["number", "bool", "str"]
 
@@ -134,9 +136,11 @@ class _Checker:
         if isinstance(value, bool):
             return "bool"
         if isinstance(value, int | float):
-            if isinstance(value, float):
-                # Decimal keeps boundaries exact; the parse tree is rewritten below.
-                return "number"
+            # Decimal keeps boundaries exact (the parse tree is rewritten below); its size is bounded like any number
+            literal = ast.get_source_segment(self.source, node) or repr(value)
+            reason = number_problem(literal)
+            if reason is not None:
+                raise self.fail(f"literal {literal[:40]}: {reason}")
             return "number"
         if isinstance(value, str):
             if len(value) > 200:
@@ -166,6 +170,8 @@ class _Checker:
     def _BinOp(self, node: ast.BinOp) -> ExprType:
         if type(node.op) not in _BINOPS:
             raise self.fail(f"operator '{type(node.op).__name__}' is not allowed")
+        if isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod) and _literal_number(node.right) == 0:
+            raise self.fail("division by zero")
         self._expect(self.check(node.left), "number", "left operand of arithmetic")
         self._expect(self.check(node.right), "number", "right operand of arithmetic")
         return "number"
@@ -176,6 +182,9 @@ class _Checker:
         return "bool"
 
     def _Compare(self, node: ast.Compare) -> ExprType:
+        if len(node.ops) > 1 and any(isinstance(op, ast.In | ast.NotIn) for op in node.ops):
+            # `x in [1] == 1` would compare a truth value with a number: write `and` instead
+            raise self.fail("'in' cannot be chained with another comparison; join the tests with 'and'")
         left = self.check(node.left)
         for op, comparator in zip(node.ops, node.comparators, strict=True):
             if type(op) not in _CMPOPS:
@@ -184,8 +193,10 @@ class _Checker:
                 if not isinstance(comparator, ast.List | ast.Tuple):
                     raise self.fail("'in' needs a literal list, e.g. x in ['a', 'b']")
                 for elt in comparator.elts:
-                    literal = elt.operand if isinstance(elt, ast.UnaryOp) else elt
-                    if not isinstance(literal, ast.Constant):
+                    signed = isinstance(elt, ast.UnaryOp) and isinstance(elt.op, ast.USub | ast.UAdd)
+                    literal = elt.operand if isinstance(elt, ast.UnaryOp) and signed else elt
+                    if not isinstance(literal, ast.Constant) or (signed and _literal_number(elt) is None):
+                        # `not False` would be folded as if it were `False`: only plain (signed) literals
                         raise self.fail("the 'in' list may hold only literal values")
                     self._expect(self.check(elt), left, "element of the 'in' list")
                 continue
@@ -227,6 +238,17 @@ class _Checker:
     def _expect(self, got: ExprType, want: ExprType, where: str) -> None:
         if got != want:
             raise self.fail(f"{where} must be {want}, got {got}")
+
+
+def _literal_number(node: ast.AST) -> int | float | None:
+    """The value of a numeric literal, optionally signed (``-0``, ``0.0``); None for anything else."""
+    sign = 1
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        sign = -sign if isinstance(node.op, ast.USub) else sign
+        node = node.operand
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+        return sign * node.value
+    return None
 
 
 class _DecimalLiterals(ast.NodeTransformer):
@@ -313,6 +335,7 @@ def compile_expression(source: str, symbols: Mapping[str, Symbol], *, want: Expr
         raise ExpressionError(f"expression must be text, got {type(source).__name__}")
     if len(source) > MAX_LENGTH:
         raise ExpressionError(f"expression longer than {MAX_LENGTH} characters")
+    check_source_text(source.strip())
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:

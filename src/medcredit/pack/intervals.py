@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from medcredit.io.limits import number_problem
+
 _PATTERN = re.compile(r"^\s*([\[(])\s*([^,\s]+)\s*,\s*([^\])\s]+)\s*([\])])\s*$")
 _INF = {"inf", "+inf", "∞", "+∞"}
 _NINF = {"-inf", "-∞"}
@@ -72,6 +74,10 @@ def parse_interval(text: str) -> Interval:
 def _bound(text: str, *, infinite: set[str]) -> Decimal | None:
     if text.lower() in infinite:
         return None
+    reason = number_problem(text)
+    if reason is not None:
+        # checked before Decimal arithmetic or formatting: 1e400000000 would print 400 MB
+        raise ValueError(f"'{text[:40]}': {reason}")
     try:
         value = Decimal(text.replace("_", ""))
     except InvalidOperation:

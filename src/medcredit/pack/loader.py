@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from medcredit.diagnostics.errors import PackError, PackNotFoundError, ProblemsError
 from medcredit.diagnostics.problems import Problem, has_errors, rank, suggest
+from medcredit.io.limits import PACK_LIMITS
 from medcredit.io.pydantic_problems import problems_from_validation
 from medcredit.io.yamlload import load_yaml, read_text
 from medcredit.pack.compiled import CompiledPack, compile_pack
@@ -36,7 +37,7 @@ def _read(name_or_path: str | Path) -> tuple[str, str]:
     if path.suffix in (".yaml", ".yml") or path.exists() or "/" in text_name:
         if not path.exists():
             raise PackNotFoundError(f"pack file not found: {text_name}")
-        return read_text(path), text_name
+        return read_text(path, max_bytes=PACK_LIMITS.max_bytes), text_name
     names = bundled_pack_names()
     if text_name not in names:
         hint = suggest(text_name, names)
@@ -65,7 +66,7 @@ def read_pack_source(name_or_path: str | Path) -> PackSource:
 def validate_pack_text(text: str, file: str) -> tuple[CompiledPack | None, list[Problem]]:
     """Validate and compile; return the pack (None on errors) and every problem, ranked."""
     try:
-        located = load_yaml(text, file)
+        located = load_yaml(text, file, limits=PACK_LIMITS)
     except ProblemsError as exc:
         return None, rank(exc.problems)
     if not isinstance(located.data, dict):

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from medcredit.engine.listing import consequence_dict, listing_dict
 from medcredit.history.model import INSTITUTION_CATEGORIES, Record, SubjectCategory
+from medcredit.io.limits import decimal_text
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.model import Citation
 from medcredit.trace.result import TRACE_FORMAT, Result
@@ -94,7 +95,7 @@ RESULT_REASONS: dict[str, tuple[str, str]] = {
 
 
 def _dec(value: Decimal | None) -> str | None:
-    return None if value is None else format(value, "f")
+    return None if value is None else decimal_text(value)
 
 
 def _cite(pack: CompiledPack, cite: Citation | None) -> dict[str, str] | None:
@@ -206,10 +207,10 @@ def _params(params: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in params.items():
         if isinstance(value, Decimal):
-            out[key] = format(value, "f")
+            out[key] = decimal_text(value)
         elif hasattr(value, "model_dump"):
             out[key] = {
-                k: (format(v, "f") if isinstance(v, Decimal) else v)
+                k: (decimal_text(v) if isinstance(v, Decimal) else v)
                 for k, v in value.model_dump(exclude_none=True).items()
             }
         else:

@@ -170,3 +170,13 @@ def assess_repair(
     return RepairAnswer(
         pack.id, subject.id, record_id, on, chosen.id, eligible, results, earliest, reason, stand.validity_overridden
     )
+
+
+def declaration_names(pack: CompiledPack) -> frozenset[str]:
+    """The declarations this pack's repair conditions ask for (what ``declarations`` may name)."""
+    return frozenset(
+        cond.declaration or cond.id
+        for route in pack.model.repair
+        for cond in route.conditions
+        if cond.check == "declared"
+    )
