@@ -214,7 +214,8 @@ def _operation(pack: CompiledPack, tables: Tables, b: _Batch, want_reason: bool)
     opened = np.where(
         has_opened, _np(opened_col.cast(pa.int32()).fill_null(0)).astype(np.int64), np.iinfo(np.int64).min
     )
-    begin = np.maximum(opened, b.start)
+    # 《民法典》 第二百零一条: the opening day is not counted (as the engine's operation())
+    begin = np.maximum(np.where(has_opened, opened + 1, opened), b.start)
     term = (b.kind == b.kinds.index("agreement_termination")) & ~b.clinic & ~b.ignored & (b.date <= b.end)
     term &= b.date >= opened[b.sidx]
     when = np.full(b.n, np.iinfo(np.int64).min, dtype=np.int64)
@@ -271,6 +272,8 @@ class _Output:
         self.points = {rid: np.zeros(n, dtype=np.int64) for rid in plan.rules}
         self.applied = {rid: np.zeros(n, dtype=bool) for rid in plan.rules}
         self.by = np.zeros(n, dtype=np.int64)  # 0: columnar; else fallback reason code
+        # measures of rows the engine graded: they can differ from the grade's (a measure's term ended)
+        self.engine_measures: dict[int, tuple[str, ...]] = {}
         self.fallbacks = _Vocab(["columnar"])
 
 
@@ -518,6 +521,8 @@ def evaluate_table(
     out.reason[vector & ~graded] = out.reasons.code("excluded")
     for code, path in path_of_category.items():
         rows = np.flatnonzero(graded & (category == code))
+        if len(rows) == 0:  # e.g. a path whose subjects all fall back
+            continue
         if path.method == "scorecard":
             _scorecard(pack, plan, path, rows, counts, sums, out)
         elif path.method == "external_score":
@@ -622,6 +627,13 @@ def _row_problems(exc: ValidationError, rows: np.ndarray) -> list[Problem]:
     ] or [Problem(code="table-subject", message=str(exc), file="subjects")]
 
 
+def _measure_matrix(matrix: np.ndarray, ids: list[str], engine: dict[int, tuple[str, ...]]) -> np.ndarray:
+    """The grade's measures per row, replaced by the engine's own list for rows it graded."""
+    for row, measures in engine.items():
+        matrix[row] = [m in measures for m in ids]
+    return matrix
+
+
 def _take_result(result: Result, row: int, plan: Plan, out: _Output) -> None:
     out.status[row] = STATUSES.index(result.status)
     out.reason[row] = -1 if result.reason is None else out.reasons.code(result.reason)
@@ -630,6 +642,7 @@ def _take_result(result: Result, row: int, plan: Plan, out: _Output) -> None:
     out.path[row] = -1 if result.path is None else out.paths.code(result.path)
     for k, exc in enumerate(out.exclusion_ids):
         out.hits[row, k] = exc in result.exclusions
+    out.engine_measures[row] = result.measures
     scale = plan.scale
     for step in result.steps:
         if step.kind == "rule" and step.ref in out.points and step.points is not None:
@@ -682,7 +695,7 @@ def _table(
         "grade": out.grades.array(out.grade),
         "score": out.scores.array(out.score),
         "exclusions": _list_column(out.hits, out.exclusion_ids),
-        "measures": _list_column(combos[combo], measure_ids),
+        "measures": _list_column(_measure_matrix(combos[combo], measure_ids, out.engine_measures), measure_ids),
         "evaluated_by": out.fallbacks.array(out.by),
     }
     for rid in plan.rules:

@@ -57,8 +57,12 @@ def sample_names(pack: CompiledPack, size: int = 1) -> dict[str, Value]:
 
 
 def _path_reason(path: CPath) -> str | None:
-    del path  # every path method is vectorised; subjects with list records fall back (list_kinds)
-    return None
+    """Why a path's subjects go to the per-subject engine (None: vectorised)."""
+    if path.combine == "agree":
+        return "combine: agree (every piece of evidence must name the same grade) is not vectorised"
+    if path.noted:
+        return "noted facts (reported, deciding no class) are not vectorised"
+    return None  # subjects with list records fall back too (list_kinds)
 
 
 def make_plan(pack: CompiledPack) -> Plan:
@@ -70,6 +74,10 @@ def make_plan(pack: CompiledPack) -> Plan:
         except NotVectorisedError as err:
             pack_reason = f"exclusion {exc.id}: {err}"
             break
+    if pack_reason is None and any(f.within_validity for f in pack.facts):
+        pack_reason = "facts limited to records dated within the validity are not vectorised"
+    if pack_reason is None and pack.term_measures:
+        pack_reason = "measures that end with a listing's term are not vectorised"
     if pack.model.linked_consequences and pack_reason is None and not pack.lists:
         pack_reason = "linked consequences without lists are graded by the per-subject engine"
     paths = {p.id: p for p in pack.path_by_category.values()}

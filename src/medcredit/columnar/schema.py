@@ -62,7 +62,10 @@ RECORD_COLUMNS: dict[str, pa.DataType] = {
     "publicity_start": pa.date32(),
     "fulfilled": pa.bool_(),
     "term_months": pa.int32(),
+    "term_end": pa.date32(),
     "referred_to_judiciary": pa.bool_(),
+    "level": pa.string(),
+    "heavier": pa.bool_(),
     "ref": pa.string(),
     "unrepairable": pa.bool_(),
     "serious_impact": pa.bool_(),
@@ -80,7 +83,7 @@ RECORD_REQUIRED = ("subject_id", "kind", "date")
 #: Record columns that are fields of the record itself (the catalogue says which kinds take them).
 _KIND_FIELDS = (
     *("code", "amount", "reason", "year", "score", "months", "method", "publicity_start", "fulfilled"),
-    *("term_months", "referred_to_judiciary", "ref", "unrepairable", "serious_impact"),
+    *("term_months", "term_end", "referred_to_judiciary", "level", "heavier", "ref", "unrepairable", "serious_impact"),
 )
 _RANGES = {"year": (1990, 2200), "months": (0, 1200), "term_months": (0, 1200)}
 _CHOICES = {
