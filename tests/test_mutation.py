@@ -140,7 +140,9 @@ def test_band_edge_mutation_is_caught_by_the_properties() -> None:
         check_band_sets(WUSHAN)
     assert "in 0 bands" in _failed(WUSHAN, BANDS)
     # the same mutation at a tier edge: 10,000.00 yuan falls in no tier and deducts nothing
-    assert "deducts 0 instead of" in _failed(WUSHAN, MONOTONIC_AMOUNT, max_examples=300)
+    # 1000: under the full suite the derandomised draws found it later than 300 examples (order-dependent
+    # hypothesis state); detection, not speed, is what this test is about
+    assert "deducts 0 instead of" in _failed(WUSHAN, MONOTONIC_AMOUNT, max_examples=1000)
 
 
 def test_without_the_mutation_the_oracle_and_the_properties_agree() -> None:
