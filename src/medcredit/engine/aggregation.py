@@ -12,7 +12,9 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from medcredit.engine.operation import IGNORED_OBJECTIONS
-from medcredit.pack.compiled import CompiledPack
+from medcredit.engine.window import expiry
+from medcredit.history.model import Record
+from medcredit.pack.compiled import CFact, CompiledPack
 from medcredit.pack.validity import in_force
 from medcredit.trace.result import InputRecord
 
@@ -30,6 +32,9 @@ class Tally(NamedTuple):
     reasons: dict[int, str]  # record index → why no fact took it
     flags: dict[int, tuple[str, ...]]  # record index → marks such as a pending objection
     records_overridden: bool  # records outside the validity were used, on the caller's request
+    # fact index → attribute value → records, for facts that table rules read by severity or level
+    splits: dict[int, dict[str, list[int]]]
+    expired: dict[int, tuple[str, dt.date]]  # record index → (window, last day in force) when out of force
 
 
 def tally(
@@ -48,6 +53,8 @@ def tally(
     fact_records: list[list[int]] = [[] for _ in range(nfacts)]
     reasons: dict[int, str] = {}
     flags: dict[int, tuple[str, ...]] = {}
+    splits: dict[int, dict[str, list[int]]] = {}
+    expired: dict[int, tuple[str, dt.date]] = {}
     overridden = False
     kind_to_facts = pack.kind_to_facts
     for i, item in enumerate(records):
@@ -76,7 +83,15 @@ def tally(
         taken = False
         why = "code_not_matched"
         for fact in facts:
-            if (not in_cycle and not fact.to_cycle_end) or (fact.not_before is not None and rec.date < fact.not_before):
+            if fact.in_force:
+                ends = _out_of_force(pack, rec, end)
+                if ends is not None:
+                    expired[i] = ends
+                    why = f"out_of_force:{ends[0]}:{ends[1]}"  # its window closed before the evaluation date
+                    continue
+            elif (not in_cycle and not fact.to_cycle_end) or (
+                fact.not_before is not None and rec.date < fact.not_before
+            ):
                 if why == "code_not_matched":
                     why = "outside_cycle"
                 continue
@@ -85,24 +100,68 @@ def tally(
                     why = "outside_validity"  # conduct outside the document's validity is not judged by it
                     continue
                 overridden = True
-            if from_clinic and not fact.include_managed_clinics:
-                why = "clinic_not_counted"
-                continue
-            if fact.filtered and not fact.accepts(rec):
-                if why == "code_not_matched" and fact.code_accepts(rec):
-                    why = "field_not_matched"  # the code fits; a where: field refused it (or is missing)
-                continue
-            if fact.requires_document and rec.document is None:
-                why = "no_legal_document"
+            refusal = _refusal(fact, rec, from_clinic)
+            if refusal is not None:
+                if refusal not in _WEAK or why == "code_not_matched":
+                    why = refusal
                 continue
             taken = True
             idx = fact.index
             counts[idx] += 1
-            if fact.aggregate == "sum_amount":
-                sums[idx] += rec.amount_fen
-            elif fact.aggregate == "value" and rec.score is not None:
-                values.setdefault(idx, set()).add(rec.score)
             fact_records[idx].append(i)
+            if fact.aggregate != "count" or fact.split is not None:
+                _accumulate(fact, rec, i, sums, values, splits)
         if not taken:
             reasons[i] = why
-    return Tally(counts, sums, values, fact_records, reasons, flags, overridden)
+    return Tally(counts, sums, values, fact_records, reasons, flags, overridden, splits, expired)
+
+
+def _accumulate(
+    fact: CFact,
+    rec: Record,
+    i: int,
+    sums: list[int],
+    values: dict[int, set[Decimal]],
+    splits: dict[int, dict[str, list[int]]],
+) -> None:
+    """What a fact keeps of a record besides counting it: its amount, points, score, or attribute."""
+    idx = fact.index
+    if fact.split is not None:
+        splits.setdefault(idx, {}).setdefault(getattr(rec, fact.split), []).append(i)
+    if fact.aggregate == "sum_amount":
+        sums[idx] += rec.amount_fen
+    elif fact.aggregate == "sum_points":
+        sums[idx] += int(rec.points * 100)  # type: ignore[operator]  # _missing_attribute checked it
+    elif fact.aggregate == "value" and rec.score is not None:
+        values.setdefault(idx, set()).add(rec.score)
+
+
+#: Reasons that only replace the default "code_not_matched": a stronger reason from another fact stands.
+_WEAK = frozenset({"code_not_matched", "field_not_matched"})
+
+
+def _refusal(fact: CFact, rec: Record, from_clinic: bool) -> str | None:
+    """Why a fact does not take a record of its kind, in the window and validity (None: it takes it)."""
+    if from_clinic and not fact.include_managed_clinics:
+        return "clinic_not_counted"
+    if fact.filtered and not fact.accepts(rec):
+        # the code fits but a where: field refused it (or is missing)
+        return "field_not_matched" if fact.code_accepts(rec) else "code_not_matched"
+    if fact.requires_document and rec.document is None:
+        return "no_legal_document"
+    return _missing_attribute(fact, rec)
+
+
+def _out_of_force(pack: CompiledPack, rec: Record, day: dt.date) -> tuple[str, dt.date] | None:
+    """The governing window and last day of a record out of force on ``day`` (None: still in force)."""
+    ends = expiry(pack, rec)
+    return ends if ends is not None and ends[1] < day else None
+
+
+def _missing_attribute(fact: CFact, rec: Record) -> str | None:
+    """Why a fact cannot take a record lacking what it reads: the table's attribute, or points."""
+    if fact.split is not None and getattr(rec, fact.split) is None:
+        return f"no_{fact.split}"  # a table rule reads this fact by that attribute: the record has none
+    if fact.aggregate == "sum_points" and rec.points is None:
+        return "no_points"
+    return None

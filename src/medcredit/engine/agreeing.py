@@ -17,14 +17,15 @@ from medcredit.pack.compiled import CompiledPack
 from medcredit.trace.steps import BandStep, ClassStep, ConflictStep, PathStep, Step
 
 if TYPE_CHECKING:
-    from medcredit.engine.decision import DecisionInput, Graded
+    from medcredit.engine.decision import DecisionInput
+    from medcredit.engine.finishing import Graded
 
 Mark = Callable[[Iterable[int], str], None]
 
 
 def classify_agreeing(pack: CompiledPack, inp: DecisionInput, steps: list[Step], mark: Mark) -> Graded:
     """The one grade all evidence names, or not evaluable (missing or conflicting evidence)."""
-    from medcredit.engine.decision import Graded
+    from medcredit.engine.finishing import Graded
 
     path, counts, fact_records = inp.path, inp.counts, inp.fact_records
     named: dict[str, list[str]] = {}  # grade → evidence naming it

@@ -26,12 +26,12 @@ def check_cycle(cycle: Any) -> int:
     return cycle
 
 
-def check_evaluate_arguments(pack: Any, subject: Any, cycle: Any) -> None:
-    """Refuse a call of ``evaluate`` whose arguments are not a compiled pack, a subject and a year."""
+def check_evaluate_arguments(pack: Any, subject: Any) -> None:
+    """Refuse a call of ``evaluate`` whose arguments are not a compiled pack and a subject (the cycle or
+    date is checked by :func:`medcredit.engine.window.evaluation_point`)."""
     if not isinstance(pack, CompiledPack):
         raise ArgumentError(f"pack must be a CompiledPack (use medcredit.load_pack), got {type(pack).__name__}")
     if not isinstance(subject, Subject):
         raise ArgumentError(
             f"subject must be a Subject (use medcredit.load_subject on a mapping), got {type(subject).__name__}"
         )
-    check_cycle(cycle)

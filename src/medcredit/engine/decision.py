@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from medcredit.engine.agreeing import classify_agreeing
+from medcredit.engine.finishing import Graded, apply_overrides, finish_score
 from medcredit.history.model import INSTITUTION_CATEGORIES, SubjectCategory
 from medcredit.pack.compiled import CFact, CompiledPack, CPath, CRule
 from medcredit.trace.result import RecordUse, Status
@@ -51,6 +52,9 @@ class DecisionInput(NamedTuple):
     active_lists: frozenset[str]
     nrecords: int
     trace: bool
+    # fact index → (attribute value → records), for facts table rules read by severity or level
+    splits: tuple[tuple[int, tuple[tuple[str, tuple[int, ...]], ...]], ...] = ()
+    as_of: str = ""  # the evaluation date, YYYY-MM-DD
 
     def cache_key(self, pack: CompiledPack) -> tuple[Any, ...]:
         """The input with amounts as the decision depends on them, and scores by their text.
@@ -76,6 +80,8 @@ class DecisionInput(NamedTuple):
             self.active_lists,
             self.nrecords,
             self.trace,
+            self.splits,
+            self.as_of,
         )
 
 
@@ -88,13 +94,6 @@ class Decision(NamedTuple):
     measures: tuple[str, ...]
     steps: tuple[Step, ...]
     uses: tuple[RecordUse, ...]
-
-
-class Graded(NamedTuple):
-    status: Status
-    grade: str | None
-    score: Decimal | None
-    reason: str | None
 
 
 def sums_key(pack: CompiledPack, sums: tuple[int, ...]) -> tuple[Any, ...]:
@@ -137,6 +136,9 @@ def decide(pack: CompiledPack, inp: DecisionInput) -> Decision:
         graded = _classify(pack, inp, steps, mark)
     else:
         graded = _grade(pack, inp, steps, mark)
+    if path.overrides and not hits:
+        namespace = _namespace(pack, inp)
+        graded = apply_overrides(pack, path, graded, namespace, inp.fact_records, steps if inp.trace else None, mark)
     measures: tuple[str, ...] = ()
     if graded.grade is not None:
         ms = pack.measures.get((graded.grade, inp.category), ())
@@ -154,9 +156,12 @@ def _namespace(pack: CompiledPack, inp: DecisionInput) -> dict[str, Any]:
         "cycle": inp.cycle,
         "agreement_end_reason": inp.end_reason,
         "operated_months_in_cycle": inp.months,
+        "as_of": inp.as_of,
     }
     for fact in pack.facts:
         namespace[fact.id] = fact_value(fact, inp.counts, inp.sums)
+    for spec in pack.lists:
+        namespace[f"listed_{spec.id}"] = spec.id in inp.active_lists
     return namespace
 
 
@@ -234,8 +239,12 @@ def _classify_score(pack: CompiledPack, inp: DecisionInput, steps: list[Step], m
             steps.append(MissingStep(path.id, records, pack.facts[idx].id, tuple(sorted(found)), path.cite))
         return Graded("not_evaluable", None, None, "conflicting_scores")
     if not found:
+        if path.score_spec is not None and path.score_spec.missing_not_evaluable:
+            if inp.trace:
+                steps.append(MissingStep(path.id, records, pack.facts[idx].id, (), path.score_spec.cite or path.cite))
+            return Graded("not_evaluable", None, None, "missing_score")
         return Graded("graded", grade, None, None)
-    score = next(iter(found))
+    score = finish_score(path, next(iter(found)), records, steps if inp.trace else None)
     band_grade = bands.grade_for(score)
     if inp.trace:
         steps.append(BandStep(bands.id, records, score, band_grade, bands.cite))
@@ -250,7 +259,7 @@ def fact_value(fact: CFact, counts: tuple[int, ...], sums: tuple[int, ...]) -> A
     """A fact as expressions see it: a count, an amount in yuan, or whether any record matched."""
     if fact.aggregate == "count":
         return counts[fact.index]
-    if fact.aggregate == "sum_amount":
+    if fact.aggregate in ("sum_amount", "sum_points"):
         return Decimal(sums[fact.index]).scaleb(-2)
     if fact.aggregate == "any":
         return counts[fact.index] > 0
@@ -266,6 +275,7 @@ def _grade(pack: CompiledPack, inp: DecisionInput, steps: list[Step], mark: _Mar
             return score
     else:
         score = _scorecard(pack, inp, steps, mark)
+    score = finish_score(path, score, (), steps if inp.trace else None)
     bands = path.bands
     assert bands is not None  # the compiler requires bands on scorecard and external_score paths
     grade = bands.grade_for(score)
@@ -300,6 +310,9 @@ def _scorecard(pack: CompiledPack, inp: DecisionInput, steps: list[Step], mark: 
         steps.append(PathStep(path.id, (), score, None, path.cite))
     for rule in path.rules:
         f = rule.fact
+        if rule.mode == "table":
+            score = _table(rule, inp, score, steps, mark)
+            continue
         signed = _rule_points(pack, rule, inp)
         score = score + signed
         if signed:
@@ -310,6 +323,25 @@ def _scorecard(pack: CompiledPack, inp: DecisionInput, steps: list[Step], mark: 
     return score
 
 
+def _table(rule: CRule, inp: DecisionInput, score: Decimal, steps: list[Step], mark: _Marks) -> Decimal:
+    """A table rule: each row scores its records, cited by the row's own clause; a cap stops the total."""
+    by_value = dict(dict(inp.splits).get(rule.fact, ()))
+    left = rule.cap
+    for value, points, cite in rule.rows:
+        records = by_value.get(value, ())
+        total = points * len(records)
+        if left is not None:
+            total = min(total, left)
+            left -= total
+        signed = (total if rule.sign > 0 else -total) if total else _ZERO
+        score = score + signed
+        if signed:
+            mark(records, rule.id)
+        if inp.trace and records:
+            steps.append(RuleStep(f"{rule.id}:{value}", records if signed else (), signed, score, len(records), cite))
+    return score
+
+
 def _rule_points(pack: CompiledPack, rule: CRule, inp: DecisionInput) -> Decimal:
     """A rule's signed points: per occurrence, once, or by the tier its count or amount falls in."""
     n = inp.counts[rule.fact]
@@ -317,9 +349,13 @@ def _rule_points(pack: CompiledPack, rule: CRule, inp: DecisionInput) -> Decimal
         points = rule.points * n
     elif rule.mode == "once":
         points = rule.points if n else _ZERO
+    elif rule.mode == "per_point":
+        points = rule.points * Decimal(inp.sums[rule.fact]).scaleb(-2)
     else:
         fact = pack.facts[rule.fact]
-        measure: Decimal | int = Decimal(inp.sums[rule.fact]).scaleb(-2) if fact.aggregate == "sum_amount" else n
+        measure: Decimal | int = (
+            Decimal(inp.sums[rule.fact]).scaleb(-2) if fact.aggregate in ("sum_amount", "sum_points") else n
+        )
         points = next((tier.points for tier in rule.tiers if tier.interval.contains(measure)), _ZERO)
     if rule.cap is not None and points > rule.cap:
         points = rule.cap
@@ -327,8 +363,8 @@ def _rule_points(pack: CompiledPack, rule: CRule, inp: DecisionInput) -> Decimal
 
 
 def rule_input(fact: CFact, inp: DecisionInput) -> Decimal | int:
-    """What a rule measured: the amount in yuan for a sum fact, else the count."""
-    if fact.aggregate == "sum_amount":
+    """What a rule measured: the amount in yuan (or the points) for a sum fact, else the count."""
+    if fact.aggregate in ("sum_amount", "sum_points"):
         return Decimal(inp.sums[fact.index]).scaleb(-2)
     return inp.counts[fact.index]
 

@@ -26,12 +26,13 @@ from medcredit.engine.arguments import check_evaluate_arguments
 from medcredit.engine.decision import Decision, DecisionInput, decide
 from medcredit.engine.lists import consequences, end_measures_at_terms, imported_consequences, listings
 from medcredit.engine.operation import operation
-from medcredit.engine.validity import check_validity, cycle_bounds, records_override_notice, validity_message
+from medcredit.engine.validity import check_validity, records_override_notice, validity_message
+from medcredit.engine.window import Point, evaluation_point
 from medcredit.history.identifiers import IdCheck, check_resident_id, check_uscc, is_valid_resident_id, is_valid_uscc
 from medcredit.history.model import Record, Subject
 from medcredit.pack.compiled import CompiledPack
 from medcredit.trace.result import Consequence, InputRecord, Notice, RecordUse, Result, Status
-from medcredit.trace.steps import RollUpStep, RuleStep, ScopeStep, Step, ValidityStep
+from medcredit.trace.steps import RollUpStep, RuleStep, ScopeStep, Step, ValidityStep, WindowStep
 
 #: Decisions kept per evaluator by default: enough for the common shapes of history (most
 #: subjects share a few), small enough that a whole province streams in flat memory.
@@ -86,36 +87,43 @@ class Evaluator:
     def evaluate(
         self,
         subject: Subject,
-        cycle: int,
+        cycle: int | None = None,
         *,
+        as_of: dt.date | None = None,
         trace: bool = True,
         override_validity: bool = False,
     ) -> Result:
-        """Evaluate one subject for one cycle.  Pure: same inputs, same result."""
-        return _evaluate(self, subject, cycle, trace, override_validity)
+        """Evaluate one subject for one cycle (or, for an as-of pack, as of a date).  Pure."""
+        check_evaluate_arguments(self.pack, subject)
+        return _evaluate(self, subject, evaluation_point(self.pack, cycle, as_of), trace, override_validity)
 
 
 def evaluate(
     pack: CompiledPack,
     subject: Subject,
-    cycle: int,
+    cycle: int | None = None,
     *,
+    as_of: dt.date | None = None,
     trace: bool = True,
     override_validity: bool = False,
 ) -> Result:
     """Evaluate one subject for one cycle.  Pure: same inputs, same result, no state kept.
 
-    Raises :class:`~medcredit.diagnostics.errors.ArgumentError` for arguments of the wrong type or a
-    cycle out of range.
+    A pack whose ``cycle.kind`` is ``as_of`` or ``rolling`` evaluates as of a date: pass ``as_of``
+    (a year as ``cycle`` means its 31 December).  Raises
+    :class:`~medcredit.diagnostics.errors.ArgumentError` for arguments of the wrong type, a cycle out
+    of range, or ``as_of`` for a calendar-year pack.
 
     For many subjects use :class:`Evaluator`, which shares decisions between alike histories.
     """
-    return _evaluate(Evaluator(pack, cache=None), subject, cycle, trace, override_validity)
+    check_evaluate_arguments(pack, subject)
+    point = evaluation_point(pack, cycle, as_of)
+    return _evaluate(Evaluator(pack, cache=None), subject, point, trace, override_validity)
 
 
-def _evaluate(ev: Evaluator, subject: Subject, cycle: int, trace: bool, override: bool) -> Result:
+def _evaluate(ev: Evaluator, subject: Subject, point: Point, trace: bool, override: bool) -> Result:
     pack = ev.pack
-    check_evaluate_arguments(pack, subject, cycle)
+    cycle = point.cycle
     notices = _identifier_notices(subject, cycle)
     steps: list[Step] = []
     overridden = _check_cycle(pack, cycle, override, notices, steps)
@@ -131,6 +139,8 @@ def _evaluate(ev: Evaluator, subject: Subject, cycle: int, trace: bool, override
         "applies_in": cycle + 1 if pack.model.cycle.result_applies == "next_year" else cycle,
         "validity_overridden": overridden,
         "records": tuple(records),
+        "as_of": point.as_of,
+        "window_start": point.start if point.as_of is not None else None,
     }
     if category not in pack.model.categories:
         return _unscored(base, "out_of_scope", "category_not_covered", steps, notices, trace)
@@ -141,7 +151,7 @@ def _evaluate(ev: Evaluator, subject: Subject, cycle: int, trace: bool, override
     if path is None:
         return _unscored(base, "out_of_scope", "no_grading_path", steps, notices, trace)
 
-    start, end = cycle_bounds(cycle)
+    start, end = point.start, point.end
     own = len(records) - sum(len(c.records) for c in subject.managed_clinics)
     facts = tally(pack, records, own, cycle, start, end, override)
     if facts.records_overridden and not overridden:
@@ -155,7 +165,7 @@ def _evaluate(ev: Evaluator, subject: Subject, cycle: int, trace: bool, override
     )
     linked: list[Consequence] = consequences(pack, subject, found, list_steps) if pack.lists else []
     if subject.linked_institutions:
-        linked.extend(imported_consequences(subject, _institution_consequences(ev, cycle, override)))
+        linked.extend(imported_consequences(subject, _institution_consequences(ev, point, override)))
     inp = DecisionInput(
         path,
         category,
@@ -173,12 +183,15 @@ def _evaluate(ev: Evaluator, subject: Subject, cycle: int, trace: bool, override
         frozenset(x.list_id for x in found if x.active),
         len(records),
         trace,
+        tuple(sorted((k, tuple(sorted((v, tuple(r)) for v, r in by.items()))) for k, by in facts.splits.items())),
+        end.isoformat(),
     )
     decision = _decision(ev, inp)
     measures, decided_steps = decision.measures, decision.steps
     if found and pack.term_measures:
         measures, decided_steps = end_measures_at_terms(pack, measures, decided_steps, found, end)
     if trace:
+        steps.extend(_window_steps(pack, facts.expired, inp.reasons))
         steps.extend(_with_own_amounts(pack, decided_steps, inp.sums))
         steps.extend(list_steps or ())
     return Result(
@@ -224,6 +237,21 @@ def _with_own_amounts(pack: CompiledPack, steps: tuple[Step, ...], sums: tuple[i
     )
 
 
+def _window_steps(
+    pack: CompiledPack, expired: dict[int, tuple[str, dt.date]], reasons: tuple[tuple[int, str], ...]
+) -> list[Step]:
+    """A step per record out of force on the evaluation date (not when another fact still took it)."""
+    if not expired:
+        return []
+    cites = {w.id: w.cite for w in pack.windows}
+    out: list[Step] = []
+    for i, why in reasons:
+        if i in expired and why.startswith("out_of_force:"):
+            window, last = expired[i]
+            out.append(WindowStep(window, (i,), last, cites.get(window)))
+    return out
+
+
 def _check_cycle(pack: CompiledPack, cycle: int, override: bool, notices: list[Notice], steps: list[Step]) -> bool:
     """Refuse a cycle outside the pack's validity unless overridden; record an override."""
     if check_validity(pack, cycle):
@@ -242,10 +270,10 @@ def _check_cycle(pack: CompiledPack, cycle: int, override: bool, notices: list[N
 
 
 def _institution_consequences(
-    ev: Evaluator, cycle: int, override: bool
+    ev: Evaluator, point: Point, override: bool
 ) -> Callable[[Subject], tuple[Consequence, ...]]:
     def run(institution: Subject) -> tuple[Consequence, ...]:
-        return _evaluate(ev, institution, cycle, False, override).consequences
+        return _evaluate(ev, institution, point, False, override).consequences
 
     return run
 

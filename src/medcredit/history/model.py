@@ -34,6 +34,9 @@ class SubjectCategory(StrEnum):
     PHARMACIST = "pharmacist"
     INSURED_PERSON = "insured_person"
     LEGAL_REPRESENTATIVE = "legal_representative"
+    ACTUAL_CONTROLLER = "actual_controller"  # 实际控制人
+    PRINCIPAL = "principal"  # 主要负责人
+    RESPONSIBLE_PERSON = "responsible_person"  # 其他负有直接责任的人员
     OTHER_INDIVIDUAL = "other_individual"
 
 
@@ -51,6 +54,17 @@ INSTITUTION_CATEGORIES = frozenset(
 def subject_type(category: SubjectCategory) -> Literal["institution", "individual"]:
     return "institution" if category in INSTITUTION_CATEGORIES else "individual"
 
+
+Severity = Literal["minor", "general", "serious"]
+#: One severity vocabulary for every pack: 轻微 / 一般 / 严重 (国办发〔2025〕22号), mildest first.
+SEVERITIES: tuple[Severity, ...] = ("minor", "general", "serious")
+SEVERITY_WORDS = {"轻微": "minor", "一般": "general", "严重": "serious"}
+AssessmentLevel = Literal["excellent", "qualified", "basically_qualified", "unqualified"]
+ASSESSMENT_LEVELS: tuple[AssessmentLevel, ...] = ("excellent", "qualified", "basically_qualified", "unqualified")
+HonourLevel = Literal["county", "city", "provincial", "national"]
+#: Levels of an honour, lowest first.
+HONOUR_LEVELS: tuple[HonourLevel, ...] = ("county", "city", "provincial", "national")
+HONOUR_LEVEL_WORDS = {"县级": "county", "市级": "city", "省级": "provincial", "国家级": "national"}
 
 Yuan = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2, allow_inf_nan=False)]
 
@@ -107,16 +121,33 @@ class Record(BaseModel):
     months: int | None = Field(default=None, ge=0, le=1200)
     method: Literal["on_site", "online", "special", "other"] | None = None
     publicity_start: dt.date | None = None
+    publicity_end: dt.date | None = Field(
+        default=None,
+        description="last day the department publishes this record (its publicity period, e.g. 国办发〔2025〕22号: "
+        "轻微 up to 3 months, 一般 3-12 months, 严重 1-3 years); a pack counting records in force takes it over "
+        "its own declared window",
+    )
+    severity: Severity | None = Field(
+        default=None,
+        description="how serious the department judged the conduct: minor (轻微), general (一般) or serious "
+        "(严重); the Chinese words are accepted and stored as the English ids",
+    )
+    points: Annotated[Decimal, Field(ge=0, le=1000, decimal_places=2, allow_inf_nan=False)] | None = Field(
+        default=None,
+        description="points the decision itself assigns (e.g. 医保发〔2024〕23号 scores a staff member's violation "
+        "1-12 points), for rule sets that add up the records' own points",
+    )
     fulfilled: bool | None = None
     term_months: int | None = Field(default=None, ge=0, le=1200)
     term_end: dt.date | None = Field(
         default=None, description="last day of the measures' term when the decision names a date (辽宁 第十六条)"
     )
     referred_to_judiciary: bool | None = None
-    level: Literal["excellent", "qualified", "basically_qualified", "unqualified"] | None = Field(
+    level: AssessmentLevel | HonourLevel | None = Field(
         default=None,
         description="考核等次 of an annual assessment: 优秀 excellent, 合格 qualified, 基本合格 "
-        "basically_qualified, 不合格 unqualified (巫山 第十八条（一）)",
+        "basically_qualified, 不合格 unqualified (巫山 第十八条（一））; the level of an honour: county (县级), city "
+        "(市级), provincial (省级) or national (国家级)",
     )
     heavier: bool | None = Field(
         default=None,
@@ -132,6 +163,16 @@ class Record(BaseModel):
     document: Document | None = None
     objection: Objection | None = None
     note: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _severity_words(cls, value: Any) -> Any:
+        return SEVERITY_WORDS.get(value, value) if isinstance(value, str) else value
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _level_words(cls, value: Any) -> Any:
+        return HONOUR_LEVEL_WORDS.get(value, value) if isinstance(value, str) else value
 
     @field_validator("kind")
     @classmethod
@@ -176,6 +217,14 @@ class Record(BaseModel):
             )
         if self.term_end is not None:
             self._check_term_end()
+        if self.level is not None:
+            self._check_level()
+        if self.publicity_end is not None and self.publicity_end < (self.publicity_start or self.date):
+            raise PydanticCustomError(
+                "date_order",
+                "publicity_end ({end}) is before the publicity starts ({start})",
+                {"end": str(self.publicity_end), "start": str(self.publicity_start or self.date)},
+            )
         if self.code is not None:
             self._check_code(cat.violations)
         if self.reason is not None and self.kind == "agreement_termination":
@@ -191,6 +240,20 @@ class Record(BaseModel):
                     },
                 )
         return self
+
+    def _check_level(self) -> None:
+        honour = self.kind == "honour"
+        levels = HONOUR_LEVELS if honour else ASSESSMENT_LEVELS
+        if self.level not in levels:
+            raise PydanticCustomError(
+                "level_for_kind",
+                "level '{level}' is not a level of {what} (known: {known})",
+                {
+                    "level": str(self.level),
+                    "what": "an honour" if honour else "an annual assessment",
+                    "known": ", ".join(levels),
+                },
+            )
 
     def _check_term_end(self) -> None:
         assert self.term_end is not None
@@ -258,13 +321,33 @@ class AgreementEnd(BaseModel):
     reason: str
 
 
+LinkedRole = Literal["legal_representative", "principal", "actual_controller", "directly_responsible"]
+
+#: The subject category a linked person is evaluated under as a subject of their own.
+ROLE_CATEGORY: dict[str, SubjectCategory] = {
+    "legal_representative": SubjectCategory.LEGAL_REPRESENTATIVE,
+    "principal": SubjectCategory.PRINCIPAL,
+    "actual_controller": SubjectCategory.ACTUAL_CONTROLLER,
+    "directly_responsible": SubjectCategory.RESPONSIBLE_PERSON,
+}
+
+
 class LinkedPerson(BaseModel):
-    """A natural person linked to an institution (legal representative, principal)."""
+    """A natural person linked to an institution: legal representative, principal, actual controller or
+    another directly responsible person.
+
+    With ``records`` the person is also a credit subject of their own (e.g. 广东 draft 四（二）):
+    :func:`medcredit.engine.linked.linked_subjects` makes one subject per person, graded under the
+    category of their role, with the institution's listing consequences for them attached.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    role: Literal["legal_representative", "principal", "actual_controller"]
+    role: LinkedRole
     id: str = Field(min_length=1, max_length=64)
     name: str | None = Field(default=None, max_length=200)
+    records: tuple[Record, ...] = Field(
+        default=(), description="the person's own dated records, when the person is evaluated as a subject too"
+    )
 
 
 class ManagedClinic(BaseModel):

@@ -20,6 +20,18 @@ from medcredit.diagnostics.problems import Problem, YamlPath, suggest
 from medcredit.history.catalogue import Catalogue, catalogue
 from medcredit.history.model import SubjectCategory
 from medcredit.io.yamlload import Located
+from medcredit.pack.dynamic import (
+    TABLE_KEYS,
+    COverride,
+    CScore,
+    CWindow,
+    compile_overrides,
+    compile_score,
+    compile_windows,
+    override_symbols,
+    table_key,
+    table_rows,
+)
 from medcredit.pack.expressions import Expression, Symbol, compile_expression
 from medcredit.pack.intervals import Interval, parse_interval
 from medcredit.pack.model import (
@@ -52,11 +64,13 @@ SUBJECT_SYMBOLS: dict[str, Symbol] = {
     "operated_months_in_cycle": Symbol(
         "number", "whole months the subject operated in the cycle (opening day counted)"
     ),
+    "as_of": Symbol("str", "the evaluation date as YYYY-MM-DD (a calendar-year cycle: its 31 December)"),
 }
 
 _FACT_TYPES: dict[str, Literal["number", "bool"]] = {
     "count": "number",
     "sum_amount": "number",
+    "sum_points": "number",
     "any": "bool",
 }
 
@@ -76,6 +90,8 @@ class CFact:
     not_before: dt.date | None = None  # records dated earlier are not taken (effective_to_cycle_end)
     within_validity: bool = False  # records dated outside the document's validity are not taken
     filtered: bool = False  # codes or field filters can still refuse a record of the right kind
+    in_force: bool = False  # window in_force: records up to the evaluation date still in force on it
+    split: str | None = None  # a table rule reads it by this record attribute (severity, level)
 
     def accepts(self, record: Any) -> bool:
         """Code and field filters (kind, window and documents are checked by the engine)."""
@@ -104,11 +120,12 @@ class CRule:
     id: str
     fact: int
     sign: int
-    mode: Literal["per_occurrence", "once", "tiers"]
+    mode: Literal["per_occurrence", "once", "tiers", "table", "per_point"]
     points: Decimal
     tiers: tuple[CTier, ...]
     cap: Decimal | None
     cite: Citation
+    rows: tuple[tuple[str, Decimal, Citation], ...] = ()  # table: (attribute value, points, citation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +181,8 @@ class CPath:
     default_grade: str | None = None
     noted: tuple[int, ...] = ()  # facts reported as used that decide no class
     combine: str = "worst"  # classification: "worst" of classes and band, or all must "agree"
+    score_spec: CScore | None = None  # rounding, minimum, maximum
+    overrides: tuple[COverride, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +224,10 @@ class CompiledPack:
     raw_sums: tuple[int, ...] = ()
     patch_rules: dict[str, int] = field(default_factory=dict)
     term_measures: dict[str, str] = field(default_factory=dict)  # measure id → list whose entry term ends it
+    windows: tuple[CWindow, ...] = ()  # record windows, for facts counting records in force
+    cycle_kind: str = "calendar_year"  # or "as_of", "rolling"
+    rolling_months: int = 0
+    splits: tuple[tuple[int, str], ...] = ()  # (fact index, attribute) read by table rules
 
     def grade_label(self, grade: str) -> str:
         for g in self.model.grades:
@@ -319,6 +342,8 @@ class _Compiler:
         grade_order = {g: i for i, g in enumerate(grade_ids)}
 
         bands = {name: self._bandset(name, bs, grade_ids) for name, bs in pack.bands.items()}
+        self._cycle()
+        windows = compile_windows(pack, self, self.cat.record_kinds)
         facts = self._facts()
         fact_by_id = {f.id: f for f in facts}
         rules = self._rules(fact_by_id)
@@ -364,7 +389,24 @@ class _Compiler:
             **_sum_keying(facts, rules, exclusions),
             uses_operation=any("operated_months_in_cycle" in e.expression.names for e in exclusions),
             term_measures={m.id: m.ends_with_term_of for m in pack.measures if m.ends_with_term_of is not None},
+            windows=windows,
+            cycle_kind=pack.cycle.kind,
+            rolling_months=pack.cycle.months or 0,
+            splits=tuple((f.index, f.split) for f in facts if f.split is not None),
         )
+
+    def _cycle(self) -> None:
+        cycle = self.pack.cycle
+        if (cycle.kind == "rolling") != (cycle.months is not None):
+            self.problem("cycle-months", "a rolling cycle needs months, and only a rolling cycle has them", ("cycle",))
+        if not self.pack.record_windows and any(f.window == "in_force" for f in self.pack.facts):
+            self.problem(
+                "no-record-windows",
+                "facts count records in force but the pack declares no record_windows: only records with their "
+                "own publicity_end would ever leave force",
+                ("record_windows",),
+                level="warning",
+            )
 
     def _unique(self, ids: list[str], path: YamlPath, what: str) -> None:
         seen: set[str] = set()
@@ -403,6 +445,16 @@ class _Compiler:
                 if kind not in self.cat.record_kinds:
                     self.unknown("record kind", kind, self.cat.record_kinds, (*path, "match", "kinds", j))
             codes = self._codes(fact, path)
+            split = self._split(fact)
+            for needed in ([split] if split else []) + (["points"] if fact.aggregate == "sum_points" else []):
+                for kind in fact.match.kinds:
+                    spec = self.cat.record_kinds.get(kind)
+                    if spec is not None and needed not in spec.fields:
+                        self.problem(
+                            "fact-no-field",
+                            f"records of kind '{kind}' carry no {needed}",
+                            (*path, "match", "kinds"),
+                        )
             if fact.aggregate == "sum_amount":
                 for kind in fact.match.kinds:
                     spec = self.cat.record_kinds.get(kind)
@@ -450,9 +502,21 @@ class _Compiler:
                     not_before=self.pack.document.effective if fact.window == "effective_to_cycle_end" else None,
                     within_validity=fact.within_validity,
                     filtered=codes is not None or bool(excluded) or bool(where),
+                    in_force=fact.window == "in_force",
+                    split=split,
                 )
             )
         return out
+
+    def _split(self, fact: Fact) -> str | None:
+        """The attribute the first table rule over this fact is keyed by (conflicts: see _rules)."""
+        for rule in self.pack.rules:
+            if rule.fact == fact.id and rule.table:
+                for row in rule.table:
+                    for key in TABLE_KEYS:
+                        if getattr(row, key) is not None:
+                            return key
+        return None
 
     def _codes(self, fact: Fact, path: YamlPath) -> frozenset[str] | None:
         if fact.match.codes is None:
@@ -485,15 +549,34 @@ class _Compiler:
             if fact is None:
                 self.unknown("fact", rule.fact, facts, (*path, "fact"))
                 continue
-            modes = [m for m in ("per_occurrence", "once", "tiers") if getattr(rule, m) is not None]
+            modes = [
+                m for m in ("per_occurrence", "once", "tiers", "table", "per_point") if getattr(rule, m) is not None
+            ]
             if len(modes) != 1:
-                self.problem("rule-mode", "a rule needs exactly one of per_occurrence, once, tiers", path)
+                self.problem(
+                    "rule-mode", "a rule needs exactly one of per_occurrence, once, tiers, table, per_point", path
+                )
                 continue
             mode = modes[0]
+            rows: tuple[tuple[str, Decimal, Citation], ...] = ()
+            if mode == "table":
+                key = table_key(rule, path, self)
+                if key is not None and key != fact.split:
+                    self.problem(
+                        "table-keys",
+                        f"fact '{fact.id}' is already read by severity or level in another way; one fact, one key",
+                        (*path, "table"),
+                    )
+                if key is not None:
+                    rows = table_rows(rule, key)
+                if fact.aggregate != "count":
+                    self.problem("rule-fact-type", "a table needs a count fact", (*path, "fact"))
+            if mode == "per_point" and fact.aggregate != "sum_points":
+                self.problem("rule-fact-type", "per_point needs a sum_points fact", (*path, "fact"))
             if mode == "per_occurrence" and fact.aggregate != "count":
                 self.problem("rule-fact-type", "per_occurrence needs a count fact", (*path, "fact"))
-            if mode == "tiers" and fact.aggregate not in ("count", "sum_amount"):
-                self.problem("rule-fact-type", "tiers need a count or sum_amount fact", (*path, "fact"))
+            if mode == "tiers" and fact.aggregate not in ("count", "sum_amount", "sum_points"):
+                self.problem("rule-fact-type", "tiers need a count, sum_amount or sum_points fact", (*path, "fact"))
             if fact.aggregate == "value":
                 self.problem("rule-fact-type", "a value fact cannot drive a scorecard rule", (*path, "fact"))
             tiers: list[CTier] = []
@@ -506,7 +589,7 @@ class _Compiler:
                     f"tiers {tiers[a].interval} and {tiers[b].interval} overlap",
                     (*path, "tiers", b, "range"),
                 )
-            points = rule.per_occurrence if rule.per_occurrence is not None else rule.once
+            points = next((p for p in (rule.per_occurrence, rule.once, rule.per_point) if p is not None), None)
             out[rule.id] = CRule(
                 id=rule.id,
                 fact=fact.index,
@@ -516,6 +599,7 @@ class _Compiler:
                 tiers=tuple(tiers),
                 cap=rule.cap,
                 cite=rule.cite,
+                rows=rows,
             )
         return out
 
@@ -525,6 +609,8 @@ class _Compiler:
             kind = _FACT_TYPES.get(fact.aggregate)
             if kind is not None:
                 symbols[fact.id] = Symbol(kind, f"fact {fact.id}")
+        for spec in self.pack.lists:
+            symbols[f"listed_{spec.id}"] = Symbol("bool", f"the subject is on list {spec.id} at the evaluation date")
         return symbols
 
     def _exclusions(self, facts: dict[str, CFact]) -> list[CExclusion]:
@@ -614,9 +700,23 @@ class _Compiler:
         grade_ids = [g.id for g in self.pack.grades]
         if gp.default_grade is not None and gp.default_grade not in grade_ids:
             self.unknown("grade", gp.default_grade, grade_ids, (*path, "default_grade"))
+        score_spec = compile_score(gp, path, self)
+        if score_spec is not None and bandset is not None:
+            self._clamp_in_bands(score_spec, bandset, path)
+        has_score = gp.method != "classification" or score_fact is not None
+        overrides = compile_overrides(
+            gp,
+            path,
+            self,
+            override_symbols(self._symbols(facts), has_score),
+            {f.id: f.index for f in facts.values()},
+            grade_ids,
+        )
         if bandset is None and gp.method != "classification":
             return None
         used = {r.fact for r in path_rules}
+        for ov in overrides:
+            used.update(ov.facts)
         if score_fact is not None:
             used.add(score_fact)
         for cls in classes:
@@ -636,7 +736,19 @@ class _Compiler:
             default_grade=gp.default_grade,
             noted=noted,
             combine=gp.combine,
+            score_spec=score_spec,
+            overrides=overrides,
         )
+
+    def _clamp_in_bands(self, spec: CScore, bands: CBandSet, path: YamlPath) -> None:
+        """The minimum and maximum a score is kept within must themselves be gradable."""
+        for name, bound in (("min", spec.minimum), ("max", spec.maximum)):
+            if bound is not None and bands.grade_for(bound) is None:
+                self.problem(
+                    "score-clamp-bands",
+                    f"score.{name} {bound} falls in no band of '{bands.id}': a score kept at it could not be graded",
+                    (*path, "score", name),
+                )
 
     def _score_fact(self, gp: GradingPath, path: YamlPath, facts: dict[str, CFact]) -> int | None:
         """The index of the value fact that supplies the path's score, if it takes one."""
@@ -833,6 +945,9 @@ def _sum_keying(facts: list[CFact], rules: dict[str, CRule], exclusions: list[CE
     raw: list[int] = []
     patch: dict[str, int] = {}
     for fact in facts:
+        if fact.aggregate == "sum_points":
+            raw.append(fact.index)  # points are few and small: the sum itself is the key
+            continue
         if fact.aggregate != "sum_amount":
             continue
         readers = [r for r in rules.values() if r.fact == fact.index]

@@ -70,7 +70,17 @@ class Validity(_Strict):
 
 
 class Cycle(_Strict):
-    kind: Literal["calendar_year"] = "calendar_year"
+    """What an evaluation looks at.
+
+    * ``calendar_year``: a cycle is a year; records dated in it count (``evaluate(..., 2024)``);
+    * ``as_of``: an evaluation date; every record up to it counts, as long as it is still in force
+      (``evaluate(..., as_of=date)``; a year N means its 31 December);
+    * ``rolling``: an evaluation date and the ``months`` before it (民法典 period arithmetic: the
+      window ends on the date and begins the day after the corresponding day ``months`` earlier).
+    """
+
+    kind: Literal["calendar_year", "as_of", "rolling"] = "calendar_year"
+    months: int | None = Field(default=None, ge=1, le=120, description="rolling only: the window's length")
     result_applies: Literal["same_year", "next_year"]
     cite: Citation
 
@@ -132,12 +142,16 @@ class Fact(_Strict):
     """A value aggregated in one pass over a subject's records."""
 
     id: Id
-    aggregate: Literal["count", "sum_amount", "any", "value"]
+    aggregate: Literal["count", "sum_amount", "sum_points", "any", "value"] = Field(
+        description="count: matching records; sum_amount: their amounts (yuan); sum_points: their own points "
+        "(records without points are not applicable); any: whether one matched; value: a supplied score"
+    )
     match: Match
-    window: Literal["cycle", "to_cycle_end", "effective_to_cycle_end"] = Field(
+    window: Literal["cycle", "to_cycle_end", "effective_to_cycle_end", "in_force"] = Field(
         default="cycle",
         description="cycle: records dated in the cycle; to_cycle_end: every record up to the cycle's end; "
-        "effective_to_cycle_end: from the document's effective date to the cycle's end",
+        "effective_to_cycle_end: from the document's effective date to the cycle's end; in_force: every record "
+        "up to the evaluation date that is still in force on it (see record_windows)",
     )
     include_managed_clinics: bool = True
     requires_document: bool = False
@@ -148,6 +162,30 @@ class Fact(_Strict):
     )
     doc: Text
     cite: Citation | None = None
+
+
+class RecordWindow(_Strict):
+    """How long a record counts (e.g. its publicity period, 国办发〔2025〕22号): for facts with
+    ``window: in_force``.
+
+    The first window whose ``kinds`` and ``severity`` fit a record applies; a record's own
+    ``publicity_end`` takes precedence over every declared window.  The period starts on the record's
+    date (or its ``publicity_start`` with ``from: publicity_start``), the start day not counted
+    (民法典 第二百零一条), and ends on the corresponding day (第二百零二条); the record is in force
+    through that day.
+    """
+
+    id: Id
+    kinds: list[str] | None = Field(default=None, description="record kinds it applies to; absent: all")
+    severity: Literal["minor", "general", "serious"] | None = Field(
+        default=None, description="only records of this severity; absent: any severity, or none"
+    )
+    months: int | None = Field(default=None, ge=1, le=1200)
+    years: int | None = Field(default=None, ge=1, le=100)
+    start: Literal["record_date", "publicity_start"] = Field(
+        default="record_date", description="publicity_start: from the record's publicity_start when it has one"
+    )
+    cite: Citation
 
 
 class Tier(_Strict):
@@ -161,8 +199,18 @@ class Tier(_Strict):
         return value
 
 
+class TableRow(_Strict):
+    """Points for each record of one severity (or one honour level), with the clause that sets them."""
+
+    severity: Literal["minor", "general", "serious"] | None = None
+    level: Literal["county", "city", "provincial", "national"] | None = None
+    points: Points
+    cite: Citation
+
+
 class ScoreRule(_Strict):
-    """A scorecard line: points per occurrence, once per cycle, or by tiers of a total."""
+    """A scorecard line: points per occurrence, once per cycle, by tiers of a total, per record by its
+    severity or level (``table``), or per point of a ``sum_points`` fact (``per_point``)."""
 
     id: Id
     title: Text
@@ -171,6 +219,14 @@ class ScoreRule(_Strict):
     per_occurrence: Points | None = None
     once: Points | None = None
     tiers: list[Tier] | None = None
+    table: list[TableRow] | None = Field(
+        default=None,
+        description="rows keyed by severity or by level (all rows by the same one, every value covered): each "
+        "record the fact takes scores its row's points; records without the attribute are not applicable",
+    )
+    per_point: Points | None = Field(
+        default=None, description="points for each point of a sum_points fact (1: the records' own points)"
+    )
     cap: Points | None = None
     cite: Citation
 
@@ -192,6 +248,43 @@ class CriteriaClass(_Strict):
     while_listed: Id | None = Field(
         default=None, description="the class holds only while the subject is active on this list"
     )
+    cite: Citation
+
+
+class Rounding(_Strict):
+    places: int = Field(ge=0, le=4)
+    mode: Literal["half_up", "half_even", "down", "up"] = "half_up"
+
+
+class ScoreArithmetic(_Strict):
+    """How a path's score is finished: rounded, then kept within ``min`` and ``max``.
+
+    ``missing`` says what a classification path with a supplied score does without one:
+    ``grade_without_score`` (the class decides) or ``not_evaluable``.
+    """
+
+    min: Decimal | None = Field(default=None, ge=-1000, le=10000, allow_inf_nan=False)
+    max: Decimal | None = Field(default=None, ge=-1000, le=10000, allow_inf_nan=False)
+    rounding: Rounding | None = None
+    missing: Literal["grade_without_score", "not_evaluable"] | None = None
+    cite: Citation | None = None
+
+
+class Override(_Strict):
+    """A decision taken after scoring when ``when`` holds (an expression over facts, list status,
+    ``grade`` and ``score``): fix the grade and/or the score, or keep the grade no better than ``best``
+    or no worse than ``worst``.
+
+    Overrides apply in the order written.  One that fixes the grade or the score is final: the
+    overrides after it are reported as not applied.
+    """
+
+    id: Id
+    when: str = Field(min_length=1, max_length=500)
+    grade: GradeId | None = None
+    score: Decimal | None = Field(default=None, ge=-1000, le=10000, allow_inf_nan=False)
+    best: GradeId | None = Field(default=None, description="the grade may be no better than this one")
+    worst: GradeId | None = Field(default=None, description="the grade may be no worse than this one")
     cite: Citation
 
 
@@ -225,6 +318,8 @@ class GradingPath(_Strict):
         description="classification only: facts whose records the path reads and reports as used, but which "
         "decide no class by themselves (e.g. information the document names without attaching a grade to it)",
     )
+    score: ScoreArithmetic | None = Field(default=None, description="rounding, minimum and maximum of the score")
+    overrides: list[Override] = Field(default_factory=list, description="decisions taken after scoring, in order")
     cite: Citation
 
 
@@ -245,7 +340,9 @@ class LinkedConsequence(_Strict):
 
     id: Id
     on_list: Id
-    roles: list[Literal["legal_representative", "principal", "actual_controller"]] = Field(min_length=1)
+    roles: list[Literal["legal_representative", "principal", "actual_controller", "directly_responsible"]] = Field(
+        min_length=1
+    )
     kind: Id
     term: dict[Literal["years", "months"], int]
     effect: Text
@@ -424,6 +521,9 @@ class Pack(_Strict):
     roll_up: list[RollUp] = Field(default_factory=list)
     grades: list[Grade] = Field(min_length=1, description="best first")
     bands: dict[Id, BandSet] = Field(default_factory=dict)
+    record_windows: list[RecordWindow] = Field(
+        default_factory=list, description="how long records count for facts with window: in_force"
+    )
     facts: list[Fact] = Field(default_factory=list)
     exclusions: list[Exclusion] = Field(default_factory=list)
     paths: list[GradingPath] = Field(min_length=1)

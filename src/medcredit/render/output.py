@@ -28,12 +28,15 @@ from medcredit.trace.steps import (
     ListStep,
     MeasureStep,
     MissingStep,
+    OverrideStep,
     PathStep,
     RollUpStep,
     RuleStep,
     ScopeStep,
+    ScoreStep,
     Step,
     ValidityStep,
+    WindowStep,
 )
 
 Lang = Literal["zh", "en"]
@@ -70,6 +73,12 @@ REASONS: dict[str, tuple[str, str]] = {
         "计入上级管理机构的评价",
         "counted under the managing parent institution",
     ),
+    "no_severity": (
+        "记录未写明严重程度（轻微、一般、严重），按严重程度计分的规则无法使用",
+        "it states no severity, which the rule scores by",
+    ),
+    "no_level": ("荣誉未写明级别，按级别计分的规则无法使用", "it states no honour level, which the rule scores by"),
+    "no_points": ("记录未写明分值", "it states no points"),
 }
 
 STATUS: dict[str, tuple[str, str]] = {
@@ -124,6 +133,7 @@ def result_to_dict(result: Result, pack: CompiledPack, *, trace: bool = True) ->
             "category": result.category,
         },
         "cycle": result.cycle,
+        **_as_of(result),
         "applies_in": result.applies_in,
         "status": result.status,
         "grade": result.grade,
@@ -162,6 +172,13 @@ def result_to_dict(result: Result, pack: CompiledPack, *, trace: bool = True) ->
         }
         out["interpretations"] = _interpretations(pack, result)
     return out
+
+
+def _as_of(result: Result) -> dict[str, Any]:
+    """The evaluation date and window of an as-of pack (absent for calendar-year cycles)."""
+    if result.as_of is None:
+        return {}
+    return {"as_of": result.as_of.isoformat(), "window": {"from": str(result.window_start), "to": str(result.as_of)}}
 
 
 _CHANNELS_ZH = {"public": "公开", "query": "查询", "government_sharing": "政务共享"}
@@ -236,8 +253,10 @@ def _step_dict(step: Step) -> dict[str, Any]:
     value = step.value_text()
     if value is not None:
         d["value"] = value
-    if isinstance(step, ExclusionStep | ClassStep):
+    if isinstance(step, ExclusionStep | ClassStep | OverrideStep | WindowStep):
         d["matched"] = step.matched
+    elif isinstance(step, ScoreStep):
+        d["running_score"] = _dec(step.after)
     elif isinstance(step, ListStep):
         d["matched"] = step.active
     elif isinstance(step, MeasureStep) and step.term_ended is not None:
@@ -317,6 +336,10 @@ def _printed(step: Step) -> tuple[str, ...] | None:
         return tuple(map(str, step.found))
     if isinstance(step, ExclusionStep):
         return tuple(str(value) for _, value in step.inputs)
+    if isinstance(step, ScoreStep):
+        return (str(step.before), str(step.after))
+    if isinstance(step, OverrideStep):
+        return (str(step.score), *(str(value) for _, value in step.inputs))
     return None
 
 
@@ -420,7 +443,7 @@ def _decisive(step: Step) -> bool:
     """Steps that changed or fixed the outcome (their clause is quoted in the text)."""
     if isinstance(step, RuleStep):
         return bool(step.points)
-    if isinstance(step, ExclusionStep | ClassStep):
+    if isinstance(step, ExclusionStep | ClassStep | OverrideStep):
         return step.matched
     return not isinstance(step, ScopeStep)
 
@@ -431,6 +454,11 @@ def _reason_text(reason: str | None, lang: Lang) -> str:
     key, _, detail = reason.partition(":")
     if key == "not_used_by_path":
         return f"评价路径 {detail} 不使用此记录" if lang == "zh" else f"grading path {detail} does not use it"
+    if key == "out_of_force":
+        window, _, last = detail.partition(":")
+        if lang == "zh":
+            return f"已不在有效期内（{window}，有效至 {last}）"
+        return f"no longer in force (window {window}, in force until {last})"
     pair = REASONS.get(key)
     return (pair[0] if lang == "zh" else pair[1]) if pair else reason
 
@@ -541,6 +569,38 @@ def _consequence_text(t: _Text, s: Any, where: str, recs: str) -> str:
     return t.pick(f"{where}关联人员后果 {s.ref}：{value}", f"{where} consequence for a linked person {s.ref}: {value}")
 
 
+def _window_text(t: _Text, s: Any, where: str, recs: str) -> str:
+    return t.pick(
+        f"{where}记录已不在有效期内（{s.ref}，有效至 {s.last_day}），不予计入{recs}",
+        f"{where} record no longer in force ({s.ref}, in force until {s.last_day}): not counted{recs}",
+    )
+
+
+def _score_text(t: _Text, s: Any, where: str, recs: str) -> str:
+    before, after = _dec(s.before), _dec(s.after)
+    return t.pick(
+        f"{where}评价路径 {s.ref} 的分值 {before} 经取舍和上下限处理为 {after}",
+        f"{where} grading path {s.ref}: score {before} rounded and kept within its limits: {after}",
+    )
+
+
+def _override_text(t: _Text, s: Any, where: str, recs: str) -> str:
+    if s.skipped is not None:
+        return t.pick(
+            f"{where}调整规则 {s.ref}：未适用（{s.skipped}）", f"{where} override {s.ref}: not applied ({s.skipped})"
+        )
+    value = ", ".join(f"{n}={v}" for n, v in s.inputs)
+    if not s.matched:
+        return t.pick(
+            f"{where}调整规则 {s.ref}（{value}）：不适用", f"{where} override {s.ref} ({value}): does not apply"
+        )
+    label, score = t.label(s.grade), _dec(s.score)
+    return t.pick(
+        f"{where}调整规则 {s.ref}（{value}）：适用，等级 {label}，分值 {score}{recs}",
+        f"{where} override {s.ref} ({value}): applies, grade {label}, score {score}{recs}",
+    )
+
+
 def _scope_text(t: _Text, s: Any, where: str, recs: str) -> str:
     pair = RESULT_REASONS.get(s.ref)
     return pair[0 if t.zh else 1] if pair else s.ref
@@ -561,4 +621,7 @@ _STEP_TEXT: dict[type[Any], _StepText] = {
     ListStep: _list_text,
     ConsequenceStep: _consequence_text,
     ScopeStep: _scope_text,
+    WindowStep: _window_text,
+    ScoreStep: _score_text,
+    OverrideStep: _override_text,
 }

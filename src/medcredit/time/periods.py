@@ -219,6 +219,18 @@ def period_end(start: date, *, years: int = 0, months: int = 0, days: int = 0) -
     return _period_end(start, _period(years, months, days))
 
 
+def month_period_end(start: date, months: int) -> date:
+    """:func:`period_end` of a ``months``-month period as a bare date (no explanation): the hot path of
+    record windows, evaluated for every record."""
+    return _add_months(start, months)
+
+
+def month_period_start(end: date, months: int) -> date:
+    """First day of the ``months``-month period that ends on ``end`` (the reverse of :func:`month_period_end`:
+    the period begins the day after the corresponding day ``months`` earlier)."""
+    return _add_months(end, -months) + _ONE_DAY
+
+
 def _period_end(start: date, period: _Period) -> ComputedDate:
     """:func:`period_end` for an already validated period."""
     check_date_range(start, "period start")

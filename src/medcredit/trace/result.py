@@ -102,3 +102,5 @@ class Result:
     validity_overridden: bool = False
     listings: tuple[Listing, ...] = ()
     consequences: tuple[Consequence, ...] = ()
+    as_of: dt.date | None = None  # the evaluation date of an as-of or rolling pack (None: a calendar year)
+    window_start: dt.date | None = None  # the first day its records are taken from

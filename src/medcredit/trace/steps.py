@@ -264,6 +264,66 @@ class ConsequenceStep(NamedTuple):
         return f"{self.person_id}:{self.start}..{self.end}"
 
 
+class WindowStep(NamedTuple):
+    """A record no longer in force on the evaluation date: the window that governed it and its last day."""
+
+    ref: str  # the record window's id, or "publicity_end" for the record's own end
+    records: tuple[int, ...]
+    last_day: dt.date
+    cite: Citation | None
+
+    @property
+    def kind(self) -> Literal["window"]:
+        return "window"
+
+    @property
+    def matched(self) -> bool:
+        return False
+
+    def value_text(self) -> str:
+        return f"in force until {self.last_day}"
+
+
+class ScoreStep(NamedTuple):
+    """A score finished by the path's arithmetic: rounded, then kept within its minimum and maximum."""
+
+    ref: str  # the path
+    records: tuple[int, ...]
+    before: Decimal
+    after: Decimal
+    cite: Citation | None
+
+    @property
+    def kind(self) -> Literal["score"]:
+        return "score"
+
+    def value_text(self) -> str:
+        return f"{self.before} -> {self.after}"
+
+
+class OverrideStep(NamedTuple):
+    """An override's condition was evaluated after scoring; when it held, the grade and score it left."""
+
+    ref: str
+    records: tuple[int, ...]
+    matched: bool
+    inputs: tuple[tuple[str, InputValue], ...]
+    grade: str | None  # the grade after the override (unchanged when not matched)
+    score: Decimal | None
+    cite: Citation
+    skipped: str | None = None  # why it was not evaluated: "preceded:<id>" or "no_score"
+
+    @property
+    def kind(self) -> Literal["override"]:
+        return "override"
+
+    def value_text(self) -> str:
+        if self.skipped is not None:
+            return self.skipped
+        shown = ", ".join(_show(name, value) for name, value in self.inputs)
+        return f"{shown} -> {self.grade}" if self.matched else shown
+
+
 Step: TypeAlias = (
     ValidityStep
     | ScopeStep
@@ -278,6 +338,9 @@ Step: TypeAlias = (
     | MeasureStep
     | ListStep
     | ConsequenceStep
+    | WindowStep
+    | ScoreStep
+    | OverrideStep
 )
 
 StepKind = Literal[
@@ -293,6 +356,9 @@ StepKind = Literal[
     "measure",
     "list",
     "consequence",
+    "window",
+    "score",
+    "override",
 ]
 
 #: Every step type, for code that must handle them all (renderers, tests).
@@ -310,4 +376,7 @@ STEP_TYPES: tuple[type[Step], ...] = (
     MeasureStep,
     ListStep,
     ConsequenceStep,
+    WindowStep,
+    ScoreStep,
+    OverrideStep,
 )
