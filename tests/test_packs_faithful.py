@@ -84,16 +84,22 @@ def test_every_interpretation_is_visible(name: str) -> None:
         assert i.decision
 
 
-@pytest.mark.parametrize("page", ["checks.md", "pack-format.md", "history-format.md", "api.md"])
+@pytest.mark.parametrize(
+    "page", ["checks.md", "pack-format.md", "history-format.md", "api.md", "expressions.md", "case-files.md"]
+)
 def test_reference_pages_are_up_to_date(page: str) -> None:
     """docs/reference pages equal what `medcredit docs` generates from the code (no drift)."""
     from medcredit.authoring.docgen import api_markdown, checks_markdown, format_markdown, history_format_markdown
+    from medcredit.pack.namespace import namespace_markdown
+    from medcredit.packtests.reference import case_format_markdown
 
     generated = {
         "checks.md": checks_markdown,
         "pack-format.md": format_markdown,
         "history-format.md": history_format_markdown,
         "api.md": api_markdown,
+        "expressions.md": namespace_markdown,
+        "case-files.md": case_format_markdown,
     }[page]()
     assert (ROOT / "docs" / "reference" / page).read_text(encoding="utf-8") == generated + "\n"
 

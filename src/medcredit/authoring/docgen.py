@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from medcredit.history.catalogue import catalogue
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.coverage import coverage
 from medcredit.pack.loader import bundled_pack_names, load_pack
+from medcredit.pack.namespace import namespace_markdown
+from medcredit.render.models_doc import models_markdown
 
 
 def _cell(text: str) -> str:
@@ -105,72 +106,6 @@ def checks_markdown() -> str:
     return "\n".join(lines)
 
 
-def _describe_type(annotation: Any) -> str:
-    """A readable type: ``list[Rule]``, ``id``, ``number``, ``date``, ``A | B``."""
-    import types
-    import typing
-
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin is typing.Annotated:
-        base = args[0]
-        meta = " ".join(str(m) for m in args[1:])
-        if base is str and "pattern" in meta:
-            return "id"
-        return _describe_type(base)
-    if origin in (typing.Union, types.UnionType):
-        return " \\| ".join(_describe_type(a) for a in args)
-    if origin is typing.Literal:
-        return " \\| ".join(f"`{a}`" for a in args)
-    if origin in (list, tuple):
-        return f"list[{_describe_type(args[0])}]"
-    if origin is dict:
-        return f"map[{_describe_type(args[0])} → {_describe_type(args[1])}]"
-    names = {
-        "Decimal": "number",
-        "date": "date",
-        "str": "text",
-        "int": "integer",
-        "bool": "boolean",
-        "NoneType": "null",
-    }
-    name = getattr(annotation, "__name__", str(annotation))
-    return names.get(name, name)
-
-
-def _models_markdown(module: Any, first: str, head: list[str]) -> str:
-    """A reference page: one table per pydantic model of ``module`` (``first`` first, then by name)."""
-    from pydantic import BaseModel
-
-    lines = list(head)
-    classes = [
-        obj
-        for obj in vars(module).values()
-        if isinstance(obj, type)
-        and issubclass(obj, BaseModel)
-        and obj.__module__ == module.__name__
-        and not obj.__name__.startswith("_")
-    ]
-    order = [first, *sorted(c.__name__ for c in classes if c.__name__ != first)]
-    by_name = {c.__name__: c for c in classes}
-    for name in order:
-        cls = by_name[name]
-        lines += [
-            f"## {name}",
-            "",
-            (cls.__doc__ or "").strip(),
-            "",
-            "| field | type | required | meaning |",
-            "|---|---|---|---|",
-        ]
-        for field_name, field in cls.model_fields.items():
-            desc = (field.description or "").replace("|", "\\|")
-            required = "yes" if field.is_required() else "no"
-            lines.append(f"| `{field_name}` | {_describe_type(field.annotation)} | {required} | {desc} |")
-        lines.append("")
-    return "\n".join(lines)
-
-
 def format_markdown() -> str:
     """The pack format reference, generated from the pydantic models (the schema's source)."""
     import medcredit.pack.model as model
@@ -182,7 +117,7 @@ def format_markdown() -> str:
         "`schemas/pack.schema.json`. Unknown keys are errors everywhere.",
         "",
     ]
-    return _models_markdown(model, "Pack", head)
+    return models_markdown(model, "Pack", head)
 
 
 def history_format_markdown() -> str:
@@ -201,7 +136,7 @@ def history_format_markdown() -> str:
     ]
     categories = ["## SubjectCategory", "", (model.SubjectCategory.__doc__ or "").strip(), ""]
     categories += [f"- `{c.value}` ({model.subject_type(c)})" for c in model.SubjectCategory]
-    return _models_markdown(model, "Subject", head) + "\n".join(categories) + "\n"
+    return models_markdown(model, "Subject", head) + "\n".join(categories) + "\n"
 
 
 #: The layers of the package, top to bottom (the import-linter contracts in pyproject.toml enforce them).
@@ -392,11 +327,14 @@ def pack_pages(outdir: Path) -> list[Path]:
     return written
 
 
-def generate(outdir: Path, parser: argparse.ArgumentParser | None = None) -> list[Path]:
+def generate(
+    outdir: Path, parser: argparse.ArgumentParser | None = None, extra: dict[str, str] | None = None
+) -> list[Path]:
     """Write every generated page under ``outdir``; return the paths written.
 
     ``parser`` is the command line's parser (the CLI passes it; this layer does not import the CLI);
-    with it, ``reference/cli.md`` is written too.
+    with it, ``reference/cli.md`` is written too.  ``extra`` maps more reference page names to their
+    text (pages of kits this layer does not import, e.g. the case-file format).
     """
     written: list[Path] = []
     reference = outdir / "reference"
@@ -410,6 +348,8 @@ def generate(outdir: Path, parser: argparse.ArgumentParser | None = None) -> lis
         ("pack-format.md", format_markdown()),
         ("history-format.md", history_format_markdown()),
         ("api.md", api_markdown()),
+        ("expressions.md", namespace_markdown()),
+        *sorted((extra or {}).items()),
     ):
         path = reference / name
         path.write_text(text + "\n", encoding="utf-8")

@@ -181,8 +181,9 @@ def cmd_docs(args: argparse.Namespace) -> int:
     from medcredit.authoring.docgen import generate
     from medcredit.authoring.schemas import schema_json
     from medcredit.cli.main import build_parser
+    from medcredit.packtests.reference import case_format_markdown
 
-    for path in generate(Path(args.outdir), build_parser()):
+    for path in generate(Path(args.outdir), build_parser(), {"case-files.md": case_format_markdown()}):
         sys.stderr.write(f"wrote {path}\n")
     try:
         from medcredit.serve.docs import service_markdown

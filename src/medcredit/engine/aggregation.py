@@ -45,6 +45,7 @@ def tally(
     start: dt.date,
     end: dt.date,
     override_validity: bool = False,
+    relevant: frozenset[int] = frozenset(),
 ) -> Tally:
     """Feed every record to the facts of its kind; records from index ``own`` on are managed clinics'."""
     nfacts = len(pack.facts)
@@ -87,7 +88,8 @@ def tally(
                 ends = _out_of_force(pack, rec, end)
                 if ends is not None:
                     expired[i] = ends
-                    why = f"out_of_force:{ends[0]}:{ends[1]}"  # its window closed before the evaluation date
+                    if fact.index in relevant or why == "code_not_matched":
+                        why = f"out_of_force:{ends[0]}:{ends[1]}"  # its window closed before the evaluation date
                     continue
             elif (not in_cycle and not fact.to_cycle_end) or (
                 fact.not_before is not None and rec.date < fact.not_before
@@ -102,7 +104,9 @@ def tally(
                 overridden = True
             refusal = _refusal(fact, rec, from_clinic)
             if refusal is not None:
-                if refusal not in _WEAK or why == "code_not_matched":
+                if why == "code_not_matched" or (
+                    refusal not in _WEAK and (refusal not in _ATTRIBUTE or fact.index in relevant)
+                ):
                     why = refusal
                 continue
             taken = True
@@ -135,6 +139,9 @@ def _accumulate(
     elif fact.aggregate == "value" and rec.score is not None:
         values.setdefault(idx, set()).add(rec.score)
 
+
+#: Reasons about what a record lacks: they explain the record only for a fact the subject's path reads.
+_ATTRIBUTE = frozenset({"no_severity", "no_level", "no_points"})
 
 #: Reasons that only replace the default "code_not_matched": a stronger reason from another fact stands.
 _WEAK = frozenset({"code_not_matched", "field_not_matched"})

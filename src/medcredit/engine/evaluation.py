@@ -140,7 +140,7 @@ def _evaluate(ev: Evaluator, subject: Subject, point: Point, trace: bool, overri
         "validity_overridden": overridden,
         "records": tuple(records),
         "as_of": point.as_of,
-        "window_start": point.start if point.as_of is not None else None,
+        "window_start": point.start if pack.cycle_kind == "rolling" else None,
     }
     if category not in pack.model.categories:
         return _unscored(base, "out_of_scope", "category_not_covered", steps, notices, trace)
@@ -153,7 +153,7 @@ def _evaluate(ev: Evaluator, subject: Subject, point: Point, trace: bool, overri
 
     start, end = point.start, point.end
     own = len(records) - sum(len(c.records) for c in subject.managed_clinics)
-    facts = tally(pack, records, own, cycle, start, end, override)
+    facts = tally(pack, records, own, cycle, start, end, override, path.relevant)
     if facts.records_overridden and not overridden:
         notices.append(records_override_notice(pack))
         base["validity_overridden"] = True

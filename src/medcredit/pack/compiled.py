@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -183,6 +183,8 @@ class CPath:
     combine: str = "worst"  # classification: "worst" of classes and band, or all must "agree"
     score_spec: CScore | None = None  # rounding, minimum, maximum
     overrides: tuple[COverride, ...] = ()
+    # facts whose refusals explain a record to this path's subjects: its own, exclusions', lists'
+    relevant: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +368,10 @@ class _Compiler:
         self._interpretations()
         if any(p.level == "error" for p in self.problems):
             return None
+        read_by_all = {f for e in exclusions for f in e.facts} | {
+            f for x in lists for f in (*x.entry, *(() if x.removal is None else (x.removal,)))
+        }
+        paths = {c: replace(p, relevant=p.facts_used | read_by_all) for c, p in paths.items()}
         kind_to_facts: dict[str, list[CFact]] = {}
         for f in facts:
             for kind in sorted(f.kinds):

@@ -73,6 +73,8 @@ class CScore:
             score = self.maximum
         if self.minimum is not None and score < self.minimum:
             score = self.minimum
+        if self.quantum is not None:  # a bound written as 100 is shown with the places too: 100.00
+            score = score.quantize(self.quantum)
         return score
 
     @property

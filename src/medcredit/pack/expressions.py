@@ -153,7 +153,8 @@ class _Checker:
             return "bool"
         sym = self.symbols.get(node.id)
         if sym is None:
-            raise self.fail(f"unknown name '{node.id}'", suggest(node.id, self.symbols))
+            known = ", ".join(sorted(self.symbols))
+            raise self.fail(f"unknown name '{node.id}' (names: {known})", suggest(node.id, self.symbols))
         self.names.add(node.id)
         return sym.type
 

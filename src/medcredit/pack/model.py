@@ -118,7 +118,9 @@ class BandSet(_Strict):
         return value
 
 
-MatchField = Literal["reason", "referred_to_judiciary", "fulfilled", "method", "serious_impact", "level"]
+MatchField = Literal[
+    "reason", "referred_to_judiciary", "fulfilled", "method", "serious_impact", "level", "severity", "heavier"
+]
 
 
 class Match(_Strict):

@@ -38,6 +38,7 @@ from medcredit.pack.loader import load_pack
 from medcredit.procedures.deadlines import compute_deadline
 from medcredit.procedures.standing import standing
 from medcredit.repair.assess import assess_repair
+from medcredit.trace.steps import OverrideStep
 
 CASES_SUFFIX = ".cases.yaml"
 
@@ -57,39 +58,65 @@ class RepairCase(BaseModel):
 
 
 class Expect(BaseModel):
+    """What a case expects.  Only the keys given are compared."""
+
     model_config = ConfigDict(extra="forbid")
-    status: str | None = None
-    grade: str | None = None
-    score: Decimal | None = None
-    path: str | None = None
-    reason: str | None = None
-    measures: list[str] | None = None
-    measures_include: list[str] | None = None
-    exclusions: list[str] | None = None
-    applies_in: int | None = None
+    status: str | None = Field(
+        default=None,
+        description="graded, excluded (an exclusion applies), not_evaluable (no grade can be given: missing or "
+        "conflicting score, score outside the bands), out_of_scope (category not covered) or rolled_up "
+        "(counted under a parent)",
+    )
+    grade: str | None = Field(default=None, description="grade id, as in the pack's grades (null: no grade)")
+    score: Decimal | None = Field(default=None, description="the final score, compared as a number (90 == 90.00)")
+    path: str | None = Field(default=None, description="id of the grading path used")
+    reason: str | None = Field(
+        default=None,
+        description="why there is no grade: excluded, missing_score, conflicting_scores, score_outside_bands, "
+        "category_not_covered, no_grading_path, rolled_up_into_parent",
+    )
+    measures: list[str] | None = Field(default=None, description="exactly these measure ids (any order)")
+    measures_include: list[str] | None = Field(default=None, description="at least these measure ids")
+    exclusions: list[str] | None = Field(default=None, description="exactly these exclusion ids applied")
+    applies_in: int | None = Field(default=None, description="the year the result is used in")
     lists: list[str] | None = Field(default=None, description="ids of lists the subject is active on")
-    listed_since: dict[str, dt.date] | None = None
-    consequences: list[dict[str, str]] | None = None
+    listed_since: dict[str, dt.date] | None = Field(default=None, description="list id → first day on it")
+    consequences: list[dict[str, str]] | None = Field(
+        default=None, description="linked-person consequences: {id, person, end}"
+    )
     warnings: list[str] | None = Field(default=None, description="warning codes")
-    not_applicable: dict[int, str] | None = Field(default=None, description="record index → reason code")
-    due: dt.date | None = None
-    eligible: bool | None = None
-    earliest: dt.date | None = None
-    unmet: list[str] | None = None
+    not_applicable: dict[int, str] | None = Field(
+        default=None,
+        description="record index → reason code (e.g. outside_cycle, code_not_matched, field_not_matched, "
+        "out_of_force:WINDOW:LAST_DAY, no_severity, no_points); only the indices given are compared",
+    )
+    overrides: list[str] | None = Field(default=None, description="ids of the overrides that applied, in order")
+    window_from: dt.date | None = Field(default=None, description="rolling packs: the first day of the window")
+    due: dt.date | None = Field(default=None, description="deadline cases: the due date")
+    eligible: bool | None = Field(default=None, description="repair cases: whether repair can be granted")
+    earliest: dt.date | None = Field(default=None, description="repair cases: the earliest day it can be")
+    unmet: list[str] | None = Field(default=None, description="repair cases: ids of unmet conditions")
     not_known: list[str] | None = Field(
         default=None, description="repair conditions unmet because the history does not say (e.g. 较重)"
     )
-    route: str | None = None
+    route: str | None = Field(default=None, description="repair cases: the repair route that applies")
     error: str | None = Field(default=None, description="expected error class name, e.g. ValidityError")
 
 
 class Case(BaseModel):
+    """One case: an evaluation (``cycle``; ``as_of`` for an as-of or rolling pack), a standing check
+    (``as_of`` for a calendar-year pack), a ``deadline`` or a ``repair``."""
+
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1)
-    cycle: int | None = None
-    as_of: dt.date | None = None
-    override_validity: bool = False
-    subject: dict[str, Any] | None = None
+    name: str = Field(min_length=1, description="what the case checks; quote the clause")
+    cycle: int | None = Field(default=None, description="the cycle (year) evaluated")
+    as_of: dt.date | None = Field(
+        default=None,
+        description="an as-of or rolling pack: the evaluation date; a calendar-year pack: the date of a "
+        "standing case (lists and consequences on that day)",
+    )
+    override_validity: bool = Field(default=False, description="evaluate outside the pack's validity")
+    subject: dict[str, Any] | None = Field(default=None, description="the subject's history, as in a history file")
     deadline: DeadlineCase | None = None
     repair: RepairCase | None = None
     expect: Expect
@@ -193,7 +220,7 @@ def run_case(case: Case, pack: CompiledPack, file: str, located: Located, index:
                 unmet=[c.id for c in rep.conditions if not c.met],
                 not_known=[c.id for c in rep.conditions if c.unknown],
             )
-        elif case.as_of is not None:
+        elif case.as_of is not None and pack.cycle_kind == "calendar_year":
             if subject is None:
                 raise MedcreditError("an as_of case needs a subject")
             st = standing(pack, subject, case.as_of, override_validity=case.override_validity)
@@ -203,9 +230,9 @@ def run_case(case: Case, pack: CompiledPack, file: str, located: Located, index:
                 {"id": c.id, "person": c.person_id, "end": c.end.isoformat()} for c in st.consequences
             ]
         else:
-            if subject is None or case.cycle is None:
-                raise MedcreditError("an evaluation case needs subject and cycle")
-            r = evaluate(pack, subject, case.cycle, override_validity=case.override_validity)
+            if subject is None or (case.cycle is None and case.as_of is None):
+                raise MedcreditError("an evaluation case needs subject and cycle (or as_of, for an as-of pack)")
+            r = evaluate(pack, subject, case.cycle, as_of=case.as_of, override_validity=case.override_validity)
             got.update(
                 status=r.status,
                 grade=r.grade,
@@ -220,6 +247,8 @@ def run_case(case: Case, pack: CompiledPack, file: str, located: Located, index:
                 consequences=[{"id": c.id, "person": c.person_id, "end": c.end.isoformat()} for c in r.consequences],
                 warnings=[w.code for w in r.warnings],
                 not_applicable={u.index: u.reason for u in r.record_uses if u.reason},
+                overrides=[s.ref for s in r.steps if isinstance(s, OverrideStep) and s.matched],
+                window_from=r.window_start,
             )
     except ProblemsError as exc:
         if case.expect.error == type(exc).__name__:

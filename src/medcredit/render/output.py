@@ -178,7 +178,8 @@ def _as_of(result: Result) -> dict[str, Any]:
     """The evaluation date and window of an as-of pack (absent for calendar-year cycles)."""
     if result.as_of is None:
         return {}
-    return {"as_of": result.as_of.isoformat(), "window": {"from": str(result.window_start), "to": str(result.as_of)}}
+    start = result.window_start.isoformat() if result.window_start is not None else None
+    return {"as_of": result.as_of.isoformat(), "window": {"from": start, "to": result.as_of.isoformat()}}
 
 
 _CHANNELS_ZH = {"public": "公开", "query": "查询", "government_sharing": "政务共享"}
@@ -352,6 +353,14 @@ def _label(pack: CompiledPack, grade: str | None, lang: Lang) -> str:
     return grade
 
 
+def _window_zh(result: Result) -> str:
+    return f"（评价期 {result.window_start} 至 {result.as_of}）" if result.window_start is not None else ""
+
+
+def _window_en(result: Result) -> str:
+    return f" (window {result.window_start} to {result.as_of})" if result.window_start is not None else ""
+
+
 def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
     """A readable explanation of a result; every step names its article."""
     zh = lang == "zh"
@@ -360,9 +369,8 @@ def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
     name = f" {result.subject_name}" if result.subject_name else ""
     if zh:
         lines.append(f"信用主体 {result.subject_id}{name}（{result.category}）")
-        lines.append(
-            f"政策包 {pack.id}（{pack.document.number}），评价周期 {result.cycle} 年，结果用于 {result.applies_in} 年"
-        )
+        when = f"评价周期 {result.cycle} 年" if result.as_of is None else f"评价日 {result.as_of}{_window_zh(result)}"
+        lines.append(f"政策包 {pack.id}（{pack.document.number}），{when}，结果用于 {result.applies_in} 年")
         lines.append(
             f"结论：{status}"
             + (f"，{_label(pack, result.grade, lang)}" if result.grade else "")
@@ -370,9 +378,8 @@ def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
         )
     else:
         lines.append(f"Subject {result.subject_id}{name} ({result.category})")
-        lines.append(
-            f"Pack {pack.id} ({pack.document.number}), cycle {result.cycle}, result applies in {result.applies_in}"
-        )
+        when = f"cycle {result.cycle}" if result.as_of is None else f"as of {result.as_of}{_window_en(result)}"
+        lines.append(f"Pack {pack.id} ({pack.document.number}), {when}, result applies in {result.applies_in}")
         lines.append(
             f"Outcome: {status}"
             + (f", {_label(pack, result.grade, lang)}" if result.grade else "")
