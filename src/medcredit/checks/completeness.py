@@ -81,6 +81,7 @@ class FactUnused(Check):
         model = ctx.pack.model
         used: set[str] = {r.fact for r in model.rules}
         used |= {n for e in ctx.pack.exclusions for n in e.expression.names}
+        used |= {n for p in ctx.pack.path_by_category.values() for o in p.overrides for n in o.expression.names}
         for p in model.paths:
             if p.score_fact:
                 used.add(p.score_fact)

@@ -96,7 +96,7 @@ def _elements(pack: Pack) -> Iterator[tuple[str, YamlPath, str, list[Parameter],
     for i, rule in enumerate(pack.rules):
         path: YamlPath = ("rules", i)
         params: list[Parameter] = []
-        for name in ("per_occurrence", "once", "cap"):
+        for name in ("per_occurrence", "once", "cap", "per_point"):
             value = getattr(rule, name)
             if value is not None:
                 params.append(Parameter("points", value, (*path, name), name))
@@ -108,9 +108,22 @@ def _elements(pack: Pack) -> Iterator[tuple[str, YamlPath, str, list[Parameter],
                 for bound in (interval.low, interval.high):
                     if bound is not None and bound != 0:
                         params.append(Parameter("yuan", bound, (*path, "tiers", j, "range"), f"tier {tier.range}"))
+        for j, row in enumerate(rule.table or []):
+            where: YamlPath = (*path, "table", j)
+            row_param = Parameter("points", row.points, (*where, "points"), f"row {row.severity or row.level}")
+            params.append(row_param)
+            yield f"rule '{rule.id}' row {row.severity or row.level}", where, row.cite.quote, [row_param], True
         # a scorecard line's numbers are all parameters: a quoted amount or points figure with no
         # counterpart means a tier was dropped or changed
         yield f"rule '{rule.id}'", path, rule.cite.quote, params, True
+    for i, window in enumerate(pack.record_windows):
+        path = ("record_windows", i)
+        params = [
+            Parameter(unit, Decimal(v), (*path, unit), unit)
+            for unit, v in (("months", window.months), ("years", window.years))
+            if v is not None
+        ]
+        yield f"record window '{window.id}'", path, window.cite.quote, params, False
     for i, dl in enumerate(pack.deadlines):
         path = ("deadlines", i)
         params = [

@@ -18,6 +18,7 @@ from medcredit.pack.compiled import CPath, CRule
 
 _MAX_SCORES = 200_000
 _MAX_OCCURRENCES = 60
+_MAX_POINT_STEPS = 20_000
 
 
 def _options(rule: CRule, span: Decimal) -> list[Decimal]:
@@ -26,16 +27,29 @@ def _options(rule: CRule, span: Decimal) -> list[Decimal]:
     if rule.mode == "once":
         values = [Decimal(0), rule.points]
     elif rule.mode == "per_occurrence":
-        if rule.points == 0:
-            values = [Decimal(0)]
-        else:
-            count = min(_MAX_OCCURRENCES, int(span / rule.points) + 2)
-            values = [rule.points * k for k in range(count + 1)]
+        values = _multiples(rule.points, span)
+    elif rule.mode == "table":
+        # any number of records of each row: sums of multiples of the rows' points
+        values = [Decimal(0)]
+        for _value, points, _cite in rule.rows:
+            values = sorted({v + m for v in values for m in _multiples(points, span) if v + m <= span + points})
+    elif rule.mode == "per_point":
+        # records' own points come in hundredths: every multiple of a hundredth of per_point
+        step = rule.points / 100
+        count = 0 if step == 0 else min(_MAX_POINT_STEPS, int(span / step) + 2)
+        values = [step * k for k in range(count + 1)]
     else:
         values = [Decimal(0)] + [t.points for t in rule.tiers if _tier_reachable(t.interval)]
     if rule.cap is not None:
         values = [min(v, rule.cap) for v in values]
     return sorted({sign * v for v in values})
+
+
+def _multiples(points: Decimal, span: Decimal) -> list[Decimal]:
+    if points == 0:
+        return [Decimal(0)]
+    count = min(_MAX_OCCURRENCES, int(span / points) + 2)
+    return [points * k for k in range(count + 1)]
 
 
 def _tier_reachable(interval: object) -> bool:
@@ -56,6 +70,9 @@ def reachable_scores(path: CPath) -> set[Decimal]:
         scores = {s + o for s in scores for o in options}
         if len(scores) > _MAX_SCORES:
             break
+    if path.score_spec is not None:
+        scores = {path.score_spec.finish(s) for s in scores}
+    scores |= {o.score for o in path.overrides if o.score is not None}
     return scores
 
 
@@ -84,6 +101,8 @@ class GradeUnreachable(Check):
                 continue
             seen_paths.add(cpath.id)
             assigned.update(c.grade for c in cpath.classes)
+            for ov in cpath.overrides:  # an override can give its grade, cap at best or floor at worst
+                assigned.update(g for g in (ov.grade, ov.best, ov.worst) if g is not None)
             if cpath.default_grade:
                 assigned.add(cpath.default_grade)
             if cpath.bands is None:

@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from medcredit.analysis.compare import compare_rows
-from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Progress, cycle_arg, emit_problems
+from medcredit.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    Progress,
+    cycle_arg,
+    emit_problems,
+    parse_date,
+)
 from medcredit.diagnostics.errors import MedcreditError
 from medcredit.engine.batch import BatchSummary, Failed, evaluate_items
 from medcredit.engine.evaluation import Evaluator
@@ -55,6 +63,8 @@ def _results(pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[
             summary=summary,
             trace=not getattr(args, "no_trace", False),
             override_validity=args.override_validity,
+            as_of=args.as_of,
+            linked=args.linked,
         )
         for item, outcome in outcomes:
             if isinstance(outcome, Result):
@@ -264,7 +274,19 @@ def register(sub: Subparsers) -> None:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--pack", required=True, help="bundled pack name or pack file")
-        p.add_argument("--cycle", required=True, type=cycle_arg, help="evaluation cycle (year)")
+        when = p.add_mutually_exclusive_group(required=True)
+        when.add_argument("--cycle", type=cycle_arg, help="evaluation cycle (year)")
+        when.add_argument(
+            "--as-of",
+            type=parse_date,
+            metavar="DATE",
+            help="evaluation date (YYYY-MM-DD), for packs whose cycle kind is as_of or rolling",
+        )
+        p.add_argument(
+            "--linked",
+            action="store_true",
+            help="also evaluate each institution's linked persons (with their own records) as subjects",
+        )
         p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of text output")
         p.add_argument(
             "--override-validity",

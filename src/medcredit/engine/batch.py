@@ -9,13 +9,15 @@ the same way.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from medcredit.diagnostics.errors import ArgumentError, MedcreditError, ValidityError
-from medcredit.engine.arguments import check_cycle
 from medcredit.engine.evaluation import Evaluator
+from medcredit.engine.linked import linked_subjects
+from medcredit.engine.window import evaluation_point
 from medcredit.history.reader import Item, Loaded, ReadTally, Rejected
 from medcredit.pack.compiled import CompiledPack
 from medcredit.trace.result import TRACE_FORMAT, Result
@@ -54,6 +56,7 @@ class BatchSummary:
     rejected: int = 0
     failed: int = 0
     tally: ReadTally = field(default_factory=ReadTally)
+    linked: int = 0  # results of persons linked to an input institution (not inputs themselves)
 
     @property
     def skipped(self) -> int:
@@ -75,12 +78,14 @@ class BatchSummary:
             "rejected": self.rejected,
             "failed": self.failed,
             "skipped_blank": self.skipped,
+            "linked_results": self.linked,
             "balanced": self.balanced,
         }
 
     def line(self) -> str:
+        linked = f" (and {self.linked} linked persons)" if self.linked else ""
         return (
-            f"{self.inputs} inputs: {self.results} evaluated, {self.rejected} rejected, "
+            f"{self.inputs} inputs: {self.results} evaluated{linked}, {self.rejected} rejected, "
             f"{self.failed} failed, {self.skipped} blank lines skipped"
         )
 
@@ -88,15 +93,22 @@ class BatchSummary:
 def evaluate_items(
     evaluator: Evaluator | CompiledPack,
     items: Iterable[Item],
-    cycle: int,
+    cycle: int | None,
     *,
     summary: BatchSummary | None = None,
     trace: bool = True,
     override_validity: bool = False,
+    as_of: dt.date | None = None,
+    linked: bool = False,
 ) -> Iterator[tuple[Item, Outcome]]:
-    """(item, outcome) for every item read; ``summary`` (if given) is kept up to date as they are yielded."""
-    check_cycle(cycle)
+    """(item, outcome) for every item read; ``summary`` (if given) is kept up to date as they are yielded.
+
+    ``as_of`` evaluates an as-of or rolling pack on a date; ``linked`` also yields, after each
+    institution, the results of its linked persons as subjects of their own (counted apart: they
+    are results, not inputs).
+    """
     ev = evaluator if isinstance(evaluator, Evaluator) else Evaluator(evaluator)
+    evaluation_point(ev.pack, cycle, as_of)  # a wrong cycle or date is about the batch: raise before reading
     account = summary if summary is not None else BatchSummary()
     for item in items:
         account.read += 1
@@ -104,16 +116,24 @@ def evaluate_items(
             account.rejected += 1
             yield item, item
             continue
-        try:
-            result = ev.evaluate(item.subject, cycle, trace=trace, override_validity=override_validity)
-        except (ValidityError, ArgumentError):
-            raise  # about the batch, not this subject
-        except MedcreditError as exc:
-            account.failed += 1
-            yield item, Failed(item.where, item.subject.id, exc)
-            continue
-        account.results += 1
-        yield item, result
+        subjects = (item.subject, *linked_subjects(item.subject)) if linked else (item.subject,)
+        for n, subject in enumerate(subjects):
+            try:
+                result = ev.evaluate(subject, cycle, as_of=as_of, trace=trace, override_validity=override_validity)
+            except (ValidityError, ArgumentError):
+                raise  # about the batch, not this subject
+            except MedcreditError as exc:
+                if n == 0:
+                    account.failed += 1
+                    yield item, Failed(item.where, subject.id, exc)
+                    break
+                yield item, Failed(f"{item.where} linked person {subject.id}", subject.id, exc)
+                continue
+            if n == 0:
+                account.results += 1
+            else:
+                account.linked += 1
+            yield item, result
 
 
 __all__ = ["BatchSummary", "Failed", "Loaded", "Outcome", "evaluate_items"]

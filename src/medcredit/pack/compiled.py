@@ -18,7 +18,7 @@ from typing import Any, Literal
 from medcredit.diagnostics.errors import ExpressionError
 from medcredit.diagnostics.problems import Problem, YamlPath, suggest
 from medcredit.history.catalogue import Catalogue, catalogue
-from medcredit.history.model import SubjectCategory
+from medcredit.history.model import ASSESSMENT_LEVELS, HONOUR_LEVELS, SEVERITIES, SubjectCategory
 from medcredit.io.yamlload import Located
 from medcredit.pack.dynamic import (
     TABLE_KEYS,
@@ -475,6 +475,11 @@ class _Compiler:
             where: list[tuple[str, frozenset[Any]]] = []
             for name, value in sorted((fact.match.where or {}).items()):
                 allowed = value if isinstance(value, list) else [value]
+                if name in ("severity", "level"):
+                    values = SEVERITIES if name == "severity" else (*ASSESSMENT_LEVELS, *HONOUR_LEVELS)
+                    for j, value in enumerate(allowed):
+                        if value not in values:
+                            self.unknown(name, str(value), values, (*path, "match", "where", name, j))
                 if name == "reason":
                     for j, reason in enumerate(allowed):
                         if reason not in self.cat.agreement_end_reasons:

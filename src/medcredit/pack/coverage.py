@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel
 
-from medcredit.pack.model import Citation, Pack
+from medcredit.pack.model import Citation, GradingPath, Pack
 
 
 def cited_elements(pack: Pack) -> Iterator[tuple[str, str, BaseModel, Citation]]:
@@ -18,17 +18,19 @@ def cited_elements(pack: Pack) -> Iterator[tuple[str, str, BaseModel, Citation]]
         yield "roll_up", ru.category, ru, ru.cite
     for name, bs in pack.bands.items():
         yield "bands", name, bs, bs.cite
+    for w in pack.record_windows:
+        yield "record_window", w.id, w, w.cite
     for f in pack.facts:
         if f.cite is not None:
             yield "fact", f.id, f, f.cite
     for e in pack.exclusions:
         yield "exclusion", e.id, e, e.cite
     for p in pack.paths:
-        yield "path", p.id, p, p.cite
-        for c in p.classes:
-            yield "class", f"{p.id}.{c.grade}", c, c.cite
+        yield from _path_elements(p)
     for r in pack.rules:
         yield "rule", r.id, r, r.cite
+        for row in r.table or ():
+            yield "rule_row", f"{r.id}:{row.severity or row.level}", row, row.cite
     for m in pack.measures:
         yield "measure", m.id, m, m.cite
     for lst in pack.lists:
@@ -45,6 +47,16 @@ def cited_elements(pack: Pack) -> Iterator[tuple[str, str, BaseModel, Citation]]
             yield "repair_condition", f"{route.id}.{cond.id}", cond, cond.cite
     if pack.reports is not None:
         yield "reports", "reports", pack.reports, pack.reports.cite
+
+
+def _path_elements(p: GradingPath) -> Iterator[tuple[str, str, BaseModel, Citation]]:
+    yield "path", p.id, p, p.cite
+    for c in p.classes:
+        yield "class", f"{p.id}.{c.grade}", c, c.cite
+    if p.score is not None and p.score.cite is not None:
+        yield "score", f"{p.id}.score", p.score, p.score.cite
+    for o in p.overrides:
+        yield "override", f"{p.id}.{o.id}", o, o.cite
 
 
 def citations(pack: Pack) -> Iterator[tuple[str, str, Citation]]:
