@@ -201,10 +201,13 @@ def test_unrelated_subjects_catches_state_leaking_between_evaluations(monkeypatc
 
 
 def test_outside_cycle_catches_a_cycle_that_ends_a_day_late(monkeypatch: pytest.MonkeyPatch) -> None:
-    def a_day_late(cycle: int) -> tuple[dt.date, dt.date]:
-        return dt.date(cycle, 1, 1), dt.date(cycle + 1, 1, 1)
+    original = medcredit.engine.evaluation.evaluation_point
 
-    monkeypatch.setattr(medcredit.engine.evaluation, "cycle_bounds", a_day_late)
+    def a_day_late(pack: Any, cycle: Any, as_of: Any) -> Any:
+        point = original(pack, cycle, as_of)
+        return point._replace(end=point.end + dt.timedelta(days=1))
+
+    monkeypatch.setattr(medcredit.engine.evaluation, "evaluation_point", a_day_late)
     assert "outside cycle" in _failed(SOUND, OUTSIDE_CYCLE)
 
 

@@ -36,6 +36,8 @@ def _record_row(subject_id: str, record: Record, clinic: tuple[str, str | None] 
     row["subject_id"] = subject_id
     if record.score is not None:
         row["score"] = str(record.score)
+    if record.points is not None:
+        row["points"] = str(record.points)
     if clinic is not None:
         row["clinic_id"], row["clinic_name"] = clinic
     if record.document is not None:

@@ -62,6 +62,12 @@ def _path_reason(path: CPath) -> str | None:
         return "combine: agree (every piece of evidence must name the same grade) is not vectorised"
     if path.noted:
         return "noted facts (reported, deciding no class) are not vectorised"
+    if path.score_spec is not None:
+        return "score arithmetic (rounding, minimum, maximum) is not vectorised"
+    if path.overrides:
+        return "overrides after scoring are not vectorised"
+    if any(r.mode in ("table", "per_point") for r in path.rules):
+        return "rules by severity, honour level or records' own points are not vectorised"
     return None  # subjects with list records fall back too (list_kinds)
 
 
@@ -76,6 +82,10 @@ def make_plan(pack: CompiledPack) -> Plan:
             break
     if pack_reason is None and any(f.within_validity for f in pack.facts):
         pack_reason = "facts limited to records dated within the validity are not vectorised"
+    if pack_reason is None and pack.cycle_kind != "calendar_year":
+        pack_reason = f"a cycle of kind {pack.cycle_kind} (evaluation on a date) is graded by the per-subject engine"
+    if pack_reason is None and any(f.in_force or f.aggregate == "sum_points" for f in pack.facts):
+        pack_reason = "facts over records in force, or over records' own points, are not vectorised"
     if pack_reason is None and pack.term_measures:
         pack_reason = "measures that end with a listing's term are not vectorised"
     if pack.model.linked_consequences and pack_reason is None and not pack.lists:

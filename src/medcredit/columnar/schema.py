@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from medcredit.diagnostics.errors import HistoryError
 from medcredit.diagnostics.problems import Problem, suggest
 from medcredit.history.catalogue import catalogue
-from medcredit.history.model import REQUIRED_FIELDS, SubjectCategory
+from medcredit.history.model import REQUIRED_FIELDS, SEVERITIES, SubjectCategory
 
 #: Fen are exact: amounts are decimals with at most two places (Parquet DECIMAL).
 AMOUNT_TYPE = pa.decimal128(17, 2)
@@ -69,6 +69,10 @@ RECORD_COLUMNS: dict[str, pa.DataType] = {
     "ref": pa.string(),
     "unrepairable": pa.bool_(),
     "serious_impact": pa.bool_(),
+    "publicity_end": pa.date32(),
+    "severity": pa.string(),
+    # decimal text, as written (at most two places)
+    "points": pa.string(),
     "document_kind": pa.string(),
     "document_number": pa.string(),
     "document_date": pa.date32(),
@@ -84,10 +88,12 @@ RECORD_REQUIRED = ("subject_id", "kind", "date")
 _KIND_FIELDS = (
     *("code", "amount", "reason", "year", "score", "months", "method", "publicity_start", "fulfilled"),
     *("term_months", "term_end", "referred_to_judiciary", "level", "heavier", "ref", "unrepairable", "serious_impact"),
+    *("publicity_end", "severity", "points"),
 )
 _RANGES = {"year": (1990, 2200), "months": (0, 1200), "term_months": (0, 1200)}
 _CHOICES = {
     "method": ("on_site", "online", "special", "other"),
+    "severity": SEVERITIES,
     "document_kind": ("judgment", "arbitration", "administrative_decision", "other_legal_basis"),
     "objection_status": ("pending", "upheld", "corrected", "rejected", "deleted_unverifiable"),
 }
@@ -325,7 +331,7 @@ def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
     if len(flat):
         parents = np.asarray(pc.list_parent_indices(persons), dtype=np.int64)
         bad = _null(flat.field("id")) | _not_in(
-            flat.field("role"), ("legal_representative", "principal", "actual_controller")
+            flat.field("role"), ("legal_representative", "principal", "actual_controller", "directly_responsible")
         )
         bad |= _null(flat.field("role")) | _too_long(flat.field("id"), 64) | _too_long(flat.field("name"), 200)
         rows = np.zeros(len(s), dtype=bool)
@@ -437,6 +443,7 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
         col["reason"],
     )
     _check_scores(col["score"], name, out)
+    _check_points(col["points"], name, out)
     out.cells(
         name,
         "document_number",
@@ -484,6 +491,20 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
         "clinic",
         "clinic_name without clinic_id",
     )
+
+
+def _check_points(points: pa.Array, name: str, out: _Collector) -> None:
+    bad = np.zeros(len(points), dtype=bool)
+    for row in np.flatnonzero(~_null(points)):
+        try:
+            value = Decimal(points[int(row)].as_py())
+        except InvalidOperation:
+            bad[row] = True
+            continue
+        exponent = value.as_tuple().exponent
+        bad[row] = not value.is_finite() or not 0 <= value <= 1000 or (isinstance(exponent, int) and exponent < -2)
+    message = "points must be a decimal from 0 to 1000 with at most two places; got {value}"
+    out.cells(name, "points", bad, "points", message, points)
 
 
 def _check_scores(scores: pa.Array, name: str, out: _Collector) -> None:

@@ -244,12 +244,13 @@ def _window_steps(
     if not expired:
         return []
     cites = {w.id: w.cite for w in pack.windows}
-    out: list[Step] = []
+    # one step per window and last day, in date order: the trace does not depend on the records' order
+    groups: dict[tuple[dt.date, str], list[int]] = {}
     for i, why in reasons:
         if i in expired and why.startswith("out_of_force:"):
             window, last = expired[i]
-            out.append(WindowStep(window, (i,), last, cites.get(window)))
-    return out
+            groups.setdefault((last, window), []).append(i)
+    return [WindowStep(window, tuple(ix), last, cites.get(window)) for (last, window), ix in sorted(groups.items())]
 
 
 def _check_cycle(pack: CompiledPack, cycle: int, override: bool, notices: list[Notice], steps: list[Step]) -> bool:

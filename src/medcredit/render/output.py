@@ -79,6 +79,7 @@ REASONS: dict[str, tuple[str, str]] = {
     ),
     "no_level": ("荣誉未写明级别，按级别计分的规则无法使用", "it states no honour level, which the rule scores by"),
     "no_points": ("记录未写明分值", "it states no points"),
+    "out_of_force": ("已不在有效期内", "no longer in force"),
 }
 
 STATUS: dict[str, tuple[str, str]] = {

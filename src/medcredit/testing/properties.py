@@ -73,7 +73,7 @@ from medcredit.testing.registry import UnknownPropertyError
 from medcredit.time.official_calendar import OfficialCalendar, default_calendar
 from medcredit.time.periods import period_end
 from medcredit.trace.result import Result
-from medcredit.trace.steps import BandStep, PathStep, RuleStep
+from medcredit.trace.steps import BandStep, OverrideStep, PathStep, RuleStep, ScoreStep
 
 # ----------------------------------------------------------------------------- ids
 
@@ -655,7 +655,13 @@ def _scorecard_accounting(pack: CompiledPack, path: CPath, result: Result) -> li
         problems.append(f"the path step does not start at the base {_show(path.base)}")
     total = Decimal(0)
     rules = {r.id: r for r in path.rules}
+    fixed: Decimal | None = None
     for s in steps:
+        if isinstance(s, ScoreStep):
+            running = _finished(path, s, running, problems)
+            continue
+        if isinstance(s, OverrideStep) and s.matched and s.score is not None and s.score != running:
+            fixed = s.score  # an override fixed the score (e.g. "等级确定为D级，分值为60分")
         if not isinstance(s, RuleStep):
             continue
         points = s.points
@@ -666,7 +672,7 @@ def _scorecard_accounting(pack: CompiledPack, path: CPath, result: Result) -> li
                 f"{_show(running)} {'+' if points >= 0 else '-'} {_show(abs(points))}"
             )
         running = s.running
-        rule = rules.get(s.ref)
+        rule = rules.get(s.ref.partition(":")[0])  # a table rule's steps are RULE:ROW
         if rule is None:
             problems.append(f"rule step {s.ref} is not a rule of path {path.id}")
             continue
@@ -685,7 +691,11 @@ def _scorecard_accounting(pack: CompiledPack, path: CPath, result: Result) -> li
                 )
             if points and len(s.records) != n:
                 problems.append(f"rule {s.ref}: counts {n} record(s) but cites {len(s.records)}")
-    if result.score is not None and path.base + total != result.score:
+    if fixed is not None:
+        running = fixed
+    elif result.score is not None and path.score_spec is not None:
+        pass  # the score step checked the arithmetic that finished the score
+    elif result.score is not None and path.base + total != result.score:
         problems.append(
             f"base {_show(path.base)} plus the rule points {_show(total)} is "
             f"{_show(path.base + total)}, the result's score is {_show(result.score)}"
@@ -695,6 +705,19 @@ def _scorecard_accounting(pack: CompiledPack, path: CPath, result: Result) -> li
     elif running != result.score:
         problems.append(f"the last running total {_show(running)} is not the score {_show(result.score)}")
     return problems
+
+
+def _finished(path: CPath, step: ScoreStep, running: Decimal, problems: list[str]) -> Decimal:
+    """The score step starts from the running total and applies the path's declared arithmetic."""
+    if step.before != running:
+        problems.append(f"the score step starts from {_show(step.before)}, the running total is {_show(running)}")
+    if path.score_spec is None:
+        problems.append("a score step on a path that declares no score arithmetic")
+    elif path.score_spec.finish(step.before) != step.after:
+        problems.append(
+            f"the score arithmetic gives {_show(path.score_spec.finish(step.before))}, not {_show(step.after)}"
+        )
+    return step.after
 
 
 def check_accounting(pack: CompiledPack, subject: Subject, cycle: int, *, exemptions: Exemptions = None) -> bool:
@@ -717,7 +740,8 @@ def check_accounting(pack: CompiledPack, subject: Subject, cycle: int, *, exempt
     if path.method == "scorecard":
         problems += _scorecard_accounting(pack, path, result)
     band_steps = [s for s in steps if isinstance(s, BandStep)]
-    if result.score is not None:
+    overridden = any(isinstance(s, OverrideStep) and s.matched and s.score is not None for s in steps)
+    if result.score is not None and not overridden:
         for s in band_steps:
             if s.score != result.score:
                 problems.append(f"band step {s.ref} carries {_show(s.score)}, the score is {_show(result.score)}")
@@ -738,6 +762,7 @@ def known_elements(pack: CompiledPack) -> set[str]:
     for path in pack.path_by_category.values():
         names.add(path.id)
         names.update(r.id for r in path.rules)
+        names.update(o.id for o in path.overrides)
     names.update(x.id for x in pack.lists)
     return names
 
@@ -776,7 +801,7 @@ def check_trace_records(pack: CompiledPack, subject: Subject, cycle: int, *, exe
             problems.append(f"record {use.index} is both used ({', '.join(use.used_by)}) and not applicable")
         elif not use.used_by and not use.reason:
             problems.append(f"record {use.index} is neither used nor given a reason")
-        elif use.reason is not None and use.reason not in REASONS and not use.reason.startswith("not_used_by_path:"):
+        elif use.reason is not None and use.reason.partition(":")[0] not in (*REASONS, "not_used_by_path"):
             problems.append(f"record {use.index} has an unknown reason code '{use.reason}'")
         unknown = [u for u in use.used_by if u not in known]
         if unknown:
@@ -867,6 +892,8 @@ def check_bands(pack: CompiledPack, subject: Subject, cycle: int, *, exemptions:
         )
     elif result.status != "graded":
         problem = f"score {_show(result.score)} is in band {grades[0]} but the result is {result.status}"
+    elif any(isinstance(s, OverrideStep) and s.matched for s in result.steps):
+        problem = None  # an override the pack declares (and the trace cites) decided the grade after the band
     elif path.method != "classification" and result.grade != grades[0]:
         problem = f"score {_show(result.score)} is in band {grades[0]} but the grade is {result.grade}"
     elif path.method == "classification" and result.grade is not None:

@@ -26,7 +26,14 @@ from pydantic import ValidationError
 from medcredit.engine.validity import check_validity
 from medcredit.history.catalogue import catalogue
 from medcredit.history.identifiers import resident_id_check_char, uscc_check_char
-from medcredit.history.model import INSTITUTION_CATEGORIES, REQUIRED_FIELDS, Subject, SubjectCategory
+from medcredit.history.model import (
+    HONOUR_LEVELS,
+    INSTITUTION_CATEGORIES,
+    REQUIRED_FIELDS,
+    SEVERITIES,
+    Subject,
+    SubjectCategory,
+)
 from medcredit.pack.compiled import CFact, CompiledPack
 
 _CENT = Decimal("0.01")
@@ -73,6 +80,16 @@ class PackShape:
     @property
     def all_kinds(self) -> tuple[str, ...]:
         return self.kinds + self.other_kinds
+
+    @property
+    def dynamic(self) -> bool:
+        """The pack reads severities, honour levels, records' own points or publicity windows: only then
+        do the strategies draw those fields (so other packs' examples stay as they were)."""
+        pack = self.pack
+        return bool(pack.windows or pack.splits) or any(
+            f.in_force or f.aggregate == "sum_points" or any(n in ("severity", "level") for n, _ in f.where)
+            for f in pack.facts
+        )
 
 
 def _valid_codes(kind: str) -> tuple[str, ...]:
@@ -401,11 +418,25 @@ def record_data(
             rec[flag] = draw(st.booleans())
     if want("ref"):
         rec["ref"] = draw(st.sampled_from(("r1", "r2", "r3")))
+    if shape.dynamic:
+        _dynamic_fields(draw, rec, fields)
     if (kind in shape.requires_document or rarely(draw, 10)) and draw(st.booleans()):
         rec["document"] = {"kind": "administrative_decision", "number": "决定书1号"}
     if rarely(draw, 12):
         rec["objection"] = {"filed": rec["date"], "status": draw(st.sampled_from(_OBJECTIONS))}
     return rec
+
+
+def _dynamic_fields(draw: st.DrawFn, rec: dict[str, Any], fields: set[str]) -> None:
+    """Severity, points, an honour's level and a publicity end, for packs that read them."""
+    if "severity" in fields and draw(st.integers(0, 3)):
+        rec["severity"] = draw(st.sampled_from(SEVERITIES))
+    if "points" in fields and draw(st.booleans()):
+        rec["points"] = draw(st.sampled_from((Decimal("0.01"), Decimal(1), Decimal("1.03"), Decimal(3), Decimal(12))))
+    if rec["kind"] == "honour" and draw(st.integers(0, 3)):
+        rec["level"] = draw(st.sampled_from(HONOUR_LEVELS))
+    if "publicity_end" in fields and rarely(draw, 4):
+        rec["publicity_end"] = rec.get("publicity_start", rec["date"]) + dt.timedelta(days=draw(st.integers(0, 800)))
 
 
 def _number_ids(records: list[dict[str, Any]], prefix: str = "r") -> list[dict[str, Any]]:
