@@ -21,4 +21,6 @@ PROPERTY_IDS: tuple[str, ...] = (
     "round_trip",
     "repair_earliest",
     "deadline_working_days",
+    "out_of_force",
+    "monotonic_severity",
 )

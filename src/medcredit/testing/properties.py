@@ -62,8 +62,9 @@ from medcredit.diagnostics.errors import CalendarError, MedcreditError
 from medcredit.diagnostics.problems import suggest
 from medcredit.engine.evaluation import Evaluator
 from medcredit.engine.validity import cycle_bounds
+from medcredit.engine.window import evaluation_point, expiry
 from medcredit.history.catalogue import catalogue
-from medcredit.history.model import Record, Subject
+from medcredit.history.model import SEVERITIES, Record, Subject
 from medcredit.pack.compiled import CBandSet, CFact, CompiledPack, CPath
 from medcredit.pack.property_ids import PROPERTY_IDS
 from medcredit.procedures.deadlines import compute_deadline, deadline_chain
@@ -86,6 +87,8 @@ BANDS = "bands"
 RECORD_ORDER = "record_order"
 UNRELATED_SUBJECTS = "unrelated_subjects"
 OUTSIDE_CYCLE = "outside_cycle"
+OUT_OF_FORCE = "out_of_force"
+MONOTONIC_SEVERITY = "monotonic_severity"
 DETERMINISM = "determinism"
 ROUND_TRIP = "round_trip"
 REPAIR_EARLIEST = "repair_earliest"
@@ -1038,6 +1041,79 @@ def outside_cycle_irrelevant(pack: CompiledPack, record: Record, cycle: int) -> 
     if record.date < start:
         return record.kind != "agreement_termination" and not to_end
     return False
+
+
+def out_of_force_irrelevant(pack: CompiledPack, record: Record, cycle: int) -> bool:
+    """Whether ``record`` is out of force at the end of ``cycle`` and only facts over records in force take
+    its kind (a fact over the cycle, or a list, may still count it legitimately)."""
+    facts = pack.kind_to_facts.get(record.kind, ())
+    if not facts or not all(f.in_force for f in facts):
+        return False
+    ends = expiry(pack, record)
+    return ends is not None and ends[1] < evaluation_point(pack, cycle, None).end and record.date <= ends[1]
+
+
+def check_out_of_force(
+    pack: CompiledPack, subject: Subject, cycle: int, record: Record, *, exemptions: Exemptions = None
+) -> bool:
+    """Adding ``record``, out of force on the evaluation date (:func:`out_of_force_irrelevant`), changes nothing
+    but its own trace entry: not applicable, naming its window and last day."""
+    prop = OUT_OF_FORCE
+    if _whole_exemption(pack, prop, exemptions) is not None or not out_of_force_irrelevant(pack, record, cycle):
+        return False
+    before = _run(pack, prop, subject, cycle, "without the record")
+    grown = with_records(subject, (*subject.records, record))
+    after = _run(pack, prop, grown, cycle, "with the record")
+    if after.status in ("out_of_scope", "rolled_up"):
+        return False  # no fact is read for such a subject: every record has the scope's reason
+    use = after.record_uses[len(subject.records)]
+    problem = None
+    if decision(before) != decision(after):
+        problem = _decision_diff(before, after)
+    elif use.used_by or not (use.reason or "").startswith("out_of_force:"):
+        problem = f"the record out of force is reported as {use.used_by or use.reason!r}, not out_of_force"
+    if problem is None:
+        return True
+    raise PropertyViolationError(
+        prop,
+        pack,
+        f"a record out of force: {problem}",
+        [
+            evaluation_case(f"{prop}: without the record", subject, cycle, before),
+            evaluation_case(f"{prop}: with the record out of force", grown, cycle, after),
+        ],
+    )
+
+
+def check_monotonic_severity(
+    pack: CompiledPack, subject: Subject, cycle: int, record: Record, *, exemptions: Exemptions = None
+) -> bool:
+    """Raising the severity of an untrustworthy ``record`` (minor → general → serious) never gives a better
+    grade or score (both results graded)."""
+    prop = MONOTONIC_SEVERITY
+    if record.severity is None or record.severity == "serious" or record_polarity(pack, record) != "untrustworthy":
+        return False
+    if _scoped_exemption(pack, prop, exemptions, record) is not None:
+        return False
+    heavier = record.model_copy(update={"severity": SEVERITIES[SEVERITIES.index(record.severity) + 1]})
+    lighter_subject = with_records(subject, (*subject.records, record))
+    heavier_subject = with_records(subject, (*subject.records, heavier))
+    before = _run(pack, prop, lighter_subject, cycle, "lighter")
+    after = _run(pack, prop, heavier_subject, cycle, "heavier")
+    if before.status != "graded" or after.status != "graded":
+        return False
+    change = improvement(pack, before, after)
+    if change is None:
+        return True
+    raise PropertyViolationError(
+        prop,
+        pack,
+        f"raising severity {record.severity} → {heavier.severity}: {change}",
+        [
+            evaluation_case(f"{prop}: {record.severity}", lighter_subject, cycle, before),
+            evaluation_case(f"{prop}: {heavier.severity}", heavier_subject, cycle, after),
+        ],
+    )
 
 
 def check_outside_cycle(

@@ -37,6 +37,7 @@ from medcredit.testing.strategies import (
     build_subject,
     cycles,
     dates,
+    in_cycle_dates,
     pack_shape,
     record_data,
     subject_data,
@@ -365,6 +366,54 @@ def _outside_driver(
     return run
 
 
+def _out_of_force_driver(
+    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: props.Exemptions, counter: _Counter
+) -> Callable[[], None] | None:
+    kinds = tuple(sorted({k for f in pack.facts if f.in_force for k in f.kinds}))
+    if not kinds:
+        return None
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple[Subject, int, Record]:
+        cycle = draw(cycles(shape))
+        subject = draw(subjects(shape, cycle))
+        past = st.dates(min_value=dt.date(cycle - 4, 1, 1), max_value=dt.date(cycle, 12, 31))
+        data = draw(record_data(shape, cycle, kinds=kinds, date=past))
+        return subject, cycle, _record({**data, "id": "expired"})
+
+    @cfg
+    @given(cases())
+    def run(case: tuple[Subject, int, Record]) -> None:
+        subject, cycle, record = case
+        counter.add(props.check_out_of_force(pack, subject, cycle, record, exemptions=exemptions))
+
+    return run
+
+
+def _severity_driver(
+    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: props.Exemptions, counter: _Counter
+) -> Callable[[], None] | None:
+    kinds = tuple(sorted(k for k, spec in catalogue().record_kinds.items() if "severity" in spec.fields))
+    if not shape.dynamic or not any(k in pack.kind_to_facts for k in kinds):
+        return None
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple[Subject, int, Record]:
+        cycle = draw(cycles(shape))
+        subject = draw(subjects(shape, cycle))
+        data = draw(record_data(shape, cycle, kinds=kinds, date=in_cycle_dates(cycle)))
+        data["severity"] = draw(st.sampled_from(("minor", "general")))
+        return subject, cycle, _record({**data, "id": "graded_by_severity"})
+
+    @cfg
+    @given(cases())
+    def run(case: tuple[Subject, int, Record]) -> None:
+        subject, cycle, record = case
+        counter.add(props.check_monotonic_severity(pack, subject, cycle, record, exemptions=exemptions))
+
+    return run
+
+
 def _repair_driver(
     pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: props.Exemptions, counter: _Counter
 ) -> Callable[[], None] | None:
@@ -445,6 +494,16 @@ register(
     props.UNRELATED_SUBJECTS, "other subjects evaluated before, and unrelated institutions, do not change the result"
 )(_unrelated_driver)
 register(props.OUTSIDE_CYCLE, "records outside the cycle do not change the result")(_outside_driver)
+register(
+    props.OUT_OF_FORCE,
+    "a record out of force on the evaluation date does not change the result",
+    not_applicable="no fact counts records in force",
+)(_out_of_force_driver)
+register(
+    props.MONOTONIC_SEVERITY,
+    "a more severe record never gives a better grade or score",
+    not_applicable="the pack does not read records' severity",
+)(_severity_driver)
 register(props.DETERMINISM, "the same input gives the same bytes; keeping a trace does not change the decision")(
     _subject_driver(props.DETERMINISM)
 )
