@@ -254,3 +254,24 @@ def test_deadlines_catch_calendar_days_counted_as_working_days(monkeypatch: pyte
     monkeypatch.setattr(medcredit.procedures.deadlines, "working_day_deadline", calendar_days)
     message = _failed(SOUND, DEADLINE_WORKING_DAYS)
     assert "is not a working day" in message or "working days from" in message
+
+
+DYNAMIC = Path(__file__).parent / "fixtures" / "capabilities" / "dynamic_scorecard.yaml"
+
+
+def test_out_of_force_catches_a_window_that_never_closes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record's publicity window (capabilities.txt 第二条 公示期满的信息不再计入评价) ignored by the engine."""
+    monkeypatch.setattr(medcredit.engine.aggregation, "_out_of_force", lambda pack, rec, day: None)
+    assert "a record out of force" in _failed(DYNAMIC, "out_of_force")
+
+
+def test_out_of_force_catches_a_window_a_month_too_long(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = medcredit.engine.aggregation.expiry
+
+    def longer(pack: Any, record: Any) -> Any:
+        ends = original(pack, record)
+        return None if ends is None else (ends[0], ends[1] + dt.timedelta(days=31))
+
+    monkeypatch.setattr(medcredit.engine.aggregation, "expiry", longer)
+    monkeypatch.setattr(medcredit.testing.properties, "expiry", original)  # the property keeps the true window
+    assert "a record out of force" in _failed(DYNAMIC, "out_of_force")

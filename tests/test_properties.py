@@ -59,6 +59,7 @@ BROKEN_PACKS = {
     MONOTONIC_TRUSTWORTHY: "monotonic_trustworthy.yaml",  # an honour deducts points
     MONOTONIC_AMOUNT: "monotonic_amount.yaml",  # 50,000 yuan deducts less than 10,000
     BANDS: "bands.yaml",  # the bands cover the declared domain, the scorecard reaches below it
+    "monotonic_severity": "monotonic_severity.yaml",  # a general record deducts less than a minor one
 }
 
 
