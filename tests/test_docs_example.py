@@ -29,7 +29,7 @@ def test_example_passes_strict_checks(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_example_cases_pass(capsys: pytest.CaptureFixture[str]) -> None:
     """`medcredit test docs/example` runs the guide's cases and they pass."""
-    assert main(["test", str(EXAMPLE)]) == 0
+    assert main(["test", str(EXAMPLE / "example-county.cases.yaml")]) == 0
     assert "5 passed, 0 failed" in capsys.readouterr().out
 
 
@@ -59,3 +59,35 @@ def test_example_passes_the_properties() -> None:
 
     report = run_properties(EXAMPLE / "example-county.yaml")
     assert report.ok, report.render()
+
+
+DYNAMIC = EXAMPLE / "dynamic" / "dynamic-city.yaml"
+
+
+def test_dynamic_example_validates_and_passes_strict_checks(capsys: pytest.CaptureFixture[str]) -> None:
+    """The dynamic-points chapter's pack: `validate`, then `check --strict` finds nothing."""
+    assert main(["validate", str(DYNAMIC)]) == 0
+    assert main(["check", "--strict", "--today", "2026-11-25", str(DYNAMIC)]) == 0
+
+
+def test_dynamic_example_cases_pass(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["test", str(DYNAMIC.parent)]) == 0
+    assert "8 passed, 0 failed" in capsys.readouterr().out
+
+
+def test_dynamic_guide_snippets_match_the_example() -> None:
+    guide = (EXAMPLE.parent / "guide" / "dynamic-points.md").read_text(encoding="utf-8")
+    pack_text = DYNAMIC.read_text(encoding="utf-8")
+    for block in re.findall(r"```yaml\n(.*?)```", guide, flags=re.S):
+        for line in block.strip().splitlines():
+            assert line in pack_text, line
+
+
+def test_dynamic_example_passes_the_properties() -> None:
+    """Every generic property, including out_of_force and monotonic_severity, holds (CI profile)."""
+    from medcredit.testing import run_properties
+
+    report = run_properties(DYNAMIC)
+    assert report.ok, report.render()
+    ran = {o.property_id for o in report.outcomes if o.status == "passed" and o.checked > 0}
+    assert {"out_of_force", "monotonic_severity", "accounting", "bands"} <= ran, report.render()

@@ -109,6 +109,8 @@ def _elements(pack: Pack) -> Iterator[tuple[str, YamlPath, str, list[Parameter],
                     if bound is not None and bound != 0:
                         params.append(Parameter("yuan", bound, (*path, "tiers", j, "range"), f"tier {tier.range}"))
         for j, row in enumerate(rule.table or []):
+            if row.points == 0:
+                continue  # "不加分": the quote states no number for a row that gives nothing
             where: YamlPath = (*path, "table", j)
             row_param = Parameter("points", row.points, (*where, "points"), f"row {row.severity or row.level}")
             params.append(row_param)
