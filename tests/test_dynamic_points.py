@@ -353,3 +353,21 @@ def test_cli_as_of_on_a_calendar_pack_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "calendar-year" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_spreadsheet_carries_severity_points_level_and_publicity_end(tmp_path: Path) -> None:
+    sheet = tmp_path / "h.csv"
+    sheet.write_text(
+        "主体编号,主体类别,记录类型,记录日期,违规代码,严重程度,记分,公示截止日期,等次或级别\n"
+        f"{PHARMACY},retail_pharmacy,violation,2025-01-15,inst_excessive_services,一般,3,2025-12-31,\n"
+        f"{PHARMACY},retail_pharmacy,honour,2025-02-01,,,,,省级\n",
+        encoding="utf-8",
+    )
+    (subject,) = [item.subject for item in medcredit.iter_subjects(sheet)]
+    violation, honour = subject.records
+    assert (violation.severity, violation.points, violation.publicity_end) == (
+        "general",
+        Decimal(3),
+        dt.date(2025, 12, 31),
+    )
+    assert honour.level == "provincial"
