@@ -281,6 +281,7 @@ def test_blank_lines_are_counted_and_the_account_balances(capsys: pytest.Capture
         "rejected": 1,
         "failed": 0,
         "skipped_blank": 3,
+        "linked_results": 0,
         "balanced": True,
     }
     assert "6 inputs: 2 evaluated, 1 rejected, 0 failed, 3 blank lines skipped" in err
