@@ -219,15 +219,15 @@ EXPECTED = {
     "E-OBJ-rejected": "graded C 60",
     "E-OBJ-corrected": "graded C 60",
     "E-OPEN-2023-06-30": "graded A 100",
-    "E-OPEN-2023-07-01": "graded A 100",
+    "E-OPEN-2023-07-01": "excluded - -",  # opening day not counted (民法典 第二百零一条)
     "E-OPEN-2023-07-02": "excluded - -",
     "E-OPEN-2023-12-31": "excluded - -",
     "E-OPEN-2024-01-05": "excluded - -",
-    "E-END-2023-01-31-2023-07-30-expired": "graded A 100",
+    "E-END-2023-01-31-2023-07-30-expired": "excluded - -",  # 1 Feb – 30 Jul: 5 months
     "E-END-2023-01-31-2023-07-29-expired": "excluded - -",
     "E-END-2022-08-31-2023-06-30-expired": "graded A 100",
     "E-END-2022-08-31-2023-06-29-expired": "excluded - -",
-    "E-END-2023-02-28-2023-08-27-expired": "graded A 100",
+    "E-END-2023-02-28-2023-08-27-expired": "excluded - -",  # 1 Mar – 27 Aug: 5 months
     "E-END-2023-02-28-2023-08-26-expired": "excluded - -",
     "E-END-2015-01-01-2022-12-31-voluntary": "excluded - -",
     "E-END-2015-01-01-2023-01-01-voluntary": "excluded - -",
