@@ -35,7 +35,8 @@ from medcredit.diagnostics.errors import (
 )
 from medcredit.diagnostics.problems import Problem
 from medcredit.engine.batch import BatchSummary, Failed
-from medcredit.engine.evaluation import DecisionCache, Evaluator, evaluate
+from medcredit.engine.evaluation import DecisionCache, Evaluator, evaluate, evaluate_cycles
+from medcredit.engine.linked import linked_subjects
 from medcredit.engine.validity import check_validity, date_in_validity
 from medcredit.history.model import Record, Subject, SubjectCategory
 from medcredit.history.reader import iter_subjects
@@ -125,10 +126,12 @@ __all__ = [
     "deadline_chain",
     "default_calendar",
     "evaluate",
+    "evaluate_cycles",
     "evaluate_file",
     "first_day_after_period",
     "in_force",
     "iter_subjects",
+    "linked_subjects",
     "load_pack",
     "load_schedule",
     "load_subject",

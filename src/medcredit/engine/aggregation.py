@@ -8,6 +8,7 @@ trace can account for every input record.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -46,6 +47,7 @@ def tally(
     end: dt.date,
     override_validity: bool = False,
     relevant: frozenset[int] = frozenset(),
+    decided: Mapping[int, str] | None = None,
 ) -> Tally:
     """Feed every record to the facts of its kind; records from index ``own`` on are managed clinics'."""
     nfacts = len(pack.facts)
@@ -58,11 +60,12 @@ def tally(
     expired: dict[int, tuple[str, dt.date]] = {}
     overridden = False
     kind_to_facts = pack.kind_to_facts
+    decided = decided or {}
     for i, item in enumerate(records):
         rec = item.record
         facts = kind_to_facts.get(rec.kind)
-        if facts is None:
-            reasons[i] = "kind_not_used"
+        if facts is None or i in decided:
+            reasons[i] = decided.get(i, "kind_not_used")  # e.g. repaired: a granted repair took it out
             continue
         year = rec.year
         if year is not None and rec.kind in YEARLY_KINDS:

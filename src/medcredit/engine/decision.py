@@ -16,6 +16,7 @@ from medcredit.engine.agreeing import classify_agreeing
 from medcredit.engine.finishing import Graded, apply_overrides, finish_score
 from medcredit.history.model import INSTITUTION_CATEGORIES, SubjectCategory
 from medcredit.pack.compiled import CFact, CompiledPack, CPath, CRule
+from medcredit.pack.model import Measure
 from medcredit.trace.result import RecordUse, Status
 from medcredit.trace.steps import (
     BandStep,
@@ -55,6 +56,8 @@ class DecisionInput(NamedTuple):
     # fact index → (attribute value → records), for facts table rules read by severity or level
     splits: tuple[tuple[int, tuple[tuple[str, tuple[int, ...]], ...]], ...] = ()
     as_of: str = ""  # the evaluation date, YYYY-MM-DD
+    tenure: tuple[int, int] = (-1, -1)  # whole years and months since the designation date (-1: unknown)
+    prior: tuple[tuple[str, bool | str], ...] = ()  # the pack's prior names and their values
 
     def cache_key(self, pack: CompiledPack) -> tuple[Any, ...]:
         """The input with amounts as the decision depends on them, and scores by their text.
@@ -82,6 +85,8 @@ class DecisionInput(NamedTuple):
             self.trace,
             self.splits,
             self.as_of,
+            self.tenure,
+            self.prior,
         )
 
 
@@ -142,11 +147,22 @@ def decide(pack: CompiledPack, inp: DecisionInput) -> Decision:
     measures: tuple[str, ...] = ()
     if graded.grade is not None:
         ms = pack.measures.get((graded.grade, inp.category), ())
+        if pack.measure_conditions:
+            ms = _conditional(pack, inp, graded.grade, ms)
         measures = tuple(m.id for m in ms)
         if inp.trace:
             steps.extend(MeasureStep(m.id, graded.grade, m.cite) for m in ms)
     uses = _record_uses(inp, mark.used_by, graded.status) if inp.trace else ()
     return Decision(*graded, tuple(hits), measures, tuple(steps), uses)
+
+
+def _conditional(pack: CompiledPack, inp: DecisionInput, grade: str, ms: tuple[Measure, ...]) -> tuple[Measure, ...]:
+    """The measures whose ``when`` holds (e.g. grade C two years running → agreement terminated)."""
+    conditions = pack.measure_conditions
+    if not any(m.id in conditions for m in ms):
+        return ms
+    scope = {**_namespace(pack, inp), "grade": grade}
+    return tuple(m for m in ms if m.id not in conditions or conditions[m.id].evaluate(scope))
 
 
 def _namespace(pack: CompiledPack, inp: DecisionInput) -> dict[str, Any]:
@@ -157,6 +173,9 @@ def _namespace(pack: CompiledPack, inp: DecisionInput) -> dict[str, Any]:
         "agreement_end_reason": inp.end_reason,
         "operated_months_in_cycle": inp.months,
         "as_of": inp.as_of,
+        "designated_years": inp.tenure[0],
+        "designated_months": inp.tenure[1],
+        **dict(inp.prior),
     }
     for fact in pack.facts:
         namespace[fact.id] = fact_value(fact, inp.counts, inp.sums)
@@ -195,20 +214,27 @@ def _classify(pack: CompiledPack, inp: DecisionInput, steps: list[Step], mark: _
     # the worst matched class wins; the default applies only when no class matched, so a
     # class better than the default (e.g. "trustworthy") can be assigned too
     grade: str | None = None
+    namespace = _namespace(pack, inp) if any(c.expression is not None for c in path.classes) else {}
     for cls in path.classes:
         matched = sorted({i for f in cls.criteria if counts[f] for i in fact_records[f]})
+        by_expression = cls.expression is not None and bool(cls.expression.evaluate(namespace))
+        readers = cls.reads if by_expression else ()
+        if by_expression:  # the records of the facts its expression reads are its evidence
+            matched = sorted({*matched, *(i for f in readers for i in fact_records[f])})
         if cls.while_listed is not None and cls.while_listed not in inp.active_lists:
             # e.g. removed from the serious list: the conduct no longer puts the subject in this class
-            matched = []
-        if matched:
-            for f in cls.criteria:
+            matched, by_expression = [], False
+        if matched or by_expression:
+            for f in (*cls.criteria, *readers):
                 if counts[f]:
                     mark(fact_records[f], pack.facts[f].id)
             if grade is None or order[cls.grade] > order[grade]:
                 grade = cls.grade
         if inp.trace:
             hit = tuple(pack.facts[f].id for f in cls.criteria if counts[f])
-            steps.append(ClassStep(cls.grade, tuple(matched), bool(matched), hit, cls.cite))
+            if by_expression and cls.expression is not None:
+                hit = (*hit, cls.expression.source)
+            steps.append(ClassStep(cls.grade, tuple(matched), bool(matched) or by_expression, hit, cls.cite))
     if grade is None:
         grade = path.default_grade
     for f in path.noted:  # read and reported, but they decide no class (e.g. 辽宁 credit commitments)

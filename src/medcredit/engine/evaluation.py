@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,7 @@ from medcredit.engine.aggregation import tally
 from medcredit.engine.arguments import check_evaluate_arguments
 from medcredit.engine.decision import Decision, DecisionInput, decide
 from medcredit.engine.lists import consequences, end_measures_at_terms, imported_consequences, listings
+from medcredit.engine.memory import prior_results, prior_values, repaired, repaired_steps, sanctions, tenure
 from medcredit.engine.operation import operation
 from medcredit.engine.validity import check_validity, records_override_notice, validity_message
 from medcredit.engine.window import Point, evaluation_point
@@ -121,7 +123,52 @@ def evaluate(
     return _evaluate(Evaluator(pack, cache=None), subject, point, trace, override_validity)
 
 
-def _evaluate(ev: Evaluator, subject: Subject, point: Point, trace: bool, override: bool) -> Result:
+def evaluate_cycles(
+    pack: CompiledPack,
+    subject: Subject,
+    cycles: Iterable[int],
+    *,
+    trace: bool = True,
+    override_validity: bool = False,
+) -> tuple[Result, ...]:
+    """Evaluate several cycles in order, each one's result becoming a prior result for the next.
+
+    Rules over several years (``prior`` names: "3 consecutive years at grade D", "grade C two years
+    running") then read what the engine computed.  A prior result the history carries for a cycle
+    evaluated here is compared with the computed one: a difference is reported on that cycle's result
+    (warning ``prior_result_conflict``), and the computed result is the one later cycles read.
+    """
+    check_evaluate_arguments(pack, subject)
+    ev = Evaluator(pack, cache=None)
+    given = prior_results(subject.prior_results)
+    computed: dict[int, tuple[str, str | None]] = {}
+    out: list[Result] = []
+    for cycle in sorted(set(cycles)):
+        point = evaluation_point(pack, cycle, None)
+        result = _evaluate(ev, subject, point, trace, override_validity, {**given, **computed})
+        stated = given.get(cycle)
+        if stated is not None and stated != (result.status, result.grade):
+            notice = Notice(
+                "prior_result_conflict",
+                f"the history states {stated[1] or stated[0]} for cycle {cycle}; the engine computes "
+                f"{result.grade or result.status} from the same history",
+                f"历史数据记载{cycle}年度结果为{stated[1] or stated[0]}，"
+                f"按同一历史计算为{result.grade or result.status}",
+            )
+            result = replace(result, warnings=(*result.warnings, notice))
+        computed[cycle] = (result.status, result.grade)
+        out.append(result)
+    return tuple(out)
+
+
+def _evaluate(
+    ev: Evaluator,
+    subject: Subject,
+    point: Point,
+    trace: bool,
+    override: bool,
+    prior: Mapping[int, tuple[str, str | None]] | None = None,
+) -> Result:
     pack = ev.pack
     cycle = point.cycle
     notices = _identifier_notices(subject, cycle)
@@ -153,7 +200,9 @@ def _evaluate(ev: Evaluator, subject: Subject, point: Point, trace: bool, overri
 
     start, end = point.start, point.end
     own = len(records) - sum(len(c.records) for c in subject.managed_clinics)
-    facts = tally(pack, records, own, cycle, start, end, override, path.relevant)
+    taken_out = repaired(pack, records, cycle, end)
+    decided = {i: f"repaired:{g}" for i, (g, _when) in taken_out.items()}
+    facts = tally(pack, records, own, cycle, start, end, override, path.relevant, decided)
     if facts.records_overridden and not overridden:
         notices.append(records_override_notice(pack))
         base["validity_overridden"] = True
@@ -164,6 +213,10 @@ def _evaluate(ev: Evaluator, subject: Subject, point: Point, trace: bool, overri
         listings(pack, records, facts.fact_records, end, category, list_steps) if pack.lists else ([], {})
     )
     linked: list[Consequence] = consequences(pack, subject, found, list_steps) if pack.lists else []
+    started, threshold_steps = sanctions(pack, records, facts.fact_records, end) if pack.thresholds else ((), [])
+    for ts in threshold_steps:
+        for j in ts.records:
+            list_marks.setdefault(j, []).append(ts.ref)
     if subject.linked_institutions:
         linked.extend(imported_consequences(subject, _institution_consequences(ev, point, override)))
     inp = DecisionInput(
@@ -185,15 +238,19 @@ def _evaluate(ev: Evaluator, subject: Subject, point: Point, trace: bool, overri
         trace,
         tuple(sorted((k, tuple(sorted((v, tuple(r)) for v, r in by.items()))) for k, by in facts.splits.items())),
         end.isoformat(),
+        tenure(subject.designated, end) if pack.uses_tenure else (-1, -1),
+        prior_values(pack, {**prior_results(subject.prior_results), **(prior or {})}, cycle) if pack.priors else (),
     )
     decision = _decision(ev, inp)
     measures, decided_steps = decision.measures, decision.steps
     if found and pack.term_measures:
         measures, decided_steps = end_measures_at_terms(pack, measures, decided_steps, found, end)
     if trace:
+        steps.extend(repaired_steps(pack, taken_out))
         steps.extend(_window_steps(pack, facts.expired, inp.reasons))
         steps.extend(_with_own_amounts(pack, decided_steps, inp.sums))
         steps.extend(list_steps or ())
+        steps.extend(threshold_steps)
     return Result(
         status=decision.status,
         grade=decision.grade,
@@ -207,6 +264,7 @@ def _evaluate(ev: Evaluator, subject: Subject, point: Point, trace: bool, overri
         record_uses=decision.uses,
         listings=tuple(found),
         consequences=tuple(linked),
+        sanctions=started,
         **base,
     )
 

@@ -28,6 +28,8 @@ def linked_subjects(institution: Subject) -> tuple[Subject, ...]:
                 category=ROLE_CATEGORY[person.role],
                 parent_id=None,
                 opened=None,
+                designated=None,
+                prior_results=(),
                 agreement_end=None,
                 linked_persons=(),
                 managed_clinics=(),

@@ -98,7 +98,7 @@ class Objection(BaseModel):
         return self
 
 
-_COMMON_FIELDS = frozenset({"kind", "date", "id", "document", "objection", "note"})
+_COMMON_FIELDS = frozenset({"kind", "date", "id", "document", "objection", "note", "institution"})
 
 
 class Record(BaseModel):
@@ -163,6 +163,12 @@ class Record(BaseModel):
     document: Document | None = None
     objection: Objection | None = None
     note: str | None = Field(default=None, max_length=2000)
+    institution: str | None = Field(
+        default=None,
+        max_length=64,
+        description="for a person's record: the institution where the conduct happened (a physician's points "
+        "accumulate across the institutions they work for; the institution's own history is separate)",
+    )
 
     @field_validator("severity", mode="before")
     @classmethod
@@ -359,6 +365,24 @@ class ManagedClinic(BaseModel):
     records: tuple[Record, ...] = ()
 
 
+class PriorResult(BaseModel):
+    """An earlier official result of the subject (e.g. last year's grade), as the bureau recorded it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    cycle: int = Field(ge=1990, le=2199, description="the cycle (year) the result is for")
+    status: Literal["graded", "excluded", "not_evaluable", "out_of_scope", "rolled_up"] = "graded"
+    grade: str | None = Field(default=None, max_length=16)
+    score: Annotated[Decimal, Field(ge=-10000, le=10000, allow_inf_nan=False)] | None = None
+    pack_id: str | None = Field(default=None, max_length=64)
+    pack_hash: str | None = Field(default=None, max_length=80)
+
+    @model_validator(mode="after")
+    def _grade_when_graded(self) -> PriorResult:
+        if (self.status == "graded") != (self.grade is not None):
+            raise PydanticCustomError("prior_grade", "a prior result has a grade exactly when its status is graded", {})
+        return self
+
+
 class Subject(BaseModel):
     """A credit subject and its dated records."""
 
@@ -378,6 +402,14 @@ class Subject(BaseModel):
         default=None,
         max_length=64,
         description="for a village_clinic: the township hospital or community centre that manages it (巫山 第四条)",
+    )
+    designated: dt.date | None = Field(
+        default=None,
+        description="date the subject became a designated (定点) institution, when the rules count tenure from it "
+        "(designated_years, designated_months), distinct from its opening date",
+    )
+    prior_results: tuple[PriorResult, ...] = Field(
+        default=(), description="earlier official results, one per cycle (for rules over several years)"
     )
     opened: dt.date | None = Field(
         default=None,
@@ -434,6 +466,9 @@ class Subject(BaseModel):
                 )
             if self.opened is not None and self.agreement_end.date < self.opened:
                 raise PydanticCustomError("date_order", "agreement_end.date is before the opening date", {})
+        cycles = [p.cycle for p in self.prior_results]
+        if len(cycles) != len(set(cycles)):
+            raise PydanticCustomError("prior_twice", "two prior results for the same cycle", {})
         return self
 
     @property

@@ -34,6 +34,15 @@ from medcredit.pack.dynamic import (
 )
 from medcredit.pack.expressions import Expression, Symbol, compile_expression
 from medcredit.pack.intervals import Interval, parse_interval
+from medcredit.pack.memory import (
+    TENURE_SYMBOLS,
+    CPrior,
+    CThreshold,
+    compile_condition,
+    compile_prior,
+    compile_thresholds,
+    prior_symbols,
+)
 from medcredit.pack.model import (
     BandSet,
     Citation,
@@ -65,6 +74,7 @@ SUBJECT_SYMBOLS: dict[str, Symbol] = {
         "number", "whole months the subject operated in the cycle (opening day counted)"
     ),
     "as_of": Symbol("str", "the evaluation date as YYYY-MM-DD (a calendar-year cycle: its 31 December)"),
+    **TENURE_SYMBOLS,
 }
 
 _FACT_TYPES: dict[str, Literal["number", "bool"]] = {
@@ -165,6 +175,8 @@ class CClass:
     criteria: tuple[int, ...]
     cite: Citation
     while_listed: str | None = None
+    expression: Expression | None = None  # a class decided by an expression over facts
+    reads: tuple[int, ...] = ()  # facts the expression reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +242,11 @@ class CompiledPack:
     cycle_kind: str = "calendar_year"  # or "as_of", "rolling"
     rolling_months: int = 0
     splits: tuple[tuple[int, str], ...] = ()  # (fact index, attribute) read by table rules
+    thresholds: tuple[CThreshold, ...] = ()
+    priors: tuple[CPrior, ...] = ()
+    repair_takes_effect: str | None = None  # "on_grant" or "next_cycle"; None: repairs do not change facts
+    measure_conditions: dict[str, Expression] = field(default_factory=dict)
+    uses_tenure: bool = False
 
     def grade_label(self, grade: str) -> str:
         for g in self.model.grades:
@@ -263,6 +280,8 @@ class _Compiler:
         self.source = source
         self.problems: list[Problem] = []
         self.cat = catalogue()
+        self.priors = compile_prior(pack, self, [g.id for g in pack.grades])
+        self.expressions: list[Expression] = []  # class and override expressions, for what they read
 
     # -- problem helpers -------------------------------------------------
     def problem(
@@ -352,6 +371,8 @@ class _Compiler:
         exclusions = self._exclusions(fact_by_id)
         paths = self._paths(rules, bands, fact_by_id)
         measures = self._measures(grade_ids)
+        measure_conditions = self._measure_conditions(fact_by_id)
+        thresholds = compile_thresholds(pack, self, {f.id: (f.index, f.aggregate) for f in facts})
         lists = self._lists(fact_by_id)
         self._deadlines()
         self._repair()
@@ -399,7 +420,25 @@ class _Compiler:
             cycle_kind=pack.cycle.kind,
             rolling_months=pack.cycle.months or 0,
             splits=tuple((f.index, f.split) for f in facts if f.split is not None),
+            thresholds=thresholds,
+            priors=self.priors,
+            repair_takes_effect=pack.repair_effect.takes_effect if pack.repair_effect is not None else None,
+            measure_conditions=measure_conditions,
+            uses_tenure=any(
+                n in TENURE_SYMBOLS
+                for e in (*(x.expression for x in exclusions), *measure_conditions.values(), *self.expressions)
+                for n in e.names
+            ),
         )
+
+    def _measure_conditions(self, facts: dict[str, CFact]) -> dict[str, Expression]:
+        symbols = {**self._symbols(facts), "grade": Symbol("str", "the grade the subject received")}
+        out: dict[str, Expression] = {}
+        for i, m in enumerate(self.pack.measures):
+            expr = compile_condition(m.when, symbols, ("measures", i, "when"), self)
+            if expr is not None:
+                out[m.id] = expr
+        return out
 
     def _cycle(self) -> None:
         cycle = self.pack.cycle
@@ -622,6 +661,7 @@ class _Compiler:
                 symbols[fact.id] = Symbol(kind, f"fact {fact.id}")
         for spec in self.pack.lists:
             symbols[f"listed_{spec.id}"] = Symbol("bool", f"the subject is on list {spec.id} at the evaluation date")
+        symbols.update(prior_symbols(self.priors))
         return symbols
 
     def _exclusions(self, facts: dict[str, CFact]) -> list[CExclusion]:
@@ -723,6 +763,7 @@ class _Compiler:
             {f.id: f.index for f in facts.values()},
             grade_ids,
         )
+        self.expressions.extend(o.expression for o in overrides)
         if bandset is None and gp.method != "classification":
             return None
         used = {r.fact for r in path_rules}
@@ -732,6 +773,7 @@ class _Compiler:
             used.add(score_fact)
         for cls in classes:
             used.update(cls.criteria)
+            used.update(cls.reads)
         noted = self._noted(gp, path, facts)
         used.update(noted)
         return CPath(
@@ -796,6 +838,11 @@ class _Compiler:
             self.citation(cls.cite, (*where, "cite"))
             if cls.grade not in grade_ids:
                 self.unknown("grade", cls.grade, grade_ids, (*where, "grade"))
+            if not cls.criteria and cls.when is None:
+                self.problem("class-criteria", "a class needs criteria or a when expression", where)
+            expr = compile_condition(cls.when, self._symbols(facts), (*where, "when"), self)
+            if expr is not None:
+                self.expressions.append(expr)
             indices = []
             for j, fid in enumerate(cls.criteria):
                 fact = facts.get(fid)
@@ -807,7 +854,8 @@ class _Compiler:
                     indices.append(fact.index)
             if cls.while_listed is not None and cls.while_listed not in {x.id for x in self.pack.lists}:
                 self.unknown("list", cls.while_listed, [x.id for x in self.pack.lists], (*where, "while_listed"))
-            out.append(CClass(cls.grade, tuple(indices), cls.cite, cls.while_listed))
+            reads = tuple(facts[n].index for n in (expr.names if expr is not None else ()) if n in facts)
+            out.append(CClass(cls.grade, tuple(indices), cls.cite, cls.while_listed, expr, reads))
         return out
 
     def _exemptions(self) -> None:

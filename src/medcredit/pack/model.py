@@ -243,10 +243,12 @@ class Exclusion(_Strict):
 
 
 class CriteriaClass(_Strict):
-    """A class assigned when any of its criteria (facts) matched a record."""
+    """A class assigned when any of its criteria (facts) matched a record, or when its ``when``
+    expression over facts holds (e.g. ``designated_years >= 3 and points <= 8``)."""
 
     grade: GradeId
-    criteria: list[Id] = Field(min_length=1)
+    criteria: list[Id] = Field(default_factory=list)
+    when: str | None = Field(default=None, max_length=500, description="an expression instead of criteria")
     while_listed: Id | None = Field(
         default=None, description="the class holds only while the subject is active on this list"
     )
@@ -387,6 +389,12 @@ class Measure(_Strict):
     grades_below: GradeId | None = Field(default=None, description="applies to every grade worse than this one")
     categories: list[str] = Field(min_length=1)
     kind: Id
+    when: str | None = Field(
+        default=None,
+        max_length=500,
+        description="only when this expression holds (over facts, prior results, lists and the grade), e.g. "
+        "grade C two years running → agreement terminated",
+    )
     mandatory: bool = True
     params: dict[str, ParamValue] = Field(default_factory=dict)
     ends_with_term_of: Id | None = Field(
@@ -485,6 +493,66 @@ class ReportRules(_Strict):
     cite: Citation
 
 
+class TermRange(_Strict):
+    min: int = Field(ge=0, le=1200)
+    max: int = Field(ge=0, le=1200)
+
+
+class Term(_Strict):
+    """How long a sanction runs: fixed months or years, or a declared range the bureau fills in."""
+
+    months: int | TermRange | None = None
+    years: int | TermRange | None = None
+
+
+class Threshold(_Strict):
+    """A sanction that starts on the day an accumulated fact reaches a threshold (e.g. 医保发〔2024〕23号:
+    reaching 9 points in a natural year suspends the payment qualification for 1-6 months from that day).
+
+    ``accumulate: calendar_year`` restarts the sum each 1 January (records counted in the year of their
+    date); ``fact`` sums every record the fact takes.  ``single_event`` and ``accumulation`` terms, when
+    given, replace ``term`` according to how the threshold was reached: by one record alone, or by several.
+    """
+
+    id: Id
+    fact: Id
+    reaches: Decimal = Field(gt=0, le=100000, allow_inf_nan=False)
+    accumulate: Literal["calendar_year", "fact"] = "calendar_year"
+    kind: Id
+    term: Term | None = None
+    single_event: Term | None = None
+    accumulation: Term | None = None
+    effect: Text
+    cite: Citation
+
+
+class RepairEffect(_Strict):
+    """When a granted repair (a ``repair_granted`` record naming the repaired record in ``ref``) takes
+    effect: the repaired record no longer counts from then on; a later ``repair_revoked`` restores it."""
+
+    takes_effect: Literal["on_grant", "next_cycle"]
+    cite: Citation
+
+
+class PriorFact(_Strict):
+    """A name over the subject's earlier results (``prior_results`` in the history, or the cycles evaluated
+    before in ``evaluate_cycles``).
+
+    * ``at_or_below`` + ``cycles``: true when each of the last ``cycles`` cycles before this one was graded
+      ``at_or_below`` or worse (a cycle without a grade — excluded, not evaluable, missing — breaks the chain);
+    * ``grade_back``: the grade ``grade_back`` cycles before this one ('' when none);
+    * ``worst_of_last``: the worst grade of the last N cycles before this one ('' when none).
+    """
+
+    id: Id
+    at_or_below: GradeId | None = None
+    cycles: int | None = Field(default=None, ge=1, le=20)
+    grade_back: int | None = Field(default=None, ge=1, le=20)
+    worst_of_last: int | None = Field(default=None, ge=1, le=20)
+    doc: Text
+    cite: Citation | None = None
+
+
 class PropertyExemption(_Strict):
     """A pack that breaks a generic property on purpose says so, with the reason (see medcredit.testing)."""
 
@@ -536,6 +604,13 @@ class Pack(_Strict):
     disclosure: list[Disclosure] = Field(default_factory=list)
     deadlines: list[Deadline] = Field(default_factory=list)
     repair: list[RepairRoute] = Field(default_factory=list)
+    repair_effect: RepairEffect | None = Field(
+        default=None, description="whether (and from when) a granted repair removes the repaired record from facts"
+    )
+    thresholds: list[Threshold] = Field(
+        default_factory=list, description="sanctions that start on the day an accumulated fact reaches a value"
+    )
+    prior: list[PriorFact] = Field(default_factory=list, description="names over the subject's earlier results")
     reports: ReportRules | None = None
     interpretations: list[Interpretation] = Field(default_factory=list)
     property_exemptions: list[PropertyExemption] = Field(default_factory=list)

@@ -18,7 +18,7 @@ from medcredit.history.model import INSTITUTION_CATEGORIES, Record, SubjectCateg
 from medcredit.io.limits import decimal_text
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.model import Citation
-from medcredit.trace.result import TRACE_FORMAT, Result
+from medcredit.trace.result import TRACE_FORMAT, Result, Sanction
 from medcredit.trace.steps import (
     BandStep,
     ClassStep,
@@ -30,11 +30,13 @@ from medcredit.trace.steps import (
     MissingStep,
     OverrideStep,
     PathStep,
+    RepairedStep,
     RollUpStep,
     RuleStep,
     ScopeStep,
     ScoreStep,
     Step,
+    ThresholdStep,
     ValidityStep,
     WindowStep,
 )
@@ -80,6 +82,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "no_level": ("荣誉未写明级别，按级别计分的规则无法使用", "it states no honour level, which the rule scores by"),
     "no_points": ("记录未写明分值", "it states no points"),
     "out_of_force": ("已不在有效期内", "no longer in force"),
+    "repaired": ("已准予信用修复，不再计入", "a granted repair took it out"),
 }
 
 STATUS: dict[str, tuple[str, str]] = {
@@ -162,6 +165,7 @@ def result_to_dict(result: Result, pack: CompiledPack, *, trace: bool = True) ->
             for x in result.listings
         ],
         "consequences": [consequence_dict(c) for c in result.consequences],
+        **({"sanctions": [sanction_dict(x) for x in result.sanctions]} if pack.thresholds else {}),
         "warnings": [{"code": w.code, "message": w.message} for w in result.warnings],
         "validity_overridden": result.validity_overridden,
         "disclosure": _disclosure(pack, result.category),
@@ -173,6 +177,21 @@ def result_to_dict(result: Result, pack: CompiledPack, *, trace: bool = True) ->
         }
         out["interpretations"] = _interpretations(pack, result)
     return out
+
+
+def sanction_dict(s: Sanction) -> dict[str, Any]:
+    """A sanction a threshold started, in the JSON trace format."""
+    return {
+        "id": s.id,
+        "kind": s.kind,
+        "start": s.start.isoformat(),
+        "end": s.end.isoformat() if s.end is not None else None,
+        "end_latest": s.end_latest.isoformat() if s.end_latest is not None else None,
+        "route": s.route,
+        "total": _dec(s.total),
+        "records": list(s.records),
+        "active": s.active,
+    }
 
 
 def _as_of(result: Result) -> dict[str, Any]:
@@ -342,6 +361,8 @@ def _printed(step: Step) -> tuple[str, ...] | None:
         return (str(step.before), str(step.after))
     if isinstance(step, OverrideStep):
         return (str(step.score), *(str(value) for _, value in step.inputs))
+    if isinstance(step, ThresholdStep):
+        return (str(step.total),)
     return None
 
 
@@ -360,6 +381,15 @@ def _window_zh(result: Result) -> str:
 
 def _window_en(result: Result) -> str:
     return f" (window {result.window_start} to {result.as_of})" if result.window_start is not None else ""
+
+
+def _sanction_lines(result: Result, zh: bool) -> list[str]:
+    out = []
+    for x in result.sanctions:
+        until = str(x.end) if x.end_latest is None else f"{x.end} … {x.end_latest}"
+        state = ("（执行中）" if x.active else "（已结束）") if zh else (" (running)" if x.active else " (ended)")
+        out.append(("处理：" if zh else "Sanction: ") + f"{x.id} {x.kind} {x.start} → {until}{state}")
+    return out
 
 
 def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
@@ -402,6 +432,7 @@ def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
             if zh
             else f"Linked person {c.person_id} ({c.role}): {c.kind} from {c.start} to {c.end} (via {c.institution_id})"
         )
+    lines.extend(_sanction_lines(result, zh))
     for w in result.warnings:
         lines.append(("警告：" if zh else "Warning: ") + (w.message_zh if zh else w.message))
     for d in _disclosure(pack, result.category):
@@ -609,6 +640,22 @@ def _override_text(t: _Text, s: Any, where: str, recs: str) -> str:
     )
 
 
+def _threshold_text(t: _Text, s: Any, where: str, recs: str) -> str:
+    until = str(s.end) if s.end_latest is None else f"{s.end} … {s.end_latest}"
+    route_zh = "单次达到" if s.route == "single_event" else "累计达到"
+    return t.pick(
+        f"{where}{s.ref}：{route_zh} {_dec(s.total)}，自 {s.start} 起，至 {until}{recs}",
+        f"{where} {s.ref}: reached {_dec(s.total)} ({s.route.replace('_', ' ')}) on {s.start}, until {until}{recs}",
+    )
+
+
+def _repaired_text(t: _Text, s: Any, where: str, recs: str) -> str:
+    return t.pick(
+        f"{where}准予信用修复（记录 {s.repair}）自 {s.effective} 起生效，该信息不再计入{recs}",
+        f"{where} the repair granted in record {s.repair} took effect on {s.effective}: not counted{recs}",
+    )
+
+
 def _scope_text(t: _Text, s: Any, where: str, recs: str) -> str:
     pair = RESULT_REASONS.get(s.ref)
     return pair[0 if t.zh else 1] if pair else s.ref
@@ -632,4 +679,6 @@ _STEP_TEXT: dict[type[Any], _StepText] = {
     WindowStep: _window_text,
     ScoreStep: _score_text,
     OverrideStep: _override_text,
+    ThresholdStep: _threshold_text,
+    RepairedStep: _repaired_text,
 }

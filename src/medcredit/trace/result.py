@@ -79,6 +79,25 @@ class Consequence(NamedTuple):
     end: dt.date
 
 
+class Sanction(NamedTuple):
+    """A sanction started by a threshold: from the day the accumulated fact reached it.
+
+    ``end`` is the last day of a fixed term; for a declared range the bureau fills in, ``end`` is the
+    earliest and ``end_latest`` the latest last day.  ``route`` says how the threshold was reached:
+    ``single_event`` (one record alone) or ``accumulation``.
+    """
+
+    id: str
+    kind: str
+    start: dt.date
+    end: dt.date | None
+    end_latest: dt.date | None
+    route: str
+    total: Decimal  # the accumulated value on the start day
+    records: tuple[int, ...]  # the records that reached it, in date order
+    active: bool  # running on the evaluation date
+
+
 @dataclass(frozen=True, slots=True)
 class Result:
     pack_id: str
@@ -104,3 +123,4 @@ class Result:
     consequences: tuple[Consequence, ...] = ()
     as_of: dt.date | None = None  # the evaluation date of an as-of or rolling pack (None: a calendar year)
     window_start: dt.date | None = None  # the first day its records are taken from
+    sanctions: tuple[Sanction, ...] = ()  # started by thresholds the pack declares

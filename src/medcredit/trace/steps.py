@@ -324,6 +324,44 @@ class OverrideStep(NamedTuple):
         return f"{shown} -> {self.grade}" if self.matched else shown
 
 
+class ThresholdStep(NamedTuple):
+    """An accumulated fact reached a threshold: the sanction it starts, from which day, for how long."""
+
+    ref: str
+    records: tuple[int, ...]
+    total: Decimal
+    start: dt.date
+    end: dt.date | None
+    end_latest: dt.date | None
+    route: str
+    cite: Citation
+
+    @property
+    def kind(self) -> Literal["threshold"]:
+        return "threshold"
+
+    def value_text(self) -> str:
+        until = str(self.end) if self.end_latest is None else f"{self.end}..{self.end_latest}"
+        return f"{self.total} from {self.start} until {until} ({self.route})"
+
+
+class RepairedStep(NamedTuple):
+    """A record no longer counts: a granted repair (the record ``repair``) took effect."""
+
+    ref: str  # "repair_effect"
+    records: tuple[int, ...]  # the repaired record
+    repair: int  # index of the repair_granted record
+    effective: dt.date
+    cite: Citation
+
+    @property
+    def kind(self) -> Literal["repaired"]:
+        return "repaired"
+
+    def value_text(self) -> str:
+        return f"repaired by records[{self.repair}] from {self.effective}"
+
+
 Step: TypeAlias = (
     ValidityStep
     | ScopeStep
@@ -341,6 +379,8 @@ Step: TypeAlias = (
     | WindowStep
     | ScoreStep
     | OverrideStep
+    | ThresholdStep
+    | RepairedStep
 )
 
 StepKind = Literal[
@@ -359,6 +399,8 @@ StepKind = Literal[
     "window",
     "score",
     "override",
+    "threshold",
+    "repaired",
 ]
 
 #: Every step type, for code that must handle them all (renderers, tests).
@@ -379,4 +421,6 @@ STEP_TYPES: tuple[type[Step], ...] = (
     WindowStep,
     ScoreStep,
     OverrideStep,
+    ThresholdStep,
+    RepairedStep,
 )
