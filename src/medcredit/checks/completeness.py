@@ -82,6 +82,15 @@ class FactUnused(Check):
         used: set[str] = {r.fact for r in model.rules}
         used |= {n for e in ctx.pack.exclusions for n in e.expression.names}
         used |= {n for p in ctx.pack.path_by_category.values() for o in p.overrides for n in o.expression.names}
+        used |= {
+            n
+            for p in ctx.pack.path_by_category.values()
+            for c in p.classes
+            if c.expression is not None
+            for n in c.expression.names
+        }
+        used |= {n for e in ctx.pack.measure_conditions.values() for n in e.names}
+        used |= {t.fact for t in model.thresholds}
         for p in model.paths:
             if p.score_fact:
                 used.add(p.score_fact)

@@ -989,6 +989,10 @@ class _Compiler:
             | {x.id for x in pack.linked_consequences}
             | {x.id for x in pack.deadlines}
             | {x.id for x in pack.repair}
+            | {t.id for t in pack.thresholds}
+            | {w.id for w in pack.record_windows}
+            | {x.id for x in pack.prior}
+            | {o.id for p in pack.paths for o in p.overrides}
         )
         self._unique([i.id for i in pack.interpretations], ("interpretations",), "interpretation")
         for i, interp in enumerate(pack.interpretations):

@@ -47,6 +47,18 @@ def cited_elements(pack: Pack) -> Iterator[tuple[str, str, BaseModel, Citation]]
             yield "repair_condition", f"{route.id}.{cond.id}", cond, cond.cite
     if pack.reports is not None:
         yield "reports", "reports", pack.reports, pack.reports.cite
+    yield from _memory_elements(pack)
+
+
+def _memory_elements(pack: Pack) -> Iterator[tuple[str, str, BaseModel, Citation]]:
+    """Thresholds, the repair effect and prior names (pack format part 2)."""
+    for t in pack.thresholds:
+        yield "threshold", t.id, t, t.cite
+    if pack.repair_effect is not None:
+        yield "repair_effect", "repair_effect", pack.repair_effect, pack.repair_effect.cite
+    for p in pack.prior:
+        if p.cite is not None:
+            yield "prior", p.id, p, p.cite
 
 
 def _path_elements(p: GradingPath) -> Iterator[tuple[str, str, BaseModel, Citation]]:

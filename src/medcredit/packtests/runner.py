@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from medcredit.diagnostics.errors import MedcreditError, ProblemsError
 from medcredit.diagnostics.problems import Problem
-from medcredit.engine.evaluation import evaluate
+from medcredit.engine.evaluation import evaluate, evaluate_cycles
 from medcredit.history.reader import validate_subject
 from medcredit.io.pydantic_problems import problems_from_validation
 from medcredit.io.yamlload import Located, load_yaml_file
@@ -38,6 +38,7 @@ from medcredit.pack.loader import load_pack
 from medcredit.procedures.deadlines import compute_deadline
 from medcredit.procedures.standing import standing
 from medcredit.repair.assess import assess_repair
+from medcredit.trace.result import Sanction
 from medcredit.trace.steps import OverrideStep
 
 CASES_SUFFIX = ".cases.yaml"
@@ -92,6 +93,11 @@ class Expect(BaseModel):
     )
     overrides: list[str] | None = Field(default=None, description="ids of the overrides that applied, in order")
     window_from: dt.date | None = Field(default=None, description="rolling packs: the first day of the window")
+    sanctions: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="sanctions thresholds started: {id, start, end, route} (and end_latest for a ranged term), "
+        "in start order",
+    )
     due: dt.date | None = Field(default=None, description="deadline cases: the due date")
     eligible: bool | None = Field(default=None, description="repair cases: whether repair can be granted")
     earliest: dt.date | None = Field(default=None, description="repair cases: the earliest day it can be")
@@ -110,6 +116,11 @@ class Case(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, description="what the case checks; quote the clause")
     cycle: int | None = Field(default=None, description="the cycle (year) evaluated")
+    cycles: list[int] | None = Field(
+        default=None,
+        description="several cycles evaluated in order (evaluate_cycles), each result a prior result for the "
+        "next; expect is compared with the last",
+    )
     as_of: dt.date | None = Field(
         default=None,
         description="an as-of or rolling pack: the evaluation date; a calendar-year pack: the date of a "
@@ -189,6 +200,14 @@ def _compare(expect: Expect, got: dict[str, Any]) -> list[Difference]:
     return diffs
 
 
+def _sanction(s: Sanction) -> dict[str, Any]:
+    end = s.end.isoformat() if s.end is not None else None
+    out: dict[str, Any] = {"id": s.id, "start": s.start.isoformat(), "end": end, "route": s.route}
+    if s.end_latest is not None:
+        out["end_latest"] = s.end_latest.isoformat()
+    return out
+
+
 def run_case(case: Case, pack: CompiledPack, file: str, located: Located, index: int) -> CaseOutcome:
     line = located.where(("cases", index))[0]
     got: dict[str, Any] = {}
@@ -230,9 +249,12 @@ def run_case(case: Case, pack: CompiledPack, file: str, located: Located, index:
                 {"id": c.id, "person": c.person_id, "end": c.end.isoformat()} for c in st.consequences
             ]
         else:
-            if subject is None or (case.cycle is None and case.as_of is None):
+            if subject is None or (case.cycle is None and case.as_of is None and not case.cycles):
                 raise MedcreditError("an evaluation case needs subject and cycle (or as_of, for an as-of pack)")
-            r = evaluate(pack, subject, case.cycle, as_of=case.as_of, override_validity=case.override_validity)
+            if case.cycles:
+                r = evaluate_cycles(pack, subject, case.cycles, override_validity=case.override_validity)[-1]
+            else:
+                r = evaluate(pack, subject, case.cycle, as_of=case.as_of, override_validity=case.override_validity)
             got.update(
                 status=r.status,
                 grade=r.grade,
@@ -249,6 +271,7 @@ def run_case(case: Case, pack: CompiledPack, file: str, located: Located, index:
                 not_applicable={u.index: u.reason for u in r.record_uses if u.reason},
                 overrides=[s.ref for s in r.steps if isinstance(s, OverrideStep) and s.matched],
                 window_from=r.window_start,
+                sanctions=[_sanction(x) for x in r.sanctions],
             )
     except ProblemsError as exc:
         if case.expect.error == type(exc).__name__:
