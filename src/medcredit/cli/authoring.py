@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import sys
 from pathlib import Path
@@ -16,10 +15,13 @@ from medcredit.cli.common import (
     EXIT_USAGE,
     add_seeds_option,
     colour_enabled,
+    emit_json,
     emit_problems,
     parse_date,
     require_known,
+    ui_lang,
 )
+from medcredit.cli.messages import msg
 from medcredit.diagnostics.errors import ProblemsError
 from medcredit.diagnostics.problems import Problem, has_errors, rank
 from medcredit.io.limits import PACK_LIMITS
@@ -77,9 +79,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if not ok:
             worst = max(worst, EXIT_PROBLEMS)
         elif compiled is not None and not args.quiet:
-            sys.stderr.write(f"{name}: ok ({compiled.id}, {compiled.content_hash[:19]}…)\n")
+            ok_line = msg("validate_ok", ui_lang(args), name=name, id=compiled.id, hash=compiled.content_hash[:19])
+            sys.stderr.write(ok_line + "\n")
     if args.format == "json":
-        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        emit_json(report)
     return worst
 
 
@@ -92,7 +95,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         return cmd_properties(args)
     files = case_files(Path(args.target))
     if not files:
-        sys.stderr.write(f"medcredit: no *.cases.yaml files under {args.target}\n")
+        sys.stderr.write(f"medcredit: {msg('no_case_files', ui_lang(args), target=args.target)}\n")
         return EXIT_USAGE
     passed = failed = 0
     report: list[dict[str, object]] = []
@@ -122,10 +125,9 @@ def cmd_test(args: argparse.Namespace) -> int:
             for p in outcome.problems:
                 sys.stdout.write(f"     {p.render()}\n")
     if args.format == "json":
-        body = {"passed": passed, "failed": failed, "cases": report}
-        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        emit_json({"passed": passed, "failed": failed, "cases": report})
     else:
-        sys.stdout.write(f"{passed} passed, {failed} failed\n")
+        sys.stdout.write(msg("test_headline", ui_lang(args), passed=passed, failed=failed) + "\n")
     return EXIT_OK if failed == 0 else EXIT_PROBLEMS
 
 
@@ -134,27 +136,45 @@ def _colour(level: str, text: str) -> str:
     return f"\033[{code}m{text}\033[0m"
 
 
+def _linked(problems: list[Problem], pack_id: str | None, data: object) -> list[dict[str, object]]:
+    """Problems as JSON, each with the pack page anchor of the article its element cites (``link``, or null)."""
+    from medcredit.render.links import article_at, article_link
+
+    out: list[dict[str, object]] = []
+    for p in problems:
+        article = article_at(data, p.path) if pack_id is not None else None
+        link = article_link(pack_id, article) if pack_id is not None and article is not None else None
+        out.append(p.as_dict() | {"pack": pack_id, "article": article, "link": link})
+    return out
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from medcredit.checks import CheckContext, run_checks
     from medcredit.checks.base import CHECKS
 
-    require_known("check", args.select, CHECKS)
+    lang = ui_lang(args)
+    require_known("check", args.select, CHECKS, lang)
     today = args.today or dt.date.today()  # the CLI may read the clock; the checks do not
     all_problems: list[Problem] = []
+    as_json: list[dict[str, object]] = []
     for name in args.packs:
         source = read_pack_source(name)  # raises PackNotFoundError with a suggestion
         compiled, problems = validate_pack_text(source.text, source.file)
-        all_problems.extend(problems)
+        found = list(problems)
+        data: object = None
         if compiled is not None:
             from medcredit.io.yamlload import load_yaml
 
             located = load_yaml(source.text, source.file, limits=PACK_LIMITS)
+            data = located.data
             only = set(args.select) if args.select else None
-            all_problems.extend(run_checks(CheckContext(compiled, located, today), only))
-            all_problems.extend(_verify_seed(compiled, source, args.seeds, args.format != "human"))
+            found.extend(run_checks(CheckContext(compiled, located, today), only))
+            found.extend(_verify_seed(compiled, source, args.seeds, args.format != "human"))
+        all_problems.extend(found)
+        as_json.extend(_linked(found, compiled.id if compiled is not None else None, data))
     fmt = args.format
     if fmt == "json":
-        sys.stdout.write(json.dumps([p.as_dict() for p in all_problems], ensure_ascii=False, indent=2) + "\n")
+        emit_json(as_json)
     elif fmt in ("parsable", "github"):
         emit_problems(all_problems, sys.stdout, fmt)
     else:
@@ -165,7 +185,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             sys.stdout.write(f"{head}: {level}: {p.full_message} [{p.code}]\n")
         errors = sum(p.level == "error" for p in all_problems)
         warnings = len(all_problems) - errors
-        sys.stdout.write(f"{len(args.packs)} pack(s) checked: {errors} error(s), {warnings} warning(s)\n")
+        headline = msg("check_headline", lang, packs=len(args.packs), errors=errors, warnings=warnings)
+        sys.stdout.write(headline + "\n")
     failing = [p for p in all_problems if p.level == "error" or args.strict]
     return EXIT_PROBLEMS if failing else EXIT_OK
 
@@ -222,7 +243,7 @@ def cmd_properties(args: argparse.Namespace) -> int:
 
     from medcredit.testing.registry import REGISTERED
 
-    require_known("property", args.property, REGISTERED)
+    require_known("property", args.property, REGISTERED, ui_lang(args))
     report = run_properties(args.pack, args.profile, properties=args.property, seed=args.seed)
     sys.stdout.write(report.render())
     return EXIT_OK if report.ok else EXIT_PROBLEMS
