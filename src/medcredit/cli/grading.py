@@ -21,6 +21,7 @@ from medcredit.cli.common import (
     add_lang_option,
     closing_line,
     cycle_arg,
+    emit_json,
     emit_problems,
     file_size,
     report_lang,
@@ -227,9 +228,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     sys.stderr.write(f"medcredit: {closing_line(summary, None, time.monotonic() - started, ui_lang(args))}\n")
     exit_code = EXIT_PROBLEMS if summary.rejected or summary.failed else EXIT_OK
     if args.format == "json":
-        sys.stdout.write(
-            json.dumps({"cycle": args.cycle, "packs": names, "results": rows}, ensure_ascii=False, indent=2) + "\n"
-        )
+        emit_json({"cycle": args.cycle, "packs": names, "results": rows})
         return exit_code
     header = ["subject", "pack", "status", "grade", "score", "lists", "measures"]
     table = [header] + [

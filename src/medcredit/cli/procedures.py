@@ -24,6 +24,7 @@ from medcredit.pack.validity import in_force, validity_text
 from medcredit.procedures.deadlines import compute_deadline, deadline_chain
 from medcredit.procedures.sanctions import person_sanctions
 from medcredit.procedures.standing import standing
+from medcredit.render.links import article_link
 from medcredit.render.procedures import standing_dict
 from medcredit.repair.assess import assess_repair, declaration_names
 from medcredit.time.official_calendar import OfficialCalendar, load_schedule
@@ -57,6 +58,7 @@ def _list_deadlines(args: argparse.Namespace) -> int:
                 "period": _period(d.working_days, d.months, d.years),
                 "follows": d.follows,
                 "cite": d.cite.model_dump(),
+                "link": article_link(pack.id, d.cite.article),
             }
             for d in deadlines
         ]
@@ -87,7 +89,9 @@ def cmd_deadline(args: argparse.Namespace) -> int:
         one = compute_deadline(pack, args.deadline, args.start, calendar=cal, override_validity=args.override_validity)
         answers = [one]
     if args.format == "json":
-        body: Any = [a.as_dict() for a in answers] if args.chain else answers[0].as_dict()
+        # each answer links to its article on the rendered pack page (medcredit render)
+        linked = [a.as_dict() | {"link": article_link(pack.id, a.deadline.cite.article)} for a in answers]
+        body: Any = linked if args.chain else linked[0]
         emit_json(body)
         return EXIT_OK
     zh = report_lang(args, "zh") == "zh"
