@@ -99,3 +99,12 @@ def test_chinese_report(changed_pack: Path, capsys: pytest.CaptureFixture[str]) 
         assert f"<h2>{heading}</h2>" in page
     assert main(_diff(changed_pack)) == 0
     assert capsys.readouterr().out.startswith("impact of ")  # English stays the default
+
+
+def test_pack_pages_option_prefixes_the_clause_links(changed_pack: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--pack-pages ../packs/`: the report sits elsewhere than the pack pages (as in the docs site)."""
+    html = changed_pack.with_suffix(".html")
+    assert main(_diff(changed_pack, "--html", str(html), "--pack-pages", "../packs/")) == 0
+    capsys.readouterr()
+    page = html.read_text(encoding="utf-8")
+    assert '<a class="article" href="../packs/wushan.html#附件"' in page

@@ -140,7 +140,7 @@ def _distribution_table(impact: Impact, lang: Lang = "en") -> str:
     return "\n".join(rows)
 
 
-def _drivers(impact: Impact, lang: Lang = "en") -> str:
+def _drivers(impact: Impact, lang: Lang = "en", pack_pages: str = "") -> str:
     if not impact.drivers:
         return f'<p class="muted">{_e(word("no_change", lang))}</p>'
     head = "".join(
@@ -150,7 +150,7 @@ def _drivers(impact: Impact, lang: Lang = "en") -> str:
     for d in impact.drivers:
         moves = ", ".join(f"{_e(a)} → {_e(b)}: {n}" for a, b, n in d.transitions)
         clause = (
-            f'<a class="article" href="{_e(article_link(impact.new.id, d.cite[0]))}" '
+            f'<a class="article" href="{_e(pack_pages + article_link(impact.new.id, d.cite[0]))}" '
             f'title="{_e(word("article_link", lang))}">【{_e(d.cite[0])}】</a><q lang="zh-CN">{_e(d.cite[1])}</q>'
             if d.cite
             else "—"
@@ -199,8 +199,12 @@ def _examples(impact: Impact, lang: Lang = "en") -> str:
     return "\n".join(rows)
 
 
-def render_impact_html(impact: Impact, lang: Lang = "en") -> str:
-    """The whole report as one self-contained HTML document, its own words in ``lang`` (en or zh)."""
+def render_impact_html(impact: Impact, lang: Lang = "en", *, pack_pages: str = "") -> str:
+    """The whole report as one self-contained HTML document, its own words in ``lang`` (en or zh).
+
+    A driver's clause links to its article on the new pack's rendered page, ``PACK.html#ARTICLE``
+    (``medcredit render``), found under ``pack_pages`` (a URL prefix; by default beside the report).
+    """
 
     def w(key: str) -> str:
         return _e(word(key, lang))
@@ -238,7 +242,7 @@ def render_impact_html(impact: Impact, lang: Lang = "en") -> str:
             _matrix(impact, lang),
             f"<h2>{w('drivers')}</h2>",
             f'<p class="muted">{w("drivers_note")}</p>',
-            _drivers(impact, lang),
+            _drivers(impact, lang, pack_pages),
             f"<h2>{w('pack_changes')}</h2>",
             _pack_changes(impact, lang),
             f"<h2>{w('examples')}</h2>",

@@ -213,6 +213,14 @@ def cmd_docs(args: argparse.Namespace) -> int:
         path = Path(args.outdir) / "reference" / "service.md"
         path.write_text(service_markdown(), encoding="utf-8")
         sys.stderr.write(f"wrote {path}\n")
+    population = Path(args.population)
+    if population.is_file():
+        from medcredit.analysis.report_example import write_diff_example
+
+        for path in write_diff_example(Path(args.outdir), population):
+            sys.stderr.write(f"wrote {path}\n")
+    else:
+        sys.stderr.write(f"medcredit: reports/ not written ({population} not found)\n")
     schemas = Path(args.schemas)
     schemas.mkdir(parents=True, exist_ok=True)
     for which in ("pack", "history"):
@@ -291,6 +299,12 @@ def register(sub: Subparsers) -> None:
     p = sub.add_parser("docs", help="generate the coverage tables and the catalogue page")
     p.add_argument("outdir", nargs="?", default="docs")
     p.add_argument("--schemas", default="schemas", help="where to write the JSON Schemas")
+    p.add_argument(
+        "--population",
+        default="examples/wushan-subjects.jsonl",
+        metavar="FILE",
+        help="the example population of the diff report example (reports/)",
+    )
     p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("properties", help="check the generic properties every pack must satisfy (generated histories)")

@@ -294,7 +294,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         progress.close()
     if args.html:
         try:
-            Path(args.html).write_text(render_impact_html(impact, lang), encoding="utf-8")
+            page = render_impact_html(impact, lang, pack_pages=args.pack_pages)
+            Path(args.html).write_text(page, encoding="utf-8")
         except OSError as exc:
             reason = exc.strerror or exc
             sys.stderr.write(f"medcredit: {msg('cannot_write', ui_lang(args), target=args.html, reason=reason)}\n")
@@ -369,6 +370,13 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--cycle", required=True, type=cycle_arg, help="evaluation cycle (year)")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report to FILE")
+    p.add_argument(
+        "--pack-pages",
+        default="",
+        metavar="URL",
+        help="where the rendered pack pages (medcredit render) are, for the report's links to articles"
+        " (default: beside the report)",
+    )
     add_lang_option(p, "en", "report's own words")
     p.add_argument("--examples", type=int, default=5, metavar="N", help="example subjects kept per transition")
     p.add_argument("--override-validity", action="store_true")
