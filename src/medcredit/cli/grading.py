@@ -210,21 +210,26 @@ def cmd_compare(args: argparse.Namespace) -> int:
     packs = [load_pack(n) for n in names]
     rows: list[dict[str, Any]] = []
     summary = BatchSummary()
-    for item in _subjects(args, args.file, summary.tally):
-        summary.read += 1
-        if isinstance(item, Rejected):
-            # one unreadable subject is reported and counted; the others are still compared
-            emit_problems(item.problems, sys.stderr)
-            summary.rejected += 1
-            continue
-        assert isinstance(item, Loaded)
-        try:
-            rows.extend(compare_rows(packs, item.subject, args.cycle, override_validity=args.override_validity))
-        except MedcreditError as exc:
-            sys.stderr.write(Failed(item.where, item.subject.id, exc).render() + "\n")
-            summary.failed += 1
-            continue
-        summary.results += 1
+    progress = _progress(args, args.file, "label_evaluated", summary)
+    try:
+        for item in _subjects(args, args.file, summary.tally):
+            summary.read += 1
+            progress.tick()
+            if isinstance(item, Rejected):
+                # one unreadable subject is reported and counted; the others are still compared
+                emit_problems(item.problems, sys.stderr)
+                summary.rejected += 1
+                continue
+            assert isinstance(item, Loaded)
+            try:
+                rows.extend(compare_rows(packs, item.subject, args.cycle, override_validity=args.override_validity))
+            except MedcreditError as exc:
+                sys.stderr.write(Failed(item.where, item.subject.id, exc).render() + "\n")
+                summary.failed += 1
+                continue
+            summary.results += 1
+    finally:
+        progress.close()
     sys.stderr.write(f"medcredit: {closing_line(summary, None, time.monotonic() - started, ui_lang(args))}\n")
     exit_code = EXIT_PROBLEMS if summary.rejected or summary.failed else EXIT_OK
     if args.format == "json":

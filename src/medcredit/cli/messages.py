@@ -30,6 +30,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "summary_grades": {"en": "grades: {grades}", "zh": "等级：{grades}"},
     "summary_no_grades": {"en": "grades: none", "zh": "等级：无"},
     "summary_time": {"en": "{seconds:.2f} s", "zh": "用时 {seconds:.2f} 秒"},
+    "table_written": {"en": "{n} subjects → {output}", "zh": "{n} 个主体 → {output}"},
     "see_above": {"en": " (see above)", "zh": "（详见上文）"},
     # progress on stderr
     "progress_count": {"en": "{label}: {count:,} subjects", "zh": "{label}：{count:,} 个主体"},
