@@ -57,7 +57,12 @@ def printed_keys(body: Any) -> set[str]:
     first = body[0] if isinstance(body, list) else body
     keys = set(first)
     for key, value in first.items():
-        if isinstance(value, list) and value and isinstance(value[0], dict) and key in ("cases", "conditions"):
+        if (
+            isinstance(value, list)
+            and value
+            and isinstance(value[0], dict)
+            and key in ("cases", "conditions", "properties")
+        ):
             keys |= {f"{key}[].{inner}" for inner in value[0]}
     return keys
 
@@ -123,6 +128,10 @@ def test_every_result_command_prints_documented_sorted_json(
             0,
         ),
         "medcredit compare --format json": (["compare", "--cycle", "2023", "--format", "json", penalised], 0),
+        "medcredit properties --format json": (
+            ["properties", "wushan", "--property", "record_order", "--format", "json", "--seed", "1"],
+            0,
+        ),
     }
     docs = documented()
     assert set(runs) <= set(docs), set(runs) - set(docs)
@@ -183,3 +192,12 @@ def test_standing_text_form(capsys: pytest.CaptureFixture[str], histories: dict[
     assert f"{body['subject']} @ 2023-12-31 (liaoning)" in text
     assert "records in force (index): 0" in text and "on no list" in text
     assert body["records_in_force"] == [0] and body["listings"] == []
+
+
+def test_properties_json_is_the_same_for_the_same_seed(capsys: pytest.CaptureFixture[str]) -> None:
+    """No time in the JSON: two runs with one seed print the same bytes, and the property passed on Wushan."""
+    argv = ["properties", "wushan", "--property", "record_order", "--format", "json", "--seed", "7"]
+    first = run_json(capsys, argv)
+    assert run_json(capsys, argv) == first
+    assert first["ok"] and [p["id"] for p in first["properties"]] == ["record_order"]
+    assert first["properties"][0]["checked"] > 0
