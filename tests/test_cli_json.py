@@ -201,3 +201,20 @@ def test_properties_json_is_the_same_for_the_same_seed(capsys: pytest.CaptureFix
     assert run_json(capsys, argv) == first
     assert first["ok"] and [p["id"] for p in first["properties"]] == ["record_order"]
     assert first["properties"][0]["checked"] > 0
+
+
+def test_article_at_finds_the_innermost_citation() -> None:
+    """A path into a rule's tier is the rule's article; into the articles registry, that article; the pack's
+    metadata cites none."""
+    from medcredit.io.yamlload import load_yaml
+    from medcredit.render.links import article_at
+
+    text = resources.files("medcredit").joinpath("packs/wushan.yaml").read_text("utf-8")
+    data = load_yaml(text, "wushan.yaml").data
+    model = medcredit.load_pack("wushan").model
+    index, rule = next((i, r) for i, r in enumerate(model.rules) if r.tiers)
+    assert article_at(data, ("rules", index, "tiers", 0)) == rule.cite.article
+    assert article_at(data, ("rules", index)) == rule.cite.article
+    assert article_at(data, ("document", "articles", "第十九条")) == "第十九条"
+    assert article_at(data, ("id",)) is None
+    assert article_at(data, ("rules", 10_000, "cite")) is None  # a path beyond the data is not guessed
