@@ -167,6 +167,15 @@ def test_check_json_links_the_problem_to_its_article_on_the_pack_page(
         assert re.search(rf'<section class="article [a-z-]+" id="{re.escape(anchor)}"', page)
 
 
+def test_check_human_output_shows_the_link(capsys: pytest.CaptureFixture[str], five_points_to_ten: Path) -> None:
+    """The readable format ends a problem's line with the same link as the JSON."""
+    argv = ["check", str(five_points_to_ten), "--select", "quote-parameters"]
+    links = {p["link"] for p in run_json(capsys, [*argv, "--format", "json"]) if p["code"] == "quote-parameters"}
+    assert main(argv) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if "[quote-parameters]" in line]
+    assert lines and {line.rpartition(" → ")[2] for line in lines} == links
+
+
 def test_check_json_link_is_null_without_an_article(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A pack that does not load has no page to link to: pack, article and link are null, not guessed."""
     broken = tmp_path / "broken.yaml"

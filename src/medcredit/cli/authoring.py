@@ -179,10 +179,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         emit_problems(all_problems, sys.stdout, fmt)
     else:
         colour = colour_enabled(args.color, sys.stdout)
-        for p in all_problems:
+        for p, linked in zip(all_problems, as_json, strict=True):
             head = f"{p.file}:{p.line}:{p.column}"
             level = _colour(p.level, p.level) if colour else p.level
-            sys.stdout.write(f"{head}: {level}: {p.full_message} [{p.code}]\n")
+            # where to read the article beside the element (medcredit render), when the element cites one
+            see = f" → {linked['link']}" if linked["link"] else ""
+            sys.stdout.write(f"{head}: {level}: {p.full_message} [{p.code}]{see}\n")
         errors = sum(p.level == "error" for p in all_problems)
         warnings = len(all_problems) - errors
         headline = msg("check_headline", lang, packs=len(args.packs), errors=errors, warnings=warnings)
