@@ -115,6 +115,15 @@ def test_headlines_of_validate_check_test(capsys: pytest.CaptureFixture[str]) ->
     assert passed and zh == f"{passed.group(1)} 个通过，0 个失败"
 
 
+@pytest.mark.parametrize("command", [["validate", "wushan"], ["check", "wushan", "--today", "2023-06-01"]])
+def test_lang_after_the_command_too(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """`medcredit check PACK --lang zh` speaks as `medcredit --lang zh check PACK` does."""
+    assert main(["--lang", "zh", *command]) == 0
+    before = capsys.readouterr()
+    assert main([*command, "--lang", "zh"]) == 0
+    assert capsys.readouterr() == before
+
+
 def _grades_of(jsonl: str) -> Counter[str]:
     """Outcomes counted from the results themselves: the grade, or the status when there is none."""
     counts: Counter[str] = Counter()

@@ -102,7 +102,25 @@ def build_parser(ui_lang: str | None = None) -> argparse.ArgumentParser:
     render.register(sub)
     init.register(sub)
     completion.register(sub)
+    _lang_everywhere(sub)
     return parser
+
+
+def _lang_everywhere(sub: Any) -> None:
+    """``--lang`` after any command too (``medcredit check PACK --lang zh``), for the messages at least.
+
+    Commands with a report declare their own ``--lang`` (with the report's default); the others get one
+    for their messages. Unset when not given, so the global option before the command still counts.
+    """
+    for command in sub.choices.values():
+        if any("--lang" in action.option_strings for action in command._actions):
+            continue
+        command.add_argument(
+            "--lang",
+            choices=["zh", "en"],
+            default=argparse.SUPPRESS,
+            help="language of messages (default: the global --lang, else the locale)",
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
