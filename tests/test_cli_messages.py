@@ -243,3 +243,15 @@ def test_progress_of_a_whole_document(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["--progress", "evaluate", "--pack", "wushan", "--cycle", "2023", str(history)]) == 0
     final = capsys.readouterr().err.split("\r")[-1].splitlines()[0]
     assert final.startswith("evaluated: 3 subjects · ") and "(100%)" in final
+
+
+def test_init_and_deadline_list_messages_in_zh(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A missing seed for `init` is a usage error in Chinese; a pack without deadlines says so in Chinese."""
+    missing = tmp_path / "missing.txt"
+    assert main(["--lang", "zh", "init", str(missing), "--id", "taizhou", str(tmp_path / "t.yaml")]) == 2
+    assert f"找不到原文文件：{missing}" in capsys.readouterr().err
+    import medcredit
+
+    assert not medcredit.load_pack("wushan").model.deadlines  # 巫山's document sets no procedural deadline
+    assert main(["--lang", "zh", "deadline", "--pack", "wushan", "--list"]) == 0
+    assert capsys.readouterr().out == "政策包 'wushan' 没有规定期限\n"

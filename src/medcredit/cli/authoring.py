@@ -279,7 +279,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
     fmt = args.format or ("xlsx" if str(args.out).lower().endswith(".xlsx") else "csv")
     write_template(Path(args.out), fmt)
-    sys.stderr.write(f"medcredit: wrote the {fmt} history template to {args.out}\n")
+    sys.stderr.write(f"medcredit: {msg('wrote_template', ui_lang(args), fmt=fmt, path=args.out)}\n")
     return EXIT_OK
 
 

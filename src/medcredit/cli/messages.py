@@ -62,6 +62,23 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "{error}：请用 {where} 提供该年的放假安排（格式见 docs/guide/time.md）",
     },
     "interrupted": {"en": "interrupted", "zh": "已中断"},
+    # init, render, template, deadline
+    "seed_not_found": {"en": "seed file not found: {seed}", "zh": "找不到原文文件：{seed}"},
+    "exists_use_force": {"en": "{path} exists; use --force to overwrite", "zh": "{path} 已存在；用 --force 覆盖"},
+    "not_utf8": {"en": "{seed} is not UTF-8 text", "zh": "{seed} 不是 UTF-8 文本"},
+    "no_articles": {
+        "en": "no articles found in {seed} (looked for 第X条, then 一、 / （一） headings)",
+        "zh": "{seed} 中找不到条文（先按“第X条”，再按“一、”“（一）”标题查找）",
+    },
+    "init_wrote": {
+        "en": "wrote {out} ({n} articles: {first}…) and {cases}\n"
+        "next: check the metadata marked in {name}, add the rules, then `medcredit validate {out}`",
+        "zh": "已写入 {out}（{n} 条：{first}…）和 {cases}\n"
+        "下一步：核对 {name} 中标出的元数据，补充规则，然后运行 `medcredit validate {out}`",
+    },
+    "wrote": {"en": "wrote {path}", "zh": "已写入 {path}"},
+    "wrote_template": {"en": "wrote the {fmt} history template to {path}", "zh": "已将 {fmt} 历史数据模板写入 {path}"},
+    "no_deadlines": {"en": "pack '{pack}' declares no deadlines", "zh": "政策包 '{pack}' 没有规定期限"},
 }
 
 #: argparse's own usage errors (English, from its gettext catalogue), with their Chinese wording

@@ -65,7 +65,7 @@ def _list_deadlines(args: argparse.Namespace) -> int:
         emit_json(body)
         return EXIT_OK
     if not deadlines:
-        sys.stdout.write(f"pack '{pack.id}' declares no deadlines\n")
+        sys.stdout.write(msg("no_deadlines", ui_lang(args), pack=pack.id) + "\n")
     for d in deadlines:
         label = d.label.zh if report_lang(args, "zh") == "zh" else (d.label.en or d.label.zh)
         after = f" (after {d.follows})" if d.follows else ""

@@ -29,7 +29,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     except OSError as exc:
         sys.stderr.write(f"medcredit: {msg('cannot_write', ui_lang(args), target=out, reason=exc.strerror)}\n")
         return EXIT_USAGE
-    sys.stderr.write(f"wrote {out}\n")
+    sys.stderr.write(msg("wrote", ui_lang(args), path=out) + "\n")
     return EXIT_OK
 
 
