@@ -255,3 +255,11 @@ def test_init_and_deadline_list_messages_in_zh(tmp_path: Path, capsys: pytest.Ca
     assert not medcredit.load_pack("wushan").model.deadlines  # 巫山's document sets no procedural deadline
     assert main(["--lang", "zh", "deadline", "--pack", "wushan", "--list"]) == 0
     assert capsys.readouterr().out == "政策包 'wushan' 没有规定期限\n"
+
+
+def test_unannounced_year_in_zh(capsys: pytest.CaptureFixture[str]) -> None:
+    """The unknown-schedule usage error names --schedule in Chinese too."""
+    argv = ["deadline", "--pack", "liaoning", "objection_verification", "2031-03-01", "--override-validity"]
+    assert main(["--lang", "zh", *argv]) == 2
+    err = capsys.readouterr().err
+    assert "2031" in err and "请用 --schedule FILE 提供该年的放假安排" in err
