@@ -96,7 +96,7 @@ def test_usage_error_of_a_command_in_zh(capsys: pytest.CaptureFixture[str]) -> N
     assert "deadline 需要 DEADLINE 和 DATE 两个参数" in capsys.readouterr().err
     assert main(["--lang", "zh", "check", "wushan", "--select", "quote-parameter"]) == 2
     err = capsys.readouterr().err
-    assert "未知的check 'quote-parameter'" in err and "是否想输入 'quote-parameters'" in err
+    assert "未知的检查项“quote-parameter”" in err and "是否想输入“quote-parameters”" in err
 
 
 def test_headlines_of_validate_check_test(capsys: pytest.CaptureFixture[str]) -> None:

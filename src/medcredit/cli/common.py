@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO
 
-from medcredit.cli.messages import Lang, msg, resolve_lang
+from medcredit.cli.messages import Lang, kind_name, msg, resolve_lang
 from medcredit.diagnostics.errors import ArgumentError, MedcreditError
 from medcredit.diagnostics.problems import Problem, suggest
 from medcredit.engine.arguments import check_cycle
@@ -238,4 +238,5 @@ def require_known(kind: str, given: Iterable[str] | None, known: Iterable[str], 
             hint = suggest(name, names)
             extra = msg("did_you_mean", lang, hint=hint) if hint else ""
             known_text = ", ".join(names) or msg("none", lang)
-            raise ArgumentError(msg("unknown_name", lang, kind=kind, name=name[:80], known=known_text) + extra)
+            named = kind_name(kind, lang)
+            raise ArgumentError(msg("unknown_name", lang, kind=named, name=name[:80], known=known_text) + extra)

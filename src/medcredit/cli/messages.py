@@ -54,8 +54,8 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "deadline 需要 DEADLINE 和 DATE 两个参数（或用 --list 列出政策包的期限）",
     },
     "cannot_write": {"en": "cannot write {target}: {reason}", "zh": "无法写入 {target}：{reason}"},
-    "unknown_name": {"en": "unknown {kind} '{name}' (known: {known})", "zh": "未知的{kind} '{name}'（可选：{known}）"},
-    "did_you_mean": {"en": "; did you mean '{hint}'?", "zh": "；是否想输入 '{hint}'？"},
+    "unknown_name": {"en": "unknown {kind} '{name}' (known: {known})", "zh": "未知的{kind}“{name}”（可选：{known}）"},
+    "did_you_mean": {"en": "; did you mean '{hint}'?", "zh": "；是否想输入“{hint}”？"},
     "none": {"en": "none", "zh": "无"},
     "unannounced_year": {
         "en": "{error}: pass it with {where} (the format is in docs/guide/time.md)",
@@ -80,6 +80,9 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "wrote_template": {"en": "wrote the {fmt} history template to {path}", "zh": "已将 {fmt} 历史数据模板写入 {path}"},
     "no_deadlines": {"en": "pack '{pack}' declares no deadlines", "zh": "政策包 '{pack}' 没有规定期限"},
 }
+
+#: what ``require_known`` refuses, named in Chinese (the English is the key itself)
+_KINDS_ZH = {"check": "检查项", "declaration": "声明条件", "property": "性质"}
 
 #: argparse's own usage errors (English, from its gettext catalogue), with their Chinese wording
 _ARGPARSE: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -116,6 +119,11 @@ def resolve_lang(explicit: str | None, environ: Mapping[str, str] | None = None)
 def msg(key: str, lang: Lang, **values: object) -> str:
     """The message ``key`` in ``lang`` with ``values`` filled in."""
     return MESSAGES[key][lang].format(**values)
+
+
+def kind_name(kind: str, lang: Lang) -> str:
+    """The name of a kind of id (``check``, ``declaration``, ``property``) in ``lang``."""
+    return _KINDS_ZH.get(kind, kind) if lang == "zh" else kind
 
 
 def argparse_message(text: str, lang: Lang) -> str:
