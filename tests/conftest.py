@@ -21,6 +21,13 @@ SubjectFactory = Callable[..., medcredit.Subject]
 Runner = Callable[..., medcredit.Result]
 
 
+@pytest.fixture(autouse=True)
+def _english_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's messages follow the locale; tests run in English unless they set a locale themselves."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def pack() -> medcredit.CompiledPack:
     return medcredit.load_pack("wushan")

@@ -179,11 +179,25 @@ def test_explain_in_chinese_and_english(capsys: pytest.CaptureFixture[str], one_
 
 
 def test_evaluate_summary_format(capsys: pytest.CaptureFixture[str]) -> None:
-    """``--format summary`` prints one tab-separated line per subject: id, category, status, grade, score."""
+    """``--format summary``: a header row, then one tab-separated row per subject with its name from the history."""
     code, out, _ = run(capsys, "evaluate", "--pack", "wushan", "--cycle", "2023", "--format", "summary", str(EXAMPLES))
     assert code == 0
-    first = out.splitlines()[0].split("\t")
-    assert first == ["92500237MA5U00001T", "retail_pharmacy", "graded", "A", "100"]
+    rows = [line.split("\t") for line in out.splitlines()]
+    assert rows[0] == ["subject", "name", "category", "status", "grade", "score"]
+    assert rows[1] == ["92500237MA5U00001T", "清溪药店（无违规）", "retail_pharmacy", "graded", "A", "100"]
+    assert len(rows) == 1 + sum(1 for line in EXAMPLES.read_text(encoding="utf-8").splitlines() if line.strip())
+    assert all(len(row) == len(rows[0]) for row in rows)
+
+
+def test_summary_row_without_a_name_shows_a_dash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A subject the history gives no name gets ``-`` in the name column, so the columns stay aligned."""
+    history = tmp_path / "h.jsonl"
+    history.write_text(
+        '{"id": "s1", "category": "retail_pharmacy", "opened": "2010-01-01", "records": []}\n', encoding="utf-8"
+    )
+    code, out, _ = run(capsys, "evaluate", "--pack", "wushan", "--cycle", "2023", "--format", "summary", str(history))
+    assert code == 0
+    assert out.splitlines()[1].split("\t")[:3] == ["s1", "-", "retail_pharmacy"]
 
 
 def test_wrong_check_digit_warning_reaches_the_output(capsys: pytest.CaptureFixture[str]) -> None:

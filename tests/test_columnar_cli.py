@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
+from collections import Counter
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -20,7 +22,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from generate import write  # noqa: E402
 
 
-def test_parquet_round_trip_matches_jsonl_evaluate(tmp_path: Path) -> None:
+def test_parquet_round_trip_matches_jsonl_evaluate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "w.jsonl"
     write(300, 3, source)
     s, r, out = tmp_path / "s.parquet", tmp_path / "r.parquet", tmp_path / "out.parquet"
@@ -29,6 +31,13 @@ def test_parquet_round_trip_matches_jsonl_evaluate(tmp_path: Path) -> None:
     args = ["--pack", "wushan", "--cycle", "2023", "--subjects", str(s), "--records", str(r)]
     assert main(["table", "evaluate", *args, "--output", str(out), "--trace-ids", first]) == 0
     table = pq.read_table(out)
+    # the closing summary counts the outcomes of the table written (grade, else status) and the time taken
+    outcomes = Counter(row["grade"] or row["status"] for row in table.to_pylist())
+    grades = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert re.fullmatch(
+        rf"medcredit: 300 subjects → {re.escape(str(out))}; grades: {re.escape(grades)}; [0-9.]+ s", last
+    )
     assert table.schema.metadata[b"medcredit.pack_id"] == b"wushan"
     buffer = io.StringIO()
     with redirect_stdout(buffer):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -389,11 +390,18 @@ def test_cli_streams_a_large_population(
     assert main([*argv, "--format", "json", "--html", str(html)]) == 0
     body = json.loads(capsys.readouterr().out)
     progress = terminal.getvalue()
-    assert "compared: 1,000 subjects" in progress
-    # the progress line closes, then the batch's account (issue 11) is the last line
-    assert progress.endswith(
-        "\rcompared: 2,000 subjects\n"
-        "medcredit: 2000 inputs: 1998 evaluated, 2 rejected, 0 failed, 0 blank lines skipped\n"
+    size = population.stat().st_size
+    # the progress line closes at all bytes read of the file's size (its time values are not asserted),
+    # then the batch's account (issue 11) with the time taken is the last line
+    last, account = progress.rsplit("\r", 1)[1].splitlines()
+    total = f"{size / 1024:.1f} KB"
+    assert re.fullmatch(
+        rf"compared: 2,000 subjects · {re.escape(total)} of {re.escape(total)} \(100%\) · [0-9.]+ [KMG]?B/s"
+        r" · ETA \d+:\d\d\x1b\[K",
+        last,
+    ), last
+    assert re.fullmatch(
+        r"medcredit: 2000 inputs: 1998 evaluated, 2 rejected, 0 failed, 0 blank lines skipped; [0-9.]+ s", account
     )
     assert "history-json" in progress  # the rejected lines are reported on stderr
     labels = body["labels"]

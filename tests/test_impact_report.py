@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 from pathlib import Path
 
 import pytest
 
+import medcredit
 from medcredit.analysis.impact_html import nice_ticks
 from medcredit.cli.main import main
+from medcredit.render.pack_html import render_pack_html
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -50,7 +53,13 @@ def test_drivers_carry_the_clause_they_quote(changed_pack: Path, capsys: pytest.
     html = changed_pack.with_suffix(".html")
     assert main(_diff(changed_pack, "--html", str(html))) == 0
     page = html.read_text(encoding="utf-8")
-    assert f'【附件】</span><q lang="zh-CN">{clause}</q>' in page
+    # the article links to its anchor on the rendered pack page (the same anchor the page gives it)
+    link = re.search(r'<a class="article" href="([^"]+)"[^>]*>【附件】</a><q lang="zh-CN">(.+?)</q>', page)
+    assert link is not None and link.group(2) == clause
+    target, _, anchor = link.group(1).partition("#")
+    assert target == "wushan.html"
+    rendered = render_pack_html(medcredit.load_pack("wushan").model, "zh")
+    assert f'<section class="article implemented" id="{anchor}"' in rendered and anchor == "附件"
 
 
 def test_legend_is_below_the_bars(changed_pack: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -90,3 +99,12 @@ def test_chinese_report(changed_pack: Path, capsys: pytest.CaptureFixture[str]) 
         assert f"<h2>{heading}</h2>" in page
     assert main(_diff(changed_pack)) == 0
     assert capsys.readouterr().out.startswith("impact of ")  # English stays the default
+
+
+def test_pack_pages_option_prefixes_the_clause_links(changed_pack: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--pack-pages ../packs/`: the report sits elsewhere than the pack pages (as in the docs site)."""
+    html = changed_pack.with_suffix(".html")
+    assert main(_diff(changed_pack, "--html", str(html), "--pack-pages", "../packs/")) == 0
+    capsys.readouterr()
+    page = html.read_text(encoding="utf-8")
+    assert '<a class="article" href="../packs/wushan.html#附件"' in page

@@ -72,7 +72,7 @@ def test_gbk_bureau_csv_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture
     code = main(["evaluate", "--pack", "wushan", "--cycle", "2023", "--format", "summary", str(path)])
     out, err = capsys.readouterr()
     assert code == 1
-    graded = [line.split("\t")[0] for line in out.splitlines() if "\t" in line]
+    graded = [line.split("\t")[0] for line in out.splitlines()[1:] if "\t" in line]
     assert graded == ["S1", "S2", "S4", "S5"]
     assert f"{path}:5: rejected" in out
     # row 5 (header is row 1), column 8 = 金额（元）

@@ -13,6 +13,7 @@ from html import escape
 
 from medcredit.analysis.impact import Impact, PackInfo
 from medcredit.analysis.impact_words import Lang, word
+from medcredit.render.links import article_link
 
 _OLD_COLOUR = "#7b8fc7"
 _NEW_COLOUR = "#e8875b"
@@ -66,7 +67,7 @@ def distribution_svg(impact: Impact, lang: Lang = "en") -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
-        "<title>Subjects per outcome: old pack and new pack</title>",
+        f"<title>{_e(word('chart_title', lang))}</title>",
         f'<rect x="{left}" y="{height - 20}" width="12" height="12" fill="{_OLD_COLOUR}"/>'
         f'<text x="{left + 16}" y="{height - 10}">{_e(word("old", lang))}: {_e(impact.old.source)}</text>',
         f'<rect x="{left + width // 2 - 20}" y="{height - 20}" width="12" height="12" fill="{_NEW_COLOUR}"/>'
@@ -101,14 +102,14 @@ def distribution_svg(impact: Impact, lang: Lang = "en") -> str:
     return "\n".join(parts)
 
 
-def _matrix(impact: Impact) -> str:
+def _matrix(impact: Impact, lang: Lang = "en") -> str:
     labels = impact.labels
     old, new = impact.distribution("old"), impact.distribution("new")
     rows = [
         '<table class="matrix">',
-        '<tr><th class="corner">old ↓ / new →</th>'
+        f'<tr><th class="corner">{_e(word("corner", lang))}</th>'
         + "".join(f'<th scope="col">{_e(b)}</th>' for b in labels)
-        + "<th>total</th></tr>",
+        + f"<th>{_e(word('total', lang))}</th></tr>",
     ]
     for i, a in enumerate(labels):
         cells = []
@@ -117,7 +118,7 @@ def _matrix(impact: Impact) -> str:
             cells.append(f'<td class="n {cls}" title="{_e(a)} → {_e(labels[j])}">{n}</td>')
         rows.append(f'<tr><th scope="row">{_e(a)}</th>{"".join(cells)}<td class="n">{old[a]}</td></tr>')
     rows.append(
-        "<tr><th>total</th>"
+        f"<tr><th>{_e(word('total', lang))}</th>"
         + "".join(f'<td class="n">{new[b]}</td>' for b in labels)
         + f'<td class="n">{impact.subjects}</td></tr>'
     )
@@ -125,9 +126,10 @@ def _matrix(impact: Impact) -> str:
     return "\n".join(rows)
 
 
-def _distribution_table(impact: Impact) -> str:
+def _distribution_table(impact: Impact, lang: Lang = "en") -> str:
     old, new = impact.distribution("old"), impact.distribution("new")
-    rows = ["<table>", "<tr><th>outcome</th><th>old</th><th>new</th><th>change</th></tr>"]
+    head = "".join(f"<th>{_e(word(k, lang))}</th>" for k in ("outcome", "old", "new", "change"))
+    rows = ["<table>", f"<tr>{head}</tr>"]
     for label in impact.labels:
         delta = new[label] - old[label]
         rows.append(
@@ -138,18 +140,20 @@ def _distribution_table(impact: Impact) -> str:
     return "\n".join(rows)
 
 
-def _drivers(impact: Impact, lang: Lang = "en") -> str:
+def _drivers(impact: Impact, lang: Lang = "en", pack_pages: str = "") -> str:
     if not impact.drivers:
-        return '<p class="muted">No subject changed outcome.</p>'
-    rows = [
-        "<table>",
-        "<tr><th>kind</th><th>element</th><th>detail</th><th>subjects</th><th>transitions</th>"
-        f"<th>{_e(word('clause', lang))}</th></tr>",
-    ]
+        return f'<p class="muted">{_e(word("no_change", lang))}</p>'
+    head = "".join(
+        f"<th>{_e(word(k, lang))}</th>" for k in ("kind", "element", "detail", "subjects", "transitions", "clause")
+    )
+    rows = ["<table>", f"<tr>{head}</tr>"]
     for d in impact.drivers:
         moves = ", ".join(f"{_e(a)} → {_e(b)}: {n}" for a, b, n in d.transitions)
         clause = (
-            f'<span class="article">【{_e(d.cite[0])}】</span><q lang="zh-CN">{_e(d.cite[1])}</q>' if d.cite else "—"
+            f'<a class="article" href="{_e(pack_pages + article_link(impact.new.id, d.cite[0]))}" '
+            f'title="{_e(word("article_link", lang))}">【{_e(d.cite[0])}】</a><q lang="zh-CN">{_e(d.cite[1])}</q>'
+            if d.cite
+            else "—"
         )
         rows.append(
             f"<tr><td>{_e(d.kind)}</td><td><code>{_e(d.ref)}</code></td><td>{_e(d.detail)}</td>"
@@ -159,10 +163,11 @@ def _drivers(impact: Impact, lang: Lang = "en") -> str:
     return "\n".join(rows)
 
 
-def _pack_changes(impact: Impact) -> str:
+def _pack_changes(impact: Impact, lang: Lang = "en") -> str:
     if not impact.pack_changes:
-        return '<p class="muted">The two pack models are equal.</p>'
-    rows = ["<table>", "<tr><th>change</th><th>section</th><th>element</th><th>fields</th></tr>"]
+        return f'<p class="muted">{_e(word("packs_equal", lang))}</p>'
+    head = "".join(f"<th>{_e(word(k, lang))}</th>" for k in ("change", "section", "element", "fields"))
+    rows = ["<table>", f"<tr>{head}</tr>"]
     for c in impact.pack_changes:
         rows.append(
             f"<tr><td>{_e(c.change)}</td><td>{_e(c.section)}</td><td><code>{_e(c.id or '')}</code></td>"
@@ -172,14 +177,11 @@ def _pack_changes(impact: Impact) -> str:
     return "\n".join(rows)
 
 
-def _examples(impact: Impact) -> str:
+def _examples(impact: Impact, lang: Lang = "en") -> str:
     if not impact.transitions:
-        return '<p class="muted">No transitions.</p>'
-    rows = [
-        "<table>",
-        "<tr><th>transition</th><th>subjects</th><th>example subject</th><th>score old → new</th>"
-        "<th>drivers</th><th>input</th></tr>",
-    ]
+        return f'<p class="muted">{_e(word("no_transitions", lang))}</p>'
+    keys = ("transition", "subjects", "example_subject", "score_change", "drivers", "input")
+    rows = ["<table>", "<tr>" + "".join(f"<th>{_e(word(k, lang))}</th>" for k in keys) + "</tr>"]
     for t in impact.transitions:
         head = f'<td>{_e(t.old)} → {_e(t.new)}</td><td class="n">{t.subjects}</td>'
         if not t.examples:
@@ -197,8 +199,12 @@ def _examples(impact: Impact) -> str:
     return "\n".join(rows)
 
 
-def render_impact_html(impact: Impact, lang: Lang = "en") -> str:
-    """The whole report as one self-contained HTML document, its own words in ``lang`` (en or zh)."""
+def render_impact_html(impact: Impact, lang: Lang = "en", *, pack_pages: str = "") -> str:
+    """The whole report as one self-contained HTML document, its own words in ``lang`` (en or zh).
+
+    A driver's clause links to its article on the new pack's rendered page, ``PACK.html#ARTICLE``
+    (``medcredit render``), found under ``pack_pages`` (a URL prefix; by default beside the report).
+    """
 
     def w(key: str) -> str:
         return _e(word(key, lang))
@@ -230,18 +236,18 @@ def render_impact_html(impact: Impact, lang: Lang = "en") -> str:
             "</dl>",
             f"<h2>{w('distribution')}</h2>",
             distribution_svg(impact, lang),
-            _distribution_table(impact),
+            _distribution_table(impact, lang),
             f"<h2>{w('matrix')}</h2>",
             f'<p class="muted">{w("matrix_note")}</p>',
-            _matrix(impact),
+            _matrix(impact, lang),
             f"<h2>{w('drivers')}</h2>",
             f'<p class="muted">{w("drivers_note")}</p>',
-            _drivers(impact, lang),
+            _drivers(impact, lang, pack_pages),
             f"<h2>{w('pack_changes')}</h2>",
-            _pack_changes(impact),
+            _pack_changes(impact, lang),
             f"<h2>{w('examples')}</h2>",
             f'<p class="muted">{w("examples_note")}</p>',
-            _examples(impact),
+            _examples(impact, lang),
             "</body>",
             "</html>",
             "",

@@ -46,6 +46,26 @@ WORDS: dict[str, dict[Lang, str]] = {
     },
     "old": {"en": "old", "zh": "原"},
     "new": {"en": "new", "zh": "新"},
+    # table headings and empty states of the HTML report
+    "corner": {"en": "old ↓ / new →", "zh": "原 ↓ / 新 →"},
+    "total": {"en": "total", "zh": "合计"},
+    "outcome": {"en": "outcome", "zh": "结果"},
+    "change": {"en": "change", "zh": "变化"},
+    "kind": {"en": "kind", "zh": "类型"},
+    "element": {"en": "element", "zh": "元素"},
+    "detail": {"en": "detail", "zh": "说明"},
+    "transitions": {"en": "transitions", "zh": "变化"},
+    "section": {"en": "section", "zh": "部分"},
+    "fields": {"en": "fields", "zh": "字段"},
+    "transition": {"en": "transition", "zh": "变化"},
+    "example_subject": {"en": "example subject", "zh": "示例主体"},
+    "score_change": {"en": "score old → new", "zh": "分数 原 → 新"},
+    "input": {"en": "input", "zh": "输入位置"},
+    "no_change": {"en": "No subject changed outcome.", "zh": "没有主体的结果发生变化。"},
+    "packs_equal": {"en": "The two pack models are equal.", "zh": "两个政策包的模型相同。"},
+    "no_transitions": {"en": "No transitions.", "zh": "没有变化。"},
+    "chart_title": {"en": "Subjects per outcome: old pack and new pack", "zh": "各结果的主体数：原政策包与新政策包"},
+    "article_link": {"en": "the article on the pack's page", "zh": "政策包页面上的该条原文"},
 }
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import sys
 from pathlib import Path
@@ -16,10 +15,13 @@ from medcredit.cli.common import (
     EXIT_USAGE,
     add_seeds_option,
     colour_enabled,
+    emit_json,
     emit_problems,
     parse_date,
     require_known,
+    ui_lang,
 )
+from medcredit.cli.messages import msg
 from medcredit.diagnostics.errors import ProblemsError
 from medcredit.diagnostics.problems import Problem, has_errors, rank
 from medcredit.io.limits import PACK_LIMITS
@@ -77,9 +79,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if not ok:
             worst = max(worst, EXIT_PROBLEMS)
         elif compiled is not None and not args.quiet:
-            sys.stderr.write(f"{name}: ok ({compiled.id}, {compiled.content_hash[:19]}…)\n")
+            ok_line = msg("validate_ok", ui_lang(args), name=name, id=compiled.id, hash=compiled.content_hash[:19])
+            sys.stderr.write(ok_line + "\n")
     if args.format == "json":
-        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        emit_json(report)
     return worst
 
 
@@ -92,7 +95,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         return cmd_properties(args)
     files = case_files(Path(args.target))
     if not files:
-        sys.stderr.write(f"medcredit: no *.cases.yaml files under {args.target}\n")
+        sys.stderr.write(f"medcredit: {msg('no_case_files', ui_lang(args), target=args.target)}\n")
         return EXIT_USAGE
     passed = failed = 0
     report: list[dict[str, object]] = []
@@ -122,10 +125,9 @@ def cmd_test(args: argparse.Namespace) -> int:
             for p in outcome.problems:
                 sys.stdout.write(f"     {p.render()}\n")
     if args.format == "json":
-        body = {"passed": passed, "failed": failed, "cases": report}
-        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        emit_json({"passed": passed, "failed": failed, "cases": report})
     else:
-        sys.stdout.write(f"{passed} passed, {failed} failed\n")
+        sys.stdout.write(msg("test_headline", ui_lang(args), passed=passed, failed=failed) + "\n")
     return EXIT_OK if failed == 0 else EXIT_PROBLEMS
 
 
@@ -134,38 +136,59 @@ def _colour(level: str, text: str) -> str:
     return f"\033[{code}m{text}\033[0m"
 
 
+def _linked(problems: list[Problem], pack_id: str | None, data: object) -> list[dict[str, object]]:
+    """Problems as JSON, each with the pack page anchor of the article its element cites (``link``, or null)."""
+    from medcredit.render.links import article_at, article_link
+
+    out: list[dict[str, object]] = []
+    for p in problems:
+        article = article_at(data, p.path) if pack_id is not None else None
+        link = article_link(pack_id, article) if pack_id is not None and article is not None else None
+        out.append(p.as_dict() | {"pack": pack_id, "article": article, "link": link})
+    return out
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from medcredit.checks import CheckContext, run_checks
     from medcredit.checks.base import CHECKS
 
-    require_known("check", args.select, CHECKS)
+    lang = ui_lang(args)
+    require_known("check", args.select, CHECKS, lang)
     today = args.today or dt.date.today()  # the CLI may read the clock; the checks do not
     all_problems: list[Problem] = []
+    as_json: list[dict[str, object]] = []
     for name in args.packs:
         source = read_pack_source(name)  # raises PackNotFoundError with a suggestion
         compiled, problems = validate_pack_text(source.text, source.file)
-        all_problems.extend(problems)
+        found = list(problems)
+        data: object = None
         if compiled is not None:
             from medcredit.io.yamlload import load_yaml
 
             located = load_yaml(source.text, source.file, limits=PACK_LIMITS)
+            data = located.data
             only = set(args.select) if args.select else None
-            all_problems.extend(run_checks(CheckContext(compiled, located, today), only))
-            all_problems.extend(_verify_seed(compiled, source, args.seeds, args.format != "human"))
+            found.extend(run_checks(CheckContext(compiled, located, today), only))
+            found.extend(_verify_seed(compiled, source, args.seeds, args.format != "human"))
+        all_problems.extend(found)
+        as_json.extend(_linked(found, compiled.id if compiled is not None else None, data))
     fmt = args.format
     if fmt == "json":
-        sys.stdout.write(json.dumps([p.as_dict() for p in all_problems], ensure_ascii=False, indent=2) + "\n")
+        emit_json(as_json)
     elif fmt in ("parsable", "github"):
         emit_problems(all_problems, sys.stdout, fmt)
     else:
         colour = colour_enabled(args.color, sys.stdout)
-        for p in all_problems:
+        for p, linked in zip(all_problems, as_json, strict=True):
             head = f"{p.file}:{p.line}:{p.column}"
             level = _colour(p.level, p.level) if colour else p.level
-            sys.stdout.write(f"{head}: {level}: {p.full_message} [{p.code}]\n")
+            # where to read the article beside the element (medcredit render), when the element cites one
+            see = f" → {linked['link']}" if linked["link"] else ""
+            sys.stdout.write(f"{head}: {level}: {p.full_message} [{p.code}]{see}\n")
         errors = sum(p.level == "error" for p in all_problems)
         warnings = len(all_problems) - errors
-        sys.stdout.write(f"{len(args.packs)} pack(s) checked: {errors} error(s), {warnings} warning(s)\n")
+        headline = msg("check_headline", lang, packs=len(args.packs), errors=errors, warnings=warnings)
+        sys.stdout.write(headline + "\n")
     failing = [p for p in all_problems if p.level == "error" or args.strict]
     return EXIT_PROBLEMS if failing else EXIT_OK
 
@@ -193,6 +216,14 @@ def cmd_docs(args: argparse.Namespace) -> int:
         path = Path(args.outdir) / "reference" / "service.md"
         path.write_text(service_markdown(), encoding="utf-8")
         sys.stderr.write(f"wrote {path}\n")
+    population = Path(args.population)
+    if population.is_file():
+        from medcredit.analysis.report_example import write_diff_example
+
+        for path in write_diff_example(Path(args.outdir), population):
+            sys.stderr.write(f"wrote {path}\n")
+    else:
+        sys.stderr.write(f"medcredit: reports/ not written ({population} not found)\n")
     schemas = Path(args.schemas)
     schemas.mkdir(parents=True, exist_ok=True)
     for which in ("pack", "history"):
@@ -223,9 +254,24 @@ def cmd_properties(args: argparse.Namespace) -> int:
 
     from medcredit.testing.registry import REGISTERED
 
-    require_known("property", args.property, REGISTERED)
+    require_known("property", args.property, REGISTERED, ui_lang(args))
     report = run_properties(args.pack, args.profile, properties=args.property, seed=args.seed)
-    sys.stdout.write(report.render())
+    if getattr(args, "format", "text") == "json":
+        # the run's time is left out: the same run gives the same bytes
+        outcomes = [
+            {
+                "id": o.property_id,
+                "status": o.status,
+                "ok": o.ok,
+                "checked": o.checked,
+                "message": o.message,
+                "cases_yaml": o.cases_yaml,
+            }
+            for o in report.outcomes
+        ]
+        emit_json({"pack": report.pack_id, "profile": report.profile, "ok": report.ok, "properties": outcomes})
+    else:
+        sys.stdout.write(report.render())
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 
 
@@ -234,7 +280,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
     fmt = args.format or ("xlsx" if str(args.out).lower().endswith(".xlsx") else "csv")
     write_template(Path(args.out), fmt)
-    sys.stderr.write(f"medcredit: wrote the {fmt} history template to {args.out}\n")
+    sys.stderr.write(f"medcredit: {msg('wrote_template', ui_lang(args), fmt=fmt, path=args.out)}\n")
     return EXIT_OK
 
 
@@ -271,6 +317,12 @@ def register(sub: Subparsers) -> None:
     p = sub.add_parser("docs", help="generate the coverage tables and the catalogue page")
     p.add_argument("outdir", nargs="?", default="docs")
     p.add_argument("--schemas", default="schemas", help="where to write the JSON Schemas")
+    p.add_argument(
+        "--population",
+        default="examples/wushan-subjects.jsonl",
+        metavar="FILE",
+        help="the example population of the diff report example (reports/)",
+    )
     p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("properties", help="check the generic properties every pack must satisfy (generated histories)")
@@ -278,6 +330,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--profile", choices=["ci", "release"], default="ci", help="ci: 40 examples each; release: 1000")
     p.add_argument("--seed", type=int, default=None, help="random seed (repeats a release run)")
     p.add_argument("--property", action="append", metavar="ID", help="run only these properties (repeatable)")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="the report as text or JSON")
     p.set_defaults(func=cmd_properties)
 
     p = sub.add_parser("template", help="write a spreadsheet template for histories (.csv or .xlsx)")

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, emit_problems
+from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, emit_problems, grade_counts, ui_lang
+from medcredit.cli.messages import msg
 from medcredit.diagnostics.errors import MedcreditError
 from medcredit.pack.loader import load_pack
 
@@ -53,6 +55,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from medcredit.columnar.evaluate import evaluate_table
     from medcredit.columnar.parquet import read_table, write_table
 
+    started = time.monotonic()
     pack = load_pack(args.pack)
     subjects = read_table(args.subjects)
     records = read_table(args.records)
@@ -68,9 +71,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         records_name=args.records,
     )
     write_table(table, args.output)
-    counts = Counter(table.column("status").to_pylist())
-    summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-    sys.stderr.write(f"medcredit: {table.num_rows} subjects → {args.output} ({summary})\n")
+    # outcomes as evaluate counts them: the grade, or the status of a subject without one
+    grades = table.column("grade").to_pylist()
+    statuses = table.column("status").to_pylist()
+    outcomes = Counter(g or st for g, st in zip(grades, statuses, strict=True))
+    lang = ui_lang(args)
+    parts = [
+        msg("table_written", lang, n=table.num_rows, output=args.output),
+        grade_counts(outcomes, lang),
+        msg("summary_time", lang, seconds=time.monotonic() - started),
+    ]
+    sys.stderr.write("medcredit: " + ("; " if lang == "en" else "；").join(parts) + "\n")
     return EXIT_OK
 
 

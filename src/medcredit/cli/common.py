@@ -1,43 +1,185 @@
-"""What every command shares: exit codes, progress on a terminal, problem output, argument types."""
+"""What every command shares: exit codes, languages, progress and the closing summary, JSON and problem output,
+argument types."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
-from collections.abc import Iterable, Sequence
+import stat
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO
 
+from medcredit.cli.messages import Lang, kind_name, msg, resolve_lang
 from medcredit.diagnostics.errors import ArgumentError, MedcreditError
 from medcredit.diagnostics.problems import Problem, suggest
 from medcredit.engine.arguments import check_cycle
+from medcredit.engine.batch import BatchSummary
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 
 
-class Progress:
-    """A one-line progress counter on stderr, shown only when stderr is a terminal."""
+def ui_lang(args: argparse.Namespace) -> Lang:
+    """The language of the CLI's own messages: ``--lang`` if given (globally or on the command), else the locale."""
+    return resolve_lang(getattr(args, "lang", None))
 
-    def __init__(self, stream: IO[str], label: str, every: int = 1000) -> None:
+
+def report_lang(args: argparse.Namespace, default: Lang) -> Lang:
+    """The language of a command's report: ``--lang`` if given, else the command's documented ``default``."""
+    given = getattr(args, "lang", None)
+    return given if given in ("zh", "en") else default
+
+
+def add_lang_option(parser: argparse.ArgumentParser, default: Lang, what: str = "text output") -> None:
+    """A command's ``--lang``; left unset when not given, so a global ``medcredit --lang`` before it still counts."""
+    parser.add_argument(
+        "--lang",
+        choices=["zh", "en"],
+        default=argparse.SUPPRESS,
+        help=f"language of the {what} and of messages (default: the global --lang, else {default})",
+    )
+
+
+def emit_json(body: object, out: IO[str] | None = None) -> None:
+    """A command's result as JSON: UTF-8 text, sorted keys, two-space indent (stable for diffs and scripts)."""
+    (out or sys.stdout).write(json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+
+
+def progress_enabled(choice: bool | None, stream: IO[str]) -> bool:
+    """``--progress`` / ``--no-progress`` decide; otherwise only a terminal shows progress (never a captured stream)."""
+    if choice is not None:
+        return choice
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _duration(seconds: float) -> str:
+    whole = int(seconds + 0.5)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class Progress:
+    """A one-line progress report on stderr: subjects, and for a file of known size bytes read of the total,
+    percent, rate and ETA (all computed from bytes read, which is what a stream knows).
+
+    Shown only when enabled (a terminal, or ``--progress``), redrawn at most every ``interval`` seconds.
+    ``position`` returns the bytes read so far; ``clock`` is injectable so tests need no real time.
+    """
+
+    def __init__(
+        self,
+        stream: IO[str],
+        label: str,
+        *,
+        enabled: bool | None = None,
+        total: int | None = None,
+        position: Callable[[], int] | None = None,
+        lang: Lang = "en",
+        clock: Callable[[], float] = time.monotonic,
+        interval: float = 0.2,
+    ) -> None:
         self.stream = stream
-        self.enabled = stream.isatty()
+        self.enabled = progress_enabled(enabled, stream)
         self.label = label
-        self.every = every
+        self.total = total if total and total > 0 else None
+        self.position = position
+        self.lang: Lang = lang
+        self.clock = clock
+        self.interval = interval
         self.count = 0
+        self.started = clock()
+        self._drawn = self.started
 
     def tick(self) -> None:
         self.count += 1
-        if self.enabled and self.count % self.every == 0:
-            self.stream.write(f"\r{self.label}: {self.count:,} subjects")
-            self.stream.flush()
+        if self.enabled and self.count % 16 == 0:  # reading the clock for every subject costs time
+            now = self.clock()
+            if now - self._drawn >= self.interval:
+                self._drawn = now
+                self._draw(now, end="")
+
+    def line(self, now: float) -> str:
+        """The progress line at time ``now`` (of ``clock``)."""
+        parts = [msg("progress_count", self.lang, label=self.label, count=self.count)]
+        elapsed = max(now - self.started, 1e-9)
+        if self.position is not None:
+            done = self.position()
+            if self.total is not None:
+                done = min(done, self.total)
+                percent = done * 100 // self.total
+                parts.append(
+                    msg("progress_bytes", self.lang, done=_size(done), total=_size(self.total), percent=percent)
+                )
+            rate = done / elapsed
+            parts.append(msg("progress_rate", self.lang, rate=_size(rate)))
+            if self.total is not None and rate > 0:
+                parts.append(msg("progress_eta", self.lang, eta=_duration((self.total - done) / rate)))
+        else:
+            parts.append(msg("progress_rate", self.lang, rate=f"{self.count / elapsed:,.0f}"))
+        return " · ".join(parts)
+
+    def _draw(self, now: float, end: str) -> None:
+        # \r and clear-to-end-of-line so a shorter line leaves no tail of the previous one
+        self.stream.write(f"\r{self.line(now)}\033[K{end}")
+        self.stream.flush()
 
     def close(self) -> None:
         if self.enabled:
-            self.stream.write(f"\r{self.label}: {self.count:,} subjects\n")
-            self.stream.flush()
+            self._draw(self.clock(), end="\n")
+
+
+def file_size(name: str) -> int | None:
+    """The size of a regular file in bytes; ``None`` for stdin, pipes and anything unreadable."""
+    if name == "-":
+        return None
+    try:
+        st = os.stat(name)
+    except OSError:
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
+
+
+def grade_counts(results: Counter[str], lang: Lang) -> str:
+    """``A 3, B 1, excluded 2``: the batch's outcomes, grades by their label, ungraded subjects by status."""
+    if not results:
+        return msg("summary_no_grades", lang)
+    return msg("summary_grades", lang, grades=", ".join(f"{k} {v}" for k, v in sorted(results.items())))
+
+
+def closing_line(summary: BatchSummary, outcomes: Counter[str] | None, seconds: float, lang: Lang) -> str:
+    """The closing summary of a batch: the account of every input, the outcomes by grade, the time taken."""
+    parts = [msg("summary", lang, **_account(summary))]
+    if outcomes is not None:
+        parts.append(grade_counts(outcomes, lang))
+    parts.append(msg("summary_time", lang, seconds=seconds))
+    return ("; " if lang == "en" else "；").join(parts)
+
+
+def _account(summary: BatchSummary) -> dict[str, int]:
+    return {
+        "inputs": summary.inputs,
+        "results": summary.results,
+        "rejected": summary.rejected,
+        "failed": summary.failed,
+        "skipped": summary.skipped,
+    }
 
 
 def emit_problems(problems: Sequence[Problem], out: IO[str], fmt: str = "parsable") -> None:
@@ -84,7 +226,7 @@ def cycle_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(message) from None
 
 
-def require_known(kind: str, given: Iterable[str] | None, known: Iterable[str]) -> None:
+def require_known(kind: str, given: Iterable[str] | None, known: Iterable[str], lang: Lang = "en") -> None:
     """Refuse (usage error, exit 2) the first of ``given`` that is not ``known``, with a did-you-mean.
 
     An unknown id must never be accepted silently: ``check --select nonsense`` would run
@@ -94,5 +236,7 @@ def require_known(kind: str, given: Iterable[str] | None, known: Iterable[str]) 
     for name in given or ():
         if name not in names:
             hint = suggest(name, names)
-            extra = f"; did you mean '{hint}'?" if hint else ""
-            raise ArgumentError(f"unknown {kind} '{name[:80]}' (known: {', '.join(names) or 'none'}){extra}")
+            extra = msg("did_you_mean", lang, hint=hint) if hint else ""
+            known_text = ", ".join(names) or msg("none", lang)
+            named = kind_name(kind, lang)
+            raise ArgumentError(msg("unknown_name", lang, kind=named, name=name[:80], known=known_text) + extra)

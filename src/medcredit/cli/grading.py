@@ -6,6 +6,8 @@ import argparse
 import gc
 import json
 import sys
+import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -16,10 +18,17 @@ from medcredit.cli.common import (
     EXIT_PROBLEMS,
     EXIT_USAGE,
     Progress,
+    add_lang_option,
+    closing_line,
     cycle_arg,
+    emit_json,
     emit_problems,
+    file_size,
     parse_date,
+    report_lang,
+    ui_lang,
 )
+from medcredit.cli.messages import msg
 from medcredit.diagnostics.errors import MedcreditError
 from medcredit.engine.batch import BatchSummary, Failed, evaluate_items
 from medcredit.engine.evaluation import Evaluator
@@ -49,8 +58,8 @@ def _results(pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[
     ``on_result`` receives (Result, item) for a result, (None, Rejected) for an unreadable input and
     (None, Failed) for a subject whose evaluation failed: one such subject never stops the batch.
     """
-    progress = Progress(sys.stderr, "evaluated")
     summary = BatchSummary()
+    progress = _progress(args, args.file, "label_evaluated", summary)
     # Results are written and dropped at once and create no reference cycles, so the
     # cyclic collector only costs time here (PERFORMANCE.md); collect explicitly instead.
     gc_was_enabled = gc.isenabled()
@@ -81,6 +90,25 @@ def _results(pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[
     return summary
 
 
+def _progress(args: argparse.Namespace, file: str, label: str, summary: BatchSummary) -> Progress:
+    """Progress on stderr for reading ``file``: bytes read of its size (JSONL is read line by line; a
+    JSON, YAML or spreadsheet document is read whole before its first subject)."""
+    total = file_size(file)
+    lang = ui_lang(args)
+
+    def position() -> int:
+        return summary.tally.bytes_read or (total or 0 if summary.read else 0)
+
+    return Progress(
+        sys.stderr, msg(label, lang), enabled=getattr(args, "progress", None), total=total, position=position, lang=lang
+    )
+
+
+def _outcome(result: Result) -> str:
+    """How the closing summary counts a result: by grade, or by status when it has none (excluded, ...)."""
+    return result.grade or result.status
+
+
 def _rejected_dict(item: Rejected) -> dict[str, Any]:
     return {
         "format": "medcredit.trace/1",
@@ -90,7 +118,11 @@ def _rejected_dict(item: Rejected) -> dict[str, Any]:
     }
 
 
+SUMMARY_HEADER = ("subject", "name", "category", "status", "grade", "score")
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    started = time.monotonic()
     pack = load_pack(args.pack)
     out: IO[str] = sys.stdout
     fmt = args.format
@@ -98,6 +130,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         fmt = "jsonl" if str(args.file).endswith((".jsonl", ".ndjson")) or args.file == "-" else "json"
     collected: list[dict[str, Any]] = []
     encoder = TraceEncoder(pack)
+    outcomes: Counter[str] = Counter()
+    if fmt == "summary":
+        out.write("\t".join(SUMMARY_HEADER) + "\n")
 
     def write(result: Any, item: Any) -> None:
         if isinstance(item, Failed):
@@ -119,28 +154,39 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             else:
                 out.write(f"{item.where}: rejected\n")
             return
+        outcomes[_outcome(result)] += 1
         if fmt == "jsonl":
             out.write(encoder.encode(result) + "\n")
         elif fmt == "json":
             collected.append(result_to_dict(result, pack))
         elif fmt == "text":
-            out.write(render_text(result, pack, args.lang) + "\n")
-        else:  # summary
-            grade = result.grade or "-"
-            score = "-" if result.score is None else format(result.score, "f")
-            out.write(f"{result.subject_id}\t{result.category}\t{result.status}\t{grade}\t{score}\n")
+            out.write(render_text(result, pack, report_lang(args, "zh")) + "\n")
+        else:  # summary: one tab-separated row per subject under the header row
+            out.write("\t".join(_summary_row(result)) + "\n")
 
     summary = _results(pack, args, write)
     if fmt == "json":
         body: Any = collected[0] if len(collected) == 1 else collected
         out.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
-    return _close(summary, args)
+    return _close(summary, args, outcomes, time.monotonic() - started)
 
 
-def _close(summary: BatchSummary, args: argparse.Namespace) -> int:
-    """The closing account on stderr (and as JSON with --summary-json); exit 1 if any input had problems."""
+def _summary_row(result: Result) -> tuple[str, ...]:
+    """The ``--format summary`` cells of a result, in :data:`SUMMARY_HEADER` order (``-`` for none).
+
+    Tabs and line breaks in a name would break the row, so they are read as spaces.
+    """
+    name = " ".join((result.subject_name or "-").split())
+    score = "-" if result.score is None else format(result.score, "f")
+    return (result.subject_id, name, result.category, result.status, result.grade or "-", score)
+
+
+def _close(summary: BatchSummary, args: argparse.Namespace, outcomes: Counter[str] | None, seconds: float) -> int:
+    """The closing summary on stderr (and the account as JSON with --summary-json); exit 1 if any input had problems."""
     problems = summary.rejected + summary.failed
-    sys.stderr.write(f"medcredit: {summary.line()}{' (see above)' if problems else ''}\n")
+    lang = ui_lang(args)
+    see_above = msg("see_above", lang) if problems else ""
+    sys.stderr.write(f"medcredit: {closing_line(summary, outcomes, seconds, lang)}{see_above}\n")
     target = getattr(args, "summary_json", None)
     if target:
         text = json.dumps(summary.as_dict(), indent=2) + "\n"
@@ -150,7 +196,8 @@ def _close(summary: BatchSummary, args: argparse.Namespace) -> int:
             else:
                 Path(target).write_text(text, encoding="utf-8")
         except OSError as exc:
-            sys.stderr.write(f"medcredit: cannot write {target}: {exc.strerror or exc}\n")
+            reason = exc.strerror or exc
+            sys.stderr.write(f"medcredit: {msg('cannot_write', lang, target=target, reason=reason)}\n")
             return EXIT_USAGE
     return EXIT_PROBLEMS if problems else EXIT_OK
 
@@ -161,31 +208,35 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    started = time.monotonic()
     names = args.packs or bundled_pack_names()
     packs = [load_pack(n) for n in names]
     rows: list[dict[str, Any]] = []
     summary = BatchSummary()
-    for item in _subjects(args, args.file, summary.tally):
-        summary.read += 1
-        if isinstance(item, Rejected):
-            # one unreadable subject is reported and counted; the others are still compared
-            emit_problems(item.problems, sys.stderr)
-            summary.rejected += 1
-            continue
-        assert isinstance(item, Loaded)
-        try:
-            rows.extend(compare_rows(packs, item.subject, args.cycle, override_validity=args.override_validity))
-        except MedcreditError as exc:
-            sys.stderr.write(Failed(item.where, item.subject.id, exc).render() + "\n")
-            summary.failed += 1
-            continue
-        summary.results += 1
-    sys.stderr.write(f"medcredit: {summary.line()}\n")
+    progress = _progress(args, args.file, "label_evaluated", summary)
+    try:
+        for item in _subjects(args, args.file, summary.tally):
+            summary.read += 1
+            progress.tick()
+            if isinstance(item, Rejected):
+                # one unreadable subject is reported and counted; the others are still compared
+                emit_problems(item.problems, sys.stderr)
+                summary.rejected += 1
+                continue
+            assert isinstance(item, Loaded)
+            try:
+                rows.extend(compare_rows(packs, item.subject, args.cycle, override_validity=args.override_validity))
+            except MedcreditError as exc:
+                sys.stderr.write(Failed(item.where, item.subject.id, exc).render() + "\n")
+                summary.failed += 1
+                continue
+            summary.results += 1
+    finally:
+        progress.close()
+    sys.stderr.write(f"medcredit: {closing_line(summary, None, time.monotonic() - started, ui_lang(args))}\n")
     exit_code = EXIT_PROBLEMS if summary.rejected or summary.failed else EXIT_OK
     if args.format == "json":
-        sys.stdout.write(
-            json.dumps({"cycle": args.cycle, "packs": names, "results": rows}, ensure_ascii=False, indent=2) + "\n"
-        )
+        emit_json({"cycle": args.cycle, "packs": names, "results": rows})
         return exit_code
     header = ["subject", "pack", "status", "grade", "score", "lists", "measures"]
     table = [header] + [
@@ -216,9 +267,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from medcredit.analysis.impact import analyse, impact_to_json, render_impact_text
     from medcredit.analysis.impact_html import render_impact_html
 
+    started = time.monotonic()
     old, new = load_pack(args.old), load_pack(args.new)
-    progress = Progress(sys.stderr, "compared")
     summary = BatchSummary()
+    progress = _progress(args, args.population, "label_compared", summary)
+    lang = report_lang(args, "en")
 
     def items() -> Iterator[Item]:
         for item in _subjects(args, args.population, summary.tally):
@@ -249,15 +302,18 @@ def cmd_diff(args: argparse.Namespace) -> int:
         progress.close()
     if args.html:
         try:
-            Path(args.html).write_text(render_impact_html(impact, args.lang), encoding="utf-8")
+            page = render_impact_html(impact, lang, pack_pages=args.pack_pages)
+            Path(args.html).write_text(page, encoding="utf-8")
         except OSError as exc:
-            sys.stderr.write(f"medcredit: cannot write {args.html}: {exc.strerror or exc}\n")
+            reason = exc.strerror or exc
+            sys.stderr.write(f"medcredit: {msg('cannot_write', ui_lang(args), target=args.html, reason=reason)}\n")
             return EXIT_USAGE
-    sys.stdout.write(impact_to_json(impact) if args.format == "json" else render_impact_text(impact, args.lang))
+    sys.stdout.write(impact_to_json(impact) if args.format == "json" else render_impact_text(impact, lang))
     # subjects the analysis could not evaluate under one of the packs count as failed
     summary.failed = impact.rejected - summary.rejected
     summary.results = summary.read - impact.rejected
-    sys.stderr.write(f"medcredit: {summary.line()}\n")
+    # the outcomes under each pack are the report's distribution; the closing line is the account and time
+    sys.stderr.write(f"medcredit: {closing_line(summary, None, time.monotonic() - started, ui_lang(args))}\n")
     return EXIT_OK
 
 
@@ -287,7 +343,7 @@ def register(sub: Subparsers) -> None:
             action="store_true",
             help="also evaluate each institution's linked persons (with their own records) as subjects",
         )
-        p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of text output")
+        add_lang_option(p, "zh")
         p.add_argument(
             "--override-validity",
             action="store_true",
@@ -334,7 +390,14 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--cycle", required=True, type=cycle_arg, help="evaluation cycle (year)")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report to FILE")
-    p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the report's own words")
+    p.add_argument(
+        "--pack-pages",
+        default="",
+        metavar="URL",
+        help="where the rendered pack pages (medcredit render) are, for the report's links to articles"
+        " (default: beside the report)",
+    )
+    add_lang_option(p, "en", "report's own words")
     p.add_argument("--examples", type=int, default=5, metavar="N", help="example subjects kept per transition")
     p.add_argument("--override-validity", action="store_true")
     _encoding_option(p)

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from medcredit.cli.common import EXIT_OK, EXIT_USAGE
+from medcredit.cli.common import EXIT_OK, EXIT_USAGE, ui_lang
+from medcredit.cli.messages import msg
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -24,29 +25,28 @@ def cmd_init(args: argparse.Namespace) -> int:
     from medcredit.authoring.scaffold import scaffold
 
     seed, out = Path(args.seed), Path(args.out)
+    lang = ui_lang(args)
     cases = out.with_name(f"{out.name.removesuffix('.yaml').removesuffix('.yml')}.cases.yaml")
     if not seed.is_file():
-        sys.stderr.write(f"medcredit: seed file not found: {seed}\n")
+        sys.stderr.write(f"medcredit: {msg('seed_not_found', lang, seed=seed)}\n")
         return EXIT_USAGE
     existing = [p for p in (out, cases) if p.exists()]
     if existing and not args.force:
-        sys.stderr.write(f"medcredit: {existing[0]} exists; use --force to overwrite\n")
+        sys.stderr.write(f"medcredit: {msg('exists_use_force', lang, path=existing[0])}\n")
         return EXIT_USAGE
     try:
         pack_text, cases_text, articles = scaffold(seed, args.id, out)
     except UnicodeDecodeError:
-        sys.stderr.write(f"medcredit: {seed} is not UTF-8 text\n")
+        sys.stderr.write(f"medcredit: {msg('not_utf8', lang, seed=seed)}\n")
         return EXIT_USAGE
     if not articles:
-        sys.stderr.write(f"medcredit: no articles found in {seed} (looked for 第X条, then 一、 / （一） headings)\n")
+        sys.stderr.write(f"medcredit: {msg('no_articles', lang, seed=seed)}\n")
         return EXIT_USAGE
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(pack_text, encoding="utf-8")
     cases.write_text(cases_text, encoding="utf-8")
-    sys.stderr.write(
-        f"wrote {out} ({len(articles)} articles: {', '.join(list(articles)[:3])}…) and {cases}\n"
-        f"next: check the metadata marked in {out.name}, add the rules, then `medcredit validate {out}`\n"
-    )
+    first = ", ".join(list(articles)[:3])
+    sys.stderr.write(msg("init_wrote", lang, out=out, n=len(articles), first=first, cases=cases, name=out.name) + "\n")
     return EXIT_OK
 
 

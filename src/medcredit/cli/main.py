@@ -18,20 +18,53 @@ Exit codes (the same for every command):
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from medcredit import __version__
 from medcredit.cli import authoring, columnar, completion, grading, init, procedures, querylog, render, service
-from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, emit_problems
+from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, emit_problems, ui_lang
+from medcredit.cli.messages import argparse_message, msg, resolve_lang
 from medcredit.diagnostics.errors import MedcreditError, ProblemsError, UnannouncedYearError
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class MedcreditParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors speak the user's language (``--lang``, else the locale)."""
+
+    def __init__(self, *args: Any, ui_lang: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ui_lang = ui_lang
+
+    def add_subparsers(self, **kwargs: Any) -> Any:
+        # subcommands' parsers are of this class too, and know the language
+        kwargs.setdefault("parser_class", functools.partial(MedcreditParser, ui_lang=self.ui_lang))
+        return super().add_subparsers(**kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        lang = resolve_lang(self.ui_lang)
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: {msg('usage_error', lang)}: {argparse_message(message, lang)}\n")
+
+
+def _lang_in(argv: Sequence[str]) -> str | None:
+    """``--lang`` as given on the command line, read before parsing so that parse errors use it too."""
+    found: str | None = None
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            found = argv[i + 1]
+        elif arg.startswith("--lang="):
+            found = arg.partition("=")[2]
+    return found
+
+
+def build_parser(ui_lang: str | None = None) -> argparse.ArgumentParser:
+    parser = MedcreditParser(
         prog="medcredit",
         description="Medical-insurance fund supervision credit rules as executable policy packs.",
         epilog="exit codes: 0 ok; 1 findings or invalid input; 2 usage error or unreadable input",
+        ui_lang=ui_lang,
     )
     parser.add_argument("--version", action="version", version=f"medcredit {__version__}")
     parser.add_argument(
@@ -39,6 +72,25 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["auto", "always", "never"],
         default="auto",
         help="colour terminal output (auto: on a terminal, unless NO_COLOR is set)",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=["zh", "en"],
+        default=None,
+        help="language of messages and reports (default: from the locale, LC_ALL/LC_MESSAGES/LANG zh* → zh, else en;"
+        " reports keep their own default)",
+    )
+    progress = parser.add_mutually_exclusive_group()
+    progress.add_argument(
+        "--progress",
+        dest="progress",
+        action="store_const",
+        const=True,
+        default=None,
+        help="show progress on stderr for file inputs even when stderr is not a terminal",
+    )
+    progress.add_argument(
+        "--no-progress", dest="progress", action="store_const", const=False, help="never show progress"
     )
     sub = parser.add_subparsers(dest="command", required=True)
     authoring.register(sub)
@@ -50,12 +102,32 @@ def build_parser() -> argparse.ArgumentParser:
     render.register(sub)
     init.register(sub)
     completion.register(sub)
+    _lang_everywhere(sub)
     return parser
 
 
+def _lang_everywhere(sub: Any) -> None:
+    """``--lang`` after any command too (``medcredit check PACK --lang zh``), for the messages at least.
+
+    Commands with a report declare their own ``--lang`` (with the report's default); the others get one
+    for their messages. Unset when not given, so the global option before the command still counts.
+    """
+    for command in sub.choices.values():
+        if any("--lang" in action.option_strings for action in command._actions):
+            continue
+        command.add_argument(
+            "--lang",
+            choices=["zh", "en"],
+            default=argparse.SUPPRESS,
+            help="language of messages (default: the global --lang, else the locale)",
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_lang_in(arguments))
+    args = parser.parse_args(arguments)
+    lang = ui_lang(args)
     try:
         code: int = args.func(args)
     except ProblemsError as exc:
@@ -65,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE if unreadable else EXIT_PROBLEMS
     except UnannouncedYearError as exc:
         where = "--schedule FILE" if hasattr(args, "schedule") else "`medcredit deadline ... --schedule FILE`"
-        sys.stderr.write(f"medcredit: {exc}: pass it with {where} (the format is in docs/guide/time.md)\n")
+        sys.stderr.write(f"medcredit: {msg('unannounced_year', lang, error=exc, where=where)}\n")
         return EXIT_USAGE
     except MedcreditError as exc:
         sys.stderr.write(f"medcredit: {exc}\n")
@@ -73,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:
-        sys.stderr.write("medcredit: interrupted\n")
+        sys.stderr.write(f"medcredit: {msg('interrupted', lang)}\n")
         return 130
     return code
 

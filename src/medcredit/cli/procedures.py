@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, parse_date, require_known
+from medcredit.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    add_lang_option,
+    emit_json,
+    parse_date,
+    report_lang,
+    require_known,
+    ui_lang,
+)
+from medcredit.cli.messages import msg
 from medcredit.pack.loader import load_pack
 from medcredit.pack.validity import in_force, validity_text
 from medcredit.procedures.deadlines import compute_deadline, deadline_chain
 from medcredit.procedures.sanctions import person_sanctions
 from medcredit.procedures.standing import standing
+from medcredit.render.links import article_link
 from medcredit.render.procedures import standing_dict
 from medcredit.repair.assess import assess_repair, declaration_names
 from medcredit.time.official_calendar import OfficialCalendar, load_schedule
@@ -47,15 +58,16 @@ def _list_deadlines(args: argparse.Namespace) -> int:
                 "period": _period(d.working_days, d.months, d.years),
                 "follows": d.follows,
                 "cite": d.cite.model_dump(),
+                "link": article_link(pack.id, d.cite.article),
             }
             for d in deadlines
         ]
-        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        emit_json(body)
         return EXIT_OK
     if not deadlines:
-        sys.stdout.write(f"pack '{pack.id}' declares no deadlines\n")
+        sys.stdout.write(msg("no_deadlines", ui_lang(args), pack=pack.id) + "\n")
     for d in deadlines:
-        label = d.label.zh if args.lang == "zh" else (d.label.en or d.label.zh)
+        label = d.label.zh if report_lang(args, "zh") == "zh" else (d.label.en or d.label.zh)
         after = f" (after {d.follows})" if d.follows else ""
         sys.stdout.write(f"{d.id}\t{_period(d.working_days, d.months, d.years)}{after}\t{label}\t[{d.cite.article}]\n")
     return EXIT_OK
@@ -65,7 +77,7 @@ def cmd_deadline(args: argparse.Namespace) -> int:
     if args.list:
         return _list_deadlines(args)
     if args.deadline is None or args.start is None:
-        sys.stderr.write("medcredit: deadline needs DEADLINE and DATE (or --list to see the pack's deadlines)\n")
+        sys.stderr.write(f"medcredit: {msg('deadline_needs', ui_lang(args))}\n")
         return EXIT_USAGE
     pack = load_pack(args.pack)
     cal = _calendar(args)
@@ -77,10 +89,12 @@ def cmd_deadline(args: argparse.Namespace) -> int:
         one = compute_deadline(pack, args.deadline, args.start, calendar=cal, override_validity=args.override_validity)
         answers = [one]
     if args.format == "json":
-        body: Any = [a.as_dict() for a in answers] if args.chain else answers[0].as_dict()
-        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        # each answer links to its article on the rendered pack page (medcredit render)
+        linked = [a.as_dict() | {"link": article_link(pack.id, a.deadline.cite.article)} for a in answers]
+        body: Any = linked if args.chain else linked[0]
+        emit_json(body)
         return EXIT_OK
-    zh = args.lang == "zh"
+    zh = report_lang(args, "zh") == "zh"
     for a in answers:
         d = a.deadline
         if zh:
@@ -105,8 +119,8 @@ def _one_subject(path: str) -> Any:
 def cmd_repair(args: argparse.Namespace) -> int:
     pack = load_pack(args.pack)
     names = declaration_names(pack)
-    require_known("declaration", args.declare, names)
-    require_known("declaration", args.deny, names)
+    require_known("declaration", args.declare, names, ui_lang(args))
+    require_known("declaration", args.deny, names, ui_lang(args))
     subject = _one_subject(args.file)
     declarations = dict.fromkeys(args.declare or [], True)
     declarations.update(dict.fromkeys(args.deny or [], False))
@@ -114,9 +128,9 @@ def cmd_repair(args: argparse.Namespace) -> int:
         pack, subject, args.record, args.on, declarations=declarations, override_validity=args.override_validity
     )
     if args.format == "json":
-        sys.stdout.write(json.dumps(answer.as_dict(), ensure_ascii=False, indent=2) + "\n")
+        emit_json(answer.as_dict())
     else:
-        zh = args.lang == "zh"
+        zh = report_lang(args, "zh") == "zh"
         verdict = (
             ("可以申请信用修复" if answer.eligible else "不能申请信用修复")
             if zh
@@ -142,7 +156,25 @@ def cmd_standing(args: argparse.Namespace) -> int:
     subject = _one_subject(args.file)
     st = standing(pack, subject, args.as_of, override_validity=args.override_validity)
     body = standing_dict(st)
-    sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+    if args.format == "json":
+        emit_json(body)
+        return EXIT_OK
+    zh = report_lang(args, "zh") == "zh"
+    sys.stdout.write(f"{body['subject']} @ {body['as_of']} ({body['pack']})\n")
+    in_force = ", ".join(str(i) for i in body["records_in_force"]) or "-"
+    sys.stdout.write(("  有效记录（序号）：" if zh else "  records in force (index): ") + in_force + "\n")
+    for gone in body["records_not_in_force"]:
+        sys.stdout.write(("  失效记录 " if zh else "  not in force: record ") + f"{gone['index']}: {gone['reason']}\n")
+    if not body["listings"]:
+        sys.stdout.write("  不在任何名单上\n" if zh else "  on no list\n")
+    for x in body["listings"]:
+        state = ("在列" if x["active"] else "已移出") if zh else ("active" if x["active"] else "ended")
+        until = x["until"] or "-"
+        sys.stdout.write(f"  {x['list']}: {x['since']} → {until} ({state})\n")
+    for c in body["consequences"]:
+        sys.stdout.write(f"  {c['kind']} {c['person']} ({c['role']}) {c['start']} → {c['end']}\n")
+    if body["validity_overridden"]:
+        sys.stdout.write("  (outside the pack's validity: overridden)\n")
     return EXIT_OK
 
 
@@ -159,8 +191,8 @@ def cmd_in_force(args: argparse.Namespace) -> int:
             "effective": doc.effective.isoformat(),
             "expires": doc.expires.isoformat() if doc.expires else None,
         }
-        sys.stdout.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
-    elif args.lang == "zh":
+        emit_json(body)
+    elif report_lang(args, "zh") == "zh":
         verdict = "有效" if yes else "不在有效期内"
         window = f"{doc.effective} 至 {doc.expires or '未定终止日期'}"
         sys.stdout.write(f"{pack.id}（{doc.number}）于 {args.date}：{verdict}（有效期 {window}）\n")
@@ -175,9 +207,9 @@ def cmd_sanctions(args: argparse.Namespace) -> int:
     person = _one_subject(args.file)
     answer = person_sanctions(pack, person, args.on, override_validity=args.override_validity)
     if args.format == "json":
-        sys.stdout.write(json.dumps(answer.as_dict(), ensure_ascii=False, indent=2) + "\n")
+        emit_json(answer.as_dict())
     else:
-        zh = args.lang == "zh"
+        zh = report_lang(args, "zh") == "zh"
         if not answer.running:
             sys.stdout.write(
                 f"{answer.person_id} @ {answer.on}: " + ("无正在执行的关联后果\n" if zh else "no consequence running\n")
@@ -209,7 +241,7 @@ def register(sub: Subparsers) -> None:
         help="official holiday schedule for a year the library does not know (YAML/JSON)",
     )
     p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    add_lang_option(p, "zh")
     p.add_argument("--override-validity", action="store_true")
     p.set_defaults(func=cmd_deadline)
 
@@ -220,7 +252,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--declare", action="append", metavar="NAME", help="a declared condition that holds")
     p.add_argument("--deny", action="append", metavar="NAME", help="a declared condition that does not hold")
     p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    add_lang_option(p, "zh")
     p.add_argument("--override-validity", action="store_true")
     p.add_argument("file", metavar="FILE", help="one subject's history (.json or .yaml)")
     p.set_defaults(func=cmd_repair)
@@ -228,6 +260,8 @@ def register(sub: Subparsers) -> None:
     p = sub.add_parser("standing", help="a subject's standing on a date (lists, sanctions, records in force)")
     p.add_argument("--pack", required=True)
     p.add_argument("--as-of", required=True, type=parse_date, dest="as_of")
+    p.add_argument("--format", choices=["json", "text"], default="json", help="JSON (default) or readable text")
+    add_lang_option(p, "zh")
     p.add_argument("--override-validity", action="store_true")
     p.add_argument("file", metavar="FILE")
     p.set_defaults(func=cmd_standing)
@@ -236,7 +270,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--pack", required=True)
     p.add_argument("date", metavar="DATE", type=parse_date)
     p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    add_lang_option(p, "zh")
     p.set_defaults(func=cmd_in_force)
 
     p = sub.add_parser(
@@ -245,7 +279,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--pack", required=True)
     p.add_argument("--on", required=True, type=parse_date, help="the date asked about")
     p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    add_lang_option(p, "zh")
     p.add_argument("--override-validity", action="store_true")
     p.add_argument("file", metavar="FILE", help="the person's history, with linked_institutions (.json or .yaml)")
     p.set_defaults(func=cmd_sanctions)

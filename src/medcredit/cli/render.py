@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from medcredit.cli.common import EXIT_OK, EXIT_USAGE
+from medcredit.cli.common import EXIT_OK, EXIT_USAGE, add_lang_option, report_lang, ui_lang
+from medcredit.cli.messages import msg
 from medcredit.pack.loader import load_pack
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from medcredit.render.pack_html import render_pack_html
 
     compiled = load_pack(args.pack)
-    page = render_pack_html(compiled.model, args.lang)
+    page = render_pack_html(compiled.model, report_lang(args, "zh"))
     if args.html == "-":
         sys.stdout.write(page)
         return EXIT_OK
@@ -26,9 +27,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     try:
         out.write_text(page, encoding="utf-8")
     except OSError as exc:
-        sys.stderr.write(f"medcredit: cannot write {out}: {exc.strerror}\n")
+        sys.stderr.write(f"medcredit: {msg('cannot_write', ui_lang(args), target=out, reason=exc.strerror)}\n")
         return EXIT_USAGE
-    sys.stderr.write(f"wrote {out}\n")
+    sys.stderr.write(msg("wrote", ui_lang(args), path=out) + "\n")
     return EXIT_OK
 
 
@@ -40,5 +41,5 @@ def register(sub: Subparsers) -> None:
     )
     p.add_argument("pack", metavar="PACK", help="pack file or bundled pack name")
     p.add_argument("--html", required=True, metavar="OUT", help="output HTML file ('-' for stdout)")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the page's own words (default zh)")
+    add_lang_option(p, "zh", "page's own words")
     p.set_defaults(func=cmd_render)

@@ -66,6 +66,8 @@ class ReadTally:
 
     lines: int = 0
     blank: int = 0
+    #: bytes of the lines read so far (characters for a text stream), for progress on large files
+    bytes_read: int = 0
 
 
 class _DuplicateKeyError(ValueError):
@@ -212,6 +214,7 @@ def iter_jsonl(
     for number, raw in enumerate(items, start=1):
         if skipped is not None:
             skipped.lines += 1
+            skipped.bytes_read += len(raw)
         line: str
         if isinstance(raw, bytes):
             if number == 1 and raw.startswith(codecs.BOM_UTF8) and encoding == UTF8:

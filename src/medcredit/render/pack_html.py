@@ -14,7 +14,7 @@ from __future__ import annotations
 from html import escape
 
 from medcredit.pack.model import Interpretation, Pack
-from medcredit.render.pack_view import ArticleView, Element, Lang, PackView, pack_view, text_in
+from medcredit.render.pack_view import ArticleView, Element, Lang, PackView, article_anchor, pack_view, text_in
 
 _UI: dict[str, dict[Lang, str]] = {
     "lang": {"zh": "zh-CN", "en": "en"},
@@ -214,7 +214,7 @@ def _article(view: ArticleView, lang: Lang, shown: set[str]) -> str:
     if view.interpretations:
         aside.append(f"<h3>{escape(_t('interpretations', lang))}</h3>")
         aside += [_interpretation(i, lang, shown) for i in view.interpretations]
-    article = escape(view.article)
+    article = escape(article_anchor(view.article))
     return (
         f'<section class="article {status}" id="{article}" data-status="{status}">'
         f'<div class="text"><h2><a class="self" href="#{article}">{article}</a>'
@@ -241,7 +241,10 @@ def _header(view: PackView, lang: Lang) -> str:
         (_t("expires", lang), doc.expires.isoformat() if doc.expires else _t("no_end", lang)),
         (_t("seed", lang), doc.seed),
     ]
-    toc = "".join(f'<a class="{_status(a)}" href="#{escape(a.article)}">{escape(a.article)}</a>' for a in view.articles)
+    toc = "".join(
+        f'<a class="{_status(a)}" href="#{escape(article_anchor(a.article))}">{escape(a.article)}</a>'
+        for a in view.articles
+    )
     subtitle = text_in(pack.jurisdiction, lang)
     return (
         f"<header><h1>{escape(text_in(pack.name, lang))}</h1>"

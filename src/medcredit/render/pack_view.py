@@ -69,6 +69,14 @@ class PackView:
     other_interpretations: list[Interpretation]
 
 
+def article_anchor(article: str) -> str:
+    """The anchor of an article on the rendered pack page: its id as the document numbers it (``第十九条``).
+
+    One function for the page and for everything linking into it (check messages, reports).
+    """
+    return article
+
+
 def text_in(text: Text | None, lang: Lang) -> str:
     """The text in ``lang``, falling back to Chinese (the law's language)."""
     if text is None:
