@@ -65,9 +65,10 @@ def test_every_message_has_both_languages_with_the_same_placeholders() -> None:
 @pytest.mark.parametrize(
     ("argv", "env", "expected"),
     [
-        (["--lang", "zh", "evaluate", "--pack", "wushan"], {}, "用法错误: 缺少必需的参数：--cycle"),
-        (["evaluate", "--pack", "wushan"], {"LANG": "zh_CN.UTF-8"}, "用法错误: 缺少必需的参数：--cycle"),
-        (["evaluate", "--pack", "wushan"], {}, "error: the following arguments are required: --cycle"),
+        (["--lang", "zh", "evaluate", "--pack", "wushan"], {}, "用法错误: 缺少必需的参数：FILE"),
+        (["evaluate", "--pack", "wushan"], {"LANG": "zh_CN.UTF-8"}, "用法错误: 缺少必需的参数：FILE"),
+        (["evaluate", "--pack", "wushan"], {}, "error: the following arguments are required: FILE"),
+        (["--lang", "zh", "evaluate", "--pack", "wushan", "h.jsonl"], {}, "须给出以下参数之一：--cycle --as-of"),
         (["--lang=zh", "check", "wushan", "--format", "xml"], {}, "用法错误: 参数 --format 的取值 'xml' 无效"),
     ],
 )

@@ -339,7 +339,7 @@ def test_cli_evaluates_linked_persons_as_of_a_date(tmp_path: Path) -> None:
     ]
     account = json.loads(summary.read_text(encoding="utf-8"))
     assert (account["inputs"], account["results"], account["linked_results"], account["balanced"]) == (1, 1, 2, True)
-    assert "(and 2 linked persons)" in done.stderr
+    assert "and 2 linked persons" in done.stderr
 
 
 def test_cli_as_of_on_a_calendar_pack_is_a_usage_error(tmp_path: Path) -> None:

@@ -166,6 +166,8 @@ def grade_counts(results: Counter[str], lang: Lang) -> str:
 def closing_line(summary: BatchSummary, outcomes: Counter[str] | None, seconds: float, lang: Lang) -> str:
     """The closing summary of a batch: the account of every input, the outcomes by grade, the time taken."""
     parts = [msg("summary", lang, **_account(summary))]
+    if summary.linked:
+        parts.append(msg("summary_linked", lang, linked=summary.linked))
     if outcomes is not None:
         parts.append(grade_counts(outcomes, lang))
     parts.append(msg("summary_time", lang, seconds=seconds))

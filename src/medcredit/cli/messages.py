@@ -27,6 +27,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         ),
         "zh": "共 {inputs} 条输入：评价 {results} 个，拒绝 {rejected} 个，失败 {failed} 个，跳过空行 {skipped} 行",
     },
+    "summary_linked": {"en": "and {linked} linked persons", "zh": "另评价关联人员 {linked} 人"},
     "summary_grades": {"en": "grades: {grades}", "zh": "等级：{grades}"},
     "summary_no_grades": {"en": "grades: none", "zh": "等级：无"},
     "summary_time": {"en": "{seconds:.2f} s", "zh": "用时 {seconds:.2f} 秒"},
@@ -87,6 +88,7 @@ _KINDS_ZH = {"check": "检查项", "declaration": "声明条件", "property": "�
 #: argparse's own usage errors (English, from its gettext catalogue), with their Chinese wording
 _ARGPARSE: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^the following arguments are required: (?P<rest>.*)$"), "缺少必需的参数：{rest}"),
+    (re.compile(r"^one of the arguments (?P<rest>.*) is required$"), "须给出以下参数之一：{rest}"),
     (re.compile(r"^unrecognized arguments: (?P<rest>.*)$"), "无法识别的参数：{rest}"),
     (
         re.compile(r"^argument (?P<arg>[^:]+): invalid choice: (?P<value>.*?) \(choose from (?P<rest>.*)\)$"),
