@@ -18,6 +18,7 @@ import pytest
 import medcredit
 from medcredit.cli.main import main
 from medcredit.diagnostics.errors import ArgumentError, HistoryError, MedcreditError
+from medcredit.history.reader import Rejected
 from medcredit.io.limits import MAX_DIGITS, MAX_EXPONENT, PACK_LIMITS, decimal_text
 from medcredit.pack.loader import validate_pack_text
 
@@ -385,3 +386,79 @@ def test_a_history_line_is_read_in_bounded_cpu(line: str) -> None:
     (item,) = list(iter_jsonl(io.StringIO(line + "\n"), "h.jsonl"))
     assert cpu_seconds() - started < LINE_CPU_S
     assert all(p.line == 1 and p.column >= 1 for p in item.problems)  # type: ignore[union-attr]
+
+
+# --------------------------------------------------------------------- did-you-mean on hostile names
+
+#: A value as long as a line allows: 200,000 characters of an unknown record kind, code, reason or key.
+_LONG = "x" * 200_000
+
+
+def _with_long(where: str) -> str:
+    data = json.loads(SECOND)
+    if where == "code":
+        data["records"][1]["code"] = _LONG
+    elif where == "kind":
+        data["records"][1]["kind"] = _LONG
+    elif where == "reason":
+        data["records"].append({"kind": "agreement_termination", "date": "2023-05-01", "reason": _LONG})
+    elif where == "agreement_end":
+        data["agreement_end"] = {"date": "2023-12-01", "reason": _LONG}
+    else:
+        data["records"][0][_LONG] = 1
+    return json.dumps(data, ensure_ascii=False)
+
+
+class _OverBudgetError(Exception):
+    pass
+
+
+def _calls(action: Any, budget: int) -> int:
+    """Python and C function calls made by ``action()``; stops it once ``budget`` is exceeded."""
+    import sys
+
+    count = 0
+
+    def hook(_frame: Any, _event: str, _arg: Any) -> None:
+        nonlocal count
+        count += 1
+        if count > budget:
+            raise _OverBudgetError
+
+    sys.setprofile(hook)
+    try:
+        action()
+    except _OverBudgetError:
+        pass
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+def _read(line: str) -> list[Any]:
+    import io
+
+    from medcredit.history.reader import iter_jsonl
+
+    return list(iter_jsonl(io.StringIO(line + "\n"), "h.jsonl"))
+
+
+@pytest.mark.parametrize("where", ["code", "kind", "reason", "agreement_end", "key"])
+def test_a_long_unknown_name_is_refused_with_bounded_work(where: str) -> None:
+    """The release fuzz of the merged main found lines taking 30 s of CPU (promise: 50 ms).
+
+    A 100,000-character unknown violation code went through "did you mean", whose
+    edit-distance table was 100,000 rows long for each of the catalogue's codes (62
+    million calls).  Reading the line must cost the work of a few good lines, not one
+    proportional to the value's length times the catalogue's.
+    """
+    _read(SECOND)  # warm the catalogue and the validators
+    good = _calls(lambda: _read(SECOND), 10**6)
+    line = _with_long(where)
+    budget = 20 * good
+    assert _calls(lambda: _read(line), budget) <= budget
+    started = cpu_seconds()
+    (item,) = _read(line)
+    assert cpu_seconds() - started < LINE_CPU_S
+    assert isinstance(item, Rejected)
+    assert all(p.line == 1 and p.column >= 1 for p in item.problems)

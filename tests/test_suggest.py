@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from medcredit.cli.main import main
 from medcredit.diagnostics.problems import edit_distance, suggest
@@ -32,6 +34,19 @@ def test_edit_distance_counts_swaps_as_one() -> None:
     assert edit_distance("categroy", "category") == 1
     assert edit_distance("points", "months") == 3
     assert edit_distance("", "abc") == 3
+
+
+@given(st.text("abcxy_", max_size=12), st.text("abcxy_", max_size=12), st.integers(0, 6))
+def test_bounded_edit_distance_is_exact_up_to_the_bound(a: str, b: str, bound: int) -> None:
+    """With a bound, the distance is exact when within it and ``bound + 1`` beyond (never smaller)."""
+    assert edit_distance(a, b, bound) == min(edit_distance(a, b), bound + 1)
+
+
+def test_a_huge_name_is_compared_by_length_first() -> None:
+    """A 100,000-character name is far from every short candidate: no table is computed (issue 11)."""
+    assert edit_distance("x" * 100_000, "category", 3) == 4
+    assert suggest("x" * 100_000, RULE_FIELDS) is None
+    assert suggest("per_ocurrence" + "x" * 3, RULE_FIELDS) == "per_occurrence"
 
 
 def test_comma_in_a_one_line_mapping_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -29,8 +29,15 @@ def format_path(path: YamlPath) -> str:
     return out or "<root>"
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps."""
+def edit_distance(a: str, b: str, bound: int | None = None) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps.
+
+    With ``bound``, any distance above it is reported as ``bound + 1`` without being computed
+    exactly: the length difference alone can settle it, and the computation stops as soon as
+    a whole row of the table exceeds the bound (no later row can be smaller).
+    """
+    if bound is not None and abs(len(a) - len(b)) > bound:
+        return bound + 1
     prev2: list[int] = []
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, start=1):
@@ -39,8 +46,10 @@ def edit_distance(a: str, b: str) -> int:
             row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
                 row[j] = min(row[j], prev2[j - 2] + 1)
+        if bound is not None and min(row) > bound:
+            return bound + 1
         prev2, prev = prev, row
-    return prev[-1]
+    return prev[-1] if bound is None else min(prev[-1], bound + 1)
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
@@ -55,7 +64,9 @@ def suggest(name: str, candidates: Iterable[str]) -> str | None:
     """
     ordered = sorted(set(candidates))
     limit = max(1, len(name) // 3)
-    near = [(edit_distance(name.lower(), c.lower()), c) for c in ordered]
+    # bounded: a hostile 100,000-character value costs one length comparison per candidate,
+    # not a 100,000-row table (a history line must be read in 50 ms, issue 11)
+    near = [(edit_distance(name.lower(), c.lower(), limit), c) for c in ordered]
     near = [(d, c) for d, c in near if d <= limit and (len(name) >= 3 or d == 0 or len(c) == len(name) + 1)]
     if not near:
         return None
