@@ -462,3 +462,37 @@ def test_a_long_unknown_name_is_refused_with_bounded_work(where: str) -> None:
     assert cpu_seconds() - started < LINE_CPU_S
     assert isinstance(item, Rejected)
     assert all(p.line == 1 and p.column >= 1 for p in item.problems)
+
+
+def _records_with_codes(bad: bool) -> str:
+    """A line of 400 fund recoveries, their codes all correct or each misspelt differently."""
+    data = json.loads(SECOND)
+    data["records"] = [
+        {
+            "kind": "fund_recovery",
+            "date": "2023-04-10",
+            "amount": "1.00",
+            "code": f"inst_overchargin{chr(97 + i % 26)}{chr(97 + i // 26)}" if bad else "inst_overcharging",
+        }
+        for i in range(400)
+    ]
+    return json.dumps(data)
+
+
+def test_hundreds_of_distinct_misspellings_are_refused_with_bounded_work() -> None:
+    """Each misspelt code is a problem, but "did you mean" has a per-subject budget (issue 11).
+
+    Without it, 100 distinct near-miss codes on one line took 0.5 s of CPU: an edit-distance
+    table against each of the catalogue's 28 codes for every record.
+    """
+    good, bad = _records_with_codes(bad=False), _records_with_codes(bad=True)
+    _read(good)
+    budget = 20 * _calls(lambda: _read(good), 10**7)
+    assert _calls(lambda: _read(bad), budget) <= budget
+    started = cpu_seconds()
+    (item,) = _read(bad)
+    assert cpu_seconds() - started < LINE_CPU_S
+    assert isinstance(item, Rejected)
+    unknown = [p for p in item.problems if p.code == "history-unknown-code"]
+    assert len(unknown) == 200  # the first 200 problems are listed, then a count of the rest
+    assert unknown[0].suggestion == "inst_overcharging"  # the budget still covers the first ones

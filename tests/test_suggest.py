@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from medcredit.cli.main import main
-from medcredit.diagnostics.problems import edit_distance, suggest
+from medcredit.diagnostics.problems import edit_distance, suggest, suggestion_budget
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "example"
 
@@ -47,6 +47,23 @@ def test_a_huge_name_is_compared_by_length_first() -> None:
     assert edit_distance("x" * 100_000, "category", 3) == 4
     assert suggest("x" * 100_000, RULE_FIELDS) is None
     assert suggest("per_ocurrence" + "x" * 3, RULE_FIELDS) == "per_occurrence"
+
+
+def test_suggestions_stop_when_the_budget_is_spent_whatever_was_cached() -> None:
+    """A budget counts edit-distance cells; once a suggestion does not fit, none is tried again.
+
+    A cached answer is charged like a computed one, so the same input gets the same suggestions
+    whatever was read before it (deterministic output, e.g. in a long-running service).
+    """
+    fields = ["category", "kind"]
+    assert suggest("categorx", fields) == "category"  # now cached
+    for _ in range(2):  # with and without the answers cached by the first round
+        with suggestion_budget(8 * 8 + 4 * 4):  # one 8-letter name against 'category', one 4-letter against 'kind'
+            assert suggest("categroy", fields) == "category"
+            assert suggest("kidn", fields) == "kind"
+            assert suggest("categorx", fields) is None  # 64 more cells: over the budget, though cached
+            assert suggest("kimd", fields) is None  # the budget is closed
+    assert suggest("kimd", fields) == "kind"  # outside the block: no limit
 
 
 def test_comma_in_a_one_line_mapping_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
