@@ -54,6 +54,7 @@ import mutators  # noqa: E402
 
 import medcredit  # noqa: E402
 from medcredit.diagnostics.errors import MedcreditError  # noqa: E402
+from medcredit.diagnostics.problems import clear_suggestion_cache  # noqa: E402
 from medcredit.history.reader import iter_jsonl  # noqa: E402
 from medcredit.io.encoding import SAMPLE_BYTES, detect  # noqa: E402
 
@@ -93,6 +94,7 @@ def _read_history(data: bytes) -> None:
 def _load_cpu(kind: str, text: str) -> float:
     """CPU seconds to load ``text`` alone (under the hard limit: the caller catches _HardLimitError)."""
     data = b"" if kind == "pack" else harness.to_bytes(text) + b"\n"
+    clear_suggestion_cache()  # from cold: a name suggested for an earlier input would make this one look cheaper
     signal.setitimer(signal.ITIMER_PROF, HARD_CPU_S)
     started = _cpu()
     try:

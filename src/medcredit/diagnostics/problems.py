@@ -90,6 +90,11 @@ def suggestion_budget(cells: int) -> Iterator[None]:
         _BUDGET.reset(token)
 
 
+def clear_suggestion_cache() -> None:
+    """Forget every cached did-you-mean answer (to measure the work of an input from cold)."""
+    _SUGGESTED.clear()
+
+
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
     """The nearest valid name to ``name``, only if it is a plausible typo of it.
 
