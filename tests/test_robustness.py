@@ -364,6 +364,10 @@ LINE_CPU_S = 0.25
         "[" * 100_000,
         '{"records": [' + ",".join(["{}"] * 100_000) + "]}",
         "9" * 200_000,
+        # just under the value limit: 1,300 records of distinct unknown kinds (a suggestion each, 1,300 errors)
+        '{"id": "92500237MA5U00001T", "records": ['
+        + ",".join(f'{{"kind": "inspectio{i}"}}' for i in range(1300))
+        + "]}",
     ],
     ids=[
         "4000-strings",
@@ -374,6 +378,7 @@ LINE_CPU_S = 0.25
         "deep",
         "100k-values",
         "long-int",
+        "1300-unknown-kinds",
     ],
 )
 def test_a_history_line_is_read_in_bounded_cpu(line: str) -> None:

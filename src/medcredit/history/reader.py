@@ -180,12 +180,20 @@ def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = (), 
 def _jsonl_locator(line: str, number: int) -> Any:
     """Locate a path in one JSONL line: the column of its last key's first occurrence (1 if not found)."""
 
+    # one scan of the line per key: a line of hundreds of problems about the same keys (or a
+    # missing one, which is searched for to the end) would otherwise rescan it for each
+    found: dict[str, int] = {}
+
+    def first(key: str) -> int:
+        if key not in found:
+            at = line.find(json.dumps(key, ensure_ascii=False))
+            found[key] = at if at >= 0 else line.find(json.dumps(key))
+        return found[key]
+
     def locate(path: YamlPath) -> tuple[int, int]:
         for part in reversed(path):
             if isinstance(part, str):
-                at = line.find(json.dumps(part, ensure_ascii=False))
-                if at < 0:
-                    at = line.find(json.dumps(part))
+                at = first(part)
                 if at >= 0:
                     return number, at + 1
         return number, len(line) - len(line.lstrip()) + 1
