@@ -18,6 +18,7 @@ import pytest
 import medcredit
 from medcredit.cli.main import main
 from medcredit.diagnostics.errors import ArgumentError, HistoryError, MedcreditError
+from medcredit.history.reader import Rejected
 from medcredit.io.limits import MAX_DIGITS, MAX_EXPONENT, PACK_LIMITS, decimal_text
 from medcredit.pack.loader import validate_pack_text
 
@@ -364,6 +365,10 @@ LINE_CPU_S = 0.25
         "[" * 100_000,
         '{"records": [' + ",".join(["{}"] * 100_000) + "]}",
         "9" * 200_000,
+        # just under the value limit: 1,300 records of distinct unknown kinds (a suggestion each, 1,300 errors)
+        '{"id": "92500237MA5U00001T", "records": ['
+        + ",".join(f'{{"kind": "inspectio{i}"}}' for i in range(1300))
+        + "]}",
     ],
     ids=[
         "4000-strings",
@@ -374,6 +379,7 @@ LINE_CPU_S = 0.25
         "deep",
         "100k-values",
         "long-int",
+        "1300-unknown-kinds",
     ],
 )
 def test_a_history_line_is_read_in_bounded_cpu(line: str) -> None:
@@ -386,3 +392,113 @@ def test_a_history_line_is_read_in_bounded_cpu(line: str) -> None:
     (item,) = list(iter_jsonl(io.StringIO(line + "\n"), "h.jsonl"))
     assert cpu_seconds() - started < LINE_CPU_S
     assert all(p.line == 1 and p.column >= 1 for p in item.problems)  # type: ignore[union-attr]
+
+
+# --------------------------------------------------------------------- did-you-mean on hostile names
+
+#: A value as long as a line allows: 200,000 characters of an unknown record kind, code, reason or key.
+_LONG = "x" * 200_000
+
+
+def _with_long(where: str) -> str:
+    data = json.loads(SECOND)
+    if where == "code":
+        data["records"][1]["code"] = _LONG
+    elif where == "kind":
+        data["records"][1]["kind"] = _LONG
+    elif where == "reason":
+        data["records"].append({"kind": "agreement_termination", "date": "2023-05-01", "reason": _LONG})
+    elif where == "agreement_end":
+        data["agreement_end"] = {"date": "2023-12-01", "reason": _LONG}
+    else:
+        data["records"][0][_LONG] = 1
+    return json.dumps(data, ensure_ascii=False)
+
+
+class _OverBudgetError(Exception):
+    pass
+
+
+def _calls(action: Any, budget: int) -> int:
+    """Python and C function calls made by ``action()``; stops it once ``budget`` is exceeded."""
+    import sys
+
+    count = 0
+
+    def hook(_frame: Any, _event: str, _arg: Any) -> None:
+        nonlocal count
+        count += 1
+        if count > budget:
+            raise _OverBudgetError
+
+    sys.setprofile(hook)
+    try:
+        action()
+    except _OverBudgetError:
+        pass
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+def _read(line: str) -> list[Any]:
+    import io
+
+    from medcredit.history.reader import iter_jsonl
+
+    return list(iter_jsonl(io.StringIO(line + "\n"), "h.jsonl"))
+
+
+@pytest.mark.parametrize("where", ["code", "kind", "reason", "agreement_end", "key"])
+def test_a_long_unknown_name_is_refused_with_bounded_work(where: str) -> None:
+    """The release fuzz of the merged main found lines taking 30 s of CPU (promise: 50 ms).
+
+    A 100,000-character unknown violation code went through "did you mean", whose
+    edit-distance table was 100,000 rows long for each of the catalogue's codes (62
+    million calls).  Reading the line must cost the work of a few good lines, not one
+    proportional to the value's length times the catalogue's.
+    """
+    _read(SECOND)  # warm the catalogue and the validators
+    good = _calls(lambda: _read(SECOND), 10**6)
+    line = _with_long(where)
+    budget = 20 * good
+    assert _calls(lambda: _read(line), budget) <= budget
+    started = cpu_seconds()
+    (item,) = _read(line)
+    assert cpu_seconds() - started < LINE_CPU_S
+    assert isinstance(item, Rejected)
+    assert all(p.line == 1 and p.column >= 1 for p in item.problems)
+
+
+def _records_with_codes(bad: bool) -> str:
+    """A line of 400 fund recoveries, their codes all correct or each misspelt differently."""
+    data = json.loads(SECOND)
+    data["records"] = [
+        {
+            "kind": "fund_recovery",
+            "date": "2023-04-10",
+            "amount": "1.00",
+            "code": f"inst_overchargin{chr(97 + i % 26)}{chr(97 + i // 26)}" if bad else "inst_overcharging",
+        }
+        for i in range(400)
+    ]
+    return json.dumps(data)
+
+
+def test_hundreds_of_distinct_misspellings_are_refused_with_bounded_work() -> None:
+    """Each misspelt code is a problem, but "did you mean" has a per-subject budget (issue 11).
+
+    Without it, 100 distinct near-miss codes on one line took 0.5 s of CPU: an edit-distance
+    table against each of the catalogue's 28 codes for every record.
+    """
+    good, bad = _records_with_codes(bad=False), _records_with_codes(bad=True)
+    _read(good)
+    budget = 20 * _calls(lambda: _read(good), 10**7)
+    assert _calls(lambda: _read(bad), budget) <= budget
+    started = cpu_seconds()
+    (item,) = _read(bad)
+    assert cpu_seconds() - started < LINE_CPU_S
+    assert isinstance(item, Rejected)
+    unknown = [p for p in item.problems if p.code == "history-unknown-code"]
+    assert len(unknown) == 200  # the first 200 problems are listed, then a count of the rest
+    assert unknown[0].suggestion == "inst_overcharging"  # the budget still covers the first ones

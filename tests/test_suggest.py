@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from medcredit.cli.main import main
-from medcredit.diagnostics.problems import edit_distance, suggest
+from medcredit.diagnostics.problems import edit_distance, suggest, suggestion_budget
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "example"
 
@@ -32,6 +34,36 @@ def test_edit_distance_counts_swaps_as_one() -> None:
     assert edit_distance("categroy", "category") == 1
     assert edit_distance("points", "months") == 3
     assert edit_distance("", "abc") == 3
+
+
+@given(st.text("abcxy_", max_size=12), st.text("abcxy_", max_size=12), st.integers(0, 6))
+def test_bounded_edit_distance_is_exact_up_to_the_bound(a: str, b: str, bound: int) -> None:
+    """With a bound, the distance is exact when within it and ``bound + 1`` beyond (never smaller)."""
+    assert edit_distance(a, b, bound) == min(edit_distance(a, b), bound + 1)
+
+
+def test_a_huge_name_is_compared_by_length_first() -> None:
+    """A 100,000-character name is far from every short candidate: no table is computed (issue 11)."""
+    assert edit_distance("x" * 100_000, "category", 3) == 4
+    assert suggest("x" * 100_000, RULE_FIELDS) is None
+    assert suggest("per_ocurrence" + "x" * 3, RULE_FIELDS) == "per_occurrence"
+
+
+def test_suggestions_stop_when_the_budget_is_spent_whatever_was_cached() -> None:
+    """A budget counts edit-distance cells; once a suggestion does not fit, none is tried again.
+
+    A cached answer is charged like a computed one, so the same input gets the same suggestions
+    whatever was read before it (deterministic output, e.g. in a long-running service).
+    """
+    fields = ["category", "kind"]
+    assert suggest("categorx", fields) == "category"  # now cached
+    for _ in range(2):  # with and without the answers cached by the first round
+        with suggestion_budget(8 * 8 + 4 * 4):  # one 8-letter name against 'category', one 4-letter against 'kind'
+            assert suggest("categroy", fields) == "category"
+            assert suggest("kidn", fields) == "kind"
+            assert suggest("categorx", fields) is None  # 64 more cells: over the budget, though cached
+            assert suggest("kimd", fields) is None  # the budget is closed
+    assert suggest("kimd", fields) == "kind"  # outside the block: no limit
 
 
 def test_comma_in_a_one_line_mapping_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,7 +8,9 @@ are collected, ranked and rendered together instead of stopping at the first.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -29,18 +31,68 @@ def format_path(path: YamlPath) -> str:
     return out or "<root>"
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps."""
+def edit_distance(a: str, b: str, bound: int | None = None) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps.
+
+    With ``bound``, any distance above it is reported as ``bound + 1`` without being computed
+    exactly: the length difference alone can settle it, and the computation stops as soon as
+    a whole row of the table exceeds the bound (no later row can be smaller).
+    """
+    if bound is not None and abs(len(a) - len(b)) > bound:
+        return bound + 1
     prev2: list[int] = []
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, start=1):
         row = [i] + [0] * len(b)
         for j, cb in enumerate(b, start=1):
-            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                row[j] = min(row[j], prev2[j - 2] + 1)
+            # min() of three spelt out: this loop is the whole cost of "did you mean"
+            best = prev[j - 1] + (ca != cb)
+            other = prev[j] + 1
+            if other < best:
+                best = other
+            other = row[j - 1] + 1
+            if other < best:
+                best = other
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb and prev2[j - 2] + 1 < best:
+                best = prev2[j - 2] + 1
+            row[j] = best
+        if bound is not None and min(row) > bound:
+            return bound + 1
         prev2, prev = prev, row
-    return prev[-1]
+    return prev[-1] if bound is None else min(prev[-1], bound + 1)
+
+
+#: Did-you-mean answers already computed, with their cost in cells, by (name, candidates): a typo
+#: repeated on every line of a file is worked out once.  Only short names are kept, so the cache
+#: stays a few hundred KB.
+_SUGGESTED: dict[tuple[str, tuple[str, ...]], tuple[str | None, int]] = {}
+_CACHE_ENTRIES = 4096
+_CACHE_NAME_CHARS = 128
+
+#: Edit-distance cells that did-you-mean may still compute in the current block (None: no limit).
+_BUDGET: ContextVar[list[int] | None] = ContextVar("medcredit_suggestion_budget", default=None)
+
+
+@contextmanager
+def suggestion_budget(cells: int) -> Iterator[None]:
+    """Within the block, did-you-mean computes at most ``cells`` edit-distance cells in all.
+
+    Suggestions are a courtesy on top of a problem that is reported anyway; an input that
+    holds hundreds of distinct misspelt names (hostile or not) must still be refused in
+    bounded work, so once the budget is spent further problems come without one.  An answer
+    found in the cache is charged what it cost to compute, so the suggestions offered for an
+    input never depend on what was read before it.
+    """
+    token = _BUDGET.set([cells])
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
+
+
+def clear_suggestion_cache() -> None:
+    """Forget every cached did-you-mean answer (to measure the work of an input from cold)."""
+    _SUGGESTED.clear()
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
@@ -52,10 +104,38 @@ def suggest(name: str, candidates: Iterable[str]) -> str | None:
     another (grade ``E`` is not offered ``A``):
     ``per_ocurrence`` → ``per_occurrence``, ``categroy`` → ``category``; but
     ``points`` is not offered ``months`` (similar letters, three edits apart).
+    The work is bounded by :func:`suggestion_budget` when one is in force.
     """
-    ordered = sorted(set(candidates))
-    limit = max(1, len(name) // 3)
-    near = [(edit_distance(name.lower(), c.lower()), c) for c in ordered]
+    ordered = tuple(sorted(set(candidates)))
+    budget = _BUDGET.get()
+    if budget is not None and budget[0] <= 0:
+        return None
+    key = (name, ordered)
+    cached = _SUGGESTED.get(key)
+    if cached is not None:
+        answer, cells = cached
+    else:
+        limit = max(1, len(name) // 3)
+        # a candidate whose length differs by more than the limit is settled without a table, so a
+        # hostile 100,000-character value costs one comparison per candidate (issue 11: 50 ms a line)
+        cells = sum(len(name) * len(c) for c in ordered if abs(len(name) - len(c)) <= limit)
+    if budget is not None:
+        # a cached answer is charged as if computed, so what is offered never depends on earlier inputs
+        if cells > budget[0]:
+            budget[0] = 0  # once one suggestion does not fit, none is tried again in this block
+            return None
+        budget[0] -= cells
+    if cached is None:
+        answer = _nearest(name, ordered, limit)
+        if len(name) <= _CACHE_NAME_CHARS:
+            if len(_SUGGESTED) >= _CACHE_ENTRIES:
+                _SUGGESTED.clear()
+            _SUGGESTED[key] = (answer, cells)
+    return answer
+
+
+def _nearest(name: str, ordered: tuple[str, ...], limit: int) -> str | None:
+    near = [(edit_distance(name.lower(), c.lower(), limit), c) for c in ordered]
     near = [(d, c) for d, c in near if d <= limit and (len(name) >= 3 or d == 0 or len(c) == len(name) + 1)]
     if not near:
         return None

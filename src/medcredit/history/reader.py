@@ -23,7 +23,7 @@ from typing import IO, Any
 from pydantic import ValidationError
 
 from medcredit.diagnostics.errors import HistoryError, ProblemsError
-from medcredit.diagnostics.problems import Problem, YamlPath
+from medcredit.diagnostics.problems import Problem, YamlPath, suggestion_budget
 from medcredit.history.model import Subject
 from medcredit.io.encoding import SAMPLE_BYTES, UTF8, BadBytes, decode_lenient, decode_line, detect
 from medcredit.io.limits import has_surrogate, number_problem, scalar_problems
@@ -35,6 +35,10 @@ from medcredit.io.yamlload import Located, load_yaml, read_bytes
 MAX_LINE_BYTES = 256 * 1024
 #: At most this many JSON values in one line, estimated by counting separators (in C, before parsing).
 MAX_LINE_VALUES = 4096
+#: Edit-distance cells "did you mean" may compute for one subject: a few distinct misspelt codes,
+#: kinds or keys (about 5,000 cells each), a few ms of CPU.  A line of a hundred distinct near-miss
+#: codes took 0.5 s without it; repeated misspellings are cached and cost nothing.
+SUGGESTION_CELLS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,24 +169,33 @@ def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = (), 
     if bad:
         # refused before pydantic, whose error rendering cannot encode a lone surrogate
         raise HistoryError(f"{file}: invalid subject", bad)
-    try:
-        return Subject.model_validate(data)
-    except ValidationError as exc:
-        problems = problems_from_validation(
-            exc, Subject, file=file, locate=locate, base_path=base, code_prefix="history", data=data
-        )
-        raise HistoryError(f"{file}: invalid subject", problems) from None
+    with suggestion_budget(SUGGESTION_CELLS):
+        try:
+            return Subject.model_validate(data)
+        except ValidationError as exc:
+            problems = problems_from_validation(
+                exc, Subject, file=file, locate=locate, base_path=base, code_prefix="history", data=data
+            )
+            raise HistoryError(f"{file}: invalid subject", problems) from None
 
 
 def _jsonl_locator(line: str, number: int) -> Any:
     """Locate a path in one JSONL line: the column of its last key's first occurrence (1 if not found)."""
 
+    # one scan of the line per key: a line of hundreds of problems about the same keys (or a
+    # missing one, which is searched for to the end) would otherwise rescan it for each
+    found: dict[str, int] = {}
+
+    def first(key: str) -> int:
+        if key not in found:
+            at = line.find(json.dumps(key, ensure_ascii=False))
+            found[key] = at if at >= 0 else line.find(json.dumps(key))
+        return found[key]
+
     def locate(path: YamlPath) -> tuple[int, int]:
         for part in reversed(path):
             if isinstance(part, str):
-                at = line.find(json.dumps(part, ensure_ascii=False))
-                if at < 0:
-                    at = line.find(json.dumps(part))
+                at = first(part)
                 if at >= 0:
                     return number, at + 1
         return number, len(line) - len(line.lstrip()) + 1
