@@ -173,6 +173,10 @@ def cmd_standing(args: argparse.Namespace) -> int:
         sys.stdout.write(f"  {x['list']}: {x['since']} → {until} ({state})\n")
     for c in body["consequences"]:
         sys.stdout.write(f"  {c['kind']} {c['person']} ({c['role']}) {c['start']} → {c['end']}\n")
+    for x in body.get("sanctions", ()):
+        until = x["end"] if x["end_latest"] is None else f"{x['end']} … {x['end_latest']}"
+        state = ("执行中" if x["active"] else "已结束") if zh else ("running" if x["active"] else "ended")
+        sys.stdout.write(f"  {x['id']} {x['kind']}: {x['start']} → {until} ({x['route']}, {state})\n")
     if body["validity_overridden"]:
         sys.stdout.write("  (outside the pack's validity: overridden)\n")
     return EXIT_OK

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from medcredit.engine.aggregation import tally
 from medcredit.engine.listing import compute_listing, linked_consequences
+from medcredit.engine.memory import repaired, sanctions
 from medcredit.engine.validity import check_date_validity
 from medcredit.history.model import Record, Subject
 from medcredit.pack.compiled import CFact, CList, CompiledPack
 from medcredit.pack.validity import in_force
-from medcredit.trace.result import Consequence, Listing
+from medcredit.trace.result import Consequence, InputRecord, Listing, Sanction
 
 _IGNORED_OBJECTIONS = frozenset({"upheld", "deleted_unverifiable"})
 
@@ -33,6 +35,7 @@ class Standing:
     listings: tuple[Listing, ...]
     consequences: tuple[Consequence, ...]
     validity_overridden: bool = False
+    sanctions: tuple[Sanction, ...] = ()  # started by the pack's thresholds by as_of (``active``: running on it)
 
     def on_list(self, list_id: str) -> Listing | None:
         for listing in self.listings:
@@ -113,6 +116,7 @@ def standing(pack: CompiledPack, subject: Subject, as_of: dt.date, *, override_v
         and (x := listing_as_of(pack, lst, records, usable, as_of, override_validity)) is not None
     ]
     consequences = [c for c in linked_consequences(pack, subject, listings) if c.end >= as_of]
+    started = _sanctions(pack, subject, as_of, override_validity) if pack.thresholds else ()
     return Standing(
         pack_id=pack.id,
         subject_id=subject.id,
@@ -122,4 +126,15 @@ def standing(pack: CompiledPack, subject: Subject, as_of: dt.date, *, override_v
         listings=tuple(listings),
         consequences=tuple(consequences),
         validity_overridden=overridden,
+        sanctions=started,
     )
+
+
+def _sanctions(pack: CompiledPack, subject: Subject, as_of: dt.date, override: bool) -> tuple[Sanction, ...]:
+    """Sanctions the thresholds started by ``as_of``, counted as the engine counts (repairs in effect too)."""
+    records = [InputRecord(f"records[{i}]", r) for i, r in enumerate(subject.records)]
+    start = dt.date(as_of.year, 1, 1)
+    taken_out = repaired(pack, records, as_of.year, as_of)
+    decided = {i: f"repaired:{g}" for i, (g, _when) in taken_out.items()}
+    facts = tally(pack, records, len(records), as_of.year, start, as_of, override, frozenset(), decided)
+    return sanctions(pack, records, facts.fact_records, as_of)[0]

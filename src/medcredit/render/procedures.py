@@ -6,6 +6,7 @@ from typing import Any
 
 from medcredit.engine.listing import consequence_dict, listing_dict
 from medcredit.procedures.standing import Standing
+from medcredit.render.output import sanction_dict
 
 
 def standing_dict(st: Standing) -> dict[str, Any]:
@@ -19,4 +20,6 @@ def standing_dict(st: Standing) -> dict[str, Any]:
         "listings": [listing_dict(x) for x in st.listings],
         "consequences": [consequence_dict(c) for c in st.consequences],
         "validity_overridden": st.validity_overridden,
+        # packs with thresholds only: the key is absent for packs that start no sanctions
+        **({"sanctions": [sanction_dict(x) for x in st.sanctions]} if st.sanctions else {}),
     }
