@@ -23,4 +23,6 @@ PROPERTY_IDS: tuple[str, ...] = (
     "deadline_working_days",
     "out_of_force",
     "monotonic_severity",
+    "repair_never_worsens",
+    "threshold_later",
 )

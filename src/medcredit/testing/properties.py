@@ -89,6 +89,8 @@ UNRELATED_SUBJECTS = "unrelated_subjects"
 OUTSIDE_CYCLE = "outside_cycle"
 OUT_OF_FORCE = "out_of_force"
 MONOTONIC_SEVERITY = "monotonic_severity"
+REPAIR_NEVER_WORSENS = "repair_never_worsens"
+THRESHOLD_LATER = "threshold_later"
 DETERMINISM = "determinism"
 ROUND_TRIP = "round_trip"
 REPAIR_EARLIEST = "repair_earliest"
@@ -766,6 +768,7 @@ def known_elements(pack: CompiledPack) -> set[str]:
         names.add(path.id)
         names.update(r.id for r in path.rules)
         names.update(o.id for o in path.overrides)
+    names.update(t.id for t in pack.thresholds)
     names.update(x.id for x in pack.lists)
     return names
 
@@ -1114,6 +1117,80 @@ def check_monotonic_severity(
             evaluation_case(f"{prop}: {heavier.severity}", heavier_subject, cycle, after),
         ],
     )
+
+
+def check_repair_never_worsens(
+    pack: CompiledPack, subject: Subject, cycle: int, repair: Record, *, exemptions: Exemptions = None
+) -> bool:
+    """Adding a granted repair (a ``repair_granted`` record) never worsens the grade or the score."""
+    prop = REPAIR_NEVER_WORSENS
+    if pack.repair_takes_effect is None or repair.kind != "repair_granted":
+        return False
+    if _whole_exemption(pack, prop, exemptions) is not None:
+        return False
+    before = _run(pack, prop, subject, cycle, "without the repair")
+    repaired_subject = with_records(subject, (*subject.records, repair))
+    after = _run(pack, prop, repaired_subject, cycle, "with the repair")
+    if before.status != "graded" or after.status != "graded":
+        return False
+    change = worsening(pack, before, after)
+    if change is None:
+        return True
+    raise PropertyViolationError(
+        prop,
+        pack,
+        f"a granted repair of {repair.ref}: {change}",
+        [
+            evaluation_case(f"{prop}: without the repair", subject, cycle, before),
+            evaluation_case(f"{prop}: with the repair", repaired_subject, cycle, after),
+        ],
+    )
+
+
+def check_threshold_later(
+    pack: CompiledPack, subject: Subject, cycle: int, index: int, days: int, *, exemptions: Exemptions = None
+) -> bool:
+    """Moving a record ``days`` later never makes a threshold's sanction start earlier (or appear earlier)."""
+    prop = THRESHOLD_LATER
+    if not pack.thresholds or not 0 <= index < len(subject.records) or days <= 0:
+        return False
+    if _whole_exemption(pack, prop, exemptions) is not None:
+        return False
+    record = subject.records[index]
+    try:
+        moved_record = record.model_copy(update={"date": record.date + dt.timedelta(days=days)})
+    except OverflowError:
+        return False
+    moved = with_records(subject, (*subject.records[:index], moved_record, *subject.records[index + 1 :]))
+    before = _run(pack, prop, subject, cycle, "as recorded")
+    after = _run(pack, prop, moved, cycle, "with the record later")
+    first_before = _first_starts(before)
+    problem = None
+    for sid, start in _first_starts(after).items():
+        earlier = first_before.get(sid)
+        if earlier is None or start < earlier:
+            problem = f"moving record {index} {days} day(s) later made sanction {sid} start on {start}" + (
+                f" instead of {earlier}" if earlier is not None else " where none started"
+            )
+            break
+    if problem is None:
+        return True
+    raise PropertyViolationError(
+        prop,
+        pack,
+        problem,
+        [
+            evaluation_case(f"{prop}: as recorded", subject, cycle, before),
+            evaluation_case(f"{prop}: record {index} later", moved, cycle, after),
+        ],
+    )
+
+
+def _first_starts(result: Result) -> dict[str, dt.date]:
+    out: dict[str, dt.date] = {}
+    for s in result.sanctions:
+        out[s.id] = min(s.start, out.get(s.id, s.start))
+    return out
 
 
 def check_outside_cycle(

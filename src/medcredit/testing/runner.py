@@ -414,6 +414,55 @@ def _severity_driver(
     return run
 
 
+def _repair_effect_driver(
+    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: props.Exemptions, counter: _Counter
+) -> Callable[[], None] | None:
+    if pack.repair_takes_effect is None:
+        return None
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple[Subject, int, Record]:
+        cycle = draw(cycles(shape))
+        data = draw(subject_data(shape, cycle, max_records=5))
+        if not data["records"]:
+            data["records"] = [draw(record_data(shape, cycle))]
+        target = draw(st.integers(0, len(data["records"]) - 1))
+        data["records"] = [{**r, "id": f"r{k}"} for k, r in enumerate(data["records"])]
+        subject = build_subject(data)
+        when = draw(st.dates(min_value=dt.date(cycle - 2, 1, 1), max_value=dt.date(cycle, 12, 31)))
+        return subject, cycle, _record({"kind": "repair_granted", "date": when, "ref": f"r{target}", "id": "fix"})
+
+    @cfg
+    @given(cases())
+    def run(case: tuple[Subject, int, Record]) -> None:
+        subject, cycle, repair = case
+        counter.add(props.check_repair_never_worsens(pack, subject, cycle, repair, exemptions=exemptions))
+
+    return run
+
+
+def _threshold_driver(
+    pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: props.Exemptions, counter: _Counter
+) -> Callable[[], None] | None:
+    if not pack.thresholds:
+        return None
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple[Subject, int, int, int]:
+        cycle = draw(cycles(shape))
+        subject = draw(subjects(shape, cycle))
+        index = draw(st.integers(0, max(0, len(subject.records) - 1)))
+        return subject, cycle, index, draw(st.sampled_from((1, 2, 30, 200)))
+
+    @cfg
+    @given(cases())
+    def run(case: tuple[Subject, int, int, int]) -> None:
+        subject, cycle, index, days = case
+        counter.add(props.check_threshold_later(pack, subject, cycle, index, days, exemptions=exemptions))
+
+    return run
+
+
 def _repair_driver(
     pack: CompiledPack, shape: PackShape, cfg: settings, exemptions: props.Exemptions, counter: _Counter
 ) -> Callable[[], None] | None:
@@ -504,6 +553,16 @@ register(
     "a more severe record never gives a better grade or score",
     not_applicable="the pack does not read records' severity",
 )(_severity_driver)
+register(
+    props.REPAIR_NEVER_WORSENS,
+    "a granted repair never worsens the grade or the score",
+    not_applicable="the pack declares no repair_effect",
+)(_repair_effect_driver)
+register(
+    props.THRESHOLD_LATER,
+    "a record dated later never makes a threshold's sanction start earlier",
+    not_applicable="the pack declares no thresholds",
+)(_threshold_driver)
 register(props.DETERMINISM, "the same input gives the same bytes; keeping a trace does not change the decision")(
     _subject_driver(props.DETERMINISM)
 )
