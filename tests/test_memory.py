@@ -185,3 +185,12 @@ def test_the_memory_fixtures_pass_their_new_properties() -> None:
         report = run_properties(pack, "ci", properties=props, max_examples=25)
         assert report.ok, report.render()
         assert all(o.status == "passed" and o.checked for o in report.outcomes), report.render()
+
+
+def test_check_compares_a_thresholds_numbers_with_its_quote(tmp_path: Path) -> None:
+    """第三条 says 达到9分 and 1至6个月: a threshold changed to 10 points, or 1-3 months, is flagged."""
+    from medcredit.cli.main import main
+
+    assert main(["check", "--select", "quote-parameters", str(PERSONNEL)]) == 0
+    changed = _broken(tmp_path, PERSONNEL, lambda d: d["thresholds"][0].update(reaches=10))
+    assert main(["check", "--strict", "--select", "quote-parameters", str(changed)]) == 1

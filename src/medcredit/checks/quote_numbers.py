@@ -42,7 +42,7 @@ def chinese_number(text: str) -> Decimal:
 
 #: unit → pattern whose last group is the number (an optional range start precedes it)
 _UNITS: dict[str, tuple[str, Decimal]] = {
-    "points": (rf"(?:扣除?|加|减)(?:({_NUM}){_RANGE})?({_NUM})分", Decimal(1)),
+    "points": (rf"(?:扣除?|加|减|记满?|达到)(?:({_NUM}){_RANGE})?({_NUM})分", Decimal(1)),
     "yuan": (rf"(?:({_NUM}){_RANGE})?({_NUM})元", Decimal(1)),
     "ten_thousand_yuan": (rf"(?:({_NUM}){_RANGE})?({_NUM})万元", Decimal(10000)),
     "working_days": (rf"(?:({_NUM}){_RANGE})?({_NUM})个*工作日", Decimal(1)),
@@ -118,6 +118,16 @@ def _elements(pack: Pack) -> Iterator[tuple[str, YamlPath, str, list[Parameter],
         # a scorecard line's numbers are all parameters: a quoted amount or points figure with no
         # counterpart means a tier was dropped or changed
         yield f"rule '{rule.id}'", path, rule.cite.quote, params, True
+    for i, threshold in enumerate(pack.thresholds):
+        path = ("thresholds", i)
+        params = [Parameter("points", threshold.reaches, (*path, "reaches"), "reaches")]
+        for name in ("term", "single_event", "accumulation"):
+            term = getattr(threshold, name)
+            for unit in ("months", "years") if term is not None else ():
+                value = getattr(term, unit)
+                bounds = [value] if isinstance(value, int) else [] if value is None else [value.min, value.max]
+                params += [Parameter(unit, Decimal(b), (*path, name, unit), f"{name} {unit}") for b in bounds]
+        yield f"threshold '{threshold.id}'", path, threshold.cite.quote, params, False
     for i, window in enumerate(pack.record_windows):
         path = ("record_windows", i)
         params = [

@@ -66,6 +66,8 @@ def _path_reason(path: CPath) -> str | None:
         return "score arithmetic (rounding, minimum, maximum) is not vectorised"
     if path.overrides:
         return "overrides after scoring are not vectorised"
+    if any(c.expression is not None for c in path.classes):
+        return "classes decided by an expression are not vectorised"
     if any(r.mode in ("table", "per_point") for r in path.rules):
         return "rules by severity, honour level or records' own points are not vectorised"
     return None  # subjects with list records fall back too (list_kinds)
@@ -86,6 +88,12 @@ def make_plan(pack: CompiledPack) -> Plan:
         pack_reason = f"a cycle of kind {pack.cycle_kind} (evaluation on a date) is graded by the per-subject engine"
     if pack_reason is None and any(f.in_force or f.aggregate == "sum_points" for f in pack.facts):
         pack_reason = "facts over records in force, or over records' own points, are not vectorised"
+    if pack_reason is None and (pack.thresholds or pack.priors or pack.repair_takes_effect or pack.uses_tenure):
+        pack_reason = (
+            "thresholds, prior results, tenure and repairs that take effect are graded by the per-subject engine"
+        )
+    if pack_reason is None and pack.measure_conditions:
+        pack_reason = "measures with a when condition are graded by the per-subject engine"
     if pack_reason is None and pack.term_measures:
         pack_reason = "measures that end with a listing's term are not vectorised"
     if pack.model.linked_consequences and pack_reason is None and not pack.lists:
