@@ -100,6 +100,8 @@ def _elements(pack: Pack) -> Iterator[tuple[str, YamlPath, str, list[Parameter],
             value = getattr(rule, name)
             if value is not None:
                 params.append(Parameter("points", value, (*path, name), name))
+        if rule.per_point is not None:  # "每记1分扣0.5分": the unit point the rule counts in is part of its words
+            params.append(Parameter("points", Decimal(1), (*path, "per_point"), "per point"))
         fact = facts.get(rule.fact)
         for j, tier in enumerate(rule.tiers or []):
             params.append(Parameter("points", tier.points, (*path, "tiers", j, "points"), f"tier {tier.range}"))
