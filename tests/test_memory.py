@@ -194,3 +194,16 @@ def test_check_compares_a_thresholds_numbers_with_its_quote(tmp_path: Path) -> N
     assert main(["check", "--select", "quote-parameters", str(PERSONNEL)]) == 0
     changed = _broken(tmp_path, PERSONNEL, lambda d: d["thresholds"][0].update(reaches=10))
     assert main(["check", "--strict", "--select", "quote-parameters", str(changed)]) == 1
+
+
+def test_the_guide_chapter_shows_the_fixtures_yaml() -> None:
+    """docs/guide/across-time.md: every YAML line it shows is in the fixture packs it describes."""
+    import re
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "guide" / "across-time.md").read_text(encoding="utf-8")
+    packs = PERSONNEL.read_text(encoding="utf-8") + MULTI.read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", guide, flags=re.S)
+    assert len(blocks) >= 6
+    for block in blocks:
+        for line in block.strip("\n").splitlines():
+            assert line in packs, line
