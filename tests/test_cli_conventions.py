@@ -105,7 +105,7 @@ def test_validate_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
 def test_test_json(capsys: pytest.CaptureFixture[str]) -> None:
     """`test --format json` reports every case with file, line and outcome."""
     example = Path(__file__).resolve().parents[1] / "docs" / "example"
-    assert main(["test", "--format", "json", str(example)]) == 0
+    assert main(["test", "--format", "json", str(example / "example-county.cases.yaml")]) == 0
     body = json.loads(capsys.readouterr().out)
     assert body["failed"] == 0 and body["passed"] == len(body["cases"]) == 5
     assert all(c["passed"] and c["line"] > 0 for c in body["cases"])

@@ -122,7 +122,11 @@ def test_the_sound_fixture_satisfies_every_property() -> None:
     """The control for the engine mutations in test_mutation.py."""
     report = run_properties(BROKEN / "sound.yaml", "ci")
     report.raise_for_failures()
-    assert all(o.status == "passed" for o in report.outcomes), report.render()
+    # the properties of dynamic packs (records in force, severity, repairs taking effect, thresholds) have
+    # nothing to test in a calendar-year scorecard; every other property is exercised
+    dynamic = {"out_of_force", "monotonic_severity", "repair_never_worsens", "threshold_later"}
+    assert all(o.status == "passed" for o in report.outcomes if o.property_id not in dynamic), report.render()
+    assert {o.property_id for o in report.outcomes if o.status == "not_applicable"} == dynamic
 
 
 def test_monotonicity_counterexample_names_the_change() -> None:

@@ -59,7 +59,7 @@ def _prior(
 
 
 def prior_results(given: Iterable[PriorResult]) -> dict[int, tuple[str, str | None]]:
-    return {p.cycle: (p.status, p.grade) for p in given}
+    return {p.year: (p.status, p.grade) for p in given}
 
 
 def repaired(

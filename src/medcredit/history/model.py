@@ -369,15 +369,27 @@ class PriorResult(BaseModel):
     """An earlier official result of the subject (e.g. last year's grade), as the bureau recorded it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    cycle: int = Field(ge=1990, le=2199, description="the cycle (year) the result is for")
+    cycle: int | None = Field(default=None, ge=1990, le=2199, description="the cycle (year) the result is for")
+    as_of: dt.date | None = Field(
+        default=None, description="for a result of an as-of evaluation: its date (its year is the cycle)"
+    )
     status: Literal["graded", "excluded", "not_evaluable", "out_of_scope", "rolled_up"] = "graded"
     grade: str | None = Field(default=None, max_length=16)
     score: Annotated[Decimal, Field(ge=-10000, le=10000, allow_inf_nan=False)] | None = None
     pack_id: str | None = Field(default=None, max_length=64)
     pack_hash: str | None = Field(default=None, max_length=80)
 
+    @property
+    def year(self) -> int:
+        """The cycle the result is for: ``cycle``, or the year of ``as_of``."""
+        return self.cycle if self.cycle is not None else self.as_of.year  # type: ignore[union-attr]
+
     @model_validator(mode="after")
     def _grade_when_graded(self) -> PriorResult:
+        if (self.cycle is None) == (self.as_of is None) or (
+            self.cycle is not None and self.as_of is not None and self.as_of.year != self.cycle
+        ):
+            raise PydanticCustomError("prior_when", "a prior result names its cycle or its as_of date", {})
         if (self.status == "graded") != (self.grade is not None):
             raise PydanticCustomError("prior_grade", "a prior result has a grade exactly when its status is graded", {})
         return self
@@ -466,7 +478,7 @@ class Subject(BaseModel):
                 )
             if self.opened is not None and self.agreement_end.date < self.opened:
                 raise PydanticCustomError("date_order", "agreement_end.date is before the opening date", {})
-        cycles = [p.cycle for p in self.prior_results]
+        cycles = [p.year for p in self.prior_results]
         if len(cycles) != len(set(cycles)):
             raise PydanticCustomError("prior_twice", "two prior results for the same cycle", {})
         return self

@@ -401,7 +401,9 @@ def _severity_driver(
     def cases(draw: st.DrawFn) -> tuple[Subject, int, Record]:
         cycle = draw(cycles(shape))
         subject = draw(subjects(shape, cycle))
-        data = draw(record_data(shape, cycle, kinds=kinds, date=in_cycle_dates(cycle)))
+        # late in the cycle: a record still in force at its end under any publicity window
+        late = st.dates(min_value=dt.date(cycle, 11, 1), max_value=dt.date(cycle, 12, 31))
+        data = draw(record_data(shape, cycle, kinds=kinds, date=weighted((3, late), (1, in_cycle_dates(cycle)))))
         data["severity"] = draw(st.sampled_from(("minor", "general")))
         return subject, cycle, _record({**data, "id": "graded_by_severity"})
 
