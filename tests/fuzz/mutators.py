@@ -20,8 +20,28 @@ PACK_NAMES = ("wushan", "suixian", "zhongmou", "liaoning")
 PACK_TEXTS: dict[str, str] = {
     name: (ROOT / "src" / "medcredit" / "packs" / f"{name}.yaml").read_text(encoding="utf-8") for name in PACK_NAMES
 }
+#: The capability fixtures add the pack-format constructs of dynamic and multi-year rules (windows,
+#: tables, overrides, score arithmetic, thresholds, prior names, repair effects) to what is mutated.
+CAPABILITIES = ROOT / "tests" / "fixtures" / "capabilities"
+PACK_TEXTS.update(
+    {
+        f"capability:{path.stem}": path.read_text(encoding="utf-8")
+        for path in sorted(CAPABILITIES.glob("*.yaml"))
+        if not path.name.endswith(".cases.yaml")
+    }
+)
 HISTORY_LINES: tuple[str, ...] = tuple(
     line for line in (ROOT / "examples" / "wushan-subjects.jsonl").read_text(encoding="utf-8").splitlines() if line
+) + (
+    '{"id": "500237196304040036", "category": "physician", "designated": "2020-01-01", "prior_results": '
+    '[{"cycle": 2022, "grade": "D"}, {"as_of": "2021-12-31", "status": "excluded"}], "records": [{"kind": '
+    '"violation", "date": "2023-03-01", "code": "inst_excessive_services", "severity": "一般", "points": "4.5", '
+    '"publicity_end": "2023-12-31", "institution": "92500237MA00000016", "id": "r1"}, {"kind": "repair_granted", '
+    '"date": "2023-06-01", "ref": "r1"}, {"kind": "honour", "date": "2023-02-01", "level": "national"}]}',
+    '{"id": "92500237MA00000016", "category": "retail_pharmacy", "linked_persons": [{"role": '
+    '"directly_responsible", "id": "500237196304040036", "records": [{"kind": "violation", "date": "2023-05-01", '
+    '"code": "inst_excessive_services", "points": 12}]}], "records": [{"kind": "administrative_penalty", "date": '
+    '"2023-04-01", "code": "inst_excessive_services", "severity": "serious", "publicity_start": "2023-04-10"}]}',
 )
 
 #: Values that break types, sizes and encodings when put where any scalar was.
@@ -211,7 +231,7 @@ PACK_MUTATIONS: tuple[Callable[[str, random.Random], str], ...] = (
 
 
 def mutate_pack(rng: random.Random) -> str:
-    text = PACK_TEXTS[rng.choice(PACK_NAMES)]
+    text = PACK_TEXTS[rng.choice(sorted(PACK_TEXTS))]
     for _ in range(rng.choice([1, 1, 1, 2, 3])):
         text = rng.choice(PACK_MUTATIONS)(text, rng)
     return text
