@@ -58,6 +58,7 @@ class DecisionInput(NamedTuple):
     as_of: str = ""  # the evaluation date, YYYY-MM-DD
     tenure: tuple[int, int] = (-1, -1)  # whole years and months since the designation date (-1: unknown)
     prior: tuple[tuple[str, bool | str], ...] = ()  # the pack's prior names and their values
+    days_since: tuple[int, ...] = ()  # per pack.days_since kind: days since its latest record (-1: none)
 
     def cache_key(self, pack: CompiledPack) -> tuple[Any, ...]:
         """The input with amounts as the decision depends on them, and scores by their text.
@@ -87,6 +88,7 @@ class DecisionInput(NamedTuple):
             self.as_of,
             self.tenure,
             self.prior,
+            self.days_since,
         )
 
 
@@ -176,6 +178,7 @@ def _namespace(pack: CompiledPack, inp: DecisionInput) -> dict[str, Any]:
         "designated_years": inp.tenure[0],
         "designated_months": inp.tenure[1],
         **dict(inp.prior),
+        **{f"days_since_{k}": d for k, d in zip(pack.days_since, inp.days_since, strict=True)},
     }
     for fact in pack.facts:
         namespace[fact.id] = fact_value(fact, inp.counts, inp.sums)

@@ -26,7 +26,15 @@ from medcredit.engine.aggregation import tally
 from medcredit.engine.arguments import check_evaluate_arguments
 from medcredit.engine.decision import Decision, DecisionInput, decide
 from medcredit.engine.lists import consequences, end_measures_at_terms, imported_consequences, listings
-from medcredit.engine.memory import prior_results, prior_values, repaired, repaired_steps, sanctions, tenure
+from medcredit.engine.memory import (
+    days_since,
+    prior_results,
+    prior_values,
+    repaired,
+    repaired_steps,
+    sanctions,
+    tenure,
+)
 from medcredit.engine.operation import operation
 from medcredit.engine.validity import check_validity, records_override_notice, validity_message
 from medcredit.engine.window import Point, evaluation_point
@@ -240,6 +248,7 @@ def _evaluate(
         end.isoformat(),
         tenure(subject.designated, end) if pack.uses_tenure else (-1, -1),
         prior_values(pack, {**prior_results(subject.prior_results), **(prior or {})}, cycle) if pack.priors else (),
+        days_since(pack.days_since, records, end) if pack.days_since else (),
     )
     decision = _decision(ev, inp)
     measures, decided_steps = decision.measures, decision.steps

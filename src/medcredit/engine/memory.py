@@ -157,3 +157,20 @@ def _sanction(
     active = start <= day and (latest or end or dt.date.max) >= day
     sanction = Sanction(t.id, t.kind, start, end, latest, route, total, used, active)
     return sanction, ThresholdStep(t.id, used, total, start, end, latest, route, t.cite)
+
+
+def days_since(kinds: tuple[str, ...], records: list[InputRecord], day: dt.date) -> tuple[int, ...]:
+    """Days from the latest record of each kind (dated on or before ``day``) to ``day``; -1 when none.
+
+    A record whose objection was upheld or deleted as unverifiable does not count (as for facts).
+    """
+    latest: dict[str, dt.date] = {}
+    for item in records:
+        rec = item.record
+        if rec.kind not in kinds or rec.date > day:
+            continue
+        if rec.objection is not None and rec.objection.status in ("upheld", "deleted_unverifiable"):
+            continue
+        if rec.kind not in latest or rec.date > latest[rec.kind]:
+            latest[rec.kind] = rec.date
+    return tuple((day - latest[k]).days if k in latest else _UNKNOWN for k in kinds)

@@ -41,6 +41,7 @@ from medcredit.pack.memory import (
     compile_condition,
     compile_prior,
     compile_thresholds,
+    days_since_symbols,
     prior_symbols,
 )
 from medcredit.pack.model import (
@@ -247,6 +248,7 @@ class CompiledPack:
     repair_takes_effect: str | None = None  # "on_grant" or "next_cycle"; None: repairs do not change facts
     measure_conditions: dict[str, Expression] = field(default_factory=dict)
     uses_tenure: bool = False
+    days_since: tuple[str, ...] = ()  # record kinds whose days_since_KIND an expression reads
 
     def grade_label(self, grade: str) -> str:
         for g in self.model.grades:
@@ -424,12 +426,21 @@ class _Compiler:
             priors=self.priors,
             repair_takes_effect=pack.repair_effect.takes_effect if pack.repair_effect is not None else None,
             measure_conditions=measure_conditions,
-            uses_tenure=any(
-                n in TENURE_SYMBOLS
-                for e in (*(x.expression for x in exclusions), *measure_conditions.values(), *self.expressions)
-                for n in e.names
+            uses_tenure=any(n in TENURE_SYMBOLS for n in self._names_read(exclusions, measure_conditions)),
+            days_since=tuple(
+                sorted(
+                    n.removeprefix("days_since_")
+                    for n in self._names_read(exclusions, measure_conditions)
+                    if n.startswith("days_since_")
+                )
             ),
         )
+
+    def _names_read(self, exclusions: list[CExclusion], conditions: dict[str, Expression]) -> set[str]:
+        """Every name an exclusion, override, class or measure expression reads."""
+        return {
+            n for e in (*(x.expression for x in exclusions), *conditions.values(), *self.expressions) for n in e.names
+        }
 
     def _measure_conditions(self, facts: dict[str, CFact]) -> dict[str, Expression]:
         symbols = {**self._symbols(facts), "grade": Symbol("str", "the grade the subject received")}
@@ -662,6 +673,7 @@ class _Compiler:
         for spec in self.pack.lists:
             symbols[f"listed_{spec.id}"] = Symbol("bool", f"the subject is on list {spec.id} at the evaluation date")
         symbols.update(prior_symbols(self.priors))
+        symbols.update(days_since_symbols(self.cat.record_kinds))
         return symbols
 
     def _exclusions(self, facts: dict[str, CFact]) -> list[CExclusion]:

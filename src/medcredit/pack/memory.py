@@ -7,7 +7,7 @@ they report (see :class:`medcredit.pack.dynamic.Reporter`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,6 +26,16 @@ TENURE_SYMBOLS: dict[str, Symbol] = {
         "number", "whole months since the designation (定点) date at the evaluation date; -1 when not given"
     ),
 }
+
+
+def days_since_symbols(kinds: Iterable[str]) -> dict[str, Symbol]:
+    """``days_since_KIND`` for every record kind: days from the latest such record to the evaluation date."""
+    return {
+        f"days_since_{kind}": Symbol(
+            "number", f"days from the latest {kind} record (on or before the evaluation date) to it; -1 when none"
+        )
+        for kind in kinds
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,19 @@ PACK_NAMES: tuple[tuple[str, str, str], ...] = (
     ),
     ("FACT_ID", "bool", "an any fact: whether it took a record"),
     ("listed_LIST_ID", "bool", "the subject is on that list at the evaluation date (one name per list of the pack)"),
-    ("grade", "str", "overrides only: the grade reached before this override ('' when none)"),
+    (
+        "PRIOR_ID",
+        "bool / str",
+        "a name declared under prior: (consecutive cycles at or below a grade, a grade N cycles "
+        "back, the worst of the last N)",
+    ),
+    (
+        "days_since_KIND",
+        "number",
+        "days from the latest record of that kind (on or before the evaluation date) to "
+        "it; -1 when none (one name per record kind of the catalogue)",
+    ),
+    ("grade", "str", "overrides and measures' when: the grade reached ('' when none)"),
     ("score", "number", "overrides of paths that have a score: the score reached before this override"),
 )
 
