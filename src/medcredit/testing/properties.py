@@ -1052,6 +1052,8 @@ def out_of_force_irrelevant(pack: CompiledPack, record: Record, cycle: int) -> b
     facts = pack.kind_to_facts.get(record.kind, ())
     if not facts or not all(f.in_force for f in facts):
         return False
+    if record.objection is not None and record.objection.status in ("upheld", "deleted_unverifiable"):
+        return False  # not counted for the objection's sake, whatever its window
     ends = expiry(pack, record)
     return ends is not None and ends[1] < evaluation_point(pack, cycle, None).end and record.date <= ends[1]
 
