@@ -77,11 +77,14 @@ class Evaluator:
     :class:`DecisionCache` to choose its size.  Results are the same either way.
     """
 
-    __slots__ = ("cache", "pack")
+    __slots__ = ("cache", "pack", "program")
 
-    def __init__(self, pack: CompiledPack, cache: DecisionCache | int | None = DEFAULT_CACHE_LIMIT) -> None:
+    def __init__(
+        self, pack: CompiledPack, cache: DecisionCache | int | None = DEFAULT_CACHE_LIMIT, *, compiled: bool = False
+    ) -> None:
         self.pack = pack
         self.cache: DecisionCache | None = DecisionCache(cache) if isinstance(cache, int) else cache
+        self.program: Any = _program(pack) if compiled else None  # generated code: engine.codegen
 
     def evaluate(
         self,
@@ -92,7 +95,15 @@ class Evaluator:
         override_validity: bool = False,
     ) -> Result:
         """Evaluate one subject for one cycle.  Pure: same inputs, same result."""
+        if self.program is not None:
+            return self.program.evaluate(self, subject, cycle, trace, override_validity)  # type: ignore[no-any-return]
         return _evaluate(self, subject, cycle, trace, override_validity)
+
+
+def _program(pack: CompiledPack) -> Any:
+    from medcredit.engine.codegen import program_for  # codegen builds on this module
+
+    return program_for(pack)
 
 
 def evaluate(
