@@ -137,10 +137,12 @@ def _colour(level: str, text: str) -> str:
 def cmd_check(args: argparse.Namespace) -> int:
     from medcredit.checks import CheckContext, run_checks
     from medcredit.checks.base import CHECKS
+    from medcredit.engine.codegen.support import describe_support
 
     require_known("check", args.select, CHECKS)
     today = args.today or dt.date.today()  # the CLI may read the clock; the checks do not
     all_problems: list[Problem] = []
+    engine_lines: list[str] = []
     for name in args.packs:
         source = read_pack_source(name)  # raises PackNotFoundError with a suggestion
         compiled, problems = validate_pack_text(source.text, source.file)
@@ -152,6 +154,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             only = set(args.select) if args.select else None
             all_problems.extend(run_checks(CheckContext(compiled, located, today), only))
             all_problems.extend(_verify_seed(compiled, source, args.seeds, args.format != "human"))
+            engine_lines.extend(f"{source.file}: {line}" for line in describe_support(compiled))
     fmt = args.format
     if fmt == "json":
         sys.stdout.write(json.dumps([p.as_dict() for p in all_problems], ensure_ascii=False, indent=2) + "\n")
@@ -163,6 +166,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             head = f"{p.file}:{p.line}:{p.column}"
             level = _colour(p.level, p.level) if colour else p.level
             sys.stdout.write(f"{head}: {level}: {p.full_message} [{p.code}]\n")
+        for line in engine_lines:  # which paths `evaluate --engine compiled` runs as generated code
+            sys.stdout.write(line + "\n")
         errors = sum(p.level == "error" for p in all_problems)
         warnings = len(all_problems) - errors
         sys.stdout.write(f"{len(args.packs)} pack(s) checked: {errors} error(s), {warnings} warning(s)\n")

@@ -49,7 +49,7 @@ def _results(pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[
     gc.disable()
     try:
         outcomes = evaluate_items(
-            Evaluator(pack),
+            Evaluator(pack, compiled=getattr(args, "engine", "compiled") == "compiled"),
             _subjects(args, args.file, summary.tally),
             args.cycle,
             summary=summary,
@@ -288,6 +288,13 @@ def register(sub: Subparsers) -> None:
         help="output format (default: jsonl for .jsonl input, else json)",
     )
     p.add_argument("--no-trace", action="store_true", help="omit the trace (fastest)")
+    p.add_argument(
+        "--engine",
+        choices=["compiled", "interpreted"],
+        default="compiled",
+        help="compiled: the pack's paths as generated Python, the interpreter for the paths `check` lists as "
+        "interpreted (same results, byte for byte); interpreted: the interpreter only",
+    )
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("explain", help="explain each subject's result as readable text")

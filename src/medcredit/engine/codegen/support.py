@@ -247,3 +247,12 @@ def path_reason(pack: CompiledPack, cpath: CPath) -> str | None:
         if not all(_hundredths(n) for n in numbers):
             return "points finer than hundredths (or with a positive exponent) are interpreted"
     return None
+
+
+def describe_support(pack: CompiledPack) -> list[str]:
+    """One line per grading path for ``medcredit check``: compiled, or interpreted and why."""
+    out = []
+    for entry in path_support(pack):
+        where = f"engine: path {entry.path} ({', '.join(entry.categories)})"
+        out.append(f"{where}: compiled" if entry.compiled else f"{where}: interpreted: {entry.reason}")
+    return out
