@@ -93,7 +93,7 @@ def _build(pack: CompiledPack, path: CPath, trace: bool) -> tuple[Run, str]:
 class Program:
     """The compiled paths of one pack (by path id), their support report, and the generated sources."""
 
-    __slots__ = ("_subject_types", "runs", "sources", "support")
+    __slots__ = ("_categories", "_subject_types", "runs", "sources", "support")
 
     def __init__(self, pack: CompiledPack) -> None:
         self.support: list[PathSupport] = path_support(pack)
@@ -109,22 +109,28 @@ class Program:
         self._subject_types = {
             c.value: "institution" if c in INSTITUTION_CATEGORIES else "individual" for c in SubjectCategory
         }
+        # categories graded on a compiled path (in scope, not rolled up)
+        self._categories = frozenset(
+            category
+            for category, path in pack.path_by_category.items()
+            if path.id in self.runs and category in pack.model.categories and category not in pack.roll_up
+        )
 
     def compiled_for(self, pack: CompiledPack, subject: Subject) -> CPath | None:
         """The subject's path when this program runs it, else None (the interpreter does)."""
-        category = subject.category.value
-        if subject.linked_institutions or category in pack.roll_up or category not in pack.model.categories:
+        # StrEnum members hash and compare as their text: no `.value` look-up on the hot path
+        if subject.category not in self._categories or subject.linked_institutions:
             return None
-        path = pack.path_by_category.get(category)
-        if path is None or path.id not in self.runs:
-            return None
-        return path
+        return pack.path_by_category[subject.category]
 
     def outcome(
         self, pack: CompiledPack, path: CPath, subject: Subject, cycle: int, trace: bool, override: bool
     ) -> tuple[Outcome, Operation] | None:
         """Run ``subject`` on its compiled path (arguments already checked); None: hand it to the interpreter."""
-        start, end = cycle_bounds(cycle)
+        bounds = _BOUNDS.get(cycle)
+        if bounds is None:
+            bounds = _BOUNDS[cycle] = cycle_bounds(cycle)
+        start, end = bounds
         records: list[Record] = list(subject.records)
         if subject.agreement_end is not None:
             agreement = subject.agreement_end
@@ -138,7 +144,7 @@ class Program:
             records.extend(clinic.records)
         op = _operation(pack, subject, own, start, end)
         run = self.runs[path.id][0 if trace else 1]
-        category = subject.category.value
+        category = subject.category
         out = run(
             records, own, cycle, start, end, override, category, self._subject_types[category], op.months, op.end_reason
         )
@@ -163,6 +169,7 @@ class Program:
 
 
 _OPEN_ALL_YEAR = Operation(12, "", (), ())
+_BOUNDS: dict[int, tuple[dt.date, dt.date]] = {}  # cycles are few and valid cycles bounded (1900..2100)
 
 
 def _operation(pack: CompiledPack, subject: Subject, own: int, start: dt.date, end: dt.date) -> Operation:
@@ -172,11 +179,7 @@ def _operation(pack: CompiledPack, subject: Subject, own: int, start: dt.date, e
     operating all year, exactly as the interpreter's own short cut.
     """
     opened = subject.opened
-    if (
-        (opened is None or opened < start)
-        and subject.agreement_end is None
-        and not any(r.kind == "agreement_termination" for r in subject.records)
-    ):
+    if (opened is None or opened < start) and subject.agreement_end is None and not _terminations(subject):
         if opened is None and pack.uses_operation:
             return operation(subject, [], 0, start, end, True)
         return _OPEN_ALL_YEAR
@@ -200,3 +203,11 @@ def program_for(pack: CompiledPack) -> Program:
                 del _PROGRAMS[next(iter(_PROGRAMS))]
             _PROGRAMS[key] = program
     return program
+
+
+def _terminations(subject: Subject) -> bool:
+    # a plain loop: any() over a generator costs a frame per subject on the hot path
+    for r in subject.records:  # noqa: SIM110
+        if r.kind == "agreement_termination":
+            return True
+    return False

@@ -95,7 +95,12 @@ def generate(pack: CompiledPack, path: CPath, trace: bool) -> tuple[str, dict[st
     w.line(2, "i += 1")
     w.line(2, "kind = rec.kind")
     first = True
-    for kind, facts in pack.kind_to_facts.items():
+    needed = _needed(pack, path)
+    for kind, all_facts in pack.kind_to_facts.items():
+        # without a trace, facts the decision never reads need not be counted (record uses need them all)
+        facts = all_facts if trace else tuple(f for f in all_facts if f.index in needed)
+        if not facts:
+            continue
         w.line(2, f"{'if' if first else 'elif'} kind == {kind!r}:")
         first = False
         _kind_body(w, pack, kind, facts)
@@ -104,6 +109,19 @@ def generate(pack: CompiledPack, path: CPath, trace: bool) -> tuple[str, dict[st
         w.line(3, "reasons[i] = 'kind_not_used'" if trace else "continue")
     _decision(w, pack, path)
     return "\n".join(w.lines) + "\n", w.consts
+
+
+def _needed(pack: CompiledPack, path: CPath) -> frozenset[int]:
+    """Facts the decision reads: the path's rules and score, the exclusions, and the validity-limited facts
+    (a record outside the validity taken on the caller's override is reported whichever fact takes it)."""
+    out = {rule.fact for rule in path.rules}
+    if path.score_fact is not None:
+        out.add(path.score_fact)
+    for exc in pack.exclusions:
+        out.update(exc.facts)
+        out.update(pack.fact_by_id[n].index for n in exc.expression.names if n in pack.fact_by_id)
+    out.update(f.index for f in pack.facts if f.within_validity)
+    return frozenset(out)
 
 
 def _kind_body(w: _Writer, pack: CompiledPack, kind: str, facts: tuple[CFact, ...]) -> None:
