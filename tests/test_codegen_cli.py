@@ -37,5 +37,5 @@ def test_check_lists_compiled_and_interpreted_paths(capsys: pytest.CaptureFixtur
     main(["check", "--today", "2026-11-25", "wushan", "suixian"])
     out = capsys.readouterr().out
     assert "engine: path outpatient_scorecard (outpatient_clinic, retail_pharmacy): compiled" in out
-    assert "engine: path inpatient_assessment (hospital_inpatient): interpreted: classification" in out
+    assert "engine: path inpatient_assessment (hospital_inpatient): compiled" in out
     assert "engine: path risk_classification" in out and "interpreted: the pack keeps lists" in out

@@ -19,7 +19,17 @@ from medcredit.engine.validity import records_override_notice
 from medcredit.history.model import INSTITUTION_CATEGORIES, Subject, SubjectCategory
 from medcredit.pack.compiled import CompiledPack, CPath
 from medcredit.trace.result import Notice, RecordUse, Result, Status
-from medcredit.trace.steps import BandStep, ExclusionStep, MeasureStep, MissingStep, PathStep, RuleStep, Step
+from medcredit.trace.steps import (
+    BandStep,
+    ClassStep,
+    ConflictStep,
+    ExclusionStep,
+    MeasureStep,
+    MissingStep,
+    PathStep,
+    RuleStep,
+    Step,
+)
 
 _ZERO = Decimal(0)
 _EMPTY: frozenset[Decimal] = frozenset()
@@ -126,6 +136,10 @@ def _decided_steps(
         steps.append(ExclusionStep(exc.id, tuple(sorted(set(involved))), hit, inputs, exc.cite))
     if out.status == "excluded":
         return steps
+    if path.method == "classification":
+        classify = _agree_steps if path.combine == "agree" else _worst_steps
+        steps.extend(classify(pack, path, out, used_by))
+        return steps
     bands = path.bands
     assert bands is not None
     if path.method == "scorecard":
@@ -154,6 +168,84 @@ def _decided_steps(
     score = next(iter(found))  # the supplied score, exactly as the interpreter takes it
     steps.append(PathStep(path.id, records, score, None, path.cite))
     steps.append(BandStep(bands.id, (), score, out.grade, bands.cite))
+    return steps
+
+
+def _class_steps(
+    pack: CompiledPack, path: CPath, out: Outcome, used_by: dict[int, list[str]]
+) -> tuple[list[Step], dict[str, list[str]], list[int]]:
+    """A ClassStep per class, the grades the classes name, the records matched; marks the facts' records."""
+    assert out.payload is not None
+    counts, fact_records = out.payload[0], out.payload[3]
+    steps: list[Step] = []
+    named: dict[str, list[str]] = {}
+    used: list[int] = []
+    for cls in path.classes:
+        hit = [f for f in cls.criteria if counts[f]]
+        matched = sorted({i for f in hit for i in fact_records[f]})
+        for f in hit:  # a fact counted has records: a class with a hit is matched
+            _mark(used_by, fact_records[f], pack.facts[f].id)
+            named.setdefault(cls.grade, []).append(pack.facts[f].id)
+        used.extend(matched)
+        steps.append(
+            ClassStep(cls.grade, tuple(matched), bool(matched), tuple(pack.facts[f].id for f in hit), cls.cite)
+        )
+    return steps, named, used
+
+
+def _worst_steps(pack: CompiledPack, path: CPath, out: Outcome, used_by: dict[int, list[str]]) -> list[Step]:
+    """As :func:`medcredit.engine.decision._classify` (lists are never compiled: no while_listed)."""
+    assert out.payload is not None
+    counts, values, fact_records = out.payload[0], out.payload[2], out.payload[3]
+    steps, _named, _used = _class_steps(pack, path, out, used_by)
+    for f in path.noted:
+        if counts[f]:
+            _mark(used_by, fact_records[f], pack.facts[f].id)
+    idx, bands = path.score_fact, path.bands
+    if idx is not None and bands is not None:
+        found = frozenset(values.get(idx, _EMPTY))
+        records = tuple(fact_records[idx])
+        _mark(used_by, records, path.id)
+        if len(found) > 1:
+            steps.append(MissingStep(path.id, records, pack.facts[idx].id, tuple(sorted(found)), path.cite))
+            return steps
+        if found:
+            score = next(iter(found))
+            band = bands.grade_for(score)
+            steps.append(BandStep(bands.id, records, score, band, bands.cite))
+            if band is None:
+                return steps
+    steps.append(PathStep(path.id, (), None, out.grade, path.cite))
+    return steps
+
+
+def _agree_steps(pack: CompiledPack, path: CPath, out: Outcome, used_by: dict[int, list[str]]) -> list[Step]:
+    """As :func:`medcredit.engine.agreeing.classify_agreeing`."""
+    assert out.payload is not None
+    values, fact_records = out.payload[2], out.payload[3]
+    steps, named, used = _class_steps(pack, path, out, used_by)
+    idx, bands = path.score_fact, path.bands
+    found: list[Decimal] = []
+    if idx is not None and bands is not None:
+        found = sorted(values.get(idx, ()))
+        records = tuple(fact_records[idx])
+        _mark(used_by, records, path.id)
+        used.extend(records)
+        fid = pack.facts[idx].id
+        for value in found:
+            band = bands.grade_for(value)
+            steps.append(BandStep(bands.id, records, value, band, bands.cite))
+            if band is None:
+                return steps
+            named.setdefault(band, []).append(f"{fid}={value}")
+    if len(named) != 1 or len(found) > 1:
+        evidence = tuple((g, tuple(ev)) for g, ev in sorted(named.items()))
+        looked_for = [pack.facts[f].id for cls in path.classes for f in cls.criteria]
+        if idx is not None:
+            looked_for.append(pack.facts[idx].id)
+        steps.append(ConflictStep(path.id, tuple(sorted(set(used))), evidence, tuple(looked_for), path.cite))
+        return steps
+    steps.append(PathStep(path.id, (), None, out.grade, path.cite))
     return steps
 
 

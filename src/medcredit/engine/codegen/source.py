@@ -50,7 +50,8 @@ class _Writer:
             self.line(depth, text)
 
     def const(self, value: Any) -> str:
-        key = (type(value), value)
+        """A namespace entry holding ``value``; equal hashable values share one."""
+        key = (type(value), value if not isinstance(value, dict) else id(value))
         name = self._ids.get(key)
         if name is None:
             name = self._ids[key] = f"_K{len(self._ids)}"
@@ -112,9 +113,9 @@ def generate(pack: CompiledPack, path: CPath, trace: bool) -> tuple[str, dict[st
 
 
 def _needed(pack: CompiledPack, path: CPath) -> frozenset[int]:
-    """Facts the decision reads: the path's rules and score, the exclusions, and the validity-limited facts
+    """Facts the decision reads: the path's rules, classes and score, the exclusions, and the validity-limited facts
     (a record outside the validity taken on the caller's override is reported whichever fact takes it)."""
-    out = {rule.fact for rule in path.rules}
+    out = {rule.fact for rule in path.rules} | {f for cls in path.classes for f in cls.criteria}
     if path.score_fact is not None:
         out.add(path.score_fact)
     for exc in pack.exclusions:
@@ -238,6 +239,10 @@ def _decision(w: _Writer, pack: CompiledPack, path: CPath) -> None:
     w.line(d + 1, f"return ('excluded', None, None, 'excluded', hits, overridden, {payload})")
     if path.method == "scorecard":
         _scorecard(w, pack, path)
+    elif path.method == "classification" and path.combine == "agree":
+        _agree(w, path)
+    elif path.method == "classification":
+        _worst(w, pack, path)
     else:
         _external(w, pack, path)
 
@@ -353,19 +358,19 @@ def _rule(w: _Writer, pack: CompiledPack, rule: CRule, base_exp: int) -> None:
         w.line(d + 1, "e = te")
 
 
-def _bands(w: _Writer, bands: CBandSet, value: str, scale: int) -> None:
-    d = 1
+def _bands(w: _Writer, bands: CBandSet, value: str, scale: int, target: str = "grade", d: int = 1) -> None:
+    """``target = bands.grade_for(value)`` as chained comparisons (domain first, then the first band)."""
     keyword = "if"
     if bands.domain is not None:
         w.line(d, f"if not ({_contains(w, bands.domain, value, scale)}):")
-        w.line(d + 1, "grade = None")
+        w.line(d + 1, f"{target} = None")
         keyword = "elif"
     for band in bands.bands:
         w.line(d, f"{keyword} {_contains(w, band.interval, value, scale)}:")
-        w.line(d + 1, f"grade = {band.grade!r}")
+        w.line(d + 1, f"{target} = {band.grade!r}")
         keyword = "elif"
     w.line(d, "else:" if keyword == "elif" else "if True:")
-    w.line(d + 1, "grade = None")
+    w.line(d + 1, f"{target} = None")
 
 
 def _external(w: _Writer, pack: CompiledPack, path: CPath) -> None:
@@ -384,4 +389,66 @@ def _external(w: _Writer, pack: CompiledPack, path: CPath) -> None:
     _bands(w, path.bands, "value", 0)
     w.line(d, "if grade is None:")
     w.line(d + 1, f"return ('not_evaluable', None, value, 'score_outside_bands', (), overridden, {payload})")
+    w.line(d, f"return ('graded', grade, value, None, (), overridden, {payload})")
+
+
+_PAYLOAD = "(counts, sums, values, fact_records, reasons, flags, fired, ())"
+
+
+def _matched(cls_criteria: tuple[int, ...]) -> str:
+    return " or ".join(f"c{f}" for f in cls_criteria) or "False"
+
+
+def _worst(w: _Writer, pack: CompiledPack, path: CPath) -> None:
+    """The worst matched class, else the default; a supplied score's band may worsen it."""
+    d = 1
+    payload = _PAYLOAD if w.trace else "None"
+    order = w.const(dict(pack.grade_order))
+    w.line(d, "grade = None")
+    for cls in path.classes:
+        w.line(d, f"if ({_matched(cls.criteria)}) and (grade is None or {order}[{cls.grade!r}] > {order}[grade]):")
+        w.line(d + 1, f"grade = {cls.grade!r}")
+    w.line(d, "if grade is None:")
+    w.line(d + 1, f"grade = {path.default_grade!r}")
+    w.line(d, "value = None")
+    if path.score_fact is not None and path.bands is not None:
+        w.line(d, f"found = v{path.score_fact}")
+        w.line(d, "if found is not None:")
+        w.line(d + 1, "if len(found) > 1:")
+        w.line(d + 2, f"return ('not_evaluable', None, None, 'conflicting_scores', (), overridden, {payload})")
+        w.line(d + 1, "for value in found:")
+        w.line(d + 2, "pass")
+        _bands(w, path.bands, "value", 0, "band", d + 1)
+        w.line(d + 1, "if band is None:")
+        w.line(d + 2, f"return ('not_evaluable', None, value, 'score_outside_bands', (), overridden, {payload})")
+        w.line(d + 1, f"if {order}[band] > {order}[grade]:")
+        w.line(d + 2, "grade = band")
+    w.line(d, f"return ('graded', grade, value, None, (), overridden, {payload})")
+
+
+def _agree(w: _Writer, path: CPath) -> None:
+    """Every class matched and every supplied score's band must name one grade."""
+    d = 1
+    payload = _PAYLOAD if w.trace else "None"
+    w.line(d, "named = set()")
+    for cls in path.classes:
+        w.line(d, f"if {_matched(cls.criteria)}:")
+        w.line(d + 1, f"named.add({cls.grade!r})")
+    w.line(d, "value = None")
+    if path.score_fact is not None and path.bands is not None:
+        w.line(d, f"found = sorted(v{path.score_fact}) if v{path.score_fact} is not None else ()")
+        w.line(d, "for each in found:")
+        _bands(w, path.bands, "each", 0, "band", d + 1)
+        w.line(d + 1, "if band is None:")
+        w.line(d + 2, f"return ('not_evaluable', None, each, 'score_outside_bands', (), overridden, {payload})")
+        w.line(d + 1, "named.add(band)")
+        w.line(d, "if len(found) == 1:")
+        w.line(d + 1, "value = found[0]")
+        w.line(d, "if len(named) != 1 or len(found) > 1:")
+    else:
+        w.line(d, "if len(named) != 1:")
+    w.line(d + 1, "why = 'conflicting_scores' if named else 'missing_score'")
+    w.line(d + 1, f"return ('not_evaluable', None, value, why, (), overridden, {payload})")
+    w.line(d, "for grade in named:")
+    w.line(d + 1, "pass")
     w.line(d, f"return ('graded', grade, value, None, (), overridden, {payload})")

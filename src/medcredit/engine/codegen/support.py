@@ -231,7 +231,7 @@ def path_reason(pack: CompiledPack, cpath: CPath) -> str | None:
     if unknown:
         return "not compiled: " + ", ".join(sorted(set(unknown)))
     if cpath.method == "classification":
-        return "classification paths are interpreted"
+        return _classification_reason(cpath)
     if cpath.method not in ("scorecard", "external_score"):
         return f"method {cpath.method} is interpreted"
     if cpath.classes or cpath.noted or cpath.combine != "worst" or cpath.default_grade is not None:
@@ -246,6 +246,18 @@ def path_reason(pack: CompiledPack, cpath: CPath) -> str | None:
             numbers += [rule.points, rule.cap, *(t.points for t in rule.tiers)]
         if not all(_hundredths(n) for n in numbers):
             return "points finer than hundredths (or with a positive exponent) are interpreted"
+    return None
+
+
+def _classification_reason(cpath: CPath) -> str | None:
+    if cpath.combine not in ("worst", "agree"):
+        return f"combine: {cpath.combine} is interpreted"
+    if any(c.while_listed is not None for c in cpath.classes):
+        return "classes conditional on a list (while_listed) are interpreted"
+    if (cpath.score_fact is None) != (cpath.bands is None):
+        return "a supplied score without bands (or bands without a score) is interpreted"
+    if cpath.combine == "worst" and cpath.default_grade is None:
+        return "a classification without a default grade is interpreted"
     return None
 
 
