@@ -12,13 +12,14 @@ from typing import IO, TYPE_CHECKING, Any
 
 from medcredit.analysis.compare import compare_rows
 from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Progress, cycle_arg, emit_problems
+from medcredit.cli.item_output import ItemWriter
+from medcredit.cli.parallel import evaluate_parallel
 from medcredit.diagnostics.errors import MedcreditError
 from medcredit.engine.batch import BatchSummary, Failed, evaluate_items
 from medcredit.engine.evaluation import Evaluator
-from medcredit.history.reader import Item, Loaded, ReadTally, Rejected, iter_subjects
+from medcredit.history.reader import Item, Loaded, ReadTally, Rejected, detect_format, iter_subjects
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import bundled_pack_names, load_pack
-from medcredit.render.output import TraceEncoder, render_text, result_to_dict
 from medcredit.trace.result import Result
 
 if TYPE_CHECKING:
@@ -71,57 +72,20 @@ def _results(pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[
     return summary
 
 
-def _rejected_dict(item: Rejected) -> dict[str, Any]:
-    return {
-        "format": "medcredit.trace/1",
-        "status": "rejected",
-        "where": item.where,
-        "problems": [p.as_dict() for p in item.problems],
-    }
-
-
 def cmd_evaluate(args: argparse.Namespace) -> int:
     pack = load_pack(args.pack)
     out: IO[str] = sys.stdout
     fmt = args.format
     if fmt is None:
         fmt = "jsonl" if str(args.file).endswith((".jsonl", ".ndjson")) or args.file == "-" else "json"
-    collected: list[dict[str, Any]] = []
-    encoder = TraceEncoder(pack)
-
-    def write(result: Any, item: Any) -> None:
-        if isinstance(item, Failed):
-            sys.stderr.write(item.render() + "\n")
-            if fmt == "jsonl":
-                out.write(json.dumps(item.as_dict(), ensure_ascii=False) + "\n")
-            elif fmt == "json":
-                collected.append(item.as_dict())
-            else:
-                out.write(f"{item.where}: failed ({type(item.error).__name__})\n")
-            return
-        if result is None:
-            emit_problems(item.problems, sys.stderr)
-            record = _rejected_dict(item)
-            if fmt == "jsonl":
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            elif fmt == "json":
-                collected.append(record)
-            else:
-                out.write(f"{item.where}: rejected\n")
-            return
-        if fmt == "jsonl":
-            out.write(encoder.encode(result) + "\n")
-        elif fmt == "json":
-            collected.append(result_to_dict(result, pack))
-        elif fmt == "text":
-            out.write(render_text(result, pack, args.lang) + "\n")
-        else:  # summary
-            grade = result.grade or "-"
-            score = "-" if result.score is None else format(result.score, "f")
-            out.write(f"{result.subject_id}\t{result.category}\t{result.status}\t{grade}\t{score}\n")
-
+    write = ItemWriter(pack, fmt, args.lang, out, sys.stderr)
+    jobs = getattr(args, "jobs", 1)
+    if jobs > 1 and fmt != "json" and detect_format(str(args.file)) == "jsonl":
+        summary = evaluate_parallel(pack, args, write, jobs)
+        return _close(summary, args)
     summary = _results(pack, args, write)
     if fmt == "json":
+        collected = write.collected
         body: Any = collected[0] if len(collected) == 1 else collected
         out.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
     return _close(summary, args)
@@ -251,6 +215,16 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _jobs_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of processes") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError("--jobs takes 1 to 64 processes")
+    return value
+
+
 def _encoding_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--encoding",
@@ -294,6 +268,14 @@ def register(sub: Subparsers) -> None:
         default="compiled",
         help="compiled: the pack's paths as generated Python, the interpreter for the paths `check` lists as "
         "interpreted (same results, byte for byte); interpreted: the interpreter only",
+    )
+    p.add_argument(
+        "--jobs",
+        type=_jobs_arg,
+        default=1,
+        metavar="N",
+        help="evaluate JSONL input in N processes over chunks of lines, output in input order and byte for byte "
+        "as with 1 (json output and other input formats use one process)",
     )
     p.set_defaults(func=cmd_evaluate)
 
