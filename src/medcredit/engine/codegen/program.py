@@ -22,13 +22,13 @@ from typing import Any, NamedTuple
 
 from medcredit.engine.arguments import check_evaluate_arguments
 from medcredit.engine.codegen.support import PathSupport, path_support
-from medcredit.engine.evaluation import Evaluator, _check_cycle, _evaluate, _flatten, _identifier_notices
+from medcredit.engine.evaluation import Evaluator, _check_cycle, _evaluate, _identifier_notices
 from medcredit.engine.operation import Operation, operation
 from medcredit.engine.validity import cycle_bounds
 from medcredit.history.model import INSTITUTION_CATEGORIES, Record, Subject, SubjectCategory
 from medcredit.pack.compiled import CompiledPack, CPath
 from medcredit.pack.expressions import _div, _floordiv, _num_max, _num_min
-from medcredit.trace.result import Result
+from medcredit.trace.result import InputRecord, Result
 from medcredit.trace.steps import Step
 
 #: Programs kept (one per pack hash): a process rarely holds more than a few packs.
@@ -133,18 +133,13 @@ class Program:
         if bounds is None:
             bounds = _BOUNDS[cycle] = cycle_bounds(cycle)
         start, end = bounds
-        records: list[Record] = list(subject.records)
+        records: list[Any] = list(subject.records)
         if subject.agreement_end is not None:
-            agreement = subject.agreement_end
-            records.append(
-                Record.model_construct(
-                    kind="agreement_termination", date=agreement.date, reason=agreement.reason, id="agreement_end"
-                )
-            )
+            records.append(AgreementEnd(subject.agreement_end.date, subject.agreement_end.reason))
         own = len(records)
         for clinic in subject.managed_clinics:
             records.extend(clinic.records)
-        op = _operation(pack, subject, own, start, end)
+        op = _operation(pack, subject, records, own, start, end)
         run = self.runs[path.id][0 if trace else 1]
         category = subject.category
         out = run(
@@ -174,7 +169,9 @@ _OPEN_ALL_YEAR = Operation(12, "", (), ())
 _BOUNDS: dict[int, tuple[dt.date, dt.date]] = {}  # cycles are few and valid cycles bounded (1900..2100)
 
 
-def _operation(pack: CompiledPack, subject: Subject, own: int, start: dt.date, end: dt.date) -> Operation:
+def _operation(
+    pack: CompiledPack, subject: Subject, records: list[Any], own: int, start: dt.date, end: dt.date
+) -> Operation:
     """The interpreter's :func:`~medcredit.engine.operation.operation`, without building records when it is plain.
 
     Opened before the cycle (or date unknown) and no agreement end or termination record of its own:
@@ -185,8 +182,38 @@ def _operation(pack: CompiledPack, subject: Subject, own: int, start: dt.date, e
         if opened is None and pack.uses_operation:
             return operation(subject, [], 0, start, end, True)
         return _OPEN_ALL_YEAR
-    return operation(subject, _flatten(subject), own, start, end, pack.uses_operation)
+    # operation() reads only the subject's own records (and the agreement end): their origin is not shown
+    own_records = [InputRecord("", r) for r in records[:own]]
+    return operation(subject, own_records, own, start, end, pack.uses_operation)
 
+
+class AgreementEnd:
+    """The agreement end as the generated code sees it: the interpreter's synthetic record, without pydantic.
+
+    The interpreter (``evaluation._flatten``) makes ``Record.model_construct(kind="agreement_termination",
+    date=..., reason=..., id="agreement_end")``; every other field has the Record's default.  The Result
+    still carries that Record (``expand`` uses ``_flatten``).
+    """
+
+    __slots__ = ("date", "reason")
+    kind = "agreement_termination"
+    id = "agreement_end"
+    amount_fen = 0
+
+    def __init__(self, date: dt.date, reason: str | None) -> None:
+        self.date = date
+        self.reason = reason
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return _RECORD_DEFAULTS[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+_RECORD_DEFAULTS: dict[str, Any] = {
+    name: f.get_default(call_default_factory=True) for name, f in Record.model_fields.items()
+}
 
 _PROGRAMS: dict[str, Program] = {}
 _LOCK = threading.Lock()
