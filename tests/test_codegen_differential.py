@@ -27,7 +27,7 @@ from medcredit.engine.codegen import Program, path_support, program_for
 from medcredit.engine.evaluation import Evaluator
 from medcredit.history.model import Subject
 from medcredit.pack.compiled import CompiledPack
-from medcredit.pack.loader import bundled_pack_names, load_pack
+from medcredit.pack.loader import bundled_pack_names, load_pack, validate_pack_text
 from medcredit.packtests.runner import case_files, load_case_file
 from medcredit.render.output import render_text, to_json
 from medcredit.testing.strategies import pack_shape, subject_and_cycle
@@ -154,6 +154,28 @@ def test_generated_subjects(spec: str | Path) -> None:
         pair.check(drawn[0], drawn[1], override=override)
 
     run()
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "inspections == 0 or 10 / interviews > 100",  # fails at run time without an interview
+        "inspections == 0 or interviews // 2 * 3 % 2 == 1 and -interviews < +1",
+        "inspections == 0 or min(interviews, 3) + max(1, abs(-2)) > 4 if category in ['retail_pharmacy'] else False",
+        "(inspections == 0) != (operated_months_in_cycle < 6.5) and agreement_end_reason not in ['', 'expired']",
+    ],
+)
+def test_exclusion_expressions(when: str) -> None:
+    """Exclusions are generated from their checked trees: same values, same errors as the sandbox."""
+    text = (HERE / "fixtures" / "minimal_pack.yaml").read_text(encoding="utf-8")
+    assert "when: inspections == 0\n" in text
+    pack, problems = validate_pack_text(text.replace("when: inspections == 0\n", f"when: {when!r}\n", 1), "x.yaml")
+    assert pack is not None, problems
+    pair = Pair(pack)
+    assert path_support(pack)[0].compiled
+    for subject in _POPULATION[:150]:
+        pair.check(subject, 2023)
+    assert pair.ran_compiled > 0
 
 
 def test_what_is_compiled_and_why_the_rest_is_not() -> None:

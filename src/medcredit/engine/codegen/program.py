@@ -73,9 +73,9 @@ def _yuan(fen: int) -> Decimal:
 
 
 def _namespace(consts: dict[str, Any]) -> dict[str, Any]:
-    names: dict[str, Any] = {
-        "__builtins__": {"bool": bool, "len": len, "tuple": tuple, "abs": abs, "sorted": sorted, "set": set}
-    }
+    builtins: dict[str, Any] = {"bool": bool, "len": len, "tuple": tuple, "abs": abs, "sorted": sorted, "set": set}
+    builtins.update(ArithmeticError=ArithmeticError, TypeError=TypeError)  # the exclusions catch these
+    names: dict[str, Any] = {"__builtins__": builtins}  # only what the generated source names
     names.update(_div=_div, _floordiv=_floordiv, _num_min=_num_min, _num_max=_num_max, _yuan=_yuan)
     names["_score"] = score_decimal
     names.update(consts)
