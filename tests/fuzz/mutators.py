@@ -30,9 +30,10 @@ PACK_TEXTS.update(
         if not path.name.endswith(".cases.yaml")
     }
 )
-HISTORY_LINES: tuple[str, ...] = tuple(
-    line for line in (ROOT / "examples" / "wushan-subjects.jsonl").read_text(encoding="utf-8").splitlines() if line
-) + (
+HISTORY_LINES: tuple[str, ...] = (
+    *tuple(
+        line for line in (ROOT / "examples" / "wushan-subjects.jsonl").read_text(encoding="utf-8").splitlines() if line
+    ),
     '{"id": "500237196304040036", "category": "physician", "designated": "2020-01-01", "prior_results": '
     '[{"cycle": 2022, "grade": "D"}, {"as_of": "2021-12-31", "status": "excluded"}], "records": [{"kind": '
     '"violation", "date": "2023-03-01", "code": "inst_excessive_services", "severity": "一般", "points": "4.5", '

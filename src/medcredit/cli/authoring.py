@@ -151,12 +151,14 @@ def _linked(problems: list[Problem], pack_id: str | None, data: object) -> list[
 def cmd_check(args: argparse.Namespace) -> int:
     from medcredit.checks import CheckContext, run_checks
     from medcredit.checks.base import CHECKS
+    from medcredit.engine.codegen.support import describe_support
 
     lang = ui_lang(args)
     require_known("check", args.select, CHECKS, lang)
     today = args.today or dt.date.today()  # the CLI may read the clock; the checks do not
     all_problems: list[Problem] = []
     as_json: list[dict[str, object]] = []
+    engine_lines: list[str] = []
     for name in args.packs:
         source = read_pack_source(name)  # raises PackNotFoundError with a suggestion
         compiled, problems = validate_pack_text(source.text, source.file)
@@ -170,6 +172,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             only = set(args.select) if args.select else None
             found.extend(run_checks(CheckContext(compiled, located, today), only))
             found.extend(_verify_seed(compiled, source, args.seeds, args.format != "human"))
+            engine_lines.extend(f"{source.file}: {line}" for line in describe_support(compiled))
         all_problems.extend(found)
         as_json.extend(_linked(found, compiled.id if compiled is not None else None, data))
     fmt = args.format
@@ -185,6 +188,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             # where to read the article beside the element (medcredit render), when the element cites one
             see = f" → {linked['link']}" if linked["link"] else ""
             sys.stdout.write(f"{head}: {level}: {p.full_message} [{p.code}]{see}\n")
+        for line in engine_lines:  # which paths `evaluate --engine compiled` runs as generated code
+            sys.stdout.write(line + "\n")
         errors = sum(p.level == "error" for p in all_problems)
         warnings = len(all_problems) - errors
         headline = msg("check_headline", lang, packs=len(args.packs), errors=errors, warnings=warnings)

@@ -28,14 +28,15 @@ from medcredit.cli.common import (
     report_lang,
     ui_lang,
 )
+from medcredit.cli.item_output import ItemWriter
 from medcredit.cli.messages import msg
+from medcredit.cli.parallel import evaluate_parallel
 from medcredit.diagnostics.errors import MedcreditError
 from medcredit.engine.batch import BatchSummary, Failed, evaluate_items
 from medcredit.engine.evaluation import Evaluator
-from medcredit.history.reader import Item, Loaded, ReadTally, Rejected, iter_subjects
+from medcredit.history.reader import Item, Loaded, ReadTally, Rejected, detect_format, iter_subjects
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import bundled_pack_names, load_pack
-from medcredit.render.output import TraceEncoder, render_text, result_to_dict
 from medcredit.trace.result import Result
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def _results(pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[
     gc.disable()
     try:
         outcomes = evaluate_items(
-            Evaluator(pack),
+            Evaluator(pack, compiled=getattr(args, "engine", "compiled") == "compiled"),
             _subjects(args, args.file, summary.tally),
             args.cycle,
             summary=summary,
@@ -104,23 +105,6 @@ def _progress(args: argparse.Namespace, file: str, label: str, summary: BatchSum
     )
 
 
-def _outcome(result: Result) -> str:
-    """How the closing summary counts a result: by grade, or by status when it has none (excluded, ...)."""
-    return result.grade or result.status
-
-
-def _rejected_dict(item: Rejected) -> dict[str, Any]:
-    return {
-        "format": "medcredit.trace/1",
-        "status": "rejected",
-        "where": item.where,
-        "problems": [p.as_dict() for p in item.problems],
-    }
-
-
-SUMMARY_HEADER = ("subject", "name", "category", "status", "grade", "score")
-
-
 def cmd_evaluate(args: argparse.Namespace) -> int:
     started = time.monotonic()
     pack = load_pack(args.pack)
@@ -128,57 +112,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     fmt = args.format
     if fmt is None:
         fmt = "jsonl" if str(args.file).endswith((".jsonl", ".ndjson")) or args.file == "-" else "json"
-    collected: list[dict[str, Any]] = []
-    encoder = TraceEncoder(pack)
-    outcomes: Counter[str] = Counter()
-    if fmt == "summary":
-        out.write("\t".join(SUMMARY_HEADER) + "\n")
-
-    def write(result: Any, item: Any) -> None:
-        if isinstance(item, Failed):
-            sys.stderr.write(item.render() + "\n")
-            if fmt == "jsonl":
-                out.write(json.dumps(item.as_dict(), ensure_ascii=False) + "\n")
-            elif fmt == "json":
-                collected.append(item.as_dict())
-            else:
-                out.write(f"{item.where}: failed ({type(item.error).__name__})\n")
-            return
-        if result is None:
-            emit_problems(item.problems, sys.stderr)
-            record = _rejected_dict(item)
-            if fmt == "jsonl":
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            elif fmt == "json":
-                collected.append(record)
-            else:
-                out.write(f"{item.where}: rejected\n")
-            return
-        outcomes[_outcome(result)] += 1
-        if fmt == "jsonl":
-            out.write(encoder.encode(result) + "\n")
-        elif fmt == "json":
-            collected.append(result_to_dict(result, pack))
-        elif fmt == "text":
-            out.write(render_text(result, pack, report_lang(args, "zh")) + "\n")
-        else:  # summary: one tab-separated row per subject under the header row
-            out.write("\t".join(_summary_row(result)) + "\n")
-
+    write = ItemWriter(pack, fmt, report_lang(args, "zh"), out, sys.stderr)
+    write.header()
+    jobs = getattr(args, "jobs", 1)
+    if jobs > 1 and fmt != "json" and detect_format(str(args.file)) == "jsonl":
+        summary = evaluate_parallel(pack, args, write, jobs)
+        return _close(summary, args, write.outcomes, time.monotonic() - started)
     summary = _results(pack, args, write)
     if fmt == "json":
+        collected = write.collected
         body: Any = collected[0] if len(collected) == 1 else collected
         out.write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
-    return _close(summary, args, outcomes, time.monotonic() - started)
-
-
-def _summary_row(result: Result) -> tuple[str, ...]:
-    """The ``--format summary`` cells of a result, in :data:`SUMMARY_HEADER` order (``-`` for none).
-
-    Tabs and line breaks in a name would break the row, so they are read as spaces.
-    """
-    name = " ".join((result.subject_name or "-").split())
-    score = "-" if result.score is None else format(result.score, "f")
-    return (result.subject_id, name, result.category, result.status, result.grade or "-", score)
+    return _close(summary, args, write.outcomes, time.monotonic() - started)
 
 
 def _close(summary: BatchSummary, args: argparse.Namespace, outcomes: Counter[str] | None, seconds: float) -> int:
@@ -317,6 +262,16 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _jobs_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of processes") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError("--jobs takes 1 to 64 processes")
+    return value
+
+
 def _encoding_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--encoding",
@@ -366,6 +321,21 @@ def register(sub: Subparsers) -> None:
         help="output format (default: jsonl for .jsonl input, else json)",
     )
     p.add_argument("--no-trace", action="store_true", help="omit the trace (fastest)")
+    p.add_argument(
+        "--engine",
+        choices=["compiled", "interpreted"],
+        default="compiled",
+        help="compiled: the pack's paths as generated Python, the interpreter for the paths `check` lists as "
+        "interpreted (same results, byte for byte); interpreted: the interpreter only",
+    )
+    p.add_argument(
+        "--jobs",
+        type=_jobs_arg,
+        default=1,
+        metavar="N",
+        help="evaluate JSONL input in N processes over chunks of lines, output in input order and byte for byte "
+        "as with 1 (json output and other input formats use one process)",
+    )
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("explain", help="explain each subject's result as readable text")

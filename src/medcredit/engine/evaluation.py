@@ -88,11 +88,14 @@ class Evaluator:
     :class:`DecisionCache` to choose its size.  Results are the same either way.
     """
 
-    __slots__ = ("cache", "pack")
+    __slots__ = ("cache", "pack", "program")
 
-    def __init__(self, pack: CompiledPack, cache: DecisionCache | int | None = DEFAULT_CACHE_LIMIT) -> None:
+    def __init__(
+        self, pack: CompiledPack, cache: DecisionCache | int | None = DEFAULT_CACHE_LIMIT, *, compiled: bool = False
+    ) -> None:
         self.pack = pack
         self.cache: DecisionCache | None = DecisionCache(cache) if isinstance(cache, int) else cache
+        self.program: Any = _program(pack) if compiled else None  # generated code: engine.codegen
 
     def evaluate(
         self,
@@ -105,7 +108,16 @@ class Evaluator:
     ) -> Result:
         """Evaluate one subject for one cycle (or, for an as-of pack, as of a date).  Pure."""
         check_evaluate_arguments(self.pack, subject)
-        return _evaluate(self, subject, evaluation_point(self.pack, cycle, as_of), trace, override_validity)
+        point = evaluation_point(self.pack, cycle, as_of)
+        if self.program is not None and point.as_of is None:  # generated code: calendar-year packs only
+            return self.program.evaluate(self, subject, point.cycle, trace, override_validity)  # type: ignore[no-any-return]
+        return _evaluate(self, subject, point, trace, override_validity)
+
+
+def _program(pack: CompiledPack) -> Any:
+    from medcredit.engine.codegen import program_for  # codegen builds on this module
+
+    return program_for(pack)
 
 
 def evaluate(

@@ -216,15 +216,20 @@ def _line_too_large(line: str) -> str | None:
 
 
 def iter_jsonl(
-    stream: Iterable[str] | Iterable[bytes], file: str, encoding: str = UTF8, skipped: ReadTally | None = None
+    stream: Iterable[str] | Iterable[bytes],
+    file: str,
+    encoding: str = UTF8,
+    skipped: ReadTally | None = None,
+    first_line: int = 1,
 ) -> Iterator[Item]:
     """Subjects of a JSONL stream; a bytes stream is decoded line by line with ``encoding``.
 
     A line that cannot be decoded is one rejected item located at its first bad byte;
-    the lines before and after it are read as usual.
+    the lines before and after it are read as usual.  ``first_line`` numbers the stream's
+    first line when it is a chunk of a larger file (``evaluate --jobs``).
     """
     items: Iterable[str | bytes] = stream
-    for number, raw in enumerate(items, start=1):
+    for number, raw in enumerate(items, start=first_line):
         if skipped is not None:
             skipped.lines += 1
             skipped.bytes_read += len(raw)

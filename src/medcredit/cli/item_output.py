@@ -1,0 +1,96 @@
+"""How ``medcredit evaluate`` writes one outcome: a result, a rejected input or a failed subject.
+
+One writer for the single-process run and for each chunk of ``--jobs`` (which
+writes into buffers), so the bytes are the same either way.  It also counts the
+results by grade for the closing summary.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import IO, Any
+
+from medcredit.cli.common import emit_problems
+from medcredit.engine.batch import Failed
+from medcredit.history.reader import Rejected
+from medcredit.pack.compiled import CompiledPack
+from medcredit.render.output import TraceEncoder, render_text, result_to_dict
+from medcredit.trace.result import Result
+
+#: The columns of ``--format summary`` (a header row, then one row per subject).
+SUMMARY_HEADER = ("subject", "name", "category", "status", "grade", "score")
+
+
+def rejected_dict(item: Rejected) -> dict[str, Any]:
+    return {
+        "format": "medcredit.trace/1",
+        "status": "rejected",
+        "where": item.where,
+        "problems": [p.as_dict() for p in item.problems],
+    }
+
+
+def summary_row(result: Result) -> tuple[str, ...]:
+    """The ``--format summary`` cells of a result, in :data:`SUMMARY_HEADER` order (``-`` for none).
+
+    Tabs and line breaks in a name would break the row, so they are read as spaces.
+    """
+    name = " ".join((result.subject_name or "-").split())
+    score = "-" if result.score is None else format(result.score, "f")
+    return (result.subject_id, name, result.category, result.status, result.grade or "-", score)
+
+
+def outcome_key(result: Result) -> str:
+    """How the closing summary counts a result: by grade, or by status when it has none (excluded, ...)."""
+    return result.grade or result.status
+
+
+class ItemWriter:
+    """Writes outcomes to ``out`` (problems to ``err``); ``json`` output is collected for one array at the end."""
+
+    def __init__(self, pack: CompiledPack, fmt: str, lang: str, out: IO[str], err: IO[str]) -> None:
+        self.pack = pack
+        self.fmt = fmt
+        self.lang = lang
+        self.out = out
+        self.err = err
+        self.collected: list[dict[str, Any]] = []
+        self.encoder = TraceEncoder(pack)
+        self.outcomes: Counter[str] = Counter()
+
+    def header(self) -> None:
+        """The summary format's header row (written once, by the process that writes standard output)."""
+        if self.fmt == "summary":
+            self.out.write("\t".join(SUMMARY_HEADER) + "\n")
+
+    def __call__(self, result: Any, item: Any) -> None:
+        fmt, out = self.fmt, self.out
+        if isinstance(item, Failed):
+            self.err.write(item.render() + "\n")
+            if fmt == "jsonl":
+                out.write(json.dumps(item.as_dict(), ensure_ascii=False) + "\n")
+            elif fmt == "json":
+                self.collected.append(item.as_dict())
+            else:
+                out.write(f"{item.where}: failed ({type(item.error).__name__})\n")
+            return
+        if result is None:
+            emit_problems(item.problems, self.err)
+            record = rejected_dict(item)
+            if fmt == "jsonl":
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            elif fmt == "json":
+                self.collected.append(record)
+            else:
+                out.write(f"{item.where}: rejected\n")
+            return
+        self.outcomes[outcome_key(result)] += 1
+        if fmt == "jsonl":
+            out.write(self.encoder.encode(result) + "\n")
+        elif fmt == "json":
+            self.collected.append(result_to_dict(result, self.pack))
+        elif fmt == "text":
+            out.write(render_text(result, self.pack, self.lang) + "\n")  # type: ignore[arg-type]
+        else:  # summary: one tab-separated row per subject under the header row
+            out.write("\t".join(summary_row(result)) + "\n")

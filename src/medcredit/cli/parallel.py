@@ -1,0 +1,145 @@
+"""``evaluate --jobs N``: JSONL lines in chunks over a process pool, outcomes written in input order.
+
+The parent reads raw lines (detecting the encoding exactly as the single-process
+reader does) and hands chunks of them, with the number of their first line, to
+the workers; each worker reads, evaluates and renders its chunk with the same
+functions as a single-process run (:func:`medcredit.history.reader.iter_jsonl`,
+:func:`medcredit.engine.batch.evaluate_items`, :class:`~medcredit.cli.item_output.ItemWriter`)
+into buffers.  The parent writes the buffers in chunk order and adds up the
+accounts, so standard output and standard error carry the same bytes as with
+``--jobs 1``.  At most ``2 N`` chunks are in flight: memory stays flat.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import sys
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+from medcredit.cli.common import emit_problems
+from medcredit.cli.item_output import ItemWriter
+from medcredit.diagnostics.errors import MedcreditError
+from medcredit.engine.batch import BatchSummary, evaluate_items
+from medcredit.engine.evaluation import Evaluator
+from medcredit.history.reader import ReadTally, _open_binary, iter_jsonl
+from medcredit.io.encoding import SAMPLE_BYTES, detect
+from medcredit.pack.compiled import CompiledPack
+from medcredit.pack.loader import load_pack
+from medcredit.trace.result import Result
+
+#: Lines per chunk: large enough that a chunk's pickling is small beside its evaluation.
+CHUNK_LINES = 500
+
+# (pack reference, compiled) → evaluator, kept by each worker process for its whole life
+_EVALUATORS: dict[tuple[str, bool], Evaluator] = {}
+
+
+def _evaluator(pack_ref: str, compiled: bool) -> Evaluator:
+    key = (pack_ref, compiled)
+    ev = _EVALUATORS.get(key)
+    if ev is None:
+        ev = _EVALUATORS[key] = Evaluator(load_pack(pack_ref), compiled=compiled)
+    return ev
+
+
+Done = tuple[str, str, tuple[int, ...], dict[str, int], MedcreditError | None]
+
+
+def run_chunk(job: tuple[Any, ...]) -> Done:
+    """Read, evaluate and render one chunk: (stdout text, stderr text, account, outcomes by grade, error that
+    stops the batch)."""
+    pack_ref, compiled, fmt, lang, file, encoding, first, lines, cycle, trace, override, as_of, linked = job
+    ev = _evaluator(pack_ref, compiled)
+    out, err = io.StringIO(), io.StringIO()
+    write = ItemWriter(ev.pack, fmt, lang, out, err)
+    summary = BatchSummary(tally=ReadTally())
+    error: MedcreditError | None = None
+    enabled = gc.isenabled()
+    gc.disable()  # as the single-process run: results are dropped at once and make no cycles
+    try:
+        items = iter_jsonl(lines, file, encoding, summary.tally, first_line=first)
+        outcomes = evaluate_items(
+            ev, items, cycle, summary=summary, trace=trace, override_validity=override, as_of=as_of, linked=linked
+        )
+        for item, outcome in outcomes:
+            if isinstance(outcome, Result):
+                write(outcome, item)
+            else:
+                write(None, outcome)
+    except MedcreditError as exc:  # about the whole batch (e.g. the cycle's validity): stop as one process would
+        error = exc
+    finally:
+        if enabled:
+            gc.enable()
+    account = (
+        summary.read,
+        summary.results,
+        summary.rejected,
+        summary.failed,
+        summary.tally.lines,
+        summary.tally.blank,
+        summary.linked,
+    )
+    return out.getvalue(), err.getvalue(), account, dict(write.outcomes), error
+
+
+def _chunks(handle: Any) -> Iterator[tuple[int, list[bytes]]]:
+    first, lines = 1, []
+    for raw in handle:
+        lines.append(raw)
+        if len(lines) == CHUNK_LINES:
+            yield first, lines
+            first, lines = first + CHUNK_LINES, []
+    if lines:
+        yield first, lines
+
+
+def evaluate_parallel(pack: CompiledPack, args: Any, write: ItemWriter, jobs: int) -> BatchSummary:
+    """Evaluate ``args.file`` (JSONL) in ``jobs`` processes; write through ``write``'s streams in input order."""
+    name = str(args.file)
+    stdin = name == "-"
+    file = "<stdin>" if stdin else name
+    handle = sys.stdin.buffer if stdin else _open_binary(name)
+    summary = BatchSummary()
+    compiled = getattr(args, "engine", "compiled") == "compiled"
+    trace = not getattr(args, "no_trace", False)
+    try:
+        sample = handle.peek(SAMPLE_BYTES)[:SAMPLE_BYTES] if hasattr(handle, "peek") else b""
+        detected = detect(sample, getattr(args, "encoding", None), file)
+        if not detected.is_utf8:
+            emit_problems([detected.notice(file)], sys.stderr)
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            pending: deque[Future[Done]] = deque()
+            for first, lines in _chunks(handle):
+                job = (args.pack, compiled, write.fmt, write.lang, file, detected.encoding, first, lines)
+                when = (args.cycle, trace, args.override_validity, args.as_of, args.linked)
+                pending.append(pool.submit(run_chunk, (*job, *when)))
+                if len(pending) >= 2 * jobs:
+                    _emit(pending.popleft().result(), write, summary)
+            while pending:
+                _emit(pending.popleft().result(), write, summary)
+    finally:
+        if not stdin:
+            handle.close()
+    return summary
+
+
+def _emit(done: Done, write: ItemWriter, summary: BatchSummary) -> None:
+    out, err, account, outcomes, error = done
+    write.out.write(out)
+    write.err.write(err)
+    write.outcomes.update(outcomes)
+    read, results, rejected, failed, lines, blank, linked = account
+    summary.linked += linked
+    summary.read += read
+    summary.results += results
+    summary.rejected += rejected
+    summary.failed += failed
+    summary.tally.lines += lines
+    summary.tally.blank += blank
+    if error is not None:
+        raise error

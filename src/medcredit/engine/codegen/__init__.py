@@ -1,0 +1,12 @@
+"""Packs compiled to generated Python: one function per grading path, with the interpreter as the fallback.
+
+See :mod:`~medcredit.engine.codegen.support` for what is compiled and
+:mod:`~medcredit.engine.codegen.program` for how a subject runs.
+"""
+
+from __future__ import annotations
+
+from medcredit.engine.codegen.program import Outcome, Program, program_for
+from medcredit.engine.codegen.support import PathSupport, path_support
+
+__all__ = ["Outcome", "PathSupport", "Program", "path_support", "program_for"]

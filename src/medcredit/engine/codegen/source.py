@@ -1,0 +1,454 @@
+"""Generate the Python source of one grading path: one pass over the records, then the decision.
+
+The generated function mirrors :func:`medcredit.engine.aggregation.tally` and
+:func:`medcredit.engine.decision.decide` with the pack folded in: every fact's
+filters become inline tests on the record's fields, sums stay in integer fen,
+scorecard points in integer hundredths, tiers and bands become chained
+comparisons against integer bounds, exclusions become inline Python from their
+checked trees (:mod:`medcredit.engine.codegen.exprgen`).  Two variants are
+made per path: with the trace (fact records, reasons, flags, rule terms kept as
+plain tuples) and without.
+
+Signature of the generated function::
+
+    run(recs, own, cycle, start, end, override, category, subject_type, months, end_reason)
+        -> (status, grade, score, reason, hits, overridden, payload) | None
+
+``None`` means an exclusion failed at run time (e.g. a division by zero): the
+caller hands the subject to the interpreter, which reports the error.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from medcredit.engine.aggregation import YEARLY_KINDS
+from medcredit.engine.codegen.exprgen import ExpressionSource
+from medcredit.engine.operation import IGNORED_OBJECTIONS
+from medcredit.pack.compiled import CBandSet, CFact, CompiledPack, CPath, CRule
+from medcredit.pack.intervals import Interval
+
+PARAMS = "recs, own, cycle, start, end, override, category, subject_type, months, end_reason"
+
+
+class _Writer:
+    """Indented lines plus the constants the source refers to (hoisted into its namespace)."""
+
+    def __init__(self, trace: bool) -> None:
+        self.trace = trace
+        self.lines: list[str] = []
+        self.consts: dict[str, Any] = {}
+        self._ids: dict[tuple[type, Any], str] = {}
+
+    def line(self, depth: int, text: str) -> None:
+        self.lines.append("    " * depth + text)
+
+    def t(self, depth: int, text: str) -> None:
+        """A line only the traced variant has."""
+        if self.trace:
+            self.line(depth, text)
+
+    def const(self, value: Any) -> str:
+        """A namespace entry holding ``value``; equal hashable values share one."""
+        key = (type(value), value if not isinstance(value, dict) else id(value))
+        name = self._ids.get(key)
+        if name is None:
+            name = self._ids[key] = f"_K{len(self._ids)}"
+            self.consts[name] = value
+        return name
+
+    def number(self, value: Decimal | int) -> str:
+        """An exact literal: an int when integral, else a hoisted Decimal."""
+        if isinstance(value, int):
+            return repr(value)
+        if value == value.to_integral_value():
+            return repr(int(value))
+        return self.const(value)
+
+
+def _hundredths(value: Decimal) -> int:
+    return int(value * 100)
+
+
+def _exponent(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite, checked by support.path_reason
+    return exponent
+
+
+def generate(pack: CompiledPack, path: CPath, trace: bool) -> tuple[str, dict[str, Any]]:
+    """The source of ``run`` for ``path`` and the constants it needs."""
+    w = _Writer(trace)
+    w.line(0, f"def run({PARAMS}):")
+    for fact in pack.facts:
+        w.line(1, f"c{fact.index} = 0")
+        if fact.aggregate == "sum_amount":
+            w.line(1, f"s{fact.index} = 0")
+        if fact.aggregate == "value":
+            w.line(1, f"v{fact.index} = None")
+        w.t(1, f"r{fact.index} = []")
+    w.t(1, "reasons = {}")
+    w.t(1, "flags = {}")
+    w.line(1, "overridden = False")
+    w.line(1, "i = -1")
+    w.line(1, "for rec in recs:")
+    w.line(2, "i += 1")
+    w.line(2, "kind = rec.kind")
+    first = True
+    needed = _needed(pack, path)
+    for kind, all_facts in pack.kind_to_facts.items():
+        # without a trace, facts the decision never reads need not be counted (record uses need them all)
+        facts = all_facts if trace else tuple(f for f in all_facts if f.index in needed)
+        if not facts:
+            continue
+        w.line(2, f"{'if' if first else 'elif'} kind == {kind!r}:")
+        first = False
+        _kind_body(w, pack, kind, facts)
+    if not first:
+        w.line(2, "else:")
+        w.line(3, "reasons[i] = 'kind_not_used'" if trace else "continue")
+    _decision(w, pack, path)
+    return "\n".join(w.lines) + "\n", w.consts
+
+
+def _needed(pack: CompiledPack, path: CPath) -> frozenset[int]:
+    """Facts the decision reads: the path's rules, classes and score, the exclusions, and the validity-limited facts
+    (a record outside the validity taken on the caller's override is reported whichever fact takes it)."""
+    out = {rule.fact for rule in path.rules} | {f for cls in path.classes for f in cls.criteria}
+    if path.score_fact is not None:
+        out.add(path.score_fact)
+    for exc in pack.exclusions:
+        out.update(exc.facts)
+        out.update(pack.fact_by_id[n].index for n in exc.expression.names if n in pack.fact_by_id)
+    out.update(f.index for f in pack.facts if f.within_validity)
+    return frozenset(out)
+
+
+def _kind_body(w: _Writer, pack: CompiledPack, kind: str, facts: tuple[CFact, ...]) -> None:
+    d = 3
+    w.line(d, "d = rec.date")
+    if kind in YEARLY_KINDS:
+        w.line(d, "year = rec.year")
+        w.line(d, "if year is not None:")
+        w.line(d + 1, "in_cycle = year == cycle")
+        w.line(d + 1, "before_end = year <= cycle")
+        w.line(d, "else:")
+        w.line(d + 1, "in_cycle = start <= d <= end")
+        w.line(d + 1, "before_end = d <= end")
+        w.line(d, "if not before_end:")
+    else:
+        w.line(d, "if d > end:")
+    w.t(d + 1, "reasons[i] = 'outside_cycle'")
+    w.line(d + 1, "continue")
+    if kind not in YEARLY_KINDS:
+        w.line(d, "in_cycle = d >= start")
+    w.line(d, "obj = rec.objection")
+    w.line(d, "if obj is not None:")
+    w.line(d + 1, "ost = obj.status")
+    for status, reason in IGNORED_OBJECTIONS.items():
+        w.line(d + 1, f"if ost == {status!r}:")
+        w.t(d + 2, f"reasons[i] = {reason!r}")
+        w.line(d + 2, "continue")
+    w.line(d + 1, "pass")
+    w.t(d + 1, "if ost == 'pending':")
+    w.t(d + 2, "flags[i] = ('objection_pending',)")
+    w.t(d, "taken = False")
+    w.t(d, "why = 'code_not_matched'")
+    if any(not f.include_managed_clinics for f in facts):
+        w.line(d, "clinic = i >= own")
+    doc = pack.document
+    for fact in facts:
+        x = fact.index
+        w.line(d, "ok = True")
+        window = []
+        if not fact.to_cycle_end:
+            window.append("not in_cycle")
+        if fact.not_before is not None:
+            window.append(f"d < {w.const(fact.not_before)}")
+        if window:
+            w.line(d, f"if {' or '.join(window)}:")
+            w.t(d + 1, "if why == 'code_not_matched':")
+            w.t(d + 2, "why = 'outside_cycle'")
+            w.line(d + 1, "ok = False")
+        if fact.within_validity:
+            force = f"{w.const(doc.effective)} <= d"
+            if doc.expires is not None:
+                force += f" and d <= {w.const(doc.expires)}"
+            w.line(d, f"if ok and not ({force}):")
+            w.line(d + 1, "if override:")
+            w.line(d + 2, "overridden = True")
+            w.line(d + 1, "else:")
+            w.t(d + 2, "why = 'outside_validity'")
+            w.line(d + 2, "ok = False")
+        if not fact.include_managed_clinics:
+            w.line(d, "if ok and clinic:")
+            w.t(d + 1, "why = 'clinic_not_counted'")
+            w.line(d + 1, "ok = False")
+        if fact.filtered:
+            code = _code_test(w, fact)
+            fields = [f"rec.{name} in {w.const(allowed)}" for name, allowed in fact.where]
+            accepts = " and ".join([f"({code})", *fields]) if fields else code
+            w.line(d, "code = rec.code")
+            w.line(d, f"if ok and not ({accepts}):")
+            w.t(d + 1, f"if why == 'code_not_matched' and ({code}):")
+            w.t(d + 2, "why = 'field_not_matched'")
+            w.line(d + 1, "ok = False")
+        if fact.requires_document:
+            w.line(d, "if ok and rec.document is None:")
+            w.t(d + 1, "why = 'no_legal_document'")
+            w.line(d + 1, "ok = False")
+        w.line(d, "if ok:")
+        w.t(d + 1, "taken = True")
+        w.line(d + 1, f"c{x} += 1")
+        if fact.aggregate == "sum_amount":
+            w.line(d + 1, f"s{x} += rec.amount_fen")
+        elif fact.aggregate == "value":
+            w.line(d + 1, "sc = rec.score")
+            w.line(d + 1, "if sc is not None:")
+            w.line(d + 2, f"if v{x} is None:")
+            w.line(d + 3, f"v{x} = {{sc}}")
+            w.line(d + 2, "else:")
+            w.line(d + 3, f"v{x}.add(sc)")
+        w.t(d + 1, f"r{x}.append(i)")
+    w.t(d, "if not taken:")
+    w.t(d + 1, "reasons[i] = why")
+
+
+def _code_test(w: _Writer, fact: CFact) -> str:
+    parts = []
+    if fact.codes is not None:
+        parts.append(f"code in {w.const(fact.codes)}")
+    if fact.exclude_codes:
+        parts.append(f"(code is None or code not in {w.const(fact.exclude_codes)})")
+    return " and ".join(parts) or "True"
+
+
+def _decision(w: _Writer, pack: CompiledPack, path: CPath) -> None:
+    d = 1
+    if w.trace:
+        facts = pack.facts
+        w.line(d, "counts = (" + "".join(f"c{f.index}, " for f in facts) + ")")
+        w.line(d, "sums = (" + "".join(f"s{f.index}, " if f.aggregate == "sum_amount" else "0, " for f in facts) + ")")
+        values = ", ".join(f"({f.index}, v{f.index})" for f in facts if f.aggregate == "value")
+        w.line(d, f"values = {{k: v for k, v in ({values},) if v is not None}}" if values else "values = {}")
+        w.line(d, "fact_records = (" + "".join(f"r{f.index}, " for f in facts) + ")")
+    _exclusions(w, pack)
+    w.line(d, "if hits:")
+    payload = "(counts, sums, values, fact_records, reasons, flags, fired, ())" if w.trace else "None"
+    w.line(d + 1, f"return ('excluded', None, None, 'excluded', hits, overridden, {payload})")
+    if path.method == "scorecard":
+        _scorecard(w, pack, path)
+    elif path.method == "classification" and path.combine == "agree":
+        _agree(w, path)
+    elif path.method == "classification":
+        _worst(w, pack, path)
+    else:
+        _external(w, pack, path)
+
+
+def _exclusions(w: _Writer, pack: CompiledPack) -> None:
+    d = 1
+    if not pack.exclusions:
+        w.line(d, "hits = ()")
+        w.t(d, "fired = ()")
+        return
+    names: dict[str, str] = {}
+
+    def name(n: str) -> str:
+        local = names.get(n)
+        if local is not None:
+            return local
+        fact = pack.fact_by_id.get(n)
+        if fact is None:
+            local = {"agreement_end_reason": "end_reason", "operated_months_in_cycle": "months"}.get(n, n)
+        elif fact.aggregate == "count":
+            local = f"c{fact.index}"
+        elif fact.aggregate == "any":
+            local = f"(c{fact.index} > 0)"
+        else:
+            local = f"_yuan(s{fact.index})"
+        names[n] = local
+        return local
+
+    source = ExpressionSource(name, w.const)
+    w.line(d, "try:")
+    for k, exc in enumerate(pack.exclusions):
+        w.line(d + 1, f"x{k} = bool({source.emit(exc.expression._tree)})")
+    w.line(d, "except (ArithmeticError, TypeError):")
+    w.line(d + 1, "return None")
+    w.line(d, "hits = ()")
+    for k, exc in enumerate(pack.exclusions):
+        w.line(d, f"if x{k}:")
+        w.line(d + 1, f"hits += ({exc.id!r},)")
+    w.t(d, "fired = (" + "".join(f"x{k}, " for k in range(len(pack.exclusions))) + ")")
+
+
+def _contains(w: _Writer, iv: Interval, value: str, scale: int) -> str:
+    """``iv.contains(value)`` as a chained comparison; ``value`` is in units of 10**-scale of the bounds."""
+    parts = []
+    if iv.low is not None:
+        parts.append(f"{w.number(iv.low.scaleb(scale))} {'<=' if iv.low_inclusive else '<'} ")
+    parts.append(value)
+    if iv.high is not None:
+        parts.append(f" {'<=' if iv.high_inclusive else '<'} {w.number(iv.high.scaleb(scale))}")
+    text = "".join(parts)
+    return text if iv.low is not None or iv.high is not None else "True"
+
+
+def _scorecard(w: _Writer, pack: CompiledPack, path: CPath) -> None:
+    d = 1
+    base_exp = _exponent(path.base)
+    w.line(d, f"score = {_hundredths(path.base)}")
+    w.line(d, f"e = {base_exp}")
+    w.t(d, "terms = []")
+    for k, rule in enumerate(path.rules):
+        _rule(w, pack, rule, base_exp)
+        w.line(d, "score += p" if rule.sign > 0 else "score -= p")
+        w.t(d, f"terms.append(({k}, {'p' if rule.sign > 0 else '-p'}, te))")
+    assert path.bands is not None
+    _bands(w, path.bands, "score", 2)
+    w.line(d, "value = _score(score, e)")
+    payload = "(counts, sums, values, fact_records, reasons, flags, fired, tuple(terms))" if w.trace else "None"
+    w.line(d, "if grade is None:")
+    w.line(d + 1, f"return ('not_evaluable', None, value, 'score_outside_bands', (), overridden, {payload})")
+    w.line(d, f"return ('graded', grade, value, None, (), overridden, {payload})")
+
+
+def _rule(w: _Writer, pack: CompiledPack, rule: CRule, base_exp: int) -> None:
+    """Points of one rule in hundredths ``p`` and, where it matters, the exponent ``te`` of its Decimal term."""
+    d = 1
+    n = f"c{rule.fact}"
+    exponents = [_exponent(rule.points), *(_exponent(t.points) for t in rule.tiers)]
+    if rule.cap is not None:
+        exponents.append(_exponent(rule.cap))
+    # the traced variant keeps every term's exponent (the running scores show it); the score's own
+    # exponent is the least of the terms' (Decimal addition), which only a finer term can lower
+    tracked = w.trace or min(exponents) < base_exp
+
+    def set_exp(depth: int, exponent: int) -> None:
+        if tracked:
+            w.line(depth, f"te = {exponent}")
+
+    if rule.mode == "per_occurrence":
+        w.line(d, f"p = {_hundredths(rule.points)} * {n}")
+        set_exp(d, _exponent(rule.points))
+    elif rule.mode == "once":
+        w.line(d, f"p = {_hundredths(rule.points)} if {n} else 0")
+        set_exp(d, _exponent(rule.points))
+    else:
+        # the measure is the amount (in fen here, so bounds in fen) for a sum fact, else the count
+        value, scale = (f"s{rule.fact}", 2) if pack.facts[rule.fact].aggregate == "sum_amount" else (n, 0)
+        keyword = "if"
+        for tier in rule.tiers:
+            w.line(d, f"{keyword} {_contains(w, tier.interval, value, scale)}:")
+            w.line(d + 1, f"p = {_hundredths(tier.points)}")
+            set_exp(d + 1, _exponent(tier.points))
+            keyword = "elif"
+        w.line(d, "else:" if rule.tiers else "if True:")
+        w.line(d + 1, "p = 0")
+    if rule.cap is not None:
+        w.line(d, f"if p > {_hundredths(rule.cap)}:")
+        w.line(d + 1, f"p = {_hundredths(rule.cap)}")
+        set_exp(d + 1, _exponent(rule.cap))
+    if tracked:
+        w.line(d, "if not p:")
+        w.line(d + 1, "te = 0")
+        w.line(d, "elif te < e:")
+        w.line(d + 1, "e = te")
+
+
+def _bands(w: _Writer, bands: CBandSet, value: str, scale: int, target: str = "grade", d: int = 1) -> None:
+    """``target = bands.grade_for(value)`` as chained comparisons (domain first, then the first band)."""
+    keyword = "if"
+    if bands.domain is not None:
+        w.line(d, f"if not ({_contains(w, bands.domain, value, scale)}):")
+        w.line(d + 1, f"{target} = None")
+        keyword = "elif"
+    for band in bands.bands:
+        w.line(d, f"{keyword} {_contains(w, band.interval, value, scale)}:")
+        w.line(d + 1, f"{target} = {band.grade!r}")
+        keyword = "elif"
+    w.line(d, "else:" if keyword == "elif" else "if True:")
+    w.line(d + 1, f"{target} = None")
+
+
+def _external(w: _Writer, pack: CompiledPack, path: CPath) -> None:
+    d = 1
+    idx = path.score_fact
+    assert idx is not None
+    assert path.bands is not None
+    payload = "(counts, sums, values, fact_records, reasons, flags, fired, ())" if w.trace else "None"
+    w.line(d, f"found = v{idx}")
+    w.line(d, "if found is None:")
+    w.line(d + 1, f"return ('not_evaluable', None, None, 'missing_score', (), overridden, {payload})")
+    w.line(d, "if len(found) > 1:")
+    w.line(d + 1, f"return ('not_evaluable', None, None, 'conflicting_scores', (), overridden, {payload})")
+    w.line(d, "for value in found:")
+    w.line(d + 1, "pass")
+    _bands(w, path.bands, "value", 0)
+    w.line(d, "if grade is None:")
+    w.line(d + 1, f"return ('not_evaluable', None, value, 'score_outside_bands', (), overridden, {payload})")
+    w.line(d, f"return ('graded', grade, value, None, (), overridden, {payload})")
+
+
+_PAYLOAD = "(counts, sums, values, fact_records, reasons, flags, fired, ())"
+
+
+def _matched(cls_criteria: tuple[int, ...]) -> str:
+    return " or ".join(f"c{f}" for f in cls_criteria) or "False"
+
+
+def _worst(w: _Writer, pack: CompiledPack, path: CPath) -> None:
+    """The worst matched class, else the default; a supplied score's band may worsen it."""
+    d = 1
+    payload = _PAYLOAD if w.trace else "None"
+    order = w.const(dict(pack.grade_order))
+    w.line(d, "grade = None")
+    for cls in path.classes:
+        w.line(d, f"if ({_matched(cls.criteria)}) and (grade is None or {order}[{cls.grade!r}] > {order}[grade]):")
+        w.line(d + 1, f"grade = {cls.grade!r}")
+    w.line(d, "if grade is None:")
+    w.line(d + 1, f"grade = {path.default_grade!r}")
+    w.line(d, "value = None")
+    if path.score_fact is not None and path.bands is not None:
+        w.line(d, f"found = v{path.score_fact}")
+        w.line(d, "if found is not None:")
+        w.line(d + 1, "if len(found) > 1:")
+        w.line(d + 2, f"return ('not_evaluable', None, None, 'conflicting_scores', (), overridden, {payload})")
+        w.line(d + 1, "for value in found:")
+        w.line(d + 2, "pass")
+        _bands(w, path.bands, "value", 0, "band", d + 1)
+        w.line(d + 1, "if band is None:")
+        w.line(d + 2, f"return ('not_evaluable', None, value, 'score_outside_bands', (), overridden, {payload})")
+        w.line(d + 1, f"if {order}[band] > {order}[grade]:")
+        w.line(d + 2, "grade = band")
+    w.line(d, f"return ('graded', grade, value, None, (), overridden, {payload})")
+
+
+def _agree(w: _Writer, path: CPath) -> None:
+    """Every class matched and every supplied score's band must name one grade."""
+    d = 1
+    payload = _PAYLOAD if w.trace else "None"
+    w.line(d, "named = set()")
+    for cls in path.classes:
+        w.line(d, f"if {_matched(cls.criteria)}:")
+        w.line(d + 1, f"named.add({cls.grade!r})")
+    w.line(d, "value = None")
+    if path.score_fact is not None and path.bands is not None:
+        w.line(d, f"found = sorted(v{path.score_fact}) if v{path.score_fact} is not None else ()")
+        w.line(d, "for each in found:")
+        _bands(w, path.bands, "each", 0, "band", d + 1)
+        w.line(d + 1, "if band is None:")
+        w.line(d + 2, f"return ('not_evaluable', None, each, 'score_outside_bands', (), overridden, {payload})")
+        w.line(d + 1, "named.add(band)")
+        w.line(d, "if len(found) == 1:")
+        w.line(d + 1, "value = found[0]")
+        w.line(d, "if len(named) != 1 or len(found) > 1:")
+    else:
+        w.line(d, "if len(named) != 1:")
+    w.line(d + 1, "why = 'conflicting_scores' if named else 'missing_score'")
+    w.line(d + 1, f"return ('not_evaluable', None, value, why, (), overridden, {payload})")
+    w.line(d, "for grade in named:")
+    w.line(d + 1, "pass")
+    w.line(d, f"return ('graded', grade, value, None, (), overridden, {payload})")
