@@ -247,9 +247,10 @@ def test_a_preceded_override_is_reported_not_applied() -> None:
     ]
     result = medcredit.evaluate(pack, _subject(records), as_of=dt.date(2025, 6, 30))
     steps = {s.ref: s for s in result.steps if isinstance(s, OverrideStep)}
-    assert steps["terminated_lowest"].matched
-    assert steps["serious_fixed"].skipped == "preceded:terminated_lowest"
-    assert result.grade == "D" and result.score == Decimal("88.00")
+    assert steps["serious_fixed"].matched
+    assert steps["terminated_lowest"].skipped == "preceded:serious_fixed"
+    assert steps["listed_d"].skipped == "preceded:serious_fixed"
+    assert result.grade == "D" and result.score == Decimal(60)
 
 
 def test_overrides_and_windows_enter_the_cache_key() -> None:
@@ -371,3 +372,18 @@ def test_a_spreadsheet_carries_severity_points_level_and_publicity_end(tmp_path:
         dt.date(2025, 12, 31),
     )
     assert honour.level == "provincial"
+
+
+def test_a_score_fix_after_a_grade_only_fix_is_a_warning(tmp_path: Path) -> None:
+    """Listed → D before "D with 60 points": a serious subject that is also listed would keep its score."""
+
+    def grade_only_first(d: dict[str, Any]) -> None:
+        overrides = _path(d, "institutions")["overrides"]
+        overrides.insert(0, overrides.pop(2))  # listed_d first
+
+    target = _pack_with(tmp_path, grade_only_first)
+    pack, problems = validate_pack_text(target.read_text(encoding="utf-8"), str(target))
+    assert pack is not None
+    assert [p.level for p in problems if p.code == "override-order"] == ["warning"]
+    _pack, clean = validate_pack_text(DYNAMIC.read_text(encoding="utf-8"), str(DYNAMIC))
+    assert not [p for p in clean if p.code == "override-order"]

@@ -226,6 +226,7 @@ def compile_overrides(
     out: list[COverride] = []
     seen: set[str] = set()
     final_before: str | None = None
+    grade_only_before: str | None = None
     for k, ov in enumerate(gp.overrides):
         where: YamlPath = (*path, "overrides", k)
         report.citation(ov.cite, (*where, "cite"))
@@ -253,6 +254,17 @@ def compile_overrides(
                 where,
                 level="warning",
             )
+        if ov.score is not None and grade_only_before is not None:
+            report.problem(
+                "override-order",
+                f"override '{ov.id}' fixes the score but comes after '{grade_only_before}', which fixes only the grade "
+                "and ends the overrides: a subject meeting both keeps its computed score, so meeting the other "
+                "condition too can improve it (put the override that fixes the score first)",
+                where,
+                level="warning",
+            )
+        if ov.grade is not None and ov.score is None and grade_only_before is None:
+            grade_only_before = ov.id
         try:
             expr = compile_expression(ov.when, symbols, want="bool")
         except ExpressionError as err:

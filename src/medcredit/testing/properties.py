@@ -61,7 +61,6 @@ import yaml
 from medcredit.diagnostics.errors import CalendarError, MedcreditError
 from medcredit.diagnostics.problems import suggest
 from medcredit.engine.evaluation import Evaluator
-from medcredit.engine.validity import cycle_bounds
 from medcredit.engine.window import evaluation_point, expiry
 from medcredit.history.catalogue import catalogue
 from medcredit.history.model import SEVERITIES, Record, Subject
@@ -1033,8 +1032,9 @@ def outside_cycle_irrelevant(pack: CompiledPack, record: Record, cycle: int) -> 
     for kinds no ``to_cycle_end`` fact takes, and never an agreement end (which ends
     operation before the cycle begins).
     """
-    start, end = cycle_bounds(cycle)
-    to_end = any(f.to_cycle_end for f in pack.kind_to_facts.get(record.kind, ()))
+    point = evaluation_point(pack, cycle, None)  # an as-of or rolling pack's window is not the calendar year
+    start, end = point.start, point.end
+    to_end = any(f.to_cycle_end or f.in_force for f in pack.kind_to_facts.get(record.kind, ()))
     if record.kind in ("annual_assessment", "risk_assessment") and record.year is not None:
         if record.year > cycle:
             return True
