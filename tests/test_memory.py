@@ -172,7 +172,7 @@ def test_a_repair_taking_effect_is_a_cited_step() -> None:
     assert medcredit.evaluate(pack, subject, 2024).grade == "suspended"
     result = medcredit.evaluate(pack, subject, 2025)
     step = next(s for s in result.steps if isinstance(s, RepairedStep))
-    assert (step.records, step.repair, step.effective) == ((0,), 1, dt.date(2025, 1, 1))
+    assert (step.records, step.effective) == ((0, 1), dt.date(2025, 1, 1))
     assert step.cite.article == "第七条"
     assert result.record_uses[0].reason == "repaired:1" and result.sanctions == ()
 

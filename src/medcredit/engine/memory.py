@@ -78,8 +78,8 @@ def repaired(
     for i, item in enumerate(records):
         rec = item.record
         target = by_id.get(rec.ref) if rec.ref is not None else None
-        if target is None or rec.date > day:
-            continue
+        if target is None or rec.date > day or rec.date < records[target].record.date:
+            continue  # no such record, a decision after the evaluation date, or one before the record existed
         if rec.kind == "repair_granted":
             effective = rec.date if pack.repair_takes_effect == "on_grant" else dt.date(rec.date.year + 1, 1, 1)
             if effective <= day and (target not in granted or granted[target][1] < effective):
@@ -93,7 +93,7 @@ def repaired_steps(pack: CompiledPack, taken_out: Mapping[int, tuple[int, dt.dat
     effect = pack.model.repair_effect
     if effect is None:
         return []
-    return [RepairedStep("repair_effect", (i,), g, when, effect.cite) for i, (g, when) in sorted(taken_out.items())]
+    return [RepairedStep("repair_effect", (i, g), when, effect.cite) for i, (g, when) in sorted(taken_out.items())]
 
 
 def _contribution(aggregate: str, record: Record) -> Decimal:

@@ -651,8 +651,9 @@ def _threshold_text(t: _Text, s: Any, where: str, recs: str) -> str:
 
 def _repaired_text(t: _Text, s: Any, where: str, recs: str) -> str:
     return t.pick(
-        f"{where}准予信用修复（记录 {s.repair}）自 {s.effective} 起生效，该信息不再计入{recs}",
-        f"{where} the repair granted in record {s.repair} took effect on {s.effective}: not counted{recs}",
+        f"{where}准予信用修复（记录 {s.records[1]}）自 {s.effective} 起生效，记录 {s.records[0]} 不再计入",
+        f"{where} the repair granted in record {s.records[1]} took effect on {s.effective}: record {s.records[0]} "
+        "is not counted",
     )
 
 

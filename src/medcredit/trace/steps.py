@@ -349,8 +349,7 @@ class RepairedStep(NamedTuple):
     """A record no longer counts: a granted repair (the record ``repair``) took effect."""
 
     ref: str  # "repair_effect"
-    records: tuple[int, ...]  # the repaired record
-    repair: int  # index of the repair_granted record
+    records: tuple[int, ...]  # the repaired record, then the repair_granted record
     effective: dt.date
     cite: Citation
 
@@ -359,7 +358,7 @@ class RepairedStep(NamedTuple):
         return "repaired"
 
     def value_text(self) -> str:
-        return f"repaired by records[{self.repair}] from {self.effective}"
+        return f"repaired from {self.effective}"
 
 
 Step: TypeAlias = (
