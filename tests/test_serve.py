@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -275,3 +278,79 @@ def test_openapi_describes_every_operation_with_examples(server: Server) -> None
     assert body["examples"]["one subject"]["value"]["category"] == "outpatient_clinic"
     assert "Subject" in spec["components"]["schemas"]
     assert "application/problem+json" in paths["/v1/evaluate"]["post"]["responses"]["422"]["content"]
+
+
+ROLLING = Path(__file__).parent / "fixtures" / "capabilities" / "rolling.yaml"
+
+
+def test_an_as_of_pack_is_evaluated_on_a_date(tmp_path: Path) -> None:
+    """/v1/evaluate?as_of=: a rolling pack (capability fixture) over HTTP, and as_of refused for a calendar pack."""
+    from serve_server import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "medcredit",
+            "serve",
+            "--port",
+            str(port),
+            "--pack",
+            str(ROLLING),
+            "--pack",
+            "wushan",
+            "--query-log",
+            str(tmp_path / "queries.sqlite"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):  # polls, not a duration
+            try:
+                if httpx.get(url + "/healthz", timeout=1.0).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        subject = {
+            "id": "92500237MA00000016",
+            "category": "retail_pharmacy",
+            "records": [{"kind": "interview", "date": "2024-07-01"}],
+        }
+        body = json.dumps(subject).encode("utf-8")
+        headers = {"content-type": "application/json"}
+        r = httpx.post(
+            url + "/v1/evaluate",
+            params={"pack": "rolling_window", "as_of": "2025-06-30"},
+            content=body,
+            headers=headers,
+            timeout=60,
+        )
+        assert r.status_code == 200, r.text
+        data = r.json()
+        assert data["as_of"] == "2025-06-30" and data["cycle"] == 2025
+        (result,) = data["results"]
+        assert (result["score"], result["window"]) == ("95", {"from": "2024-07-01", "to": "2025-06-30"})
+        later = httpx.post(
+            url + "/v1/evaluate",
+            params={"pack": "rolling_window", "as_of": "2025-07-01"},
+            content=body,
+            headers=headers,
+            timeout=60,
+        )
+        assert later.json()["results"][0]["score"] == "100"
+        refused = httpx.post(
+            url + "/v1/evaluate",
+            params={"pack": "wushan", "as_of": "2025-06-30"},
+            content=body,
+            headers=headers,
+            timeout=60,
+        )
+        assert refused.status_code == 422 and "calendar-year" in refused.text
+        missing = httpx.post(url + "/v1/evaluate", params={"pack": "wushan"}, content=body, headers=headers, timeout=60)
+        assert missing.status_code == 422 and "cycle" in missing.text
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

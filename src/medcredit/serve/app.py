@@ -28,6 +28,7 @@ from medcredit.authoring.schemas import history_schema, pack_schema
 from medcredit.diagnostics.errors import MedcreditError, ProblemsError
 from medcredit.diagnostics.problems import Problem
 from medcredit.engine.evaluation import Evaluator, evaluate
+from medcredit.engine.window import Point, evaluation_point
 from medcredit.history.reader import Loaded, Rejected
 from medcredit.pack.compiled import CompiledPack
 from medcredit.procedures.deadlines import compute_deadline, deadline_chain
@@ -44,7 +45,22 @@ from medcredit.serve.requests import one_subject, read_body, subjects
 
 T = TypeVar("T")
 
-Cycle = Annotated[int, Query(ge=1990, le=2200, description="evaluation cycle (calendar year)", examples=[2023])]
+Cycle = Annotated[
+    int | None,
+    Query(
+        ge=1990, le=2200, description="evaluation cycle (calendar year); or as_of for an as-of pack", examples=[2023]
+    ),
+]
+Year = Annotated[int, Query(ge=1990, le=2200, description="evaluation cycle (calendar year)", examples=[2023])]
+AsOf = Annotated[
+    dt.date | None,
+    Query(
+        ge=dt.date(1990, 1, 1),
+        le=dt.date(2199, 12, 31),
+        description="evaluation date, for packs whose cycle kind is as_of or rolling (instead of cycle)",
+        examples=["2025-06-30"],
+    ),
+]
 PackId = Annotated[str | None, Query(description="pack id (default: the only pack served)", examples=["wushan"])]
 Override = Annotated[bool, Query(description="evaluate outside the pack's validity (recorded in the result)")]
 Day = Annotated[dt.date, Query(ge=dt.date(1990, 1, 1), le=dt.date(2200, 12, 31), examples=["2024-03-01"])]
@@ -231,8 +247,9 @@ def create_app(config: ServiceConfig) -> FastAPI:  # noqa: C901  (the routes are
         return _json(pack_schema() if which == "pack" else history_schema(), all_packs)
 
     def evaluation(
-        pack: CompiledPack, items: list[Any], cycle: int, override: bool, mode: TraceMode
+        pack: CompiledPack, items: list[Any], point: Point, override: bool, mode: TraceMode
     ) -> tuple[list[str], int, int]:
+        cycle, as_of = (point.cycle, None) if point.as_of is None else (None, point.as_of)
         texts: list[str] = []
         evaluated = rejected = 0
         for item in items:
@@ -242,7 +259,9 @@ def create_app(config: ServiceConfig) -> FastAPI:  # noqa: C901  (the routes are
                 continue
             assert isinstance(item, Loaded)
             evaluator = evaluators.get(id(pack)) or Evaluator(pack)
-            result = evaluator.evaluate(item.subject, cycle, trace=mode != "none", override_validity=override)
+            result = evaluator.evaluate(
+                item.subject, cycle, as_of=as_of, trace=mode != "none", override_validity=override
+            )
             evaluated += 1
             if mode == "full":
                 encoder = encoders.get(id(pack))
@@ -260,24 +279,27 @@ def create_app(config: ServiceConfig) -> FastAPI:  # noqa: C901  (the routes are
     )
     async def evaluate_route(
         request: Request,
-        cycle: Cycle,
+        cycle: Cycle = None,
         pack: PackId = None,
         trace: Annotated[TraceMode, Query(description="full trace, decisive steps only, or none")] = "full",
         override_validity: Override = False,
+        as_of: AsOf = None,
     ) -> Response:
         """Grade one subject or a batch; rejected subjects are listed with their located problems."""
         compiled = pack_or_404(pack)
+        point = evaluation_point(compiled, cycle, as_of)  # a wrong cycle or date: 422 before reading the body
         items, single = subjects(await read_body(request, config.max_body_bytes), config.max_batch)
         if single and isinstance(items[0], Rejected):
             raise ServiceProblemError(
                 422, "invalid-history", "invalid subject", "the subject was rejected", items[0].problems
             )
-        texts, evaluated, rejected = await timed(lambda: evaluation(compiled, items, cycle, override_validity, trace))
+        texts, evaluated, rejected = await timed(lambda: evaluation(compiled, items, point, override_validity, trace))
         head = json.dumps(
             {
                 "medcredit_version": __version__,
                 "pack": _pack_ref(compiled),
-                "cycle": cycle,
+                "cycle": point.cycle,
+                **({"as_of": as_of.isoformat()} if as_of is not None else {}),
                 "trace": trace,
                 "summary": {"inputs": len(items), "evaluated": evaluated, "rejected": rejected},
             },
@@ -294,13 +316,15 @@ def create_app(config: ServiceConfig) -> FastAPI:  # noqa: C901  (the routes are
     )
     async def explain_route(
         request: Request,
-        cycle: Cycle,
+        cycle: Cycle = None,
         pack: PackId = None,
         lang: Annotated[Lang, Query(description="language of the explanation")] = "zh",
         override_validity: Override = False,
+        as_of: AsOf = None,
     ) -> Response:
         """Each subject's result as readable text citing the articles."""
         compiled = pack_or_404(pack)
+        point = evaluation_point(compiled, cycle, as_of)
         items, _single = subjects(await read_body(request, config.max_body_bytes), config.max_batch)
 
         def run() -> list[dict[str, Any]]:
@@ -310,7 +334,7 @@ def create_app(config: ServiceConfig) -> FastAPI:  # noqa: C901  (the routes are
                     out.append(_rejected(item))
                     continue
                 assert isinstance(item, Loaded)
-                result = evaluate(compiled, item.subject, cycle, override_validity=override_validity)
+                result = evaluate(compiled, item.subject, cycle, as_of=as_of, override_validity=override_validity)
                 out.append(
                     {"subject": result.subject_id, "status": result.status, "text": render_text(result, compiled, lang)}
                 )
@@ -318,7 +342,7 @@ def create_app(config: ServiceConfig) -> FastAPI:  # noqa: C901  (the routes are
 
         results = await timed(run)
         return _json(
-            {"medcredit_version": __version__, "pack": _pack_ref(compiled), "cycle": cycle, "results": results},
+            {"medcredit_version": __version__, "pack": _pack_ref(compiled), "cycle": point.cycle, "results": results},
             [compiled],
         )
 
@@ -330,7 +354,7 @@ def create_app(config: ServiceConfig) -> FastAPI:  # noqa: C901  (the routes are
     )
     async def compare_route(
         request: Request,
-        cycle: Cycle,
+        cycle: Year,
         pack: Annotated[list[str] | None, Query(description="packs to compare (default: every pack served)")] = None,
         override_validity: Override = False,
     ) -> Response:
