@@ -31,7 +31,7 @@ def finish_score(path: CPath, score: Decimal, records: tuple[int, ...], steps: l
     if spec is None:
         return score
     finished = spec.finish(score)
-    if steps is not None and (finished != score or str(finished) != str(score)):
+    if steps is not None and str(finished) != str(score):  # also 90 → 90.00: the step shows the places
         steps.append(ScoreStep(path.id, records, score, finished, spec.cite or path.cite))
     return finished
 

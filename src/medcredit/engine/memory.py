@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from medcredit.engine.operation import add_months
+from medcredit.engine.operation import IGNORED_OBJECTIONS, add_months
 from medcredit.history.model import PriorResult, Record
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.memory import CPrior, CThreshold
@@ -169,7 +169,7 @@ def days_since(kinds: tuple[str, ...], records: list[InputRecord], day: dt.date)
         rec = item.record
         if rec.kind not in kinds or rec.date > day:
             continue
-        if rec.objection is not None and rec.objection.status in ("upheld", "deleted_unverifiable"):
+        if rec.objection is not None and rec.objection.status in IGNORED_OBJECTIONS:
             continue
         if rec.kind not in latest or rec.date > latest[rec.kind]:
             latest[rec.kind] = rec.date

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
-from medcredit.diagnostics.errors import ExpressionError
 from medcredit.diagnostics.problems import Problem, YamlPath, suggest
 from medcredit.history.catalogue import Catalogue, catalogue
 from medcredit.history.model import ASSESSMENT_LEVELS, HONOUR_LEVELS, SEVERITIES, SubjectCategory
@@ -25,6 +24,7 @@ from medcredit.pack.dynamic import (
     COverride,
     CScore,
     CWindow,
+    compile_condition,
     compile_overrides,
     compile_score,
     compile_windows,
@@ -32,13 +32,12 @@ from medcredit.pack.dynamic import (
     table_key,
     table_rows,
 )
-from medcredit.pack.expressions import Expression, Symbol, compile_expression
+from medcredit.pack.expressions import Expression, Symbol
 from medcredit.pack.intervals import Interval, parse_interval
 from medcredit.pack.memory import (
     TENURE_SYMBOLS,
     CPrior,
     CThreshold,
-    compile_condition,
     compile_prior,
     compile_thresholds,
     days_since_symbols,
@@ -683,15 +682,8 @@ class _Compiler:
         for i, exc in enumerate(self.pack.exclusions):
             path: YamlPath = ("exclusions", i)
             self.citation(exc.cite, (*path, "cite"))
-            try:
-                expr = compile_expression(exc.when, symbols, want="bool")
-            except ExpressionError as err:
-                self.problem(
-                    "expression",
-                    getattr(err, "bare", str(err)),
-                    (*path, "when"),
-                    suggestion=getattr(err, "suggestion", None),
-                )
+            expr = compile_condition(exc.when, symbols, (*path, "when"), self)
+            if expr is None:
                 continue
             used = tuple(facts[n].index for n in expr.names if n in facts)
             uses_agreement = bool({"agreement_end_reason", "operated_months_in_cycle"} & set(expr.names))

@@ -207,6 +207,18 @@ def compile_score(gp: GradingPath, path: YamlPath, report: Reporter) -> CScore |
     )
 
 
+def compile_condition(
+    source: str | None, symbols: Mapping[str, Symbol], path: YamlPath, report: Reporter
+) -> Expression | None:
+    if source is None:
+        return None
+    try:
+        return compile_expression(source, symbols, want="bool")
+    except ExpressionError as err:
+        report.problem("expression", getattr(err, "bare", str(err)), path, suggestion=getattr(err, "suggestion", None))
+        return None
+
+
 def override_symbols(base: Mapping[str, Symbol], has_score: bool) -> dict[str, Symbol]:
     symbols = dict(base)
     symbols["grade"] = Symbol("str", "the grade reached before this override ('' when none)")
@@ -265,15 +277,8 @@ def compile_overrides(
             )
         if ov.grade is not None and ov.score is None and grade_only_before is None:
             grade_only_before = ov.id
-        try:
-            expr = compile_expression(ov.when, symbols, want="bool")
-        except ExpressionError as err:
-            report.problem(
-                "expression",
-                getattr(err, "bare", str(err)),
-                (*where, "when"),
-                suggestion=getattr(err, "suggestion", None),
-            )
+        expr = compile_condition(ov.when, symbols, (*where, "when"), report)
+        if expr is None:
             continue
         if (ov.grade is not None or ov.score is not None) and expr.source in ("True", "true"):
             final_before = ov.id

@@ -11,10 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from medcredit.diagnostics.errors import ExpressionError
 from medcredit.diagnostics.problems import YamlPath
 from medcredit.pack.dynamic import Reporter
-from medcredit.pack.expressions import Expression, Symbol, compile_expression
+from medcredit.pack.expressions import Symbol
 from medcredit.pack.model import Citation, Pack, Term, Text
 
 #: Names about the subject's tenure, available to every expression.
@@ -166,15 +165,3 @@ def prior_symbols(priors: tuple[CPrior, ...]) -> dict[str, Symbol]:
         else Symbol("str", f"the {'grade' if p.kind == 'grade_back' else 'worst grade'} of earlier cycles")
         for p in priors
     }
-
-
-def compile_condition(
-    source: str | None, symbols: Mapping[str, Symbol], path: YamlPath, report: Reporter
-) -> Expression | None:
-    if source is None:
-        return None
-    try:
-        return compile_expression(source, symbols, want="bool")
-    except ExpressionError as err:
-        report.problem("expression", getattr(err, "bare", str(err)), path, suggestion=getattr(err, "suggestion", None))
-        return None

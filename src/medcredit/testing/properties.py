@@ -61,6 +61,7 @@ import yaml
 from medcredit.diagnostics.errors import CalendarError, MedcreditError
 from medcredit.diagnostics.problems import suggest
 from medcredit.engine.evaluation import Evaluator
+from medcredit.engine.operation import IGNORED_OBJECTIONS
 from medcredit.engine.window import evaluation_point, expiry
 from medcredit.history.catalogue import catalogue
 from medcredit.history.model import SEVERITIES, Record, Subject
@@ -1052,7 +1053,7 @@ def out_of_force_irrelevant(pack: CompiledPack, record: Record, cycle: int) -> b
     facts = pack.kind_to_facts.get(record.kind, ())
     if not facts or not all(f.in_force for f in facts):
         return False
-    if record.objection is not None and record.objection.status in ("upheld", "deleted_unverifiable"):
+    if record.objection is not None and record.objection.status in IGNORED_OBJECTIONS:
         return False  # not counted for the objection's sake, whatever its window
     ends = expiry(pack, record)
     return ends is not None and ends[1] < evaluation_point(pack, cycle, None).end and record.date <= ends[1]
