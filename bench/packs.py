@@ -10,7 +10,9 @@ same run (the parse floor, which no engine can beat):
 
 - ``read``: JSONL line → validated Subject (``iter_jsonl``);
 - ``interpreted`` / ``compiled``: evaluate with the full trace, results dropped as made;
-- ``end to end``: read + evaluate (compiled) + the trace JSON (``TraceEncoder``), the CLI's work;
+- ``end to end (Result)``: read + evaluate (compiled) + the trace JSON of the full Result (``TraceEncoder``);
+- ``end to end (direct)``: the CLI's work since the direct writer: read + ``evaluate_compact`` + the trace
+  line written straight from the compact outcome (``DirectEncoder``), the interpreter's Result otherwise;
 
 plus the peak RSS of the process.  Never run by the test suite: timings on shared machines
 swing 3x, so they are reported, not asserted.
@@ -32,9 +34,11 @@ sys.path.insert(0, str(ROOT / "tests" / "golden_bytes"))
 
 from population import population  # noqa: E402
 
+from medcredit.engine.codegen import CompactResult  # noqa: E402
 from medcredit.engine.evaluation import Evaluator  # noqa: E402
 from medcredit.history.reader import Loaded, iter_jsonl  # noqa: E402
 from medcredit.pack.loader import bundled_pack_names, load_pack  # noqa: E402
+from medcredit.render.direct import DirectEncoder  # noqa: E402
 from medcredit.render.output import TraceEncoder  # noqa: E402
 
 CYCLES = {"wushan": 2023, "suixian": 2023, "zhongmou": 2023, "liaoning": 2024}
@@ -66,15 +70,25 @@ def measure(name: str, lines: list[str]) -> dict[str, float]:
             if isinstance(item, Loaded):
                 encoder.encode(compiled.evaluate(item.subject, cycle, override_validity=ov))
 
+    direct = DirectEncoder(pack, TraceEncoder(pack))
+
+    def end_to_end_direct() -> None:
+        for item in iter_jsonl(lines, "bench.jsonl"):
+            if isinstance(item, Loaded):
+                out = compiled.evaluate_compact(item.subject, cycle, override_validity=ov)
+                direct.encode(out) if isinstance(out, CompactResult) else direct.reference.encode(out)
+
     t_e2e = _cpu(end_to_end)
+    t_direct = _cpu(end_to_end_direct)
     per = 1e6 / n
     return {
         "json.loads µs": floor * per,
         "read ×floor": read / floor,
         "interpreted ×floor": t_int / floor,
         "compiled ×floor": t_comp / floor,
-        "end to end ×floor": t_e2e / floor,
-        "end to end µs": t_e2e * per,
+        "end to end (Result) ×floor": t_e2e / floor,
+        "end to end (direct) ×floor": t_direct / floor,
+        "end to end (direct) µs": t_direct * per,
     }
 
 

@@ -498,9 +498,9 @@ def components(pack: CompiledPack, subjects: list[Subject]) -> list[tuple[str, f
     try:
         # (subject, records, start, end[, uses_operation]) — the signature has changed before
         extra = (True,) * (len(inspect.signature(operation).parameters) - 4)
-        flat = [eng._flatten(s) for s in subjects]
+        flat = [eng.flatten_records(s) for s in subjects]
         steps: list[tuple[str, Callable[[], object]]] = [
-            ("_flatten (InputRecord wrappers)", lambda: [eng._flatten(s) for s in subjects]),
+            ("flatten_records (InputRecord wrappers)", lambda: [eng.flatten_records(s) for s in subjects]),
             ("_identifier_notices (USCC check)", lambda: [eng._identifier_notices(s, CYCLE) for s in subjects]),
             (
                 "_operation (months operated)",

@@ -6,8 +6,12 @@ record kind and category (tests/golden_bytes/population.py), and on
 hypothesis-generated subjects (medcredit.testing.strategies), with the trace on
 and off: ``Evaluator(pack, compiled=True)`` must return a Result equal to the
 interpreter's, whose ``to_json`` and ``render_text`` are the same text, or
-raise the same error.  The test also checks that the compiled paths really ran
-(a fallback everywhere would pass trivially).
+raise the same error.  With the trace on, the compact result the CLI writes
+(``Evaluator.evaluate_compact``) expands to that same Result, and the line
+``DirectEncoder`` writes from it is ``to_json`` of the interpreter's Result,
+byte for byte; one encoder serves a whole pack's run, so its memoised pieces
+are checked across subjects.  The test also checks that the compiled paths
+really ran (a fallback everywhere would pass trivially).
 """
 
 from __future__ import annotations
@@ -23,12 +27,13 @@ from hypothesis import strategies as st
 from codegen_variants import VARIANTS, without_lists
 from golden_bytes.population import population
 from medcredit.diagnostics.errors import MedcreditError
-from medcredit.engine.codegen import Program, path_support, program_for
+from medcredit.engine.codegen import CompactResult, Program, path_support, program_for
 from medcredit.engine.evaluation import Evaluator
 from medcredit.history.model import Subject
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import bundled_pack_names, load_pack, validate_pack_text
 from medcredit.packtests.runner import case_files, load_case_file
+from medcredit.render.direct import DirectEncoder
 from medcredit.render.output import render_text, to_json
 from medcredit.testing.strategies import pack_shape, subject_and_cycle
 
@@ -59,7 +64,9 @@ class Pair:
         self.interpreted = Evaluator(pack, cache=None)
         self.compiled = Evaluator(pack, cache=None, compiled=True)
         self.program: Program = program_for(pack)
+        self.direct = DirectEncoder(pack)
         self.ran_compiled = 0
+        self.written_directly = 0
 
     def check(self, subject: Subject, cycle: int, override: bool = False) -> None:
         if self.program.compiled_for(self.pack, subject) is not None:
@@ -72,6 +79,16 @@ class Pair:
                 assert to_json(got, self.pack) == to_json(want, self.pack)
                 assert render_text(got, self.pack, "zh") == render_text(want, self.pack, "zh")
                 assert render_text(got, self.pack, "en") == render_text(want, self.pack, "en")
+                self._check_direct(subject, cycle, override, want)
+
+    def _check_direct(self, subject: Subject, cycle: int, override: bool, want: Any) -> None:
+        compact = self.compiled.evaluate_compact(subject, cycle, override_validity=override)
+        if isinstance(compact, CompactResult):
+            self.written_directly += 1
+            assert compact.result() == want, (subject.id, cycle)
+            assert self.direct.encode(compact) == to_json(want, self.pack), (subject.id, cycle)
+        else:
+            assert compact == want
 
 
 def _outcome(ev: Evaluator, subject: Subject, cycle: int, trace: bool, override: bool) -> Any:
@@ -117,6 +134,7 @@ def test_population(spec: str | Path) -> None:
         pair.check(subject, 2024, override=True)
     if _compiles(pair):
         assert pair.ran_compiled > 0
+        assert pair.written_directly > 0
 
 
 def _golden_cases() -> Iterator[tuple[str, Path, int]]:

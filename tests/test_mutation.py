@@ -212,7 +212,7 @@ def test_outside_cycle_catches_a_cycle_that_ends_a_day_late(monkeypatch: pytest.
 
 
 def test_determinism_catches_a_hidden_counter_in_the_trace(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = medcredit.engine.evaluation._flatten
+    original = medcredit.engine.evaluation.flatten_records
     counter = itertools.count()
 
     def numbered(subject: medcredit.Subject) -> Any:
@@ -220,7 +220,7 @@ def test_determinism_catches_a_hidden_counter_in_the_trace(monkeypatch: pytest.M
         n = next(counter)
         return [_replace(item, origin=f"{item.origin}#{n}") for item in original(subject)]
 
-    monkeypatch.setattr(medcredit.engine.evaluation, "_flatten", numbered)
+    monkeypatch.setattr(medcredit.engine.evaluation, "flatten_records", numbered)
     assert "two evaluations of the same input gave different JSON" in _failed(SOUND, DETERMINISM)
 
 

@@ -33,6 +33,7 @@ from medcredit.cli.messages import msg
 from medcredit.cli.parallel import evaluate_parallel
 from medcredit.diagnostics.errors import MedcreditError
 from medcredit.engine.batch import BatchSummary, Failed, evaluate_items
+from medcredit.engine.codegen import CompactResult
 from medcredit.engine.evaluation import Evaluator
 from medcredit.history.reader import Item, Loaded, ReadTally, Rejected, detect_format, iter_subjects
 from medcredit.pack.compiled import CompiledPack
@@ -75,9 +76,10 @@ def _results(pack: CompiledPack, args: argparse.Namespace, on_result: Callable[[
             override_validity=args.override_validity,
             as_of=args.as_of,
             linked=args.linked,
+            compact=isinstance(on_result, ItemWriter),  # it writes compact results directly
         )
         for item, outcome in outcomes:
-            if isinstance(outcome, Result):
+            if isinstance(outcome, Result | CompactResult):
                 on_result(outcome, item)
             else:
                 on_result(None, outcome)

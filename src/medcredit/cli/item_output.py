@@ -13,9 +13,11 @@ from typing import IO, Any
 
 from medcredit.cli.common import emit_problems
 from medcredit.engine.batch import Failed
+from medcredit.engine.codegen import CompactResult
 from medcredit.history.reader import Rejected
 from medcredit.pack.compiled import CompiledPack
-from medcredit.render.output import TraceEncoder, render_text, result_to_dict
+from medcredit.render.direct import DirectEncoder
+from medcredit.render.output import render_text, result_to_dict
 from medcredit.trace.result import Result
 
 #: The columns of ``--format summary`` (a header row, then one row per subject).
@@ -41,7 +43,7 @@ def summary_row(result: Result) -> tuple[str, ...]:
     return (result.subject_id, name, result.category, result.status, result.grade or "-", score)
 
 
-def outcome_key(result: Result) -> str:
+def outcome_key(result: Result | CompactResult) -> str:
     """How the closing summary counts a result: by grade, or by status when it has none (excluded, ...)."""
     return result.grade or result.status
 
@@ -49,14 +51,18 @@ def outcome_key(result: Result) -> str:
 class ItemWriter:
     """Writes outcomes to ``out`` (problems to ``err``); ``json`` output is collected for one array at the end."""
 
-    def __init__(self, pack: CompiledPack, fmt: str, lang: str, out: IO[str], err: IO[str]) -> None:
+    def __init__(
+        self, pack: CompiledPack, fmt: str, lang: str, out: IO[str], err: IO[str], direct: DirectEncoder | None = None
+    ) -> None:
         self.pack = pack
         self.fmt = fmt
         self.lang = lang
         self.out = out
         self.err = err
         self.collected: list[dict[str, Any]] = []
-        self.encoder = TraceEncoder(pack)
+        # the encoders' memoised pieces are what makes writing fast: a --jobs worker keeps one per pack
+        self.direct = direct if direct is not None else DirectEncoder(pack)
+        self.encoder = self.direct.reference
         self.outcomes: Counter[str] = Counter()
 
     def header(self) -> None:
@@ -86,6 +92,11 @@ class ItemWriter:
                 out.write(f"{item.where}: rejected\n")
             return
         self.outcomes[outcome_key(result)] += 1
+        if isinstance(result, CompactResult):
+            if fmt == "jsonl":  # the trace line straight from the compact outcome
+                out.write(self.direct.encode(result) + "\n")
+                return
+            result = result.result()
         if fmt == "jsonl":
             out.write(self.encoder.encode(result) + "\n")
         elif fmt == "json":

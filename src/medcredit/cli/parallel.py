@@ -24,11 +24,13 @@ from medcredit.cli.common import emit_problems
 from medcredit.cli.item_output import ItemWriter
 from medcredit.diagnostics.errors import MedcreditError
 from medcredit.engine.batch import BatchSummary, evaluate_items
+from medcredit.engine.codegen import CompactResult
 from medcredit.engine.evaluation import Evaluator
 from medcredit.history.reader import ReadTally, _open_binary, iter_jsonl
 from medcredit.io.encoding import SAMPLE_BYTES, detect
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import load_pack
+from medcredit.render.direct import DirectEncoder
 from medcredit.trace.result import Result
 
 #: Lines per chunk: large enough that a chunk's pickling is small beside its evaluation.
@@ -43,7 +45,12 @@ def _evaluator(pack_ref: str, compiled: bool) -> Evaluator:
     ev = _EVALUATORS.get(key)
     if ev is None:
         ev = _EVALUATORS[key] = Evaluator(load_pack(pack_ref), compiled=compiled)
+        _DIRECT[key] = DirectEncoder(ev.pack)
     return ev
+
+
+# (pack reference, compiled) → the worker's trace writer, warm across its chunks
+_DIRECT: dict[tuple[str, bool], DirectEncoder] = {}
 
 
 Done = tuple[str, str, tuple[int, ...], dict[str, int], MedcreditError | None]
@@ -55,7 +62,7 @@ def run_chunk(job: tuple[Any, ...]) -> Done:
     pack_ref, compiled, fmt, lang, file, encoding, first, lines, cycle, trace, override, as_of, linked = job
     ev = _evaluator(pack_ref, compiled)
     out, err = io.StringIO(), io.StringIO()
-    write = ItemWriter(ev.pack, fmt, lang, out, err)
+    write = ItemWriter(ev.pack, fmt, lang, out, err, _DIRECT[(pack_ref, compiled)])
     summary = BatchSummary(tally=ReadTally())
     error: MedcreditError | None = None
     enabled = gc.isenabled()
@@ -63,10 +70,18 @@ def run_chunk(job: tuple[Any, ...]) -> Done:
     try:
         items = iter_jsonl(lines, file, encoding, summary.tally, first_line=first)
         outcomes = evaluate_items(
-            ev, items, cycle, summary=summary, trace=trace, override_validity=override, as_of=as_of, linked=linked
+            ev,
+            items,
+            cycle,
+            summary=summary,
+            trace=trace,
+            override_validity=override,
+            as_of=as_of,
+            linked=linked,
+            compact=True,
         )
         for item, outcome in outcomes:
-            if isinstance(outcome, Result):
+            if isinstance(outcome, Result | CompactResult):
                 write(outcome, item)
             else:
                 write(None, outcome)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from medcredit.diagnostics.errors import ArgumentError, MedcreditError, ValidityError
+from medcredit.engine.codegen.program import CompactResult
 from medcredit.engine.evaluation import Evaluator
 from medcredit.engine.linked import linked_subjects
 from medcredit.engine.window import evaluation_point
@@ -44,7 +45,7 @@ class Failed:
         return f"{self.where}: [error] subject {self.subject_id}: {type(self.error).__name__}: {self.error}"
 
 
-Outcome = Result | Rejected | Failed
+Outcome = Result | CompactResult | Rejected | Failed
 
 
 @dataclass(slots=True)
@@ -100,12 +101,14 @@ def evaluate_items(
     override_validity: bool = False,
     as_of: dt.date | None = None,
     linked: bool = False,
+    compact: bool = False,
 ) -> Iterator[tuple[Item, Outcome]]:
     """(item, outcome) for every item read; ``summary`` (if given) is kept up to date as they are yielded.
 
     ``as_of`` evaluates an as-of or rolling pack on a date; ``linked`` also yields, after each
     institution, the results of its linked persons as subjects of their own (counted apart: they
-    are results, not inputs).
+    are results, not inputs).  ``compact`` (with the trace on) yields a subject graded by generated
+    code as a :class:`~medcredit.engine.codegen.CompactResult`, for a writer that renders it directly.
     """
     ev = evaluator if isinstance(evaluator, Evaluator) else Evaluator(evaluator)
     evaluation_point(ev.pack, cycle, as_of)  # a wrong cycle or date is about the batch: raise before reading
@@ -119,7 +122,11 @@ def evaluate_items(
         subjects = (item.subject, *linked_subjects(item.subject)) if linked else (item.subject,)
         for n, subject in enumerate(subjects):
             try:
-                result = ev.evaluate(subject, cycle, as_of=as_of, trace=trace, override_validity=override_validity)
+                result: Result | CompactResult
+                if compact and trace:
+                    result = ev.evaluate_compact(subject, cycle, as_of=as_of, override_validity=override_validity)
+                else:
+                    result = ev.evaluate(subject, cycle, as_of=as_of, trace=trace, override_validity=override_validity)
             except (ValidityError, ArgumentError):
                 raise  # about the batch, not this subject
             except MedcreditError as exc:

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from medcredit.diagnostics.errors import ValidityError
 from medcredit.engine.aggregation import tally
@@ -43,6 +43,9 @@ from medcredit.history.model import Record, Subject
 from medcredit.pack.compiled import CompiledPack
 from medcredit.trace.result import Consequence, InputRecord, Notice, RecordUse, Result, Status
 from medcredit.trace.steps import RollUpStep, RuleStep, ScopeStep, Step, ValidityStep, WindowStep
+
+if TYPE_CHECKING:
+    from medcredit.engine.codegen.program import CompactResult  # codegen builds on this module
 
 #: Decisions kept per evaluator by default: enough for the common shapes of history (most
 #: subjects share a few), small enough that a whole province streams in flat memory.
@@ -112,6 +115,27 @@ class Evaluator:
         if self.program is not None and point.as_of is None:  # generated code: calendar-year packs only
             return self.program.evaluate(self, subject, point.cycle, trace, override_validity)  # type: ignore[no-any-return]
         return _evaluate(self, subject, point, trace, override_validity)
+
+    def evaluate_compact(
+        self,
+        subject: Subject,
+        cycle: int | None = None,
+        *,
+        as_of: dt.date | None = None,
+        override_validity: bool = False,
+    ) -> Result | CompactResult:
+        """As :meth:`evaluate` with the trace on, but a subject graded by generated code comes back compact.
+
+        A writer that can render the compact form directly (``medcredit.render.direct``) skips building
+        the typed steps; :meth:`CompactResult.result` gives the same :class:`Result` as :meth:`evaluate`.
+        """
+        check_evaluate_arguments(self.pack, subject)
+        point = evaluation_point(self.pack, cycle, as_of)
+        if self.program is not None and point.as_of is None:
+            compact: CompactResult | None = self.program.compact(self, subject, point.cycle, override_validity)
+            if compact is not None:
+                return compact
+        return _evaluate(self, subject, point, True, override_validity)
 
 
 def _program(pack: CompiledPack) -> Any:
@@ -194,7 +218,7 @@ def _evaluate(
     notices = _identifier_notices(subject, cycle)
     steps: list[Step] = []
     overridden = _check_cycle(pack, cycle, override, notices, steps)
-    records = _flatten(subject)
+    records = flatten_records(subject)
     category = subject.category.value
     base: dict[str, Any] = {
         "pack_id": pack.id,
@@ -365,7 +389,7 @@ def _origin(i: int) -> str:
     return _ORIGINS[i] if i < len(_ORIGINS) else f"records[{i}]"
 
 
-def _flatten(subject: Subject) -> list[InputRecord]:
+def flatten_records(subject: Subject) -> list[InputRecord]:
     """The subject's records, its agreement end as a record, then its managed clinics' records."""
     records = [InputRecord(_origin(i), r) for i, r in enumerate(subject.records)]
     if subject.agreement_end is not None:

@@ -230,7 +230,11 @@ def _records_list(result: Result) -> list[dict[str, Any]]:
 
 
 def _interpretations(pack: CompiledPack, result: Result) -> list[dict[str, str]]:
-    refs = {s.ref for s in result.steps}
+    return interpretations_for(pack, {s.ref for s in result.steps})
+
+
+def interpretations_for(pack: CompiledPack, refs: set[str]) -> list[dict[str, str]]:
+    """The pack's interpretations that concern any of the trace's step refs, in the pack's order."""
     out: list[dict[str, str]] = []
     for i in pack.interpretations:
         if refs & set(i.rules):
@@ -288,6 +292,11 @@ def _step_dict(step: Step) -> dict[str, Any]:
 _MEMO_LIMIT = 65_536
 
 
+def step_text(step: Step) -> str:
+    """One step's compact JSON text, as it appears in a trace line."""
+    return _dumps(_step_dict(step))
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -322,6 +331,10 @@ class TraceEncoder:
                 del memo[next(iter(memo))]
             memo[key] = text
         return text
+
+    def step(self, step: Step) -> str:
+        """One step's text in a trace line (memoised)."""
+        return self._step(step)
 
     def _step(self, step: Step) -> str:
         # Decimal('0') == Decimal('0.00') and they hash alike, yet they print differently:

@@ -6,7 +6,7 @@ See :mod:`~medcredit.engine.codegen.support` for what is compiled and
 
 from __future__ import annotations
 
-from medcredit.engine.codegen.program import Outcome, Program, program_for
+from medcredit.engine.codegen.program import CompactResult, Outcome, Program, program_for
 from medcredit.engine.codegen.support import PathSupport, path_support
 
-__all__ = ["Outcome", "PathSupport", "Program", "path_support", "program_for"]
+__all__ = ["CompactResult", "Outcome", "PathSupport", "Program", "path_support", "program_for"]

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from medcredit.engine.codegen.program import Outcome, score_decimal
-from medcredit.engine.evaluation import _flatten
+from medcredit.engine.evaluation import flatten_records
 from medcredit.engine.operation import Operation
 from medcredit.engine.validity import records_override_notice
 from medcredit.history.model import INSTITUTION_CATEGORIES, Subject, SubjectCategory
@@ -56,12 +56,11 @@ def to_result(
     grade = out.grade
     measures = pack.measures.get((grade, category), ()) if grade is not None else ()
     uses: tuple[RecordUse, ...] = ()
-    records = tuple(_flatten(subject))
+    records = tuple(flatten_records(subject))
     if trace:
         assert out.payload is not None
         used_by: dict[int, list[str]] = {}
-        steps.extend(_decided_steps(pack, path, subject, cycle, out, op, used_by))
-        steps.extend(MeasureStep(m.id, grade, m.cite) for m in measures if grade is not None)
+        steps.extend(trace_steps(pack, path, subject, cycle, out, op, used_by))
         uses = _record_uses(out, path, used_by, len(records))
     return Result(
         pack_id=pack.id,
@@ -86,6 +85,23 @@ def to_result(
     )
 
 
+def trace_steps(
+    pack: CompiledPack,
+    path: CPath,
+    subject: Subject,
+    cycle: int,
+    out: Outcome,
+    op: Operation,
+    used_by: dict[int, list[str]],
+) -> list[Step]:
+    """The typed steps of the decision and its measures; ``used_by`` gets which steps used each record."""
+    steps = _decided_steps(pack, path, subject, cycle, out, op, used_by)
+    grade = out.grade
+    if grade is not None:
+        steps.extend(MeasureStep(m.id, grade, m.cite) for m in pack.measures.get((grade, subject.category.value), ()))
+    return steps
+
+
 def _status(status: str) -> Status:
     if status == "graded":
         return "graded"
@@ -100,7 +116,7 @@ def _mark(used_by: dict[int, list[str]], indices: Any, ref: str) -> None:
         used_by.setdefault(j, []).append(ref)
 
 
-def _fact_value(pack: CompiledPack, index: int, counts: tuple[int, ...], sums: tuple[int, ...]) -> Any:
+def fact_value(pack: CompiledPack, index: int, counts: tuple[int, ...], sums: tuple[int, ...]) -> Any:
     aggregate = pack.facts[index].aggregate
     if aggregate == "count":
         return counts[index]
@@ -121,7 +137,7 @@ def _decided_steps(
     assert out.payload is not None
     counts, sums, values, fact_records, _reasons, _flags, fired, terms = out.payload
     steps: list[Step] = []
-    subject_names = _subject_names(pack, subject, cycle, op)
+    names = subject_names(pack, subject, cycle, op)
     for exc, hit in zip(pack.exclusions, fired, strict=True):
         involved: list[int] = []
         for f in exc.facts:
@@ -130,7 +146,7 @@ def _decided_steps(
             involved.extend(op.agreement_records)
         _mark(used_by, involved, exc.id)
         inputs = tuple(
-            (n, subject_names[n] if n in subject_names else _fact_value(pack, pack.fact_by_id[n].index, counts, sums))
+            (n, names[n] if n in names else fact_value(pack, pack.fact_by_id[n].index, counts, sums))
             for n in exc.expression.names
         )
         steps.append(ExclusionStep(exc.id, tuple(sorted(set(involved))), hit, inputs, exc.cite))
@@ -249,7 +265,12 @@ def _agree_steps(pack: CompiledPack, path: CPath, out: Outcome, used_by: dict[in
     return steps
 
 
-def _subject_names(pack: CompiledPack, subject: Subject, cycle: int, op: Operation) -> dict[str, Any]:
+#: The names :func:`subject_names` gives.
+SUBJECT_NAMES = frozenset({"category", "subject_type", "cycle", "agreement_end_reason", "operated_months_in_cycle"})
+
+
+def subject_names(pack: CompiledPack, subject: Subject, cycle: int, op: Operation) -> dict[str, Any]:
+    """The names about the subject an exclusion can read (they take precedence over facts of the same name)."""
     category = subject.category.value
     return {
         "category": category,

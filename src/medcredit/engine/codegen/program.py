@@ -29,7 +29,7 @@ from medcredit.engine.window import evaluation_point
 from medcredit.history.model import INSTITUTION_CATEGORIES, Record, Subject, SubjectCategory
 from medcredit.pack.compiled import CompiledPack, CPath
 from medcredit.pack.expressions import _div, _floordiv, _num_max, _num_min
-from medcredit.trace.result import InputRecord, Result
+from medcredit.trace.result import InputRecord, Notice, Result
 from medcredit.trace.steps import Step
 
 #: Programs kept (one per pack hash): a process rarely holds more than a few packs.
@@ -148,22 +148,83 @@ class Program:
         )
         return None if out is None else (Outcome(*out), op)
 
+    def compact(self, ev: Evaluator, subject: Subject, cycle: int, override: bool) -> CompactResult | None:
+        """The traced outcome of ``subject`` on its compiled path, not yet expanded; None: the interpreter grades it."""
+        ran = self._run(ev, subject, cycle, True, override)
+        if ran is None:
+            return None
+        path, out, op, notices, steps, overridden = ran
+        return CompactResult(ev.pack, path, subject, cycle, out, op, tuple(notices), tuple(steps), overridden)
+
     def evaluate(self, ev: Evaluator, subject: Subject, cycle: int, trace: bool, override: bool) -> Result:
         """The interpreter's Result for this subject, computed by the generated code where it can."""
+        ran = self._run(ev, subject, cycle, trace, override)
+        if ran is None:
+            return _evaluate(ev, subject, evaluation_point(ev.pack, cycle, None), trace, override)
+        from medcredit.engine.codegen.expand import to_result  # expand imports this module
+
+        path, out, op, notices, steps, overridden = ran
+        return to_result(ev.pack, path, subject, cycle, out, op, notices, steps, overridden, trace)
+
+    def _run(
+        self, ev: Evaluator, subject: Subject, cycle: int, trace: bool, override: bool
+    ) -> tuple[CPath, Outcome, Operation, list[Notice], list[Step], bool] | None:
+        """Check the arguments, settle the cycle's validity, run the compiled path (None: not compiled)."""
         pack = ev.pack
         check_evaluate_arguments(pack, subject)
         path = self.compiled_for(pack, subject)
         if path is None:
-            return _evaluate(ev, subject, evaluation_point(pack, cycle, None), trace, override)
+            return None
         notices = _identifier_notices(subject, cycle)
         steps: list[Step] = []
         overridden = _check_cycle(pack, cycle, override, notices, steps)
         ran = self.outcome(pack, path, subject, cycle, trace, override)
         if ran is None:
-            return _evaluate(ev, subject, evaluation_point(pack, cycle, None), trace, override)
+            return None
+        return path, ran[0], ran[1], notices, steps, overridden
+
+
+class CompactResult(NamedTuple):
+    """A traced result still in the generated code's compact form: what a renderer needs to write it
+    without building typed steps (``medcredit.render.direct``), and :meth:`result` for everything else.
+
+    ``notices`` and ``steps`` are the identifier and validity warnings and steps made before the path ran.
+    """
+
+    pack: CompiledPack
+    path: CPath
+    subject: Subject
+    cycle: int
+    outcome: Outcome
+    operation: Operation
+    notices: tuple[Notice, ...]
+    steps: tuple[Step, ...]
+    overridden: bool
+
+    @property
+    def status(self) -> str:
+        return self.outcome.status
+
+    @property
+    def grade(self) -> str | None:
+        return self.outcome.grade
+
+    def result(self) -> Result:
+        """The full Result, exactly as :meth:`Program.evaluate` gives it with the trace on."""
         from medcredit.engine.codegen.expand import to_result  # expand imports this module
 
-        return to_result(pack, path, subject, cycle, ran[0], ran[1], notices, steps, overridden, trace)
+        return to_result(
+            self.pack,
+            self.path,
+            self.subject,
+            self.cycle,
+            self.outcome,
+            self.operation,
+            list(self.notices),
+            list(self.steps),
+            self.overridden,
+            True,
+        )
 
 
 _OPEN_ALL_YEAR = Operation(12, "", (), ())
@@ -191,9 +252,9 @@ def _operation(
 class AgreementEnd:
     """The agreement end as the generated code sees it: the interpreter's synthetic record, without pydantic.
 
-    The interpreter (``evaluation._flatten``) makes ``Record.model_construct(kind="agreement_termination",
+    The interpreter (``evaluation.flatten_records``) makes ``Record.model_construct(kind="agreement_termination",
     date=..., reason=..., id="agreement_end")``; every other field has the Record's default.  The Result
-    still carries that Record (``expand`` uses ``_flatten``).
+    still carries that Record (``expand`` uses ``flatten_records``).
     """
 
     __slots__ = ("date", "reason")

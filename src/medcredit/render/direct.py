@@ -1,0 +1,334 @@
+"""A compiled subject's JSON line written straight from its compact outcome: no typed steps, no Result.
+
+``medcredit evaluate --format jsonl`` spends most of its time turning each
+result into its trace line.  For a subject graded by generated code
+(:class:`~medcredit.engine.codegen.CompactResult`) the line is mostly the
+same from subject to subject: clause quotes, measures, interpretations.  So
+:class:`DirectEncoder` keeps the text of every piece it has written, keyed by
+exactly what that piece depends on (an exclusion's inputs and records, a
+rule's points and running score, the decision fields of the head), and joins
+the pieces; the only text made afresh per subject is its identity and its
+input records.
+
+A piece not yet seen is made by the reference encoder itself (the typed step
+through :func:`~medcredit.render.output.step_text`, the head through
+:func:`~medcredit.render.output.result_to_dict`), so the bytes cannot drift
+from :class:`~medcredit.render.output.TraceEncoder`; a differential test
+compares the two on every bundled pack and fixture.  Classification paths and
+cycles evaluated under a validity override are rarer shapes: they are
+expanded and written by the reference encoder.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from decimal import Decimal
+from typing import Any
+
+from medcredit.engine.codegen.expand import SUBJECT_NAMES, fact_value, subject_names, trace_steps
+from medcredit.engine.codegen.program import CompactResult, score_decimal
+from medcredit.engine.evaluation import flatten_records
+from medcredit.history.model import Record, Subject
+from medcredit.io.limits import decimal_text
+from medcredit.pack.compiled import CompiledPack, CPath
+from medcredit.pack.model import Citation
+from medcredit.render.output import TraceEncoder, interpretations_for, result_to_dict, step_text
+from medcredit.trace.result import TRACE_FORMAT
+from medcredit.trace.steps import BandStep, MeasureStep, PathStep
+
+#: Pieces kept per encoder (oldest evicted first): the shapes of a province's histories are far fewer.
+MEMO_LIMIT = 131_072
+#: Whole traces kept by the shape of the history they explain (a few kB each: fewer).
+SHAPE_LIMIT = 8_192
+
+# what json.dumps(ensure_ascii=False) escapes in a string; text without any is quoted as it is
+_ESCAPED = re.compile(r'["\\\x00-\x1f]')
+_ZERO = Decimal(0)
+
+# stands for the score while the head is cut (a string no result can hold: json escapes the NULs)
+_SCORE_MARK = "\x00score\x00"
+
+# a trace's steps text, the text after each input record's JSON, the interpretations text
+Traced = tuple[str, tuple[str, ...], str]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def quote(text: str) -> str:
+    """``text`` as a JSON string, exactly as ``json.dumps(text, ensure_ascii=False)``."""
+    return _dumps(text) if _ESCAPED.search(text) else f'"{text}"'
+
+
+def _records_text(shown: tuple[int, ...]) -> str:
+    """A step's ``"records"`` member (absent when it used none)."""
+    return f',"records":[{",".join(map(str, shown))}]' if shown else ""
+
+
+def _show(name: str, value: Any) -> str:
+    """An exclusion input as the trace shows it (``ExclusionStep.value_text``)."""
+    return f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}"
+
+
+def _record_json(record: Record) -> str:
+    """A record as ``model_dump(mode="json", exclude_none=True)`` dumped compactly, by pydantic's own serializer.
+
+    The two agree byte for byte on the history corpora and on generated text (tests); anything the
+    serializer refuses (a lone surrogate, say) takes the reference route.
+    """
+    try:
+        return record.__pydantic_serializer__.to_json(record, exclude_none=True).decode()
+    except (ValueError, TypeError, UnicodeError):
+        return _dumps(record.model_dump(mode="json", exclude_none=True))
+
+
+class DirectEncoder:
+    """Trace lines of compact results under one pack, byte-identical to ``TraceEncoder.encode(c.result())``.
+
+    Safe to share across threads: reads take no lock, inserting and evicting happen under one.
+    """
+
+    __slots__ = ("_head", "_lock", "_memo", "_middles", "_shapes", "limit", "pack", "reference")
+
+    def __init__(self, pack: CompiledPack, reference: TraceEncoder | None = None, limit: int = MEMO_LIMIT) -> None:
+        self.pack = pack
+        self.reference = reference if reference is not None else TraceEncoder(pack)
+        self.limit = limit
+        self._memo: dict[Any, str] = {}
+        self._shapes: dict[Any, Traced] = {}
+        self._middles: dict[Any, tuple[str, str]] = {}
+        self._lock = threading.Lock()
+        head = _dumps({"format": TRACE_FORMAT, "pack": {"id": pack.id, "document": pack.document.number}})
+        self._head = head[:-2] + f',"hash":{quote(pack.content_hash)}}},"subject":{{"id":'
+
+    def _remember(self, key: Any, text: str) -> str:
+        self._keep(self._memo, key, text, self.limit)
+        return text
+
+    def _keep(self, memo: dict[Any, Any], key: Any, value: Any, limit: int) -> None:
+        """Insert under the lock, evicting the oldest entries beyond ``limit``."""
+        with self._lock:
+            while len(memo) >= limit:
+                del memo[next(iter(memo))]
+            memo[key] = value
+
+    def encode(self, c: CompactResult) -> str:
+        """The result's JSON line (without the newline)."""
+        path = c.path
+        out = c.outcome
+        key: tuple[Any, ...] = (c.subject.category, c.cycle, out.status, out.grade, out.reason, out.exclusions)
+        key += (c.notices, out.records_overridden, c.overridden, c.operation.notices)
+        middle = self._middles.get(key)
+        if middle is None:
+            middle = self._middle(c)
+            self._keep(self._middles, key, middle, SHAPE_LIMIT)
+        score = "null" if out.score is None else f'"{decimal_text(out.score)}"'
+        if path.method == "scorecard":
+            # everything the steps and the record uses depend on; a clean history's shape recurs
+            assert out.payload is not None
+            counts, sums, _values, fact_records, _reasons, _flags, fired, terms = out.payload
+            op = c.operation
+            shape: tuple[Any, ...] = (path.id, c.subject.category, c.cycle, c.steps, out.status, out.grade, fired)
+            shape += (terms, counts, sums)
+            shape += (tuple(map(tuple, fact_records)), op.agreement_records, op.end_reason, op.months)
+            shape += (tuple(out.payload[4].items()), tuple(out.payload[5].items()), _count_records(c.subject))
+            traced = self._shapes.get(shape)
+            if traced is None:
+                traced = self._trace(c, path)
+                self._keep(self._shapes, shape, traced, SHAPE_LIMIT)
+        else:  # external scores and classifications: typed steps, each written once by the reference
+            traced = self._trace_typed(c, path)
+        steps, uses, interpretations = traced
+        records = self._records(c, uses)
+        subject = c.subject
+        name = "null" if subject.name is None else quote(subject.name)
+        return (
+            f'{self._head}{quote(subject.id)},"name":{name},"category":"{subject.category}"}},'
+            f"{middle[0]}{score}{middle[1]},"
+            f'"trace":{{"steps":[{steps}],"records":[{records}]}},'
+            f'"interpretations":{interpretations}}}'
+        )
+
+    def _trace(self, c: CompactResult, path: CPath) -> Traced:
+        """A scorecard's steps' text, each record's use, and the interpretations' text."""
+        used_by: dict[int, list[str]] = {}
+        refs = [s.ref for s in c.steps]
+        texts = [self.reference.step(s) for s in c.steps]
+        texts.extend(self._steps(c, path, used_by, refs))
+        return ",".join(texts), self._uses(c, used_by), self._interpretations(refs)
+
+    def _trace_typed(self, c: CompactResult, path: CPath) -> Traced:
+        """As :meth:`_trace`, from the typed steps ``expand`` makes (each step's text memoised by the reference)."""
+        used_by: dict[int, list[str]] = {}
+        steps = [*c.steps, *trace_steps(self.pack, path, c.subject, c.cycle, c.outcome, c.operation, used_by)]
+        texts = ",".join(self.reference.step(s) for s in steps)
+        return texts, self._uses(c, used_by), self._interpretations([s.ref for s in steps])
+
+    def _interpretations(self, refs: list[str]) -> str:
+        key = ("interpretations", *refs)
+        text = self._memo.get(key)
+        if text is None:
+            text = self._remember(key, _dumps(interpretations_for(self.pack, set(refs))))
+        return text
+
+    def _middle(self, c: CompactResult) -> tuple[str, str]:
+        """From ``"cycle"`` to ``"disclosure"`` (the decision, its measures and warnings), the reference's text,
+        cut where the score goes: the same decision is reached with many scores."""
+        head = result_to_dict(c.result(), self.pack, trace=False)
+        for name in ("format", "pack", "subject"):
+            del head[name]
+        head["score"] = _SCORE_MARK
+        before, after = _dumps(head)[1:-1].split(_dumps(_SCORE_MARK))
+        return before, after
+
+    def _prefix(self, ref: str, kind: str, cite: Citation | None) -> str:
+        """``{"kind":…,"ref":…,"article":…,"quote":…`` of a step (the clause quote is the bulk of a step)."""
+        key = ("prefix", kind, ref)  # refs are unique per kind within a pack
+        text = self._memo.get(key)
+        if text is None:
+            head: dict[str, str] = {"kind": kind, "ref": ref}
+            if cite is not None:
+                head["article"], head["quote"] = cite.article, cite.quote
+            text = self._remember(key, _dumps(head)[:-1])
+        return text
+
+    def _piece(self, key: Any, make: Any) -> str:
+        text = self._memo.get(key)
+        return text if text is not None else self._remember(key, step_text(make()))
+
+    def _steps(self, c: CompactResult, path: CPath, used_by: dict[int, list[str]], refs: list[str]) -> list[str]:
+        """The steps' texts in the order ``expand`` makes the steps; marks which records each piece used."""
+        pack, out, op = self.pack, c.outcome, c.operation
+        assert out.payload is not None
+        counts, sums, _values, fact_records, _reasons, _flags, fired, terms = out.payload
+        texts: list[str] = []
+        names: dict[str, Any] | None = None
+        for k, (exc, hit) in enumerate(zip(pack.exclusions, fired, strict=True)):
+            involved: list[int] = []
+            for f in exc.facts:
+                involved.extend(fact_records[f])
+            if exc.uses_agreement:
+                involved.extend(op.agreement_records)
+            for j in involved:
+                used_by.setdefault(j, []).append(exc.id)
+            inputs: list[Any] = []
+            for n in exc.expression.names:
+                if n in SUBJECT_NAMES:
+                    if names is None:
+                        names = subject_names(pack, c.subject, c.cycle, op)
+                    inputs.append(names[n])
+                else:
+                    inputs.append(fact_value(pack, pack.fact_by_id[n].index, counts, sums))
+            shown = tuple(sorted(set(involved)))
+            # a name's values keep one type (counts, sums in fen, flags), so equal values print alike
+            key: tuple[Any, ...] = ("x", k, shown, hit, *inputs)
+            text = self._memo.get(key)
+            if text is None:
+                value = ", ".join(_show(n, v) for n, v in zip(exc.expression.names, inputs, strict=True))
+                matched = "true" if hit else "false"
+                text = f'{self._prefix(exc.id, "exclusion", exc.cite)}{_records_text(shown)},"value":{quote(value)},'
+                text = self._remember(key, f'{text}"matched":{matched}}}')
+            texts.append(text)
+            refs.append(exc.id)
+        if out.status == "excluded":
+            return texts
+        bands = path.bands
+        assert bands is not None
+        running = path.base
+        exponent_run = int(running.as_tuple().exponent)  # a loaded pack's numbers are finite
+        texts.append(self._piece(("p", path.id), lambda: PathStep(path.id, (), path.base, None, path.cite)))
+        refs.append(path.id)
+        for k, signed_h, exponent in terms:
+            rule = path.rules[k]
+            f = rule.fact
+            signed = score_decimal(signed_h, exponent) if signed_h else _ZERO
+            running = running + signed
+            exponent_run = min(exponent_run, exponent if signed_h else 0)  # a sum's exponent is its terms' least
+            used: tuple[int, ...] = ()
+            if signed_h:  # a rule that deducted nothing shows no records
+                used = tuple(fact_records[f])
+                for j in used:
+                    used_by.setdefault(j, []).append(rule.id)
+            is_sum = pack.facts[f].aggregate == "sum_amount"
+            measured = sums[f] if is_sum else counts[f]
+            key = ("r", path.id, k, used, signed_h, exponent, running, exponent_run, is_sum, measured)
+            text = self._memo.get(key)
+            if text is None:
+                value = str(Decimal(measured).scaleb(-2)) if is_sum else str(measured)
+                text = (
+                    f"{self._prefix(rule.id, 'rule', rule.cite)}{_records_text(used)},"
+                    f'"points":"{decimal_text(signed)}","running_score":"{decimal_text(running)}","value":{quote(value)}}}'
+                )
+                text = self._remember(key, text)
+            texts.append(text)
+            refs.append(rule.id)
+        key = ("b", bands.id, running, exponent_run, out.grade)
+        texts.append(self._piece(key, lambda: BandStep(bands.id, (), running, out.grade, bands.cite)))
+        refs.append(bands.id)
+        grade = out.grade
+        if grade is not None:
+            for m in pack.measures.get((grade, c.subject.category.value), ()):
+                texts.append(self._piece(("m", m.id, grade), lambda m=m: MeasureStep(m.id, grade, m.cite)))
+                refs.append(m.id)
+        return texts
+
+    def _uses(self, c: CompactResult, used_by: dict[int, list[str]]) -> tuple[str, ...]:
+        """Per input record, the text after its JSON: what used it or why it is not applicable, and its flags.
+
+        Every record once, as ``expand._record_uses`` accounts for it.
+        """
+        out, path = c.outcome, c.path
+        assert out.payload is not None
+        reasons, flags = out.payload[4], out.payload[5]
+        texts: list[str] = []
+        for i in range(_count_records(c.subject)):
+            refs = used_by.get(i)
+            if refs:
+                used = _dumps(list(dict.fromkeys(refs)))
+                reason = "null"
+            else:
+                used = "[]"
+                why = reasons.get(i)
+                if why is None:
+                    if out.status == "excluded":
+                        why = "subject_excluded"
+                    elif out.status == "not_evaluable":
+                        why = "subject_not_evaluable"
+                    else:
+                        why = f"not_used_by_path:{path.id}"
+                reason = quote(why)
+            marks = flags.get(i, ())
+            flagged = _dumps(list(marks)) if marks else "[]"
+            texts.append(f',"used_by":{used},"not_applicable":{reason},"flags":{flagged}}}')
+        return tuple(texts)
+
+    def _records(self, c: CompactResult, uses: tuple[str, ...]) -> str:
+        """The trace's ``records``: each input record's index, origin and JSON, then its use."""
+        subject = c.subject
+        if subject.agreement_end is None and not subject.managed_clinics:
+            own = subject.records
+            heads = _HEADS if len(own) <= len(_HEADS) else _heads(len(own))
+            return ",".join(f"{heads[i]}{_record_json(r)}{uses[i]}" for i, r in enumerate(own))
+        return ",".join(
+            f'{{"index":{i},"origin":{quote(origin)},"record":{_record_json(record)}{uses[i]}'
+            for i, (origin, record) in enumerate(flatten_records(subject))
+        )
+
+
+def _count_records(subject: Subject) -> int:
+    """How many records ``flatten_records`` gives (own, the agreement end, managed clinics')."""
+    n = len(subject.records) + (subject.agreement_end is not None)
+    for clinic in subject.managed_clinics:
+        n += len(clinic.records)
+    return n
+
+
+def _heads(n: int) -> tuple[str, ...]:
+    return tuple(f'{{"index":{i},"origin":"records[{i}]","record":' for i in range(n))
+
+
+# the opening of an own record's entry (origin ``records[i]``, as ``flatten_records`` names it)
+_HEADS = _heads(256)

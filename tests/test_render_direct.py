@@ -1,0 +1,124 @@
+"""The direct trace writer: pieces that must print exactly as ``json.dumps`` and the reference encoder do,
+bounded memory, and the same bytes from many threads.
+
+The whole-line equality with ``to_json`` on every pack, golden case, population and generated subject
+is in tests/test_codegen_differential.py; these are the parts a line-level comparison would hide.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from golden_bytes.population import population
+from medcredit.engine.codegen import CompactResult
+from medcredit.engine.evaluation import Evaluator
+from medcredit.history.model import Record, Subject
+from medcredit.history.reader import Loaded, iter_subjects
+from medcredit.pack.loader import load_pack
+from medcredit.render.direct import DirectEncoder, _record_json, quote
+from medcredit.render.output import to_json
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+WUSHAN = load_pack("wushan")
+
+
+def _reference(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=40))
+def test_quote_is_json_dumps(text: str) -> None:
+    assert quote(text) == _reference(text)
+
+
+def test_quote_escapes_what_json_escapes() -> None:
+    for text in ['a"b', "a\\b", "tab\there", "nl\n", "\x00\x1f", "\u2028", "巫山县", "\x7f", "'"]:
+        assert quote(text) == _reference(text), text
+
+
+_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=24)
+
+
+@settings(max_examples=200)
+@given(
+    _TEXT,
+    st.one_of(st.none(), _TEXT),
+    st.one_of(st.none(), _TEXT),
+    st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False),
+    st.sampled_from(["76", "76.00", "1e1", "-0.5", "1000"]),
+)
+def test_a_record_prints_as_its_json_dump(
+    code: str, note: str | None, institution: str | None, amount: Any, score: str
+) -> None:
+    """pydantic's serializer and ``json.dumps`` agree on every string (escapes, CJK, U+2028) and number."""
+    data = {"kind": "fund_recovery", "date": "2023-05-01", "amount": str(amount), "id": code}
+    data.update(note=note, institution=institution, objection={"status": "pending", "filed": "2023-05-02"})
+    assessment = {"kind": "annual_assessment", "date": "2024-01-04", "year": 2023, "score": score, "note": note}
+    for record in (Record.model_validate(data), Record.model_validate(assessment)):
+        assert _record_json(record) == _reference(record.model_dump(mode="json", exclude_none=True))
+
+
+def _compact_results(pack: Any, subjects: list[Subject], cycle: int) -> list[CompactResult]:
+    ev = Evaluator(pack, compiled=True)
+    out = [ev.evaluate_compact(s, cycle) for s in subjects]
+    return [c for c in out if isinstance(c, CompactResult)]
+
+
+def _wushan_subjects() -> list[Subject]:
+    """The Wushan examples and a mixed population (every record kind and category occurs)."""
+    subjects = [i.subject for i in iter_subjects(EXAMPLES / "wushan-subjects.jsonl") if isinstance(i, Loaded)]
+    for data in population(300, 5):
+        try:
+            subjects.append(Subject.model_validate(data))
+        except ValueError:
+            continue  # the population holds a few invalid histories on purpose
+    return subjects
+
+
+def test_a_tiny_memo_stays_bounded_and_writes_the_same_lines() -> None:
+    subjects = _wushan_subjects()
+    results = _compact_results(WUSHAN, subjects, 2023)
+    assert len(results) > 100
+    tiny = DirectEncoder(WUSHAN, limit=4)
+    for c in results * 2:  # the second round meets evicted and kept pieces alike
+        assert tiny.encode(c) == to_json(c.result(), WUSHAN)
+        assert len(tiny._memo) <= 4
+
+
+def test_one_encoder_shared_by_threads_writes_what_one_thread_writes() -> None:
+    results = _compact_results(WUSHAN, _wushan_subjects(), 2023) * 2
+    alone = [DirectEncoder(WUSHAN).encode(c) for c in results]
+    shared = DirectEncoder(WUSHAN, limit=64)  # small: threads insert and evict concurrently
+    written: list[list[str]] = [[] for _ in range(4)]
+
+    def run(k: int) -> None:
+        written[k] = [shared.encode(c) for c in results]
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(lines == alone for lines in written)
+
+
+def test_validity_override_and_scores_with_decimals_write_like_the_reference() -> None:
+    """A cycle outside the pack's validity (evaluated by override) puts a validity step first; an
+    assessment score written with two decimals keeps them."""
+    subjects = _wushan_subjects()
+    ev = Evaluator(WUSHAN, compiled=True)
+    encoder = DirectEncoder(WUSHAN)
+    seen = 0
+    for s in subjects:
+        c = ev.evaluate_compact(s, 2021, override_validity=True)
+        if isinstance(c, CompactResult):
+            seen += 1
+            assert c.steps, "the validity step comes before the path"
+            assert encoder.encode(c) == to_json(ev.evaluate(s, 2021, override_validity=True), WUSHAN)
+    assert seen
