@@ -53,12 +53,12 @@ def _evaluator(pack_ref: str, compiled: bool) -> Evaluator:
 _DIRECT: dict[tuple[str, bool], DirectEncoder] = {}
 
 
-Done = tuple[str, str, tuple[int, ...], dict[str, int], MedcreditError | None]
+Done = tuple[bytes, str, tuple[int, ...], dict[str, int], MedcreditError | None]
 
 
 def run_chunk(job: tuple[Any, ...]) -> Done:
-    """Read, evaluate and render one chunk: (stdout text, stderr text, account, outcomes by grade, error that
-    stops the batch)."""
+    """Read, evaluate and render one chunk: (stdout bytes, stderr text, account, outcomes by grade, error that
+    stops the batch).  Standard output travels as UTF-8 bytes: encoded once here, written as they are."""
     pack_ref, compiled, fmt, lang, file, encoding, first, lines, cycle, trace, override, as_of, linked = job
     ev = _evaluator(pack_ref, compiled)
     out, err = io.StringIO(), io.StringIO()
@@ -99,7 +99,7 @@ def run_chunk(job: tuple[Any, ...]) -> Done:
         summary.tally.blank,
         summary.linked,
     )
-    return out.getvalue(), err.getvalue(), account, dict(write.outcomes), error
+    return out.getvalue().encode("utf-8"), err.getvalue(), account, dict(write.outcomes), error
 
 
 def _chunks(handle: Any) -> Iterator[tuple[int, list[bytes]]]:
@@ -145,7 +145,12 @@ def evaluate_parallel(pack: CompiledPack, args: Any, write: ItemWriter, jobs: in
 
 def _emit(done: Done, write: ItemWriter, summary: BatchSummary) -> None:
     out, err, account, outcomes, error = done
-    write.out.write(out)
+    buffer = getattr(write.out, "buffer", None)
+    if buffer is not None and getattr(write.out, "encoding", "").lower().replace("-", "") == "utf8":
+        write.out.flush()  # what the text layer holds (the summary header) goes first
+        buffer.write(out)
+    else:
+        write.out.write(out.decode("utf-8"))
     write.err.write(err)
     write.outcomes.update(outcomes)
     read, results, rejected, failed, lines, blank, linked = account

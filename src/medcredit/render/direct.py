@@ -50,6 +50,9 @@ _ZERO = Decimal(0)
 # stands for the score while the head is cut (a string no result can hold: json escapes the NULs)
 _SCORE_MARK = "\x00score\x00"
 
+# the exclusions' step texts, which records each exclusion used (in order), their refs
+Block = tuple[tuple[str, ...], tuple[tuple[int, str], ...], tuple[str, ...]]
+
 # a trace's steps text, the text after each input record's JSON, the interpretations text
 Traced = tuple[str, tuple[str, ...], str]
 
@@ -91,7 +94,18 @@ class DirectEncoder:
     Safe to share across threads: reads take no lock, inserting and evicting happen under one.
     """
 
-    __slots__ = ("_head", "_lock", "_memo", "_middles", "_shapes", "limit", "pack", "reference")
+    __slots__ = (
+        "_blocks",
+        "_exclusion_facts",
+        "_head",
+        "_lock",
+        "_memo",
+        "_middles",
+        "_shapes",
+        "limit",
+        "pack",
+        "reference",
+    )
 
     def __init__(self, pack: CompiledPack, reference: TraceEncoder | None = None, limit: int = MEMO_LIMIT) -> None:
         self.pack = pack
@@ -100,6 +114,10 @@ class DirectEncoder:
         self._memo: dict[Any, str] = {}
         self._shapes: dict[Any, Traced] = {}
         self._middles: dict[Any, tuple[str, str]] = {}
+        self._blocks: dict[Any, Block] = {}
+        # every fact an exclusion marks records of or reads a value of
+        read = {pack.fact_by_id[n].index for x in pack.exclusions for n in x.expression.names if n not in SUBJECT_NAMES}
+        self._exclusion_facts = sorted(read.union(*(x.facts for x in pack.exclusions)))
         self._lock = threading.Lock()
         head = _dumps({"format": TRACE_FORMAT, "pack": {"id": pack.id, "document": pack.document.number}})
         self._head = head[:-2] + f',"hash":{quote(pack.content_hash)}}},"subject":{{"id":'
@@ -204,35 +222,17 @@ class DirectEncoder:
         pack, out, op = self.pack, c.outcome, c.operation
         assert out.payload is not None
         counts, sums, _values, fact_records, _reasons, _flags, fired, terms = out.payload
-        texts: list[str] = []
-        names: dict[str, Any] | None = None
-        for k, (exc, hit) in enumerate(zip(pack.exclusions, fired, strict=True)):
-            involved: list[int] = []
-            for f in exc.facts:
-                involved.extend(fact_records[f])
-            if exc.uses_agreement:
-                involved.extend(op.agreement_records)
-            for j in involved:
-                used_by.setdefault(j, []).append(exc.id)
-            inputs: list[Any] = []
-            for n in exc.expression.names:
-                if n in SUBJECT_NAMES:
-                    if names is None:
-                        names = subject_names(pack, c.subject, c.cycle, op)
-                    inputs.append(names[n])
-                else:
-                    inputs.append(fact_value(pack, pack.fact_by_id[n].index, counts, sums))
-            shown = tuple(sorted(set(involved)))
-            # a name's values keep one type (counts, sums in fen, flags), so equal values print alike
-            key: tuple[Any, ...] = ("x", k, shown, hit, *inputs)
-            text = self._memo.get(key)
-            if text is None:
-                value = ", ".join(_show(n, v) for n, v in zip(exc.expression.names, inputs, strict=True))
-                matched = "true" if hit else "false"
-                text = f'{self._prefix(exc.id, "exclusion", exc.cite)}{_records_text(shown)},"value":{quote(value)},'
-                text = self._remember(key, f'{text}"matched":{matched}}}')
-            texts.append(text)
-            refs.append(exc.id)
+        # the exclusions read few facts: their block recurs even when the scoring differs
+        key: tuple[Any, ...] = ("X", fired, c.subject.category, c.cycle, op.end_reason, op.months)
+        key += (op.agreement_records, *[(counts[f], sums[f], tuple(fact_records[f])) for f in self._exclusion_facts])
+        block = self._blocks.get(key)
+        if block is None:
+            block = self._exclusions(c)
+            self._keep(self._blocks, key, block, SHAPE_LIMIT)
+        texts = list(block[0])
+        for j, ref in block[1]:
+            used_by.setdefault(j, []).append(ref)
+        refs.extend(block[2])
         if out.status == "excluded":
             return texts
         bands = path.bands
@@ -274,6 +274,43 @@ class DirectEncoder:
                 texts.append(self._piece(("m", m.id, grade), lambda m=m: MeasureStep(m.id, grade, m.cite)))
                 refs.append(m.id)
         return texts
+
+    def _exclusions(self, c: CompactResult) -> Block:
+        """The exclusion steps' texts, the (record, exclusion) marks in order, and the exclusions' refs."""
+        pack, out, op = self.pack, c.outcome, c.operation
+        assert out.payload is not None
+        counts, sums, _values, fact_records, _reasons, _flags, fired, _terms = out.payload
+        texts: list[str] = []
+        marks: list[tuple[int, str]] = []
+        refs: list[str] = []
+        names: dict[str, Any] | None = None
+        for k, (exc, hit) in enumerate(zip(pack.exclusions, fired, strict=True)):
+            involved: list[int] = []
+            for f in exc.facts:
+                involved.extend(fact_records[f])
+            if exc.uses_agreement:
+                involved.extend(op.agreement_records)
+            marks.extend((j, exc.id) for j in involved)
+            inputs: list[Any] = []
+            for n in exc.expression.names:
+                if n in SUBJECT_NAMES:
+                    if names is None:
+                        names = subject_names(pack, c.subject, c.cycle, op)
+                    inputs.append(names[n])
+                else:
+                    inputs.append(fact_value(pack, pack.fact_by_id[n].index, counts, sums))
+            shown = tuple(sorted(set(involved)))
+            # a name's values keep one type (counts, sums in fen, flags), so equal values print alike
+            key = ("x", k, shown, hit, *inputs)
+            text = self._memo.get(key)
+            if text is None:
+                value = ", ".join(_show(n, v) for n, v in zip(exc.expression.names, inputs, strict=True))
+                matched = "true" if hit else "false"
+                text = f'{self._prefix(exc.id, "exclusion", exc.cite)}{_records_text(shown)},"value":{quote(value)},'
+                text = self._remember(key, f'{text}"matched":{matched}}}')
+            texts.append(text)
+            refs.append(exc.id)
+        return tuple(texts), tuple(marks), tuple(refs)
 
     def _uses(self, c: CompactResult, used_by: dict[int, list[str]]) -> tuple[str, ...]:
         """Per input record, the text after its JSON: what used it or why it is not applicable, and its flags.
