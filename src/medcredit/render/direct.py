@@ -38,10 +38,12 @@ from medcredit.render.output import TraceEncoder, interpretations_for, result_to
 from medcredit.trace.result import TRACE_FORMAT
 from medcredit.trace.steps import BandStep, MeasureStep, PathStep
 
-#: Pieces kept per encoder (oldest evicted first): the shapes of a province's histories are far fewer.
-MEMO_LIMIT = 131_072
-#: Whole traces kept by the shape of the history they explain (a few kB each: fewer).
-SHAPE_LIMIT = 8_192
+#: Pieces kept per encoder (oldest evicted first).  A piece holds its clause quote (about 1 kB), and the
+#: pieces that recur (clean histories, common counts) come back at once after an eviction: the bound keeps
+#: a worker's memory flat over a province (bench/cli.py reports peak RSS at 1M subjects).
+MEMO_LIMIT = 32_768
+#: Whole traces kept by the shape of the history they explain (ten kB or so each: fewer).
+SHAPE_LIMIT = 2_048
 
 # what json.dumps(ensure_ascii=False) escapes in a string; text without any is quoted as it is
 _ESCAPED = re.compile(r'["\\\x00-\x1f]')
