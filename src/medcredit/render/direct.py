@@ -32,7 +32,7 @@ from medcredit.engine.codegen.program import CompactResult, score_decimal
 from medcredit.engine.evaluation import flatten_records
 from medcredit.history.model import Record, Subject
 from medcredit.io.limits import decimal_text
-from medcredit.pack.compiled import CompiledPack, CPath
+from medcredit.pack.compiled import CompiledPack, CPath, CRule
 from medcredit.pack.model import Citation
 from medcredit.render.output import TraceEncoder, interpretations_for, result_to_dict, step_text
 from medcredit.trace.result import TRACE_FORMAT
@@ -97,12 +97,14 @@ class DirectEncoder:
     """
 
     __slots__ = (
+        "_bases",
         "_blocks",
         "_exclusion_facts",
         "_head",
         "_lock",
         "_memo",
         "_middles",
+        "_rules",
         "_shapes",
         "limit",
         "pack",
@@ -120,6 +122,16 @@ class DirectEncoder:
         # every fact an exclusion marks records of or reads a value of
         read = {pack.fact_by_id[n].index for x in pack.exclusions for n in x.expression.names if n not in SUBJECT_NAMES}
         self._exclusion_facts = sorted(read.union(*(x.facts for x in pack.exclusions)))
+        # per scorecard path: its base in hundredths with its exponent, and per rule (rule, fact, sums amounts)
+        self._bases: dict[str, tuple[int, int]] = {}
+        self._rules: dict[str, tuple[tuple[CRule, int, bool], ...]] = {}
+        for path in {p.id: p for p in pack.path_by_category.values()}.values():
+            exponent = path.base.as_tuple().exponent
+            if path.method == "scorecard" and isinstance(exponent, int) and -2 <= exponent <= 0:
+                hundredths = int(path.base.scaleb(2))
+                self._bases[path.id] = (hundredths, exponent)
+                facts = pack.facts
+                self._rules[path.id] = tuple((r, r.fact, facts[r.fact].aggregate == "sum_amount") for r in path.rules)
         self._lock = threading.Lock()
         head = _dumps({"format": TRACE_FORMAT, "pack": {"id": pack.id, "document": pack.document.number}})
         self._head = head[:-2] + f',"hash":{quote(pack.content_hash)}}},"subject":{{"id":'
@@ -146,7 +158,7 @@ class DirectEncoder:
             middle = self._middle(c)
             self._keep(self._middles, key, middle, SHAPE_LIMIT)
         score = "null" if out.score is None else f'"{decimal_text(out.score)}"'
-        if path.method == "scorecard":
+        if path.id in self._bases:  # a scorecard whose base has at most two decimals
             # everything the steps and the record uses depend on; a clean history's shape recurs
             assert out.payload is not None
             counts, sums, _values, fact_records, _reasons, _flags, fired, terms = out.payload
@@ -239,36 +251,43 @@ class DirectEncoder:
             return texts
         bands = path.bands
         assert bands is not None
-        running = path.base
-        exponent_run = int(running.as_tuple().exponent)  # a loaded pack's numbers are finite
         texts.append(self._piece(("p", path.id), lambda: PathStep(path.id, (), path.base, None, path.cite)))
         refs.append(path.id)
+        # the running score in hundredths and its exponent (a sum's is its terms' least), as the
+        # interpreter's Decimal arithmetic gives it; Decimals are made only for a piece not yet written
+        running, exponent_run = self._bases[path.id]
         for k, signed_h, exponent in terms:
-            rule = path.rules[k]
-            f = rule.fact
-            signed = score_decimal(signed_h, exponent) if signed_h else _ZERO
-            running = running + signed
-            exponent_run = min(exponent_run, exponent if signed_h else 0)  # a sum's exponent is its terms' least
+            rule, f, is_sum = self._rules[path.id][k]
+            running += signed_h
             used: tuple[int, ...] = ()
             if signed_h:  # a rule that deducted nothing shows no records
+                if exponent < exponent_run:
+                    exponent_run = exponent
                 used = tuple(fact_records[f])
                 for j in used:
                     used_by.setdefault(j, []).append(rule.id)
-            is_sum = pack.facts[f].aggregate == "sum_amount"
+            elif exponent_run > 0:
+                exponent_run = 0  # adding Decimal(0)
             measured = sums[f] if is_sum else counts[f]
-            key = ("r", path.id, k, used, signed_h, exponent, running, exponent_run, is_sum, measured)
+            key = ("r", path.id, k, used, signed_h, exponent, running, exponent_run, measured)
             text = self._memo.get(key)
             if text is None:
+                signed = score_decimal(signed_h, exponent) if signed_h else _ZERO
                 value = str(Decimal(measured).scaleb(-2)) if is_sum else str(measured)
+                total = score_decimal(running, exponent_run)
                 text = (
                     f"{self._prefix(rule.id, 'rule', rule.cite)}{_records_text(used)},"
-                    f'"points":"{decimal_text(signed)}","running_score":"{decimal_text(running)}","value":{quote(value)}}}'
+                    f'"points":"{decimal_text(signed)}","running_score":"{decimal_text(total)}","value":{quote(value)}}}'
                 )
                 text = self._remember(key, text)
             texts.append(text)
             refs.append(rule.id)
         key = ("b", bands.id, running, exponent_run, out.grade)
-        texts.append(self._piece(key, lambda: BandStep(bands.id, (), running, out.grade, bands.cite)))
+        texts.append(
+            self._piece(
+                key, lambda: BandStep(bands.id, (), score_decimal(running, exponent_run), out.grade, bands.cite)
+            )
+        )
         refs.append(bands.id)
         grade = out.grade
         if grade is not None:
@@ -326,7 +345,10 @@ class DirectEncoder:
         for i in range(_count_records(c.subject)):
             refs = used_by.get(i)
             if refs:
-                used = _dumps(list(dict.fromkeys(refs)))
+                key = ("u", *refs)
+                used = self._memo.get(key)
+                if used is None:
+                    used = self._remember(key, _dumps(list(dict.fromkeys(refs))))
                 reason = "null"
             else:
                 used = "[]"
