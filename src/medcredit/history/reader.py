@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from medcredit.diagnostics.errors import HistoryError, ProblemsError
 from medcredit.diagnostics.problems import Problem, YamlPath, suggestion_budget
+from medcredit.history.fastpath import build_subject, subject_from_line
 from medcredit.history.model import Subject
 from medcredit.io.encoding import SAMPLE_BYTES, UTF8, BadBytes, decode_lenient, decode_line, detect
 from medcredit.io.limits import has_surrogate, number_problem, scalar_problems
@@ -169,6 +170,10 @@ def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = (), 
     if bad:
         # refused before pydantic, whose error rendering cannot encode a lone surrogate
         raise HistoryError(f"{file}: invalid subject", bad)
+    # the common case, checked by hand; anything else (and every error) is pydantic's
+    fast = build_subject(data)
+    if fast is not None:
+        return fast
     with suggestion_budget(SUGGESTION_CELLS):
         try:
             return Subject.model_validate(data)
@@ -265,6 +270,12 @@ def iter_jsonl(
             problem = Problem(code="history-too-large", message=too_large, file=file, line=number, column=1)
             yield Rejected(where, (problem,))
             continue
+        # surrogates can only come from the text itself or from \\uD800-style escapes in it
+        scan = has_surrogate(line) or _SURROGATE_ESCAPE.search(line) is not None
+        fast = None if scan else subject_from_line(line)
+        if fast is not None:
+            yield Loaded(where, fast)
+            continue
         try:
             data = parse_json(line)
         except _DuplicateKeyError as exc:
@@ -298,8 +309,6 @@ def iter_jsonl(
             )
             continue
         try:
-            # surrogates can only come from the text itself or from \\uD800-style escapes in it
-            scan = has_surrogate(line) or _SURROGATE_ESCAPE.search(line) is not None
             yield Loaded(where, validate_subject(data, file=file, locate=_jsonl_locator(line, number), scan=scan))
         except HistoryError as exc:
             yield Rejected(where, exc.problems)

@@ -1,0 +1,520 @@
+"""The common case of reading a subject, checked by hand: ``Subject`` objects without pydantic validation.
+
+The pydantic models of :mod:`medcredit.history.model` stay the schema of record (JSON Schema,
+docs, every error message).  Validating a typical JSONL subject through them costs about 35 µs,
+mostly for model validators written in Python; this module accepts a deliberately narrow subset
+of what they accept — plain strings, ISO dates, integers, booleans, decimals written plainly, and
+the fields each record kind allows — and builds the same objects directly.  Anything outside that
+subset (an unknown or misspelt key, a wrong type, an odd date or number, a nested document or
+objection, a field the kind does not take, a failed consistency rule) makes :func:`build_subject`
+return None, and the caller validates with pydantic as before.  So every error, and every edge case
+pydantic accepts in its own way, comes from pydantic by construction; what is built here is only
+ever a value pydantic would have built identically (``tests/test_fastpath.py`` compares the two on
+every history in the repository, on fuzzed lines and on generated subjects).
+
+:func:`subject_from_line` adds a faster decoder: with the optional ``orjson`` installed
+(``medcredit[fast]``), a line is decoded by it only where it provably agrees with the exact reader
+(:func:`medcredit.history.reader.parse_json`): the line is one object, no number is a float (the
+exact reader keeps those as ``Decimal``) and no key occurs twice (orjson keeps the last one
+silently; the exact reader refuses the line).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from dataclasses import dataclass
+from decimal import Decimal
+from json import loads as _json_loads
+from types import ModuleType
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from medcredit.history.catalogue import catalogue
+from medcredit.history.model import (
+    _COMMON_FIELDS,
+    ASSESSMENT_LEVELS,
+    HONOUR_LEVEL_WORDS,
+    HONOUR_LEVELS,
+    REQUIRED_FIELDS,
+    SEVERITIES,
+    SEVERITY_WORDS,
+    AgreementEnd,
+    Record,
+    Subject,
+    SubjectCategory,
+)
+
+_orjson: ModuleType | None
+try:  # the optional extra medcredit[fast]; without it json.loads decodes every line
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - exercised by the core install
+    _orjson = None
+
+__all__ = ["HAVE_ORJSON", "build_subject", "subject_from_line"]
+
+HAVE_ORJSON = _orjson is not None
+#: Distinct days remembered (32,768 days are ninety years; a population's dates fall on far fewer).
+DATE_MEMO = 32_768
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _UnsureError(Exception):
+    """Raised inside the fast checks: leave this subject to pydantic."""
+
+
+class _FloatError(_UnsureError):
+    """Raised where orjson gave a float: the line is decoded again with exact decimals."""
+
+
+def _plain_model(cls: type[BaseModel]) -> bool:
+    """True when building ``cls`` field by field gives what ``model_construct`` (and validation) gives.
+
+    That holds for models without aliases, default factories, private attributes, extra fields or a
+    post-init hook; should a model grow one of those, the fast path steps aside for it.
+    """
+    fields = cls.model_fields.values()
+    return (
+        all(f.alias is None and f.validation_alias is None and f.default_factory is None for f in fields)
+        and not cls.__private_attributes__
+        and cls.model_config.get("extra") == "forbid"
+        and cls.__pydantic_post_init__ is None
+        and not cls.__pydantic_root_model__
+    )
+
+
+_ENABLED = all(_plain_model(cls) for cls in (Subject, Record, AgreementEnd))
+_new = object.__new__
+_set = object.__setattr__
+# the slots every pydantic model has, set through their descriptors (a little cheaper than by name)
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
+
+def _defaults(cls: type[BaseModel]) -> dict[str, Any]:
+    """Every field in declaration order (the order pydantic fills ``__dict__`` in), required ones as None."""
+    return {name: None if f.is_required() else f.default for name, f in cls.model_fields.items()}
+
+
+_SUBJECT_DEFAULTS = _defaults(Subject)
+_RECORD_DEFAULTS = _defaults(Record)
+_END_DEFAULTS = _defaults(AgreementEnd)
+
+
+def _construct(cls: type[M], defaults: dict[str, Any], values: dict[str, Any]) -> M:
+    """What ``cls.model_construct(**values)`` does for a plain model, without its per-field alias loop."""
+    model = _new(cls)
+    fields = defaults.copy()
+    fields.update(values)
+    _set(model, "__dict__", fields)
+    _set_fields_set(model, set(values))
+    _set_extra(model, None)
+    _set_private(model, None)
+    return model
+
+
+# --------------------------------------------------------------------------- scalars
+
+
+def _text(limit: int | None) -> Any:
+    def check(value: Any) -> str:
+        if type(value) is not str or (limit is not None and len(value) > limit):
+            raise _UnsureError
+        return value
+
+    return check
+
+
+_DATES: dict[str, dt.date] = {}
+_DATES_LOCK = threading.Lock()
+
+
+def _parse_date(text: str) -> dt.date | None:
+    """``YYYY-MM-DD`` in ASCII digits naming a real day; None for anything else (pydantic decides).
+
+    Days read are remembered (up to :data:`DATE_MEMO`); callers look in ``_DATES`` first.
+    """
+    if len(text) != 10 or text[4] != "-" or text[7] != "-" or not text.isascii():
+        return None
+    year, month, day = text[:4], text[5:7], text[8:]
+    if not (year.isdigit() and month.isdigit() and day.isdigit()):
+        return None
+    try:
+        parsed = dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+    with _DATES_LOCK:
+        if len(_DATES) < DATE_MEMO:
+            _DATES[text] = parsed
+    return parsed
+
+
+def _date(value: Any) -> dt.date:
+    if type(value) is not str:
+        raise _UnsureError
+    day = _DATES.get(value) or _parse_date(value)
+    if day is None:
+        raise _UnsureError
+    return day
+
+
+def _int_in(low: int, high: int) -> Any:
+    def check(value: Any) -> int:
+        if type(value) is not int or not low <= value <= high:
+            raise _UnsureError
+        return value
+
+    return check
+
+
+def _bool(value: Any) -> bool:
+    if value is not True and value is not False:
+        raise _UnsureError
+    return value
+
+
+def _decimal(low: int, high: int, places: int, whole: int) -> Any:
+    """A decimal field: an int, an exact ``Decimal`` (the exact reader's JSON numbers) or plain text.
+
+    Accepted: at most ``places`` decimals written (never an exponent, sign on zero or white space)
+    and at most ``whole`` digits before the point, within ``[low, high]``.  Text is converted with
+    ``Decimal(text)``, as pydantic does, so ``"7.50"`` stays ``Decimal('7.50')``.
+    """
+    sign = "-?" if low < 0 else ""
+    pattern = re.compile(rf"{sign}[0-9]{{1,{whole}}}(?:\.[0-9]{{1,{places}}})?")
+
+    def check(value: Any) -> Any:
+        kind = type(value)
+        if kind is int:
+            if low <= value <= high:
+                return Decimal(value)
+        elif kind is Decimal:
+            shape = value.as_tuple()
+            exponent = shape.exponent
+            if (
+                isinstance(exponent, int)
+                and -places <= exponent <= 0
+                and len(shape.digits) + exponent <= whole
+                and not (shape.sign and low >= 0)
+                and low <= value <= high
+            ):
+                return value
+        elif kind is str and pattern.fullmatch(value):
+            number = Decimal(value)
+            if low <= number <= high:
+                return number
+        elif kind is float:
+            raise _FloatError
+        raise _UnsureError
+
+    return check
+
+
+def _choice(words: dict[str, str], allowed: tuple[str, ...]) -> Any:
+    """A literal field whose before-validator maps Chinese words to the English ids."""
+
+    def check(value: Any) -> Any:
+        if type(value) is not str:
+            raise _UnsureError
+        value = words.get(value, value)
+        if value not in allowed:
+            raise _UnsureError
+        return value
+
+    return check
+
+
+_KINDS = catalogue().record_kinds
+
+
+def _kind(value: Any) -> str:
+    if type(value) is not str or value not in _KINDS:
+        raise _UnsureError
+    return value
+
+
+#: Field -> hand check, for every field of Record except ``document`` and ``objection`` (nested
+#: models, rare in bulk data: a record carrying one goes to pydantic unless it is null).
+_RECORD_CHECKS: dict[str, Any] = {
+    "kind": _kind,
+    "date": _date,
+    "id": _text(200),
+    "code": _text(None),
+    "amount": _decimal(0, 10**13 - 1, 2, 13),
+    "reason": _text(None),
+    "year": _int_in(1990, 2200),
+    "score": _decimal(-1000, 1000, 8, 4),
+    "months": _int_in(0, 1200),
+    "method": _choice({}, ("on_site", "online", "special", "other")),
+    "publicity_start": _date,
+    "publicity_end": _date,
+    "severity": _choice(SEVERITY_WORDS, SEVERITIES),
+    "points": _decimal(0, 1000, 2, 4),
+    "fulfilled": _bool,
+    "term_months": _int_in(0, 1200),
+    "term_end": _date,
+    "referred_to_judiciary": _bool,
+    "level": _choice(HONOUR_LEVEL_WORDS, ASSESSMENT_LEVELS + HONOUR_LEVELS),
+    "heavier": _bool,
+    "ref": _text(200),
+    "unrepairable": _bool,
+    "serious_impact": _bool,
+    "note": _text(2000),
+    "institution": _text(64),
+}
+_RECORD_NULLABLE = frozenset(_RECORD_DEFAULTS) - {"kind", "date"}
+_RULE_FIELDS = frozenset({"term_end", "level", "publicity_end"})
+#: Plans remembered, one per record kind and set of keys written (bulk data has a few dozen).
+PLAN_MEMO = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How to read a record of one kind with one set of (non-null) keys, worked out once.
+
+    Building it decides what ``Record._fields_fit_kind`` decides from the keys alone (the fields
+    fit the kind, the required ones are there, a term is not given twice); what depends on the
+    values (dates in order, a known code of the right sort, a level of the kind) is left to
+    :func:`_value_rules`, and only when the record has a field such a rule concerns.
+    """
+
+    dates: tuple[str, ...]
+    checks: tuple[tuple[str, Any], ...]
+    codes: frozenset[str] | None
+    rules: bool
+
+
+_DATE_FIELDS = frozenset(name for name, check in _RECORD_CHECKS.items() if check is _date)
+
+
+def _make_plan(kind: str, keys: tuple[str, ...]) -> _Plan | None:
+    spec = _KINDS.get(kind)
+    names = set(keys)
+    if (
+        spec is None
+        or not names.issubset(_RECORD_CHECKS)
+        or not names.issubset(_COMMON_FIELDS | set(spec.fields))
+        or not {"kind", "date", *REQUIRED_FIELDS.get(kind, ())}.issubset(names)
+        or (kind == "annual_assessment" and not names & {"score", "level"})
+        or {"term_end", "term_months"}.issubset(names)
+    ):
+        return None
+    codes: frozenset[str] | None = None
+    if "code" in names:
+        violations = catalogue().violations
+        # a fraud record takes only fraud codes, a violation record none (Record._check_code)
+        codes = frozenset(
+            code
+            for code, entry in violations.items()
+            if kind not in ("fraud", "violation") or entry.fraud == (kind == "fraud")
+        )
+    return _Plan(
+        dates=tuple(key for key in keys if key in _DATE_FIELDS),
+        checks=tuple((key, _RECORD_CHECKS[key]) for key in keys if key not in _DATE_FIELDS | {"kind", "code"}),
+        codes=codes,
+        rules=bool(names & _RULE_FIELDS) or kind == "agreement_termination",
+    )
+
+
+#: Stands for "no plan: this kind does not take these keys" in the memo.
+_NO_PLAN = _Plan((), (), None, False)
+_PLANS: dict[tuple[str, tuple[str, ...]], _Plan] = {}
+
+
+def _plan(key: tuple[str, tuple[str, ...]]) -> _Plan:
+    plan = _make_plan(*key) or _NO_PLAN
+    # a plan is a pure function of its key, so two threads computing it at once store equal values
+    if len(_PLANS) < PLAN_MEMO:
+        _PLANS[key] = plan
+    return plan
+
+
+def _record(raw: Any) -> tuple[Record, int]:
+    """One record and its key count; raises :class:`_UnsureError` unless pydantic would build the same.
+
+    The hot loop of the fast path, hence written out: one plan look-up, the dates through the date
+    memo, the other fields through their checks, then ``_construct`` inlined.
+    """
+    if type(raw) is not dict:
+        raise _UnsureError
+    kind = raw.get("kind")
+    if type(kind) is not str:
+        raise _UnsureError
+    values = raw.copy()
+    if None in values.values():
+        # a null is a field given as absent: in model_fields_set, but not present for the kind's rules
+        if not _RECORD_NULLABLE.issuperset([key for key, value in raw.items() if value is None]):
+            raise _UnsureError
+        key = (kind, tuple(key for key, value in raw.items() if value is not None))
+    else:
+        key = (kind, tuple(raw))
+    plan = _PLANS.get(key) or _plan(key)
+    if plan is _NO_PLAN:
+        raise _UnsureError
+    for name in plan.dates:
+        text = values[name]
+        if type(text) is not str:
+            raise _UnsureError
+        day = _DATES.get(text) or _parse_date(text)
+        if day is None:
+            raise _UnsureError
+        values[name] = day
+    for name, check in plan.checks:
+        values[name] = check(values[name])
+    if plan.codes is not None:
+        code = values["code"]
+        if type(code) is not str or code not in plan.codes:
+            raise _UnsureError
+    if plan.rules:
+        _value_rules(kind, values)
+    record = _new(Record)
+    fields = _RECORD_DEFAULTS.copy()
+    fields.update(values)
+    _set(record, "__dict__", fields)
+    _set_fields_set(record, set(values))
+    _set_extra(record, None)
+    _set_private(record, None)
+    return record, len(raw)
+
+
+def _value_rules(kind: str, values: dict[str, Any]) -> None:
+    """The rules of ``Record._fields_fit_kind`` that depend on values (fields already converted)."""
+    get = values.get
+    date = values["date"]
+    term_end = get("term_end")
+    if term_end is not None and term_end < date:
+        raise _UnsureError
+    level = get("level")
+    if level is not None and level not in (HONOUR_LEVELS if kind == "honour" else ASSESSMENT_LEVELS):
+        raise _UnsureError
+    end = get("publicity_end")
+    if end is not None and end < (get("publicity_start") or date):
+        raise _UnsureError
+    if kind == "agreement_termination" and get("reason") not in catalogue().agreement_end_reasons:
+        raise _UnsureError
+
+
+# --------------------------------------------------------------------------- subjects
+
+_CATEGORIES = {member.value: member for member in SubjectCategory}
+#: Tuple fields of Subject the fast path takes only empty (their models have validators of their own).
+_EMPTY_ONLY = frozenset({"prior_results", "linked_persons", "managed_clinics", "linked_institutions"})
+_USUAL_KEYS = frozenset({"id", "name", "category", "parent_id", "designated", "opened", "agreement_end", "records"})
+_SUBJECT_KEYS = _USUAL_KEYS | _EMPTY_ONLY
+
+
+def _agreement_end(raw: Any, opened: dt.date | None) -> tuple[AgreementEnd, int]:
+    if type(raw) is not dict or raw.keys() != {"date", "reason"}:
+        raise _UnsureError
+    date = _date(raw["date"])
+    reason = raw["reason"]
+    if type(reason) is not str or reason not in catalogue().agreement_end_reasons:
+        raise _UnsureError
+    if opened is not None and date < opened:
+        raise _UnsureError
+    return _construct(AgreementEnd, _END_DEFAULTS, {"date": date, "reason": reason}), 2
+
+
+def _subject(data: Any) -> tuple[Subject, int]:
+    """The subject and its key count (objects' keys, for :func:`subject_from_line`), or :class:`_UnsureError`."""
+    if type(data) is not dict:
+        raise _UnsureError
+    values = data.copy()
+    if not _USUAL_KEYS.issuperset(values):
+        if not _SUBJECT_KEYS.issuperset(values):
+            raise _UnsureError
+        for field in _EMPTY_ONLY:
+            if field in values:
+                if values[field] != [] or type(values[field]) is not list:
+                    raise _UnsureError
+                values[field] = ()
+    ident = values.get("id")
+    category = values.get("category")
+    if type(ident) is not str or not 0 < len(ident) <= 64 or type(category) is not str:
+        raise _UnsureError
+    values["category"] = member = _CATEGORIES.get(category)
+    name = values.get("name")
+    parent = values.get("parent_id")
+    if (
+        member is None
+        or (name is not None and (type(name) is not str or len(name) > 200))
+        or (parent is not None and (type(parent) is not str or len(parent) > 64))
+        or (member is SubjectCategory.VILLAGE_CLINIC and not parent)
+    ):
+        raise _UnsureError
+    opened = values.get("opened")
+    if opened is not None:
+        values["opened"] = opened = _date(opened)
+    designated = values.get("designated")
+    if designated is not None:
+        values["designated"] = _date(designated)
+    keys = len(data)
+    if "records" in values:
+        raw = values["records"]
+        if type(raw) is not list:
+            raise _UnsureError
+        records = []
+        for item in raw:
+            record, count = _record(item)
+            records.append(record)
+            keys += count
+        values["records"] = tuple(records)
+    end = values.get("agreement_end")
+    if end is not None:
+        values["agreement_end"], count = _agreement_end(end, opened)
+        keys += count
+    return _construct(Subject, _SUBJECT_DEFAULTS, values), keys
+
+
+def build_subject(data: Any) -> Subject | None:
+    """The subject pydantic would validate from ``data``, built by hand; None to let pydantic decide.
+
+    ``data`` is what :func:`medcredit.history.reader.parse_json` returns for a line, free of lone
+    surrogates and unbounded numbers (the reader's scan has refused those already).
+    """
+    if not _ENABLED:
+        return None
+    try:
+        return _subject(data)[0]
+    except _UnsureError:
+        return None
+
+
+def subject_from_line(line: str) -> Subject | None:
+    """The subject of one JSONL line, decoded and built without the exact reader's hooks; None if unsure.
+
+    The exact reader (:func:`medcredit.history.reader.parse_json`) refuses duplicate keys and
+    unbounded numbers through Python hooks called for every object and number, which doubles the
+    cost of ``json.loads``.  Here the line is decoded plainly (by orjson when installed, else by
+    ``json.loads`` with exact decimals) and the result is used only if it provably equals the exact
+    reader's: every value of a subject the fast checks accept is small (so within the bounds), no
+    float is accepted (orjson's floats are decoded again with exact decimals; ``NaN`` stays a
+    float), and the count of ``:`` proves no key was repeated.  The caller reads the line the exact
+    way when this returns None.  The line must be free of lone surrogates (the reader checks first).
+    """
+    if not _ENABLED:
+        return None
+    body = line.rstrip("\r\n")
+    # one object, nothing around it: a BOM or other leading character is the exact reader's to refuse
+    if body[:1] != "{" or body[-1:] != "}":
+        return None
+    try:
+        if _orjson is not None:
+            try:
+                subject, keys = _subject(_orjson.loads(body))
+            except _FloatError:
+                subject, keys = _subject(_json_loads(body, parse_float=Decimal))
+        else:
+            subject, keys = _subject(_json_loads(body, parse_float=Decimal))
+    except (_UnsureError, ValueError, RecursionError):  # orjson.JSONDecodeError is a ValueError
+        return None
+    # Every key is followed by one ':' outside strings, so a line with more ':' than the built
+    # objects have keys either has a ':' inside a string (rare; read the exact way) or repeats a
+    # key, which both decoders here merge silently and the exact reader refuses.
+    if body.count(":") != keys:
+        return None
+    return subject
