@@ -373,3 +373,55 @@ def test_the_fast_path_takes_the_plain_common_cases(monkeypatch: pytest.MonkeyPa
                 assert fastpath.subject_from_line(LINE % record) is not None, (mode, record)
     duplicate = '{"id": "x", "id": "y", "category": "retail_pharmacy"}'
     assert fastpath.subject_from_line(duplicate) is None
+
+
+# ----------------------------------------------------------------------------- work
+
+
+def _profile(action: Any) -> tuple[int, dict[str, int]]:
+    """Python and C function calls made by ``action`` (no clock), and the Python ones by name."""
+    events = 0
+    names: dict[str, int] = {}
+
+    def hook(frame: Any, event: str, _arg: Any) -> None:
+        nonlocal events
+        if event in ("call", "c_call"):
+            events += 1
+            if event == "call":
+                names[frame.f_code.co_name] = names.get(frame.f_code.co_name, 0) + 1
+
+    sys.setprofile(hook)
+    try:
+        action()
+    finally:
+        sys.setprofile(None)
+    return events, names
+
+
+#: The history model's validators, written in Python: what validation costs beyond pydantic's core.
+VALIDATORS = ("_fields_fit_kind", "_known_kind", "_severity_words", "_level_words", "_consistent", "model_validate")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_fast_path_skips_validation_work(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading the Wushan workload runs none of the model's validators and fewer calls than pydantic.
+
+    Bounded by counting calls (sys.setprofile), not by a clock.  pydantic's own core is compiled and
+    makes no calls the profiler sees, so the pydantic side is undercounted: the bound is generous.
+    """
+    lines = list(GENERATE.generate(200, 5))
+    text = "".join(line + "\n" for line in lines)
+
+    def read() -> None:
+        items = list(iter_jsonl(io.StringIO(text), "h.jsonl"))
+        assert len(items) == len(lines) and all(isinstance(item, Loaded) for item in items)
+
+    with _mode("pydantic", monkeypatch):
+        read()  # warm the catalogue and the plans
+        slow, slow_names = _profile(read)
+    with _mode(mode, monkeypatch):
+        read()
+        fast, fast_names = _profile(read)
+    assert all(slow_names.get(name, 0) > 0 for name in ("_fields_fit_kind", "model_validate"))
+    assert not {name: fast_names[name] for name in VALIDATORS if name in fast_names}
+    assert fast < 0.7 * slow, (fast, slow)
