@@ -26,7 +26,7 @@ import re
 import threading
 from dataclasses import dataclass
 from decimal import Decimal
-from json import loads as _json_loads
+from json import JSONDecoder
 from types import ModuleType
 from typing import Any, TypeVar
 
@@ -484,6 +484,18 @@ def build_subject(data: Any) -> Subject | None:
         return None
 
 
+#: One decoder for every line (``json.loads(text, parse_float=...)`` would build one per call).
+_DECODER = JSONDecoder(parse_float=Decimal)
+
+
+def _exact_decimals(body: str) -> Any:
+    """``json.loads(body, parse_float=Decimal)`` for a body that starts with ``{`` (so holds no BOM)."""
+    data, end = _DECODER.raw_decode(body)
+    if end != len(body):
+        raise _UnsureError  # something after the object: the exact reader words the error
+    return data
+
+
 def subject_from_line(line: str) -> Subject | None:
     """The subject of one JSONL line, decoded and built without the exact reader's hooks; None if unsure.
 
@@ -503,13 +515,16 @@ def subject_from_line(line: str) -> Subject | None:
     if body[:1] != "{" or body[-1:] != "}":
         return None
     try:
-        if _orjson is not None:
+        # orjson only where no float is likely: a float read by it is read again with exact decimals,
+        # which costs more than orjson saves; a '.' anywhere (a float, or a decimal written as text,
+        # the two often together) sends the line to the exact decimals at once
+        if _orjson is not None and "." not in body:
             try:
                 subject, keys = _subject(_orjson.loads(body))
-            except _FloatError:
-                subject, keys = _subject(_json_loads(body, parse_float=Decimal))
+            except _FloatError:  # an exponent without a point: 1e3
+                subject, keys = _subject(_exact_decimals(body))
         else:
-            subject, keys = _subject(_json_loads(body, parse_float=Decimal))
+            subject, keys = _subject(_exact_decimals(body))
     except (_UnsureError, ValueError, RecursionError):  # orjson.JSONDecodeError is a ValueError
         return None
     # Every key is followed by one ':' outside strings, so a line with more ':' than the built
