@@ -88,8 +88,8 @@ def _plain_model(cls: type[BaseModel]) -> bool:
 
 _ENABLED = all(_plain_model(cls) for cls in (Subject, Record, AgreementEnd))
 _new = object.__new__
-_set = object.__setattr__
 # the slots every pydantic model has, set through their descriptors (a little cheaper than by name)
+_set_dict = BaseModel.__dict__["__dict__"].__set__
 _set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
 _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
@@ -110,7 +110,7 @@ def _construct(cls: type[M], defaults: dict[str, Any], values: dict[str, Any]) -
     model = _new(cls)
     fields = defaults.copy()
     fields.update(values)
-    _set(model, "__dict__", fields)
+    _set_dict(model, fields)
     _set_fields_set(model, set(values))
     _set_extra(model, None)
     _set_private(model, None)
@@ -337,15 +337,15 @@ def _record(raw: Any) -> tuple[Record, int]:
     """One record and its key count; raises :class:`_UnsureError` unless pydantic would build the same.
 
     The hot loop of the fast path, hence written out: one plan look-up, the dates through the date
-    memo, the other fields through their checks, then ``_construct`` inlined.
+    memo, the other fields through their checks, converted in place in the record's ``__dict__``
+    (every field in declaration order, as pydantic fills it), then ``_construct`` inlined.
     """
     if type(raw) is not dict:
         raise _UnsureError
     kind = raw.get("kind")
     if type(kind) is not str:
         raise _UnsureError
-    values = raw.copy()
-    if None in values.values():
+    if None in raw.values():
         # a null is a field given as absent: in model_fields_set, but not present for the kind's rules
         if not _RECORD_NULLABLE.issuperset([key for key, value in raw.items() if value is None]):
             raise _UnsureError
@@ -355,27 +355,28 @@ def _record(raw: Any) -> tuple[Record, int]:
     plan = _PLANS.get(key) or _plan(key)
     if plan is _NO_PLAN:
         raise _UnsureError
+    # the plan vouches that every key is a field of Record
+    fields = _RECORD_DEFAULTS.copy()
+    fields.update(raw)
     for name in plan.dates:
-        text = values[name]
+        text = fields[name]
         if type(text) is not str:
             raise _UnsureError
         day = _DATES.get(text) or _parse_date(text)
         if day is None:
             raise _UnsureError
-        values[name] = day
+        fields[name] = day
     for name, check in plan.checks:
-        values[name] = check(values[name])
+        fields[name] = check(fields[name])
     if plan.codes is not None:
-        code = values["code"]
+        code = fields["code"]
         if type(code) is not str or code not in plan.codes:
             raise _UnsureError
     if plan.rules:
-        _value_rules(kind, values)
+        _value_rules(kind, fields)
     record = _new(Record)
-    fields = _RECORD_DEFAULTS.copy()
-    fields.update(values)
-    _set(record, "__dict__", fields)
-    _set_fields_set(record, set(values))
+    _set_dict(record, fields)
+    _set_fields_set(record, set(raw))
     _set_extra(record, None)
     _set_private(record, None)
     return record, len(raw)
@@ -423,13 +424,15 @@ def _subject(data: Any) -> tuple[Subject, int]:
     """The subject and its key count (objects' keys, for :func:`subject_from_line`), or :class:`_UnsureError`."""
     if type(data) is not dict:
         raise _UnsureError
-    values = data.copy()
-    if not _USUAL_KEYS.issuperset(values):
-        if not _SUBJECT_KEYS.issuperset(values):
+    # converted in place in the subject's __dict__: every field in declaration order, as pydantic fills it
+    values = _SUBJECT_DEFAULTS.copy()
+    values.update(data)
+    if not _USUAL_KEYS.issuperset(data):
+        if not _SUBJECT_KEYS.issuperset(data):
             raise _UnsureError
         for field in _EMPTY_ONLY:
-            if field in values:
-                if values[field] != [] or type(values[field]) is not list:
+            if field in data:
+                if data[field] != [] or type(data[field]) is not list:
                     raise _UnsureError
                 values[field] = ()
     ident = values.get("id")
@@ -453,8 +456,8 @@ def _subject(data: Any) -> tuple[Subject, int]:
     if designated is not None:
         values["designated"] = _date(designated)
     keys = len(data)
-    if "records" in values:
-        raw = values["records"]
+    if "records" in data:
+        raw = data["records"]
         if type(raw) is not list:
             raise _UnsureError
         records = []
@@ -467,7 +470,12 @@ def _subject(data: Any) -> tuple[Subject, int]:
     if end is not None:
         values["agreement_end"], count = _agreement_end(end, opened)
         keys += count
-    return _construct(Subject, _SUBJECT_DEFAULTS, values), keys
+    subject = _new(Subject)
+    _set_dict(subject, values)
+    _set_fields_set(subject, set(data))
+    _set_extra(subject, None)
+    _set_private(subject, None)
+    return subject, keys
 
 
 def build_subject(data: Any) -> Subject | None:
