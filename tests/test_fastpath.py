@@ -14,6 +14,7 @@ import importlib.util
 import io
 import json
 import random
+import subprocess
 import sys
 from collections.abc import Iterator
 from decimal import Decimal
@@ -425,3 +426,22 @@ def test_the_fast_path_skips_validation_work(mode: str, monkeypatch: pytest.Monk
     assert all(slow_names.get(name, 0) > 0 for name in ("_fields_fit_kind", "model_validate"))
     assert not {name: fast_names[name] for name in VALIDATORS if name in fast_names}
     assert fast < 0.7 * slow, (fast, slow)
+
+
+def test_the_core_install_reads_without_orjson() -> None:
+    """Without orjson (the core install) the reader decodes with json and prints the same bytes."""
+    source = ROOT / "examples" / "wushan-subjects.jsonl"
+    runs = []
+    for blocked in (True, False):
+        script = (
+            "import sys\n"
+            + ("sys.modules['orjson'] = None  # import orjson raises ImportError\n" if blocked else "")
+            + "import medcredit.history.fastpath as fast\n"
+            + f"assert fast.HAVE_ORJSON is {not blocked}\n"
+            + "from medcredit.cli.main import main\n"
+            + "sys.exit(main(['evaluate', '--pack', 'wushan', '--cycle', '2023', sys.argv[1], '--format', 'jsonl']))\n"
+        )
+        done = subprocess.run([sys.executable, "-c", script, str(source)], capture_output=True, check=False)
+        assert done.returncode == 0, done.stderr.decode()
+        runs.append(done.stdout)
+    assert runs[0] == runs[1] and runs[0].count(b"\n") > 3
