@@ -402,6 +402,7 @@ def _value_rules(kind: str, values: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- subjects
 
 _CATEGORIES = {member.value: member for member in SubjectCategory}
+_VILLAGE_CLINIC = SubjectCategory.VILLAGE_CLINIC  # a module constant: no look-up through the enum class
 #: Tuple fields of Subject the fast path takes only empty (their models have validators of their own).
 _EMPTY_ONLY = frozenset({"prior_results", "linked_persons", "managed_clinics", "linked_institutions"})
 _USUAL_KEYS = frozenset({"id", "name", "category", "parent_id", "designated", "opened", "agreement_end", "records"})
@@ -446,7 +447,7 @@ def _subject(data: Any) -> tuple[Subject, int]:
         member is None
         or (name is not None and (type(name) is not str or len(name) > 200))
         or (parent is not None and (type(parent) is not str or len(parent) > 64))
-        or (member is SubjectCategory.VILLAGE_CLINIC and not parent)
+        or (member is _VILLAGE_CLINIC and not parent)
     ):
         raise _UnsureError
     opened = values.get("opened")

@@ -214,6 +214,8 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 def _line_too_large(line: str) -> str | None:
     if len(line) > MAX_LINE_BYTES:
         return f"line is {len(line)} characters; the limit is {MAX_LINE_BYTES} (one subject per line)"
+    if len(line) <= MAX_LINE_VALUES:
+        return None  # each value counted is one character: a line this short cannot hold too many
     values = line.count(",") + line.count(":") + line.count("[") + line.count("{")
     if values > MAX_LINE_VALUES:
         return f"line holds about {values} values; the limit is {MAX_LINE_VALUES} (one subject per line)"
@@ -260,7 +262,7 @@ def iter_jsonl(
             line = decoded
         else:
             line = str(raw)
-        if not line.strip():
+        if not line or line.isspace():  # what `not line.strip()` says, without copying the line
             if skipped is not None:
                 skipped.blank += 1
             continue
