@@ -445,3 +445,37 @@ def test_the_core_install_reads_without_orjson() -> None:
         assert done.returncode == 0, done.stderr.decode()
         runs.append(done.stdout)
     assert runs[0] == runs[1] and runs[0].count(b"\n") > 3
+
+
+PEOPLE_LINES = [
+    '{"id": "x", "category": "retail_pharmacy", "linked_persons": [{"role": "principal", "id": "1"}]}',
+    '{"id": "x", "category": "retail_pharmacy", "linked_persons": [{"role": "principal", "id": "1", "name": null, '
+    '"records": [{"kind": "violation", "date": "2023-05-01", "code": "inst_excessive_services", "points": 12}]}]}',
+    '{"id": "x", "category": "retail_pharmacy", "linked_persons": [{"role": "boss", "id": "1"}]}',
+    '{"id": "x", "category": "retail_pharmacy", "linked_persons": [{"role": ["principal"], "id": "1"}]}',
+    '{"id": "x", "category": "retail_pharmacy", "linked_persons": [{"role": "principal"}]}',
+    '{"id": "x", "category": "retail_pharmacy", "linked_persons": [{"role": "principal", "id": ""}]}',
+    '{"id": "x", "category": "retail_pharmacy", "linked_persons": [{"role": "principal", "id": "1", "age": 3}]}',
+    '{"id": "x", "category": "retail_pharmacy", "linked_persons": [{"role": "principal", "id": "1", "records": null}]}',
+    '{"id": "x", "category": "retail_pharmacy", "linked_persons": {"role": "principal", "id": "1"}}',
+    '{"id": "x", "category": "hospital_inpatient", "managed_clinics": [{"id": "VC1", "records": '
+    '[{"kind": "inspection", "date": "2023-11-08", "method": "on_site"}]}]}',
+    '{"id": "x", "category": "physician", "managed_clinics": [{"id": "VC1"}]}',
+    '{"id": "x", "category": "physician", "managed_clinics": []}',
+    '{"id": "x", "category": "hospital_inpatient", "managed_clinics": [{"id": "VC1", "role": "principal"}]}',
+    '{"id": "x", "category": "hospital_inpatient", "managed_clinics": [{"id": "VC1", "id": "VC2"}]}',
+    '{"id": "x", "category": "hospital_inpatient", "managed_clinics": [{"id": "VC1", "records": '
+    '[{"kind": "inspection", "date": "2023-11-08", "date": "2023-11-09"}]}]}',
+]
+
+
+@pytest.mark.parametrize("line", PEOPLE_LINES)
+def test_linked_persons_and_managed_clinics_read_as_pydantic_reads_them(
+    line: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _agree([line], monkeypatch)
+
+
+def test_people_are_built_by_hand() -> None:
+    for line in (PEOPLE_LINES[0], PEOPLE_LINES[1], PEOPLE_LINES[9], PEOPLE_LINES[11]):
+        assert fastpath.subject_from_line(line) is not None, line

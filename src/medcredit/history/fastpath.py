@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from json import JSONDecoder
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel
 
@@ -38,10 +38,14 @@ from medcredit.history.model import (
     ASSESSMENT_LEVELS,
     HONOUR_LEVEL_WORDS,
     HONOUR_LEVELS,
+    INSTITUTION_CATEGORIES,
     REQUIRED_FIELDS,
     SEVERITIES,
     SEVERITY_WORDS,
     AgreementEnd,
+    LinkedPerson,
+    LinkedRole,
+    ManagedClinic,
     Record,
     Subject,
     SubjectCategory,
@@ -86,7 +90,7 @@ def _plain_model(cls: type[BaseModel]) -> bool:
     )
 
 
-_ENABLED = all(_plain_model(cls) for cls in (Subject, Record, AgreementEnd))
+_ENABLED = all(_plain_model(cls) for cls in (Subject, Record, AgreementEnd, LinkedPerson, ManagedClinic))
 _new = object.__new__
 # the slots every pydantic model has, set through their descriptors (a little cheaper than by name)
 _set_dict = BaseModel.__dict__["__dict__"].__set__
@@ -103,6 +107,8 @@ def _defaults(cls: type[BaseModel]) -> dict[str, Any]:
 _SUBJECT_DEFAULTS = _defaults(Subject)
 _RECORD_DEFAULTS = _defaults(Record)
 _END_DEFAULTS = _defaults(AgreementEnd)
+_PERSON = _defaults(LinkedPerson)
+_CLINIC = _defaults(ManagedClinic)
 
 
 def _construct(cls: type[M], defaults: dict[str, Any], values: dict[str, Any]) -> M:
@@ -404,9 +410,24 @@ def _value_rules(kind: str, values: dict[str, Any]) -> None:
 _CATEGORIES = {member.value: member for member in SubjectCategory}
 _VILLAGE_CLINIC = SubjectCategory.VILLAGE_CLINIC  # a module constant: no look-up through the enum class
 #: Tuple fields of Subject the fast path takes only empty (their models have validators of their own).
-_EMPTY_ONLY = frozenset({"prior_results", "linked_persons", "managed_clinics", "linked_institutions"})
+_EMPTY_ONLY = ("prior_results", "linked_institutions")
 _USUAL_KEYS = frozenset({"id", "name", "category", "parent_id", "designated", "opened", "agreement_end", "records"})
-_SUBJECT_KEYS = _USUAL_KEYS | _EMPTY_ONLY
+_SUBJECT_KEYS = _USUAL_KEYS | {"linked_persons", "managed_clinics", *_EMPTY_ONLY}
+_ROLES = frozenset(get_args(LinkedRole))
+_PERSON_KEYS = frozenset({"role", "id", "name", "records"})
+_CLINIC_KEYS = frozenset({"id", "name", "records"})
+
+
+def _records(raw: Any) -> tuple[tuple[Record, ...], int]:
+    if type(raw) is not list:
+        raise _UnsureError
+    records = []
+    keys = 0
+    for item in raw:
+        record, count = _record(item)
+        records.append(record)
+        keys += count
+    return tuple(records), keys
 
 
 def _agreement_end(raw: Any, opened: dt.date | None) -> tuple[AgreementEnd, int]:
@@ -421,6 +442,39 @@ def _agreement_end(raw: Any, opened: dt.date | None) -> tuple[AgreementEnd, int]
     return _construct(AgreementEnd, _END_DEFAULTS, {"date": date, "reason": reason}), 2
 
 
+def _people(raw: Any, cls: type[M], allowed: frozenset[str], defaults: dict[str, Any]) -> tuple[tuple[M, ...], int]:
+    """Linked persons or managed clinics: an id, maybe a name (and a person's role), their own records."""
+    if type(raw) is not list:
+        raise _UnsureError
+    out = []
+    keys = 0
+    for item in raw:
+        if type(item) is not dict or not allowed.issuperset(item):
+            raise _UnsureError
+        ident = item.get("id")
+        name = item.get("name")
+        if (
+            type(ident) is not str
+            or not 0 < len(ident) <= 64
+            or (name is not None and (type(name) is not str or len(name) > 200))
+            or ("role" in allowed and (type(item.get("role")) is not str or item["role"] not in _ROLES))
+        ):
+            raise _UnsureError
+        fields = defaults.copy()
+        fields.update(item)
+        keys += len(item)
+        if "records" in item:
+            fields["records"], count = _records(item["records"])
+            keys += count
+        model = _new(cls)
+        _set_dict(model, fields)
+        _set_fields_set(model, set(item))
+        _set_extra(model, None)
+        _set_private(model, None)
+        out.append(model)
+    return tuple(out), keys
+
+
 def _subject(data: Any) -> tuple[Subject, int]:
     """The subject and its key count (objects' keys, for :func:`subject_from_line`), or :class:`_UnsureError`."""
     if type(data) is not dict:
@@ -428,14 +482,7 @@ def _subject(data: Any) -> tuple[Subject, int]:
     # converted in place in the subject's __dict__: every field in declaration order, as pydantic fills it
     values = _SUBJECT_DEFAULTS.copy()
     values.update(data)
-    if not _USUAL_KEYS.issuperset(data):
-        if not _SUBJECT_KEYS.issuperset(data):
-            raise _UnsureError
-        for field in _EMPTY_ONLY:
-            if field in data:
-                if data[field] != [] or type(data[field]) is not list:
-                    raise _UnsureError
-                values[field] = ()
+    keys = len(data)
     ident = values.get("id")
     category = values.get("category")
     if type(ident) is not str or not 0 < len(ident) <= 64 or type(category) is not str:
@@ -450,23 +497,32 @@ def _subject(data: Any) -> tuple[Subject, int]:
         or (member is _VILLAGE_CLINIC and not parent)
     ):
         raise _UnsureError
+    if not _USUAL_KEYS.issuperset(data):
+        if not _SUBJECT_KEYS.issuperset(data):
+            raise _UnsureError
+        for field in _EMPTY_ONLY:
+            if field in data:
+                if data[field] != [] or type(data[field]) is not list:
+                    raise _UnsureError
+                values[field] = ()
+        if "linked_persons" in data:
+            values["linked_persons"], count = _people(data["linked_persons"], LinkedPerson, _PERSON_KEYS, _PERSON)
+            keys += count
+        if "managed_clinics" in data:
+            values["managed_clinics"], count = _people(data["managed_clinics"], ManagedClinic, _CLINIC_KEYS, _CLINIC)
+            keys += count
+            # only institutions manage village clinics (Subject._consistent)
+            if values["managed_clinics"] and member not in INSTITUTION_CATEGORIES:
+                raise _UnsureError
     opened = values.get("opened")
     if opened is not None:
         values["opened"] = opened = _date(opened)
     designated = values.get("designated")
     if designated is not None:
         values["designated"] = _date(designated)
-    keys = len(data)
     if "records" in data:
-        raw = data["records"]
-        if type(raw) is not list:
-            raise _UnsureError
-        records = []
-        for item in raw:
-            record, count = _record(item)
-            records.append(record)
-            keys += count
-        values["records"] = tuple(records)
+        values["records"], count = _records(data["records"])
+        keys += count
     end = values.get("agreement_end")
     if end is not None:
         values["agreement_end"], count = _agreement_end(end, opened)
