@@ -479,3 +479,40 @@ def test_linked_persons_and_managed_clinics_read_as_pydantic_reads_them(
 def test_people_are_built_by_hand() -> None:
     for line in (PEOPLE_LINES[0], PEOPLE_LINES[1], PEOPLE_LINES[9], PEOPLE_LINES[11]):
         assert fastpath.subject_from_line(line) is not None, line
+
+
+NESTED_RECORDS = [
+    _rec("administrative_penalty", document='{"kind": "judgment", "number": "1"}'),
+    _rec(
+        "administrative_penalty", document='{"kind": "judgment", "number": "(2023)渝0237行初1号", "date": "2023-04-01"}'
+    ),
+    _rec("administrative_penalty", document='{"kind": "judgment", "number": ""}'),
+    _rec("administrative_penalty", document='{"kind": "judgment", "number": "%s"}' % ("9" * 201)),
+    _rec("administrative_penalty", document='{"kind": "verdict", "number": "1"}'),
+    _rec("administrative_penalty", document='{"kind": "judgment"}'),
+    _rec("administrative_penalty", document='{"kind": "judgment", "number": "1", "date": "2023-02-30"}'),
+    _rec("administrative_penalty", document='{"kind": "judgment", "number": "1", "page": 2}'),
+    _rec("administrative_penalty", document='{"kind": "judgment", "number": "1", "number": "2"}'),
+    _rec("administrative_penalty", document='["judgment"]'),
+    _rec("inspection", objection='{"filed": "2023-06-01", "status": "pending"}'),
+    _rec(
+        "inspection", objection='{"filed": "2023-06-01", "status": "upheld", "resolved": "2023-06-01", "reason": "r"}'
+    ),
+    _rec("inspection", objection='{"filed": "2023-06-01", "status": "upheld", "resolved": "2023-05-31"}'),
+    _rec("inspection", objection='{"filed": "2023-06-01", "status": "upheld", "resolved": null, "reason": null}'),
+    _rec("inspection", objection='{"filed": "2023-06-01", "status": "won"}'),
+    _rec("inspection", objection='{"status": "pending"}'),
+    _rec("inspection", objection='{"filed": "2023-06-01", "status": "pending", "reason": "%s"}' % ("x" * 2001)),
+    _rec("inspection", objection='{"filed": "2023-06-01", "status": "pending", "by": "me"}'),
+    _rec("inspection", objection='{"filed": "2023-06-01", "filed": "2023-06-02", "status": "pending"}'),
+]
+
+
+@pytest.mark.parametrize("record", NESTED_RECORDS)
+def test_documents_and_objections_read_as_pydantic_reads_them(record: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _agree([LINE % record], monkeypatch)
+
+
+def test_documents_and_objections_are_built_by_hand() -> None:
+    for record in (NESTED_RECORDS[0], NESTED_RECORDS[1], NESTED_RECORDS[10], NESTED_RECORDS[11], NESTED_RECORDS[13]):
+        assert fastpath.subject_from_line(LINE % record) is not None, record

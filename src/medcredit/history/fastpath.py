@@ -43,9 +43,11 @@ from medcredit.history.model import (
     SEVERITIES,
     SEVERITY_WORDS,
     AgreementEnd,
+    Document,
     LinkedPerson,
     LinkedRole,
     ManagedClinic,
+    Objection,
     Record,
     Subject,
     SubjectCategory,
@@ -57,7 +59,7 @@ try:  # the optional extra medcredit[fast]; without it json.loads decodes every 
 except ImportError:  # pragma: no cover - exercised by the core install
     _orjson = None
 
-__all__ = ["HAVE_ORJSON", "build_subject", "subject_from_line"]
+__all__ = ["EXACT", "HAVE_ORJSON", "PYDANTIC", "build_subject", "line_subject", "subject_from_line"]
 
 HAVE_ORJSON = _orjson is not None
 #: Distinct days remembered (32,768 days are ninety years; a population's dates fall on far fewer).
@@ -90,7 +92,9 @@ def _plain_model(cls: type[BaseModel]) -> bool:
     )
 
 
-_ENABLED = all(_plain_model(cls) for cls in (Subject, Record, AgreementEnd, LinkedPerson, ManagedClinic))
+_ENABLED = all(
+    _plain_model(cls) for cls in (Subject, Record, AgreementEnd, LinkedPerson, ManagedClinic, Document, Objection)
+)
 _new = object.__new__
 # the slots every pydantic model has, set through their descriptors (a little cheaper than by name)
 _set_dict = BaseModel.__dict__["__dict__"].__set__
@@ -108,6 +112,8 @@ _SUBJECT_DEFAULTS = _defaults(Subject)
 _RECORD_DEFAULTS = _defaults(Record)
 _END_DEFAULTS = _defaults(AgreementEnd)
 _PERSON = _defaults(LinkedPerson)
+_DOCUMENT = _defaults(Document)
+_OBJECTION = _defaults(Objection)
 _CLINIC = _defaults(ManagedClinic)
 
 
@@ -243,8 +249,59 @@ def _kind(value: Any) -> str:
     return value
 
 
-#: Field -> hand check, for every field of Record except ``document`` and ``objection`` (nested
-#: models, rare in bulk data: a record carrying one goes to pydantic unless it is null).
+_DOCUMENT_KINDS = frozenset(get_args(Document.model_fields["kind"].annotation))
+_DOCUMENT_KEYS = frozenset(Document.model_fields)
+_OBJECTION_STATUSES = frozenset(get_args(Objection.model_fields["status"].annotation))
+_OBJECTION_KEYS = frozenset(Objection.model_fields)
+
+
+def _model(cls: type[M], fields: dict[str, Any], given: dict[str, Any]) -> M:
+    model = _new(cls)
+    _set_dict(model, fields)
+    _set_fields_set(model, set(given))
+    _set_extra(model, None)
+    _set_private(model, None)
+    return model
+
+
+def _document(value: Any) -> Document:
+    """A record's legally effective document: kind, number (1-200 characters), maybe a date."""
+    if type(value) is not dict or not _DOCUMENT_KEYS.issuperset(value):
+        raise _UnsureError
+    kind = value.get("kind")
+    number = value.get("number")
+    if type(kind) is not str or kind not in _DOCUMENT_KINDS or type(number) is not str or not 0 < len(number) <= 200:
+        raise _UnsureError
+    fields = _DOCUMENT.copy()
+    fields.update(value)
+    if fields["date"] is not None:
+        fields["date"] = _date(fields["date"])
+    return _model(Document, fields, value)
+
+
+def _objection(value: Any) -> Objection:
+    """An objection: filed, a status, maybe resolved (not before it was filed) and a reason."""
+    if type(value) is not dict or not _OBJECTION_KEYS.issuperset(value):
+        raise _UnsureError
+    status = value.get("status")
+    reason = value.get("reason")
+    if (
+        type(status) is not str
+        or status not in _OBJECTION_STATUSES
+        or (reason is not None and (type(reason) is not str or len(reason) > 2000))
+    ):
+        raise _UnsureError
+    fields = _OBJECTION.copy()
+    fields.update(value)
+    fields["filed"] = filed = _date(value.get("filed"))
+    if fields["resolved"] is not None:
+        fields["resolved"] = resolved = _date(fields["resolved"])
+        if resolved < filed:  # Objection._resolved_after_filed
+            raise _UnsureError
+    return _model(Objection, fields, value)
+
+
+#: Field -> hand check, for every field of Record.
 _RECORD_CHECKS: dict[str, Any] = {
     "kind": _kind,
     "date": _date,
@@ -269,9 +326,12 @@ _RECORD_CHECKS: dict[str, Any] = {
     "ref": _text(200),
     "unrepairable": _bool,
     "serious_impact": _bool,
+    "document": _document,
+    "objection": _objection,
     "note": _text(2000),
     "institution": _text(64),
 }
+_NESTED = ("document", "objection")
 _RECORD_NULLABLE = frozenset(_RECORD_DEFAULTS) - {"kind", "date"}
 _RULE_FIELDS = frozenset({"term_end", "level", "publicity_end"})
 #: Plans remembered, one per record kind and set of keys written (bulk data has a few dozen).
@@ -292,6 +352,7 @@ class _Plan:
     checks: tuple[tuple[str, Any], ...]
     codes: frozenset[str] | None
     rules: bool
+    nested: tuple[str, ...] = ()
 
 
 _DATE_FIELDS = frozenset(name for name, check in _RECORD_CHECKS.items() if check is _date)
@@ -323,6 +384,7 @@ def _make_plan(kind: str, keys: tuple[str, ...]) -> _Plan | None:
         checks=tuple((key, _RECORD_CHECKS[key]) for key in keys if key not in _DATE_FIELDS | {"kind", "code"}),
         codes=codes,
         rules=bool(names & _RULE_FIELDS) or kind == "agreement_termination",
+        nested=tuple(name for name in _NESTED if name in names),
     )
 
 
@@ -385,6 +447,8 @@ def _record(raw: Any) -> tuple[Record, int]:
     _set_fields_set(record, set(raw))
     _set_extra(record, None)
     _set_private(record, None)
+    if plan.nested:  # their keys count too (subject_from_line matches keys with ':')
+        return record, len(raw) + sum(len(raw[name]) for name in plan.nested)
     return record, len(raw)
 
 
@@ -561,8 +625,13 @@ def _exact_decimals(body: str) -> Any:
     return data
 
 
-def subject_from_line(line: str) -> Subject | None:
-    """The subject of one JSONL line, decoded and built without the exact reader's hooks; None if unsure.
+#: What :func:`line_subject` says when it built nothing: read the line the exact way, and then
+EXACT = "exact"  # try the hand checks on what it read (it may read what was refused here), or
+PYDANTIC = "pydantic"  # go straight to pydantic (the hand checks would refuse it again).
+
+
+def line_subject(line: str) -> Subject | str:
+    """The subject of one JSONL line, decoded and built without the exact reader's hooks, if sure.
 
     The exact reader (:func:`medcredit.history.reader.parse_json`) refuses duplicate keys and
     unbounded numbers through Python hooks called for every object and number, which doubles the
@@ -570,15 +639,20 @@ def subject_from_line(line: str) -> Subject | None:
     ``json.loads`` with exact decimals) and the result is used only if it provably equals the exact
     reader's: every value of a subject the fast checks accept is small (so within the bounds), no
     float is accepted (orjson's floats are decoded again with exact decimals; ``NaN`` stays a
-    float), and the count of ``:`` proves no key was repeated.  The caller reads the line the exact
-    way when this returns None.  The line must be free of lone surrogates (the reader checks first).
+    float), and the count of ``:`` proves no key was repeated.  The line must be free of lone
+    surrogates (the reader checks first).
+
+    Otherwise :data:`EXACT` or :data:`PYDANTIC`: when the hand checks refused the decoded value,
+    they would refuse the exact reader's too (the two differ only in floats, retried here, in
+    duplicate keys and unbounded numbers, which the exact reader refuses itself), so a line that
+    pydantic must judge is not checked by hand twice.
     """
     if not _ENABLED:
-        return None
+        return PYDANTIC
     body = line.rstrip("\r\n")
-    # one object, nothing around it: a BOM or other leading character is the exact reader's to refuse
+    # one object, nothing around it: a BOM or other leading character is the exact reader's to judge
     if body[:1] != "{" or body[-1:] != "}":
-        return None
+        return EXACT
     try:
         # orjson only where no float is likely: a float read by it is read again with exact decimals,
         # which costs more than orjson saves; a '.' anywhere (a float, or a decimal written as text,
@@ -590,11 +664,19 @@ def subject_from_line(line: str) -> Subject | None:
                 subject, keys = _subject(_exact_decimals(body))
         else:
             subject, keys = _subject(_exact_decimals(body))
-    except (_UnsureError, ValueError, RecursionError):  # orjson.JSONDecodeError is a ValueError
-        return None
+    except _UnsureError:
+        return PYDANTIC
+    except (ValueError, RecursionError):  # not JSON to these decoders (orjson.JSONDecodeError is a ValueError)
+        return EXACT
     # Every key is followed by one ':' outside strings, so a line with more ':' than the built
     # objects have keys either has a ':' inside a string (rare; read the exact way) or repeats a
     # key, which both decoders here merge silently and the exact reader refuses.
     if body.count(":") != keys:
-        return None
+        return EXACT
     return subject
+
+
+def subject_from_line(line: str) -> Subject | None:
+    """:func:`line_subject`, or None when it built nothing (the caller reads the line the exact way)."""
+    found = line_subject(line)
+    return None if isinstance(found, str) else found

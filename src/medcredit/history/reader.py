@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from medcredit.diagnostics.errors import HistoryError, ProblemsError
 from medcredit.diagnostics.problems import Problem, YamlPath, suggestion_budget
-from medcredit.history.fastpath import build_subject, subject_from_line
+from medcredit.history.fastpath import EXACT, PYDANTIC, build_subject, line_subject
 from medcredit.history.model import Subject
 from medcredit.io.encoding import SAMPLE_BYTES, UTF8, BadBytes, decode_lenient, decode_line, detect
 from medcredit.io.limits import has_surrogate, number_problem, scalar_problems
@@ -141,11 +141,14 @@ def detect_format(path: str) -> str:
     )
 
 
-def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = (), scan: bool = True) -> Subject:
+def validate_subject(
+    data: Any, *, file: str, locate: Any, base: YamlPath = (), scan: bool = True, fast: bool = True
+) -> Subject:
     """Validate one subject mapping; raise HistoryError with located problems.
 
     ``scan=False`` skips the walk for lone surrogates and unbounded numbers, for data
     already known free of them (a JSONL line without surrogate escapes, parsed with bounds).
+    ``fast=False`` skips the hand-checked fast path, for data it has refused already.
     """
     if not isinstance(data, dict):
         line, col = locate(base)
@@ -171,9 +174,9 @@ def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = (), 
         # refused before pydantic, whose error rendering cannot encode a lone surrogate
         raise HistoryError(f"{file}: invalid subject", bad)
     # the common case, checked by hand; anything else (and every error) is pydantic's
-    fast = build_subject(data)
-    if fast is not None:
-        return fast
+    built = build_subject(data) if fast else None
+    if built is not None:
+        return built
     with suggestion_budget(SUGGESTION_CELLS):
         try:
             return Subject.model_validate(data)
@@ -274,8 +277,8 @@ def iter_jsonl(
             continue
         # surrogates can only come from the text itself or from \\uD800-style escapes in it
         scan = has_surrogate(line) or _SURROGATE_ESCAPE.search(line) is not None
-        fast = None if scan else subject_from_line(line)
-        if fast is not None:
+        fast = PYDANTIC if scan else line_subject(line)
+        if not isinstance(fast, str):
             yield Loaded(where, fast)
             continue
         try:
@@ -311,7 +314,8 @@ def iter_jsonl(
             )
             continue
         try:
-            yield Loaded(where, validate_subject(data, file=file, locate=_jsonl_locator(line, number), scan=scan))
+            locate = _jsonl_locator(line, number)
+            yield Loaded(where, validate_subject(data, file=file, locate=locate, scan=scan, fast=fast == EXACT))
         except HistoryError as exc:
             yield Rejected(where, exc.problems)
 
