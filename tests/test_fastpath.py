@@ -523,3 +523,32 @@ def test_documents_and_objections_read_as_pydantic_reads_them(record: str, monke
 def test_documents_and_objections_are_built_by_hand() -> None:
     for record in (NESTED_RECORDS[0], NESTED_RECORDS[1], NESTED_RECORDS[10], NESTED_RECORDS[11], NESTED_RECORDS[13]):
         assert fastpath.subject_from_line(LINE % record) is not None, record
+
+
+def test_threads_reading_at_once_get_what_one_thread_gets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan and date memos are filled by whichever thread comes first (the service reads in threads)."""
+    import threading
+
+    lines = list(GENERATE.generate(300, 11))
+    want = _read(lines, "pydantic", monkeypatch)
+    monkeypatch.setattr(fastpath, "_PLANS", {})
+    monkeypatch.setattr(fastpath, "_DATES", {})
+    monkeypatch.setattr(fastpath, "DATE_MEMO", 50)  # full early: some days are remembered, some not
+    got: list[list[Item]] = []
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            got.append(list(iter_jsonl(io.StringIO("".join(line + "\n" for line in lines)), "h.jsonl")))
+        except BaseException as exc:  # pragma: no cover - what the test is looking for
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures and len(got) == 4
+    for items in got:
+        _same_items(items, want)
+    assert len(fastpath._DATES) <= 50
