@@ -1,22 +1,23 @@
 """The common case of reading a subject, checked by hand: ``Subject`` objects without pydantic validation.
 
 The pydantic models of :mod:`medcredit.history.model` stay the schema of record (JSON Schema,
-docs, every error message).  Validating a typical JSONL subject through them costs about 35 µs,
-mostly for model validators written in Python; this module accepts a deliberately narrow subset
-of what they accept — plain strings, ISO dates, integers, booleans, decimals written plainly, and
-the fields each record kind allows — and builds the same objects directly.  Anything outside that
-subset (an unknown or misspelt key, a wrong type, an odd date or number, a nested document or
-objection, a field the kind does not take, a failed consistency rule) makes :func:`build_subject`
-return None, and the caller validates with pydantic as before.  So every error, and every edge case
-pydantic accepts in its own way, comes from pydantic by construction; what is built here is only
-ever a value pydantic would have built identically (``tests/test_fastpath.py`` compares the two on
-every history in the repository, on fuzzed lines and on generated subjects).
+docs, every error message).  Validating a typical JSONL subject through them costs several times
+parsing it, mostly for model validators written in Python; this module accepts a deliberately
+narrow subset of what they accept — plain strings, ``YYYY-MM-DD`` dates, integers, booleans,
+decimals written plainly, the fields each record kind allows, linked persons, managed clinics,
+documents and objections — and builds the same objects directly (same values and types, same
+``__dict__`` order, same ``model_fields_set``).  Anything outside that subset (an unknown or
+misspelt key, a wrong type, an odd date or number, prior results, linked institutions, a field
+the kind does not take, a failed consistency rule) makes :func:`build_subject` return None, and the
+caller validates with pydantic as before.  So every error, and every edge case pydantic accepts in
+its own way, comes from pydantic by construction; what is built here is only ever a value pydantic
+would have built identically (``tests/test_fastpath.py`` compares the two on every history file in
+the repository, on the benchmark workloads, on fuzzed lines, on generated subjects and on boundary
+values).
 
-:func:`subject_from_line` adds a faster decoder: with the optional ``orjson`` installed
-(``medcredit[fast]``), a line is decoded by it only where it provably agrees with the exact reader
-(:func:`medcredit.history.reader.parse_json`): the line is one object, no number is a float (the
-exact reader keeps those as ``Decimal``) and no key occurs twice (orjson keeps the last one
-silently; the exact reader refuses the line).
+:func:`line_subject` also decodes the line, faster than the exact reader
+(:func:`medcredit.history.reader.parse_json`), and only where the two provably agree; with the
+optional ``orjson`` installed (``medcredit[fast]``) it decodes some lines with it.
 """
 
 from __future__ import annotations
@@ -110,20 +111,20 @@ def _defaults(cls: type[BaseModel]) -> dict[str, Any]:
 
 _SUBJECT_DEFAULTS = _defaults(Subject)
 _RECORD_DEFAULTS = _defaults(Record)
-_END_DEFAULTS = _defaults(AgreementEnd)
 _PERSON = _defaults(LinkedPerson)
 _DOCUMENT = _defaults(Document)
 _OBJECTION = _defaults(Objection)
 _CLINIC = _defaults(ManagedClinic)
 
 
-def _construct(cls: type[M], defaults: dict[str, Any], values: dict[str, Any]) -> M:
-    """What ``cls.model_construct(**values)`` does for a plain model, without its per-field alias loop."""
+def _model(cls: type[M], fields: dict[str, Any], given: dict[str, Any]) -> M:
+    """What ``cls.model_construct(**given)`` does for a plain model, ``fields`` being every field's value.
+
+    (``model_construct`` itself loops over every field looking for aliases: a few µs per record.)
+    """
     model = _new(cls)
-    fields = defaults.copy()
-    fields.update(values)
     _set_dict(model, fields)
-    _set_fields_set(model, set(values))
+    _set_fields_set(model, set(given))
     _set_extra(model, None)
     _set_private(model, None)
     return model
@@ -253,15 +254,6 @@ _DOCUMENT_KINDS = frozenset(get_args(Document.model_fields["kind"].annotation))
 _DOCUMENT_KEYS = frozenset(Document.model_fields)
 _OBJECTION_STATUSES = frozenset(get_args(Objection.model_fields["status"].annotation))
 _OBJECTION_KEYS = frozenset(Objection.model_fields)
-
-
-def _model(cls: type[M], fields: dict[str, Any], given: dict[str, Any]) -> M:
-    model = _new(cls)
-    _set_dict(model, fields)
-    _set_fields_set(model, set(given))
-    _set_extra(model, None)
-    _set_private(model, None)
-    return model
 
 
 def _document(value: Any) -> Document:
@@ -406,7 +398,7 @@ def _record(raw: Any) -> tuple[Record, int]:
 
     The hot loop of the fast path, hence written out: one plan look-up, the dates through the date
     memo, the other fields through their checks, converted in place in the record's ``__dict__``
-    (every field in declaration order, as pydantic fills it), then ``_construct`` inlined.
+    (every field in declaration order, as pydantic fills it), then ``_model`` inlined.
     """
     if type(raw) is not dict:
         raise _UnsureError
@@ -503,7 +495,8 @@ def _agreement_end(raw: Any, opened: dt.date | None) -> tuple[AgreementEnd, int]
         raise _UnsureError
     if opened is not None and date < opened:
         raise _UnsureError
-    return _construct(AgreementEnd, _END_DEFAULTS, {"date": date, "reason": reason}), 2
+    fields = {"date": date, "reason": reason}
+    return _model(AgreementEnd, fields, fields), 2
 
 
 def _people(raw: Any, cls: type[M], allowed: frozenset[str], defaults: dict[str, Any]) -> tuple[tuple[M, ...], int]:
@@ -530,12 +523,7 @@ def _people(raw: Any, cls: type[M], allowed: frozenset[str], defaults: dict[str,
         if "records" in item:
             fields["records"], count = _records(item["records"])
             keys += count
-        model = _new(cls)
-        _set_dict(model, fields)
-        _set_fields_set(model, set(item))
-        _set_extra(model, None)
-        _set_private(model, None)
-        out.append(model)
+        out.append(_model(cls, fields, item))
     return tuple(out), keys
 
 
@@ -591,12 +579,7 @@ def _subject(data: Any) -> tuple[Subject, int]:
     if end is not None:
         values["agreement_end"], count = _agreement_end(end, opened)
         keys += count
-    subject = _new(Subject)
-    _set_dict(subject, values)
-    _set_fields_set(subject, set(data))
-    _set_extra(subject, None)
-    _set_private(subject, None)
-    return subject, keys
+    return _model(Subject, values, data), keys
 
 
 def build_subject(data: Any) -> Subject | None:
