@@ -552,3 +552,37 @@ def test_threads_reading_at_once_get_what_one_thread_gets(monkeypatch: pytest.Mo
     for items in got:
         _same_items(items, want)
     assert len(fastpath._DATES) <= 50
+
+
+PRIOR = '{"id": "x", "category": "physician", "prior_results": [%s]}'
+PRIOR_RESULTS = [
+    '{"cycle": 2022, "grade": "D"}',
+    '{"cycle": 2022, "status": "graded", "grade": "D", "score": "61.5", "pack_id": "wushan", "pack_hash": "h"}',
+    '{"as_of": "2021-12-31", "status": "excluded"}',
+    '{"cycle": 2022, "grade": "D"}, {"as_of": "2021-12-31", "status": "excluded"}',
+    '{"cycle": 2022, "grade": "D"}, {"as_of": "2022-12-31", "status": "excluded"}',
+    '{"cycle": 2022, "grade": "D"}, {"cycle": 2022, "grade": "C"}',
+    '{"cycle": 2022, "as_of": "2022-12-31", "grade": "D"}',
+    '{"grade": "D"}',
+    '{"cycle": 2022}',
+    '{"cycle": 2022, "status": "excluded", "grade": "D"}',
+    '{"cycle": 2022, "status": "excluded", "grade": null}',
+    '{"cycle": 1989, "grade": "D"}',
+    '{"cycle": "2022", "grade": "D"}',
+    '{"cycle": 2022, "grade": "ABCDEFGHIJKLMNOPQ"}',
+    '{"cycle": 2022, "grade": "D", "score": 10001}',
+    '{"cycle": 2022, "grade": "D", "score": -10000}',
+    '{"cycle": 2022, "grade": "D", "score": 1e3}',
+    '{"cycle": 2022, "grade": "D", "rank": 1}',
+    '{"cycle": 2022, "status": "won", "grade": "D"}',
+]
+
+
+@pytest.mark.parametrize("prior", PRIOR_RESULTS)
+def test_prior_results_read_as_pydantic_reads_them(prior: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _agree([PRIOR % prior], monkeypatch)
+
+
+def test_prior_results_are_built_by_hand() -> None:
+    for prior in (*PRIOR_RESULTS[:4], PRIOR_RESULTS[10], PRIOR_RESULTS[15]):
+        assert fastpath.subject_from_line(PRIOR % prior) is not None, prior

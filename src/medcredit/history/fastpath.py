@@ -5,10 +5,10 @@ docs, every error message).  Validating a typical JSONL subject through them cos
 parsing it, mostly for model validators written in Python; this module accepts a deliberately
 narrow subset of what they accept — plain strings, ``YYYY-MM-DD`` dates, integers, booleans,
 decimals written plainly, the fields each record kind allows, linked persons, managed clinics,
-documents and objections — and builds the same objects directly (same values and types, same
-``__dict__`` order, same ``model_fields_set``).  Anything outside that subset (an unknown or
-misspelt key, a wrong type, an odd date or number, prior results, linked institutions, a field
-the kind does not take, a failed consistency rule) makes :func:`build_subject` return None, and the
+documents, objections and prior results — and builds the same objects directly (same values and
+types, same ``__dict__`` order, same ``model_fields_set``).  Anything outside that subset (an
+unknown or misspelt key, a wrong type, an odd date or number, linked institutions, a field the
+kind does not take, a failed consistency rule) makes :func:`build_subject` return None, and the
 caller validates with pydantic as before.  So every error, and every edge case pydantic accepts in
 its own way, comes from pydantic by construction; what is built here is only ever a value pydantic
 would have built identically (``tests/test_fastpath.py`` compares the two on every history file in
@@ -49,6 +49,7 @@ from medcredit.history.model import (
     LinkedRole,
     ManagedClinic,
     Objection,
+    PriorResult,
     Record,
     Subject,
     SubjectCategory,
@@ -94,7 +95,8 @@ def _plain_model(cls: type[BaseModel]) -> bool:
 
 
 _ENABLED = all(
-    _plain_model(cls) for cls in (Subject, Record, AgreementEnd, LinkedPerson, ManagedClinic, Document, Objection)
+    _plain_model(cls)
+    for cls in (Subject, Record, AgreementEnd, LinkedPerson, ManagedClinic, Document, Objection, PriorResult)
 )
 _new = object.__new__
 # the slots every pydantic model has, set through their descriptors (a little cheaper than by name)
@@ -115,6 +117,7 @@ _PERSON = _defaults(LinkedPerson)
 _DOCUMENT = _defaults(Document)
 _OBJECTION = _defaults(Objection)
 _CLINIC = _defaults(ManagedClinic)
+_PRIOR = _defaults(PriorResult)
 
 
 def _model(cls: type[M], fields: dict[str, Any], given: dict[str, Any]) -> M:
@@ -466,9 +469,9 @@ def _value_rules(kind: str, values: dict[str, Any]) -> None:
 _CATEGORIES = {member.value: member for member in SubjectCategory}
 _VILLAGE_CLINIC = SubjectCategory.VILLAGE_CLINIC  # a module constant: no look-up through the enum class
 #: Tuple fields of Subject the fast path takes only empty (their models have validators of their own).
-_EMPTY_ONLY = ("prior_results", "linked_institutions")
+_EMPTY_ONLY = ("linked_institutions",)
 _USUAL_KEYS = frozenset({"id", "name", "category", "parent_id", "designated", "opened", "agreement_end", "records"})
-_SUBJECT_KEYS = _USUAL_KEYS | {"linked_persons", "managed_clinics", *_EMPTY_ONLY}
+_SUBJECT_KEYS = _USUAL_KEYS | {"linked_persons", "managed_clinics", "prior_results", *_EMPTY_ONLY}
 _ROLES = frozenset(get_args(LinkedRole))
 _PERSON_KEYS = frozenset({"role", "id", "name", "records"})
 _CLINIC_KEYS = frozenset({"id", "name", "records"})
@@ -527,6 +530,55 @@ def _people(raw: Any, cls: type[M], allowed: frozenset[str], defaults: dict[str,
     return tuple(out), keys
 
 
+_PRIOR_KEYS = frozenset(PriorResult.model_fields)
+_PRIOR_STATUSES = frozenset(get_args(PriorResult.model_fields["status"].annotation))
+_PRIOR_SCORE = _decimal(-10000, 10000, 8, 5)
+
+
+def _prior_results(raw: Any) -> tuple[tuple[PriorResult, ...], int]:
+    """Earlier results: each names its cycle or its as-of date (not both), has a grade exactly when
+    graded, and no two are for the same cycle (PriorResult and Subject._consistent)."""
+    if type(raw) is not list:
+        raise _UnsureError
+    out = []
+    keys = 0
+    years = set()
+    for item in raw:
+        if type(item) is not dict or not _PRIOR_KEYS.issuperset(item):
+            raise _UnsureError
+        fields = _PRIOR.copy()
+        fields.update(item)
+        cycle, as_of, grade = fields["cycle"], fields["as_of"], fields["grade"]
+        status = fields["status"]
+        if (
+            (cycle is None) == (as_of is None)
+            or type(status) is not str
+            or status not in _PRIOR_STATUSES
+            or (status == "graded") != (grade is not None)
+            or (grade is not None and (type(grade) is not str or len(grade) > 16))
+        ):
+            raise _UnsureError
+        if cycle is not None:
+            if type(cycle) is not int or not 1990 <= cycle <= 2199:
+                raise _UnsureError
+            year = cycle
+        else:
+            fields["as_of"] = day = _date(as_of)
+            year = day.year
+        if year in years:
+            raise _UnsureError
+        years.add(year)
+        if fields["score"] is not None:
+            fields["score"] = _PRIOR_SCORE(fields["score"])
+        for name, limit in (("pack_id", 64), ("pack_hash", 80)):
+            text = fields[name]
+            if text is not None and (type(text) is not str or len(text) > limit):
+                raise _UnsureError
+        out.append(_model(PriorResult, fields, item))
+        keys += len(item)
+    return tuple(out), keys
+
+
 def _subject(data: Any) -> tuple[Subject, int]:
     """The subject and its key count (objects' keys, for :func:`subject_from_line`), or :class:`_UnsureError`."""
     if type(data) is not dict:
@@ -559,6 +611,9 @@ def _subject(data: Any) -> tuple[Subject, int]:
                 values[field] = ()
         if "linked_persons" in data:
             values["linked_persons"], count = _people(data["linked_persons"], LinkedPerson, _PERSON_KEYS, _PERSON)
+            keys += count
+        if "prior_results" in data:
+            values["prior_results"], count = _prior_results(data["prior_results"])
             keys += count
         if "managed_clinics" in data:
             values["managed_clinics"], count = _people(data["managed_clinics"], ManagedClinic, _CLINIC_KEYS, _CLINIC)
