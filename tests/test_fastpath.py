@@ -586,3 +586,43 @@ def test_prior_results_read_as_pydantic_reads_them(prior: str, monkeypatch: pyte
 def test_prior_results_are_built_by_hand() -> None:
     for prior in (*PRIOR_RESULTS[:4], PRIOR_RESULTS[10], PRIOR_RESULTS[15]):
         assert fastpath.subject_from_line(PRIOR % prior) is not None, prior
+
+
+INSTITUTION = (
+    '{"id": "92500237MA5U000031", "category": "retail_pharmacy", "linked_persons": [{"role": "principal", "id": "p"}]}'
+)
+
+
+def _linked(category: str, *institutions: str) -> str:
+    return '{"id": "p", "category": "' + category + '", "linked_institutions": [' + ", ".join(institutions) + "]}"
+
+
+LINKED = [
+    _linked("principal", INSTITUTION),
+    _linked("principal", INSTITUTION, INSTITUTION),
+    _linked("principal"),
+    _linked("retail_pharmacy", INSTITUTION),
+    _linked("retail_pharmacy"),
+    _linked("principal", '{"id": "q", "category": "physician"}'),
+    _linked("principal", '{"id": "q", "category": "village_clinic"}'),
+    _linked("principal", '{"id": "q"}'),
+    '{"id": "p", "category": "principal", "linked_institutions": {"id": "q"}}',
+    _linked("principal", _linked("retail_pharmacy", INSTITUTION).replace('"p"', '"q"', 1)),
+]
+
+
+@pytest.mark.parametrize("line", LINKED)
+def test_linked_institutions_read_as_pydantic_reads_them(line: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _agree([line], monkeypatch)
+
+
+def test_linked_institutions_are_built_by_hand() -> None:
+    for line in LINKED[:3] + LINKED[4:5]:
+        assert fastpath.subject_from_line(line) is not None, line
+
+
+def test_institutions_linked_thousands_deep_are_left_to_pydantic() -> None:
+    nested: dict[str, Any] = {"id": "q", "category": "retail_pharmacy"}
+    for _ in range(3000):
+        nested = {"id": "p", "category": "principal", "linked_institutions": [nested]}
+    assert fastpath.build_subject(nested) is None

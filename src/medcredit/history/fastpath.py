@@ -5,9 +5,9 @@ docs, every error message).  Validating a typical JSONL subject through them cos
 parsing it, mostly for model validators written in Python; this module accepts a deliberately
 narrow subset of what they accept — plain strings, ``YYYY-MM-DD`` dates, integers, booleans,
 decimals written plainly, the fields each record kind allows, linked persons, managed clinics,
-documents, objections and prior results — and builds the same objects directly (same values and
-types, same ``__dict__`` order, same ``model_fields_set``).  Anything outside that subset (an
-unknown or misspelt key, a wrong type, an odd date or number, linked institutions, a field the
+documents, objections, prior results and linked institutions — and builds the same objects
+directly (same values and types, same ``__dict__`` order, same ``model_fields_set``).  Anything
+outside that subset (an unknown or misspelt key, a wrong type, an odd date or number, a field the
 kind does not take, a failed consistency rule) makes :func:`build_subject` return None, and the
 caller validates with pydantic as before.  So every error, and every edge case pydantic accepts in
 its own way, comes from pydantic by construction; what is built here is only ever a value pydantic
@@ -468,10 +468,8 @@ def _value_rules(kind: str, values: dict[str, Any]) -> None:
 
 _CATEGORIES = {member.value: member for member in SubjectCategory}
 _VILLAGE_CLINIC = SubjectCategory.VILLAGE_CLINIC  # a module constant: no look-up through the enum class
-#: Tuple fields of Subject the fast path takes only empty (their models have validators of their own).
-_EMPTY_ONLY = ("linked_institutions",)
 _USUAL_KEYS = frozenset({"id", "name", "category", "parent_id", "designated", "opened", "agreement_end", "records"})
-_SUBJECT_KEYS = _USUAL_KEYS | {"linked_persons", "managed_clinics", "prior_results", *_EMPTY_ONLY}
+_SUBJECT_KEYS = _USUAL_KEYS | {"linked_persons", "managed_clinics", "prior_results", "linked_institutions"}
 _ROLES = frozenset(get_args(LinkedRole))
 _PERSON_KEYS = frozenset({"role", "id", "name", "records"})
 _CLINIC_KEYS = frozenset({"id", "name", "records"})
@@ -579,6 +577,21 @@ def _prior_results(raw: Any) -> tuple[tuple[PriorResult, ...], int]:
     return tuple(out), keys
 
 
+def _linked_institutions(raw: Any, category: SubjectCategory) -> tuple[tuple[Subject, ...], int]:
+    """A person's linked institutions: subjects of their own, institutions all (Subject._consistent)."""
+    if type(raw) is not list or (raw and category in INSTITUTION_CATEGORIES):
+        raise _UnsureError
+    out = []
+    keys = 0
+    for item in raw:
+        institution, count = _subject(item)
+        if institution.category not in INSTITUTION_CATEGORIES:
+            raise _UnsureError
+        out.append(institution)
+        keys += count
+    return tuple(out), keys
+
+
 def _subject(data: Any) -> tuple[Subject, int]:
     """The subject and its key count (objects' keys, for :func:`subject_from_line`), or :class:`_UnsureError`."""
     if type(data) is not dict:
@@ -604,11 +617,9 @@ def _subject(data: Any) -> tuple[Subject, int]:
     if not _USUAL_KEYS.issuperset(data):
         if not _SUBJECT_KEYS.issuperset(data):
             raise _UnsureError
-        for field in _EMPTY_ONLY:
-            if field in data:
-                if data[field] != [] or type(data[field]) is not list:
-                    raise _UnsureError
-                values[field] = ()
+        if "linked_institutions" in data:
+            values["linked_institutions"], count = _linked_institutions(data["linked_institutions"], member)
+            keys += count
         if "linked_persons" in data:
             values["linked_persons"], count = _people(data["linked_persons"], LinkedPerson, _PERSON_KEYS, _PERSON)
             keys += count
@@ -647,7 +658,7 @@ def build_subject(data: Any) -> Subject | None:
         return None
     try:
         return _subject(data)[0]
-    except _UnsureError:
+    except (_UnsureError, RecursionError):  # institutions linked thousands deep: pydantic's to judge
         return None
 
 
