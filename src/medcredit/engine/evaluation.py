@@ -38,7 +38,7 @@ from medcredit.engine.memory import (
 from medcredit.engine.operation import operation
 from medcredit.engine.validity import check_validity, records_override_notice, validity_message
 from medcredit.engine.window import Point, evaluation_point
-from medcredit.history.identifiers import IdCheck, check_resident_id, check_uscc, is_valid_resident_id, is_valid_uscc
+from medcredit.history.identifiers import resident_id_problem, uscc_problem
 from medcredit.history.model import Record, Subject
 from medcredit.pack.compiled import CompiledPack
 from medcredit.trace.result import Consequence, InputRecord, Notice, RecordUse, Result, Status
@@ -410,18 +410,17 @@ def _identifier_notices(subject: Subject, cycle: int) -> list[Notice]:
     # end of the year the result is used in.
     horizon = dt.date(cycle + 1, 12, 31)
     notices: list[Notice] = []
-    outcome: IdCheck | None = None
+    # memoised per identifier (history.identifiers): a subject graded again costs no second check
     if subject.subject_type == "institution":
-        if not is_valid_uscc(subject.id):
-            outcome = check_uscc(subject.id)
-    elif not is_valid_resident_id(subject.id, today=horizon):
-        outcome = check_resident_id(subject.id, today=horizon)
+        outcome = uscc_problem(subject.id)
+    else:
+        outcome = resident_id_problem(subject.id, today=horizon)
     if outcome is not None:
         notices.append(Notice("identifier", f"subject id: {outcome.reason}", f"主体标识：{outcome.reason_zh}"))
     for person in subject.linked_persons:
-        if is_valid_resident_id(person.id, today=horizon):
+        p = resident_id_problem(person.id, today=horizon)
+        if p is None:
             continue
-        p = check_resident_id(person.id, today=horizon)
         notices.append(
             Notice("identifier", f"linked person {person.id}: {p.reason}", f"关联人员 {person.id}：{p.reason_zh}")
         )

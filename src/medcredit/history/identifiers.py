@@ -45,9 +45,12 @@ their :attr:`IdCheck.value` is a truncated preview ending in ``…``.
 from __future__ import annotations
 
 import string
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TypeVar
 
 __all__ = [
     "MAX_INPUT_CHARS",
@@ -64,7 +67,9 @@ __all__ = [
     "check_uscc",
     "org_code_check_char",
     "resident_id_check_char",
+    "resident_id_problem",
     "uscc_check_char",
+    "uscc_problem",
 ]
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -526,3 +531,56 @@ def is_valid_resident_id(number: str, *, today: date | None = None) -> bool:
     if ("X" if check == 10 else str(check)) != number[17].upper():
         return False
     return check_resident_id(number, today=today).ok
+
+
+# --------------------------------------------------------------------------- memo
+
+#: Identifiers whose outcome is remembered, per scheme.  A subject is checked each time it is graded
+#: (under each pack of an impact analysis, each cycle of a multi-year run, again when compiled code
+#: falls back to the interpreter); the memo makes that one check per identifier.  Bounded, oldest
+#: out first, so a stream of millions of distinct identifiers holds constant memory.
+ID_MEMO = 65_536
+
+_MISSING = object()
+_K = TypeVar("_K", str, tuple[str, date])
+_memo_lock = threading.Lock()
+_uscc_memo: OrderedDict[str, IdCheck | None] = OrderedDict()
+_resident_memo: OrderedDict[tuple[str, date], IdCheck | None] = OrderedDict()
+
+
+def _remember(memo: OrderedDict[_K, IdCheck | None], key: _K, outcome: IdCheck | None) -> None:
+    # reads need no lock (a dict read is atomic); inserting and evicting together do.  An
+    # OrderedDict drops its oldest entry in constant time (a plain dict deleted from the front
+    # rescans the holes it leaves: 28 µs an insert at this size)
+    with _memo_lock:
+        while len(memo) >= ID_MEMO:
+            memo.popitem(last=False)
+        memo[key] = outcome
+
+
+def uscc_problem(code: str) -> IdCheck | None:
+    """``check_uscc(code)`` when its check character is wrong or it is malformed, None when valid; memoised.
+
+    Thread-safe; the same outcome as :func:`is_valid_uscc` followed by :func:`check_uscc`.
+    """
+    found = _uscc_memo.get(code, _MISSING)
+    if found is not _MISSING:
+        return found  # type: ignore[return-value]
+    outcome = None if is_valid_uscc(code) else check_uscc(code)
+    _remember(_uscc_memo, code, outcome)
+    return outcome
+
+
+def resident_id_problem(number: str, *, today: date) -> IdCheck | None:
+    """``check_resident_id(number, today=today)`` unless it is valid (then None); memoised per number and day.
+
+    Thread-safe.  ``today`` is required: an outcome is remembered for a fixed day (the engine passes
+    the end of the year a result is used in), never for a clock that moves.
+    """
+    key = (number, today)
+    found = _resident_memo.get(key, _MISSING)
+    if found is not _MISSING:
+        return found  # type: ignore[return-value]
+    outcome = None if is_valid_resident_id(number, today=today) else check_resident_id(number, today=today)
+    _remember(_resident_memo, key, outcome)
+    return outcome

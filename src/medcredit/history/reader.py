@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from medcredit.diagnostics.errors import HistoryError, ProblemsError
 from medcredit.diagnostics.problems import Problem, YamlPath, suggestion_budget
+from medcredit.history.fastpath import EXACT, PYDANTIC, build_subject, line_subject
 from medcredit.history.model import Subject
 from medcredit.io.encoding import SAMPLE_BYTES, UTF8, BadBytes, decode_lenient, decode_line, detect
 from medcredit.io.limits import has_surrogate, number_problem, scalar_problems
@@ -140,11 +141,14 @@ def detect_format(path: str) -> str:
     )
 
 
-def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = (), scan: bool = True) -> Subject:
+def validate_subject(
+    data: Any, *, file: str, locate: Any, base: YamlPath = (), scan: bool = True, fast: bool = True
+) -> Subject:
     """Validate one subject mapping; raise HistoryError with located problems.
 
     ``scan=False`` skips the walk for lone surrogates and unbounded numbers, for data
     already known free of them (a JSONL line without surrogate escapes, parsed with bounds).
+    ``fast=False`` skips the hand-checked fast path, for data it has refused already.
     """
     if not isinstance(data, dict):
         line, col = locate(base)
@@ -169,6 +173,10 @@ def validate_subject(data: Any, *, file: str, locate: Any, base: YamlPath = (), 
     if bad:
         # refused before pydantic, whose error rendering cannot encode a lone surrogate
         raise HistoryError(f"{file}: invalid subject", bad)
+    # the common case, checked by hand; anything else (and every error) is pydantic's
+    built = build_subject(data) if fast else None
+    if built is not None:
+        return built
     with suggestion_budget(SUGGESTION_CELLS):
         try:
             return Subject.model_validate(data)
@@ -209,6 +217,8 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 def _line_too_large(line: str) -> str | None:
     if len(line) > MAX_LINE_BYTES:
         return f"line is {len(line)} characters; the limit is {MAX_LINE_BYTES} (one subject per line)"
+    if len(line) <= MAX_LINE_VALUES:
+        return None  # each value counted is one character: a line this short cannot hold too many
     values = line.count(",") + line.count(":") + line.count("[") + line.count("{")
     if values > MAX_LINE_VALUES:
         return f"line holds about {values} values; the limit is {MAX_LINE_VALUES} (one subject per line)"
@@ -255,7 +265,7 @@ def iter_jsonl(
             line = decoded
         else:
             line = str(raw)
-        if not line.strip():
+        if not line or line.isspace():  # what `not line.strip()` says, without copying the line
             if skipped is not None:
                 skipped.blank += 1
             continue
@@ -264,6 +274,12 @@ def iter_jsonl(
         if too_large is not None:
             problem = Problem(code="history-too-large", message=too_large, file=file, line=number, column=1)
             yield Rejected(where, (problem,))
+            continue
+        # surrogates can only come from the text itself or from \\uD800-style escapes in it
+        scan = has_surrogate(line) or _SURROGATE_ESCAPE.search(line) is not None
+        fast = PYDANTIC if scan else line_subject(line)
+        if not isinstance(fast, str):
+            yield Loaded(where, fast)
             continue
         try:
             data = parse_json(line)
@@ -298,9 +314,8 @@ def iter_jsonl(
             )
             continue
         try:
-            # surrogates can only come from the text itself or from \\uD800-style escapes in it
-            scan = has_surrogate(line) or _SURROGATE_ESCAPE.search(line) is not None
-            yield Loaded(where, validate_subject(data, file=file, locate=_jsonl_locator(line, number), scan=scan))
+            locate = _jsonl_locator(line, number)
+            yield Loaded(where, validate_subject(data, file=file, locate=locate, scan=scan, fast=fast == EXACT))
         except HistoryError as exc:
             yield Rejected(where, exc.problems)
 
