@@ -374,12 +374,14 @@ class _Supplied:
         first = np.ones(len(by_value), dtype=bool)
         first[1:] = (sv_sid[1:] != sv_sid[:-1]) | (sv_val[1:] != sv_val[:-1])
         self.distinct = np.bincount(sv_sid[first], minlength=b.n)
+        # each subject's distinct values in ascending order, with the first written form of each
+        self.pair_sid, self.pair_value, self.pair_word = sv_sid[first], sv_val[first], word[by_value][first]
+        self.word_code = np.array([out.scores.code(w) for w in words] + [-1], dtype=np.int64)
         self.value = np.zeros(b.n, dtype=np.int64)
         one_word = np.full(b.n, -1, dtype=np.int64)
         self.value[sv_sid[first]] = sv_val[first]
         one_word[sv_sid[first]] = word[by_value][first]
-        codes = np.array([out.scores.code(w) for w in words] + [-1], dtype=np.int64)
-        self.score_code = codes[one_word]
+        self.score_code = self.word_code[one_word]
 
 
 def _external(path: CPath, rows: np.ndarray, b: _Batch, masks: list[np.ndarray], out: _Output) -> None:
@@ -445,6 +447,63 @@ def _classify(
     grade_ids = [g.id for g in pack.model.grades]
     codes = np.array([out.grades.code(g) for g in grade_ids] + [-1], dtype=np.int64)
     out.grade[rows] = codes[rank]
+
+
+def _agree(
+    pack: CompiledPack,
+    path: CPath,
+    rows: np.ndarray,
+    counts: np.ndarray,
+    b: _Batch,
+    masks: list[np.ndarray],
+    out: _Output,
+) -> None:
+    """``combine: agree`` (:func:`medcredit.engine.agreeing.classify_agreeing`) over whole columns.
+
+    Each matched class and the band of each distinct supplied score name a grade; exactly one
+    grade named and at most one score grades, a score outside the bands (the smallest such one
+    is reported) is ``score_outside_bands``, several grades or scores are ``conflicting_scores``,
+    nothing named is ``missing_score``.
+    """
+    grade_ids = [g.id for g in pack.model.grades]
+    named = np.zeros((len(rows), len(grade_ids)), dtype=bool)
+    for cls in path.classes:
+        for f in cls.criteria:
+            named[:, grade_ids.index(cls.grade)] |= counts[f][rows] > 0
+    distinct = np.zeros(len(rows), dtype=np.int64)
+    score = np.full(len(rows), -1, dtype=np.int64)
+    outside = np.zeros(len(rows), dtype=bool)
+    outside_score = np.full(len(rows), -1, dtype=np.int64)
+    if path.score_fact is not None and path.bands is not None:
+        supplied = _Supplied(path.score_fact, b, masks, out)
+        distinct = supplied.distinct[rows]
+        score = supplied.score_code[rows]
+        position = np.full(b.n, -1, dtype=np.int64)
+        position[rows] = np.arange(len(rows))
+        at = position[supplied.pair_sid]
+        mine = at >= 0
+        at, value, word = at[mine], supplied.pair_value[mine], supplied.pair_word[mine]
+        values = Num(value, supplied.scale)
+        bands = path.bands
+        band = np.full(len(at), -1, dtype=np.int64)
+        inside = np.ones(len(at), dtype=bool) if bands.domain is None else _interval_mask(bands.domain, values)
+        for cband in bands.bands:
+            hit = inside & (band < 0) & _interval_mask(cband.interval, values)
+            band = np.where(hit, grade_ids.index(cband.grade), band)
+        named[at[band >= 0], band[band >= 0]] = True
+        # pairs are sorted by subject, then value: the first outside pair of a subject is its smallest
+        out_at, first = np.unique(at[band < 0], return_index=True)
+        outside[out_at] = True
+        outside_score[out_at] = supplied.word_code[word[band < 0][first]]
+    several = named.sum(axis=1)
+    graded = ~outside & (several == 1) & (distinct <= 1)
+    codes = np.array([out.grades.code(g) for g in grade_ids], dtype=np.int64)
+    out.status[rows] = np.where(graded, _GRADED, _NOT_EVALUABLE)
+    out.grade[rows] = np.where(graded, codes[np.argmax(named, axis=1)], -1)
+    out.score[rows] = np.where(outside, outside_score, np.where(distinct == 1, score, -1))
+    reason = np.where(several > 0, out.reasons.code("conflicting_scores"), out.reasons.code("missing_score"))
+    reason = np.where(outside, out.reasons.code("score_outside_bands"), reason)
+    out.reason[rows] = np.where(graded, -1, reason)
 
 
 def evaluate_table(
@@ -527,6 +586,8 @@ def evaluate_table(
             _scorecard(pack, plan, path, rows, counts, sums, out)
         elif path.method == "external_score":
             _external(path, rows, b, masks, out)
+        elif path.combine == "agree":
+            _agree(pack, path, rows, counts, b, masks, out)
         else:
             _classify(pack, path, rows, counts, b, masks, out)
     out.by = fallback
