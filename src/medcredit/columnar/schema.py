@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from medcredit.columnar.keys import subject_rows
 from medcredit.diagnostics.errors import HistoryError
 from medcredit.diagnostics.problems import Problem, suggest
 from medcredit.history.catalogue import catalogue
@@ -244,38 +245,6 @@ def validate(
     if out.problems:
         raise HistoryError(f"{len(out.problems)} problem(s) in the input tables", out.problems)
     return Tables(s, r, rows)
-
-
-def subject_rows(subject_ids: pa.Array, ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The subjects-table row of each record (-1: no such subject), and which subject ids repeat.
-
-    One hash pass over the subject ids and the first id of each run of records (records
-    usually come grouped by subject): the dictionary of the concatenation lists the subject
-    ids first, so a unique subject id's dictionary index is its row.
-    """
-    n, m = len(ids), len(subject_ids)
-    if m:
-        change = np.asarray(pc.not_equal(subject_ids[1:], subject_ids[:-1]).fill_null(True), dtype=bool)
-        starts = np.concatenate([[0], np.flatnonzero(change) + 1])
-        runs = subject_ids.take(pa.array(starts))
-    else:
-        starts, runs = np.zeros(0, dtype=np.int64), pa.array([], pa.string())
-    encoded = pc.dictionary_encode(pa.concat_arrays([ids, runs])).indices.fill_null(-1)
-    index = np.asarray(encoded.to_numpy(zero_copy_only=False), dtype=np.int64)
-    own, looked_up = index[:n], index[n:]
-    size = n + len(runs) + 1
-    duplicate = np.zeros(n, dtype=bool)
-    if not np.array_equal(own, np.arange(n)):
-        counts = np.bincount(own[own >= 0], minlength=size)
-        duplicate = (own >= 0) & (counts[np.maximum(own, 0)] > 1)
-    # a dictionary index → the first subject row with that id (-1: an id no subject has)
-    first_row = np.full(size, -1, dtype=np.int64)
-    rows_back = np.arange(n)[::-1]
-    valid_back = own[::-1] >= 0
-    first_row[own[::-1][valid_back]] = rows_back[valid_back]
-    found = np.where(looked_up >= 0, first_row[np.maximum(looked_up, 0)], -1)
-    lengths = np.diff(np.append(starts, m))
-    return np.repeat(found, lengths).astype(np.int64), duplicate
 
 
 def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
