@@ -32,6 +32,7 @@ from medcredit.diagnostics.problems import Problem
 from medcredit.engine.evaluation import evaluate
 from medcredit.engine.operation import REASON_ORDER
 from medcredit.engine.validity import check_validity, cycle_bounds, validity_message
+from medcredit.history.catalogue import catalogue
 from medcredit.history.model import INSTITUTION_CATEGORIES, SubjectCategory
 from medcredit.pack.compiled import CompiledPack, CPath
 from medcredit.pack.intervals import Interval
@@ -104,12 +105,13 @@ def _lut(words: list[str], chosen: Iterable[str]) -> np.ndarray:
 
 def _fen(amount: pa.ChunkedArray) -> np.ndarray:
     """Decimal amounts as exact integer fen (the unscaled decimal128, scale 2)."""
-    arr = amount.combine_chunks()
-    if len(arr) == 0:
-        return np.zeros(0, dtype=np.int64)
+    arr = amount.chunk(0) if amount.num_chunks == 1 else amount.combine_chunks()
+    if len(arr) == 0 or arr.null_count == len(arr):
+        return np.zeros(len(arr), dtype=np.int64)
     words = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset : 2 * (arr.offset + len(arr))]
     low = words[0::2].copy()  # amounts are ≥ 0 and far below 2**63: the low word is the value
-    low[_np(arr.is_null()).astype(bool)] = 0
+    if arr.null_count:
+        low[_np(arr.is_null()).astype(bool)] = 0
     return low
 
 
@@ -136,26 +138,60 @@ class _Batch:
         self.synthetic = len(end_rows)
         self.sidx = np.concatenate([tables.record_subject, end_rows]).astype(np.int64)
         self.kinds = sorted(pack.catalogue.record_kinds)
-        self.kind = _codes(wide.column("kind"), self.kinds)
+        self.code_words = sorted(pack.catalogue.violations)
+        end_kind = np.full(len(end_rows), self.kinds.index("agreement_termination"), dtype=np.int64)
+        no_code = np.full(len(end_rows), -1, np.int64)
+        if tables.record_kind is not None and self.kinds == sorted(catalogue().record_kinds):
+            self.kind = np.concatenate([tables.record_kind, end_kind])
+        else:
+            self.kind = _codes(wide.column("kind"), self.kinds)
+        if tables.record_code is not None and self.code_words == sorted(catalogue().violations):
+            self.code = np.concatenate([tables.record_code, no_code])
+        else:
+            self.code = np.concatenate([_codes(r.column("code"), self.code_words), no_code])
         self.date = _np(wide.column("date").cast(pa.int32())).astype(np.int64)
         self.reason_col = wide.column("reason")
         pad = np.zeros(len(end_rows), dtype=bool)
         self.clinic = np.concatenate([~_np(r.column("clinic_id").is_null()).astype(bool), pad])
         self.document = np.concatenate([~_np(r.column("document_kind").is_null()).astype(bool), pad])
         status = r.column("objection_status")
-        self.ignored = np.concatenate([_mask(pc.is_in(status, value_set=pa.array(list(_IGNORED)))), pad])
-        self.code_words = sorted(pack.catalogue.violations)
-        self.code = np.concatenate([_codes(r.column("code"), self.code_words), np.full(len(end_rows), -1, np.int64)])
+        ignored = (
+            np.zeros(len(status), dtype=bool)
+            if status.null_count == len(status)
+            else _mask(pc.is_in(status, value_set=pa.array(list(_IGNORED))))
+        )
+        self.ignored = np.concatenate([ignored, pad])
         self.fen = np.concatenate([_fen(r.column("amount")), np.zeros(len(end_rows), np.int64)])
         year = _np(r.column("year").fill_null(-1)).astype(np.int64)
         self.year = np.concatenate([year, np.full(len(end_rows), -1, np.int64)])
         self.wide = wide
+        self.encoded: dict[str, tuple[np.ndarray, pa.Array]] = {}
         start, end = cycle_bounds(cycle)
         self.start, self.end = start.toordinal() - _EPOCH, end.toordinal() - _EPOCH
         yearly = _lut(self.kinds, _YEARLY)[self.kind] & (self.year >= 0)
         in_dates = (self.date >= self.start) & (self.date <= self.end)
         self.in_cycle = np.where(yearly, self.year == cycle, in_dates)
         self.before_end = np.where(yearly, self.year <= cycle, self.date <= self.end) & ~self.ignored
+
+    def member(self, name: str, allowed: Iterable[Any]) -> np.ndarray:
+        """Rows whose ``name`` is one of ``allowed`` (``is_in``), from one dictionary encoding per column."""
+        found = self.encoded.get(name)
+        if found is None:
+            data = self.column(name)
+            data = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
+            if data.null_count == len(data):
+                found = (np.full(len(data), -1, dtype=np.int64), pa.array([], data.type))
+            else:
+                encoded = pc.dictionary_encode(data)
+                found = (np.asarray(encoded.indices.fill_null(-1), dtype=np.int64), encoded.dictionary)
+            self.encoded[name] = found
+        index, dictionary = found
+        value_set = pa.array(sorted(allowed, key=str), dictionary.type)
+        # the last slot answers for nulls (index -1), as is_in answers for a null
+        hits = pc.is_in(pa.concat_arrays([dictionary, pa.nulls(1, dictionary.type)]), value_set=value_set)
+        lut = np.asarray(hits.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+        member: np.ndarray = lut[index]
+        return member
 
     def column(self, name: str) -> pa.ChunkedArray | pa.Array:
         """A record column with the agreement-end rows appended (null where they have no such field)."""
@@ -180,8 +216,7 @@ def _fact_masks(pack: CompiledPack, b: _Batch) -> list[np.ndarray]:
         if fact.exclude_codes:
             m &= ~_lut(b.code_words, fact.exclude_codes)[b.code]
         for name, allowed in fact.where:
-            data = b.column(name)
-            m &= _mask(pc.is_in(data, value_set=pa.array(sorted(allowed, key=str), data.type)))
+            m &= b.member(name, allowed)
         if fact.requires_document:
             m &= b.document
         masks.append(m)
@@ -615,7 +650,7 @@ def _exclusions(
     institution = np.array([SubjectCategory(c) in INSTITUTION_CATEGORIES for c in categories] + [False])[category]
     names: dict[str, Value] = {
         "category": cat_names,
-        "subject_type": np.where(institution, "institution", "individual").astype(object),
+        "subject_type": np.array(["individual", "institution"], dtype=object)[institution.astype(np.int64)],
         "cycle": Num(np.asarray(cycle), 0),
     }
     if used & {"operated_months_in_cycle", "agreement_end_reason"}:
@@ -688,11 +723,19 @@ def _row_problems(exc: ValidationError, rows: np.ndarray) -> list[Problem]:
     ] or [Problem(code="table-subject", message=str(exc), file="subjects")]
 
 
-def _measure_matrix(matrix: np.ndarray, ids: list[str], engine: dict[int, tuple[str, ...]]) -> np.ndarray:
-    """The grade's measures per row, replaced by the engine's own list for rows it graded."""
-    for row, measures in engine.items():
-        matrix[row] = [m in measures for m in ids]
-    return matrix
+def _measures_column(
+    combos: np.ndarray, combo: np.ndarray, ids: list[str], engine: dict[int, tuple[str, ...]]
+) -> pa.Array:
+    """The measures of each row's (grade, category) combination, or the engine's own list for rows it graded.
+
+    One list per combination (and per engine-graded row), taken by index: no per-row work in Python.
+    """
+    lists = [[m for m, on in zip(ids, row, strict=True) if on] for row in combos.tolist()]
+    index = combo.astype(np.int64, copy=True)
+    for row, measures in sorted(engine.items()):
+        index[row] = len(lists)
+        lists.append([m for m in ids if m in measures])
+    return pa.array(lists, pa.list_(pa.string())).take(pa.array(index))
 
 
 def _take_result(result: Result, row: int, plan: Plan, out: _Output) -> None:
@@ -712,6 +755,16 @@ def _take_result(result: Result, row: int, plan: Plan, out: _Output) -> None:
 
 
 def _list_column(matrix: np.ndarray, words: list[str]) -> pa.Array:
+    """Row i lists the words whose column is set in ``matrix[i]``."""
+    if 0 < len(words) <= 16:
+        # few words: each row's set as a bit pattern, the list of each pattern that occurs built once
+        pattern = matrix.astype(np.int64) @ (1 << np.arange(len(words), dtype=np.int64))
+        present = np.flatnonzero(np.bincount(pattern, minlength=1))
+        sets = [[w for k, w in enumerate(words) if p >> k & 1] for p in present.tolist()]
+        lists = pa.array(sets, pa.list_(pa.string()))
+        slot = np.zeros(int(present[-1]) + 1, dtype=np.int64)
+        slot[present] = np.arange(len(present))
+        return lists.take(pa.array(slot[pattern]))
     lengths = matrix.sum(axis=1)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
     _, cols = np.nonzero(matrix)
@@ -720,12 +773,13 @@ def _list_column(matrix: np.ndarray, words: list[str]) -> pa.Array:
 
 def _decimal_column(values: np.ndarray, valid: np.ndarray, scale: int) -> pa.Array:
     """Exact decimals from unscaled integers (no float on the way)."""
-    ints = pa.array(values, pa.int64(), mask=~valid)
     words = np.empty((len(values), 2), dtype=np.int64)
     words[:, 0] = values
-    words[:, 1] = np.where(values < 0, -1, 0)  # two's complement sign extension to 128 bits
-    data = pa.py_buffer(words.tobytes())
-    return pa.Array.from_buffers(pa.decimal128(18, scale), len(values), [ints.buffers()[0], data], ints.null_count)
+    words[:, 1] = values >> 63  # two's complement sign extension to 128 bits
+    nulls = len(values) - int(np.count_nonzero(valid))
+    validity = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
+    data = pa.py_buffer(words)  # the array keeps the numpy buffer alive: no copy
+    return pa.Array.from_buffers(pa.decimal128(18, scale), len(values), [validity, data], nulls)
 
 
 def _table(
@@ -756,15 +810,18 @@ def _table(
         "grade": out.grades.array(out.grade),
         "score": out.scores.array(out.score),
         "exclusions": _list_column(out.hits, out.exclusion_ids),
-        "measures": _list_column(_measure_matrix(combos[combo], measure_ids, out.engine_measures), measure_ids),
+        "measures": _measures_column(combos, combo, measure_ids, out.engine_measures),
         "evaluated_by": out.fallbacks.array(out.by),
     }
     for rid in plan.rules:
         columns[f"rule:{rid}"] = _decimal_column(out.points[rid], out.applied[rid], plan.scale)
-    trace_rows = np.array(sorted(traces), dtype=np.int64)
-    text = np.full(n, None, dtype=object)
-    text[trace_rows] = [traces[r] for r in trace_rows.tolist()]
-    columns["trace"] = pa.array(text, pa.large_string())
+    if traces:
+        trace_rows = np.array(sorted(traces), dtype=np.int64)
+        text = np.full(n, None, dtype=object)
+        text[trace_rows] = [traces[r] for r in trace_rows.tolist()]
+        columns["trace"] = pa.array(text, pa.large_string())
+    else:
+        columns["trace"] = pa.nulls(n, pa.large_string())
     by_reason = {
         why: count
         for code, why in enumerate(out.fallbacks.words)

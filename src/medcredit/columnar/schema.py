@@ -110,6 +110,10 @@ class Tables:
     subjects: pa.Table
     records: pa.Table
     record_subject: np.ndarray  # row of each record's subject in ``subjects``
+    #: each record's kind and code as an index into the sorted catalogue kinds and violation codes
+    #: (-1: null or unknown), from the one dictionary encoding validation made of each column
+    record_kind: np.ndarray | None = None
+    record_code: np.ndarray | None = None
 
 
 class _Collector:
@@ -241,10 +245,25 @@ def validate(
     ids = _one(s.column("id"))
     rows, duplicate = subject_rows(_one(r.column("subject_id")), ids)
     out.cells(subjects_name, "id", duplicate, "duplicate-id", "subject id {value} occurs more than once", ids)
-    _check_records(r, records_name, rows, out)
+    kind_code, code_code = _check_records(r, records_name, rows, out)
     if out.problems:
         raise HistoryError(f"{len(out.problems)} problem(s) in the input tables", out.problems)
-    return Tables(s, r, rows)
+    return Tables(s, r, rows, kind_code, code_code)
+
+
+def _encode(data: pa.Array, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's index in ``words`` (-1: null or not there), and which non-null values are not there.
+
+    One dictionary encoding of the column; the few distinct values are then looked up in Python.
+    """
+    if data.null_count == len(data):
+        return np.full(len(data), -1, dtype=np.int64), np.zeros(len(data), dtype=bool)
+    encoded = pc.dictionary_encode(data)
+    position = {w: i for i, w in enumerate(words)}
+    lut = np.array([position.get(w, -1) for w in encoded.dictionary.to_pylist()] + [-1], dtype=np.int64)
+    index = np.asarray(encoded.indices.fill_null(-1), dtype=np.int64)
+    codes: np.ndarray = lut[index]
+    return codes, (codes < 0) & (index >= 0)
 
 
 def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
@@ -314,7 +333,7 @@ def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
         )
 
 
-def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) -> None:
+def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) -> tuple[np.ndarray, np.ndarray]:
     cat = catalogue()
     col = {c: _one(r.column(c)) for c in r.column_names}
     for column in RECORD_REQUIRED:
@@ -329,7 +348,8 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
     )
     kind = col["kind"]
     kinds = sorted(cat.record_kinds)
-    out.cells(name, "kind", _not_in(kind, kinds), "kind", "unknown record kind {value}", kind)
+    kind_code, unknown_kind = _encode(kind, kinds)
+    out.cells(name, "kind", unknown_kind, "kind", "unknown record kind {value}", kind)
     for column, limit in _LENGTHS.items():
         out.cells(
             name, column, _too_long(col[column], limit), "too-long", f"'{column}' is longer than {limit} characters"
@@ -357,7 +377,6 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
     negative = pc.less(col["amount"], pa.scalar(Decimal(0), AMOUNT_TYPE)).fill_null(False)
     out.cells(name, "amount", np.asarray(negative, dtype=bool), "range", "amounts are never negative")
     # a field the kind does not take is an error, not ignored (history.model.Record)
-    kind_code = np.asarray(pc.index_in(kind, value_set=pa.array(kinds, pa.string())).fill_null(-1), dtype=np.int64)
     for field in _KIND_FIELDS:
         if col[field].null_count == len(col[field]):
             continue
@@ -377,12 +396,13 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
                 name, field, is_kind & _null(col[field]), "missing-for-kind", f"record kind '{k}' needs field '{field}'"
             )
     code = col["code"]
-    out.cells(name, "code", _not_in(code, sorted(cat.violations)), "code", "unknown violation code {value}", code)
-    fraud_codes = sorted(cat.fraud_codes)
-    is_fraud_code = np.asarray(
-        pc.is_in(code, value_set=pa.array(fraud_codes, pa.string())).fill_null(False), dtype=bool
-    )
-    plain = ~_null(code) & ~is_fraud_code & ~_not_in(code, sorted(cat.violations))
+    violations = sorted(cat.violations)
+    code_code, unknown_code = _encode(code, violations)
+    out.cells(name, "code", unknown_code, "code", "unknown violation code {value}", code)
+    # fraud codes are violation codes (catalogue.fraud_codes is a subset of catalogue.violations)
+    fraud = cat.fraud_codes
+    is_fraud_code = np.array([v in fraud for v in violations] + [False])[code_code]
+    plain = (code_code >= 0) & ~is_fraud_code
     is_kind_fraud = kind_code == kinds.index("fraud")
     is_kind_violation = kind_code == kinds.index("violation")
     out.cells(
@@ -460,6 +480,7 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
         "clinic",
         "clinic_name without clinic_id",
     )
+    return kind_code, code_code
 
 
 def _check_points(points: pa.Array, name: str, out: _Collector) -> None:
