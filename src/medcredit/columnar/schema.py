@@ -227,6 +227,17 @@ def _too_long(data: pa.Array, limit: int) -> np.ndarray:
     return np.asarray(pc.greater(lengths, limit).fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def _negative(amounts: pa.Array) -> np.ndarray:
+    """Negative decimal128 amounts: the sign of the high 64-bit word, read in place."""
+    if amounts.null_count == len(amounts):
+        return np.zeros(len(amounts), dtype=bool)
+    words = np.frombuffer(amounts.buffers()[1], dtype="<i8")[2 * amounts.offset : 2 * (amounts.offset + len(amounts))]
+    negative: np.ndarray = words[1::2] < 0
+    if amounts.null_count:
+        negative &= ~_null(amounts)
+    return negative
+
+
 def _one(data: pa.ChunkedArray) -> pa.Array:
     """One contiguous array (no copy when there is one chunk already)."""
     return data.chunk(0) if data.num_chunks == 1 else data.combine_chunks()
@@ -336,12 +347,21 @@ def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
 def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) -> tuple[np.ndarray, np.ndarray]:
     cat = catalogue()
     col = {c: _one(r.column(c)) for c in r.column_names}
+    null_of: dict[str, np.ndarray] = {}
+
+    def nul(column: str) -> np.ndarray:
+        """The null mask of a column, computed once (callers never modify it)."""
+        found = null_of.get(column)
+        if found is None:
+            found = null_of[column] = _null(col[column])
+        return found
+
     for column in RECORD_REQUIRED:
-        out.cells(name, column, _null(col[column]), "required", f"'{column}' is required")
+        out.cells(name, column, nul(column), "required", f"'{column}' is required")
     out.cells(
         name,
         "subject_id",
-        (rows < 0) & ~_null(col["subject_id"]),
+        (rows < 0) & ~nul("subject_id"),
         "unknown-subject",
         "no subject with id {value} in the subjects table",
         col["subject_id"],
@@ -365,17 +385,12 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
         )
     for column, (low, high) in _RANGES.items():
         data = col[column]
-        bad = pc.or_(pc.less(data, low), pc.greater(data, high)).fill_null(False)
-        out.cells(
-            name,
-            column,
-            np.asarray(bad, dtype=bool),
-            "range",
-            f"'{column}' must be between {low} and {high}; got {{value}}",
-            data,
-        )
-    negative = pc.less(col["amount"], pa.scalar(Decimal(0), AMOUNT_TYPE)).fill_null(False)
-    out.cells(name, "amount", np.asarray(negative, dtype=bool), "range", "amounts are never negative")
+        bounds = pc.min_max(data)
+        if bounds["min"].is_valid and (bounds["min"].as_py() < low or bounds["max"].as_py() > high):
+            bad = np.asarray(pc.or_(pc.less(data, low), pc.greater(data, high)).fill_null(False), dtype=bool)
+            message = f"'{column}' must be between {low} and {high}; got {{value}}"
+            out.cells(name, column, bad, "range", message, data)
+    out.cells(name, "amount", _negative(col["amount"]), "range", "amounts are never negative")
     # a field the kind does not take is an error, not ignored (history.model.Record)
     for field in _KIND_FIELDS:
         if col[field].null_count == len(col[field]):
@@ -384,7 +399,7 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
         out.cells(
             name,
             field,
-            ~_null(col[field]) & ~takes[kind_code],
+            ~nul(field) & ~takes[kind_code],
             "field-not-for-kind",
             f"field '{field}' does not apply to record kind {{value}}",
             kind,
@@ -392,9 +407,7 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
     for k, needed in REQUIRED_FIELDS.items():
         is_kind = kind_code == kinds.index(k)
         for field in needed:
-            out.cells(
-                name, field, is_kind & _null(col[field]), "missing-for-kind", f"record kind '{k}' needs field '{field}'"
-            )
+            out.cells(name, field, is_kind & nul(field), "missing-for-kind", f"record kind '{k}' needs field '{field}'")
     code = col["code"]
     violations = sorted(cat.violations)
     code_code, unknown_code = _encode(code, violations)
@@ -436,7 +449,7 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
     out.cells(
         name,
         "document_number",
-        _null(col["document_kind"]) != _null(col["document_number"]),
+        nul("document_kind") != nul("document_number"),
         "document",
         "a document needs both document_kind and document_number",
     )
@@ -450,14 +463,14 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
     out.cells(
         name,
         "document_date",
-        ~_null(col["document_date"]) & _null(col["document_kind"]),
+        ~nul("document_date") & nul("document_kind"),
         "document",
         "document_date without document_kind",
     )
-    objection_set = ~_null(col["objection_status"])
+    objection_set = ~nul("objection_status")
     for field in ("objection_filed", "objection_resolved", "objection_reason"):
-        need = _null(col[field]) if field == "objection_filed" else np.zeros(len(r), dtype=bool)
-        stray = ~_null(col[field]) & ~objection_set
+        need = nul(field) if field == "objection_filed" else np.zeros(len(r), dtype=bool)
+        stray = ~nul(field) & ~objection_set
         out.cells(
             name,
             field,
@@ -465,46 +478,73 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
             "objection",
             "an objection needs objection_status and objection_filed together",
         )
-    early = pc.less(col["objection_resolved"], col["objection_filed"]).fill_null(False)
+    early = np.zeros(len(r), dtype=bool)
+    if not (nul("objection_resolved").all() or nul("objection_filed").all()):
+        early = np.asarray(pc.less(col["objection_resolved"], col["objection_filed"]).fill_null(False), dtype=bool)
     out.cells(
         name,
         "objection_resolved",
-        np.asarray(early, dtype=bool),
+        early,
         "date-order",
         "objection resolved before it was filed",
     )
     out.cells(
         name,
         "clinic_name",
-        ~_null(col["clinic_name"]) & _null(col["clinic_id"]),
+        ~nul("clinic_name") & nul("clinic_id"),
         "clinic",
         "clinic_name without clinic_id",
     )
     return kind_code, code_code
 
 
+#: texts that are certainly a valid points value / score (ASCII digits, in range, few places): the
+#: rest (any other spelling Decimal accepts, or a bad value) is checked one by one as before
+_PLAIN_POINTS = r"^(?:[0-9]{1,3}(?:\.[0-9]{1,2})?|1000(?:\.0{1,2})?)$"
+_PLAIN_SCORE = r"^-?(?:[0-9]{1,3}(?:\.[0-9]+)?|1000(?:\.0+)?)$"
+
+
+def _unusual(texts: pa.Array, plain: str) -> np.ndarray:
+    """Rows with a non-null text the ``plain`` pattern does not vouch for (one regex pass in Arrow)."""
+    if texts.null_count == len(texts):
+        return np.zeros(0, dtype=np.int64)
+    # the pattern only over the values: the regex kernel costs as much for a null slot as for a text
+    present = np.flatnonzero(~_null(texts)) if texts.null_count else np.arange(len(texts))
+    values = texts.take(pa.array(present)) if texts.null_count else texts
+    vouched = np.asarray(pc.match_substring_regex(values, plain).to_numpy(zero_copy_only=False), dtype=bool)
+    unusual: np.ndarray = present[~vouched]
+    return unusual
+
+
+def points_ok(text: str) -> bool:
+    """A records' own points value: a decimal from 0 to 1000 with at most two places."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return False
+    exponent = value.as_tuple().exponent
+    return value.is_finite() and 0 <= value <= 1000 and not (isinstance(exponent, int) and exponent < -2)
+
+
+def score_ok(text: str) -> bool:
+    """A supplied assessment score: a decimal between -1000 and 1000."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return False
+    return value.is_finite() and Decimal(-1000) <= value <= Decimal(1000)
+
+
 def _check_points(points: pa.Array, name: str, out: _Collector) -> None:
     bad = np.zeros(len(points), dtype=bool)
-    for row in np.flatnonzero(~_null(points)):
-        try:
-            value = Decimal(points[int(row)].as_py())
-        except InvalidOperation:
-            bad[row] = True
-            continue
-        exponent = value.as_tuple().exponent
-        bad[row] = not value.is_finite() or not 0 <= value <= 1000 or (isinstance(exponent, int) and exponent < -2)
+    for row in _unusual(points, _PLAIN_POINTS).tolist():
+        bad[row] = not points_ok(points[row].as_py())
     message = "points must be a decimal from 0 to 1000 with at most two places; got {value}"
     out.cells(name, "points", bad, "points", message, points)
 
 
 def _check_scores(scores: pa.Array, name: str, out: _Collector) -> None:
     bad = np.zeros(len(scores), dtype=bool)
-    for row in np.flatnonzero(~_null(scores)):
-        text = scores[int(row)].as_py()
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            bad[row] = True
-            continue
-        bad[row] = not value.is_finite() or not Decimal(-1000) <= value <= Decimal(1000)
+    for row in _unusual(scores, _PLAIN_SCORE).tolist():
+        bad[row] = not score_ok(scores[row].as_py())
     out.cells(name, "score", bad, "score", "score must be a decimal between -1000 and 1000; got {value}", scores)
