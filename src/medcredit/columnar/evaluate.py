@@ -48,6 +48,15 @@ _EPOCH = dt.date(1970, 1, 1).toordinal()
 _PLANS: dict[int, tuple[CompiledPack, Plan]] = {}
 
 
+def _int32_column(codes: np.ndarray) -> pa.Array:
+    """Codes as an int32 array, null where negative (validity bitmap packed in numpy)."""
+    valid = codes >= 0
+    nulls = len(codes) - int(np.count_nonzero(valid))
+    validity = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
+    data = pa.py_buffer(np.where(valid, codes, 0).astype(np.int32))
+    return pa.Array.from_buffers(pa.int32(), len(codes), [validity, data], nulls)
+
+
 class _Vocab:
     """Strings as small integer codes, for dictionary-encoded output columns."""
 
@@ -66,8 +75,7 @@ class _Vocab:
 
     def array(self, codes: np.ndarray) -> pa.Array:
         """A dictionary array; code -1 is null."""
-        indices = pa.array(codes.astype(np.int32), mask=codes < 0)
-        return pa.DictionaryArray.from_arrays(indices, pa.array(self.words, pa.string()))
+        return pa.DictionaryArray.from_arrays(_int32_column(codes), pa.array(self.words, pa.string()))
 
 
 def plan_for(pack: CompiledPack) -> Plan:
@@ -386,6 +394,29 @@ def _band(path: CPath, rows: np.ndarray, score: Num, out: _Output) -> None:
     out.reason[rows] = np.where(grade >= 0, -1, out.reasons.code("score_outside_bands"))
 
 
+_PLAIN_DECIMAL = r"^-?[0-9]{1,12}(?:\.[0-9]{1,6})?$"
+
+
+def _plain_decimals(words: pa.Array) -> tuple[np.ndarray, int] | None:
+    """Decimal texts as integers at one scale (the most places written), if all are plainly written.
+
+    ``-12.50`` at scale 2 is -1250, as ``int(Decimal(w).scaleb(scale))``; None if any text is
+    spelled otherwise (exponent, spaces, signs other than a leading minus, too many digits).
+    """
+    if len(words) == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    if not pc.all(pc.match_substring_regex(words, _PLAIN_DECIMAL)).as_py():
+        return None
+    dot = np.asarray(pc.find_substring(words, "."), dtype=np.int64)
+    length = np.asarray(pc.binary_length(words), dtype=np.int64)  # ASCII only: bytes are characters
+    places = np.where(dot >= 0, length - dot - 1, 0)
+    scale = int(places.max())
+    digits = np.asarray(pc.cast(pc.replace_substring(words, ".", ""), pa.int64()), dtype=np.int64)
+    # at most 12 + 6 digits: below 2**63
+    scaled: np.ndarray = digits * np.power(10, scale - places, dtype=np.int64)
+    return scaled, scale
+
+
 class _Supplied:
     """Distinct supplied scores (a value fact) per subject, first written form kept."""
 
@@ -396,9 +427,14 @@ class _Supplied:
         recs = recs[np.lexsort((recs, b.clinic[recs], b.sidx[recs]))]
         texts = pc.dictionary_encode(b.records.column("score").take(recs)).combine_chunks()
         words = texts.dictionary.to_pylist()
-        parsed = [Decimal(w) for w in words]
-        self.scale = max((decimals(v) for v in parsed), default=0)
-        scaled = np.array([int(v.scaleb(self.scale)) for v in parsed] + [0], dtype=np.int64)
+        plain = _plain_decimals(texts.dictionary)
+        if plain is None:  # some other spelling Decimal accepts ("1e2", " 5"): parsed one by one
+            parsed = [Decimal(w) for w in words]
+            self.scale = max((decimals(v) for v in parsed), default=0)
+            scaled = np.array([int(v.scaleb(self.scale)) for v in parsed] + [0], dtype=np.int64)
+        else:
+            self.scale = plain[1]
+            scaled = np.append(plain[0], 0)
         word = np.asarray(texts.indices.fill_null(-1), dtype=np.int64)
         value = scaled[word]
         sid = b.sidx[recs]

@@ -163,7 +163,11 @@ def _conform(
                 out.column(name, column, "missing-column", f"required column '{column}' is missing")
             arrays.append(pa.nulls(len(table), wanted))
             continue
-        data = _one(table.column(column)) if table.num_rows else pa.array([], wanted)
+        chunked = table.column(column)
+        if chunked.type == wanted and chunked.null_count == len(chunked):
+            arrays.append(pa.nulls(len(chunked), wanted))  # nothing to join: an unused column costs nothing
+            continue
+        data = _one(chunked) if table.num_rows else pa.array([], wanted)
         if data.type != wanted:
             try:
                 data = _cast(data, wanted)
