@@ -57,7 +57,6 @@ sys.path.insert(0, str(ROOT / "tests" / "golden_bytes"))
 import population  # noqa: E402
 from generate import generate  # noqa: E402
 
-
 # ---- the reference: the earlier validation, kept verbatim apart from names -------------------------
 
 
@@ -298,10 +297,14 @@ _DAY = dt.date(2023, 6, 1)
 _CHOICE_VALUES: dict[str, list[Any]] = {
     "kind": [*sorted(CAT.record_kinds)[::3], "interveiw", "", "Inspection", None],
     "code": [*sorted(CAT.violations)[::4], *sorted(CAT.fraud_codes), "nope", "", None],
-    "score": ["76.00", "-0", "1000", "1000.0", "1000.01", "-1000", "-1000.5", "1e2", " 5", "5.", ".5", "+5"]
-    + ["NaN", "sNaN", "Infinity", "abc", "١٢", "12.345678", "", None, "0.000000001", "999.999", "0999"],
-    "points": ["0", "1000", "1000.00", "1000.001", "5.5", "5.55", "5.555", "-1", "-0", "1e1", "1E-2", " 7"]
-    + ["NaN", "x", None, "010.10", "1000.10"],
+    "score": [
+        *("76.00", "-0", "1000", "1000.0", "1000.01", "-1000", "-1000.5", "1e2", " 5", "5.", ".5", "+5"),
+        *("NaN", "sNaN", "Infinity", "abc", "١٢", "12.345678", "", None, "0.000000001", "999.999", "0999"),
+    ],
+    "points": [
+        *("0", "1000", "1000.00", "1000.001", "5.5", "5.55", "5.555", "-1", "-0", "1e1", "1E-2", " 7"),
+        *("NaN", "x", None, "010.10", "1000.10"),
+    ],
     "method": [*_CHOICES["method"], "offsite", None],
     "severity": [*_CHOICES["severity"], "grave", None],
     "objection_status": [*_CHOICES["objection_status"], "maybe", None],

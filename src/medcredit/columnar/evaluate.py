@@ -73,6 +73,14 @@ class _Vocab:
             self.words.append(word)
         return found
 
+    def codes(self, words: list[str]) -> np.ndarray:
+        """The codes of many words at once (no Python call per word: the work bound of the tests)."""
+        index = self.index
+        new = [w for w in dict.fromkeys(words) if w not in index]
+        index.update(zip(new, range(len(self.words), len(self.words) + len(new)), strict=True))
+        self.words.extend(new)
+        return np.array([index[w] for w in words], dtype=np.int64)
+
     def array(self, codes: np.ndarray) -> pa.Array:
         """A dictionary array; code -1 is null."""
         return pa.DictionaryArray.from_arrays(_int32_column(codes), pa.array(self.words, pa.string()))
@@ -209,26 +217,36 @@ class _Batch:
         return pa.chunked_array([*data.chunks, pa.nulls(self.synthetic, data.type)], data.type)
 
 
-def _fact_masks(pack: CompiledPack, b: _Batch) -> list[np.ndarray]:
-    masks = []
+def _fact_rows(pack: CompiledPack, b: _Batch) -> list[np.ndarray]:
+    """The record rows of each fact (rows of the batch, agreement ends included).
+
+    Each fact starts from the rows of its kinds (records grouped by kind once), so a fact
+    over a rare kind costs in proportion to its records, not to the whole table.
+    """
+    order = np.argsort(b.kind, kind="stable")
+    bounds = np.searchsorted(b.kind[order], np.arange(len(b.kinds) + 1))
+    position = {k: i for i, k in enumerate(b.kinds)}
+    facts = []
     for fact in pack.facts:
-        m = _lut(b.kinds, fact.kinds)[b.kind] & b.before_end
+        parts = [order[bounds[i] : bounds[i + 1]] for k in sorted(fact.kinds) if (i := position.get(k)) is not None]
+        rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        keep = b.before_end[rows]
         if not fact.to_cycle_end:
-            m &= b.in_cycle
+            keep &= b.in_cycle[rows]
         if fact.not_before is not None:
-            m &= b.date >= fact.not_before.toordinal() - _EPOCH
+            keep &= b.date[rows] >= fact.not_before.toordinal() - _EPOCH
         if not fact.include_managed_clinics:
-            m &= ~b.clinic
+            keep &= ~b.clinic[rows]
         if fact.codes is not None:
-            m &= _lut(b.code_words, fact.codes)[b.code]
+            keep &= _lut(b.code_words, fact.codes)[b.code[rows]]
         if fact.exclude_codes:
-            m &= ~_lut(b.code_words, fact.exclude_codes)[b.code]
+            keep &= ~_lut(b.code_words, fact.exclude_codes)[b.code[rows]]
         for name, allowed in fact.where:
-            m &= b.member(name, allowed)
+            keep &= b.member(name, allowed)[rows]
         if fact.requires_document:
-            m &= b.document
-        masks.append(m)
-    return masks
+            keep &= b.document[rows]
+        facts.append(rows[keep])
+    return facts
 
 
 def _whole_months(begin: np.ndarray, stop: np.ndarray) -> np.ndarray:
@@ -420,8 +438,9 @@ def _plain_decimals(words: pa.Array) -> tuple[np.ndarray, int] | None:
 class _Supplied:
     """Distinct supplied scores (a value fact) per subject, first written form kept."""
 
-    def __init__(self, fact: int, b: _Batch, masks: list[np.ndarray], out: _Output) -> None:
-        recs = np.flatnonzero(masks[fact][: b.nrecords])
+    def __init__(self, fact: int, b: _Batch, fact_rows: list[np.ndarray], out: _Output) -> None:
+        recs = fact_rows[fact]
+        recs = recs[recs < b.nrecords]
         # the engine reads a subject's own records before its managed clinics' records, and keeps
         # the first written form among equal scores (a set keeps its first element)
         recs = recs[np.lexsort((recs, b.clinic[recs], b.sidx[recs]))]
@@ -447,7 +466,7 @@ class _Supplied:
         self.distinct = np.bincount(sv_sid[first], minlength=b.n)
         # each subject's distinct values in ascending order, with the first written form of each
         self.pair_sid, self.pair_value, self.pair_word = sv_sid[first], sv_val[first], word[by_value][first]
-        self.word_code = np.array([out.scores.code(w) for w in words] + [-1], dtype=np.int64)
+        self.word_code = np.append(out.scores.codes(words), -1)
         self.value = np.zeros(b.n, dtype=np.int64)
         one_word = np.full(b.n, -1, dtype=np.int64)
         self.value[sv_sid[first]] = sv_val[first]
@@ -455,10 +474,10 @@ class _Supplied:
         self.score_code = self.word_code[one_word]
 
 
-def _external(path: CPath, rows: np.ndarray, b: _Batch, masks: list[np.ndarray], out: _Output) -> None:
+def _external(path: CPath, rows: np.ndarray, b: _Batch, fact_rows: list[np.ndarray], out: _Output) -> None:
     """A supplied score per subject (external_score path): exactly one distinct value, banded."""
     assert path.score_fact is not None
-    supplied = _Supplied(path.score_fact, b, masks, out)
+    supplied = _Supplied(path.score_fact, b, fact_rows, out)
     d = supplied.distinct[rows]
     out.status[rows] = _NOT_EVALUABLE
     out.reason[rows] = np.where(d == 0, out.reasons.code("missing_score"), out.reasons.code("conflicting_scores"))
@@ -473,7 +492,7 @@ def _classify(
     rows: np.ndarray,
     counts: np.ndarray,
     b: _Batch,
-    masks: list[np.ndarray],
+    fact_rows: list[np.ndarray],
     out: _Output,
 ) -> None:
     """Worst matched class, else the default; with a supplied score, the worse of class and band.
@@ -495,7 +514,7 @@ def _classify(
     out.status[rows] = _GRADED
     out.reason[rows] = -1
     if path.score_fact is not None and path.bands is not None:
-        supplied = _Supplied(path.score_fact, b, masks, out)
+        supplied = _Supplied(path.score_fact, b, fact_rows, out)
         d = supplied.distinct[rows]
         score = Num(supplied.value[rows], supplied.scale)
         inside = (
@@ -526,7 +545,7 @@ def _agree(
     rows: np.ndarray,
     counts: np.ndarray,
     b: _Batch,
-    masks: list[np.ndarray],
+    fact_rows: list[np.ndarray],
     out: _Output,
 ) -> None:
     """``combine: agree`` (:func:`medcredit.engine.agreeing.classify_agreeing`) over whole columns.
@@ -546,7 +565,7 @@ def _agree(
     outside = np.zeros(len(rows), dtype=bool)
     outside_score = np.full(len(rows), -1, dtype=np.int64)
     if path.score_fact is not None and path.bands is not None:
-        supplied = _Supplied(path.score_fact, b, masks, out)
+        supplied = _Supplied(path.score_fact, b, fact_rows, out)
         distinct = supplied.distinct[rows]
         score = supplied.score_code[rows]
         position = np.full(b.n, -1, dtype=np.int64)
@@ -633,11 +652,11 @@ def evaluate_table(
         fallback[subjects_listed & on_path & (fallback == 0)] = out.fallbacks.code(
             "records that feed a list (list status, while_listed classes, linked consequences)"
         )
-    masks = _fact_masks(pack, b)
+    fact_rows = _fact_rows(pack, b)
     counts = np.zeros((len(pack.facts), b.n), dtype=np.int64)
     sums = np.zeros((len(pack.facts), b.n), dtype=np.int64)
     exact = int(b.fen.sum()) < 2**53  # float64 bincount weights stay exact below 2**53 fen
-    for fact, m in zip(pack.facts, masks, strict=True):
+    for fact, m in zip(pack.facts, fact_rows, strict=True):
         counts[fact.index] = np.bincount(b.sidx[m], minlength=b.n)
         if fact.aggregate == "sum_amount":
             if exact:
@@ -656,11 +675,11 @@ def evaluate_table(
         if path.method == "scorecard":
             _scorecard(pack, plan, path, rows, counts, sums, out)
         elif path.method == "external_score":
-            _external(path, rows, b, masks, out)
+            _external(path, rows, b, fact_rows, out)
         elif path.combine == "agree":
-            _agree(pack, path, rows, counts, b, masks, out)
+            _agree(pack, path, rows, counts, b, fact_rows, out)
         else:
-            _classify(pack, path, rows, counts, b, masks, out)
+            _classify(pack, path, rows, counts, b, fact_rows, out)
     out.by = fallback
     trace_set = set(trace_ids)
     traces = _engine(pack, tables, b, cycle, override_validity, fallback, trace_set, plan, out)
