@@ -223,7 +223,7 @@ def _fact_rows(pack: CompiledPack, b: _Batch) -> list[np.ndarray]:
     Each fact starts from the rows of its kinds (records grouped by kind once), so a fact
     over a rare kind costs in proportion to its records, not to the whole table.
     """
-    order = np.argsort(b.kind, kind="stable")
+    order = np.argsort(b.kind.astype(np.int16), kind="stable")  # small ints: a radix sort
     bounds = np.searchsorted(b.kind[order], np.arange(len(b.kinds) + 1))
     position = {k: i for i, k in enumerate(b.kinds)}
     facts = []
@@ -357,7 +357,13 @@ def _score_texts(values: np.ndarray, exponents: np.ndarray, scale: int, vocab: _
 
 
 def _scorecard(
-    pack: CompiledPack, plan: Plan, path: CPath, rows: np.ndarray, counts: np.ndarray, sums: np.ndarray, out: _Output
+    pack: CompiledPack,
+    plan: Plan,
+    path: CPath,
+    rows: np.ndarray,
+    counts: list[np.ndarray],
+    sums: list[np.ndarray],
+    out: _Output,
 ) -> None:
     scale = plan.scale
     base = number(path.base)
@@ -490,7 +496,7 @@ def _classify(
     pack: CompiledPack,
     path: CPath,
     rows: np.ndarray,
-    counts: np.ndarray,
+    counts: list[np.ndarray],
     b: _Batch,
     fact_rows: list[np.ndarray],
     out: _Output,
@@ -543,7 +549,7 @@ def _agree(
     pack: CompiledPack,
     path: CPath,
     rows: np.ndarray,
-    counts: np.ndarray,
+    counts: list[np.ndarray],
     b: _Batch,
     fact_rows: list[np.ndarray],
     out: _Output,
@@ -653,16 +659,23 @@ def evaluate_table(
             "records that feed a list (list status, while_listed classes, linked consequences)"
         )
     fact_rows = _fact_rows(pack, b)
-    counts = np.zeros((len(pack.facts), b.n), dtype=np.int64)
-    sums = np.zeros((len(pack.facts), b.n), dtype=np.int64)
+    # one array per fact (a list, not a facts × subjects matrix: no copy, and no sums for count facts)
+    counts: list[np.ndarray] = []
+    nothing = np.zeros(b.n, dtype=np.int64)
+    nothing.flags.writeable = False
+    sums: list[np.ndarray] = []
     exact = int(b.fen.sum()) < 2**53  # float64 bincount weights stay exact below 2**53 fen
     for fact, m in zip(pack.facts, fact_rows, strict=True):
-        counts[fact.index] = np.bincount(b.sidx[m], minlength=b.n)
-        if fact.aggregate == "sum_amount":
-            if exact:
-                sums[fact.index] = np.bincount(b.sidx[m], weights=b.fen[m], minlength=b.n).astype(np.int64)
-            else:
-                np.add.at(sums[fact.index], b.sidx[m], b.fen[m])
+        owner = b.sidx[m]
+        counts.append(np.bincount(owner, minlength=b.n))
+        if fact.aggregate != "sum_amount":
+            sums.append(nothing)
+        elif exact:
+            sums.append(np.bincount(owner, weights=b.fen[m], minlength=b.n).astype(np.int64))
+        else:
+            total = np.zeros(b.n, dtype=np.int64)
+            np.add.at(total, owner, b.fen[m])
+            sums.append(total)
     vector = (out.path >= 0) & (fallback == 0)
     _exclusions(pack, tables, b, counts, sums, category, categories, cycle, vector, out)
     graded = vector & ~out.hits.any(axis=1)
@@ -690,8 +703,8 @@ def _exclusions(
     pack: CompiledPack,
     tables: Tables,
     b: _Batch,
-    counts: np.ndarray,
-    sums: np.ndarray,
+    counts: list[np.ndarray],
+    sums: list[np.ndarray],
     category: np.ndarray,
     categories: list[str],
     cycle: int,
