@@ -91,56 +91,89 @@ def _width(data: pa.Array) -> int | None:
 def _hashes(data: pa.Array, width: int) -> np.ndarray:
     """A 64-bit hash of each string (every one ``width`` bytes long), from its bytes read in place."""
     offsets = np.frombuffer(data.buffers()[1], dtype=np.int32)[data.offset : data.offset + len(data) + 1]
-    raw = np.frombuffer(data.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[0] + width * len(data)]
-    padded = np.zeros((len(data), -(-width // 8) * 8), dtype=np.uint8)
-    padded[:, :width] = raw.reshape(len(data), width)
-    words = padded.view("<u8")
-    h = np.zeros(len(data), dtype=np.uint64)
-    for j in range(words.shape[1]):
-        h ^= words[:, j]
+    start, n = int(offsets[0]), len(data)
+    if width >= 8:
+        # 8-byte words read straight from the data buffer, one string apart (the last word may
+        # overlap the one before it, so every byte is read without padding a copy)
+        places = list(range(0, width - 7, 8))
+        if places[-1] != width - 8:
+            places.append(width - 8)
+        words = [
+            np.ndarray((n,), dtype="<u8", buffer=data.buffers()[2], offset=start + p, strides=(width,)) for p in places
+        ]
+    else:
+        raw = np.frombuffer(data.buffers()[2], dtype=np.uint8)[start : start + width * n]
+        padded = np.zeros((n, 8), dtype=np.uint8)
+        padded[:, :width] = raw.reshape(n, width)
+        words = [padded.view("<u8")[:, 0]]
+    h = np.zeros(n, dtype=np.uint64)
+    for j, word in enumerate(words):
+        h ^= word
         h *= np.uint64(_MULTIPLIERS[j % 3])
         h ^= h >> np.uint64(31)
     return h
 
 
 def _fixed_width_join(runs: pa.Array, ids: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
-    """The join through 64-bit hashes of fixed-width ids, every match confirmed; None: use the exact path."""
+    """The join through 64-bit hashes of fixed-width ids, every match confirmed; None: use the exact path.
+
+    The subject ids' hashes go into direct-address tables (a slot per hash prefix, about twice as
+    many slots as ids), in rounds: in each round the first row to claim a slot keeps it, and the
+    rows that lost go to the next round's table, indexed by other bits of the hash.  A row whose
+    whole hash equals its slot holder's is a repeat (confirmed as the same string).  Each run id
+    is looked up round by round until a slot holds its hash.  All of it is whole-array numpy.
+    """
     width = _width(ids)
     if width is None:
         return None
     n = len(ids)
     hashed = _hashes(ids, width)
-    order = np.argsort(hashed)
-    sorted_hashes = hashed[order]
-    # repeats: neighbours in hash order with equal hashes, confirmed as equal strings
-    same = sorted_hashes[1:] == sorted_hashes[:-1]
+    bits = max(4, int(2 * n).bit_length())
+    mask = np.uint64((1 << bits) - 1)
     duplicate = np.zeros(n, dtype=bool)
-    if same.any():
-        order = np.argsort(hashed, kind="stable")  # equal hashes in row order: the first row is found
-        left, right = order[:-1][same], order[1:][same]
-        if not pc.all(pc.equal(ids.take(pa.array(left)), ids.take(pa.array(right)))).as_py():
+    remaining = np.arange(n, dtype=np.int64)
+    if len(runs):
+        # a run id of another length (or null) is no subject's id
+        lengths = np.asarray(pc.binary_length(runs).fill_null(-1), dtype=np.int64)
+        pending = np.flatnonzero(lengths == width)
+        wanted = runs if len(pending) == len(runs) else runs.take(pa.array(pending))
+        keys = _hashes(wanted, width)
+    else:
+        pending, keys = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+    looked_up = np.arange(len(pending))  # positions in ``keys`` still looked for
+    found_at = np.full(len(pending), -1, dtype=np.int64)
+    repeats: list[np.ndarray] = []
+    for shift in range(0, 64 - bits + 1, 7):
+        if len(remaining) == 0:
+            break
+        slot = (hashed[remaining] >> np.uint64(shift)) & mask
+        table = np.full(1 << bits, -1, dtype=np.int64)
+        table[slot[::-1]] = remaining[::-1]  # the last write wins: the first row of each slot
+        holder = table[slot]
+        lost = holder != remaining
+        same = lost & (hashed[holder] == hashed[remaining])
+        if same.any():  # repeated ids (or a whole-hash collision, settled below by the strings)
+            repeats.append(np.stack([holder[same], remaining[same]]))
+        if len(looked_up):
+            candidate = table[(keys[looked_up] >> np.uint64(shift)) & mask]
+            hit = candidate >= 0
+            hit[hit] = hashed[candidate[hit]] == keys[looked_up[hit]]
+            found_at[looked_up[hit]] = candidate[hit]
+            looked_up = looked_up[~hit]
+        remaining = remaining[lost & ~same]
+    if len(remaining):
+        return None  # slots never settled (pathological hashes): the exact path decides
+    if repeats:
+        pairs = np.concatenate(repeats, axis=1)
+        if not pc.all(pc.equal(ids.take(pa.array(pairs[0])), ids.take(pa.array(pairs[1])))).as_py():
             return None  # a hash collision: the exact path decides
-        duplicate[left] = True
-        duplicate[right] = True
-    found = np.full(len(runs), -1, dtype=np.int64)
-    if len(runs) == 0:
-        return found, duplicate
-    # a run id of another length (or null) is no subject's id
-    lengths = np.asarray(pc.binary_length(runs).fill_null(-1), dtype=np.int64)
-    candidates = np.flatnonzero(lengths == width)
-    if len(candidates) == 0:
-        return found, duplicate
-    wanted = runs if len(candidates) == len(runs) else runs.take(pa.array(candidates))
-    keys = _hashes(wanted, width)
-    # needles in hash order too: the binary searches then walk memory forwards (several times faster)
-    by_key = np.argsort(keys)
-    at = np.empty(len(keys), dtype=np.int64)
-    at[by_key] = np.minimum(np.searchsorted(sorted_hashes, keys[by_key]), n - 1)
-    hit = sorted_hashes[at] == keys
-    rows = order[at[hit]]  # the first row of equal hashes: stable sort keeps row order
-    if len(rows):
+        duplicate[pairs[0]] = True
+        duplicate[pairs[1]] = True
+    hit = found_at >= 0
+    if hit.any():
         matched = wanted if bool(hit.all()) else wanted.filter(pa.array(hit))
-        if not pc.all(pc.equal(ids.take(pa.array(rows)), matched)).as_py():
+        if not pc.all(pc.equal(ids.take(pa.array(found_at[hit])), matched)).as_py():
             return None
-    found[candidates[hit]] = rows
+    found = np.full(len(runs), -1, dtype=np.int64)
+    found[pending] = found_at
     return found, duplicate

@@ -124,6 +124,8 @@ class _Collector:
         self, table: str, column: str, mask: np.ndarray, code: str, message: str, values: pa.Array | None = None
     ) -> None:
         """One problem per offending row (the first ones; the count says how many)."""
+        if not mask.any():  # the usual case: one quick pass, no index array
+            return
         rows = np.flatnonzero(mask)
         for row in rows[: max(0, _MAX_PROBLEMS - len(self.problems))]:
             text = message
@@ -269,16 +271,15 @@ def validate(
 def _encode(data: pa.Array, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Each value's index in ``words`` (-1: null or not there), and which non-null values are not there.
 
-    One dictionary encoding of the column; the few distinct values are then looked up in Python.
+    One hash lookup per value in the small table of ``words`` (``index_in``).
     """
     if data.null_count == len(data):
         return np.full(len(data), -1, dtype=np.int64), np.zeros(len(data), dtype=bool)
-    encoded = pc.dictionary_encode(data)
-    position = {w: i for i, w in enumerate(words)}
-    lut = np.array([position.get(w, -1) for w in encoded.dictionary.to_pylist()] + [-1], dtype=np.int64)
-    index = np.asarray(encoded.indices.fill_null(-1), dtype=np.int64)
-    codes: np.ndarray = lut[index]
-    return codes, (codes < 0) & (index >= 0)
+    found = pc.index_in(data, value_set=pa.array(words, data.type))
+    codes = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    if found.null_count == data.null_count:  # every value is one of the words
+        return codes, np.zeros(len(data), dtype=bool)
+    return codes, (codes < 0) & ~_null(data)
 
 
 def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
@@ -396,10 +397,24 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
             out.cells(name, column, bad, "range", message, data)
     out.cells(name, "amount", _negative(col["amount"]), "range", "amounts are never negative")
     # a field the kind does not take is an error, not ignored (history.model.Record)
+    small_kind = (kind_code + 1).astype(np.int16)  # 0: null or unknown kind; a small copy to select from
+    rows_by_kind = np.bincount(small_kind, minlength=len(kinds) + 1)
+    by_kind: dict[str, np.ndarray] = {}
+
+    def present_by_kind(field: str) -> np.ndarray:
+        """How many rows of each kind (slot 0: none) have ``field``."""
+        found = by_kind.get(field)
+        if found is None:
+            found = by_kind[field] = np.bincount(small_kind[~nul(field)], minlength=len(kinds) + 1)
+        return found
+
     for field in _KIND_FIELDS:
         if col[field].null_count == len(col[field]):
             continue
         takes = np.array([field in cat.record_kinds[k].fields for k in kinds] + [True])  # last: unknown kind
+        # the kinds of the rows that have the field, counted first: a row mask only if one does not take it
+        if not present_by_kind(field)[1:][~takes[:-1]].any():
+            continue
         out.cells(
             name,
             field,
@@ -408,10 +423,13 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
             f"field '{field}' does not apply to record kind {{value}}",
             kind,
         )
+    # rows of a kind without a field it needs: counted by kind first, a row mask only if there are some
     for k, needed in REQUIRED_FIELDS.items():
-        is_kind = kind_code == kinds.index(k)
+        code_k = kinds.index(k)
         for field in needed:
-            out.cells(name, field, is_kind & nul(field), "missing-for-kind", f"record kind '{k}' needs field '{field}'")
+            if present_by_kind(field)[code_k + 1] < rows_by_kind[code_k + 1]:
+                missing = (kind_code == code_k) & nul(field)
+                out.cells(name, field, missing, "missing-for-kind", f"record kind '{k}' needs field '{field}'")
     code = col["code"]
     violations = sorted(cat.violations)
     code_code, unknown_code = _encode(code, violations)
