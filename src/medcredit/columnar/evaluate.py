@@ -182,6 +182,7 @@ class _Batch:
         self.year = np.concatenate([year, np.full(len(end_rows), -1, np.int64)])
         self.wide = wide
         self.encoded: dict[str, tuple[np.ndarray, pa.Array]] = {}
+        self.by_kind: tuple[np.ndarray, np.ndarray] | None = None
         start, end = cycle_bounds(cycle)
         self.start, self.end = start.toordinal() - _EPOCH, end.toordinal() - _EPOCH
         yearly = _lut(self.kinds, _YEARLY)[self.kind] & (self.year >= 0)
@@ -189,8 +190,19 @@ class _Batch:
         self.in_cycle = np.where(yearly, self.year == cycle, in_dates)
         self.before_end = np.where(yearly, self.year <= cycle, self.date <= self.end) & ~self.ignored
 
-    def member(self, name: str, allowed: Iterable[Any]) -> np.ndarray:
-        """Rows whose ``name`` is one of ``allowed`` (``is_in``), from one dictionary encoding per column."""
+    def kind_rows(self, code: int) -> np.ndarray:
+        """The rows of the kind with index ``code``, ascending (records grouped by kind once, by a radix sort)."""
+        if self.by_kind is None:
+            small = (self.kind + 1).astype(np.int16)  # 0: unknown kind
+            order = np.argsort(small, kind="stable")
+            bounds = np.concatenate([[0], np.cumsum(np.bincount(small, minlength=len(self.kinds) + 1))])
+            self.by_kind = (order, bounds)
+        order, bounds = self.by_kind
+        rows: np.ndarray = order[bounds[code + 1] : bounds[code + 2]]
+        return rows
+
+    def member(self, name: str, allowed: Iterable[Any], rows: np.ndarray) -> np.ndarray:
+        """Which of ``rows`` have ``name`` in ``allowed`` (``is_in``), from one dictionary encoding per column."""
         found = self.encoded.get(name)
         if found is None:
             data = self.column(name)
@@ -206,7 +218,7 @@ class _Batch:
         # the last slot answers for nulls (index -1), as is_in answers for a null
         hits = pc.is_in(pa.concat_arrays([dictionary, pa.nulls(1, dictionary.type)]), value_set=value_set)
         lut = np.asarray(hits.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
-        member: np.ndarray = lut[index]
+        member: np.ndarray = lut[index[rows]]
         return member
 
     def column(self, name: str) -> pa.ChunkedArray | pa.Array:
@@ -223,12 +235,10 @@ def _fact_rows(pack: CompiledPack, b: _Batch) -> list[np.ndarray]:
     Each fact starts from the rows of its kinds (records grouped by kind once), so a fact
     over a rare kind costs in proportion to its records, not to the whole table.
     """
-    order = np.argsort(b.kind.astype(np.int16), kind="stable")  # small ints: a radix sort
-    bounds = np.searchsorted(b.kind[order], np.arange(len(b.kinds) + 1))
     position = {k: i for i, k in enumerate(b.kinds)}
     facts = []
     for fact in pack.facts:
-        parts = [order[bounds[i] : bounds[i + 1]] for k in sorted(fact.kinds) if (i := position.get(k)) is not None]
+        parts = [b.kind_rows(i) for k in sorted(fact.kinds) if (i := position.get(k)) is not None]
         rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
         keep = b.before_end[rows]
         if not fact.to_cycle_end:
@@ -242,7 +252,7 @@ def _fact_rows(pack: CompiledPack, b: _Batch) -> list[np.ndarray]:
         if fact.exclude_codes:
             keep &= ~_lut(b.code_words, fact.exclude_codes)[b.code[rows]]
         for name, allowed in fact.where:
-            keep &= b.member(name, allowed)[rows]
+            keep &= b.member(name, allowed, rows)
         if fact.requires_document:
             keep &= b.document[rows]
         facts.append(rows[keep])
@@ -277,18 +287,19 @@ def _operation(pack: CompiledPack, tables: Tables, b: _Batch, want_reason: bool)
     )
     # 《民法典》 第二百零一条: the opening day is not counted (as the engine's operation())
     begin = np.maximum(np.where(has_opened, opened + 1, opened), b.start)
-    term = (b.kind == b.kinds.index("agreement_termination")) & ~b.clinic & ~b.ignored & (b.date <= b.end)
-    term &= b.date >= opened[b.sidx]
+    ends = b.kind_rows(b.kinds.index("agreement_termination"))  # the few terminations, not every record
+    ends = ends[~b.clinic[ends] & ~b.ignored[ends] & (b.date[ends] <= b.end)]
+    ends = ends[b.date[ends] >= opened[b.sidx[ends]]]
     when = np.full(b.n, np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(when, b.sidx[term], b.date[term])
+    np.maximum.at(when, b.sidx[ends], b.date[ends])
     stop = np.where(when > np.iinfo(np.int64).min, np.minimum(when, b.end), b.end)
     # operating from 1 January to 31 December is 12 months: compute only the others
     months = np.full(b.n, 12, dtype=np.int64)
     odd = np.flatnonzero((begin != b.start) | (stop != b.end))
     months[odd] = _whole_months(begin[odd], stop[odd])
-    reasons = np.full(b.n, "", dtype=object)
+    reasons = np.full(b.n if want_reason else 0, "", dtype=object)
     if want_reason:
-        rows = np.flatnonzero(term & (b.date == when[b.sidx]) & (b.date >= b.start))
+        rows = ends[(b.date[ends] == when[b.sidx[ends]]) & (b.date[ends] >= b.start)]
         texts = b.reason_col.take(rows).to_pylist()
         rank = {r: i for i, r in enumerate(REASON_ORDER)}
         for row, text in zip(rows, texts, strict=True):
@@ -724,7 +735,8 @@ def _exclusions(
     if used & {"operated_months_in_cycle", "agreement_end_reason"}:
         months, reasons = _operation(pack, tables, b, "agreement_end_reason" in used)
         names["operated_months_in_cycle"] = Num(months, 0)
-        names["agreement_end_reason"] = reasons
+        if len(reasons):
+            names["agreement_end_reason"] = reasons
     for fact in pack.facts:
         if fact.aggregate == "count":
             names[fact.id] = Num(counts[fact.index], 0)
