@@ -725,13 +725,15 @@ def _exclusions(
     if not pack.exclusions or not rows.any():
         return  # nothing vectorised (e.g. an exclusion the vectoriser refuses sends every subject to the engine)
     used = {n for e in pack.exclusions for n in e.expression.names}
-    cat_names = np.array([*categories, ""], dtype=object)[category]
-    institution = np.array([SubjectCategory(c) in INSTITUTION_CATEGORIES for c in categories] + [False])[category]
-    names: dict[str, Value] = {
-        "category": cat_names,
-        "subject_type": np.array(["individual", "institution"], dtype=object)[institution.astype(np.int64)],
-        "cycle": Num(np.asarray(cycle), 0),
-    }
+    names: dict[str, Value] = {"cycle": Num(np.asarray(cycle), 0)}
+    # text columns (object arrays) only for the names the expressions read
+    if "category" in used:
+        names["category"] = np.array([*categories, ""], dtype=object)[category]
+    if "subject_type" in used:
+        institution = np.array([SubjectCategory(c) in INSTITUTION_CATEGORIES for c in categories] + [False])
+        names["subject_type"] = np.array(["individual", "institution"], dtype=object)[
+            institution[category].astype(np.int64)
+        ]
     if used & {"operated_months_in_cycle", "agreement_end_reason"}:
         months, reasons = _operation(pack, tables, b, "agreement_end_reason" in used)
         names["operated_months_in_cycle"] = Num(months, 0)

@@ -227,6 +227,9 @@ def _not_in(data: pa.Array, allowed: list[str] | tuple[str, ...]) -> np.ndarray:
 def _too_long(data: pa.Array, limit: int) -> np.ndarray:
     if data.null_count == len(data):
         return np.zeros(len(data), dtype=bool)
+    # a text has no more characters than UTF-8 bytes: the byte lengths (from the offsets) usually settle it
+    if pa.types.is_string(data.type) and (pc.max(pc.binary_length(data)).as_py() or 0) <= limit:
+        return np.zeros(len(data), dtype=bool)
     lengths = pc.utf8_length(data)
     if (pc.max(lengths).as_py() or 0) <= limit:
         return np.zeros(len(data), dtype=bool)
@@ -287,7 +290,7 @@ def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
     for column in SUBJECT_REQUIRED:
         out.cells(name, column, _null(_one(s.column(column))), "required", f"'{column}' is required")
     out.cells(
-        name, "id", np.asarray(pc.equal(pc.utf8_length(ids), 0).fill_null(False), dtype=bool), "empty", "empty id"
+        name, "id", np.asarray(pc.equal(pc.binary_length(ids), 0).fill_null(False), dtype=bool), "empty", "empty id"
     )
     for column, limit in _SUBJECT_LENGTHS.items():
         data = _one(s.column(column))
