@@ -119,6 +119,15 @@ def _lut(words: list[str], chosen: Iterable[str]) -> np.ndarray:
     return table
 
 
+def _ints(column: pa.ChunkedArray, missing: int) -> np.ndarray:
+    """An integer column as int64, ``missing`` where null (values read from the Arrow buffer)."""
+    arr = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    if arr.null_count == len(arr):
+        return np.full(len(arr), missing, dtype=np.int64)
+    values = np.asarray(arr.fill_null(missing).to_numpy(zero_copy_only=False)) if arr.null_count else arr.to_numpy()
+    return values.astype(np.int64)
+
+
 def _fen(amount: pa.ChunkedArray) -> np.ndarray:
     """Decimal amounts as exact integer fen (the unscaled decimal128, scale 2)."""
     arr = amount.chunk(0) if amount.num_chunks == 1 else amount.combine_chunks()
@@ -178,7 +187,7 @@ class _Batch:
         )
         self.ignored = np.concatenate([ignored, pad])
         self.fen = np.concatenate([_fen(r.column("amount")), np.zeros(len(end_rows), np.int64)])
-        year = _np(r.column("year").fill_null(-1)).astype(np.int64)
+        year = _ints(r.column("year"), -1)
         self.year = np.concatenate([year, np.full(len(end_rows), -1, np.int64)])
         self.wide = wide
         self.encoded: dict[str, tuple[np.ndarray, pa.Array]] = {}
