@@ -1,10 +1,11 @@
 """``evaluate_table``: a whole population graded at once, over Arrow tables.
 
 The same law as :func:`medcredit.engine.evaluation.evaluate`, computed column by
-column: one mask per fact over all records (kind, cycle window, objection,
-managed clinic, code and field filters, legal document), per-subject counts and
-sums in integer fen by ``bincount``, exclusions as vectorised expressions,
-scorecard rules and bands as comparisons.  The per-rule points are the trace
+column: the records of each fact, from the rows of its kinds (cycle window,
+objection, managed clinic, code and field filters, legal document), per-subject
+counts and sums in integer fen by ``bincount``, exclusions as vectorised
+expressions, scorecard rules, classes (``worst`` or ``agree``) and bands as
+comparisons.  No Python-level work per row.  The per-rule points are the trace
 matrix.  What :mod:`medcredit.columnar.plan` does not vectorise is graded by the
 per-subject engine, subject by subject, and the output says which and why
 (column ``evaluated_by``, schema metadata ``medcredit.fallback``).
