@@ -3,7 +3,8 @@
     python bench/columnar.py                                  # 10k, 100k, 1M in process
     python bench/columnar.py --sizes 10000 --repeats 2        # quick check
     python bench/columnar.py --spark-sizes 100000,1000000     # plus Spark local[2]
-    python bench/columnar.py --sizes 10000000 --replicate     # 10M: the 1M tables ×10, ids suffixed
+    python bench/columnar.py --sizes 10000000 --replicate     # 10M: the 1M tables ×10, ids suffixed,
+                                                              # graded in batches of 1M subjects
 
 Per size, in a child process (so peak RSS belongs to that size alone):
 
@@ -60,6 +61,28 @@ def _files(n: int) -> tuple[Path, Path, Path]:
     return jsonl, s, r
 
 
+def _copies(n: int) -> Any:
+    """The 10M-scale population as batches of 1M subjects: copy k of the 1M tables, ids suffixed ``-k``.
+
+    A province-scale run grades subject ranges one after the other (one table of 10M would need
+    ≈ 20 GB here); the copies are made before the clock starts (as reading a batch would be).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    base = 1_000_000
+    assert n % base == 0
+    _, s_path, r_path = _files(base)
+    s, r = pq.read_table(s_path), pq.read_table(r_path)
+    for k in range(n // base):
+        suffix = pa.scalar(f"-{k}")
+        yield (
+            s.set_column(0, "id", pc.binary_join_element_wise(s.column("id"), suffix, "")),
+            r.set_column(0, "subject_id", pc.binary_join_element_wise(r.column("subject_id"), suffix, "")),
+        )
+
+
 def _replicated(n: int) -> tuple[Path, Path]:
     """10M-scale tables: the 1M tables repeated, each copy's ids suffixed (same mix, unique ids)."""
     import pyarrow as pa
@@ -89,6 +112,48 @@ def _timed(fn: Any) -> tuple[float, float]:
     w0, c0 = time.perf_counter(), time.process_time()
     fn()
     return time.perf_counter() - w0, time.process_time() - c0
+
+
+def child_batches(n: int, repeats: int) -> dict[str, Any]:
+    """10M: ``evaluate_table`` over batches of 1M subjects; the baseline over the 1M dicts, once per batch."""
+    from baseline import score_dict
+
+    from medcredit.columnar import evaluate_table
+    from medcredit.pack.loader import load_pack
+
+    def baseline_rounds() -> list[tuple[float, float]]:
+        jsonl, _, _ = _files(1_000_000)
+        with jsonl.open(encoding="utf-8") as fh:
+            dicts = [json.loads(line, parse_float=Decimal) for line in fh]
+        return [_timed(lambda: [score_dict(d) for d in dicts]) for _ in range(repeats)]
+
+    pack = load_pack("wushan")
+    wall = cpu = 0.0
+    records = graded = 0
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for s, r in _copies(n):
+        gc.collect()
+        w0, c0 = time.perf_counter(), time.process_time()
+        result = evaluate_table(pack, s, r, cycle=CYCLE)
+        w, c = time.perf_counter() - w0, time.process_time() - c0
+        assert set(result.column("evaluated_by").to_pylist()) == {"columnar"}
+        wall, cpu, records, graded = wall + w, cpu + c, records + r.num_rows, graded + result.num_rows
+        del result, s, r
+    assert graded == n, (graded, n)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the baseline's dicts
+    baseline = baseline_rounds()
+    copies = n // 1_000_000
+    return {
+        "subjects": n,
+        "records": records,
+        "batches": copies,
+        "baseline_s": statistics.median(w for w, _ in baseline) * copies,
+        "baseline_cpu_s": statistics.median(c for _, c in baseline) * copies,
+        "columnar_s": wall,
+        "columnar_cpu_s": cpu,
+        "rss_before_batches_mb": rss_before,
+        "peak_rss_mb": peak,
+    }
 
 
 def child_timing(n: int, repeats: int, replicate: bool) -> dict[str, Any]:
@@ -223,7 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(x) for x in args.sizes.split(",") if x]
     if args.child:
         n = sizes[0]
-        if args.child == "timing":
+        if args.child == "timing" and args.replicate:
+            data = child_batches(n, args.repeats)
+        elif args.child == "timing":
             data = child_timing(n, args.repeats, args.replicate)
         elif args.child == "rss":
             data = child_rss(n, args.replicate)
@@ -234,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     results: list[dict[str, Any]] = []
     for n in sizes:
         row = _run_child("timing", n, args)
-        row.update(_run_child("rss", n, args))
+        if not args.replicate:  # batches: the timing child's own peak is the batch's peak
+            row.update(_run_child("rss", n, args))
         results.append(row)
         sys.stderr.write(json.dumps(row) + "\n")
     for n in [int(x) for x in args.spark_sizes.split(",") if x]:

@@ -92,12 +92,59 @@ def test_wushan_is_vectorised_not_delegated() -> None:
     s, r = subjects_to_tables(POPULATIONS["wushan_like"])
     table = evaluate_table(pack, s, r, cycle=CYCLE)
     rows = table.to_pylist()
-    # the scorecard (附件) is vectorised; hospitals graded from the 考核等次 (第十八条（一）, combine: agree) are not
-    assert {x["evaluated_by"] for x in rows if x["category"] != "hospital_inpatient"} == {"columnar"}
-    assert any(x["category"] != "hospital_inpatient" for x in rows)
+    # the scorecard (附件) and the hospitals graded from the 考核等次 (第十八条（一）, combine: agree) both
+    assert {x["evaluated_by"] for x in rows} == {"columnar"}
+    assert {x["category"] for x in rows} >= {"hospital_inpatient", "outpatient_clinic", "retail_pharmacy"}
     info = fallback_info(table)
-    assert info["pack"] is None
-    assert set(info["paths"]) == {"inpatient_assessment"}
+    assert info == {"pack": None, "paths": {}, "subjects_by_reason": {}}
+
+
+def _hospital(sid: str, *assessments: dict[str, Any]) -> Subject:
+    records = [{"kind": "inspection", "date": "2023-03-01"}]
+    records += [{"kind": "annual_assessment", "date": "2024-01-20", "year": 2023, **a} for a in assessments]
+    subject = {"id": sid, "category": "hospital_inpatient", "opened": "2010-01-01", "records": records}
+    return Subject.model_validate(subject)
+
+
+def test_wushan_assessment_level_and_score_must_agree() -> None:
+    # 第十八条（一）: "考核等次为优秀的（90分以上），信用等级为A级；考核等次为合格的（65分以上，不足90分），
+    # 信用等级为B级" — the 等次, a score or both; evidence naming different grades cannot be graded
+    subjects = [
+        _hospital("L", {"level": "excellent"}),
+        _hospital("S", {"score": "72.5"}),
+        _hospital("LS", {"level": "qualified", "score": "89.99"}),
+        _hospital("X", {"level": "excellent", "score": "70"}),
+        _hospital("SS", {"score": "70"}, {"score": "75"}),
+        _hospital("EQ", {"score": "70"}, {"score": "70.0"}),
+        _hospital("O", {"score": "70"}, {"score": "-3"}, {"score": "-5"}),
+        _hospital("LL", {"level": "excellent"}, {"level": "unqualified"}),
+        _hospital("N"),
+    ]
+    rows = _grade(subjects)
+    assert {r["evaluated_by"] for r in rows} == {"columnar"}
+    got = [(r["status"], r["reason"], r["grade"], r["score"]) for r in rows]
+    assert got == [
+        ("graded", None, "A", None),
+        ("graded", None, "B", "72.5"),
+        ("graded", None, "B", "89.99"),
+        ("not_evaluable", "conflicting_scores", None, "70"),
+        ("not_evaluable", "conflicting_scores", None, None),
+        ("graded", None, "B", "70"),
+        ("not_evaluable", "conflicting_scores", None, None),
+        ("not_evaluable", "conflicting_scores", None, None),
+        ("not_evaluable", "missing_score", None, None),
+    ]
+    pack = load_pack("wushan")
+    assert got == [(e[0], e[1], e[3], e[4]) for e in (_engine_row(pack, x) for x in subjects)]
+    # a score outside the bands' domain (a variant declaring domain [0, 100]): not evaluable, the smallest named
+    text = (ROOT / "src" / "medcredit" / "packs" / "wushan.yaml").read_text("utf-8")
+    bounded = text.replace("  assessment_grades:\n", '  assessment_grades:\n    domain: "[0, 100]"\n', 1)
+    variant, problems = validate_pack_text(bounded, "w.yaml")
+    assert variant is not None and bounded != text, problems
+    s, r = subjects_to_tables(subjects)
+    rows = evaluate_table(variant, s, r, cycle=CYCLE).to_pylist()
+    assert (rows[6]["status"], rows[6]["reason"], rows[6]["score"]) == ("not_evaluable", "score_outside_bands", "-5")
+    assert [_table_row(x) for x in rows] == [_engine_row(variant, x) for x in subjects]
 
 
 def test_fallback_is_stated_for_subjects_with_list_records() -> None:

@@ -1,10 +1,11 @@
 """``evaluate_table``: a whole population graded at once, over Arrow tables.
 
 The same law as :func:`medcredit.engine.evaluation.evaluate`, computed column by
-column: one mask per fact over all records (kind, cycle window, objection,
-managed clinic, code and field filters, legal document), per-subject counts and
-sums in integer fen by ``bincount``, exclusions as vectorised expressions,
-scorecard rules and bands as comparisons.  The per-rule points are the trace
+column: the records of each fact, from the rows of its kinds (cycle window,
+objection, managed clinic, code and field filters, legal document), per-subject
+counts and sums in integer fen by ``bincount``, exclusions as vectorised
+expressions, scorecard rules, classes (``worst`` or ``agree``) and bands as
+comparisons.  No Python-level work per row.  The per-rule points are the trace
 matrix.  What :mod:`medcredit.columnar.plan` does not vectorise is graded by the
 per-subject engine, subject by subject, and the output says which and why
 (column ``evaluated_by``, schema metadata ``medcredit.fallback``).
@@ -32,6 +33,7 @@ from medcredit.diagnostics.problems import Problem
 from medcredit.engine.evaluation import evaluate
 from medcredit.engine.operation import REASON_ORDER
 from medcredit.engine.validity import check_validity, cycle_bounds, validity_message
+from medcredit.history.catalogue import catalogue
 from medcredit.history.model import INSTITUTION_CATEGORIES, SubjectCategory
 from medcredit.pack.compiled import CompiledPack, CPath
 from medcredit.pack.intervals import Interval
@@ -45,6 +47,15 @@ _YEARLY = ("annual_assessment", "risk_assessment")
 _IGNORED = ("upheld", "deleted_unverifiable")
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 _PLANS: dict[int, tuple[CompiledPack, Plan]] = {}
+
+
+def _int32_column(codes: np.ndarray) -> pa.Array:
+    """Codes as an int32 array, null where negative (validity bitmap packed in numpy)."""
+    valid = codes >= 0
+    nulls = len(codes) - int(np.count_nonzero(valid))
+    validity = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
+    data = pa.py_buffer(np.where(valid, codes, 0).astype(np.int32))
+    return pa.Array.from_buffers(pa.int32(), len(codes), [validity, data], nulls)
 
 
 class _Vocab:
@@ -63,10 +74,17 @@ class _Vocab:
             self.words.append(word)
         return found
 
+    def codes(self, words: list[str]) -> np.ndarray:
+        """The codes of many words at once (no Python call per word: the work bound of the tests)."""
+        index = self.index
+        new = [w for w in dict.fromkeys(words) if w not in index]
+        index.update(zip(new, range(len(self.words), len(self.words) + len(new)), strict=True))
+        self.words.extend(new)
+        return np.array([index[w] for w in words], dtype=np.int64)
+
     def array(self, codes: np.ndarray) -> pa.Array:
         """A dictionary array; code -1 is null."""
-        indices = pa.array(codes.astype(np.int32), mask=codes < 0)
-        return pa.DictionaryArray.from_arrays(indices, pa.array(self.words, pa.string()))
+        return pa.DictionaryArray.from_arrays(_int32_column(codes), pa.array(self.words, pa.string()))
 
 
 def plan_for(pack: CompiledPack) -> Plan:
@@ -102,14 +120,24 @@ def _lut(words: list[str], chosen: Iterable[str]) -> np.ndarray:
     return table
 
 
+def _ints(column: pa.ChunkedArray, missing: int) -> np.ndarray:
+    """An integer column as int64, ``missing`` where null (values read from the Arrow buffer)."""
+    arr = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    if arr.null_count == len(arr):
+        return np.full(len(arr), missing, dtype=np.int64)
+    values = np.asarray(arr.fill_null(missing).to_numpy(zero_copy_only=False)) if arr.null_count else arr.to_numpy()
+    return values.astype(np.int64)
+
+
 def _fen(amount: pa.ChunkedArray) -> np.ndarray:
     """Decimal amounts as exact integer fen (the unscaled decimal128, scale 2)."""
-    arr = amount.combine_chunks()
-    if len(arr) == 0:
-        return np.zeros(0, dtype=np.int64)
+    arr = amount.chunk(0) if amount.num_chunks == 1 else amount.combine_chunks()
+    if len(arr) == 0 or arr.null_count == len(arr):
+        return np.zeros(len(arr), dtype=np.int64)
     words = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset : 2 * (arr.offset + len(arr))]
     low = words[0::2].copy()  # amounts are ≥ 0 and far below 2**63: the low word is the value
-    low[_np(arr.is_null()).astype(bool)] = 0
+    if arr.null_count:
+        low[_np(arr.is_null()).astype(bool)] = 0
     return low
 
 
@@ -136,26 +164,72 @@ class _Batch:
         self.synthetic = len(end_rows)
         self.sidx = np.concatenate([tables.record_subject, end_rows]).astype(np.int64)
         self.kinds = sorted(pack.catalogue.record_kinds)
-        self.kind = _codes(wide.column("kind"), self.kinds)
+        self.code_words = sorted(pack.catalogue.violations)
+        end_kind = np.full(len(end_rows), self.kinds.index("agreement_termination"), dtype=np.int64)
+        no_code = np.full(len(end_rows), -1, np.int64)
+        if tables.record_kind is not None and self.kinds == sorted(catalogue().record_kinds):
+            self.kind = np.concatenate([tables.record_kind, end_kind])
+        else:
+            self.kind = _codes(wide.column("kind"), self.kinds)
+        if tables.record_code is not None and self.code_words == sorted(catalogue().violations):
+            self.code = np.concatenate([tables.record_code, no_code])
+        else:
+            self.code = np.concatenate([_codes(r.column("code"), self.code_words), no_code])
         self.date = _np(wide.column("date").cast(pa.int32())).astype(np.int64)
         self.reason_col = wide.column("reason")
         pad = np.zeros(len(end_rows), dtype=bool)
         self.clinic = np.concatenate([~_np(r.column("clinic_id").is_null()).astype(bool), pad])
         self.document = np.concatenate([~_np(r.column("document_kind").is_null()).astype(bool), pad])
         status = r.column("objection_status")
-        self.ignored = np.concatenate([_mask(pc.is_in(status, value_set=pa.array(list(_IGNORED)))), pad])
-        self.code_words = sorted(pack.catalogue.violations)
-        self.code = np.concatenate([_codes(r.column("code"), self.code_words), np.full(len(end_rows), -1, np.int64)])
+        ignored = (
+            np.zeros(len(status), dtype=bool)
+            if status.null_count == len(status)
+            else _mask(pc.is_in(status, value_set=pa.array(list(_IGNORED))))
+        )
+        self.ignored = np.concatenate([ignored, pad])
         self.fen = np.concatenate([_fen(r.column("amount")), np.zeros(len(end_rows), np.int64)])
-        year = _np(r.column("year").fill_null(-1)).astype(np.int64)
+        year = _ints(r.column("year"), -1)
         self.year = np.concatenate([year, np.full(len(end_rows), -1, np.int64)])
         self.wide = wide
+        self.encoded: dict[str, tuple[np.ndarray, pa.Array]] = {}
+        self.by_kind: tuple[np.ndarray, np.ndarray] | None = None
         start, end = cycle_bounds(cycle)
         self.start, self.end = start.toordinal() - _EPOCH, end.toordinal() - _EPOCH
         yearly = _lut(self.kinds, _YEARLY)[self.kind] & (self.year >= 0)
         in_dates = (self.date >= self.start) & (self.date <= self.end)
         self.in_cycle = np.where(yearly, self.year == cycle, in_dates)
         self.before_end = np.where(yearly, self.year <= cycle, self.date <= self.end) & ~self.ignored
+
+    def kind_rows(self, code: int) -> np.ndarray:
+        """The rows of the kind with index ``code``, ascending (records grouped by kind once, by a radix sort)."""
+        if self.by_kind is None:
+            small = (self.kind + 1).astype(np.int16)  # 0: unknown kind
+            order = np.argsort(small, kind="stable")
+            bounds = np.concatenate([[0], np.cumsum(np.bincount(small, minlength=len(self.kinds) + 1))])
+            self.by_kind = (order, bounds)
+        order, bounds = self.by_kind
+        rows: np.ndarray = order[bounds[code + 1] : bounds[code + 2]]
+        return rows
+
+    def member(self, name: str, allowed: Iterable[Any], rows: np.ndarray) -> np.ndarray:
+        """Which of ``rows`` have ``name`` in ``allowed`` (``is_in``), from one dictionary encoding per column."""
+        found = self.encoded.get(name)
+        if found is None:
+            data = self.column(name)
+            data = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
+            if data.null_count == len(data):
+                found = (np.full(len(data), -1, dtype=np.int64), pa.array([], data.type))
+            else:
+                encoded = pc.dictionary_encode(data)
+                found = (np.asarray(encoded.indices.fill_null(-1), dtype=np.int64), encoded.dictionary)
+            self.encoded[name] = found
+        index, dictionary = found
+        value_set = pa.array(sorted(allowed, key=str), dictionary.type)
+        # the last slot answers for nulls (index -1), as is_in answers for a null
+        hits = pc.is_in(pa.concat_arrays([dictionary, pa.nulls(1, dictionary.type)]), value_set=value_set)
+        lut = np.asarray(hits.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+        member: np.ndarray = lut[index[rows]]
+        return member
 
     def column(self, name: str) -> pa.ChunkedArray | pa.Array:
         """A record column with the agreement-end rows appended (null where they have no such field)."""
@@ -165,27 +239,34 @@ class _Batch:
         return pa.chunked_array([*data.chunks, pa.nulls(self.synthetic, data.type)], data.type)
 
 
-def _fact_masks(pack: CompiledPack, b: _Batch) -> list[np.ndarray]:
-    masks = []
+def _fact_rows(pack: CompiledPack, b: _Batch) -> list[np.ndarray]:
+    """The record rows of each fact (rows of the batch, agreement ends included).
+
+    Each fact starts from the rows of its kinds (records grouped by kind once), so a fact
+    over a rare kind costs in proportion to its records, not to the whole table.
+    """
+    position = {k: i for i, k in enumerate(b.kinds)}
+    facts = []
     for fact in pack.facts:
-        m = _lut(b.kinds, fact.kinds)[b.kind] & b.before_end
+        parts = [b.kind_rows(i) for k in sorted(fact.kinds) if (i := position.get(k)) is not None]
+        rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        keep = b.before_end[rows]
         if not fact.to_cycle_end:
-            m &= b.in_cycle
+            keep &= b.in_cycle[rows]
         if fact.not_before is not None:
-            m &= b.date >= fact.not_before.toordinal() - _EPOCH
+            keep &= b.date[rows] >= fact.not_before.toordinal() - _EPOCH
         if not fact.include_managed_clinics:
-            m &= ~b.clinic
+            keep &= ~b.clinic[rows]
         if fact.codes is not None:
-            m &= _lut(b.code_words, fact.codes)[b.code]
+            keep &= _lut(b.code_words, fact.codes)[b.code[rows]]
         if fact.exclude_codes:
-            m &= ~_lut(b.code_words, fact.exclude_codes)[b.code]
+            keep &= ~_lut(b.code_words, fact.exclude_codes)[b.code[rows]]
         for name, allowed in fact.where:
-            data = b.column(name)
-            m &= _mask(pc.is_in(data, value_set=pa.array(sorted(allowed, key=str), data.type)))
+            keep &= b.member(name, allowed, rows)
         if fact.requires_document:
-            m &= b.document
-        masks.append(m)
-    return masks
+            keep &= b.document[rows]
+        facts.append(rows[keep])
+    return facts
 
 
 def _whole_months(begin: np.ndarray, stop: np.ndarray) -> np.ndarray:
@@ -216,18 +297,19 @@ def _operation(pack: CompiledPack, tables: Tables, b: _Batch, want_reason: bool)
     )
     # 《民法典》 第二百零一条: the opening day is not counted (as the engine's operation())
     begin = np.maximum(np.where(has_opened, opened + 1, opened), b.start)
-    term = (b.kind == b.kinds.index("agreement_termination")) & ~b.clinic & ~b.ignored & (b.date <= b.end)
-    term &= b.date >= opened[b.sidx]
+    ends = b.kind_rows(b.kinds.index("agreement_termination"))  # the few terminations, not every record
+    ends = ends[~b.clinic[ends] & ~b.ignored[ends] & (b.date[ends] <= b.end)]
+    ends = ends[b.date[ends] >= opened[b.sidx[ends]]]
     when = np.full(b.n, np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(when, b.sidx[term], b.date[term])
+    np.maximum.at(when, b.sidx[ends], b.date[ends])
     stop = np.where(when > np.iinfo(np.int64).min, np.minimum(when, b.end), b.end)
     # operating from 1 January to 31 December is 12 months: compute only the others
     months = np.full(b.n, 12, dtype=np.int64)
     odd = np.flatnonzero((begin != b.start) | (stop != b.end))
     months[odd] = _whole_months(begin[odd], stop[odd])
-    reasons = np.full(b.n, "", dtype=object)
+    reasons = np.full(b.n if want_reason else 0, "", dtype=object)
     if want_reason:
-        rows = np.flatnonzero(term & (b.date == when[b.sidx]) & (b.date >= b.start))
+        rows = ends[(b.date[ends] == when[b.sidx[ends]]) & (b.date[ends] >= b.start)]
         texts = b.reason_col.take(rows).to_pylist()
         rank = {r: i for i, r in enumerate(REASON_ORDER)}
         for row, text in zip(rows, texts, strict=True):
@@ -296,7 +378,13 @@ def _score_texts(values: np.ndarray, exponents: np.ndarray, scale: int, vocab: _
 
 
 def _scorecard(
-    pack: CompiledPack, plan: Plan, path: CPath, rows: np.ndarray, counts: np.ndarray, sums: np.ndarray, out: _Output
+    pack: CompiledPack,
+    plan: Plan,
+    path: CPath,
+    rows: np.ndarray,
+    counts: list[np.ndarray],
+    sums: list[np.ndarray],
+    out: _Output,
 ) -> None:
     scale = plan.scale
     base = number(path.base)
@@ -351,19 +439,48 @@ def _band(path: CPath, rows: np.ndarray, score: Num, out: _Output) -> None:
     out.reason[rows] = np.where(grade >= 0, -1, out.reasons.code("score_outside_bands"))
 
 
+_PLAIN_DECIMAL = r"^-?[0-9]{1,12}(?:\.[0-9]{1,6})?$"
+
+
+def _plain_decimals(words: pa.Array) -> tuple[np.ndarray, int] | None:
+    """Decimal texts as integers at one scale (the most places written), if all are plainly written.
+
+    ``-12.50`` at scale 2 is -1250, as ``int(Decimal(w).scaleb(scale))``; None if any text is
+    spelled otherwise (exponent, spaces, signs other than a leading minus, too many digits).
+    """
+    if len(words) == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    if not pc.all(pc.match_substring_regex(words, _PLAIN_DECIMAL)).as_py():
+        return None
+    dot = np.asarray(pc.find_substring(words, "."), dtype=np.int64)
+    length = np.asarray(pc.binary_length(words), dtype=np.int64)  # ASCII only: bytes are characters
+    places = np.where(dot >= 0, length - dot - 1, 0)
+    scale = int(places.max())
+    digits = np.asarray(pc.cast(pc.replace_substring(words, ".", ""), pa.int64()), dtype=np.int64)
+    # at most 12 + 6 digits: below 2**63
+    scaled: np.ndarray = digits * np.power(10, scale - places, dtype=np.int64)
+    return scaled, scale
+
+
 class _Supplied:
     """Distinct supplied scores (a value fact) per subject, first written form kept."""
 
-    def __init__(self, fact: int, b: _Batch, masks: list[np.ndarray], out: _Output) -> None:
-        recs = np.flatnonzero(masks[fact][: b.nrecords])
+    def __init__(self, fact: int, b: _Batch, fact_rows: list[np.ndarray], out: _Output) -> None:
+        recs = fact_rows[fact]
+        recs = recs[recs < b.nrecords]
         # the engine reads a subject's own records before its managed clinics' records, and keeps
         # the first written form among equal scores (a set keeps its first element)
         recs = recs[np.lexsort((recs, b.clinic[recs], b.sidx[recs]))]
         texts = pc.dictionary_encode(b.records.column("score").take(recs)).combine_chunks()
         words = texts.dictionary.to_pylist()
-        parsed = [Decimal(w) for w in words]
-        self.scale = max((decimals(v) for v in parsed), default=0)
-        scaled = np.array([int(v.scaleb(self.scale)) for v in parsed] + [0], dtype=np.int64)
+        plain = _plain_decimals(texts.dictionary)
+        if plain is None:  # some other spelling Decimal accepts ("1e2", " 5"): parsed one by one
+            parsed = [Decimal(w) for w in words]
+            self.scale = max((decimals(v) for v in parsed), default=0)
+            scaled = np.array([int(v.scaleb(self.scale)) for v in parsed] + [0], dtype=np.int64)
+        else:
+            self.scale = plain[1]
+            scaled = np.append(plain[0], 0)
         word = np.asarray(texts.indices.fill_null(-1), dtype=np.int64)
         value = scaled[word]
         sid = b.sidx[recs]
@@ -374,18 +491,20 @@ class _Supplied:
         first = np.ones(len(by_value), dtype=bool)
         first[1:] = (sv_sid[1:] != sv_sid[:-1]) | (sv_val[1:] != sv_val[:-1])
         self.distinct = np.bincount(sv_sid[first], minlength=b.n)
+        # each subject's distinct values in ascending order, with the first written form of each
+        self.pair_sid, self.pair_value, self.pair_word = sv_sid[first], sv_val[first], word[by_value][first]
+        self.word_code = np.append(out.scores.codes(words), -1)
         self.value = np.zeros(b.n, dtype=np.int64)
         one_word = np.full(b.n, -1, dtype=np.int64)
         self.value[sv_sid[first]] = sv_val[first]
         one_word[sv_sid[first]] = word[by_value][first]
-        codes = np.array([out.scores.code(w) for w in words] + [-1], dtype=np.int64)
-        self.score_code = codes[one_word]
+        self.score_code = self.word_code[one_word]
 
 
-def _external(path: CPath, rows: np.ndarray, b: _Batch, masks: list[np.ndarray], out: _Output) -> None:
+def _external(path: CPath, rows: np.ndarray, b: _Batch, fact_rows: list[np.ndarray], out: _Output) -> None:
     """A supplied score per subject (external_score path): exactly one distinct value, banded."""
     assert path.score_fact is not None
-    supplied = _Supplied(path.score_fact, b, masks, out)
+    supplied = _Supplied(path.score_fact, b, fact_rows, out)
     d = supplied.distinct[rows]
     out.status[rows] = _NOT_EVALUABLE
     out.reason[rows] = np.where(d == 0, out.reasons.code("missing_score"), out.reasons.code("conflicting_scores"))
@@ -398,9 +517,9 @@ def _classify(
     pack: CompiledPack,
     path: CPath,
     rows: np.ndarray,
-    counts: np.ndarray,
+    counts: list[np.ndarray],
     b: _Batch,
-    masks: list[np.ndarray],
+    fact_rows: list[np.ndarray],
     out: _Output,
 ) -> None:
     """Worst matched class, else the default; with a supplied score, the worse of class and band.
@@ -422,7 +541,7 @@ def _classify(
     out.status[rows] = _GRADED
     out.reason[rows] = -1
     if path.score_fact is not None and path.bands is not None:
-        supplied = _Supplied(path.score_fact, b, masks, out)
+        supplied = _Supplied(path.score_fact, b, fact_rows, out)
         d = supplied.distinct[rows]
         score = Num(supplied.value[rows], supplied.scale)
         inside = (
@@ -445,6 +564,63 @@ def _classify(
     grade_ids = [g.id for g in pack.model.grades]
     codes = np.array([out.grades.code(g) for g in grade_ids] + [-1], dtype=np.int64)
     out.grade[rows] = codes[rank]
+
+
+def _agree(
+    pack: CompiledPack,
+    path: CPath,
+    rows: np.ndarray,
+    counts: list[np.ndarray],
+    b: _Batch,
+    fact_rows: list[np.ndarray],
+    out: _Output,
+) -> None:
+    """``combine: agree`` (:func:`medcredit.engine.agreeing.classify_agreeing`) over whole columns.
+
+    Each matched class and the band of each distinct supplied score name a grade; exactly one
+    grade named and at most one score grades, a score outside the bands (the smallest such one
+    is reported) is ``score_outside_bands``, several grades or scores are ``conflicting_scores``,
+    nothing named is ``missing_score``.
+    """
+    grade_ids = [g.id for g in pack.model.grades]
+    named = np.zeros((len(rows), len(grade_ids)), dtype=bool)
+    for cls in path.classes:
+        for f in cls.criteria:
+            named[:, grade_ids.index(cls.grade)] |= counts[f][rows] > 0
+    distinct = np.zeros(len(rows), dtype=np.int64)
+    score = np.full(len(rows), -1, dtype=np.int64)
+    outside = np.zeros(len(rows), dtype=bool)
+    outside_score = np.full(len(rows), -1, dtype=np.int64)
+    if path.score_fact is not None and path.bands is not None:
+        supplied = _Supplied(path.score_fact, b, fact_rows, out)
+        distinct = supplied.distinct[rows]
+        score = supplied.score_code[rows]
+        position = np.full(b.n, -1, dtype=np.int64)
+        position[rows] = np.arange(len(rows))
+        at = position[supplied.pair_sid]
+        mine = at >= 0
+        at, value, word = at[mine], supplied.pair_value[mine], supplied.pair_word[mine]
+        values = Num(value, supplied.scale)
+        bands = path.bands
+        band = np.full(len(at), -1, dtype=np.int64)
+        inside = np.ones(len(at), dtype=bool) if bands.domain is None else _interval_mask(bands.domain, values)
+        for cband in bands.bands:
+            hit = inside & (band < 0) & _interval_mask(cband.interval, values)
+            band = np.where(hit, grade_ids.index(cband.grade), band)
+        named[at[band >= 0], band[band >= 0]] = True
+        # pairs are sorted by subject, then value: the first outside pair of a subject is its smallest
+        out_at, first = np.unique(at[band < 0], return_index=True)
+        outside[out_at] = True
+        outside_score[out_at] = supplied.word_code[word[band < 0][first]]
+    several = named.sum(axis=1)
+    graded = ~outside & (several == 1) & (distinct <= 1)
+    codes = np.array([out.grades.code(g) for g in grade_ids], dtype=np.int64)
+    out.status[rows] = np.where(graded, _GRADED, _NOT_EVALUABLE)
+    out.grade[rows] = np.where(graded, codes[np.argmax(named, axis=1)], -1)
+    out.score[rows] = np.where(outside, outside_score, np.where(distinct == 1, score, -1))
+    reason = np.where(several > 0, out.reasons.code("conflicting_scores"), out.reasons.code("missing_score"))
+    reason = np.where(outside, out.reasons.code("score_outside_bands"), reason)
+    out.reason[rows] = np.where(graded, -1, reason)
 
 
 def evaluate_table(
@@ -503,17 +679,24 @@ def evaluate_table(
         fallback[subjects_listed & on_path & (fallback == 0)] = out.fallbacks.code(
             "records that feed a list (list status, while_listed classes, linked consequences)"
         )
-    masks = _fact_masks(pack, b)
-    counts = np.zeros((len(pack.facts), b.n), dtype=np.int64)
-    sums = np.zeros((len(pack.facts), b.n), dtype=np.int64)
+    fact_rows = _fact_rows(pack, b)
+    # one array per fact (a list, not a facts × subjects matrix: no copy, and no sums for count facts)
+    counts: list[np.ndarray] = []
+    nothing = np.zeros(b.n, dtype=np.int64)
+    nothing.flags.writeable = False
+    sums: list[np.ndarray] = []
     exact = int(b.fen.sum()) < 2**53  # float64 bincount weights stay exact below 2**53 fen
-    for fact, m in zip(pack.facts, masks, strict=True):
-        counts[fact.index] = np.bincount(b.sidx[m], minlength=b.n)
-        if fact.aggregate == "sum_amount":
-            if exact:
-                sums[fact.index] = np.bincount(b.sidx[m], weights=b.fen[m], minlength=b.n).astype(np.int64)
-            else:
-                np.add.at(sums[fact.index], b.sidx[m], b.fen[m])
+    for fact, m in zip(pack.facts, fact_rows, strict=True):
+        owner = b.sidx[m]
+        counts.append(np.bincount(owner, minlength=b.n))
+        if fact.aggregate != "sum_amount":
+            sums.append(nothing)
+        elif exact:
+            sums.append(np.bincount(owner, weights=b.fen[m], minlength=b.n).astype(np.int64))
+        else:
+            total = np.zeros(b.n, dtype=np.int64)
+            np.add.at(total, owner, b.fen[m])
+            sums.append(total)
     vector = (out.path >= 0) & (fallback == 0)
     _exclusions(pack, tables, b, counts, sums, category, categories, cycle, vector, out)
     graded = vector & ~out.hits.any(axis=1)
@@ -526,9 +709,11 @@ def evaluate_table(
         if path.method == "scorecard":
             _scorecard(pack, plan, path, rows, counts, sums, out)
         elif path.method == "external_score":
-            _external(path, rows, b, masks, out)
+            _external(path, rows, b, fact_rows, out)
+        elif path.combine == "agree":
+            _agree(pack, path, rows, counts, b, fact_rows, out)
         else:
-            _classify(pack, path, rows, counts, b, masks, out)
+            _classify(pack, path, rows, counts, b, fact_rows, out)
     out.by = fallback
     trace_set = set(trace_ids)
     traces = _engine(pack, tables, b, cycle, override_validity, fallback, trace_set, plan, out)
@@ -539,8 +724,8 @@ def _exclusions(
     pack: CompiledPack,
     tables: Tables,
     b: _Batch,
-    counts: np.ndarray,
-    sums: np.ndarray,
+    counts: list[np.ndarray],
+    sums: list[np.ndarray],
     category: np.ndarray,
     categories: list[str],
     cycle: int,
@@ -550,17 +735,20 @@ def _exclusions(
     if not pack.exclusions or not rows.any():
         return  # nothing vectorised (e.g. an exclusion the vectoriser refuses sends every subject to the engine)
     used = {n for e in pack.exclusions for n in e.expression.names}
-    cat_names = np.array([*categories, ""], dtype=object)[category]
-    institution = np.array([SubjectCategory(c) in INSTITUTION_CATEGORIES for c in categories] + [False])[category]
-    names: dict[str, Value] = {
-        "category": cat_names,
-        "subject_type": np.where(institution, "institution", "individual").astype(object),
-        "cycle": Num(np.asarray(cycle), 0),
-    }
+    names: dict[str, Value] = {"cycle": Num(np.asarray(cycle), 0)}
+    # text columns (object arrays) only for the names the expressions read
+    if "category" in used:
+        names["category"] = np.array([*categories, ""], dtype=object)[category]
+    if "subject_type" in used:
+        institution = np.array([SubjectCategory(c) in INSTITUTION_CATEGORIES for c in categories] + [False])
+        names["subject_type"] = np.array(["individual", "institution"], dtype=object)[
+            institution[category].astype(np.int64)
+        ]
     if used & {"operated_months_in_cycle", "agreement_end_reason"}:
         months, reasons = _operation(pack, tables, b, "agreement_end_reason" in used)
         names["operated_months_in_cycle"] = Num(months, 0)
-        names["agreement_end_reason"] = reasons
+        if len(reasons):
+            names["agreement_end_reason"] = reasons
     for fact in pack.facts:
         if fact.aggregate == "count":
             names[fact.id] = Num(counts[fact.index], 0)
@@ -627,11 +815,19 @@ def _row_problems(exc: ValidationError, rows: np.ndarray) -> list[Problem]:
     ] or [Problem(code="table-subject", message=str(exc), file="subjects")]
 
 
-def _measure_matrix(matrix: np.ndarray, ids: list[str], engine: dict[int, tuple[str, ...]]) -> np.ndarray:
-    """The grade's measures per row, replaced by the engine's own list for rows it graded."""
-    for row, measures in engine.items():
-        matrix[row] = [m in measures for m in ids]
-    return matrix
+def _measures_column(
+    combos: np.ndarray, combo: np.ndarray, ids: list[str], engine: dict[int, tuple[str, ...]]
+) -> pa.Array:
+    """The measures of each row's (grade, category) combination, or the engine's own list for rows it graded.
+
+    One list per combination (and per engine-graded row), taken by index: no per-row work in Python.
+    """
+    lists = [[m for m, on in zip(ids, row, strict=True) if on] for row in combos.tolist()]
+    index = combo.astype(np.int64, copy=True)
+    for row, measures in sorted(engine.items()):
+        index[row] = len(lists)
+        lists.append([m for m in ids if m in measures])
+    return pa.array(lists, pa.list_(pa.string())).take(pa.array(index))
 
 
 def _take_result(result: Result, row: int, plan: Plan, out: _Output) -> None:
@@ -651,6 +847,16 @@ def _take_result(result: Result, row: int, plan: Plan, out: _Output) -> None:
 
 
 def _list_column(matrix: np.ndarray, words: list[str]) -> pa.Array:
+    """Row i lists the words whose column is set in ``matrix[i]``."""
+    if 0 < len(words) <= 16:
+        # few words: each row's set as a bit pattern, the list of each pattern that occurs built once
+        pattern = matrix.astype(np.int64) @ (1 << np.arange(len(words), dtype=np.int64))
+        present = np.flatnonzero(np.bincount(pattern, minlength=1))
+        sets = [[w for k, w in enumerate(words) if p >> k & 1] for p in present.tolist()]
+        lists = pa.array(sets, pa.list_(pa.string()))
+        slot = np.zeros(int(present[-1]) + 1, dtype=np.int64)
+        slot[present] = np.arange(len(present))
+        return lists.take(pa.array(slot[pattern]))
     lengths = matrix.sum(axis=1)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
     _, cols = np.nonzero(matrix)
@@ -659,12 +865,13 @@ def _list_column(matrix: np.ndarray, words: list[str]) -> pa.Array:
 
 def _decimal_column(values: np.ndarray, valid: np.ndarray, scale: int) -> pa.Array:
     """Exact decimals from unscaled integers (no float on the way)."""
-    ints = pa.array(values, pa.int64(), mask=~valid)
     words = np.empty((len(values), 2), dtype=np.int64)
     words[:, 0] = values
-    words[:, 1] = np.where(values < 0, -1, 0)  # two's complement sign extension to 128 bits
-    data = pa.py_buffer(words.tobytes())
-    return pa.Array.from_buffers(pa.decimal128(18, scale), len(values), [ints.buffers()[0], data], ints.null_count)
+    words[:, 1] = values >> 63  # two's complement sign extension to 128 bits
+    nulls = len(values) - int(np.count_nonzero(valid))
+    validity = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
+    data = pa.py_buffer(words)  # the array keeps the numpy buffer alive: no copy
+    return pa.Array.from_buffers(pa.decimal128(18, scale), len(values), [validity, data], nulls)
 
 
 def _table(
@@ -695,15 +902,18 @@ def _table(
         "grade": out.grades.array(out.grade),
         "score": out.scores.array(out.score),
         "exclusions": _list_column(out.hits, out.exclusion_ids),
-        "measures": _list_column(_measure_matrix(combos[combo], measure_ids, out.engine_measures), measure_ids),
+        "measures": _measures_column(combos, combo, measure_ids, out.engine_measures),
         "evaluated_by": out.fallbacks.array(out.by),
     }
     for rid in plan.rules:
         columns[f"rule:{rid}"] = _decimal_column(out.points[rid], out.applied[rid], plan.scale)
-    trace_rows = np.array(sorted(traces), dtype=np.int64)
-    text = np.full(n, None, dtype=object)
-    text[trace_rows] = [traces[r] for r in trace_rows.tolist()]
-    columns["trace"] = pa.array(text, pa.large_string())
+    if traces:
+        trace_rows = np.array(sorted(traces), dtype=np.int64)
+        text = np.full(n, None, dtype=object)
+        text[trace_rows] = [traces[r] for r in trace_rows.tolist()]
+        columns["trace"] = pa.array(text, pa.large_string())
+    else:
+        columns["trace"] = pa.nulls(n, pa.large_string())
     by_reason = {
         why: count
         for code, why in enumerate(out.fallbacks.words)

@@ -58,8 +58,6 @@ def sample_names(pack: CompiledPack, size: int = 1) -> dict[str, Value]:
 
 def _path_reason(path: CPath) -> str | None:
     """Why a path's subjects go to the per-subject engine (None: vectorised)."""
-    if path.combine == "agree":
-        return "combine: agree (every piece of evidence must name the same grade) is not vectorised"
     if path.noted:
         return "noted facts (reported, deciding no class) are not vectorised"
     if path.score_spec is not None:

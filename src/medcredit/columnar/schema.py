@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from medcredit.columnar.keys import subject_rows
 from medcredit.diagnostics.errors import HistoryError
 from medcredit.diagnostics.problems import Problem, suggest
 from medcredit.history.catalogue import catalogue
@@ -109,6 +110,10 @@ class Tables:
     subjects: pa.Table
     records: pa.Table
     record_subject: np.ndarray  # row of each record's subject in ``subjects``
+    #: each record's kind and code as an index into the sorted catalogue kinds and violation codes
+    #: (-1: null or unknown), from the one dictionary encoding validation made of each column
+    record_kind: np.ndarray | None = None
+    record_code: np.ndarray | None = None
 
 
 class _Collector:
@@ -119,6 +124,8 @@ class _Collector:
         self, table: str, column: str, mask: np.ndarray, code: str, message: str, values: pa.Array | None = None
     ) -> None:
         """One problem per offending row (the first ones; the count says how many)."""
+        if not mask.any():  # the usual case: one quick pass, no index array
+            return
         rows = np.flatnonzero(mask)
         for row in rows[: max(0, _MAX_PROBLEMS - len(self.problems))]:
             text = message
@@ -158,7 +165,11 @@ def _conform(
                 out.column(name, column, "missing-column", f"required column '{column}' is missing")
             arrays.append(pa.nulls(len(table), wanted))
             continue
-        data = _one(table.column(column)) if table.num_rows else pa.array([], wanted)
+        chunked = table.column(column)
+        if chunked.type == wanted and chunked.null_count == len(chunked):
+            arrays.append(pa.nulls(len(chunked), wanted))  # nothing to join: an unused column costs nothing
+            continue
+        data = _one(chunked) if table.num_rows else pa.array([], wanted)
         if data.type != wanted:
             try:
                 data = _cast(data, wanted)
@@ -216,10 +227,24 @@ def _not_in(data: pa.Array, allowed: list[str] | tuple[str, ...]) -> np.ndarray:
 def _too_long(data: pa.Array, limit: int) -> np.ndarray:
     if data.null_count == len(data):
         return np.zeros(len(data), dtype=bool)
+    # a text has no more characters than UTF-8 bytes: the byte lengths (from the offsets) usually settle it
+    if pa.types.is_string(data.type) and (pc.max(pc.binary_length(data)).as_py() or 0) <= limit:
+        return np.zeros(len(data), dtype=bool)
     lengths = pc.utf8_length(data)
     if (pc.max(lengths).as_py() or 0) <= limit:
         return np.zeros(len(data), dtype=bool)
     return np.asarray(pc.greater(lengths, limit).fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _negative(amounts: pa.Array) -> np.ndarray:
+    """Negative decimal128 amounts: the sign of the high 64-bit word, read in place."""
+    if amounts.null_count == len(amounts):
+        return np.zeros(len(amounts), dtype=bool)
+    words = np.frombuffer(amounts.buffers()[1], dtype="<i8")[2 * amounts.offset : 2 * (amounts.offset + len(amounts))]
+    negative: np.ndarray = words[1::2] < 0
+    if amounts.null_count:
+        negative &= ~_null(amounts)
+    return negative
 
 
 def _one(data: pa.ChunkedArray) -> pa.Array:
@@ -240,42 +265,24 @@ def validate(
     ids = _one(s.column("id"))
     rows, duplicate = subject_rows(_one(r.column("subject_id")), ids)
     out.cells(subjects_name, "id", duplicate, "duplicate-id", "subject id {value} occurs more than once", ids)
-    _check_records(r, records_name, rows, out)
+    kind_code, code_code = _check_records(r, records_name, rows, out)
     if out.problems:
         raise HistoryError(f"{len(out.problems)} problem(s) in the input tables", out.problems)
-    return Tables(s, r, rows)
+    return Tables(s, r, rows, kind_code, code_code)
 
 
-def subject_rows(subject_ids: pa.Array, ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The subjects-table row of each record (-1: no such subject), and which subject ids repeat.
+def _encode(data: pa.Array, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's index in ``words`` (-1: null or not there), and which non-null values are not there.
 
-    One hash pass over the subject ids and the first id of each run of records (records
-    usually come grouped by subject): the dictionary of the concatenation lists the subject
-    ids first, so a unique subject id's dictionary index is its row.
+    One hash lookup per value in the small table of ``words`` (``index_in``).
     """
-    n, m = len(ids), len(subject_ids)
-    if m:
-        change = np.asarray(pc.not_equal(subject_ids[1:], subject_ids[:-1]).fill_null(True), dtype=bool)
-        starts = np.concatenate([[0], np.flatnonzero(change) + 1])
-        runs = subject_ids.take(pa.array(starts))
-    else:
-        starts, runs = np.zeros(0, dtype=np.int64), pa.array([], pa.string())
-    encoded = pc.dictionary_encode(pa.concat_arrays([ids, runs])).indices.fill_null(-1)
-    index = np.asarray(encoded.to_numpy(zero_copy_only=False), dtype=np.int64)
-    own, looked_up = index[:n], index[n:]
-    size = n + len(runs) + 1
-    duplicate = np.zeros(n, dtype=bool)
-    if not np.array_equal(own, np.arange(n)):
-        counts = np.bincount(own[own >= 0], minlength=size)
-        duplicate = (own >= 0) & (counts[np.maximum(own, 0)] > 1)
-    # a dictionary index → the first subject row with that id (-1: an id no subject has)
-    first_row = np.full(size, -1, dtype=np.int64)
-    rows_back = np.arange(n)[::-1]
-    valid_back = own[::-1] >= 0
-    first_row[own[::-1][valid_back]] = rows_back[valid_back]
-    found = np.where(looked_up >= 0, first_row[np.maximum(looked_up, 0)], -1)
-    lengths = np.diff(np.append(starts, m))
-    return np.repeat(found, lengths).astype(np.int64), duplicate
+    if data.null_count == len(data):
+        return np.full(len(data), -1, dtype=np.int64), np.zeros(len(data), dtype=bool)
+    found = pc.index_in(data, value_set=pa.array(words, data.type))
+    codes = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    if found.null_count == data.null_count:  # every value is one of the words
+        return codes, np.zeros(len(data), dtype=bool)
+    return codes, (codes < 0) & ~_null(data)
 
 
 def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
@@ -283,7 +290,7 @@ def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
     for column in SUBJECT_REQUIRED:
         out.cells(name, column, _null(_one(s.column(column))), "required", f"'{column}' is required")
     out.cells(
-        name, "id", np.asarray(pc.equal(pc.utf8_length(ids), 0).fill_null(False), dtype=bool), "empty", "empty id"
+        name, "id", np.asarray(pc.equal(pc.binary_length(ids), 0).fill_null(False), dtype=bool), "empty", "empty id"
     )
     for column, limit in _SUBJECT_LENGTHS.items():
         data = _one(s.column(column))
@@ -345,22 +352,32 @@ def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
         )
 
 
-def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) -> None:
+def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) -> tuple[np.ndarray, np.ndarray]:
     cat = catalogue()
     col = {c: _one(r.column(c)) for c in r.column_names}
+    null_of: dict[str, np.ndarray] = {}
+
+    def nul(column: str) -> np.ndarray:
+        """The null mask of a column, computed once (callers never modify it)."""
+        found = null_of.get(column)
+        if found is None:
+            found = null_of[column] = _null(col[column])
+        return found
+
     for column in RECORD_REQUIRED:
-        out.cells(name, column, _null(col[column]), "required", f"'{column}' is required")
+        out.cells(name, column, nul(column), "required", f"'{column}' is required")
     out.cells(
         name,
         "subject_id",
-        (rows < 0) & ~_null(col["subject_id"]),
+        (rows < 0) & ~nul("subject_id"),
         "unknown-subject",
         "no subject with id {value} in the subjects table",
         col["subject_id"],
     )
     kind = col["kind"]
     kinds = sorted(cat.record_kinds)
-    out.cells(name, "kind", _not_in(kind, kinds), "kind", "unknown record kind {value}", kind)
+    kind_code, unknown_kind = _encode(kind, kinds)
+    out.cells(name, "kind", unknown_kind, "kind", "unknown record kind {value}", kind)
     for column, limit in _LENGTHS.items():
         out.cells(
             name, column, _too_long(col[column], limit), "too-long", f"'{column}' is longer than {limit} characters"
@@ -376,44 +393,54 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
         )
     for column, (low, high) in _RANGES.items():
         data = col[column]
-        bad = pc.or_(pc.less(data, low), pc.greater(data, high)).fill_null(False)
-        out.cells(
-            name,
-            column,
-            np.asarray(bad, dtype=bool),
-            "range",
-            f"'{column}' must be between {low} and {high}; got {{value}}",
-            data,
-        )
-    negative = pc.less(col["amount"], pa.scalar(Decimal(0), AMOUNT_TYPE)).fill_null(False)
-    out.cells(name, "amount", np.asarray(negative, dtype=bool), "range", "amounts are never negative")
+        bounds = pc.min_max(data)
+        if bounds["min"].is_valid and (bounds["min"].as_py() < low or bounds["max"].as_py() > high):
+            bad = np.asarray(pc.or_(pc.less(data, low), pc.greater(data, high)).fill_null(False), dtype=bool)
+            message = f"'{column}' must be between {low} and {high}; got {{value}}"
+            out.cells(name, column, bad, "range", message, data)
+    out.cells(name, "amount", _negative(col["amount"]), "range", "amounts are never negative")
     # a field the kind does not take is an error, not ignored (history.model.Record)
-    kind_code = np.asarray(pc.index_in(kind, value_set=pa.array(kinds, pa.string())).fill_null(-1), dtype=np.int64)
+    small_kind = (kind_code + 1).astype(np.int16)  # 0: null or unknown kind; a small copy to select from
+    rows_by_kind = np.bincount(small_kind, minlength=len(kinds) + 1)
+    by_kind: dict[str, np.ndarray] = {}
+
+    def present_by_kind(field: str) -> np.ndarray:
+        """How many rows of each kind (slot 0: none) have ``field``."""
+        found = by_kind.get(field)
+        if found is None:
+            found = by_kind[field] = np.bincount(small_kind[~nul(field)], minlength=len(kinds) + 1)
+        return found
+
     for field in _KIND_FIELDS:
         if col[field].null_count == len(col[field]):
             continue
         takes = np.array([field in cat.record_kinds[k].fields for k in kinds] + [True])  # last: unknown kind
+        # the kinds of the rows that have the field, counted first: a row mask only if one does not take it
+        if not present_by_kind(field)[1:][~takes[:-1]].any():
+            continue
         out.cells(
             name,
             field,
-            ~_null(col[field]) & ~takes[kind_code],
+            ~nul(field) & ~takes[kind_code],
             "field-not-for-kind",
             f"field '{field}' does not apply to record kind {{value}}",
             kind,
         )
+    # rows of a kind without a field it needs: counted by kind first, a row mask only if there are some
     for k, needed in REQUIRED_FIELDS.items():
-        is_kind = kind_code == kinds.index(k)
+        code_k = kinds.index(k)
         for field in needed:
-            out.cells(
-                name, field, is_kind & _null(col[field]), "missing-for-kind", f"record kind '{k}' needs field '{field}'"
-            )
+            if present_by_kind(field)[code_k + 1] < rows_by_kind[code_k + 1]:
+                missing = (kind_code == code_k) & nul(field)
+                out.cells(name, field, missing, "missing-for-kind", f"record kind '{k}' needs field '{field}'")
     code = col["code"]
-    out.cells(name, "code", _not_in(code, sorted(cat.violations)), "code", "unknown violation code {value}", code)
-    fraud_codes = sorted(cat.fraud_codes)
-    is_fraud_code = np.asarray(
-        pc.is_in(code, value_set=pa.array(fraud_codes, pa.string())).fill_null(False), dtype=bool
-    )
-    plain = ~_null(code) & ~is_fraud_code & ~_not_in(code, sorted(cat.violations))
+    violations = sorted(cat.violations)
+    code_code, unknown_code = _encode(code, violations)
+    out.cells(name, "code", unknown_code, "code", "unknown violation code {value}", code)
+    # fraud codes are violation codes (catalogue.fraud_codes is a subset of catalogue.violations)
+    fraud = cat.fraud_codes
+    is_fraud_code = np.array([v in fraud for v in violations] + [False])[code_code]
+    plain = (code_code >= 0) & ~is_fraud_code
     is_kind_fraud = kind_code == kinds.index("fraud")
     is_kind_violation = kind_code == kinds.index("violation")
     out.cells(
@@ -447,7 +474,7 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
     out.cells(
         name,
         "document_number",
-        _null(col["document_kind"]) != _null(col["document_number"]),
+        nul("document_kind") != nul("document_number"),
         "document",
         "a document needs both document_kind and document_number",
     )
@@ -461,14 +488,14 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
     out.cells(
         name,
         "document_date",
-        ~_null(col["document_date"]) & _null(col["document_kind"]),
+        ~nul("document_date") & nul("document_kind"),
         "document",
         "document_date without document_kind",
     )
-    objection_set = ~_null(col["objection_status"])
+    objection_set = ~nul("objection_status")
     for field in ("objection_filed", "objection_resolved", "objection_reason"):
-        need = _null(col[field]) if field == "objection_filed" else np.zeros(len(r), dtype=bool)
-        stray = ~_null(col[field]) & ~objection_set
+        need = nul(field) if field == "objection_filed" else np.zeros(len(r), dtype=bool)
+        stray = ~nul(field) & ~objection_set
         out.cells(
             name,
             field,
@@ -476,45 +503,73 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
             "objection",
             "an objection needs objection_status and objection_filed together",
         )
-    early = pc.less(col["objection_resolved"], col["objection_filed"]).fill_null(False)
+    early = np.zeros(len(r), dtype=bool)
+    if not (nul("objection_resolved").all() or nul("objection_filed").all()):
+        early = np.asarray(pc.less(col["objection_resolved"], col["objection_filed"]).fill_null(False), dtype=bool)
     out.cells(
         name,
         "objection_resolved",
-        np.asarray(early, dtype=bool),
+        early,
         "date-order",
         "objection resolved before it was filed",
     )
     out.cells(
         name,
         "clinic_name",
-        ~_null(col["clinic_name"]) & _null(col["clinic_id"]),
+        ~nul("clinic_name") & nul("clinic_id"),
         "clinic",
         "clinic_name without clinic_id",
     )
+    return kind_code, code_code
+
+
+#: texts that are certainly a valid points value / score (ASCII digits, in range, few places): the
+#: rest (any other spelling Decimal accepts, or a bad value) is checked one by one as before
+_PLAIN_POINTS = r"^(?:[0-9]{1,3}(?:\.[0-9]{1,2})?|1000(?:\.0{1,2})?)$"
+_PLAIN_SCORE = r"^-?(?:[0-9]{1,3}(?:\.[0-9]+)?|1000(?:\.0+)?)$"
+
+
+def _unusual(texts: pa.Array, plain: str) -> np.ndarray:
+    """Rows with a non-null text the ``plain`` pattern does not vouch for (one regex pass in Arrow)."""
+    if texts.null_count == len(texts):
+        return np.zeros(0, dtype=np.int64)
+    # the pattern only over the values: the regex kernel costs as much for a null slot as for a text
+    present = np.flatnonzero(~_null(texts)) if texts.null_count else np.arange(len(texts))
+    values = texts.take(pa.array(present)) if texts.null_count else texts
+    vouched = np.asarray(pc.match_substring_regex(values, plain).to_numpy(zero_copy_only=False), dtype=bool)
+    unusual: np.ndarray = present[~vouched]
+    return unusual
+
+
+def points_ok(text: str) -> bool:
+    """A records' own points value: a decimal from 0 to 1000 with at most two places."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return False
+    exponent = value.as_tuple().exponent
+    return value.is_finite() and 0 <= value <= 1000 and not (isinstance(exponent, int) and exponent < -2)
+
+
+def score_ok(text: str) -> bool:
+    """A supplied assessment score: a decimal between -1000 and 1000."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return False
+    return value.is_finite() and Decimal(-1000) <= value <= Decimal(1000)
 
 
 def _check_points(points: pa.Array, name: str, out: _Collector) -> None:
     bad = np.zeros(len(points), dtype=bool)
-    for row in np.flatnonzero(~_null(points)):
-        try:
-            value = Decimal(points[int(row)].as_py())
-        except InvalidOperation:
-            bad[row] = True
-            continue
-        exponent = value.as_tuple().exponent
-        bad[row] = not value.is_finite() or not 0 <= value <= 1000 or (isinstance(exponent, int) and exponent < -2)
+    for row in _unusual(points, _PLAIN_POINTS).tolist():
+        bad[row] = not points_ok(points[row].as_py())
     message = "points must be a decimal from 0 to 1000 with at most two places; got {value}"
     out.cells(name, "points", bad, "points", message, points)
 
 
 def _check_scores(scores: pa.Array, name: str, out: _Collector) -> None:
     bad = np.zeros(len(scores), dtype=bool)
-    for row in np.flatnonzero(~_null(scores)):
-        text = scores[int(row)].as_py()
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            bad[row] = True
-            continue
-        bad[row] = not value.is_finite() or not Decimal(-1000) <= value <= Decimal(1000)
+    for row in _unusual(scores, _PLAIN_SCORE).tolist():
+        bad[row] = not score_ok(scores[row].as_py())
     out.cells(name, "score", bad, "score", "score must be a decimal between -1000 and 1000; got {value}", scores)
