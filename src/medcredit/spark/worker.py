@@ -1,0 +1,98 @@
+"""What runs inside Spark's Python workers: one bucket (or batch) of subjects graded in process.
+
+The driver ships the pack's *text* (a few kilobytes), not a path: executors need
+no copy of the pack file, and every worker grades with exactly the pack the driver
+validated.  Each Python worker compiles that text once and keeps it, keyed by the
+pack's content hash, for every later bucket it is given (Spark reuses its Python
+workers between tasks), so no bucket pays for loading the pack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from medcredit.columnar.evaluate import evaluate_table
+from medcredit.columnar.schema import RECORD_COLUMNS, SUBJECT_COLUMNS
+from medcredit.diagnostics.errors import PackError
+from medcredit.pack.compiled import CompiledPack
+from medcredit.pack.loader import read_pack_source, validate_pack_text
+
+# one compiled pack per content hash, per Python worker process
+_PACKS: dict[str, CompiledPack] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class PackRef:
+    """A pack as the driver read it: its text, the name problems are reported under, its content hash."""
+
+    text: str
+    file: str
+    content_hash: str
+
+    @classmethod
+    def read(cls, pack: str | Path) -> PackRef:
+        """Read and compile on the driver (so a bad pack fails before any job starts)."""
+        source = read_pack_source(pack)
+        compiled = _compile(source.text, source.file)
+        return cls(source.text, source.file, compiled.content_hash)
+
+    def compiled(self) -> CompiledPack:
+        """The compiled pack, compiled once per process."""
+        found = _PACKS.get(self.content_hash)
+        if found is None:
+            found = _PACKS[self.content_hash] = _compile(self.text, self.file)
+        return found
+
+
+def _compile(text: str, file: str) -> CompiledPack:
+    compiled, problems = validate_pack_text(text, file)
+    if compiled is None:
+        raise PackError(f"{file}: the pack is invalid", problems)
+    _PACKS.setdefault(compiled.content_hash, compiled)
+    return compiled
+
+
+@dataclass(frozen=True, slots=True)
+class Grader:
+    """Grades one group of whole subjects (picklable: Spark sends it to every worker)."""
+
+    pack: PackRef
+    cycle: int
+    override_validity: bool = False
+    trace_ids: tuple[str, ...] = ()
+
+    def grade(self, subjects: pa.Table, records: pa.Table) -> pa.Table:
+        """The columnar results table of these subjects, in Spark-friendly types."""
+        s = subjects.select([c for c in subjects.column_names if c in SUBJECT_COLUMNS])
+        r = records.select([c for c in records.column_names if c in RECORD_COLUMNS])
+        result = evaluate_table(
+            self.pack.compiled(),
+            s,
+            r,
+            cycle=self.cycle,
+            override_validity=self.override_validity,
+            trace_ids=self.trace_ids,
+        )
+        return plain(result)
+
+    def empty(self) -> pa.Table:
+        """The results table of no subjects: its schema is the schema of every result."""
+        s = pa.table({k: pa.array([], t) for k, t in SUBJECT_COLUMNS.items()})
+        r = pa.table({k: pa.array([], t) for k, t in RECORD_COLUMNS.items()})
+        return self.grade(s, r)
+
+
+def plain(table: pa.Table) -> pa.Table:
+    """Types Spark reads: dictionary columns decoded, large strings as plain strings, no metadata."""
+    fields = []
+    for field in table.schema:
+        kind = field.type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if pa.types.is_large_string(kind):
+            kind = pa.string()
+        fields.append(pa.field(field.name, kind))
+    return table.cast(pa.schema(fields))
