@@ -9,14 +9,14 @@ workers between tasks), so no bucket pays for loading the pack.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyarrow as pa
 
 from medcredit.columnar.evaluate import evaluate_table
 from medcredit.columnar.schema import RECORD_COLUMNS, SUBJECT_COLUMNS
-from medcredit.diagnostics.errors import PackError
+from medcredit.diagnostics.errors import HistoryError, PackError
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import read_pack_source, validate_pack_text
 
@@ -68,14 +68,17 @@ class Grader:
         """The columnar results table of these subjects, in Spark-friendly types."""
         s = subjects.select([c for c in subjects.column_names if c in SUBJECT_COLUMNS])
         r = records.select([c for c in records.column_names if c in RECORD_COLUMNS])
-        result = evaluate_table(
-            self.pack.compiled(),
-            s,
-            r,
-            cycle=self.cycle,
-            override_validity=self.override_validity,
-            trace_ids=self.trace_ids,
-        )
+        try:
+            result = evaluate_table(
+                self.pack.compiled(),
+                s,
+                r,
+                cycle=self.cycle,
+                override_validity=self.override_validity,
+                trace_ids=self.trace_ids,
+            )
+        except HistoryError as exc:
+            raise located(exc, s, r) from None
         return plain(result)
 
     def empty(self) -> pa.Table:
@@ -83,6 +86,25 @@ class Grader:
         s = pa.table({k: pa.array([], t) for k, t in SUBJECT_COLUMNS.items()})
         r = pa.table({k: pa.array([], t) for k, t in RECORD_COLUMNS.items()})
         return self.grade(s, r)
+
+
+def located(exc: HistoryError, subjects: pa.Table, records: pa.Table) -> HistoryError:
+    """The problems of one bucket, each naming its subject.
+
+    A row number counts rows within the bucket Spark assembled, which the user never
+    saw; the subject id (of the subject row, or of the record's ``subject_id``) is what
+    finds the bad row in the input.
+    """
+    ids = {"subjects": subjects.column("id"), "records": records.column("subject_id")}
+    problems = []
+    for problem in exc.problems:
+        table = problem.path[0] if problem.path else None
+        row = problem.path[1] if len(problem.path) > 2 else None
+        if isinstance(table, str) and table in ids and isinstance(row, int) and 0 <= row < len(ids[table]):
+            where = f"{table} row of subject {ids[table][row].as_py()!r}; row {row + 1} of a Spark bucket"
+            problem = replace(problem, message=f"{problem.message} [{where}]")
+        problems.append(problem)
+    return HistoryError(f"{len(problems)} problem(s) in one Spark bucket of the input tables", problems)
 
 
 def plain(table: pa.Table) -> pa.Table:
