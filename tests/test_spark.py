@@ -174,3 +174,17 @@ def test_orphan_records_and_duplicate_ids_fail_the_job_in_both_paths(spark: Any,
             df.collect()
         assert "no-such-subject" in str(caught.value)
         assert s.column("id")[3].as_py() in str(caught.value)
+
+
+def test_arguments_are_checked_before_any_job(spark: Any, mixed: Mixed) -> None:
+    from medcredit.diagnostics.errors import ArgumentError, PackNotFoundError
+    from medcredit.spark import evaluate_dataframe, evaluate_nested
+
+    _, _, s_path, r_path = mixed
+    subjects, records = spark.read.parquet(str(s_path)), spark.read.parquet(str(r_path))
+    with pytest.raises(ArgumentError, match="buckets"):
+        evaluate_dataframe("wushan", subjects, records, cycle=CYCLE, buckets=0)
+    with pytest.raises(PackNotFoundError, match="wushna"):
+        evaluate_dataframe("wushna", subjects, records, cycle=CYCLE)
+    with pytest.raises(ArgumentError, match="nest_records: no column subjects, records"):
+        evaluate_nested("wushan", subjects, cycle=CYCLE)

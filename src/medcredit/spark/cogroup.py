@@ -12,10 +12,11 @@ one task uses one core.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from medcredit.diagnostics.errors import ArgumentError
 from medcredit.spark.schema import PACK_HASH, spark_schema
 from medcredit.spark.worker import Grader, PackRef
 
@@ -28,6 +29,14 @@ BUCKET = "_medcredit_bucket"
 def default_buckets(spark_partitions: int, cores: int) -> int:
     """At least two tasks per core, so a slow bucket does not leave a core idle."""
     return max(spark_partitions, 2 * cores)
+
+
+def _cores(spark: Any) -> int:
+    """Cores of the cluster; a Spark Connect session has no SparkContext to ask, so assume two."""
+    try:
+        return int(spark.sparkContext.defaultParallelism)
+    except Exception:  # pyspark raises its own error types for Connect sessions
+        return 2
 
 
 def evaluate_dataframe(
@@ -53,9 +62,9 @@ def evaluate_dataframe(
     spark = subjects.sparkSession
     if buckets is None:
         partitions = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
-        buckets = default_buckets(partitions, spark.sparkContext.defaultParallelism)
-    if buckets < 1:
-        raise ValueError(f"buckets must be at least 1, not {buckets}")
+        buckets = default_buckets(partitions, _cores(spark))
+    if isinstance(buckets, bool) or not isinstance(buckets, int) or buckets < 1:
+        raise ArgumentError(f"buckets must be a whole number of at least 1, not {buckets!r}")
     ref = PackRef.read(pack)
     grader = Grader(ref, cycle, override_validity, tuple(trace_ids))
     schema = spark_schema(grader.empty())

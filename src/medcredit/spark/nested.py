@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from medcredit.diagnostics.errors import ArgumentError
 from medcredit.spark.schema import PACK_HASH, spark_schema
 from medcredit.spark.worker import Grader, PackRef
 
@@ -110,11 +111,11 @@ def evaluate_nested(
     """
     from pyspark.sql import functions as sf
 
-    if batch_subjects < 1:
-        raise ValueError(f"batch_subjects must be at least 1, not {batch_subjects}")
+    if isinstance(batch_subjects, bool) or not isinstance(batch_subjects, int) or batch_subjects < 1:
+        raise ArgumentError(f"batch_subjects must be a whole number of at least 1, not {batch_subjects!r}")
     missing = [c for c in (SUBJECTS, RECORDS) if c not in nested.columns]
     if missing:
-        raise ValueError(f"not a DataFrame made by nest_records: no column {', '.join(missing)}")
+        raise ArgumentError(f"not a DataFrame made by nest_records: no column {', '.join(missing)}")
     ref = PackRef.read(pack)
     grader = Grader(ref, cycle, override_validity, tuple(trace_ids))
     schema = spark_schema(grader.empty())
