@@ -21,7 +21,8 @@ suffixed ``-0`` … ``-9``).  Per size, each in its own child process:
 Spark runs in ``local[2]`` with a 4 GB driver; session start-up is excluded; every
 result file is read back and must hold one row per subject, and (below 10M) the grades
 must equal the in-process table's.  Peak RSS is the largest sum, sampled every 0.5 s,
-over the child and all its descendants (Python driver, JVM, Python workers).
+over the child and all its descendants (Python driver, JVM, Python workers) while
+Spark grades and writes (the in-process check afterwards excluded).
 Results: markdown on stdout, JSON in ``bench/out/spark-<sizes>.json``.
 """
 
@@ -182,13 +183,15 @@ def child_spark(n: int, path: str, check: bool) -> dict[str, Any]:
             df = evaluate_nested("wushan", spark.read.parquet(str(nested)), cycle=CYCLE)
         df.write.parquet(results)
         out[f"{path}_s"] = time.perf_counter() - t0
+        # the peak of the Spark run alone: the check below grades the population in process too
+        out[f"{path}_peak_rss_mb"] = rss.stop()
         written = spark.read.parquet(results)
         rows = written.count()
         assert rows == n, (rows, n)
         if check:
             out[f"{path}_agrees"] = _agrees(written, s_path, r_path)
+            assert out[f"{path}_agrees"], f"{path}: Spark's results differ from the in-process table"
     spark.stop()
-    out[f"{path}_peak_rss_mb"] = rss.stop()
     return out
 
 
