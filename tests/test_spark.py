@@ -133,7 +133,7 @@ def test_the_mixed_population_needs_the_engine_inside_the_workers(mixed: Mixed) 
 
 def test_wushan_trace_matrix_with_a_pack_file_sent_as_text(spark: Any, tmp_path: Path) -> None:
     """The Wushan workload, graded with a pack file that is gone by the time the executors run."""
-    from medcredit.spark import evaluate_dataframe, evaluate_nested, nest_records
+    from medcredit.spark import evaluate_dataframe, evaluate_nested, nest_records, result_schema
 
     pack_file = tmp_path / "my-wushan.yaml"
     pack_file.write_text((ROOT / "policies" / "wushan.yaml").read_text("utf-8"), "utf-8")
@@ -148,6 +148,7 @@ def test_wushan_trace_matrix_with_a_pack_file_sent_as_text(spark: Any, tmp_path:
     general = evaluate_dataframe(pack_file, subjects_df, records_df, cycle=CYCLE, buckets=2)
     pack_file.unlink()
     _assert_same(general, expected, pack.content_hash)
+    assert general.schema == result_schema("wushan", CYCLE)
     _assert_same(
         evaluate_nested("wushan", nest_records(subjects_df, records_df), cycle=CYCLE), expected, pack.content_hash
     )
@@ -188,3 +189,17 @@ def test_arguments_are_checked_before_any_job(spark: Any, mixed: Mixed) -> None:
         evaluate_dataframe("wushna", subjects, records, cycle=CYCLE)
     with pytest.raises(ArgumentError, match="nest_records: no column subjects, records"):
         evaluate_nested("wushan", subjects, cycle=CYCLE)
+
+
+def test_an_unknown_column_is_refused_as_in_process(spark: Any, mixed: Mixed) -> None:
+    """A misspelt optional column must not be ignored silently: the job fails naming it."""
+    from pyspark.errors import PythonException
+    from pyspark.sql import functions as sf
+
+    from medcredit.spark import evaluate_dataframe
+
+    _, _, s_path, r_path = mixed
+    records = spark.read.parquet(str(r_path)).withColumn("amout", sf.lit(None).cast("string"))
+    df = evaluate_dataframe("wushan", spark.read.parquet(str(s_path)), records, cycle=CYCLE, buckets=1)
+    with pytest.raises(PythonException, match="unknown column 'amout'; did you mean 'amount'"):
+        df.collect()

@@ -18,12 +18,10 @@ import pyarrow as pa
 
 from medcredit.diagnostics.errors import ArgumentError
 from medcredit.spark.schema import PACK_HASH, spark_schema
-from medcredit.spark.worker import Grader, PackRef
+from medcredit.spark.worker import BUCKET, Grader, PackRef
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
-
-BUCKET = "_medcredit_bucket"
 
 
 def default_buckets(spark_partitions: int, cores: int) -> int:

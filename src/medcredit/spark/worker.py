@@ -20,6 +20,9 @@ from medcredit.diagnostics.errors import HistoryError, PackError
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import read_pack_source, validate_pack_text
 
+#: the bucket number the general path adds to both tables to cogroup them
+BUCKET = "_medcredit_bucket"
+
 # one compiled pack per content hash, per Python worker process
 _PACKS: dict[str, CompiledPack] = {}
 
@@ -66,8 +69,10 @@ class Grader:
 
     def grade(self, subjects: pa.Table, records: pa.Table) -> pa.Table:
         """The columnar results table of these subjects, in Spark-friendly types."""
-        s = subjects.select([c for c in subjects.column_names if c in SUBJECT_COLUMNS])
-        r = records.select([c for c in records.column_names if c in RECORD_COLUMNS])
+        # only the bucket number Spark added goes: any other unknown column is refused, as in process
+        # (a misspelt optional column must not be ignored silently)
+        s = subjects.drop_columns([c for c in subjects.column_names if c == BUCKET])
+        r = records.drop_columns([c for c in records.column_names if c == BUCKET])
         try:
             result = evaluate_table(
                 self.pack.compiled(),
