@@ -338,3 +338,20 @@ def test_duplicate_subject_ids() -> None:
 def test_cycle_outside_validity() -> None:
     with pytest.raises(ValidityError):
         evaluate_table(load_pack("wushan"), SUBJECTS, _records(), cycle=2020)
+
+
+@pytest.mark.parametrize("name", bundled_pack_names())
+def test_no_subjects_give_an_empty_results_table_with_the_same_columns(name: str) -> None:
+    """An empty batch (Spark asks for one to learn the results' schema) is graded, not an error."""
+    pack = load_pack(name)
+    cycle = 2024 if name == "liaoning" else 2023
+    full = evaluate_table(
+        pack,
+        *subjects_to_tables([Subject.model_validate(next(iter(population.population(5, 1))))]),
+        cycle=cycle,
+        override_validity=True,
+    )
+    empty_s, empty_r = subjects_to_tables([])
+    empty = evaluate_table(pack, empty_s, empty_r, cycle=cycle, override_validity=True)
+    assert empty.num_rows == 0
+    assert empty.schema.names == full.schema.names

@@ -848,6 +848,8 @@ def _take_result(result: Result, row: int, plan: Plan, out: _Output) -> None:
 
 def _list_column(matrix: np.ndarray, words: list[str]) -> pa.Array:
     """Row i lists the words whose column is set in ``matrix[i]``."""
+    if len(matrix) == 0:  # no subjects (an empty batch, or the schema of an empty Spark partition)
+        return pa.array([], pa.list_(pa.string()))
     if 0 < len(words) <= 16:
         # few words: each row's set as a bit pattern, the list of each pattern that occurs built once
         pattern = matrix.astype(np.int64) @ (1 << np.arange(len(words), dtype=np.int64))
