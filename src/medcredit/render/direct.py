@@ -27,7 +27,7 @@ import threading
 from decimal import Decimal
 from typing import Any
 
-from medcredit.engine.codegen.expand import SUBJECT_NAMES, fact_value, subject_names, trace_steps
+from medcredit.engine.codegen.expand import SUBJECT_NAMES, fact_value, subject_names, trace_steps, unused_reason
 from medcredit.engine.codegen.program import CompactResult, score_decimal
 from medcredit.engine.evaluation import flatten_records
 from medcredit.history.model import Record, Subject
@@ -353,14 +353,7 @@ class DirectEncoder:
             else:
                 used = "[]"
                 why = reasons.get(i)
-                if why is None:
-                    if out.status == "excluded":
-                        why = "subject_excluded"
-                    elif out.status == "not_evaluable":
-                        why = "subject_not_evaluable"
-                    else:
-                        why = f"not_used_by_path:{path.id}"
-                reason = quote(why)
+                reason = quote(unused_reason(out.status, path) if why is None else why)
             marks = flags.get(i, ())
             flagged = _dumps(list(marks)) if marks else "[]"
             texts.append(f',"used_by":{used},"not_applicable":{reason},"flags":{flagged}}}')

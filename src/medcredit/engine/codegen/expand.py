@@ -292,12 +292,14 @@ def _record_uses(out: Outcome, path: CPath, used_by: dict[int, list[str]], nreco
             result.append(RecordUse(i, tuple(dict.fromkeys(refs)), None, flags.get(i, ())))
             continue
         reason = reasons.get(i)
-        if reason is None:
-            if out.status == "excluded":
-                reason = "subject_excluded"
-            elif out.status == "not_evaluable":
-                reason = "subject_not_evaluable"
-            else:
-                reason = f"not_used_by_path:{path.id}"
-        result.append(RecordUse(i, (), reason, flags.get(i, ())))
+        result.append(RecordUse(i, (), unused_reason(out.status, path) if reason is None else reason, flags.get(i, ())))
     return tuple(result)
+
+
+def unused_reason(status: str, path: CPath) -> str:
+    """Why a record no step used and no filter refused is not applicable: the subject's status says."""
+    if status == "excluded":
+        return "subject_excluded"
+    if status == "not_evaluable":
+        return "subject_not_evaluable"
+    return f"not_used_by_path:{path.id}"
