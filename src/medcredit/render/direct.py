@@ -21,7 +21,6 @@ expanded and written by the reference encoder.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from decimal import Decimal
@@ -34,9 +33,9 @@ from medcredit.history.model import Record, Subject
 from medcredit.io.limits import decimal_text
 from medcredit.pack.compiled import CompiledPack, CPath, CRule
 from medcredit.pack.model import Citation
-from medcredit.render.output import TraceEncoder, interpretations_for, result_to_dict, step_text
+from medcredit.render.output import TraceEncoder, _dumps, interpretations_for, result_to_dict, step_text
 from medcredit.trace.result import TRACE_FORMAT
-from medcredit.trace.steps import BandStep, MeasureStep, PathStep
+from medcredit.trace.steps import BandStep, MeasureStep, PathStep, _show
 
 #: Pieces kept per encoder (oldest evicted first).  A piece holds its clause quote (about 1 kB), and the
 #: pieces that recur (clean histories, common counts) come back at once after an eviction: the bound keeps
@@ -59,10 +58,6 @@ Block = tuple[tuple[str, ...], tuple[tuple[int, str], ...], tuple[str, ...]]
 Traced = tuple[str, tuple[str, ...], str]
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 def quote(text: str) -> str:
     """``text`` as a JSON string, exactly as ``json.dumps(text, ensure_ascii=False)``."""
     return _dumps(text) if _ESCAPED.search(text) else f'"{text}"'
@@ -71,11 +66,6 @@ def quote(text: str) -> str:
 def _records_text(shown: tuple[int, ...]) -> str:
     """A step's ``"records"`` member (absent when it used none)."""
     return f',"records":[{",".join(map(str, shown))}]' if shown else ""
-
-
-def _show(name: str, value: Any) -> str:
-    """An exclusion input as the trace shows it (``ExclusionStep.value_text``)."""
-    return f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}"
 
 
 def _record_json(record: Record) -> str:
