@@ -61,7 +61,8 @@ def test_a_record_prints_as_its_json_dump(
     data.update(note=note, institution=institution, objection={"status": "pending", "filed": "2023-05-02"})
     assessment = {"kind": "annual_assessment", "date": "2024-01-04", "year": 2023, "score": score, "note": note}
     for record in (Record.model_validate(data), Record.model_validate(assessment)):
-        assert _record_json(record) == _reference(record.model_dump(mode="json", exclude_none=True))
+        written = _record_json(record)
+        assert written == _reference(record.model_dump(mode="json", exclude_none=True)).encode("utf-8")
 
 
 def _compact_results(pack: Any, subjects: list[Subject], cycle: int) -> list[CompactResult]:

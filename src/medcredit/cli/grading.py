@@ -28,7 +28,7 @@ from medcredit.cli.common import (
     report_lang,
     ui_lang,
 )
-from medcredit.cli.item_output import ItemWriter
+from medcredit.cli.item_output import ItemWriter, utf8_buffer
 from medcredit.cli.messages import msg
 from medcredit.cli.parallel import evaluate_parallel
 from medcredit.diagnostics.errors import MedcreditError
@@ -114,7 +114,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     fmt = args.format
     if fmt is None:
         fmt = "jsonl" if str(args.file).endswith((".jsonl", ".ndjson")) or args.file == "-" else "json"
-    write = ItemWriter(pack, fmt, report_lang(args, "zh"), out, sys.stderr)
+    raw = None if fmt == "json" else utf8_buffer(out)
+    if raw is not None:
+        out.flush()  # what the text layer holds goes first: from here on lines go to the bytes beneath it
+    write = ItemWriter(pack, fmt, report_lang(args, "zh"), out, sys.stderr, raw=raw)
     write.header()
     jobs = getattr(args, "jobs", 1)
     if jobs > 1 and fmt != "json" and detect_format(str(args.file)) == "jsonl":

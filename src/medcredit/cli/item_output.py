@@ -48,16 +48,36 @@ def outcome_key(result: Result | CompactResult) -> str:
     return result.grade or result.status
 
 
+def utf8_buffer(out: IO[str]) -> IO[bytes] | None:
+    """The byte stream under ``out`` when ``out`` writes UTF-8 to it (standard output, usually), else None."""
+    buffer = getattr(out, "buffer", None)
+    encoding = str(getattr(out, "encoding", "") or "").lower().replace("-", "").replace("_", "")
+    return buffer if buffer is not None and encoding == "utf8" else None
+
+
 class ItemWriter:
-    """Writes outcomes to ``out`` (problems to ``err``); ``json`` output is collected for one array at the end."""
+    """Writes outcomes to ``out`` (problems to ``err``); ``json`` output is collected for one array at the end.
+
+    With ``raw``, a byte stream, every line goes there in UTF-8 instead: the direct writer's lines are UTF-8
+    already, and a text layer would decode nothing but still re-encode 8 kB per subject.  Either way the
+    bytes are the same; one writer uses one stream, so lines keep their order.
+    """
 
     def __init__(
-        self, pack: CompiledPack, fmt: str, lang: str, out: IO[str], err: IO[str], direct: DirectEncoder | None = None
+        self,
+        pack: CompiledPack,
+        fmt: str,
+        lang: str,
+        out: IO[str],
+        err: IO[str],
+        direct: DirectEncoder | None = None,
+        raw: IO[bytes] | None = None,
     ) -> None:
         self.pack = pack
         self.fmt = fmt
         self.lang = lang
         self.out = out
+        self.raw = raw
         self.err = err
         self.collected: list[dict[str, Any]] = []
         # the encoders' memoised pieces are what makes writing fast: a --jobs worker keeps one per pack
@@ -68,40 +88,51 @@ class ItemWriter:
     def header(self) -> None:
         """The summary format's header row (written once, by the process that writes standard output)."""
         if self.fmt == "summary":
-            self.out.write("\t".join(SUMMARY_HEADER) + "\n")
+            self.text("\t".join(SUMMARY_HEADER) + "\n")
+
+    def text(self, line: str) -> None:
+        """Write ``line`` to the output stream, whichever layer this writer uses."""
+        if self.raw is not None:
+            self.raw.write(line.encode("utf-8"))
+        else:
+            self.out.write(line)
 
     def __call__(self, result: Any, item: Any) -> None:
-        fmt, out = self.fmt, self.out
+        fmt = self.fmt
         if isinstance(item, Failed):
             self.err.write(item.render() + "\n")
             if fmt == "jsonl":
-                out.write(json.dumps(item.as_dict(), ensure_ascii=False) + "\n")
+                self.text(json.dumps(item.as_dict(), ensure_ascii=False) + "\n")
             elif fmt == "json":
                 self.collected.append(item.as_dict())
             else:
-                out.write(f"{item.where}: failed ({type(item.error).__name__})\n")
+                self.text(f"{item.where}: failed ({type(item.error).__name__})\n")
             return
         if result is None:
             emit_problems(item.problems, self.err)
             record = rejected_dict(item)
             if fmt == "jsonl":
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                self.text(json.dumps(record, ensure_ascii=False) + "\n")
             elif fmt == "json":
                 self.collected.append(record)
             else:
-                out.write(f"{item.where}: rejected\n")
+                self.text(f"{item.where}: rejected\n")
             return
         self.outcomes[outcome_key(result)] += 1
         if isinstance(result, CompactResult):
             if fmt == "jsonl":  # the trace line straight from the compact outcome
-                out.write(self.direct.encode(result) + "\n")
+                line = self.direct.line(result)
+                if self.raw is not None:
+                    self.raw.write(line)
+                else:
+                    self.out.write(line.decode("utf-8", "surrogatepass"))
                 return
             result = result.result()
         if fmt == "jsonl":
-            out.write(self.encoder.encode(result) + "\n")
+            self.text(self.encoder.encode(result) + "\n")
         elif fmt == "json":
             self.collected.append(result_to_dict(result, self.pack))
         elif fmt == "text":
-            out.write(render_text(result, self.pack, self.lang) + "\n")  # type: ignore[arg-type]
+            self.text(render_text(result, self.pack, self.lang) + "\n")  # type: ignore[arg-type]
         else:  # summary: one tab-separated row per subject under the header row
-            out.write("\t".join(summary_row(result)) + "\n")
+            self.text("\t".join(summary_row(result)) + "\n")

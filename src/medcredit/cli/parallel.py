@@ -58,11 +58,11 @@ Done = tuple[bytes, str, tuple[int, ...], dict[str, int], MedcreditError | None]
 
 def run_chunk(job: tuple[Any, ...]) -> Done:
     """Read, evaluate and render one chunk: (stdout bytes, stderr text, account, outcomes by grade, error that
-    stops the batch).  Standard output travels as UTF-8 bytes: encoded once here, written as they are."""
+    stops the batch).  Standard output travels as UTF-8 bytes, written by the parent as they are."""
     pack_ref, compiled, fmt, lang, file, encoding, first, lines, cycle, trace, override, as_of, linked = job
     ev = _evaluator(pack_ref, compiled)
-    out, err = io.StringIO(), io.StringIO()
-    write = ItemWriter(ev.pack, fmt, lang, out, err, _DIRECT[(pack_ref, compiled)])
+    out, err, raw = io.StringIO(), io.StringIO(), io.BytesIO()
+    write = ItemWriter(ev.pack, fmt, lang, out, err, _DIRECT[(pack_ref, compiled)], raw=raw)
     summary = BatchSummary(tally=ReadTally())
     error: MedcreditError | None = None
     enabled = gc.isenabled()
@@ -99,7 +99,7 @@ def run_chunk(job: tuple[Any, ...]) -> Done:
         summary.tally.blank,
         summary.linked,
     )
-    return out.getvalue().encode("utf-8"), err.getvalue(), account, dict(write.outcomes), error
+    return raw.getvalue(), err.getvalue(), account, dict(write.outcomes), error
 
 
 def _chunks(handle: Any) -> Iterator[tuple[int, list[bytes]]]:
@@ -127,6 +127,12 @@ def evaluate_parallel(pack: CompiledPack, args: Any, write: ItemWriter, jobs: in
         detected = detect(sample, getattr(args, "encoding", None), file)
         if not detected.is_utf8:
             emit_problems([detected.notice(file)], sys.stderr)
+        # workers forked from here (the default on Linux) inherit the pack already compiled and its generated
+        # code, instead of each loading and compiling it again (a second or so per process)
+        key = (args.pack, compiled)
+        if key not in _EVALUATORS:
+            _EVALUATORS[key] = Evaluator(pack, compiled=compiled)
+            _DIRECT[key] = DirectEncoder(pack)
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             pending: deque[Future[Done]] = deque()
             for first, lines in _chunks(handle):
@@ -145,10 +151,8 @@ def evaluate_parallel(pack: CompiledPack, args: Any, write: ItemWriter, jobs: in
 
 def _emit(done: Done, write: ItemWriter, summary: BatchSummary) -> None:
     out, err, account, outcomes, error = done
-    buffer = getattr(write.out, "buffer", None)
-    if buffer is not None and getattr(write.out, "encoding", "").lower().replace("-", "") == "utf8":
-        write.out.flush()  # what the text layer holds (the summary header) goes first
-        buffer.write(out)
+    if write.raw is not None:
+        write.raw.write(out)
     else:
         write.out.write(out.decode("utf-8"))
     write.err.write(err)

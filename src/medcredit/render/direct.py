@@ -8,7 +8,9 @@ same from subject to subject: clause quotes, measures, interpretations.  So
 exactly what that piece depends on (an exclusion's inputs and records, a
 rule's points and running score, the decision fields of the head), and joins
 the pieces; the only text made afresh per subject is its identity and its
-input records.
+input records.  The memoised pieces are kept as UTF-8, so a line is one
+``bytes.join`` ready for the output stream: encoding an 8 kB line of Chinese
+clause text costs about as much as parsing its input line (bench/cli.py).
 
 A piece not yet seen is made by the reference encoder itself (the typed step
 through :func:`~medcredit.render.output.step_text`, the head through
@@ -54,8 +56,8 @@ _SCORE_MARK = "\x00score\x00"
 # the exclusions' step texts, which records each exclusion used (in order), their refs
 Block = tuple[tuple[str, ...], tuple[tuple[int, str], ...], tuple[str, ...]]
 
-# a trace's steps text, the text after each input record's JSON, the interpretations text
-Traced = tuple[str, tuple[str, ...], str]
+# a trace's steps text, the text after each input record's JSON, the interpretations text (UTF-8)
+Traced = tuple[bytes, tuple[bytes, ...], bytes]
 
 
 def quote(text: str) -> str:
@@ -68,16 +70,23 @@ def _records_text(shown: tuple[int, ...]) -> str:
     return f',"records":[{",".join(map(str, shown))}]' if shown else ""
 
 
-def _record_json(record: Record) -> str:
-    """A record as ``model_dump(mode="json", exclude_none=True)`` dumped compactly, by pydantic's own serializer.
+def _utf8(text: str) -> bytes:
+    """``text`` in UTF-8; a lone surrogate (which the JSONL reader refuses, but a caller's model may hold)
+    passes through, so that :meth:`DirectEncoder.encode` gives back the reference's text exactly."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _record_json(record: Record) -> bytes:
+    """A record as ``model_dump(mode="json", exclude_none=True)`` dumped compactly, by pydantic's own serializer,
+    in UTF-8.
 
     The two agree byte for byte on the history corpora and on generated text (tests); anything the
     serializer refuses (a lone surrogate, say) takes the reference route.
     """
     try:
-        return record.__pydantic_serializer__.to_json(record, exclude_none=True).decode()
+        return record.__pydantic_serializer__.to_json(record, exclude_none=True)
     except (ValueError, TypeError, UnicodeError):
-        return _dumps(record.model_dump(mode="json", exclude_none=True))
+        return _utf8(_dumps(record.model_dump(mode="json", exclude_none=True)))
 
 
 class DirectEncoder:
@@ -89,6 +98,7 @@ class DirectEncoder:
     __slots__ = (
         "_bases",
         "_blocks",
+        "_bytes",
         "_exclusion_facts",
         "_head",
         "_lock",
@@ -106,8 +116,9 @@ class DirectEncoder:
         self.reference = reference if reference is not None else TraceEncoder(pack)
         self.limit = limit
         self._memo: dict[Any, str] = {}
+        self._bytes: dict[Any, bytes] = {}
         self._shapes: dict[Any, Traced] = {}
-        self._middles: dict[Any, tuple[str, str]] = {}
+        self._middles: dict[Any, tuple[bytes, bytes]] = {}
         self._blocks: dict[Any, Block] = {}
         # every fact an exclusion marks records of or reads a value of
         read = {pack.fact_by_id[n].index for x in pack.exclusions for n in x.expression.names if n not in SUBJECT_NAMES}
@@ -124,7 +135,7 @@ class DirectEncoder:
                 self._rules[path.id] = tuple((r, r.fact, facts[r.fact].aggregate == "sum_amount") for r in path.rules)
         self._lock = threading.Lock()
         head = _dumps({"format": TRACE_FORMAT, "pack": {"id": pack.id, "document": pack.document.number}})
-        self._head = head[:-2] + f',"hash":{quote(pack.content_hash)}}},"subject":{{"id":'
+        self._head = _utf8(head[:-2] + f',"hash":{quote(pack.content_hash)}}},"subject":{{"id":')
 
     def _remember(self, key: Any, text: str) -> str:
         self._keep(self._memo, key, text, self.limit)
@@ -139,24 +150,29 @@ class DirectEncoder:
 
     def encode(self, c: CompactResult) -> str:
         """The result's JSON line (without the newline)."""
+        return self.line(c)[:-1].decode("utf-8", "surrogatepass")
+
+    def line(self, c: CompactResult) -> bytes:
+        """The result's JSON line in UTF-8, newline included: what ``medcredit evaluate`` writes."""
         path = c.path
         out = c.outcome
-        key: tuple[Any, ...] = (c.subject.category, c.cycle, out.status, out.grade, out.reason, out.exclusions)
+        subject = c.subject
+        key: tuple[Any, ...] = (subject.category, c.cycle, out.status, out.grade, out.reason, out.exclusions)
         key += (c.notices, out.records_overridden, c.overridden, c.operation.notices)
         middle = self._middles.get(key)
         if middle is None:
             middle = self._middle(c)
             self._keep(self._middles, key, middle, SHAPE_LIMIT)
-        score = "null" if out.score is None else f'"{decimal_text(out.score)}"'
+        score = b"null" if out.score is None else b'"%s"' % decimal_text(out.score).encode()
         if path.id in self._bases:  # a scorecard whose base has at most two decimals
             # everything the steps and the record uses depend on; a clean history's shape recurs
             assert out.payload is not None
             counts, sums, _values, fact_records, _reasons, _flags, fired, terms = out.payload
             op = c.operation
-            shape: tuple[Any, ...] = (path.id, c.subject.category, c.cycle, c.steps, out.status, out.grade, fired)
+            shape: tuple[Any, ...] = (path.id, subject.category, c.cycle, c.steps, out.status, out.grade, fired)
             shape += (terms, counts, sums)
             shape += (tuple(map(tuple, fact_records)), op.agreement_records, op.end_reason, op.months)
-            shape += (tuple(out.payload[4].items()), tuple(out.payload[5].items()), _count_records(c.subject))
+            shape += (tuple(out.payload[4].items()), tuple(out.payload[5].items()), _count_records(subject))
             traced = self._shapes.get(shape)
             if traced is None:
                 traced = self._trace(c, path)
@@ -164,15 +180,12 @@ class DirectEncoder:
         else:  # external scores and classifications: typed steps, each written once by the reference
             traced = self._trace_typed(c, path)
         steps, uses, interpretations = traced
-        records = self._records(c, uses)
-        subject = c.subject
-        name = "null" if subject.name is None else quote(subject.name)
-        return (
-            f'{self._head}{quote(subject.id)},"name":{name},"category":"{subject.category}"}},'
-            f"{middle[0]}{score}{middle[1]},"
-            f'"trace":{{"steps":[{steps}],"records":[{records}]}},'
-            f'"interpretations":{interpretations}}}'
-        )
+        name = b"null" if subject.name is None else _utf8(quote(subject.name))
+        parts = [self._head, _utf8(quote(subject.id)), b',"name":', name, middle[0], score, middle[1]]
+        parts += (b',"trace":{"steps":[', steps, b'],"records":[')
+        self._records(c, uses, parts)
+        parts += (b']},"interpretations":', interpretations, b"}\n")
+        return b"".join(parts)
 
     def _trace(self, c: CompactResult, path: CPath) -> Traced:
         """A scorecard's steps' text, each record's use, and the interpretations' text."""
@@ -180,31 +193,33 @@ class DirectEncoder:
         refs = [s.ref for s in c.steps]
         texts = [self.reference.step(s) for s in c.steps]
         texts.extend(self._steps(c, path, used_by, refs))
-        return ",".join(texts), self._uses(c, used_by), self._interpretations(refs)
+        return _utf8(",".join(texts)), self._uses(c, used_by), self._interpretations(refs)
 
     def _trace_typed(self, c: CompactResult, path: CPath) -> Traced:
         """As :meth:`_trace`, from the typed steps ``expand`` makes (each step's text memoised by the reference)."""
         used_by: dict[int, list[str]] = {}
         steps = [*c.steps, *trace_steps(self.pack, path, c.subject, c.cycle, c.outcome, c.operation, used_by)]
         texts = ",".join(self.reference.step(s) for s in steps)
-        return texts, self._uses(c, used_by), self._interpretations([s.ref for s in steps])
+        return _utf8(texts), self._uses(c, used_by), self._interpretations([s.ref for s in steps])
 
-    def _interpretations(self, refs: list[str]) -> str:
+    def _interpretations(self, refs: list[str]) -> bytes:
         key = ("interpretations", *refs)
-        text = self._memo.get(key)
+        text = self._bytes.get(key)
         if text is None:
-            text = self._remember(key, _dumps(interpretations_for(self.pack, set(refs))))
+            text = _utf8(_dumps(interpretations_for(self.pack, set(refs))))
+            self._keep(self._bytes, key, text, self.limit)
         return text
 
-    def _middle(self, c: CompactResult) -> tuple[str, str]:
-        """From ``"cycle"`` to ``"disclosure"`` (the decision, its measures and warnings), the reference's text,
-        cut where the score goes: the same decision is reached with many scores."""
+    def _middle(self, c: CompactResult) -> tuple[bytes, bytes]:
+        """From the subject's ``"category"`` to ``"disclosure"`` (the decision, its measures and warnings), the
+        reference's text, cut where the score goes: the same decision is reached with many scores."""
         head = result_to_dict(c.result(), self.pack, trace=False)
+        category = _dumps(head["subject"]["category"])
         for name in ("format", "pack", "subject"):
             del head[name]
         head["score"] = _SCORE_MARK
         before, after = _dumps(head)[1:-1].split(_dumps(_SCORE_MARK))
-        return before, after
+        return _utf8(f',"category":{category}}},{before}'), _utf8(after)
 
     def _prefix(self, ref: str, kind: str, cite: Citation | None) -> str:
         """``{"kind":…,"ref":…,"article":…,"quote":…`` of a step (the clause quote is the bulk of a step)."""
@@ -323,7 +338,7 @@ class DirectEncoder:
             refs.append(exc.id)
         return tuple(texts), tuple(marks), tuple(refs)
 
-    def _uses(self, c: CompactResult, used_by: dict[int, list[str]]) -> tuple[str, ...]:
+    def _uses(self, c: CompactResult, used_by: dict[int, list[str]]) -> tuple[bytes, ...]:
         """Per input record, the text after its JSON: what used it or why it is not applicable, and its flags.
 
         Every record once, as ``expand._record_uses`` accounts for it.
@@ -331,7 +346,7 @@ class DirectEncoder:
         out, path = c.outcome, c.path
         assert out.payload is not None
         reasons, flags = out.payload[4], out.payload[5]
-        texts: list[str] = []
+        texts: list[bytes] = []
         for i in range(_count_records(c.subject)):
             refs = used_by.get(i)
             if refs:
@@ -346,20 +361,23 @@ class DirectEncoder:
                 reason = quote(unused_reason(out.status, path) if why is None else why)
             marks = flags.get(i, ())
             flagged = _dumps(list(marks)) if marks else "[]"
-            texts.append(f',"used_by":{used},"not_applicable":{reason},"flags":{flagged}}}')
+            texts.append(_utf8(f',"used_by":{used},"not_applicable":{reason},"flags":{flagged}}}'))
         return tuple(texts)
 
-    def _records(self, c: CompactResult, uses: tuple[str, ...]) -> str:
-        """The trace's ``records``: each input record's index, origin and JSON, then its use."""
+    def _records(self, c: CompactResult, uses: tuple[bytes, ...], parts: list[bytes]) -> None:
+        """Appends the trace's ``records`` to ``parts``: each input record's index, origin and JSON, then its use."""
         subject = c.subject
+        comma = b""
         if subject.agreement_end is None and not subject.managed_clinics:
             own = subject.records
             heads = _HEADS if len(own) <= len(_HEADS) else _heads(len(own))
-            return ",".join(f"{heads[i]}{_record_json(r)}{uses[i]}" for i, r in enumerate(own))
-        return ",".join(
-            f'{{"index":{i},"origin":{quote(origin)},"record":{_record_json(record)}{uses[i]}'
-            for i, (origin, record) in enumerate(flatten_records(subject))
-        )
+            for i, r in enumerate(own):
+                parts += (comma, heads[i], _record_json(r), uses[i])
+                comma = b","
+            return
+        for i, (origin, record) in enumerate(flatten_records(subject)):
+            parts += (comma, _utf8(f'{{"index":{i},"origin":{quote(origin)},"record":'), _record_json(record), uses[i])
+            comma = b","
 
 
 def _count_records(subject: Subject) -> int:
@@ -370,8 +388,8 @@ def _count_records(subject: Subject) -> int:
     return n
 
 
-def _heads(n: int) -> tuple[str, ...]:
-    return tuple(f'{{"index":{i},"origin":"records[{i}]","record":' for i in range(n))
+def _heads(n: int) -> tuple[bytes, ...]:
+    return tuple(b'{"index":%d,"origin":"records[%d]","record":' % (i, i) for i in range(n))
 
 
 # the opening of an own record's entry (origin ``records[i]``, as ``flatten_records`` names it)
