@@ -1,35 +1,45 @@
 """One workload per bundled pack (lists, repair, linked persons, managed clinics included), on demand.
 
-    python bench/packs.py --subjects 10000            # every bundled pack, 10k subjects each
-    python bench/packs.py --subjects 100000 --pack liaoning
+    python bench/packs.py --sizes 10000,100000          # every bundled pack, in process
+    python bench/packs.py --sizes 1000000 --cli-only    # the CLI per pack at 1M (about 20 min on 2 cores)
+    python bench/packs.py --sizes 100000 --pack liaoning
 
 The population is the deterministic mixed one of ``tests/golden_bytes/population.py``
-(every record kind, code and subject category occur).  For each pack the script reports,
-as CPU time per subject and as a ratio to ``json.loads`` of the same lines measured in the
-same run (the parse floor, which no engine can beat):
+(every record kind, code and subject category occur), generated and measured in blocks of
+``--block`` subjects so that memory stays flat at any size.  For each pack the script reports,
+as CPU time per subject and as a ratio to ``json.loads`` of the same lines measured on the
+same block right before (the parse floor, which no engine can beat):
 
 - ``read``: JSONL line → validated Subject (``iter_jsonl``);
 - ``interpreted`` / ``compiled``: evaluate with the full trace, results dropped as made;
-- ``end to end (Result)``: read + evaluate (compiled) + the trace JSON of the full Result (``TraceEncoder``);
-- ``end to end (direct)``: the CLI's work since the direct writer: read + ``evaluate_compact`` + the trace
-  line written straight from the compact outcome (``DirectEncoder``), the interpreter's Result otherwise;
+- ``end to end``: the CLI's work in process: read + ``evaluate_compact`` + the trace line
+  written straight from the compact outcome (``DirectEncoder.line``), the interpreter's Result
+  otherwise;
+- ``CLI``: ``medcredit evaluate --format jsonl --override-validity`` over the population
+  written to a file, as a subprocess with standard output to /dev/null, against a child
+  that only ``json.loads`` every line of the same file (wall and CPU), with its peak RSS;
 
-plus the peak RSS of the process.  Never run by the test suite: timings on shared machines
-swing 3x, so they are reported, not asserted.
+plus the peak RSS of the in-process measurement.  No hand-written scorer exists for these
+packs, so the floor is the parse (the Wushan workload has one: bench/compiled.py, run.py).
+Never run by the test suite: timings on shared machines swing 3x, so they are reported,
+not asserted.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
+import os
 import resource
+import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+OUT = Path(__file__).resolve().parent / "out"
 sys.path.insert(0, str(ROOT / "tests" / "golden_bytes"))
 
 from population import population  # noqa: E402
@@ -45,68 +55,137 @@ CYCLES = {"wushan": 2023, "suixian": 2023, "zhongmou": 2023, "liaoning": 2024}
 
 
 def _cpu(work: Callable[[], object]) -> float:
-    gc.collect()
     start = time.process_time()
     work()
     return time.process_time() - start
 
 
-def measure(name: str, lines: list[str]) -> dict[str, float]:
-    pack = load_pack(name)
-    cycle = CYCLES.get(name, 2023)
-    n = len(lines)
-    floor = _cpu(lambda: [json.loads(line) for line in lines])
-    subjects = [i.subject for i in iter_jsonl(lines, "bench.jsonl") if isinstance(i, Loaded)]
-    read = _cpu(lambda: list(iter_jsonl(lines, "bench.jsonl")))
-    interpreted = Evaluator(pack, compiled=False)
-    compiled = Evaluator(pack, compiled=True)
-    ov = True  # the population spans several years: evaluate outside the validity where needed
-    t_int = _cpu(lambda: [interpreted.evaluate(s, cycle, override_validity=ov) for s in subjects])
-    t_comp = _cpu(lambda: [compiled.evaluate(s, cycle, override_validity=ov) for s in subjects])
-    encoder = TraceEncoder(pack)
+class PackTimes:
+    """CPU seconds per path for one pack, summed over the blocks."""
 
-    def end_to_end() -> None:
-        for item in iter_jsonl(lines, "bench.jsonl"):
-            if isinstance(item, Loaded):
-                encoder.encode(compiled.evaluate(item.subject, cycle, override_validity=ov))
+    def __init__(self, name: str) -> None:
+        self.pack = load_pack(name)
+        self.cycle = CYCLES.get(name, 2023)
+        self.interpreted = Evaluator(self.pack, compiled=False)
+        self.compiled = Evaluator(self.pack, compiled=True)
+        self.direct = DirectEncoder(self.pack, TraceEncoder(self.pack))
+        self.seconds = {"floor": 0.0, "read": 0.0, "interpreted": 0.0, "compiled": 0.0, "end to end": 0.0}
+        self.subjects = 0
 
-    direct = DirectEncoder(pack, TraceEncoder(pack))
+    def block(self, lines: list[str]) -> None:
+        ov = True  # the population spans several years: evaluate outside the validity where needed
+        cycle, seconds = self.cycle, self.seconds
+        seconds["floor"] += _cpu(lambda: [json.loads(line) for line in lines])
+        seconds["read"] += _cpu(lambda: [None for _ in iter_jsonl(lines, "bench.jsonl")])
+        subjects = [i.subject for i in iter_jsonl(lines, "bench.jsonl") if isinstance(i, Loaded)]
+        for path, ev in (("interpreted", self.interpreted), ("compiled", self.compiled)):
+            seconds[path] += _cpu(lambda ev=ev: [None for s in subjects if ev.evaluate(s, cycle, override_validity=ov)])
+        compiled, direct = self.compiled, self.direct
 
-    def end_to_end_direct() -> None:
-        for item in iter_jsonl(lines, "bench.jsonl"):
-            if isinstance(item, Loaded):
-                out = compiled.evaluate_compact(item.subject, cycle, override_validity=ov)
-                direct.encode(out) if isinstance(out, CompactResult) else direct.reference.encode(out)
+        def end_to_end() -> None:
+            for item in iter_jsonl(lines, "bench.jsonl"):
+                if isinstance(item, Loaded):
+                    out = compiled.evaluate_compact(item.subject, cycle, override_validity=ov)
+                    direct.line(out) if isinstance(out, CompactResult) else direct.reference.encode(out)
 
-    t_e2e = _cpu(end_to_end)
-    t_direct = _cpu(end_to_end_direct)
-    per = 1e6 / n
-    return {
-        "json.loads µs": floor * per,
-        "read ×floor": read / floor,
-        "interpreted ×floor": t_int / floor,
-        "compiled ×floor": t_comp / floor,
-        "end to end (Result) ×floor": t_e2e / floor,
-        "end to end (direct) ×floor": t_direct / floor,
-        "end to end (direct) µs": t_direct * per,
-    }
+        seconds["end to end"] += _cpu(end_to_end)
+        self.subjects += len(lines)
+
+    def row(self) -> dict[str, float]:
+        s, per = self.seconds, 1e6 / self.subjects
+        row = {"json.loads µs": s["floor"] * per}
+        row.update({f"{k} ×floor": v / s["floor"] for k, v in s.items() if k != "floor"})
+        row["end to end µs"] = s["end to end"] * per
+        return row
+
+
+def _blocks(n: int, seed: int, size: int) -> Iterator[list[str]]:
+    block: list[str] = []
+    for s in population(n, seed):
+        block.append(json.dumps(s, ensure_ascii=False))
+        if len(block) == size:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+FLOOR = "import json,sys\nwith open(sys.argv[1],'rb') as f:\n    for line in f: json.loads(line)\n"
+
+
+def _child(command: list[str]) -> dict[str, float]:
+    """Wall and CPU seconds and peak RSS of one child (exit 1, problems reported, is expected here: the
+    population holds a few invalid histories on purpose)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} exited {code}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}
+
+
+def cli_rows(n: int, seed: int, names: list[str]) -> list[dict[str, Any]]:
+    """``medcredit evaluate`` per pack over the population in a file, against the json.loads child."""
+    OUT.mkdir(exist_ok=True)
+    path = OUT / f"population-{n}-seed{seed}.jsonl"
+    if not path.exists():
+        with path.open("w", encoding="utf-8") as f:
+            for block in _blocks(n, seed, 10_000):
+                f.write("\n".join(block) + "\n")
+    rows = []
+    for name in names:
+        floor = _child([sys.executable, "-c", FLOOR, str(path)])
+        cycle = str(CYCLES.get(name, 2023))
+        command = [sys.executable, "-m", "medcredit", "evaluate", "--pack", name, "--cycle", cycle]
+        got = _child([*command, "--override-validity", "--format", "jsonl", str(path)])
+        rows.append(
+            {
+                "pack": name,
+                "floor wall s": floor["wall"],
+                "CLI wall s": got["wall"],
+                "× floor (wall)": got["wall"] / floor["wall"],
+                "× floor (CPU)": got["cpu"] / floor["cpu"],
+                "peak RSS MB": got["rss_mb"],
+            }
+        )
+        print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+    return rows
+
+
+def _table(title: str, rows: dict[str, dict[str, float]]) -> None:
+    heads = list(next(iter(rows.values())))
+    print(f"| {title} | " + " | ".join(heads) + " |")
+    print("|---|" + "---:|" * len(heads))
+    for name, row in rows.items():
+        print(f"| {name} | " + " | ".join(f"{v:,.2f}" for v in row.values()) + " |")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--subjects", type=int, default=10_000)
+    parser.add_argument("--sizes", default="10000", help="comma-separated numbers of subjects")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--block", type=int, default=10_000, help="subjects generated and timed at a time")
     parser.add_argument("--pack", action="append", help="only these packs (repeatable)")
+    parser.add_argument("--cli", action="store_true", help="also run the CLI per pack")
+    parser.add_argument("--cli-only", action="store_true", help="only the CLI per pack")
     args = parser.parse_args()
-    lines = [json.dumps(s, ensure_ascii=False) for s in population(args.subjects, args.seed)]
-    rows = {name: measure(name, lines) for name in (args.pack or bundled_pack_names())}
-    heads = list(next(iter(rows.values())))
-    print(f"| pack ({args.subjects:,} subjects) | " + " | ".join(heads) + " |")
-    print("|---|" + "---:|" * len(heads))
-    for name, row in rows.items():
-        print(f"| {name} | " + " | ".join(f"{v:.2f}" for v in row.values()) + " |")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\npeak RSS {peak:.0f} MB (the population is held in memory for the in-process timings)")
+    names = args.pack or bundled_pack_names()
+    for n in (int(x) for x in args.sizes.split(",")):
+        if not args.cli_only:
+            times = {name: PackTimes(name) for name in names}
+            for block in _blocks(n, args.seed, args.block):
+                for t in times.values():
+                    t.block(block)
+            _table(f"pack ({n:,} subjects, in process)", {name: t.row() for name, t in times.items()})
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"\npeak RSS of the in-process run {peak:.0f} MB\n")
+        if args.cli or args.cli_only:
+            rows = cli_rows(n, args.seed, names)
+            _table(f"pack ({n:,} subjects, CLI)", {r.pop("pack"): r for r in rows})
+            print()
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     return 0
 
 
