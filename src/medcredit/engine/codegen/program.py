@@ -20,7 +20,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from medcredit.engine.arguments import check_evaluate_arguments
 from medcredit.engine.codegen.support import PathSupport, path_support
 from medcredit.engine.evaluation import Evaluator, _check_cycle, _evaluate, _identifier_notices
 from medcredit.engine.operation import Operation, operation
@@ -169,9 +168,9 @@ class Program:
     def _run(
         self, ev: Evaluator, subject: Subject, cycle: int, trace: bool, override: bool
     ) -> tuple[CPath, Outcome, Operation, list[Notice], list[Step], bool] | None:
-        """Check the arguments, settle the cycle's validity, run the compiled path (None: not compiled)."""
+        """Settle the cycle's validity and run the compiled path (None: not compiled).  The arguments were checked
+        by the :class:`Evaluator` method that called this (its only callers), before the cycle was resolved."""
         pack = ev.pack
-        check_evaluate_arguments(pack, subject)
         path = self.compiled_for(pack, subject)
         if path is None:
             return None
