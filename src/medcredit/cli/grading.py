@@ -30,7 +30,7 @@ from medcredit.cli.common import (
 )
 from medcredit.cli.item_output import ItemWriter, utf8_buffer
 from medcredit.cli.messages import msg
-from medcredit.cli.parallel import evaluate_parallel
+from medcredit.cli.parallel import AUTO_JOBS, AUTO_MIN_BYTES, MAX_AUTO_JOBS, auto_jobs, evaluate_parallel
 from medcredit.diagnostics.errors import MedcreditError
 from medcredit.engine.batch import BatchSummary, Failed, evaluate_items
 from medcredit.engine.codegen import CompactResult
@@ -120,6 +120,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     write = ItemWriter(pack, fmt, report_lang(args, "zh"), out, sys.stderr, raw=raw)
     write.header()
     jobs = getattr(args, "jobs", 1)
+    if jobs == AUTO_JOBS:
+        jobs = auto_jobs(str(args.file))
     if jobs > 1 and fmt != "json" and detect_format(str(args.file)) == "jsonl":
         summary = evaluate_parallel(pack, args, write, jobs)
         return _close(summary, args, write.outcomes, time.monotonic() - started)
@@ -268,10 +270,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _jobs_arg(text: str) -> int:
+    """A number of processes, or ``auto`` (0 here): :func:`~medcredit.cli.parallel.auto_jobs` decides per input."""
+    if text == "auto":
+        return AUTO_JOBS
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of processes") from None
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of processes or auto") from None
     if not 1 <= value <= 64:
         raise argparse.ArgumentTypeError("--jobs takes 1 to 64 processes")
     return value
@@ -336,10 +341,11 @@ def register(sub: Subparsers) -> None:
     p.add_argument(
         "--jobs",
         type=_jobs_arg,
-        default=1,
+        default=AUTO_JOBS,
         metavar="N",
         help="evaluate JSONL input in N processes over chunks of lines, output in input order and byte for byte "
-        "as with 1 (json output and other input formats use one process)",
+        "as with 1 (json output and other input formats use one process); auto: one per available core (at most "
+        f"{MAX_AUTO_JOBS}) for a JSONL file of {AUTO_MIN_BYTES // 2**20} MiB or more, else 1 (default: auto)",
     )
     p.set_defaults(func=cmd_evaluate)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -133,15 +133,19 @@ class Program:
         if bounds is None:
             bounds = _BOUNDS[cycle] = cycle_bounds(cycle)
         start, end = bounds
-        records: list[Any] = list(subject.records)
-        if subject.agreement_end is not None:
-            records.append(AgreementEnd(subject.agreement_end.date, subject.agreement_end.reason))
+        records: Sequence[Any] = subject.records  # the generated code only reads it: copied only to add to it
         own = len(records)
-        for clinic in subject.managed_clinics:
-            records.extend(clinic.records)
+        if subject.agreement_end is not None or subject.managed_clinics:
+            extended: list[Any] = list(records)
+            if subject.agreement_end is not None:
+                extended.append(AgreementEnd(subject.agreement_end.date, subject.agreement_end.reason))
+            own = len(extended)
+            for clinic in subject.managed_clinics:
+                extended.extend(clinic.records)
+            records = extended
         op = _operation(pack, subject, records, own, start, end)
-        run = self.runs[path.id][0 if trace else 1]
         category = subject.category
+        run = self.runs[path.id][0 if trace else 1]
         out = run(
             records, own, cycle, start, end, override, category, self._subject_types[category], op.months, op.end_reason
         )
@@ -231,7 +235,7 @@ _BOUNDS: dict[int, tuple[dt.date, dt.date]] = {}  # cycles are few and valid cyc
 
 
 def _operation(
-    pack: CompiledPack, subject: Subject, records: list[Any], own: int, start: dt.date, end: dt.date
+    pack: CompiledPack, subject: Subject, records: Sequence[Any], own: int, start: dt.date, end: dt.date
 ) -> Operation:
     """The interpreter's :func:`~medcredit.engine.operation.operation`, without building records when it is plain.
 
