@@ -6,16 +6,28 @@ The CLI is started as a subprocess, as a user runs it; the input spans several c
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from golden_bytes.population import population
-from medcredit.cli.parallel import AUTO_MIN_BYTES, CHUNK_LINES, MAX_AUTO_JOBS, auto_jobs, available_cores
+from medcredit.cli.parallel import (
+    AUTO_MIN_BYTES,
+    CHUNK_LINES,
+    MAX_AUTO_JOBS,
+    Spooled,
+    _copy_spooled,
+    _spool,
+    auto_jobs,
+    available_cores,
+)
 
 
 def _untimed(stderr: bytes) -> bytes:
@@ -23,8 +35,9 @@ def _untimed(stderr: bytes) -> bytes:
     return re.sub(rb"; [0-9.]+ s", b"", stderr)
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "medcredit", "evaluate", *args], capture_output=True, check=False)
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    command = [sys.executable, "-m", "medcredit", "evaluate", *args]
+    return subprocess.run(command, capture_output=True, check=False, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +108,52 @@ def test_jobs_names_what_it_takes() -> None:
     done = _run("--pack", "wushan", "--cycle", "2023", "x.jsonl", "--jobs", "many")
     assert done.returncode == 2
     assert b"'many' is not a whole number of processes or auto" in done.stderr
+
+
+def test_workers_output_spooled_or_inline_writes_the_same_and_leaves_nothing(mixed: Path, tmp_path: Path) -> None:
+    """The workers leave each chunk's output in the parent's spool directory, which is gone afterwards; with
+    no usable temporary directory the output travels through the pool's pipes: the same bytes either way."""
+    args = ["--pack", "wushan", "--cycle", "2023", str(mixed), "--format", "jsonl"]
+    one = _run(*args, "--jobs", "1")
+    spool_root = tmp_path / "tmp"
+    spool_root.mkdir()
+    spooled = _run(*args, "--jobs", "2", env={**os.environ, "TMPDIR": str(spool_root)})
+    inline = _run(*args, "--jobs", "2", env={**os.environ, "TMPDIR": str(tmp_path / "missing")})
+    assert spooled.stdout == inline.stdout == one.stdout
+    assert _untimed(spooled.stderr) == _untimed(inline.stderr) == _untimed(one.stderr)
+    assert list(spool_root.iterdir()) == []
+
+
+class _Writer:
+    """What ``_copy_spooled`` and ``_spool`` see of an ItemWriter: its streams."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.out = io.StringIO()
+
+
+def test_a_spooled_chunk_follows_what_is_buffered_before_it(tmp_path: Path) -> None:
+    chunk = tmp_path / "chunk.jsonl"
+    chunk.write_bytes("第二行\n".encode() * 1000)
+    target = tmp_path / "out.jsonl"
+    with target.open("wb") as f:  # a descriptor: sendfile
+        writer = _Writer(f)
+        f.write(b"header\n")  # buffered, not yet on the descriptor
+        _copy_spooled(str(chunk), writer)  # type: ignore[arg-type]
+        f.write(b"after\n")
+    assert target.read_bytes() == b"header\n" + chunk.read_bytes() + b"after\n"
+    memory = io.BytesIO(b"header\n")  # no descriptor: read and written
+    memory.seek(0, io.SEEK_END)
+    _copy_spooled(str(chunk), _Writer(memory))  # type: ignore[arg-type]
+    assert memory.getvalue() == b"header\n" + chunk.read_bytes()
+    text = _Writer(None)  # a text stream only
+    _copy_spooled(str(chunk), text)  # type: ignore[arg-type]
+    assert text.out.getvalue() == chunk.read_text(encoding="utf-8")
+
+
+def test_a_chunk_that_cannot_be_spooled_comes_back_inline(tmp_path: Path) -> None:
+    raw = io.BytesIO(b"line\n")
+    assert _spool(raw, str(tmp_path / "missing"), 1) == b"line\n"
+    assert _spool(raw, None, 1) == b"line\n"
+    spooled = _spool(raw, str(tmp_path), 501)
+    assert isinstance(spooled, Spooled) and Path(spooled.path).read_bytes() == b"line\n"

@@ -5,21 +5,26 @@ reader does) and hands chunks of them, with the number of their first line, to
 the workers; each worker reads, evaluates and renders its chunk with the same
 functions as a single-process run (:func:`medcredit.history.reader.iter_jsonl`,
 :func:`medcredit.engine.batch.evaluate_items`, :class:`~medcredit.cli.item_output.ItemWriter`)
-into buffers.  The parent writes the buffers in chunk order and adds up the
-accounts, so standard output and standard error carry the same bytes as with
-``--jobs 1``.  At most ``2 N`` chunks are in flight: memory stays flat.
+into buffers, and leaves each chunk's output in a file of the parent's private
+spool directory.  The parent copies those files (``sendfile``: in the kernel)
+and the error text in chunk order and adds up the accounts, so standard output
+and standard error carry the same bytes as with ``--jobs 1``.  At most ``2 N``
+chunks are in flight: memory and the spool stay flat.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import os
+import shutil
 import sys
+import tempfile
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
+from typing import Any, NamedTuple
 
 from medcredit.cli.common import emit_problems, file_size
 from medcredit.cli.item_output import ItemWriter
@@ -79,13 +84,25 @@ def _evaluator(pack_ref: str, compiled: bool) -> Evaluator:
 _DIRECT: dict[tuple[str, bool], DirectEncoder] = {}
 
 
-Done = tuple[bytes, str, tuple[int, ...], dict[str, int], MedcreditError | None]
+class Spooled(NamedTuple):
+    """A chunk's standard output left by the worker in a file of the parent's spool directory."""
+
+    path: str
+
+
+Done = tuple[bytes | Spooled, str, tuple[int, ...], dict[str, int], MedcreditError | None]
 
 
 def run_chunk(job: tuple[Any, ...]) -> Done:
-    """Read, evaluate and render one chunk: (stdout bytes, stderr text, account, outcomes by grade, error that
-    stops the batch).  Standard output travels as UTF-8 bytes, written by the parent as they are."""
-    pack_ref, compiled, fmt, lang, file, encoding, first, lines, cycle, trace, override, as_of, linked = job
+    """Read, evaluate and render one chunk: (stdout, stderr text, account, outcomes by grade, error that stops
+    the batch).
+
+    Standard output is UTF-8 bytes, which the parent writes as they are.  With a spool directory they are
+    left in a file there: 8.5 kB a subject would otherwise be pickled, sent through a pipe and unpickled,
+    which cost the parent as much CPU as a tenth of the grading (bench/cli.py); the parent copies the file
+    in the kernel instead.  Where the file cannot be written (a full disk), the bytes come back inline.
+    """
+    pack_ref, compiled, fmt, lang, file, encoding, first, lines, cycle, trace, override, as_of, linked, spool = job
     ev = _evaluator(pack_ref, compiled)
     out, err, raw = io.StringIO(), io.StringIO(), io.BytesIO()
     write = ItemWriter(ev.pack, fmt, lang, out, err, _DIRECT[(pack_ref, compiled)], raw=raw)
@@ -125,7 +142,21 @@ def run_chunk(job: tuple[Any, ...]) -> Done:
         summary.tally.blank,
         summary.linked,
     )
-    return raw.getvalue(), err.getvalue(), account, dict(write.outcomes), error
+    return _spool(raw, spool, first), err.getvalue(), account, dict(write.outcomes), error
+
+
+def _spool(raw: io.BytesIO, spool: str | None, first: int) -> bytes | Spooled:
+    if spool is None:
+        return raw.getvalue()
+    path = os.path.join(spool, f"lines-{first}.jsonl")
+    try:
+        with open(path, "wb") as f:
+            f.write(raw.getbuffer())
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        return raw.getvalue()
+    return Spooled(path)
 
 
 def _chunks(handle: Any) -> Iterator[tuple[int, list[bytes]]]:
@@ -159,11 +190,11 @@ def evaluate_parallel(pack: CompiledPack, args: Any, write: ItemWriter, jobs: in
         if key not in _EVALUATORS:
             _EVALUATORS[key] = Evaluator(pack, compiled=compiled)
             _DIRECT[key] = DirectEncoder(pack)
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with _spool_directory() as spool, ProcessPoolExecutor(max_workers=jobs) as pool:
             pending: deque[Future[Done]] = deque()
             for first, lines in _chunks(handle):
                 job = (args.pack, compiled, write.fmt, write.lang, file, detected.encoding, first, lines)
-                when = (args.cycle, trace, args.override_validity, args.as_of, args.linked)
+                when = (args.cycle, trace, args.override_validity, args.as_of, args.linked, spool)
                 pending.append(pool.submit(run_chunk, (*job, *when)))
                 if len(pending) >= 2 * jobs:
                     _emit(pending.popleft().result(), write, summary)
@@ -175,9 +206,27 @@ def evaluate_parallel(pack: CompiledPack, args: Any, write: ItemWriter, jobs: in
     return summary
 
 
+@contextlib.contextmanager
+def _spool_directory() -> Iterator[str | None]:
+    """A private temporary directory for the workers' output (removed with whatever is left in it), or None
+    where none can be made: the output then travels through the pool's pipes."""
+    try:
+        spool = tempfile.TemporaryDirectory(prefix="medcredit-")
+    except OSError:
+        yield None
+        return
+    with spool as path:
+        yield path
+
+
 def _emit(done: Done, write: ItemWriter, summary: BatchSummary) -> None:
     out, err, account, outcomes, error = done
-    if write.raw is not None:
+    if isinstance(out, Spooled):
+        try:
+            _copy_spooled(out.path, write)
+        finally:
+            os.unlink(out.path)
+    elif write.raw is not None:
         write.raw.write(out)
     else:
         write.out.write(out.decode("utf-8"))
@@ -193,3 +242,29 @@ def _emit(done: Done, write: ItemWriter, summary: BatchSummary) -> None:
     summary.tally.blank += blank
     if error is not None:
         raise error
+
+
+def _copy_spooled(path: str, write: ItemWriter) -> None:
+    """Append the file at ``path`` to the output: by ``sendfile`` (no copy through Python) where the output
+    is a descriptor that takes it, else read and written."""
+    with open(path, "rb") as f:
+        if write.raw is None:
+            write.out.write(f.read().decode("utf-8"))
+            return
+        write.raw.flush()  # what is buffered (the lines before, a summary header) goes first
+        size = os.fstat(f.fileno()).st_size
+        sent = 0
+        try:
+            target = write.raw.fileno()
+            while sent < size:
+                n = os.sendfile(target, f.fileno(), sent, size - sent)
+                if n == 0:
+                    break
+                sent += n
+        except BrokenPipeError:
+            raise  # the reader has gone: as any other write to it
+        except (OSError, ValueError, AttributeError):
+            pass  # no descriptor (an in-memory stream), or one sendfile cannot write to: copy the rest
+        if sent < size:
+            f.seek(sent)
+            shutil.copyfileobj(f, write.raw)
