@@ -21,8 +21,8 @@ from medcredit.engine.evaluation import Evaluator
 from medcredit.history.model import Record, Subject
 from medcredit.history.reader import Loaded, iter_subjects
 from medcredit.pack.loader import load_pack
-from medcredit.render.direct import DirectEncoder, _record_json, quote
-from medcredit.render.output import to_json
+from medcredit.render.direct import DirectEncoder
+from medcredit.render.output import _dumps, _records_list, _records_text, quote, record_json, to_json
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 WUSHAN = load_pack("wushan")
@@ -61,7 +61,7 @@ def test_a_record_prints_as_its_json_dump(
     data.update(note=note, institution=institution, objection={"status": "pending", "filed": "2023-05-02"})
     assessment = {"kind": "annual_assessment", "date": "2024-01-04", "year": 2023, "score": score, "note": note}
     for record in (Record.model_validate(data), Record.model_validate(assessment)):
-        written = _record_json(record)
+        written = record_json(record)
         assert written == _reference(record.model_dump(mode="json", exclude_none=True)).encode("utf-8")
 
 
@@ -123,3 +123,16 @@ def test_validity_override_and_scores_with_decimals_write_like_the_reference() -
             assert c.steps, "the validity step comes before the path"
             assert encoder.encode(c) == to_json(ev.evaluate(s, 2021, override_validity=True), WUSHAN)
     assert seen
+
+
+def test_the_reference_writes_a_traces_records_as_json_dumps_of_their_dicts() -> None:
+    """``TraceEncoder`` writes the records' part of a trace without building its dicts: the same text."""
+    subjects = _wushan_subjects()
+    for name, cycle in (("wushan", 2023), ("liaoning", 2024), ("suixian", 2023), ("zhongmou", 2023)):
+        ev = Evaluator(load_pack(name))
+        seen = 0
+        for s in subjects:
+            result = ev.evaluate(s, cycle, override_validity=True)
+            assert _records_text(result) == _dumps(_records_list(result)), (name, s.id)
+            seen += bool(result.record_uses)
+        assert seen > 100, name

@@ -23,7 +23,6 @@ expanded and written by the reference encoder.
 
 from __future__ import annotations
 
-import re
 import threading
 from decimal import Decimal
 from typing import Any
@@ -31,11 +30,19 @@ from typing import Any
 from medcredit.engine.codegen.expand import SUBJECT_NAMES, fact_value, subject_names, trace_steps, unused_reason
 from medcredit.engine.codegen.program import CompactResult, score_decimal
 from medcredit.engine.evaluation import flatten_records
-from medcredit.history.model import Record, Subject
+from medcredit.history.model import Subject
 from medcredit.io.limits import decimal_text
 from medcredit.pack.compiled import CompiledPack, CPath, CRule
 from medcredit.pack.model import Citation
-from medcredit.render.output import TraceEncoder, _dumps, interpretations_for, result_to_dict, step_text
+from medcredit.render.output import (
+    TraceEncoder,
+    _dumps,
+    interpretations_for,
+    quote,
+    record_json,
+    result_to_dict,
+    step_text,
+)
 from medcredit.trace.result import TRACE_FORMAT
 from medcredit.trace.steps import BandStep, MeasureStep, PathStep, _show
 
@@ -46,8 +53,6 @@ MEMO_LIMIT = 32_768
 #: Whole traces kept by the shape of the history they explain (ten kB or so each: fewer).
 SHAPE_LIMIT = 2_048
 
-# what json.dumps(ensure_ascii=False) escapes in a string; text without any is quoted as it is
-_ESCAPED = re.compile(r'["\\\x00-\x1f]')
 _ZERO = Decimal(0)
 
 # stands for the score while the head is cut (a string no result can hold: json escapes the NULs)
@@ -60,11 +65,6 @@ Block = tuple[tuple[str, ...], tuple[tuple[int, str], ...], tuple[str, ...]]
 Traced = tuple[bytes, tuple[bytes, ...], bytes]
 
 
-def quote(text: str) -> str:
-    """``text`` as a JSON string, exactly as ``json.dumps(text, ensure_ascii=False)``."""
-    return _dumps(text) if _ESCAPED.search(text) else f'"{text}"'
-
-
 def _records_text(shown: tuple[int, ...]) -> str:
     """A step's ``"records"`` member (absent when it used none)."""
     return f',"records":[{",".join(map(str, shown))}]' if shown else ""
@@ -74,19 +74,6 @@ def _utf8(text: str) -> bytes:
     """``text`` in UTF-8; a lone surrogate (which the JSONL reader refuses, but a caller's model may hold)
     passes through, so that :meth:`DirectEncoder.encode` gives back the reference's text exactly."""
     return text.encode("utf-8", "surrogatepass")
-
-
-def _record_json(record: Record) -> bytes:
-    """A record as ``model_dump(mode="json", exclude_none=True)`` dumped compactly, by pydantic's own serializer,
-    in UTF-8.
-
-    The two agree byte for byte on the history corpora and on generated text (tests); anything the
-    serializer refuses (a lone surrogate, say) takes the reference route.
-    """
-    try:
-        return record.__pydantic_serializer__.to_json(record, exclude_none=True)
-    except (ValueError, TypeError, UnicodeError):
-        return _utf8(_dumps(record.model_dump(mode="json", exclude_none=True)))
 
 
 class DirectEncoder:
@@ -372,11 +359,11 @@ class DirectEncoder:
             own = subject.records
             heads = _HEADS if len(own) <= len(_HEADS) else _heads(len(own))
             for i, r in enumerate(own):
-                parts += (comma, heads[i], _record_json(r), uses[i])
+                parts += (comma, heads[i], record_json(r), uses[i])
                 comma = b","
             return
         for i, (origin, record) in enumerate(flatten_records(subject)):
-            parts += (comma, _utf8(f'{{"index":{i},"origin":{quote(origin)},"record":'), _record_json(record), uses[i])
+            parts += (comma, _utf8(f'{{"index":{i},"origin":{quote(origin)},"record":'), record_json(record), uses[i])
             comma = b","
 
 
