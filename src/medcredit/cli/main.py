@@ -21,6 +21,7 @@ import argparse
 import functools
 import sys
 from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, NoReturn
 
 from medcredit import __version__
@@ -147,6 +148,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write(f"medcredit: {msg('interrupted', lang)}\n")
         return 130
+    except BrokenProcessPool:
+        sys.stderr.write(f"medcredit: {msg('worker_stopped', lang)}\n")
+        return EXIT_USAGE  # the run did not complete (1 is for a complete run that reported problems)
+    except OSError as exc:  # the system refused a read or a write (a full disk, say): said, never a traceback
+        what = exc.filename if exc.filename is not None else type(exc).__name__
+        sys.stderr.write(f"medcredit: {msg('os_error', lang, what=what, reason=exc.strerror or exc)}\n")
+        return EXIT_USAGE
     return code
 
 

@@ -63,6 +63,13 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "{error}：请用 {where} 提供该年的放假安排（格式见 docs/guide/time.md）",
     },
     "interrupted": {"en": "interrupted", "zh": "已中断"},
+    "os_error": {"en": "{what}: {reason}", "zh": "{what}：{reason}"},
+    "worker_stopped": {
+        "en": "a worker process stopped before finishing its lines (killed, or out of memory?); the output is "
+        "complete up to the last line written: rerun with --jobs 1 or fewer processes",
+        "zh": "有工作进程在处理完其行之前停止（被终止或内存不足？）；输出截至最后写出的一行为止是完整的："
+        "请用 --jobs 1 或更少的进程重新运行",
+    },
     # init, render, template, deadline
     "seed_not_found": {"en": "seed file not found: {seed}", "zh": "找不到原文文件：{seed}"},
     "exists_use_force": {"en": "{path} exists; use --force to overwrite", "zh": "{path} 已存在；用 --force 覆盖"},

@@ -1,0 +1,64 @@
+"""Failures outside the input: a worker process that dies, an output the system refuses.
+
+Each is said on standard error in one line with exit code 2 (the run did not complete), never as a
+traceback.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from golden_bytes.population import population
+from medcredit.cli import parallel
+from medcredit.cli.main import main
+
+
+@pytest.fixture
+def histories(tmp_path: Path) -> Path:
+    path = tmp_path / "h.jsonl"
+    lines = [json.dumps(s, ensure_ascii=False) for s in population(parallel.CHUNK_LINES * 3, 2)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _die(job: tuple[Any, ...]) -> Any:
+    os._exit(9)  # as a worker killed by the system would
+
+
+def test_a_worker_that_dies_is_said_not_a_traceback(
+    histories: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(parallel, "run_chunk", _die)  # the forked workers inherit the patch
+    code = main(["evaluate", "--pack", "wushan", "--cycle", "2023", str(histories), "--jobs", "2", "--lang", "en"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "a worker process stopped before finishing its lines" in err
+    assert "Traceback" not in err
+
+
+class _FullDisk(io.RawIOBase):
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_an_output_the_system_refuses_is_said_not_a_traceback(
+    histories: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    full = io.TextIOWrapper(io.BufferedWriter(_FullDisk(), buffer_size=64), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdout", full)
+    code = main(["evaluate", "--pack", "wushan", "--cycle", "2023", str(histories), "--jobs", "1", "--lang", "en"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert os.strerror(errno.ENOSPC) in err
+    assert "Traceback" not in err
