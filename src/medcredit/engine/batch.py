@@ -107,8 +107,8 @@ def evaluate_items(
 
     ``as_of`` evaluates an as-of or rolling pack on a date; ``linked`` also yields, after each
     institution, the results of its linked persons as subjects of their own (counted apart: they
-    are results, not inputs).  ``compact`` (with the trace on) yields a subject graded by generated
-    code as a :class:`~medcredit.engine.codegen.CompactResult`, for a writer that renders it directly.
+    are results, not inputs).  ``compact`` yields a subject graded by generated code as a
+    :class:`~medcredit.engine.codegen.CompactResult`, for a writer that renders it directly.
     """
     ev = evaluator if isinstance(evaluator, Evaluator) else Evaluator(evaluator)
     evaluation_point(ev.pack, cycle, as_of)  # a wrong cycle or date is about the batch: raise before reading
@@ -123,8 +123,10 @@ def evaluate_items(
         for n, subject in enumerate(subjects):
             try:
                 result: Result | CompactResult
-                if compact and trace:
-                    result = ev.evaluate_compact(subject, cycle, as_of=as_of, override_validity=override_validity)
+                if compact:
+                    result = ev.evaluate_compact(
+                        subject, cycle, as_of=as_of, trace=trace, override_validity=override_validity
+                    )
                 else:
                     result = ev.evaluate(subject, cycle, as_of=as_of, trace=trace, override_validity=override_validity)
             except (ValidityError, ArgumentError):

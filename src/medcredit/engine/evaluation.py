@@ -122,20 +122,22 @@ class Evaluator:
         cycle: int | None = None,
         *,
         as_of: dt.date | None = None,
+        trace: bool = True,
         override_validity: bool = False,
     ) -> Result | CompactResult:
-        """As :meth:`evaluate` with the trace on, but a subject graded by generated code comes back compact.
+        """As :meth:`evaluate`, but a subject graded by generated code comes back compact.
 
         A writer that can render the compact form directly (``medcredit.render.direct``) skips building
-        the typed steps; :meth:`CompactResult.result` gives the same :class:`Result` as :meth:`evaluate`.
+        the typed steps and the Result; :meth:`CompactResult.result` gives the same :class:`Result` as
+        :meth:`evaluate`.
         """
         check_evaluate_arguments(self.pack, subject)
         point = evaluation_point(self.pack, cycle, as_of)
         if self.program is not None and point.as_of is None:
-            compact: CompactResult | None = self.program.compact(self, subject, point.cycle, override_validity)
+            compact: CompactResult | None = self.program.compact(self, subject, point.cycle, override_validity, trace)
             if compact is not None:
                 return compact
-        return _evaluate(self, subject, point, True, override_validity)
+        return _evaluate(self, subject, point, trace, override_validity)
 
 
 def _program(pack: CompiledPack) -> Any:

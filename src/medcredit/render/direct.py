@@ -151,6 +151,13 @@ class DirectEncoder:
             middle = self._middle(c)
             self._keep(self._middles, key, middle, SHAPE_LIMIT)
         score = b"null" if out.score is None else b'"%s"' % decimal_text(out.score).encode()
+        name = b"null" if subject.name is None else _utf8(quote(subject.name))
+        parts = [self._head, _utf8(quote(subject.id)), b',"name":', name, middle[0], score, middle[1]]
+        if not c.traced:  # evaluated without the trace: the line ends with the decision
+            if c.steps:  # but the steps made before the path (a validity override) still show: rare, the reference
+                return _utf8(self.reference.encode(c.result())) + b"\n"
+            parts.append(b"}\n")
+            return b"".join(parts)
         if path.id in self._bases:  # a scorecard whose base has at most two decimals
             # everything the steps and the record uses depend on; a clean history's shape recurs
             assert out.payload is not None
@@ -167,8 +174,6 @@ class DirectEncoder:
         else:  # external scores and classifications: typed steps, each written once by the reference
             traced = self._trace_typed(c, path)
         steps, uses, interpretations = traced
-        name = b"null" if subject.name is None else _utf8(quote(subject.name))
-        parts = [self._head, _utf8(quote(subject.id)), b',"name":', name, middle[0], score, middle[1]]
         parts += (b',"trace":{"steps":[', steps, b'],"records":[')
         self._records(c, uses, parts)
         parts += (b']},"interpretations":', interpretations, b"}\n")

@@ -151,13 +151,15 @@ class Program:
         )
         return None if out is None else (Outcome(*out), op)
 
-    def compact(self, ev: Evaluator, subject: Subject, cycle: int, override: bool) -> CompactResult | None:
-        """The traced outcome of ``subject`` on its compiled path, not yet expanded; None: the interpreter grades it."""
-        ran = self._run(ev, subject, cycle, True, override)
+    def compact(
+        self, ev: Evaluator, subject: Subject, cycle: int, override: bool, trace: bool = True
+    ) -> CompactResult | None:
+        """The outcome of ``subject`` on its compiled path, not yet expanded; None: the interpreter grades it."""
+        ran = self._run(ev, subject, cycle, trace, override)
         if ran is None:
             return None
         path, out, op, notices, steps, overridden = ran
-        return CompactResult(ev.pack, path, subject, cycle, out, op, tuple(notices), tuple(steps), overridden)
+        return CompactResult(ev.pack, path, subject, cycle, out, op, tuple(notices), tuple(steps), overridden, trace)
 
     def evaluate(self, ev: Evaluator, subject: Subject, cycle: int, trace: bool, override: bool) -> Result:
         """The interpreter's Result for this subject, computed by the generated code where it can."""
@@ -191,7 +193,8 @@ class CompactResult(NamedTuple):
     """A traced result still in the generated code's compact form: what a renderer needs to write it
     without building typed steps (``medcredit.render.direct``), and :meth:`result` for everything else.
 
-    ``notices`` and ``steps`` are the identifier and validity warnings and steps made before the path ran.
+    ``notices`` and ``steps`` are the identifier and validity warnings and steps made before the path ran;
+    ``traced`` is False for an outcome run without the trace (its payload is None), whose Result has none.
     """
 
     pack: CompiledPack
@@ -203,6 +206,7 @@ class CompactResult(NamedTuple):
     notices: tuple[Notice, ...]
     steps: tuple[Step, ...]
     overridden: bool
+    traced: bool = True
 
     @property
     def status(self) -> str:
@@ -213,7 +217,7 @@ class CompactResult(NamedTuple):
         return self.outcome.grade
 
     def result(self) -> Result:
-        """The full Result, exactly as :meth:`Program.evaluate` gives it with the trace on."""
+        """The full Result, exactly as :meth:`Program.evaluate` gives it (with the trace when ``traced``)."""
         from medcredit.engine.codegen.expand import to_result  # expand imports this module
 
         return to_result(
@@ -226,7 +230,7 @@ class CompactResult(NamedTuple):
             list(self.notices),
             list(self.steps),
             self.overridden,
-            True,
+            self.traced,
         )
 
 
