@@ -22,7 +22,16 @@ from medcredit.history.model import Record, Subject
 from medcredit.history.reader import Loaded, iter_subjects
 from medcredit.pack.loader import load_pack
 from medcredit.render.direct import DirectEncoder
-from medcredit.render.output import _dumps, _records_list, _records_text, quote, record_json, to_json
+from medcredit.render.output import (
+    TraceEncoder,
+    _dumps,
+    _records_list,
+    _records_text,
+    quote,
+    record_json,
+    result_to_dict,
+    to_json,
+)
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 WUSHAN = load_pack("wushan")
@@ -136,3 +145,18 @@ def test_the_reference_writes_a_traces_records_as_json_dumps_of_their_dicts() ->
             assert _records_text(result) == _dumps(_records_list(result)), (name, s.id)
             seen += bool(result.record_uses)
         assert seen > 100, name
+
+
+def test_the_reference_heads_from_its_memo_are_the_dumped_dicts() -> None:
+    """``TraceEncoder.head`` writes alike decisions from one cut text: the id, name and score of each subject
+    (names with quotes, escapes and none at all) go where they belong."""
+    subjects = _wushan_subjects()[:300]
+    names = ['a"b\\n', None, "巫山\t"] * 100
+    renamed = [s.model_copy(update={"name": n}) for s, n in zip(subjects, names[: len(subjects)], strict=True)]
+    for name, cycle in (("wushan", 2023), ("liaoning", 2024), ("suixian", 2023), ("zhongmou", 2023)):
+        pack = load_pack(name)
+        ev, encoder = Evaluator(pack), TraceEncoder(pack)
+        for s in subjects + renamed:
+            result = ev.evaluate(s, cycle, override_validity=True)
+            assert encoder.head(result) == _dumps(result_to_dict(result, pack, trace=False)), (name, s.id)
+        assert len(encoder._heads) < len(subjects)  # alike decisions share a head

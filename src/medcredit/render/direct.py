@@ -40,7 +40,6 @@ from medcredit.render.output import (
     interpretations_for,
     quote,
     record_json,
-    result_to_dict,
     step_text,
 )
 from medcredit.trace.result import TRACE_FORMAT
@@ -55,8 +54,6 @@ SHAPE_LIMIT = 2_048
 
 _ZERO = Decimal(0)
 
-# stands for the score while the head is cut (a string no result can hold: json escapes the NULs)
-_SCORE_MARK = "\x00score\x00"
 
 # the exclusions' step texts, which records each exclusion used (in order), their refs
 Block = tuple[tuple[str, ...], tuple[tuple[int, str], ...], tuple[str, ...]]
@@ -205,13 +202,8 @@ class DirectEncoder:
     def _middle(self, c: CompactResult) -> tuple[bytes, bytes]:
         """From the subject's ``"category"`` to ``"disclosure"`` (the decision, its measures and warnings), the
         reference's text, cut where the score goes: the same decision is reached with many scores."""
-        head = result_to_dict(c.result(), self.pack, trace=False)
-        category = _dumps(head["subject"]["category"])
-        for name in ("format", "pack", "subject"):
-            del head[name]
-        head["score"] = _SCORE_MARK
-        before, after = _dumps(head)[1:-1].split(_dumps(_SCORE_MARK))
-        return _utf8(f',"category":{category}}},{before}'), _utf8(after)
+        _, _, before_score, after = self.reference.cut_head(c.result())
+        return _utf8(before_score), _utf8(after[:-1])  # the head's closing brace comes after the trace
 
     def _prefix(self, ref: str, kind: str, cite: Citation | None) -> str:
         """``{"kind":…,"ref":…,"article":…,"quote":…`` of a step (the clause quote is the bulk of a step)."""

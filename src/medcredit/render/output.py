@@ -331,6 +331,11 @@ def _step_dict(step: Step) -> dict[str, Any]:
 
 
 _MEMO_LIMIT = 65_536
+#: Heads kept per encoder: decisions recur (a few % of subjects have one not seen before), listings with
+#: their dates and warnings naming the subject do not.
+_HEAD_LIMIT = 4_096
+# stand for the subject's id and name and the score while a head is cut (no result holds them: json escapes NULs)
+_ID_MARK, _NAME_MARK, _SCORE_MARK = "\x00id\x00", "\x00name\x00", "\x00score\x00"
 
 
 def step_text(step: Step) -> str:
@@ -357,21 +362,59 @@ class TraceEncoder:
     threads: reads take no lock, inserting and evicting happen under one.
     """
 
-    __slots__ = ("_lock", "_memo", "limit", "pack")
+    __slots__ = ("_heads", "_lock", "_memo", "limit", "pack")
 
     def __init__(self, pack: CompiledPack, limit: int = _MEMO_LIMIT) -> None:
         self.pack = pack
         self.limit = limit
         self._memo: dict[Any, str] = {}
+        # a line's head from "format" to "disclosure", cut around the subject's id and name and the score
+        self._heads: dict[Any, tuple[str, str, str, str]] = {}
         self._lock = threading.Lock()
 
     def _remember(self, key: Any, text: str) -> str:
-        with self._lock:
-            memo = self._memo
-            while len(memo) >= self.limit:
-                del memo[next(iter(memo))]
-            memo[key] = text
+        self._keep(self._memo, key, text, self.limit)
         return text
+
+    def _keep(self, memo: dict[Any, Any], key: Any, value: Any, limit: int) -> None:
+        """Insert under the lock, evicting the oldest entries beyond ``limit``."""
+        with self._lock:
+            while len(memo) >= limit:
+                del memo[next(iter(memo))]
+            memo[key] = value
+
+    def head(self, result: Result) -> str:
+        """``_dumps(result_to_dict(result, pack, trace=False))``: alike decisions share their text.
+
+        The key holds every field the head reads but the subject's id and name and the score, which are
+        written into the cut text (a key that cannot be hashed is made afresh).
+        """
+        key = (
+            result.pack_hash, result.category, result.cycle, result.applies_in, result.status, result.grade,
+            result.path, result.reason, result.exclusions, result.measures, result.warnings,
+            result.validity_overridden, result.listings, result.consequences, result.as_of, result.window_start,
+            result.sanctions,
+        )  # fmt: skip
+        try:
+            cut = self._heads.get(key)
+        except TypeError:
+            return _dumps(result_to_dict(result, self.pack, trace=False))
+        if cut is None:
+            cut = self.cut_head(result)
+            self._keep(self._heads, key, cut, _HEAD_LIMIT)
+        name = "null" if result.subject_name is None else quote(result.subject_name)
+        score = "null" if result.score is None else f'"{decimal_text(result.score)}"'
+        return f"{cut[0]}{quote(result.subject_id)}{cut[1]}{name}{cut[2]}{score}{cut[3]}"
+
+    def cut_head(self, result: Result) -> tuple[str, str, str, str]:
+        """The head's text cut where the subject's id, its name and the score go (in that order)."""
+        head = result_to_dict(result, self.pack, trace=False)
+        head["subject"]["id"], head["subject"]["name"], head["score"] = _ID_MARK, _NAME_MARK, _SCORE_MARK
+        text = _dumps(head)
+        before_id, rest = text.split(_dumps(_ID_MARK))
+        before_name, rest = rest.split(_dumps(_NAME_MARK))
+        before_score, after = rest.split(_dumps(_SCORE_MARK))
+        return before_id, before_name, before_score, after
 
     def step(self, step: Step) -> str:
         """One step's text in a trace line (memoised)."""
@@ -386,9 +429,9 @@ class TraceEncoder:
 
     def encode(self, result: Result) -> str:
         pack = self.pack
+        head = self.head(result)
         if not (result.steps or result.record_uses):
-            return _dumps(result_to_dict(result, pack))
-        head = _dumps(result_to_dict(result, pack, trace=False))
+            return head
         steps = ",".join(self._step(s) for s in result.steps)
         key = ("interpretations", frozenset(s.ref for s in result.steps))
         interpretations = self._memo.get(key)
