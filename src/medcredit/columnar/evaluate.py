@@ -13,6 +13,7 @@ per-subject engine, subject by subject, and the output says which and why
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from collections.abc import Iterable
@@ -26,7 +27,8 @@ from pydantic import ValidationError
 
 from medcredit.columnar.convert import rows_to_subjects
 from medcredit.columnar.plan import Plan, decimals, make_plan
-from medcredit.columnar.schema import Tables, validate
+from medcredit.columnar.schema import Tables, validate, validate_part
+from medcredit.columnar.slices import partition
 from medcredit.columnar.vexpr import Num, Value, evaluate_bool, number
 from medcredit.diagnostics.errors import HistoryError, ValidityError
 from medcredit.diagnostics.problems import Problem
@@ -47,6 +49,9 @@ _YEARLY = ("annual_assessment", "risk_assessment")
 _IGNORED = ("upheld", "deleted_unverifiable")
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 _PLANS: dict[int, tuple[CompiledPack, Plan]] = {}
+#: subjects graded together (with their ≈ 3 records each): the per-record arrays of a slice stay
+#: in cache and are reused, where those of a whole population of millions are faulted in anew
+SLICE_SUBJECTS = 65_536
 
 
 def _int32_column(codes: np.ndarray) -> pa.Array:
@@ -66,6 +71,7 @@ class _Vocab:
         self.index: dict[str, int] = {}
         for w in words:
             self.code(w)
+        self.seeded = len(self.words)
 
     def code(self, word: str) -> int:
         found = self.index.get(word)
@@ -83,8 +89,21 @@ class _Vocab:
         return np.array([index[w] for w in words], dtype=np.int64)
 
     def array(self, codes: np.ndarray) -> pa.Array:
-        """A dictionary array; code -1 is null."""
-        return pa.DictionaryArray.from_arrays(_int32_column(codes), pa.array(self.words, pa.string()))
+        """A dictionary array; code -1 is null.
+
+        The dictionary is canonical: the words given at the start, then the others that some row
+        uses, sorted.  The order in which words were met depends on the order of the work (one
+        pass, or slice after slice); the results table does not.
+        """
+        used = np.zeros(len(self.words) + 1, dtype=bool)
+        used[codes] = True  # code -1 marks the last slot
+        extra = sorted(range(self.seeded, len(self.words)), key=self.words.__getitem__)
+        extra = [k for k in extra if used[k]]
+        remap = np.full(len(self.words) + 1, -1, dtype=np.int64)
+        remap[: self.seeded] = np.arange(self.seeded)
+        remap[extra] = np.arange(self.seeded, self.seeded + len(extra))
+        words = self.words[: self.seeded] + [self.words[k] for k in extra]
+        return pa.DictionaryArray.from_arrays(_int32_column(remap[codes]), pa.array(words, pa.string()))
 
 
 def plan_for(pack: CompiledPack) -> Plan:
@@ -354,9 +373,21 @@ class _Output:
         self.points = {rid: np.zeros(n, dtype=np.int64) for rid in plan.rules}
         self.applied = {rid: np.zeros(n, dtype=bool) for rid in plan.rules}
         self.by = np.zeros(n, dtype=np.int64)  # 0: columnar; else fallback reason code
+        self.category = np.full(n, -1, dtype=np.int64)  # index in SubjectCategory
         # measures of rows the engine graded: they can differ from the grade's (a measure's term ended)
         self.engine_measures: dict[int, tuple[str, ...]] = {}
         self.fallbacks = _Vocab(["columnar"])
+        self.offset = 0  # row of this output's first row in the whole output (see part)
+
+    def part(self, start: int, stop: int) -> _Output:
+        """Rows ``start`` … ``stop - 1`` as an output of their own: views of the same arrays, the same vocabularies."""
+        view = copy.copy(self)
+        for name in ("status", "grade", "reason", "path", "score", "hits", "by", "category"):
+            setattr(view, name, getattr(self, name)[start:stop])
+        view.points = {rid: values[start:stop] for rid, values in self.points.items()}
+        view.applied = {rid: values[start:stop] for rid, values in self.applied.items()}
+        view.offset = self.offset + start
+        return view
 
 
 def _score_texts(values: np.ndarray, exponents: np.ndarray, scale: int, vocab: _Vocab) -> np.ndarray:
@@ -633,6 +664,7 @@ def evaluate_table(
     trace_ids: Iterable[str] = (),
     subjects_name: str = "subjects",
     records_name: str = "records",
+    slice_subjects: int = SLICE_SUBJECTS,
 ) -> pa.Table:
     """Grade every subject of ``subjects`` (with its ``records``) for ``cycle``.
 
@@ -642,18 +674,75 @@ def evaluate_table(
     per-subject engine graded the row), one ``rule:<id>`` column per scorecard rule (its
     signed points; null where the rule was not applied: the trace matrix) and
     ``trace``: the full ``medcredit.trace/1`` JSON for the subjects in ``trace_ids``.
+
+    Subjects are validated and graded ``slice_subjects`` at a time (with their records); the
+    table is the same whatever the slice size, and so is the error when the input has problems.
     """
     overridden = False
     if not check_validity(pack, cycle):
         if not override_validity:
             raise ValidityError(validity_message(pack, cycle))
         overridden = True
-    tables = validate(subjects, records, subjects_name=subjects_name, records_name=records_name)
     plan = plan_for(pack)
+    trace_set = set(trace_ids)
+    sliced = partition(subjects, records, slice_subjects)
+    if sliced is not None:
+        out = _Output(pack, plan, subjects.num_rows)
+        traces: dict[int, str] = {}
+        ids: list[pa.Array] = []
+        category_texts: list[pa.Array] = []
+        for piece in sliced.pieces(subjects, records):
+            tables = validate_part(piece.subjects, piece.records, piece.record_subject)
+            if tables is None:
+                break  # the whole tables are validated below: their error names the original rows
+            try:
+                found = _grade(
+                    pack,
+                    plan,
+                    tables,
+                    cycle,
+                    override_validity,
+                    trace_set,
+                    out.part(piece.start, piece.start + tables.subjects.num_rows),
+                )
+            except HistoryError:
+                break  # the same, for a subject the engine cannot read: one error, as for the whole tables
+            traces.update((piece.start + row, text) for row, text in found.items())
+            ids.extend(tables.subjects.column("id").chunks)
+            category_texts.extend(tables.subjects.column("category").chunks)
+        else:
+            return _table(
+                pack, plan, cycle, overridden, out, traces, pa.concat_arrays(ids), pa.concat_arrays(category_texts)
+            )
+    tables = validate(subjects, records, subjects_name=subjects_name, records_name=records_name)
+    out = _Output(pack, plan, tables.subjects.num_rows)
+    traces = _grade(pack, plan, tables, cycle, override_validity, trace_set, out)
+    return _table(
+        pack,
+        plan,
+        cycle,
+        overridden,
+        out,
+        traces,
+        tables.subjects.column("id").combine_chunks(),
+        tables.subjects.column("category").combine_chunks(),
+    )
+
+
+def _grade(
+    pack: CompiledPack,
+    plan: Plan,
+    tables: Tables,
+    cycle: int,
+    override_validity: bool,
+    trace_set: set[str],
+    out: _Output,
+) -> dict[int, str]:
+    """Fill ``out`` for the subjects of ``tables``; the requested traces by row."""
     b = _Batch(pack, tables, cycle)
-    out = _Output(pack, plan, b.n)
     categories = [c.value for c in SubjectCategory]
     category = _codes(tables.subjects.column("category"), categories)
+    out.category[:] = category
     path_of_category: dict[int, CPath] = {}
     fallback = np.zeros(b.n, dtype=np.int64)
     for code, name in enumerate(categories):
@@ -714,10 +803,8 @@ def evaluate_table(
             _agree(pack, path, rows, counts, b, fact_rows, out)
         else:
             _classify(pack, path, rows, counts, b, fact_rows, out)
-    out.by = fallback
-    trace_set = set(trace_ids)
-    traces = _engine(pack, tables, b, cycle, override_validity, fallback, trace_set, plan, out)
-    return _table(pack, plan, tables, cycle, overridden, category, categories, out, traces)
+    out.by[:] = fallback
+    return _engine(pack, tables, b, cycle, override_validity, fallback, trace_set, plan, out)
 
 
 def _exclusions(
@@ -838,7 +925,7 @@ def _take_result(result: Result, row: int, plan: Plan, out: _Output) -> None:
     out.path[row] = -1 if result.path is None else out.paths.code(result.path)
     for k, exc in enumerate(out.exclusion_ids):
         out.hits[row, k] = exc in result.exclusions
-    out.engine_measures[row] = result.measures
+    out.engine_measures[out.offset + row] = result.measures
     scale = plan.scale
     for step in result.steps:
         if step.kind == "rule" and step.ref in out.points and step.points is not None:
@@ -879,15 +966,16 @@ def _decimal_column(values: np.ndarray, valid: np.ndarray, scale: int) -> pa.Arr
 def _table(
     pack: CompiledPack,
     plan: Plan,
-    tables: Tables,
     cycle: int,
     overridden: bool,
-    category: np.ndarray,
-    categories: list[str],
     out: _Output,
     traces: dict[int, str],
+    ids: pa.Array,
+    category_texts: pa.Array,
 ) -> pa.Table:
-    n = tables.subjects.num_rows
+    n = len(out.status)
+    category = out.category
+    categories = [c.value for c in SubjectCategory]
     measure_ids = [m.id for m in pack.model.measures]
     combos = np.zeros((len(out.grades.words) * len(categories) + 1, len(measure_ids)), dtype=bool)
     for (grade, cat), ms in pack.measures.items():
@@ -896,8 +984,8 @@ def _table(
                 combos[out.grades.code(grade) * len(categories) + categories.index(cat), measure_ids.index(m.id)] = True
     combo = np.where((out.grade >= 0) & (category >= 0), out.grade * len(categories) + category, len(combos) - 1)
     columns: dict[str, pa.Array] = {
-        "id": tables.subjects.column("id").combine_chunks(),
-        "category": tables.subjects.column("category").combine_chunks(),
+        "id": ids,
+        "category": category_texts,
         "status": _Vocab(STATUSES).array(out.status),
         "reason": out.reasons.array(out.reason),
         "path": out.paths.array(out.path),

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 _MULTIPLIERS = (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
 
 
-def subject_rows(subject_ids: pa.Array, ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def subject_rows(subject_ids: pa.Array | pa.ChunkedArray, ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """The subjects-table row of each record (-1: no such subject), and which subject ids repeat.
 
     A repeated id's records belong to its first row (as a dictionary lookup would say).
@@ -37,7 +37,7 @@ def subject_rows(subject_ids: pa.Array, ids: pa.Array) -> tuple[np.ndarray, np.n
     return np.repeat(found, lengths).astype(np.int64), duplicate
 
 
-def subject_rows_hashed(subject_ids: pa.Array, ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def subject_rows_hashed(subject_ids: pa.Array | pa.ChunkedArray, ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """:func:`subject_rows` by Arrow's dictionary encoding alone (the reference for tests)."""
     starts, runs = _runs(subject_ids)
     found, duplicate = _hashed_join(runs, ids)
@@ -45,14 +45,28 @@ def subject_rows_hashed(subject_ids: pa.Array, ids: pa.Array) -> tuple[np.ndarra
     return np.repeat(found, lengths).astype(np.int64), duplicate
 
 
-def _runs(subject_ids: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """Where each run of equal subject ids starts, and the id of each run (records usually come grouped)."""
-    m = len(subject_ids)
-    if m == 0:
+def _runs(subject_ids: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Where each run of equal subject ids starts, and the id of each run (records usually come grouped).
+
+    Chunk by chunk (as a Parquet file reads): no copy joins the chunks; a run that crosses a
+    chunk boundary counts as two, which only looks the same id up twice.
+    """
+    chunks = subject_ids.chunks if isinstance(subject_ids, pa.ChunkedArray) else [subject_ids]
+    starts: list[np.ndarray] = []
+    runs: list[pa.Array] = []
+    offset = 0
+    for chunk in chunks:
+        m = len(chunk)
+        if m == 0:
+            continue
+        first = np.ones(m, dtype=bool)
+        first[1:] = np.asarray(pc.not_equal(chunk[1:], chunk[:-1]).fill_null(True), dtype=bool)
+        starts.append(np.flatnonzero(first) + offset)
+        runs.append(chunk.filter(pa.array(first)))
+        offset += m
+    if not runs:
         return np.zeros(0, dtype=np.int64), pa.array([], pa.string())
-    first = np.ones(m, dtype=bool)
-    first[1:] = np.asarray(pc.not_equal(subject_ids[1:], subject_ids[:-1]).fill_null(True), dtype=bool)
-    return np.flatnonzero(first), subject_ids.filter(pa.array(first))
+    return np.concatenate(starts), runs[0] if len(runs) == 1 else pa.concat_arrays(runs)
 
 
 def _hashed_join(runs: pa.Array, ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:

@@ -256,15 +256,39 @@ def validate(
     subjects: pa.Table, records: pa.Table, *, subjects_name: str = "subjects", records_name: str = "records"
 ) -> Tables:
     """Conform both tables to the schema and check every cell; raise HistoryError listing every problem."""
+    return _validate(subjects, records, subjects_name, records_name, None)
+
+
+def validate_part(subjects: pa.Table, records: pa.Table, record_subject: np.ndarray) -> Tables | None:
+    """:func:`validate` for a slice of the subjects and the records of those subjects; None: a problem.
+
+    ``record_subject`` (each record's row in ``subjects``) comes from the join the caller made over
+    the whole tables, which also found no repeated subject id and no record without its subject:
+    every other rule is about one cell or one row, so the whole tables pass if every slice does.
+    A slice with a problem says nothing of where: the caller then validates the whole tables, whose
+    error names the original rows.
+    """
+    try:
+        return _validate(subjects, records, "subjects", "records", record_subject)
+    except HistoryError:
+        return None
+
+
+def _validate(
+    subjects: pa.Table, records: pa.Table, subjects_name: str, records_name: str, joined: np.ndarray | None
+) -> Tables:
     out = _Collector()
     s = _conform(subjects, subjects_name, SUBJECT_COLUMNS, SUBJECT_REQUIRED, out)
     r = _conform(records, records_name, RECORD_COLUMNS, RECORD_REQUIRED, out)
     if s is None or r is None:
         raise HistoryError("the input tables do not follow the columnar schema", out.problems)
     _check_subjects(s, subjects_name, out)
-    ids = _one(s.column("id"))
-    rows, duplicate = subject_rows(_one(r.column("subject_id")), ids)
-    out.cells(subjects_name, "id", duplicate, "duplicate-id", "subject id {value} occurs more than once", ids)
+    if joined is None:
+        ids = _one(s.column("id"))
+        rows, duplicate = subject_rows(r.column("subject_id"), ids)
+        out.cells(subjects_name, "id", duplicate, "duplicate-id", "subject id {value} occurs more than once", ids)
+    else:
+        rows = joined
     kind_code, code_code = _check_records(r, records_name, rows, out)
     if out.problems:
         raise HistoryError(f"{len(out.problems)} problem(s) in the input tables", out.problems)
