@@ -29,6 +29,7 @@ import pyarrow.parquet as pq  # noqa: E402
 
 from medcredit.columnar import evaluate as evaluate_module  # noqa: E402
 from medcredit.columnar import evaluate_table, subjects_to_tables  # noqa: E402
+from medcredit.columnar.keys import subject_rows_hashed  # noqa: E402
 from medcredit.columnar.slices import partition  # noqa: E402
 from medcredit.diagnostics.errors import HistoryError  # noqa: E402
 from medcredit.history.model import Subject  # noqa: E402
@@ -105,6 +106,17 @@ def test_slices_give_the_table_of_the_whole(pack_name: str, kind: str) -> None:
     traced = [ids[3], ids[8], ids[150], ids[-1]]  # in the first, second, a middle and the last slice
     _same(pack_name, subjects, records, 7, trace_ids=traced)
     _same(pack_name, subjects, records, 64)
+
+
+@pytest.mark.parametrize("kind", sorted(TABLES))
+def test_grouped_records_are_joined_slice_by_slice_as_by_the_whole_join(kind: str) -> None:
+    subjects, records = TABLES[kind]
+    want, _ = subject_rows_hashed(records.column("subject_id"), subjects.column("id").combine_chunks())
+    for size in (1, 7, 64, subjects.num_rows - 1):
+        found = partition(subjects, records, size)
+        assert found is not None and found.order is None  # grouped: contiguous ranges, no sort
+        assert np.array_equal(found.rows, want)
+        assert found.cuts.tolist() == np.searchsorted(want, found.bounds).tolist()
 
 
 @pytest.mark.parametrize("kind", sorted(TABLES))

@@ -54,15 +54,6 @@ _PLANS: dict[int, tuple[CompiledPack, Plan]] = {}
 SLICE_SUBJECTS = 65_536
 
 
-def _int32_column(codes: np.ndarray) -> pa.Array:
-    """Codes as an int32 array, null where negative (validity bitmap packed in numpy)."""
-    valid = codes >= 0
-    nulls = len(codes) - int(np.count_nonzero(valid))
-    validity = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
-    data = pa.py_buffer(np.where(valid, codes, 0).astype(np.int32))
-    return pa.Array.from_buffers(pa.int32(), len(codes), [validity, data], nulls)
-
-
 class _Vocab:
     """Strings as small integer codes, for dictionary-encoded output columns."""
 
@@ -95,15 +86,16 @@ class _Vocab:
         uses, sorted.  The order in which words were met depends on the order of the work (one
         pass, or slice after slice); the results table does not.
         """
-        used = np.zeros(len(self.words) + 1, dtype=bool)
-        used[codes] = True  # code -1 marks the last slot
-        extra = sorted(range(self.seeded, len(self.words)), key=self.words.__getitem__)
-        extra = [k for k in extra if used[k]]
-        remap = np.full(len(self.words) + 1, -1, dtype=np.int64)
+        counts = np.bincount(codes + 1, minlength=len(self.words) + 1)  # slot 0: nulls (code -1)
+        extra = [k for k in sorted(range(self.seeded, len(self.words)), key=self.words.__getitem__) if counts[k + 1]]
+        remap = np.zeros(len(self.words) + 1, dtype=np.int32)  # the last slot (code -1) gives 0 under the null
         remap[: self.seeded] = np.arange(self.seeded)
         remap[extra] = np.arange(self.seeded, self.seeded + len(extra))
         words = self.words[: self.seeded] + [self.words[k] for k in extra]
-        return pa.DictionaryArray.from_arrays(_int32_column(remap[codes]), pa.array(words, pa.string()))
+        nulls = int(counts[0])
+        validity = pa.py_buffer(np.packbits(codes >= 0, bitorder="little")) if nulls else None
+        indices = pa.Array.from_buffers(pa.int32(), len(codes), [validity, pa.py_buffer(remap[codes])], nulls)
+        return pa.DictionaryArray.from_arrays(indices, pa.array(words, pa.string()))
 
 
 def plan_for(pack: CompiledPack) -> Plan:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from medcredit.columnar.keys import subject_rows
+from medcredit.columnar.keys import fixed_width_rows, runs_of, subject_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +60,61 @@ def partition(subjects: pa.Table, records: pa.Table, size: int) -> Partition | N
     ids, owners = subjects.column("id"), records.column("subject_id")
     if ids.type != pa.string() or owners.type != pa.string():
         return None
+    bounds = np.append(np.arange(0, n, size, dtype=np.int64), n)
+    grouped = _grouped(ids, owners, bounds)
+    if grouped is not None:
+        return grouped
     rows, duplicate = subject_rows(owners, ids.chunk(0) if ids.num_chunks == 1 else ids.combine_chunks())
     if duplicate.any() or (len(rows) and int(rows.min()) < 0):
         return None
-    bounds = np.append(np.arange(0, n, size, dtype=np.int64), n)
     order = None
     if len(rows) > 1 and not bool(np.all(rows[1:] >= rows[:-1])):
         order = np.argsort(rows, kind="stable")
         rows = rows[order]
     return Partition(bounds, np.searchsorted(rows, bounds, side="left"), order, rows)
+
+
+def _grouped(ids: pa.ChunkedArray, owners: pa.ChunkedArray, bounds: np.ndarray) -> Partition | None:
+    """The partition of records grouped by subject in subject order, joined slice by slice; None: not so.
+
+    The runs of equal record owners are matched against one slice's ids at a time (a hash table
+    the size of a slice, in cache), as many runs as the slice has subjects: the slice's runs are
+    those found before the first that is not.  Every run must be found, each subject's run after
+    the one before, and no id may repeat across slices (their 64-bit hashes sorted once: any
+    equal pair, a repeat or a collision, sends the tables to the whole join, which decides).
+    """
+    starts, runs = runs_of(owners)
+    total = len(runs)
+    run_rows = np.empty(total, dtype=np.int64)
+    cuts = np.empty(len(bounds), dtype=np.int64)
+    hashes: list[np.ndarray] = []
+    k = 0
+    for s in range(len(bounds) - 1):
+        lo, hi = int(bounds[s]), int(bounds[s + 1])
+        cuts[s] = k
+        part = ids.slice(lo, hi - lo)
+        joined = fixed_width_rows(
+            runs.slice(k, min(hi - lo, total - k)), part.chunk(0) if part.num_chunks == 1 else part.combine_chunks()
+        )
+        if joined is None:
+            return None
+        found, duplicate, hashed = joined
+        if duplicate.any():
+            return None
+        missing = np.flatnonzero(found < 0)
+        m = int(missing[0]) if len(missing) else len(found)
+        if m > 1 and bool((found[1:m] <= found[: m - 1]).any()):
+            return None
+        run_rows[k : k + m] = found[:m] + lo
+        hashes.append(hashed)
+        k += m
+    if k < total:
+        return None
+    everyone = np.sort(np.concatenate(hashes))
+    if bool((everyone[1:] == everyone[:-1]).any()):
+        return None
+    cuts[-1] = total
+    records = len(owners)
+    first_record = np.append(starts, records)
+    rows = np.repeat(run_rows, np.diff(first_record))
+    return Partition(bounds, first_record[cuts], None, rows)
