@@ -186,9 +186,9 @@ def test_each_slice_is_validated_and_graded_once(monkeypatch: pytest.MonkeyPatch
     calls: list[tuple[int, int]] = []
     validate_part = evaluate_module.validate_part
 
-    def counted(s: Any, r: Any, rows: np.ndarray) -> Any:
+    def counted(s: Any, r: Any, rows: np.ndarray, nulls: Any) -> Any:
         calls.append((s.num_rows, r.num_rows))
-        return validate_part(s, r, rows)
+        return validate_part(s, r, rows, nulls)
 
     monkeypatch.setattr(evaluate_module, "validate_part", counted)
     evaluate_table(load_pack("wushan"), subjects, records, cycle=CYCLE, slice_subjects=64)

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from medcredit.columnar.convert import rows_to_subjects
 from medcredit.columnar.plan import Plan, decimals, make_plan
-from medcredit.columnar.schema import Tables, validate, validate_part
+from medcredit.columnar.schema import Nulls, Tables, validate, validate_part
 from medcredit.columnar.slices import partition
 from medcredit.columnar.vexpr import Num, Value, evaluate_bool, number
 from medcredit.diagnostics.errors import HistoryError, ValidityError
@@ -683,8 +683,9 @@ def evaluate_table(
         traces: dict[int, str] = {}
         ids: list[pa.Array] = []
         category_texts: list[pa.Array] = []
+        nulls = Nulls()
         for piece in sliced.pieces(subjects, records):
-            tables = validate_part(piece.subjects, piece.records, piece.record_subject)
+            tables = validate_part(piece.subjects, piece.records, piece.record_subject, nulls)
             if tables is None:
                 break  # the whole tables are validated below: their error names the original rows
             try:

@@ -151,10 +151,29 @@ class _Collector:
         self.problems.append(Problem(code=f"table-{code}", message=message, file=table, path=(table, column)))
 
 
+class Nulls:
+    """All-null columns, one of each type, shared by the slices of one call (sliced, not remade)."""
+
+    def __init__(self) -> None:
+        self.made: dict[pa.DataType, pa.Array] = {}
+
+    def __call__(self, length: int, kind: pa.DataType) -> pa.Array:
+        found = self.made.get(kind)
+        if found is None or len(found) < length:
+            found = self.made[kind] = pa.nulls(length, kind)
+        return found if len(found) == length else found.slice(0, length)
+
+
 def _conform(
-    table: pa.Table, name: str, columns: dict[str, pa.DataType], required: tuple[str, ...], out: _Collector
+    table: pa.Table,
+    name: str,
+    columns: dict[str, pa.DataType],
+    required: tuple[str, ...],
+    out: _Collector,
+    nulls: Nulls | None = None,
 ) -> pa.Table | None:
     """All schema columns in schema order and type; unknown or ill-typed columns are problems."""
+    nulls = Nulls() if nulls is None else nulls
     arrays = []
     for column in table.column_names:
         if column not in columns:
@@ -163,11 +182,11 @@ def _conform(
         if column not in table.column_names:
             if column in required:
                 out.column(name, column, "missing-column", f"required column '{column}' is missing")
-            arrays.append(pa.nulls(len(table), wanted))
+            arrays.append(nulls(len(table), wanted))
             continue
         chunked = table.column(column)
         if chunked.type == wanted and chunked.null_count == len(chunked):
-            arrays.append(pa.nulls(len(chunked), wanted))  # nothing to join: an unused column costs nothing
+            arrays.append(nulls(len(chunked), wanted))  # nothing to join: an unused column costs nothing
             continue
         data = _one(chunked) if table.num_rows else pa.array([], wanted)
         if data.type != wanted:
@@ -259,7 +278,9 @@ def validate(
     return _validate(subjects, records, subjects_name, records_name, None)
 
 
-def validate_part(subjects: pa.Table, records: pa.Table, record_subject: np.ndarray) -> Tables | None:
+def validate_part(
+    subjects: pa.Table, records: pa.Table, record_subject: np.ndarray, nulls: Nulls | None = None
+) -> Tables | None:
     """:func:`validate` for a slice of the subjects and the records of those subjects; None: a problem.
 
     ``record_subject`` (each record's row in ``subjects``) comes from the join the caller made over
@@ -269,17 +290,22 @@ def validate_part(subjects: pa.Table, records: pa.Table, record_subject: np.ndar
     error names the original rows.
     """
     try:
-        return _validate(subjects, records, "subjects", "records", record_subject)
+        return _validate(subjects, records, "subjects", "records", record_subject, nulls)
     except HistoryError:
         return None
 
 
 def _validate(
-    subjects: pa.Table, records: pa.Table, subjects_name: str, records_name: str, joined: np.ndarray | None
+    subjects: pa.Table,
+    records: pa.Table,
+    subjects_name: str,
+    records_name: str,
+    joined: np.ndarray | None,
+    nulls: Nulls | None = None,
 ) -> Tables:
     out = _Collector()
-    s = _conform(subjects, subjects_name, SUBJECT_COLUMNS, SUBJECT_REQUIRED, out)
-    r = _conform(records, records_name, RECORD_COLUMNS, RECORD_REQUIRED, out)
+    s = _conform(subjects, subjects_name, SUBJECT_COLUMNS, SUBJECT_REQUIRED, out, nulls)
+    r = _conform(records, records_name, RECORD_COLUMNS, RECORD_REQUIRED, out, nulls)
     if s is None or r is None:
         raise HistoryError("the input tables do not follow the columnar schema", out.problems)
     _check_subjects(s, subjects_name, out)
