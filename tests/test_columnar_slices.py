@@ -130,6 +130,8 @@ def test_records_out_of_order_chunked_and_ids_of_mixed_lengths(kind: str) -> Non
         _same(pack_name, _chunked(subjects, 5, 100), _chunked(records, 1, 333, 334, 900), 11)
         _same(pack_name, *_mixed_widths(subjects, records), 7)
         _same(pack_name, *_mixed_widths(subjects, shuffled), 9)
+        _same(pack_name, subjects, records.slice(0, 0), 7)  # no records at all
+        _same(pack_name, subjects, records.filter(pc.less(pc.utf8_length(records.column("kind")), 10)), 7)
 
 
 def _error(subjects: Any, records: Any, size: int) -> list[tuple[Any, ...]]:

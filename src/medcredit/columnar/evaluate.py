@@ -932,7 +932,8 @@ def _list_column(matrix: np.ndarray, words: list[str]) -> pa.Array:
         return pa.array([], pa.list_(pa.string()))
     if 0 < len(words) <= 16:
         # few words: each row's set as a bit pattern, the list of each pattern that occurs built once
-        pattern = matrix.astype(np.int64) @ (1 << np.arange(len(words), dtype=np.int64))
+        packed = np.packbits(matrix, axis=1, bitorder="little")  # word k is bit k: one byte per 8 words
+        pattern = packed[:, 0] if len(words) <= 8 else packed[:, 0] | packed[:, 1].astype(np.uint16) << 8
         present = np.flatnonzero(np.bincount(pattern, minlength=1))
         sets = [[w for k, w in enumerate(words) if p >> k & 1] for p in present.tolist()]
         lists = pa.array(sets, pa.list_(pa.string()))
@@ -949,7 +950,7 @@ def _decimal_column(values: np.ndarray, valid: np.ndarray, scale: int) -> pa.Arr
     """Exact decimals from unscaled integers (no float on the way)."""
     words = np.empty((len(values), 2), dtype=np.int64)
     words[:, 0] = values
-    words[:, 1] = values >> 63  # two's complement sign extension to 128 bits
+    np.right_shift(values, 63, out=words[:, 1])  # two's complement sign extension to 128 bits
     nulls = len(values) - int(np.count_nonzero(valid))
     validity = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
     data = pa.py_buffer(words)  # the array keeps the numpy buffer alive: no copy
