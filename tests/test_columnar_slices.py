@@ -115,7 +115,7 @@ def test_grouped_records_are_joined_slice_by_slice_as_by_the_whole_join(kind: st
     for size in (1, 7, 64, subjects.num_rows - 1):
         found = partition(subjects, records, size)
         assert found is not None and found.order is None  # grouped: contiguous ranges, no sort
-        assert np.array_equal(found.rows, want)
+        assert np.array_equal(found.record_rows(), want)
         assert found.cuts.tolist() == np.searchsorted(want, found.bounds).tolist()
 
 

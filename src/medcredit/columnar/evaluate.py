@@ -351,21 +351,22 @@ class _Output:
     """The per-subject result columns being filled."""
 
     def __init__(self, pack: CompiledPack, plan: Plan, n: int) -> None:
-        self.status = np.full(n, -1, dtype=np.int64)
+        # codes into small vocabularies: int32 halves the whole population's arrays (-1: null)
+        self.status = np.full(n, -1, dtype=np.int32)
         self.grades = _Vocab(g.id for g in pack.model.grades)
-        self.grade = np.full(n, -1, dtype=np.int64)
+        self.grade = np.full(n, -1, dtype=np.int32)
         self.reasons = _Vocab()
-        self.reason = np.full(n, -1, dtype=np.int64)
+        self.reason = np.full(n, -1, dtype=np.int32)
         self.paths = _Vocab(sorted({p.id for p in pack.path_by_category.values()}))
-        self.path = np.full(n, -1, dtype=np.int64)
+        self.path = np.full(n, -1, dtype=np.int32)
         self.scores = _Vocab()
-        self.score = np.full(n, -1, dtype=np.int64)
+        self.score = np.full(n, -1, dtype=np.int32)
         self.exclusion_ids = [e.id for e in pack.exclusions]
         self.hits = np.zeros((n, len(self.exclusion_ids)), dtype=bool)
         self.points = {rid: np.zeros(n, dtype=np.int64) for rid in plan.rules}
         self.applied = {rid: np.zeros(n, dtype=bool) for rid in plan.rules}
-        self.by = np.zeros(n, dtype=np.int64)  # 0: columnar; else fallback reason code
-        self.category = np.full(n, -1, dtype=np.int64)  # index in SubjectCategory
+        self.by = np.zeros(n, dtype=np.int32)  # 0: columnar; else fallback reason code
+        self.category = np.full(n, -1, dtype=np.int32)  # index in SubjectCategory
         # measures of rows the engine graded: they can differ from the grade's (a measure's term ended)
         self.engine_measures: dict[int, tuple[str, ...]] = {}
         self.fallbacks = _Vocab(["columnar"])

@@ -36,7 +36,11 @@ class Partition:
     bounds: np.ndarray  # first subject row of each slice, then the number of subjects
     cuts: np.ndarray  # first record (in ``order``) of each slice, then the number of records
     order: np.ndarray | None  # records in subject order (None: they are already)
-    rows: np.ndarray  # each record's subject row, in ``order``
+    rows: np.ndarray | None  # each record's subject row, in ``order`` (None: from ``runs``)
+    #: records grouped by subject: each run's subject row, each run's first record (then the number
+    #: of records) and each slice's first run (then the number of runs); a slice's rows are made
+    #: from them when it comes, not for all records at once
+    runs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def pieces(self, subjects: pa.Table, records: pa.Table) -> Iterator[Piece]:
         """The slices one at a time (a sorted copy of the records is made one slice at a time)."""
@@ -44,7 +48,21 @@ class Partition:
             lo, hi = int(self.bounds[k]), int(self.bounds[k + 1])
             a, z = int(self.cuts[k]), int(self.cuts[k + 1])
             part = records.slice(a, z - a) if self.order is None else records.take(self.order[a:z])
-            yield Piece(lo, subjects.slice(lo, hi - lo), part, self.rows[a:z] - lo)
+            yield Piece(lo, subjects.slice(lo, hi - lo), part, self._rows(k, a, z) - lo)
+
+    def record_rows(self) -> np.ndarray:
+        """Each record's subject row, in ``order`` (all at once)."""
+        return np.concatenate(
+            [self._rows(k, int(self.cuts[k]), int(self.cuts[k + 1])) for k in range(len(self.cuts) - 1)]
+        )
+
+    def _rows(self, k: int, a: int, z: int) -> np.ndarray:
+        if self.rows is not None:
+            return self.rows[a:z]
+        assert self.runs is not None
+        run_rows, first, run_cuts = self.runs
+        r0, r1 = int(run_cuts[k]), int(run_cuts[k + 1])
+        return np.repeat(run_rows[r0:r1], np.diff(first[r0 : r1 + 1]))
 
 
 def partition(subjects: pa.Table, records: pa.Table, size: int) -> Partition | None:
@@ -114,7 +132,5 @@ def _grouped(ids: pa.ChunkedArray, owners: pa.ChunkedArray, bounds: np.ndarray) 
     if bool((everyone[1:] == everyone[:-1]).any()):
         return None
     cuts[-1] = total
-    records = len(owners)
-    first_record = np.append(starts, records)
-    rows = np.repeat(run_rows, np.diff(first_record))
-    return Partition(bounds, first_record[cuts], None, rows)
+    first_record = np.append(starts, len(owners))
+    return Partition(bounds, first_record[cuts], None, None, (run_rows, first_record, cuts))
