@@ -363,7 +363,10 @@ class _Output:
         self.score = np.full(n, -1, dtype=np.int32)
         self.exclusion_ids = [e.id for e in pack.exclusions]
         self.hits = np.zeros((n, len(self.exclusion_ids)), dtype=bool)
-        self.points = {rid: np.zeros(n, dtype=np.int64) for rid in plan.rules}
+        # each rule's points in the low words of its decimal128 output buffer (the high words, the
+        # sign, are set at the end): the results table takes the buffers without a copy
+        self.rule_words = {rid: np.zeros((n, 2), dtype=np.int64) for rid in plan.rules}
+        self.points = {rid: words[:, 0] for rid, words in self.rule_words.items()}
         self.applied = {rid: np.zeros(n, dtype=bool) for rid in plan.rules}
         self.by = np.zeros(n, dtype=np.int32)  # 0: columnar; else fallback reason code
         self.category = np.full(n, -1, dtype=np.int32)  # index in SubjectCategory
@@ -904,7 +907,7 @@ def _measures_column(
     One list per combination (and per engine-graded row), taken by index: no per-row work in Python.
     """
     lists = [[m for m, on in zip(ids, row, strict=True) if on] for row in combos.tolist()]
-    index = combo.astype(np.int64, copy=True)
+    index = combo.astype(np.int32, copy=True)
     for row, measures in sorted(engine.items()):
         index[row] = len(lists)
         lists.append([m for m in ids if m in measures])
@@ -938,7 +941,7 @@ def _list_column(matrix: np.ndarray, words: list[str]) -> pa.Array:
         present = np.flatnonzero(np.bincount(pattern, minlength=1))
         sets = [[w for k, w in enumerate(words) if p >> k & 1] for p in present.tolist()]
         lists = pa.array(sets, pa.list_(pa.string()))
-        slot = np.zeros(int(present[-1]) + 1, dtype=np.int64)
+        slot = np.zeros(int(present[-1]) + 1, dtype=np.int32)
         slot[present] = np.arange(len(present))
         return lists.take(pa.array(slot[pattern]))
     lengths = matrix.sum(axis=1)
@@ -947,15 +950,13 @@ def _list_column(matrix: np.ndarray, words: list[str]) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(words, pa.string()).take(pa.array(cols)))
 
 
-def _decimal_column(values: np.ndarray, valid: np.ndarray, scale: int) -> pa.Array:
-    """Exact decimals from unscaled integers (no float on the way)."""
-    words = np.empty((len(values), 2), dtype=np.int64)
-    words[:, 0] = values
-    np.right_shift(values, 63, out=words[:, 1])  # two's complement sign extension to 128 bits
-    nulls = len(values) - int(np.count_nonzero(valid))
+def _decimal_column(words: np.ndarray, valid: np.ndarray, scale: int) -> pa.Array:
+    """Exact decimals from unscaled integers in the low words of ``words`` (no float on the way)."""
+    np.right_shift(words[:, 0], 63, out=words[:, 1])  # two's complement sign extension to 128 bits
+    nulls = len(words) - int(np.count_nonzero(valid))
     validity = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
     data = pa.py_buffer(words)  # the array keeps the numpy buffer alive: no copy
-    return pa.Array.from_buffers(pa.decimal128(18, scale), len(values), [validity, data], nulls)
+    return pa.Array.from_buffers(pa.decimal128(18, scale), len(words), [validity, data], nulls)
 
 
 def _table(
@@ -991,7 +992,7 @@ def _table(
         "evaluated_by": out.fallbacks.array(out.by),
     }
     for rid in plan.rules:
-        columns[f"rule:{rid}"] = _decimal_column(out.points[rid], out.applied[rid], plan.scale)
+        columns[f"rule:{rid}"] = _decimal_column(out.rule_words[rid], out.applied[rid], plan.scale)
     if traces:
         trace_rows = np.array(sorted(traces), dtype=np.int64)
         text = np.full(n, None, dtype=object)

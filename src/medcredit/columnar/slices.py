@@ -128,7 +128,8 @@ def _grouped(ids: pa.ChunkedArray, owners: pa.ChunkedArray, bounds: np.ndarray) 
         k += m
     if k < total:
         return None
-    everyone = np.sort(np.concatenate(hashes))
+    everyone = np.concatenate(hashes)
+    everyone.sort()
     if bool((everyone[1:] == everyone[:-1]).any()):
         return None
     cuts[-1] = total
