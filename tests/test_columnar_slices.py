@@ -112,7 +112,7 @@ def test_slices_give_the_table_of_the_whole(pack_name: str, kind: str) -> None:
 def test_grouped_records_are_joined_slice_by_slice_as_by_the_whole_join(kind: str) -> None:
     subjects, records = TABLES[kind]
     want, _ = subject_rows_hashed(records.column("subject_id"), subjects.column("id").combine_chunks())
-    for size in (1, 7, 64, subjects.num_rows - 1):
+    for size in (0, 1, 7, 64, subjects.num_rows - 1):  # 0: as 1
         found = partition(subjects, records, size)
         assert found is not None and found.order is None  # grouped: contiguous ranges, no sort
         assert np.array_equal(found.record_rows(), want)

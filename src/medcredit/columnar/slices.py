@@ -72,8 +72,8 @@ def partition(subjects: pa.Table, records: pa.Table, size: int) -> Partition | N
     subject id repeats or a record names no subject: those are problems of the whole tables,
     which :func:`medcredit.columnar.schema.validate` reports as they are.
     """
-    n = subjects.num_rows
-    if n <= max(size, 1) or "id" not in subjects.column_names or "subject_id" not in records.column_names:
+    n, size = subjects.num_rows, max(size, 1)
+    if n <= size or "id" not in subjects.column_names or "subject_id" not in records.column_names:
         return None
     ids, owners = subjects.column("id"), records.column("subject_id")
     if ids.type != pa.string() or owners.type != pa.string():
