@@ -6,6 +6,7 @@ nulls, records out of subject order, sliced arrays, and forced hash collisions.
 
 from __future__ import annotations
 
+import itertools
 import random
 from typing import Any
 
@@ -54,6 +55,12 @@ def _maybe_sliced(rng: random.Random, values: list[str | None]) -> Any:
     return pa.array(values, pa.string())
 
 
+def _chunked(rng: random.Random, values: Any) -> Any:
+    cuts = sorted(rng.randint(0, len(values)) for _ in range(rng.randint(0, 3)))
+    bounds = [0, *cuts, len(values)]
+    return pa.chunked_array([values.slice(a, z - a) for a, z in itertools.pairwise(bounds)], pa.string())
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_fixed_width_join_equals_dictionary_encoding(seed: int) -> None:
     rng = random.Random(seed)
@@ -63,6 +70,9 @@ def test_fixed_width_join_equals_dictionary_encoding(seed: int) -> None:
         got = keys.subject_rows(records, ids)
         want = keys.subject_rows_hashed(records, ids)
         assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1]), (ids, records)
+        chunked = _chunked(rng, records)  # as a Parquet file reads: runs may cross chunk boundaries
+        got = keys.subject_rows(chunked, ids)
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1]), (ids, chunked)
         fast_paths += keys._fixed_width_join(keys._runs(records)[1], ids) is not None
     assert fast_paths > 30  # many cases took the fixed-width path, so it is what was compared
 
@@ -76,3 +86,9 @@ def test_hash_collisions_fall_back_to_the_exact_path(monkeypatch: pytest.MonkeyP
     rows, duplicate = keys.subject_rows(records, ids)
     assert rows.tolist() == [2, 2, -1, 1, -1, -1]
     assert duplicate.tolist() == [False, True, False, True]
+
+
+def test_a_run_across_chunks_is_one_run() -> None:
+    records = pa.chunked_array([["A", "A"], ["A", "B"], [], ["B"], [None], [None, "B"]], pa.string())
+    starts, runs = keys.runs_of(records)
+    assert starts.tolist() == [0, 3, 5, 6, 7] and runs.to_pylist() == ["A", "B", None, None, "B"]

@@ -13,6 +13,7 @@ per-subject engine, subject by subject, and the output says which and why
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from collections.abc import Iterable
@@ -26,7 +27,8 @@ from pydantic import ValidationError
 
 from medcredit.columnar.convert import rows_to_subjects
 from medcredit.columnar.plan import Plan, decimals, make_plan
-from medcredit.columnar.schema import Tables, validate
+from medcredit.columnar.schema import Nulls, Tables, validate, validate_part
+from medcredit.columnar.slices import partition
 from medcredit.columnar.vexpr import Num, Value, evaluate_bool, number
 from medcredit.diagnostics.errors import HistoryError, ValidityError
 from medcredit.diagnostics.problems import Problem
@@ -47,15 +49,9 @@ _YEARLY = ("annual_assessment", "risk_assessment")
 _IGNORED = ("upheld", "deleted_unverifiable")
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 _PLANS: dict[int, tuple[CompiledPack, Plan]] = {}
-
-
-def _int32_column(codes: np.ndarray) -> pa.Array:
-    """Codes as an int32 array, null where negative (validity bitmap packed in numpy)."""
-    valid = codes >= 0
-    nulls = len(codes) - int(np.count_nonzero(valid))
-    validity = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
-    data = pa.py_buffer(np.where(valid, codes, 0).astype(np.int32))
-    return pa.Array.from_buffers(pa.int32(), len(codes), [validity, data], nulls)
+#: subjects graded together (with their ≈ 3 records each): the per-record arrays of a slice stay
+#: in cache and are reused, where those of a whole population of millions are faulted in anew
+SLICE_SUBJECTS = 65_536
 
 
 class _Vocab:
@@ -66,6 +62,7 @@ class _Vocab:
         self.index: dict[str, int] = {}
         for w in words:
             self.code(w)
+        self.seeded = len(self.words)
 
     def code(self, word: str) -> int:
         found = self.index.get(word)
@@ -83,8 +80,22 @@ class _Vocab:
         return np.array([index[w] for w in words], dtype=np.int64)
 
     def array(self, codes: np.ndarray) -> pa.Array:
-        """A dictionary array; code -1 is null."""
-        return pa.DictionaryArray.from_arrays(_int32_column(codes), pa.array(self.words, pa.string()))
+        """A dictionary array; code -1 is null.
+
+        The dictionary is canonical: the words given at the start, then the others that some row
+        uses, sorted.  The order in which words were met depends on the order of the work (one
+        pass, or slice after slice); the results table does not.
+        """
+        counts = np.bincount(codes + 1, minlength=len(self.words) + 1)  # slot 0: nulls (code -1)
+        extra = [k for k in sorted(range(self.seeded, len(self.words)), key=self.words.__getitem__) if counts[k + 1]]
+        remap = np.zeros(len(self.words) + 1, dtype=np.int32)  # the last slot (code -1) gives 0 under the null
+        remap[: self.seeded] = np.arange(self.seeded)
+        remap[extra] = np.arange(self.seeded, self.seeded + len(extra))
+        words = self.words[: self.seeded] + [self.words[k] for k in extra]
+        nulls = int(counts[0])
+        validity = pa.py_buffer(np.packbits(codes >= 0, bitorder="little")) if nulls else None
+        indices = pa.Array.from_buffers(pa.int32(), len(codes), [validity, pa.py_buffer(remap[codes])], nulls)
+        return pa.DictionaryArray.from_arrays(indices, pa.array(words, pa.string()))
 
 
 def plan_for(pack: CompiledPack) -> Plan:
@@ -340,23 +351,39 @@ class _Output:
     """The per-subject result columns being filled."""
 
     def __init__(self, pack: CompiledPack, plan: Plan, n: int) -> None:
-        self.status = np.full(n, -1, dtype=np.int64)
+        # codes into small vocabularies: int32 halves the whole population's arrays (-1: null)
+        self.status = np.full(n, -1, dtype=np.int32)
         self.grades = _Vocab(g.id for g in pack.model.grades)
-        self.grade = np.full(n, -1, dtype=np.int64)
+        self.grade = np.full(n, -1, dtype=np.int32)
         self.reasons = _Vocab()
-        self.reason = np.full(n, -1, dtype=np.int64)
+        self.reason = np.full(n, -1, dtype=np.int32)
         self.paths = _Vocab(sorted({p.id for p in pack.path_by_category.values()}))
-        self.path = np.full(n, -1, dtype=np.int64)
+        self.path = np.full(n, -1, dtype=np.int32)
         self.scores = _Vocab()
-        self.score = np.full(n, -1, dtype=np.int64)
+        self.score = np.full(n, -1, dtype=np.int32)
         self.exclusion_ids = [e.id for e in pack.exclusions]
         self.hits = np.zeros((n, len(self.exclusion_ids)), dtype=bool)
-        self.points = {rid: np.zeros(n, dtype=np.int64) for rid in plan.rules}
+        # each rule's points in the low words of its decimal128 output buffer (the high words, the
+        # sign, are set at the end): the results table takes the buffers without a copy
+        self.rule_words = {rid: np.zeros((n, 2), dtype=np.int64) for rid in plan.rules}
+        self.points = {rid: words[:, 0] for rid, words in self.rule_words.items()}
         self.applied = {rid: np.zeros(n, dtype=bool) for rid in plan.rules}
-        self.by = np.zeros(n, dtype=np.int64)  # 0: columnar; else fallback reason code
+        self.by = np.zeros(n, dtype=np.int32)  # 0: columnar; else fallback reason code
+        self.category = np.full(n, -1, dtype=np.int32)  # index in SubjectCategory
         # measures of rows the engine graded: they can differ from the grade's (a measure's term ended)
         self.engine_measures: dict[int, tuple[str, ...]] = {}
         self.fallbacks = _Vocab(["columnar"])
+        self.offset = 0  # row of this output's first row in the whole output (see part)
+
+    def part(self, start: int, stop: int) -> _Output:
+        """Rows ``start`` … ``stop - 1`` as an output of their own: views of the same arrays, the same vocabularies."""
+        view = copy.copy(self)
+        for name in ("status", "grade", "reason", "path", "score", "hits", "by", "category"):
+            setattr(view, name, getattr(self, name)[start:stop])
+        view.points = {rid: values[start:stop] for rid, values in self.points.items()}
+        view.applied = {rid: values[start:stop] for rid, values in self.applied.items()}
+        view.offset = self.offset + start
+        return view
 
 
 def _score_texts(values: np.ndarray, exponents: np.ndarray, scale: int, vocab: _Vocab) -> np.ndarray:
@@ -633,6 +660,7 @@ def evaluate_table(
     trace_ids: Iterable[str] = (),
     subjects_name: str = "subjects",
     records_name: str = "records",
+    slice_subjects: int = SLICE_SUBJECTS,
 ) -> pa.Table:
     """Grade every subject of ``subjects`` (with its ``records``) for ``cycle``.
 
@@ -642,18 +670,76 @@ def evaluate_table(
     per-subject engine graded the row), one ``rule:<id>`` column per scorecard rule (its
     signed points; null where the rule was not applied: the trace matrix) and
     ``trace``: the full ``medcredit.trace/1`` JSON for the subjects in ``trace_ids``.
+
+    Subjects are validated and graded ``slice_subjects`` at a time (with their records); the
+    table is the same whatever the slice size, and so is the error when the input has problems.
     """
     overridden = False
     if not check_validity(pack, cycle):
         if not override_validity:
             raise ValidityError(validity_message(pack, cycle))
         overridden = True
-    tables = validate(subjects, records, subjects_name=subjects_name, records_name=records_name)
     plan = plan_for(pack)
+    trace_set = set(trace_ids)
+    sliced = partition(subjects, records, slice_subjects)
+    if sliced is not None:
+        out = _Output(pack, plan, subjects.num_rows)
+        traces: dict[int, str] = {}
+        ids: list[pa.Array] = []
+        category_texts: list[pa.Array] = []
+        nulls = Nulls()
+        for piece in sliced.pieces(subjects, records):
+            tables = validate_part(piece.subjects, piece.records, piece.record_subject, nulls)
+            if tables is None:
+                break  # the whole tables are validated below: their error names the original rows
+            try:
+                found = _grade(
+                    pack,
+                    plan,
+                    tables,
+                    cycle,
+                    override_validity,
+                    trace_set,
+                    out.part(piece.start, piece.start + tables.subjects.num_rows),
+                )
+            except HistoryError:
+                break  # the same, for a subject the engine cannot read: one error, as for the whole tables
+            traces.update((piece.start + row, text) for row, text in found.items())
+            ids.extend(tables.subjects.column("id").chunks)
+            category_texts.extend(tables.subjects.column("category").chunks)
+        else:
+            return _table(
+                pack, plan, cycle, overridden, out, traces, pa.concat_arrays(ids), pa.concat_arrays(category_texts)
+            )
+    tables = validate(subjects, records, subjects_name=subjects_name, records_name=records_name)
+    out = _Output(pack, plan, tables.subjects.num_rows)
+    traces = _grade(pack, plan, tables, cycle, override_validity, trace_set, out)
+    return _table(
+        pack,
+        plan,
+        cycle,
+        overridden,
+        out,
+        traces,
+        tables.subjects.column("id").combine_chunks(),
+        tables.subjects.column("category").combine_chunks(),
+    )
+
+
+def _grade(
+    pack: CompiledPack,
+    plan: Plan,
+    tables: Tables,
+    cycle: int,
+    override_validity: bool,
+    trace_set: set[str],
+    out: _Output,
+) -> dict[int, str]:
+    """Fill ``out`` for the subjects of ``tables``; the requested traces by row."""
     b = _Batch(pack, tables, cycle)
-    out = _Output(pack, plan, b.n)
     categories = [c.value for c in SubjectCategory]
     category = _codes(tables.subjects.column("category"), categories)
+    out.category[:] = category
     path_of_category: dict[int, CPath] = {}
     fallback = np.zeros(b.n, dtype=np.int64)
     for code, name in enumerate(categories):
@@ -714,10 +800,8 @@ def evaluate_table(
             _agree(pack, path, rows, counts, b, fact_rows, out)
         else:
             _classify(pack, path, rows, counts, b, fact_rows, out)
-    out.by = fallback
-    trace_set = set(trace_ids)
-    traces = _engine(pack, tables, b, cycle, override_validity, fallback, trace_set, plan, out)
-    return _table(pack, plan, tables, cycle, overridden, category, categories, out, traces)
+    out.by[:] = fallback
+    return _engine(pack, tables, b, cycle, override_validity, fallback, trace_set, plan, out)
 
 
 def _exclusions(
@@ -823,7 +907,7 @@ def _measures_column(
     One list per combination (and per engine-graded row), taken by index: no per-row work in Python.
     """
     lists = [[m for m, on in zip(ids, row, strict=True) if on] for row in combos.tolist()]
-    index = combo.astype(np.int64, copy=True)
+    index = combo.astype(np.int32, copy=True)
     for row, measures in sorted(engine.items()):
         index[row] = len(lists)
         lists.append([m for m in ids if m in measures])
@@ -838,7 +922,7 @@ def _take_result(result: Result, row: int, plan: Plan, out: _Output) -> None:
     out.path[row] = -1 if result.path is None else out.paths.code(result.path)
     for k, exc in enumerate(out.exclusion_ids):
         out.hits[row, k] = exc in result.exclusions
-    out.engine_measures[row] = result.measures
+    out.engine_measures[out.offset + row] = result.measures
     scale = plan.scale
     for step in result.steps:
         if step.kind == "rule" and step.ref in out.points and step.points is not None:
@@ -852,11 +936,12 @@ def _list_column(matrix: np.ndarray, words: list[str]) -> pa.Array:
         return pa.array([], pa.list_(pa.string()))
     if 0 < len(words) <= 16:
         # few words: each row's set as a bit pattern, the list of each pattern that occurs built once
-        pattern = matrix.astype(np.int64) @ (1 << np.arange(len(words), dtype=np.int64))
+        packed = np.packbits(matrix, axis=1, bitorder="little")  # word k is bit k: one byte per 8 words
+        pattern = packed[:, 0] if len(words) <= 8 else packed[:, 0] | packed[:, 1].astype(np.uint16) << 8
         present = np.flatnonzero(np.bincount(pattern, minlength=1))
         sets = [[w for k, w in enumerate(words) if p >> k & 1] for p in present.tolist()]
         lists = pa.array(sets, pa.list_(pa.string()))
-        slot = np.zeros(int(present[-1]) + 1, dtype=np.int64)
+        slot = np.zeros(int(present[-1]) + 1, dtype=np.int32)
         slot[present] = np.arange(len(present))
         return lists.take(pa.array(slot[pattern]))
     lengths = matrix.sum(axis=1)
@@ -865,29 +950,28 @@ def _list_column(matrix: np.ndarray, words: list[str]) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(offsets), pa.array(words, pa.string()).take(pa.array(cols)))
 
 
-def _decimal_column(values: np.ndarray, valid: np.ndarray, scale: int) -> pa.Array:
-    """Exact decimals from unscaled integers (no float on the way)."""
-    words = np.empty((len(values), 2), dtype=np.int64)
-    words[:, 0] = values
-    words[:, 1] = values >> 63  # two's complement sign extension to 128 bits
-    nulls = len(values) - int(np.count_nonzero(valid))
+def _decimal_column(words: np.ndarray, valid: np.ndarray, scale: int) -> pa.Array:
+    """Exact decimals from unscaled integers in the low words of ``words`` (no float on the way)."""
+    np.right_shift(words[:, 0], 63, out=words[:, 1])  # two's complement sign extension to 128 bits
+    nulls = len(words) - int(np.count_nonzero(valid))
     validity = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
     data = pa.py_buffer(words)  # the array keeps the numpy buffer alive: no copy
-    return pa.Array.from_buffers(pa.decimal128(18, scale), len(values), [validity, data], nulls)
+    return pa.Array.from_buffers(pa.decimal128(18, scale), len(words), [validity, data], nulls)
 
 
 def _table(
     pack: CompiledPack,
     plan: Plan,
-    tables: Tables,
     cycle: int,
     overridden: bool,
-    category: np.ndarray,
-    categories: list[str],
     out: _Output,
     traces: dict[int, str],
+    ids: pa.Array,
+    category_texts: pa.Array,
 ) -> pa.Table:
-    n = tables.subjects.num_rows
+    n = len(out.status)
+    category = out.category
+    categories = [c.value for c in SubjectCategory]
     measure_ids = [m.id for m in pack.model.measures]
     combos = np.zeros((len(out.grades.words) * len(categories) + 1, len(measure_ids)), dtype=bool)
     for (grade, cat), ms in pack.measures.items():
@@ -896,8 +980,8 @@ def _table(
                 combos[out.grades.code(grade) * len(categories) + categories.index(cat), measure_ids.index(m.id)] = True
     combo = np.where((out.grade >= 0) & (category >= 0), out.grade * len(categories) + category, len(combos) - 1)
     columns: dict[str, pa.Array] = {
-        "id": tables.subjects.column("id").combine_chunks(),
-        "category": tables.subjects.column("category").combine_chunks(),
+        "id": ids,
+        "category": category_texts,
         "status": _Vocab(STATUSES).array(out.status),
         "reason": out.reasons.array(out.reason),
         "path": out.paths.array(out.path),
@@ -908,7 +992,7 @@ def _table(
         "evaluated_by": out.fallbacks.array(out.by),
     }
     for rid in plan.rules:
-        columns[f"rule:{rid}"] = _decimal_column(out.points[rid], out.applied[rid], plan.scale)
+        columns[f"rule:{rid}"] = _decimal_column(out.rule_words[rid], out.applied[rid], plan.scale)
     if traces:
         trace_rows = np.array(sorted(traces), dtype=np.int64)
         text = np.full(n, None, dtype=object)

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 _MULTIPLIERS = (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
 
 
-def subject_rows(subject_ids: pa.Array, ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def subject_rows(subject_ids: pa.Array | pa.ChunkedArray, ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """The subjects-table row of each record (-1: no such subject), and which subject ids repeat.
 
     A repeated id's records belong to its first row (as a dictionary lookup would say).
@@ -37,7 +37,7 @@ def subject_rows(subject_ids: pa.Array, ids: pa.Array) -> tuple[np.ndarray, np.n
     return np.repeat(found, lengths).astype(np.int64), duplicate
 
 
-def subject_rows_hashed(subject_ids: pa.Array, ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def subject_rows_hashed(subject_ids: pa.Array | pa.ChunkedArray, ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """:func:`subject_rows` by Arrow's dictionary encoding alone (the reference for tests)."""
     starts, runs = _runs(subject_ids)
     found, duplicate = _hashed_join(runs, ids)
@@ -45,14 +45,32 @@ def subject_rows_hashed(subject_ids: pa.Array, ids: pa.Array) -> tuple[np.ndarra
     return np.repeat(found, lengths).astype(np.int64), duplicate
 
 
-def _runs(subject_ids: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """Where each run of equal subject ids starts, and the id of each run (records usually come grouped)."""
-    m = len(subject_ids)
-    if m == 0:
+def _runs(subject_ids: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Where each run of equal subject ids starts, and the id of each run (records usually come grouped).
+
+    Chunk by chunk (as a Parquet file reads): no copy joins the chunks, and a run that
+    crosses a chunk boundary is still one run.
+    """
+    chunks = subject_ids.chunks if isinstance(subject_ids, pa.ChunkedArray) else [subject_ids]
+    starts: list[np.ndarray] = []
+    runs: list[pa.Array] = []
+    offset = 0
+    last: object = None  # the id that ends the chunks so far
+    for chunk in chunks:
+        m = len(chunk)
+        if m == 0:
+            continue
+        first = np.ones(m, dtype=bool)
+        first[1:] = np.asarray(pc.not_equal(chunk[1:], chunk[:-1]).fill_null(True), dtype=bool)
+        head = chunk[0].as_py()
+        first[0] = head is None or head != last
+        last = chunk[m - 1].as_py()
+        starts.append(np.flatnonzero(first) + offset)
+        runs.append(chunk.filter(pa.array(first)))
+        offset += m
+    if not runs:
         return np.zeros(0, dtype=np.int64), pa.array([], pa.string())
-    first = np.ones(m, dtype=bool)
-    first[1:] = np.asarray(pc.not_equal(subject_ids[1:], subject_ids[:-1]).fill_null(True), dtype=bool)
-    return np.flatnonzero(first), subject_ids.filter(pa.array(first))
+    return np.concatenate(starts), runs[0] if len(runs) == 1 else pa.concat_arrays(runs)
 
 
 def _hashed_join(runs: pa.Array, ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -92,6 +110,8 @@ def _hashes(data: pa.Array, width: int) -> np.ndarray:
     """A 64-bit hash of each string (every one ``width`` bytes long), from its bytes read in place."""
     offsets = np.frombuffer(data.buffers()[1], dtype=np.int32)[data.offset : data.offset + len(data) + 1]
     start, n = int(offsets[0]), len(data)
+    if n == 0:  # e.g. no run id of the subjects' length: there may be no data buffer to view
+        return np.zeros(0, dtype=np.uint64)
     if width >= 8:
         # 8-byte words read straight from the data buffer, one string apart (the last word may
         # overlap the one before it, so every byte is read without padding a copy)
@@ -114,7 +134,27 @@ def _hashes(data: pa.Array, width: int) -> np.ndarray:
     return h
 
 
-def _fixed_width_join(runs: pa.Array, ids: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+def runs_of(subject_ids: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Where each run of equal ids starts, and the id of each run."""
+    return _runs(subject_ids)
+
+
+def fixed_width_rows(runs: pa.Array, ids: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Each of ``runs``' row in ``ids`` (-1: none), which ids repeat, and the 64-bit hash of each id.
+
+    None: not ids of one byte length, or a hash collision (the exact path decides).
+    """
+    width = _width(ids)
+    if width is None:
+        return None
+    hashed = _hashes(ids, width)
+    joined = _fixed_width_join(runs, ids, width, hashed)
+    return None if joined is None else (joined[0], joined[1], hashed)
+
+
+def _fixed_width_join(
+    runs: pa.Array, ids: pa.Array, width: int | None = None, hashed: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray] | None:
     """The join through 64-bit hashes of fixed-width ids, every match confirmed; None: use the exact path.
 
     The subject ids' hashes go into direct-address tables (a slot per hash prefix, about twice as
@@ -123,11 +163,11 @@ def _fixed_width_join(runs: pa.Array, ids: pa.Array) -> tuple[np.ndarray, np.nda
     whole hash equals its slot holder's is a repeat (confirmed as the same string).  Each run id
     is looked up round by round until a slot holds its hash.  All of it is whole-array numpy.
     """
-    width = _width(ids)
+    width = _width(ids) if width is None else width
     if width is None:
         return None
     n = len(ids)
-    hashed = _hashes(ids, width)
+    hashed = _hashes(ids, width) if hashed is None else hashed
     bits = max(4, int(2 * n).bit_length())
     mask = np.uint64((1 << bits) - 1)
     duplicate = np.zeros(n, dtype=bool)

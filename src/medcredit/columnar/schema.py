@@ -151,10 +151,29 @@ class _Collector:
         self.problems.append(Problem(code=f"table-{code}", message=message, file=table, path=(table, column)))
 
 
+class Nulls:
+    """All-null columns, one of each type, shared by the slices of one call (sliced, not remade)."""
+
+    def __init__(self) -> None:
+        self.made: dict[pa.DataType, pa.Array] = {}
+
+    def __call__(self, length: int, kind: pa.DataType) -> pa.Array:
+        found = self.made.get(kind)
+        if found is None or len(found) < length:
+            found = self.made[kind] = pa.nulls(length, kind)
+        return found if len(found) == length else found.slice(0, length)
+
+
 def _conform(
-    table: pa.Table, name: str, columns: dict[str, pa.DataType], required: tuple[str, ...], out: _Collector
+    table: pa.Table,
+    name: str,
+    columns: dict[str, pa.DataType],
+    required: tuple[str, ...],
+    out: _Collector,
+    nulls: Nulls | None = None,
 ) -> pa.Table | None:
     """All schema columns in schema order and type; unknown or ill-typed columns are problems."""
+    nulls = Nulls() if nulls is None else nulls
     arrays = []
     for column in table.column_names:
         if column not in columns:
@@ -163,11 +182,11 @@ def _conform(
         if column not in table.column_names:
             if column in required:
                 out.column(name, column, "missing-column", f"required column '{column}' is missing")
-            arrays.append(pa.nulls(len(table), wanted))
+            arrays.append(nulls(len(table), wanted))
             continue
         chunked = table.column(column)
         if chunked.type == wanted and chunked.null_count == len(chunked):
-            arrays.append(pa.nulls(len(chunked), wanted))  # nothing to join: an unused column costs nothing
+            arrays.append(nulls(len(chunked), wanted))  # nothing to join: an unused column costs nothing
             continue
         data = _one(chunked) if table.num_rows else pa.array([], wanted)
         if data.type != wanted:
@@ -256,15 +275,46 @@ def validate(
     subjects: pa.Table, records: pa.Table, *, subjects_name: str = "subjects", records_name: str = "records"
 ) -> Tables:
     """Conform both tables to the schema and check every cell; raise HistoryError listing every problem."""
+    return _validate(subjects, records, subjects_name, records_name, None)
+
+
+def validate_part(
+    subjects: pa.Table, records: pa.Table, record_subject: np.ndarray, nulls: Nulls | None = None
+) -> Tables | None:
+    """:func:`validate` for a slice of the subjects and the records of those subjects; None: a problem.
+
+    ``record_subject`` (each record's row in ``subjects``) comes from the join the caller made over
+    the whole tables, which also found no repeated subject id and no record without its subject:
+    every other rule is about one cell or one row, so the whole tables pass if every slice does.
+    A slice with a problem says nothing of where: the caller then validates the whole tables, whose
+    error names the original rows.
+    """
+    try:
+        return _validate(subjects, records, "subjects", "records", record_subject, nulls)
+    except HistoryError:
+        return None
+
+
+def _validate(
+    subjects: pa.Table,
+    records: pa.Table,
+    subjects_name: str,
+    records_name: str,
+    joined: np.ndarray | None,
+    nulls: Nulls | None = None,
+) -> Tables:
     out = _Collector()
-    s = _conform(subjects, subjects_name, SUBJECT_COLUMNS, SUBJECT_REQUIRED, out)
-    r = _conform(records, records_name, RECORD_COLUMNS, RECORD_REQUIRED, out)
+    s = _conform(subjects, subjects_name, SUBJECT_COLUMNS, SUBJECT_REQUIRED, out, nulls)
+    r = _conform(records, records_name, RECORD_COLUMNS, RECORD_REQUIRED, out, nulls)
     if s is None or r is None:
         raise HistoryError("the input tables do not follow the columnar schema", out.problems)
     _check_subjects(s, subjects_name, out)
-    ids = _one(s.column("id"))
-    rows, duplicate = subject_rows(_one(r.column("subject_id")), ids)
-    out.cells(subjects_name, "id", duplicate, "duplicate-id", "subject id {value} occurs more than once", ids)
+    if joined is None:
+        ids = _one(s.column("id"))
+        rows, duplicate = subject_rows(r.column("subject_id"), ids)
+        out.cells(subjects_name, "id", duplicate, "duplicate-id", "subject id {value} occurs more than once", ids)
+    else:
+        rows = joined
     kind_code, code_code = _check_records(r, records_name, rows, out)
     if out.problems:
         raise HistoryError(f"{len(out.problems)} problem(s) in the input tables", out.problems)
