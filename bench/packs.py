@@ -16,7 +16,8 @@ same block right before (the parse floor, which no engine can beat):
   written straight from the compact outcome (``DirectEncoder.line``), the interpreter's Result
   otherwise;
 - ``CLI``: ``medcredit evaluate --format jsonl --override-validity`` over the population
-  written to a file, as a subprocess with standard output to /dev/null, against a child
+  written to a file (with the default ``--jobs auto``: one process per core from 4 MiB,
+  about 10,000 subjects), as a subprocess with standard output to /dev/null, against a child
   that only ``json.loads`` every line of the same file (wall and CPU), with its peak RSS;
 
 plus the peak RSS of the in-process measurement.  No hand-written scorer exists for these
