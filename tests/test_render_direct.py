@@ -7,8 +7,11 @@ is in tests/test_codegen_differential.py; these are the parts a line-level compa
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import threading
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,7 @@ from medcredit.render.output import (
     result_to_dict,
     to_json,
 )
+from medcredit.trace.result import Sanction
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 WUSHAN = load_pack("wushan")
@@ -160,3 +164,16 @@ def test_the_reference_heads_from_its_memo_are_the_dumped_dicts() -> None:
             result = ev.evaluate(s, cycle, override_validity=True)
             assert encoder.head(result) == _dumps(result_to_dict(result, pack, trace=False)), (name, s.id)
         assert len(encoder._heads) < len(subjects)  # alike decisions share a head
+
+
+def test_a_head_memo_keeps_apart_equal_totals_written_differently() -> None:
+    """A sanction's total is a Decimal: 10 and 10.0 are equal and hash alike but print differently."""
+    pack = load_pack(Path(__file__).parent / "fixtures" / "capabilities" / "personnel_points.yaml")
+    assert pack.thresholds
+    subject = Subject.model_validate({"id": "110101199003077777", "category": "physician", "records": []})
+    base = Evaluator(pack).evaluate(subject, 2024, override_validity=True)
+    encoder = TraceEncoder(pack)
+    for total in (Decimal("10"), Decimal("10.0"), Decimal("10")):
+        sanction = Sanction("s", "suspension", dt.date(2024, 1, 1), None, None, "points", total, (), True)
+        result = dataclasses.replace(base, sanctions=(sanction,))
+        assert encoder.head(result) == _dumps(result_to_dict(result, pack, trace=False))

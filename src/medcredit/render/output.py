@@ -387,13 +387,14 @@ class TraceEncoder:
         """``_dumps(result_to_dict(result, pack, trace=False))``: alike decisions share their text.
 
         The key holds every field the head reads but the subject's id and name and the score, which are
-        written into the cut text (a key that cannot be hashed is made afresh).
+        written into the cut text (a key that cannot be hashed is made afresh).  A sanction's total is a
+        Decimal: equal totals written differently (10 and 10.0) hash alike, so the key has their text too.
         """
         key = (
             result.pack_hash, result.category, result.cycle, result.applies_in, result.status, result.grade,
             result.path, result.reason, result.exclusions, result.measures, result.warnings,
             result.validity_overridden, result.listings, result.consequences, result.as_of, result.window_start,
-            result.sanctions,
+            result.sanctions, tuple(str(x.total) for x in result.sanctions),
         )  # fmt: skip
         try:
             cut = self._heads.get(key)
