@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from medcredit.columnar import evaluate_table, subjects_to_tables
+from medcredit.columnar.evaluate import fallback_info
 from medcredit.history.model import Subject
 from medcredit.pack.loader import bundled_pack_names, load_pack
 
@@ -119,8 +120,12 @@ def test_both_paths_equal_the_columnar_table_for_every_pack(
     got = _assert_same(general, expected, pack.content_hash)
     assert all(got[i]["trace"] is not None for i in traced)
     # batches of 16 subjects: several evaluate_table calls per task, joined from Spark's Arrow batches
-    nested = spark.read.parquet(nested_mixed)
-    _assert_same(evaluate_nested(pack_name, nested, batch_subjects=16, **options), expected, pack.content_hash)
+    nested = evaluate_nested(pack_name, spark.read.parquet(nested_mixed), batch_subjects=16, **options)
+    _assert_same(nested, expected, pack.content_hash)
+    # the in-process table's statement of why subjects fall back, on the evaluated_by column (no table metadata)
+    reasons = {k: v for k, v in fallback_info(expected).items() if k in ("pack", "paths")}
+    for results in (general, nested):
+        assert results.schema["evaluated_by"].metadata == {"medcredit.fallback": reasons}
 
 
 def test_the_mixed_population_needs_the_engine_inside_the_workers(mixed: Mixed) -> None:

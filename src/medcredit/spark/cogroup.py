@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from medcredit.diagnostics.errors import ArgumentError
-from medcredit.spark.schema import PACK_HASH, spark_schema
+from medcredit.spark.schema import finish, spark_schema
 from medcredit.spark.worker import BUCKET, Grader, PackRef
 
 if TYPE_CHECKING:
@@ -74,4 +74,4 @@ def evaluate_dataframe(
         return grader.grade(subjects_batch, records_batch)
 
     graded = s.groupBy(BUCKET).cogroup(r.groupBy(BUCKET)).applyInArrow(grade, schema)
-    return graded.withColumn(PACK_HASH, sf.lit(ref.content_hash))
+    return finish(graded, grader, ref.content_hash)

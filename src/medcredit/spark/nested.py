@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from medcredit.diagnostics.errors import ArgumentError
-from medcredit.spark.schema import PACK_HASH, spark_schema
+from medcredit.spark.schema import finish, spark_schema
 from medcredit.spark.worker import Grader, PackRef
 
 if TYPE_CHECKING:
@@ -109,7 +109,6 @@ def evaluate_nested(
     The same result rows as :func:`medcredit.spark.evaluate_dataframe`, without a shuffle:
     each task grades the rows of its own input split, ``batch_subjects`` ids at a time.
     """
-    from pyspark.sql import functions as sf
 
     if isinstance(batch_subjects, bool) or not isinstance(batch_subjects, int) or batch_subjects < 1:
         raise ArgumentError(f"batch_subjects must be a whole number of at least 1, not {batch_subjects!r}")
@@ -120,4 +119,4 @@ def evaluate_nested(
     grader = Grader(ref, cycle, override_validity, tuple(trace_ids))
     schema = spark_schema(grader.empty())
     graded = nested.select(SUBJECTS, RECORDS).mapInArrow(_NestedGrader(grader, batch_subjects), schema)
-    return graded.withColumn(PACK_HASH, sf.lit(ref.content_hash))
+    return finish(graded, grader, ref.content_hash)
