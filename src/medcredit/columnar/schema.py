@@ -114,6 +114,8 @@ class Tables:
     #: (-1: null or unknown), from the one dictionary encoding validation made of each column
     record_kind: np.ndarray | None = None
     record_code: np.ndarray | None = None
+    #: each subject's category as an index into the SubjectCategory values (-1: null), likewise
+    subject_category: np.ndarray | None = None
 
 
 class _Collector:
@@ -308,7 +310,7 @@ def _validate(
     r = _conform(records, records_name, RECORD_COLUMNS, RECORD_REQUIRED, out, nulls)
     if s is None or r is None:
         raise HistoryError("the input tables do not follow the columnar schema", out.problems)
-    _check_subjects(s, subjects_name, out)
+    category = _check_subjects(s, subjects_name, out)
     if joined is None:
         ids = _one(s.column("id"))
         rows, duplicate = subject_rows(r.column("subject_id"), ids)
@@ -318,7 +320,7 @@ def _validate(
     kind_code, code_code = _check_records(r, records_name, rows, out)
     if out.problems:
         raise HistoryError(f"{len(out.problems)} problem(s) in the input tables", out.problems)
-    return Tables(s, r, rows, kind_code, code_code)
+    return Tables(s, r, rows, kind_code, code_code, category)
 
 
 def _encode(data: pa.Array, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -335,7 +337,8 @@ def _encode(data: pa.Array, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return codes, (codes < 0) & ~_null(data)
 
 
-def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
+def _check_subjects(s: pa.Table, name: str, out: _Collector) -> np.ndarray:
+    """Check the subjects; each one's category as an index into the SubjectCategory values (-1: null)."""
     ids = _one(s.column("id"))
     for column in SUBJECT_REQUIRED:
         out.cells(name, column, _null(_one(s.column(column))), "required", f"'{column}' is required")
@@ -347,7 +350,8 @@ def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
         out.cells(name, column, _too_long(data, limit), "too-long", f"'{column}' is longer than {limit} characters")
     category = _one(s.column("category"))
     valid = [c.value for c in SubjectCategory]
-    out.cells(name, "category", _not_in(category, valid), "category", "unknown category {value}", category)
+    category_code, unknown_category = _encode(category, valid)
+    out.cells(name, "category", unknown_category, "category", "unknown category {value}", category)
     village = np.asarray(pc.equal(category, SubjectCategory.VILLAGE_CLINIC.value).fill_null(False), dtype=bool)
     out.cells(
         name,
@@ -400,6 +404,7 @@ def _check_subjects(s: pa.Table, name: str, out: _Collector) -> None:
             "linked-person",
             "a linked person needs a known role and an id of 1–64 characters",
         )
+    return category_code
 
 
 def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) -> tuple[np.ndarray, np.ndarray]:
