@@ -27,7 +27,8 @@ from pydantic import ValidationError
 
 from medcredit.columnar.convert import rows_to_subjects
 from medcredit.columnar.plan import Plan, decimals, make_plan
-from medcredit.columnar.schema import Nulls, Tables, validate, validate_part
+from medcredit.columnar.schema import Nulls, Tables, valid_bits, validate, validate_part
+from medcredit.columnar.schema import one_array as _one
 from medcredit.columnar.slices import partition
 from medcredit.columnar.vexpr import Num, Value, evaluate_bool, number
 from medcredit.diagnostics.errors import HistoryError, ValidityError
@@ -145,8 +146,12 @@ def _ints(column: pa.ChunkedArray, missing: int) -> np.ndarray:
     arr = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
     if arr.null_count == len(arr):
         return np.full(len(arr), missing, dtype=np.int64)
-    values = np.asarray(arr.fill_null(missing).to_numpy(zero_copy_only=False)) if arr.null_count else arr.to_numpy()
-    return values.astype(np.int64)
+    if not arr.null_count:
+        return np.asarray(arr.to_numpy(), dtype=np.int64)
+    # the values buffer read in place, ``missing`` put where the validity bitmap says null
+    width = np.dtype(arr.type.to_pandas_dtype())
+    values = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset : arr.offset + len(arr)]
+    return np.where(valid_bits(arr), values.astype(np.int64), missing)
 
 
 def _fen(amount: pa.ChunkedArray, rows: np.ndarray) -> np.ndarray:
@@ -173,8 +178,7 @@ class _Batch:
         s, r = tables.subjects, tables.records
         self.n = s.num_rows
         self.nrecords = r.num_rows
-        ends = pc.invert(pc.is_null(s.column("agreement_end_date")))
-        end_rows = np.flatnonzero(_mask(ends))
+        end_rows = np.flatnonzero(valid_bits(_one(s.column("agreement_end_date"))))
         synthetic = pa.table(
             {
                 "subject_id": s.column("id").take(end_rows),
@@ -203,8 +207,8 @@ class _Batch:
         self.date = _np(wide.column("date").cast(pa.int32())).astype(np.int64)
         self.reason_col = wide.column("reason")
         pad = np.zeros(len(end_rows), dtype=bool)
-        self.clinic = np.concatenate([~_np(r.column("clinic_id").is_null()).astype(bool), pad])
-        self.document = np.concatenate([~_np(r.column("document_kind").is_null()).astype(bool), pad])
+        self.clinic = np.concatenate([valid_bits(_one(r.column("clinic_id"))), pad])
+        self.document = np.concatenate([valid_bits(_one(r.column("document_kind"))), pad])
         status = r.column("objection_status")
         ignored = (
             np.zeros(len(status), dtype=bool)
@@ -318,7 +322,7 @@ def _whole_months(begin: np.ndarray, stop: np.ndarray) -> np.ndarray:
 def _operation(pack: CompiledPack, tables: Tables, b: _Batch, want_reason: bool) -> tuple[np.ndarray, np.ndarray]:
     """Months operated in the cycle and the in-cycle agreement end reason ('' if none), per subject."""
     opened_col = tables.subjects.column("opened")
-    has_opened = ~_np(opened_col.is_null()).astype(bool)
+    has_opened = valid_bits(_one(opened_col))
     opened = np.where(
         has_opened, _np(opened_col.cast(pa.int32()).fill_null(0)).astype(np.int64), np.iinfo(np.int64).min
     )

@@ -229,7 +229,22 @@ def _null(data: pa.Array) -> np.ndarray:
         return np.zeros(len(data), dtype=bool)
     if data.null_count == len(data):
         return np.ones(len(data), dtype=bool)
-    return np.asarray(data.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    return ~valid_bits(data)
+
+
+def valid_bits(data: pa.Array) -> np.ndarray:
+    """Which values of ``data`` are not null, unpacked straight from its validity bitmap.
+
+    (About a tenth of the time of ``is_null().to_numpy()``, which builds a boolean array first.)
+    """
+    if data.null_count == 0:
+        return np.ones(len(data), dtype=bool)
+    if data.null_count == len(data):
+        return np.zeros(len(data), dtype=bool)
+    first = data.offset
+    bitmap = np.frombuffer(data.buffers()[0], dtype=np.uint8)[first >> 3 : (first + len(data) + 7) >> 3]
+    bits: np.ndarray = np.unpackbits(bitmap, bitorder="little")[first & 7 : (first & 7) + len(data)].view(bool)
+    return bits
 
 
 def _not_in(data: pa.Array, allowed: list[str] | tuple[str, ...]) -> np.ndarray:
@@ -268,9 +283,12 @@ def _negative(amounts: pa.Array) -> np.ndarray:
     return negative
 
 
-def _one(data: pa.ChunkedArray) -> pa.Array:
+def one_array(data: pa.ChunkedArray) -> pa.Array:
     """One contiguous array (no copy when there is one chunk already)."""
     return data.chunk(0) if data.num_chunks == 1 else data.combine_chunks()
+
+
+_one = one_array
 
 
 def validate(
@@ -455,15 +473,17 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
             out.cells(name, column, bad, "range", message, data)
     out.cells(name, "amount", _negative(col["amount"]), "range", "amounts are never negative")
     # a field the kind does not take is an error, not ignored (history.model.Record)
-    small_kind = (kind_code + 1).astype(np.int16)  # 0: null or unknown kind; a small copy to select from
-    rows_by_kind = np.bincount(small_kind, minlength=len(kinds) + 1)
+    # 0: null or unknown kind; doubled, so that adding a row's "has the field" bit keys (kind, present)
+    doubled = ((kind_code + 1) * 2).astype(np.uint8 if 2 * len(kinds) + 1 < 256 else np.int64)
+    rows_by_kind = np.bincount(doubled, minlength=2 * len(kinds) + 2)[0::2]
     by_kind: dict[str, np.ndarray] = {}
 
     def present_by_kind(field: str) -> np.ndarray:
-        """How many rows of each kind (slot 0: none) have ``field``."""
+        """How many rows of each kind (slot 0: none) have ``field``: one count over (kind, present) keys."""
         found = by_kind.get(field)
         if found is None:
-            found = by_kind[field] = np.bincount(small_kind[~nul(field)], minlength=len(kinds) + 1)
+            keys = doubled + ~nul(field)  # no row selected, so no copy of the kinds of the rows with it
+            found = by_kind[field] = np.bincount(keys, minlength=2 * len(kinds) + 2)[1::2]
         return found
 
     for field in _KIND_FIELDS:
