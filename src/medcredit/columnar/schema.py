@@ -190,6 +190,11 @@ def _conform(
         if chunked.type == wanted and chunked.null_count == len(chunked):
             arrays.append(nulls(len(chunked), wanted))  # nothing to join: an unused column costs nothing
             continue
+        if column == "subject_id" and chunked.type == wanted:
+            # read only through the join (and for the values of error messages): left in its chunks,
+            # where joining them would copy a slice's every id
+            arrays.append(chunked)
+            continue
         data = _one(chunked) if table.num_rows else pa.array([], wanted)
         if data.type != wanted:
             try:
@@ -224,12 +229,12 @@ def _did_you_mean(name: str, known: dict[str, pa.DataType]) -> str:
     return f"; did you mean '{guess}'?" if guess else ""
 
 
-def _null(data: pa.Array) -> np.ndarray:
+def _null(data: pa.Array | pa.ChunkedArray) -> np.ndarray:
     if data.null_count == 0:
         return np.zeros(len(data), dtype=bool)
     if data.null_count == len(data):
         return np.ones(len(data), dtype=bool)
-    return ~valid_bits(data)
+    return ~valid_bits(one_array(data) if isinstance(data, pa.ChunkedArray) else data)
 
 
 def valid_bits(data: pa.Array) -> np.ndarray:
@@ -349,7 +354,11 @@ def _encode(data: pa.Array, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
     if data.null_count == len(data):
         return np.full(len(data), -1, dtype=np.int64), np.zeros(len(data), dtype=bool)
     found = pc.index_in(data, value_set=pa.array(words, data.type))
-    codes = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    if found.null_count:  # -1 where the validity bitmap says null (no filled copy of the indices first)
+        values = np.frombuffer(found.buffers()[1], dtype=np.int32)[found.offset : found.offset + len(found)]
+        codes = np.where(valid_bits(found), values, -1).astype(np.int64)
+    else:
+        codes = np.asarray(found.to_numpy(), dtype=np.int64)
     if found.null_count == data.null_count:  # every value is one of the words
         return codes, np.zeros(len(data), dtype=bool)
     return codes, (codes < 0) & ~_null(data)
@@ -427,7 +436,8 @@ def _check_subjects(s: pa.Table, name: str, out: _Collector) -> np.ndarray:
 
 def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) -> tuple[np.ndarray, np.ndarray]:
     cat = catalogue()
-    col = {c: _one(r.column(c)) for c in r.column_names}
+    col: dict[str, pa.Array | pa.ChunkedArray] = {c: _one(r.column(c)) for c in r.column_names if c != "subject_id"}
+    col["subject_id"] = r.column("subject_id")  # kept in its chunks (see _conform)
     null_of: dict[str, np.ndarray] = {}
 
     def nul(column: str) -> np.ndarray:
