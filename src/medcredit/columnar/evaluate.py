@@ -27,7 +27,8 @@ from pydantic import ValidationError
 
 from medcredit.columnar.convert import rows_to_subjects
 from medcredit.columnar.plan import Plan, decimals, make_plan
-from medcredit.columnar.schema import Nulls, Tables, validate, validate_part
+from medcredit.columnar.schema import Nulls, Tables, valid_bits, validate, validate_part
+from medcredit.columnar.schema import one_array as _one
 from medcredit.columnar.slices import partition
 from medcredit.columnar.vexpr import Num, Value, evaluate_bool, number
 from medcredit.diagnostics.errors import HistoryError, ValidityError
@@ -37,7 +38,7 @@ from medcredit.engine.operation import REASON_ORDER
 from medcredit.engine.validity import check_validity, cycle_bounds, validity_message
 from medcredit.history.catalogue import catalogue
 from medcredit.history.model import INSTITUTION_CATEGORIES, SubjectCategory
-from medcredit.pack.compiled import CompiledPack, CPath
+from medcredit.pack.compiled import CompiledPack, CPath, CRule
 from medcredit.pack.intervals import Interval
 from medcredit.render.output import to_json
 from medcredit.trace.result import Result
@@ -86,16 +87,25 @@ class _Vocab:
         uses, sorted.  The order in which words were met depends on the order of the work (one
         pass, or slice after slice); the results table does not.
         """
-        counts = np.bincount(codes + 1, minlength=len(self.words) + 1)  # slot 0: nulls (code -1)
-        extra = [k for k in sorted(range(self.seeded, len(self.words)), key=self.words.__getitem__) if counts[k + 1]]
+        nulls = int(np.count_nonzero(codes < 0))
+        extra: list[int] = []
+        if len(self.words) > self.seeded:  # which of the other words some row uses (a count per word)
+            counts = np.bincount(codes + 1, minlength=len(self.words) + 1)  # slot 0: nulls (code -1)
+            others = sorted(range(self.seeded, len(self.words)), key=self.words.__getitem__)
+            extra = [k for k in others if counts[k + 1]]
         remap = np.zeros(len(self.words) + 1, dtype=np.int32)  # the last slot (code -1) gives 0 under the null
         remap[: self.seeded] = np.arange(self.seeded)
         remap[extra] = np.arange(self.seeded, self.seeded + len(extra))
         words = self.words[: self.seeded] + [self.words[k] for k in extra]
-        nulls = int(counts[0])
         validity = pa.py_buffer(np.packbits(codes >= 0, bitorder="little")) if nulls else None
-        indices = pa.Array.from_buffers(pa.int32(), len(codes), [validity, pa.py_buffer(remap[codes])], nulls)
-        return pa.DictionaryArray.from_arrays(indices, pa.array(words, pa.string()))
+        if extra == list(range(self.seeded, len(self.words))):
+            # every code keeps its place (the usual case): only the nulls' slots become 0, as remap would
+            values = np.maximum(codes, 0, dtype=np.int32) if nulls else np.ascontiguousarray(codes, dtype=np.int32)
+        else:
+            values = remap[codes]
+        indices = pa.Array.from_buffers(pa.int32(), len(codes), [validity, pa.py_buffer(values)], nulls)
+        # every index is one of ``words`` by construction: no bounds check of a million indices
+        return pa.DictionaryArray.from_arrays(indices, pa.array(words, pa.string()), safe=False)
 
 
 def plan_for(pack: CompiledPack) -> Plan:
@@ -136,19 +146,28 @@ def _ints(column: pa.ChunkedArray, missing: int) -> np.ndarray:
     arr = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
     if arr.null_count == len(arr):
         return np.full(len(arr), missing, dtype=np.int64)
-    values = np.asarray(arr.fill_null(missing).to_numpy(zero_copy_only=False)) if arr.null_count else arr.to_numpy()
-    return values.astype(np.int64)
+    if not arr.null_count:
+        return np.asarray(arr.to_numpy(), dtype=np.int64)
+    # the values buffer read in place, ``missing`` put where the validity bitmap says null
+    width = np.dtype(arr.type.to_pandas_dtype())
+    values = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset : arr.offset + len(arr)]
+    return np.where(valid_bits(arr), values.astype(np.int64), missing)
 
 
-def _fen(amount: pa.ChunkedArray) -> np.ndarray:
-    """Decimal amounts as exact integer fen (the unscaled decimal128, scale 2)."""
+def _fen(amount: pa.ChunkedArray, rows: np.ndarray) -> np.ndarray:
+    """The decimal amounts of ``rows`` as exact integer fen (the unscaled decimal128, scale 2); 0 where null.
+
+    Read in place at the rows asked for (those of the facts that sum amounts), not for every record.
+    """
     arr = amount.chunk(0) if amount.num_chunks == 1 else amount.combine_chunks()
-    if len(arr) == 0 or arr.null_count == len(arr):
-        return np.zeros(len(arr), dtype=np.int64)
-    words = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset : 2 * (arr.offset + len(arr))]
-    low = words[0::2].copy()  # amounts are ≥ 0 and far below 2**63: the low word is the value
+    if len(rows) == 0 or arr.null_count == len(arr):
+        return np.zeros(len(rows), dtype=np.int64)
+    at = rows + arr.offset
+    words = np.frombuffer(arr.buffers()[1], dtype=np.int64)
+    low: np.ndarray = words[2 * at]  # amounts are ≥ 0 and far below 2**63: the low word is the value
     if arr.null_count:
-        low[_np(arr.is_null()).astype(bool)] = 0
+        bitmap = np.frombuffer(arr.buffers()[0], dtype=np.uint8)
+        low *= (bitmap[at >> 3] >> (at & 7)) & 1
     return low
 
 
@@ -159,8 +178,7 @@ class _Batch:
         s, r = tables.subjects, tables.records
         self.n = s.num_rows
         self.nrecords = r.num_rows
-        ends = pc.invert(pc.is_null(s.column("agreement_end_date")))
-        end_rows = np.flatnonzero(_mask(ends))
+        end_rows = np.flatnonzero(valid_bits(_one(s.column("agreement_end_date"))))
         synthetic = pa.table(
             {
                 "subject_id": s.column("id").take(end_rows),
@@ -189,8 +207,8 @@ class _Batch:
         self.date = _np(wide.column("date").cast(pa.int32())).astype(np.int64)
         self.reason_col = wide.column("reason")
         pad = np.zeros(len(end_rows), dtype=bool)
-        self.clinic = np.concatenate([~_np(r.column("clinic_id").is_null()).astype(bool), pad])
-        self.document = np.concatenate([~_np(r.column("document_kind").is_null()).astype(bool), pad])
+        self.clinic = np.concatenate([valid_bits(_one(r.column("clinic_id"))), pad])
+        self.document = np.concatenate([valid_bits(_one(r.column("document_kind"))), pad])
         status = r.column("objection_status")
         ignored = (
             np.zeros(len(status), dtype=bool)
@@ -198,11 +216,10 @@ class _Batch:
             else _mask(pc.is_in(status, value_set=pa.array(list(_IGNORED))))
         )
         self.ignored = np.concatenate([ignored, pad])
-        self.fen = np.concatenate([_fen(r.column("amount")), np.zeros(len(end_rows), np.int64)])
         year = _ints(r.column("year"), -1)
         self.year = np.concatenate([year, np.full(len(end_rows), -1, np.int64)])
         self.wide = wide
-        self.encoded: dict[str, tuple[np.ndarray, pa.Array]] = {}
+        self.taken: dict[str, tuple[np.ndarray, pa.ChunkedArray | pa.Array]] = {}
         self.by_kind: tuple[np.ndarray, np.ndarray] | None = None
         start, end = cycle_bounds(cycle)
         self.start, self.end = start.toordinal() - _EPOCH, end.toordinal() - _EPOCH
@@ -210,6 +227,15 @@ class _Batch:
         in_dates = (self.date >= self.start) & (self.date <= self.end)
         self.in_cycle = np.where(yearly, self.year == cycle, in_dates)
         self.before_end = np.where(yearly, self.year <= cycle, self.date <= self.end) & ~self.ignored
+
+    def fen(self, rows: np.ndarray) -> np.ndarray:
+        """The amounts of ``rows`` in fen (0 for an agreement end, which has no amount)."""
+        mine = rows < self.nrecords
+        if mine.all():
+            return _fen(self.records.column("amount"), rows)
+        found = np.zeros(len(rows), dtype=np.int64)
+        found[mine] = _fen(self.records.column("amount"), rows[mine])
+        return found
 
     def kind_rows(self, code: int) -> np.ndarray:
         """The rows of the kind with index ``code``, ascending (records grouped by kind once, by a radix sort)."""
@@ -223,24 +249,18 @@ class _Batch:
         return rows
 
     def member(self, name: str, allowed: Iterable[Any], rows: np.ndarray) -> np.ndarray:
-        """Which of ``rows`` have ``name`` in ``allowed`` (``is_in``), from one dictionary encoding per column."""
-        found = self.encoded.get(name)
-        if found is None:
+        """Which of ``rows`` have ``name`` in ``allowed`` (``is_in``), over the values of those rows only.
+
+        The rows are those of a fact's kinds (a few per subject), so only they are read; the facts
+        over the same kinds and column (one per assessment level, say) share the values taken once.
+        """
+        found = self.taken.get(name)
+        if found is None or not np.array_equal(found[0], rows):
             data = self.column(name)
-            data = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
-            if data.null_count == len(data):
-                found = (np.full(len(data), -1, dtype=np.int64), pa.array([], data.type))
-            else:
-                encoded = pc.dictionary_encode(data)
-                found = (np.asarray(encoded.indices.fill_null(-1), dtype=np.int64), encoded.dictionary)
-            self.encoded[name] = found
-        index, dictionary = found
-        value_set = pa.array(sorted(allowed, key=str), dictionary.type)
-        # the last slot answers for nulls (index -1), as is_in answers for a null
-        hits = pc.is_in(pa.concat_arrays([dictionary, pa.nulls(1, dictionary.type)]), value_set=value_set)
-        lut = np.asarray(hits.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
-        member: np.ndarray = lut[index[rows]]
-        return member
+            found = self.taken[name] = (rows, data.take(pa.array(rows)))
+        values = found[1]
+        value_set = pa.array(sorted(allowed, key=str), values.type)
+        return _mask(pc.is_in(values, value_set=value_set))
 
     def column(self, name: str) -> pa.ChunkedArray | pa.Array:
         """A record column with the agreement-end rows appended (null where they have no such field)."""
@@ -302,7 +322,7 @@ def _whole_months(begin: np.ndarray, stop: np.ndarray) -> np.ndarray:
 def _operation(pack: CompiledPack, tables: Tables, b: _Batch, want_reason: bool) -> tuple[np.ndarray, np.ndarray]:
     """Months operated in the cycle and the in-cycle agreement end reason ('' if none), per subject."""
     opened_col = tables.subjects.column("opened")
-    has_opened = ~_np(opened_col.is_null()).astype(bool)
+    has_opened = valid_bits(_one(opened_col))
     opened = np.where(
         has_opened, _np(opened_col.cast(pa.int32()).fill_null(0)).astype(np.int64), np.iinfo(np.int64).min
     )
@@ -362,7 +382,8 @@ class _Output:
         self.scores = _Vocab()
         self.score = np.full(n, -1, dtype=np.int32)
         self.exclusion_ids = [e.id for e in pack.exclusions]
-        self.hits = np.zeros((n, len(self.exclusion_ids)), dtype=bool)
+        # column by column (Fortran order): each exclusion's column is written, and read, contiguously
+        self.hits = np.zeros((n, len(self.exclusion_ids)), dtype=bool, order="F")
         # each rule's points in the low words of its decimal128 output buffer (the high words, the
         # sign, are set at the end): the results table takes the buffers without a copy
         self.rule_words = {rid: np.zeros((n, 2), dtype=np.int64) for rid in plan.rules}
@@ -416,9 +437,19 @@ def _scorecard(
     scale = plan.scale
     base = number(path.base)
     score = np.full(len(rows), base.at(scale), dtype=np.int64)
-    exponent = np.full(len(rows), int(path.base.as_tuple().exponent), dtype=np.int64)
+    base_exp = int(path.base.as_tuple().exponent)
+    # the score's exponent is the least of the base's and the rules'; when no rule can go below the
+    # base's (a zero contribution has exponent 0), it is the base's for every row: not tracked per rule
+    track = any(e < base_exp for e in (0, *_rule_exponents(path)))
+    exponent = np.full(len(rows), base_exp, dtype=np.int64)
     for rule in path.rules:
         n = counts[rule.fact][rows]
+        if not track:
+            signed = _rule_points(pack, rule, n, rows, sums, scale)
+            score += signed
+            out.points[rule.id][rows] = signed
+            out.applied[rule.id][rows] = True
+            continue
         rule_exp = np.zeros(len(rows), dtype=np.int64)
         if rule.mode == "per_occurrence":
             pts = number(rule.points).at(scale) * n
@@ -451,6 +482,39 @@ def _scorecard(
     _band(path, rows, Num(score, scale), out)
     codes = _score_texts(score, exponent, scale, out.scores)
     out.score[rows] = codes
+
+
+def _rule_exponents(path: CPath) -> list[int]:
+    """Every exponent a rule's points can have (points, tiers, caps)."""
+    found = []
+    for rule in path.rules:
+        values = [rule.points] if rule.mode in ("per_occurrence", "once") else [t.points for t in rule.tiers]
+        values += [] if rule.cap is None else [rule.cap]
+        found += [int(v.as_tuple().exponent) for v in values]
+    return found
+
+
+def _rule_points(
+    pack: CompiledPack, rule: CRule, n: np.ndarray, rows: np.ndarray, sums: list[np.ndarray], scale: int
+) -> np.ndarray:
+    """A rule's signed points at ``scale`` for each of ``rows`` (``n``: their counts of its fact)."""
+    if rule.mode == "per_occurrence":
+        pts = number(rule.points).at(scale) * n
+    elif rule.mode == "once":
+        pts = np.where(n > 0, number(rule.points).at(scale), 0)
+    else:
+        fact = pack.facts[rule.fact]
+        measure = Num(sums[rule.fact][rows], 2) if fact.aggregate == "sum_amount" else Num(n, 0)
+        pts = np.zeros(len(rows), dtype=np.int64)
+        taken = np.zeros(len(rows), dtype=bool)
+        for tier in rule.tiers:
+            hit = _interval_mask(tier.interval, measure) & ~taken
+            pts[hit] = number(tier.points).at(scale)
+            taken |= hit
+    if rule.cap is not None:
+        np.minimum(pts, number(rule.cap).at(scale), out=pts)
+    signed: np.ndarray = pts if rule.sign > 0 else -pts
+    return signed
 
 
 def _band(path: CPath, rows: np.ndarray, score: Num, out: _Output) -> None:
@@ -738,7 +802,11 @@ def _grade(
     """Fill ``out`` for the subjects of ``tables``; the requested traces by row."""
     b = _Batch(pack, tables, cycle)
     categories = [c.value for c in SubjectCategory]
-    category = _codes(tables.subjects.column("category"), categories)
+    category = (
+        tables.subject_category
+        if tables.subject_category is not None
+        else _codes(tables.subjects.column("category"), categories)
+    )
     out.category[:] = category
     path_of_category: dict[int, CPath] = {}
     fallback = np.zeros(b.n, dtype=np.int64)
@@ -771,25 +839,32 @@ def _grade(
     nothing = np.zeros(b.n, dtype=np.int64)
     nothing.flags.writeable = False
     sums: list[np.ndarray] = []
-    exact = int(b.fen.sum()) < 2**53  # float64 bincount weights stay exact below 2**53 fen
     for fact, m in zip(pack.facts, fact_rows, strict=True):
         owner = b.sidx[m]
         counts.append(np.bincount(owner, minlength=b.n))
         if fact.aggregate != "sum_amount":
             sums.append(nothing)
-        elif exact:
-            sums.append(np.bincount(owner, weights=b.fen[m], minlength=b.n).astype(np.int64))
+            continue
+        fen = b.fen(m)
+        if int(fen.sum()) < 2**53:  # float64 bincount weights stay exact below 2**53 fen
+            sums.append(np.bincount(owner, weights=fen, minlength=b.n).astype(np.int64))
         else:
             total = np.zeros(b.n, dtype=np.int64)
-            np.add.at(total, owner, b.fen[m])
+            np.add.at(total, owner, fen)
             sums.append(total)
     vector = (out.path >= 0) & (fallback == 0)
     _exclusions(pack, tables, b, counts, sums, category, categories, cycle, vector, out)
     graded = vector & ~out.hits.any(axis=1)
     out.status[vector & ~graded] = _EXCLUDED
     out.reason[vector & ~graded] = out.reasons.code("excluded")
+    # the categories of one path graded together: one pass per rule, not one per category
+    codes_of_path: dict[str, list[int]] = {}
     for code, path in path_of_category.items():
-        rows = np.flatnonzero(graded & (category == code))
+        codes_of_path.setdefault(path.id, []).append(code)
+    for codes in codes_of_path.values():
+        path = path_of_category[codes[0]]
+        on = category == codes[0] if len(codes) == 1 else np.isin(category, codes)
+        rows = np.flatnonzero(graded & on)
         if len(rows) == 0:  # e.g. a path whose subjects all fall back
             continue
         if path.method == "scorecard":
@@ -936,8 +1011,9 @@ def _list_column(matrix: np.ndarray, words: list[str]) -> pa.Array:
         return pa.array([], pa.list_(pa.string()))
     if 0 < len(words) <= 16:
         # few words: each row's set as a bit pattern, the list of each pattern that occurs built once
-        packed = np.packbits(matrix, axis=1, bitorder="little")  # word k is bit k: one byte per 8 words
-        pattern = packed[:, 0] if len(words) <= 8 else packed[:, 0] | packed[:, 1].astype(np.uint16) << 8
+        pattern = np.zeros(len(matrix), dtype=np.uint16)  # word k is bit k
+        for k in range(len(words)):
+            pattern |= matrix[:, k].view(np.uint8).astype(np.uint16) << k
         present = np.flatnonzero(np.bincount(pattern, minlength=1))
         sets = [[w for k, w in enumerate(words) if p >> k & 1] for p in present.tolist()]
         lists = pa.array(sets, pa.list_(pa.string()))
