@@ -444,39 +444,12 @@ def _scorecard(
     exponent = np.full(len(rows), base_exp, dtype=np.int64)
     for rule in path.rules:
         n = counts[rule.fact][rows]
-        if not track:
-            signed = _rule_points(pack, rule, n, rows, sums, scale)
-            score += signed
-            out.points[rule.id][rows] = signed
-            out.applied[rule.id][rows] = True
-            continue
-        rule_exp = np.zeros(len(rows), dtype=np.int64)
-        if rule.mode == "per_occurrence":
-            pts = number(rule.points).at(scale) * n
-            rule_exp[:] = rule.points.as_tuple().exponent
-        elif rule.mode == "once":
-            pts = np.where(n > 0, number(rule.points).at(scale), 0)
-            rule_exp[:] = rule.points.as_tuple().exponent
-        else:
-            fact = pack.facts[rule.fact]
-            measure = Num(sums[rule.fact][rows], 2) if fact.aggregate == "sum_amount" else Num(n, 0)
-            pts = np.zeros(len(rows), dtype=np.int64)
-            taken = np.zeros(len(rows), dtype=bool)
-            for tier in rule.tiers:
-                hit = _interval_mask(tier.interval, measure) & ~taken
-                pts = np.where(hit, number(tier.points).at(scale), pts)
-                rule_exp = np.where(hit, tier.points.as_tuple().exponent, rule_exp)
-                taken |= hit
-        if rule.cap is not None:
-            cap = number(rule.cap).at(scale)
-            over = pts > cap
-            pts = np.where(over, cap, pts)
-            rule_exp = np.where(over, rule.cap.as_tuple().exponent, rule_exp)
-        signed = pts if rule.sign > 0 else -pts
-        # a zero contribution is Decimal(0): exponent 0 (engine: `... if points else _ZERO`)
-        rule_exp = np.where(pts != 0, rule_exp, 0)
-        exponent = np.minimum(exponent, rule_exp)
-        score = score + signed
+        rule_exp = np.zeros(len(rows), dtype=np.int64) if track else None
+        signed = _rule_points(pack, rule, n, rows, sums, scale, rule_exp)
+        if rule_exp is not None:
+            # a zero contribution is Decimal(0): exponent 0 (engine: `... if points else _ZERO`)
+            np.minimum(exponent, np.where(signed != 0, rule_exp, 0), out=exponent)
+        score += signed
         out.points[rule.id][rows] = signed
         out.applied[rule.id][rows] = True
     _band(path, rows, Num(score, scale), out)
@@ -495,13 +468,21 @@ def _rule_exponents(path: CPath) -> list[int]:
 
 
 def _rule_points(
-    pack: CompiledPack, rule: CRule, n: np.ndarray, rows: np.ndarray, sums: list[np.ndarray], scale: int
+    pack: CompiledPack,
+    rule: CRule,
+    n: np.ndarray,
+    rows: np.ndarray,
+    sums: list[np.ndarray],
+    scale: int,
+    exponents: np.ndarray | None = None,
 ) -> np.ndarray:
-    """A rule's signed points at ``scale`` for each of ``rows`` (``n``: their counts of its fact)."""
-    if rule.mode == "per_occurrence":
-        pts = number(rule.points).at(scale) * n
-    elif rule.mode == "once":
-        pts = np.where(n > 0, number(rule.points).at(scale), 0)
+    """A rule's signed points at ``scale`` for each of ``rows`` (``n``: their counts of its fact); with
+    ``exponents``, each row's points' Decimal exponent is written there (points, tier or cap)."""
+    if rule.mode in ("per_occurrence", "once"):
+        each = number(rule.points).at(scale)
+        pts = each * n if rule.mode == "per_occurrence" else np.where(n > 0, each, 0)
+        if exponents is not None:
+            exponents[:] = rule.points.as_tuple().exponent
     else:
         fact = pack.facts[rule.fact]
         measure = Num(sums[rule.fact][rows], 2) if fact.aggregate == "sum_amount" else Num(n, 0)
@@ -510,9 +491,14 @@ def _rule_points(
         for tier in rule.tiers:
             hit = _interval_mask(tier.interval, measure) & ~taken
             pts[hit] = number(tier.points).at(scale)
+            if exponents is not None:
+                exponents[hit] = tier.points.as_tuple().exponent
             taken |= hit
     if rule.cap is not None:
-        np.minimum(pts, number(rule.cap).at(scale), out=pts)
+        cap = number(rule.cap).at(scale)
+        if exponents is not None:
+            exponents[pts > cap] = rule.cap.as_tuple().exponent
+        pts = np.minimum(pts, cap)
     signed: np.ndarray = pts if rule.sign > 0 else -pts
     return signed
 
