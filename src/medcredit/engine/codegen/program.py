@@ -149,7 +149,8 @@ class Program:
         out = run(
             records, own, cycle, start, end, override, category, self._subject_types[category], op.months, op.end_reason
         )
-        return None if out is None else (Outcome(*out), op)
+        # the generated code returns the Outcome's fields in order: made without parsing them as arguments again
+        return None if out is None else (_new_tuple(Outcome, out), op)
 
     def compact(
         self, ev: Evaluator, subject: Subject, cycle: int, override: bool, trace: bool = True
@@ -235,6 +236,7 @@ class CompactResult(NamedTuple):
 
 
 _OPEN_ALL_YEAR = Operation(12, "", (), ())
+_new_tuple = tuple.__new__
 _BOUNDS: dict[int, tuple[dt.date, dt.date]] = {}  # cycles are few and valid cycles bounded (1900..2100)
 
 
