@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -38,7 +38,7 @@ from medcredit.engine.operation import REASON_ORDER
 from medcredit.engine.validity import check_validity, cycle_bounds, validity_message
 from medcredit.history.catalogue import catalogue
 from medcredit.history.model import INSTITUTION_CATEGORIES, SubjectCategory
-from medcredit.pack.compiled import CompiledPack, CPath, CRule
+from medcredit.pack.compiled import CBandSet, CompiledPack, CPath, CRule
 from medcredit.pack.intervals import Interval
 from medcredit.render.output import to_json
 from medcredit.trace.result import Result
@@ -503,14 +503,19 @@ def _rule_points(
     return signed
 
 
-def _band(path: CPath, rows: np.ndarray, score: Num, out: _Output) -> None:
-    bands = path.bands
-    assert bands is not None
-    grade = np.full(len(rows), -1, dtype=np.int64)
-    inside = np.ones(len(rows), dtype=bool) if bands.domain is None else _interval_mask(bands.domain, score)
+def _band_numbers(bands: CBandSet, values: Num, n: int, number: Callable[[str], int]) -> np.ndarray:
+    """Per value, ``number(grade)`` of the first band holding it (within the domain), else -1."""
+    found = np.full(n, -1, dtype=np.int64)
+    inside = np.ones(n, dtype=bool) if bands.domain is None else _interval_mask(bands.domain, values)
     for band in bands.bands:
-        hit = inside & (grade < 0) & _interval_mask(band.interval, score)
-        grade = np.where(hit, out.grades.code(band.grade), grade)
+        hit = inside & (found < 0) & _interval_mask(band.interval, values)
+        found = np.where(hit, number(band.grade), found)
+    return found
+
+
+def _band(path: CPath, rows: np.ndarray, score: Num, out: _Output) -> None:
+    assert path.bands is not None
+    grade = _band_numbers(path.bands, score, len(rows), out.grades.code)
     out.grade[rows] = grade
     out.status[rows] = np.where(grade >= 0, _GRADED, _NOT_EVALUABLE)
     out.reason[rows] = np.where(grade >= 0, -1, out.reasons.code("score_outside_bands"))
@@ -621,13 +626,7 @@ def _classify(
         supplied = _Supplied(path.score_fact, b, fact_rows, out)
         d = supplied.distinct[rows]
         score = Num(supplied.value[rows], supplied.scale)
-        inside = (
-            np.ones(len(rows), dtype=bool) if path.bands.domain is None else _interval_mask(path.bands.domain, score)
-        )
-        band = np.full(len(rows), -1, dtype=np.int64)
-        for cband in path.bands.bands:
-            hit = inside & (band < 0) & _interval_mask(cband.interval, score)
-            band = np.where(hit, order[cband.grade], band)
+        band = _band_numbers(path.bands, score, len(rows), order.__getitem__)
         out.score[rows] = np.where(d == 1, supplied.score_code[rows], -1)
         conflicting, outside = d > 1, (d == 1) & (band < 0)
         out.status[rows] = np.where(conflicting | outside, _NOT_EVALUABLE, _GRADED)
@@ -677,13 +676,7 @@ def _agree(
         at = position[supplied.pair_sid]
         mine = at >= 0
         at, value, word = at[mine], supplied.pair_value[mine], supplied.pair_word[mine]
-        values = Num(value, supplied.scale)
-        bands = path.bands
-        band = np.full(len(at), -1, dtype=np.int64)
-        inside = np.ones(len(at), dtype=bool) if bands.domain is None else _interval_mask(bands.domain, values)
-        for cband in bands.bands:
-            hit = inside & (band < 0) & _interval_mask(cband.interval, values)
-            band = np.where(hit, grade_ids.index(cband.grade), band)
+        band = _band_numbers(path.bands, Num(value, supplied.scale), len(at), grade_ids.index)
         named[at[band >= 0], band[band >= 0]] = True
         # pairs are sorted by subject, then value: the first outside pair of a subject is its smallest
         out_at, first = np.unique(at[band < 0], return_index=True)
