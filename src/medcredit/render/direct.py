@@ -23,7 +23,6 @@ expanded and written by the reference encoder.
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +34,7 @@ from medcredit.io.limits import decimal_text
 from medcredit.pack.compiled import CompiledPack, CPath, CRule
 from medcredit.pack.model import Citation
 from medcredit.render.output import (
+    BoundedMemos,
     TraceEncoder,
     _dumps,
     interpretations_for,
@@ -73,7 +73,7 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-class DirectEncoder:
+class DirectEncoder(BoundedMemos):
     """Trace lines of compact results under one pack, byte-identical to ``TraceEncoder.encode(c.result())``.
 
     Safe to share across threads: reads take no lock, inserting and evicting happen under one.
@@ -85,21 +85,17 @@ class DirectEncoder:
         "_bytes",
         "_exclusion_facts",
         "_head",
-        "_lock",
-        "_memo",
         "_middles",
         "_rules",
         "_shapes",
-        "limit",
         "pack",
         "reference",
     )
 
     def __init__(self, pack: CompiledPack, reference: TraceEncoder | None = None, limit: int = MEMO_LIMIT) -> None:
+        super().__init__(limit)
         self.pack = pack
         self.reference = reference if reference is not None else TraceEncoder(pack)
-        self.limit = limit
-        self._memo: dict[Any, str] = {}
         self._bytes: dict[Any, bytes] = {}
         self._shapes: dict[Any, Traced] = {}
         self._middles: dict[Any, tuple[bytes, bytes]] = {}
@@ -117,20 +113,8 @@ class DirectEncoder:
                 self._bases[path.id] = (hundredths, exponent)
                 facts = pack.facts
                 self._rules[path.id] = tuple((r, r.fact, facts[r.fact].aggregate == "sum_amount") for r in path.rules)
-        self._lock = threading.Lock()
         head = _dumps({"format": TRACE_FORMAT, "pack": {"id": pack.id, "document": pack.document.number}})
         self._head = _utf8(head[:-2] + f',"hash":{quote(pack.content_hash)}}},"subject":{{"id":')
-
-    def _remember(self, key: Any, text: str) -> str:
-        self._keep(self._memo, key, text, self.limit)
-        return text
-
-    def _keep(self, memo: dict[Any, Any], key: Any, value: Any, limit: int) -> None:
-        """Insert under the lock, evicting the oldest entries beyond ``limit``."""
-        with self._lock:
-            while len(memo) >= limit:
-                del memo[next(iter(memo))]
-            memo[key] = value
 
     def encode(self, c: CompactResult) -> str:
         """The result's JSON line (without the newline)."""

@@ -354,22 +354,15 @@ def to_json(result: Result, pack: CompiledPack, *, indent: int | None = None) ->
     return _dumps(result_to_dict(result, pack))
 
 
-class TraceEncoder:
-    """Compact JSON lines for a stream of results under one pack, byte-identical to :func:`to_json`.
+class BoundedMemos:
+    """Memoised texts for a writer, bounded (oldest first out) and safe to share across threads: reads
+    take no lock, inserting and evicting happen under one."""
 
-    The clause quotes make steps the bulk of the output and they repeat from subject to
-    subject, so each step's text is memoised (bounded, oldest first).  Safe to share across
-    threads: reads take no lock, inserting and evicting happen under one.
-    """
+    __slots__ = ("_lock", "_memo", "limit")
 
-    __slots__ = ("_heads", "_lock", "_memo", "limit", "pack")
-
-    def __init__(self, pack: CompiledPack, limit: int = _MEMO_LIMIT) -> None:
-        self.pack = pack
+    def __init__(self, limit: int) -> None:
         self.limit = limit
         self._memo: dict[Any, str] = {}
-        # a line's head from "format" to "disclosure", cut around the subject's id and name and the score
-        self._heads: dict[Any, tuple[str, str, str, str]] = {}
         self._lock = threading.Lock()
 
     def _remember(self, key: Any, text: str) -> str:
@@ -382,6 +375,23 @@ class TraceEncoder:
             while len(memo) >= limit:
                 del memo[next(iter(memo))]
             memo[key] = value
+
+
+class TraceEncoder(BoundedMemos):
+    """Compact JSON lines for a stream of results under one pack, byte-identical to :func:`to_json`.
+
+    The clause quotes make steps the bulk of the output and they repeat from subject to
+    subject, so each step's text is memoised (bounded, oldest first).  Safe to share across
+    threads: reads take no lock, inserting and evicting happen under one.
+    """
+
+    __slots__ = ("_heads", "pack")
+
+    def __init__(self, pack: CompiledPack, limit: int = _MEMO_LIMIT) -> None:
+        super().__init__(limit)
+        self.pack = pack
+        # a line's head from "format" to "disclosure", cut around the subject's id and name and the score
+        self._heads: dict[Any, tuple[str, str, str, str]] = {}
 
     def head(self, result: Result) -> str:
         """``_dumps(result_to_dict(result, pack, trace=False))``: alike decisions share their text.
