@@ -97,6 +97,13 @@ class ItemWriter:
         else:
             self.out.write(line)
 
+    def utf8(self, data: bytes) -> None:
+        """Write output already in UTF-8 (a direct line, a worker's chunk), whichever layer this writer uses."""
+        if self.raw is not None:
+            self.raw.write(data)
+        else:
+            self.out.write(data.decode("utf-8", "surrogatepass"))
+
     def __call__(self, result: Any, item: Any) -> None:
         fmt = self.fmt
         if isinstance(item, Failed):
@@ -121,11 +128,7 @@ class ItemWriter:
         self.outcomes[outcome_key(result)] += 1
         if isinstance(result, CompactResult):
             if fmt == "jsonl":  # the trace line straight from the compact outcome
-                line = self.direct.line(result)
-                if self.raw is not None:
-                    self.raw.write(line)
-                else:
-                    self.out.write(line.decode("utf-8", "surrogatepass"))
+                self.utf8(self.direct.line(result))
                 return
             result = result.result()
         if fmt == "jsonl":

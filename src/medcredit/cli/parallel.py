@@ -71,11 +71,12 @@ def auto_jobs(file: str, cores: int | None = None) -> int:
 _EVALUATORS: dict[tuple[str, bool], Evaluator] = {}
 
 
-def _evaluator(pack_ref: str, compiled: bool) -> Evaluator:
+def _evaluator(pack_ref: str, compiled: bool, pack: CompiledPack | None = None) -> Evaluator:
+    """This process's evaluator for the pack (``pack``: already loaded from ``pack_ref``), made once."""
     key = (pack_ref, compiled)
     ev = _EVALUATORS.get(key)
     if ev is None:
-        ev = _EVALUATORS[key] = Evaluator(load_pack(pack_ref), compiled=compiled)
+        ev = _EVALUATORS[key] = Evaluator(pack if pack is not None else load_pack(pack_ref), compiled=compiled)
         _DIRECT[key] = DirectEncoder(ev.pack)
     return ev
 
@@ -186,10 +187,7 @@ def evaluate_parallel(pack: CompiledPack, args: Any, write: ItemWriter, jobs: in
             emit_problems([detected.notice(file)], sys.stderr)
         # workers forked from here (the default on Linux) inherit the pack already compiled and its generated
         # code, instead of each loading and compiling it again (a second or so per process)
-        key = (args.pack, compiled)
-        if key not in _EVALUATORS:
-            _EVALUATORS[key] = Evaluator(pack, compiled=compiled)
-            _DIRECT[key] = DirectEncoder(pack)
+        _evaluator(args.pack, compiled, pack)
         with _spool_directory() as spool, ProcessPoolExecutor(max_workers=jobs) as pool:
             pending: deque[Future[Done]] = deque()
             for first, lines in _chunks(handle):
@@ -226,10 +224,8 @@ def _emit(done: Done, write: ItemWriter, summary: BatchSummary) -> None:
             _copy_spooled(out.path, write)
         finally:
             os.unlink(out.path)
-    elif write.raw is not None:
-        write.raw.write(out)
     else:
-        write.out.write(out.decode("utf-8"))
+        write.utf8(out)
     write.err.write(err)
     write.outcomes.update(outcomes)
     read, results, rejected, failed, lines, blank, linked = account
@@ -248,8 +244,8 @@ def _copy_spooled(path: str, write: ItemWriter) -> None:
     """Append the file at ``path`` to the output: by ``sendfile`` (no copy through Python) where the output
     is a descriptor that takes it, else read and written."""
     with open(path, "rb") as f:
-        if write.raw is None:
-            write.out.write(f.read().decode("utf-8"))
+        if write.raw is None:  # a text stream: decoded there
+            write.utf8(f.read())
             return
         write.raw.flush()  # what is buffered (the lines before, a summary header) goes first
         size = os.fstat(f.fileno()).st_size
