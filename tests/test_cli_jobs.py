@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from golden_bytes.population import population
+from medcredit.cli.item_output import ItemWriter
 from medcredit.cli.parallel import (
     AUTO_MIN_BYTES,
     CHUNK_LINES,
@@ -28,6 +29,7 @@ from medcredit.cli.parallel import (
     auto_jobs,
     available_cores,
 )
+from medcredit.pack.loader import load_pack
 
 
 def _untimed(stderr: bytes) -> bytes:
@@ -124,12 +126,9 @@ def test_workers_output_spooled_or_inline_writes_the_same_and_leaves_nothing(mix
     assert list(spool_root.iterdir()) == []
 
 
-class _Writer:
-    """What ``_copy_spooled`` and ``_spool`` see of an ItemWriter: its streams."""
-
-    def __init__(self, raw: Any) -> None:
-        self.raw = raw
-        self.out = io.StringIO()
+def _writer(raw: Any) -> ItemWriter:
+    """The writer the parent copies a spooled chunk through: to ``raw`` (bytes), or as text when None."""
+    return ItemWriter(load_pack("wushan"), "jsonl", "zh", io.StringIO(), io.StringIO(), raw=raw)
 
 
 def test_a_spooled_chunk_follows_what_is_buffered_before_it(tmp_path: Path) -> None:
@@ -137,17 +136,17 @@ def test_a_spooled_chunk_follows_what_is_buffered_before_it(tmp_path: Path) -> N
     chunk.write_bytes("第二行\n".encode() * 1000)
     target = tmp_path / "out.jsonl"
     with target.open("wb") as f:  # a descriptor: sendfile
-        writer = _Writer(f)
+        writer = _writer(f)
         f.write(b"header\n")  # buffered, not yet on the descriptor
-        _copy_spooled(str(chunk), writer)  # type: ignore[arg-type]
+        _copy_spooled(str(chunk), writer)
         f.write(b"after\n")
     assert target.read_bytes() == b"header\n" + chunk.read_bytes() + b"after\n"
     memory = io.BytesIO(b"header\n")  # no descriptor: read and written
     memory.seek(0, io.SEEK_END)
-    _copy_spooled(str(chunk), _Writer(memory))  # type: ignore[arg-type]
+    _copy_spooled(str(chunk), _writer(memory))
     assert memory.getvalue() == b"header\n" + chunk.read_bytes()
-    text = _Writer(None)  # a text stream only
-    _copy_spooled(str(chunk), text)  # type: ignore[arg-type]
+    text = _writer(None)  # a text stream only
+    _copy_spooled(str(chunk), text)
     assert text.out.getvalue() == chunk.read_text(encoding="utf-8")
 
 
