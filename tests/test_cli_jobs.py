@@ -147,6 +147,7 @@ def test_a_spooled_chunk_follows_what_is_buffered_before_it(tmp_path: Path) -> N
     assert memory.getvalue() == b"header\n" + chunk.read_bytes()
     text = _writer(None)  # a text stream only
     _copy_spooled(str(chunk), text)
+    assert isinstance(text.out, io.StringIO)
     assert text.out.getvalue() == chunk.read_text(encoding="utf-8")
 
 
