@@ -397,7 +397,7 @@ class TraceEncoder(BoundedMemos):
         """``_dumps(result_to_dict(result, pack, trace=False))``: alike decisions share their text.
 
         The key holds every field the head reads but the subject's id and name and the score, which are
-        written into the cut text (a key that cannot be hashed is made afresh).  A sanction's total is a
+        written into the cut text (every field is a tuple of names, dates and numbers).  A sanction's total is a
         Decimal: equal totals written differently (10 and 10.0) hash alike, so the key has their text too.
         """
         key = (
@@ -406,10 +406,7 @@ class TraceEncoder(BoundedMemos):
             result.validity_overridden, result.listings, result.consequences, result.as_of, result.window_start,
             result.sanctions, tuple(str(x.total) for x in result.sanctions),
         )  # fmt: skip
-        try:
-            cut = self._heads.get(key)
-        except TypeError:
-            return _dumps(result_to_dict(result, self.pack, trace=False))
+        cut = self._heads.get(key)
         if cut is None:
             cut = self.cut_head(result)
             self._keep(self._heads, key, cut, _HEAD_LIMIT)
