@@ -379,15 +379,6 @@ def _check_subjects(s: pa.Table, name: str, out: _Collector) -> np.ndarray:
     valid = [c.value for c in SubjectCategory]
     category_code, unknown_category = _encode(category, valid)
     out.cells(name, "category", unknown_category, "category", "unknown category {value}", category)
-    village = np.asarray(pc.equal(category, SubjectCategory.VILLAGE_CLINIC.value).fill_null(False), dtype=bool)
-    out.cells(
-        name,
-        "parent_id",
-        village & _null(_one(s.column("parent_id"))),
-        "village-clinic-parent",
-        "a village clinic needs parent_id: the township hospital or community health centre "
-        "that manages it (巫山 第四条)",
-    )
     end_date = _one(s.column("agreement_end_date"))
     end_reason = _one(s.column("agreement_end_reason"))
     out.cells(

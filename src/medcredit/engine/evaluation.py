@@ -239,6 +239,8 @@ def _evaluate(
         return _unscored(base, "out_of_scope", "category_not_covered", steps, notices, trace)
     if category in pack.roll_up:
         steps.append(RollUpStep(category, subject.parent_id, pack.roll_up[category].cite))
+        if not subject.parent_id:
+            notices.append(_PARENT_UNKNOWN)
         return _unscored(base, "rolled_up", "rolled_up_into_parent", steps, notices, trace)
     path = pack.path_by_category.get(category)
     if path is None:
@@ -356,6 +358,17 @@ def _window_steps(
             window, last = expired[i]
             groups.setdefault((last, window), []).append(i)
     return [WindowStep(window, tuple(ix), last, cites.get(window)) for (last, window), ix in sorted(groups.items())]
+
+
+# A pack that grades a category under a managing parent (巫山 第四条) is told so only by the pack: the
+# history does not require parent_id (other packs grade village clinics alone), so its absence is a warning.
+_PARENT_UNKNOWN = Notice(
+    "parent_unknown",
+    "not graded alone under this pack, and parent_id is not given: name the township hospital or "
+    "community health centre that manages it, and give its records there (managed_clinics)",
+    "本政策包不单独评价该主体，且未提供 parent_id：请注明管理它的乡镇卫生院或社区卫生服务中心，"
+    "并在其历史的 managed_clinics 中提供记录",
+)
 
 
 def _check_cycle(pack: CompiledPack, cycle: int, override: bool, notices: list[Notice], steps: list[Step]) -> bool:

@@ -467,7 +467,6 @@ def _value_rules(kind: str, values: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- subjects
 
 _CATEGORIES = {member.value: member for member in SubjectCategory}
-_VILLAGE_CLINIC = SubjectCategory.VILLAGE_CLINIC  # a module constant: no look-up through the enum class
 _USUAL_KEYS = frozenset({"id", "name", "category", "parent_id", "designated", "opened", "agreement_end", "records"})
 _SUBJECT_KEYS = _USUAL_KEYS | {"linked_persons", "managed_clinics", "prior_results", "linked_institutions"}
 _ROLES = frozenset(get_args(LinkedRole))
@@ -611,7 +610,6 @@ def _subject(data: Any) -> tuple[Subject, int]:
         member is None
         or (name is not None and (type(name) is not str or len(name) > 200))
         or (parent is not None and (type(parent) is not str or len(parent) > 64))
-        or (member is _VILLAGE_CLINIC and not parent)
     ):
         raise _UnsureError
     if not _USUAL_KEYS.issuperset(data):

@@ -448,13 +448,6 @@ class Subject(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Subject:
-        if self.category is SubjectCategory.VILLAGE_CLINIC and not self.parent_id:
-            raise PydanticCustomError(
-                "village_clinic_parent",
-                "a village clinic needs parent_id: the township hospital or community health "
-                "centre that manages it (巫山 第四条)",
-                {},
-            )
         if self.managed_clinics and subject_type(self.category) != "institution":
             raise PydanticCustomError("clinics_on_individual", "only institutions can manage village clinics", {})
         if self.linked_institutions and subject_type(self.category) != "individual":
