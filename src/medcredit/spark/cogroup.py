@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from medcredit.diagnostics.errors import ArgumentError
 from medcredit.spark.schema import finish, spark_schema
-from medcredit.spark.worker import BUCKET, Grader, PackRef
+from medcredit.spark.worker import BUCKET, PackRef, spark_grader
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -64,7 +64,7 @@ def evaluate_dataframe(
     if isinstance(buckets, bool) or not isinstance(buckets, int) or buckets < 1:
         raise ArgumentError(f"buckets must be a whole number of at least 1, not {buckets!r}")
     ref = PackRef.read(pack)
-    grader = Grader(ref, cycle, override_validity, tuple(trace_ids))
+    grader = spark_grader(ref, cycle, override_validity, tuple(trace_ids))
     schema = spark_schema(grader.empty())
     s = subjects.withColumn(BUCKET, sf.pmod(sf.xxhash64("id"), sf.lit(buckets))).repartition(buckets, BUCKET)
     r = records.withColumn(BUCKET, sf.pmod(sf.xxhash64("subject_id"), sf.lit(buckets))).repartition(buckets, BUCKET)

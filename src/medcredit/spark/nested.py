@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from medcredit.diagnostics.errors import ArgumentError
 from medcredit.spark.schema import finish, spark_schema
-from medcredit.spark.worker import Grader, PackRef
+from medcredit.spark.worker import Grader, PackRef, spark_grader
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -116,7 +116,7 @@ def evaluate_nested(
     if missing:
         raise ArgumentError(f"not a DataFrame made by nest_records: no column {', '.join(missing)}")
     ref = PackRef.read(pack)
-    grader = Grader(ref, cycle, override_validity, tuple(trace_ids))
+    grader = spark_grader(ref, cycle, override_validity, tuple(trace_ids))
     schema = spark_schema(grader.empty())
     graded = nested.select(SUBJECTS, RECORDS).mapInArrow(_NestedGrader(grader, batch_subjects), schema)
     return finish(graded, grader, ref.content_hash)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from medcredit.columnar.plan import make_plan
-from medcredit.spark.worker import Grader, PackRef
+from medcredit.spark.worker import Grader, PackRef, spark_grader
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -54,7 +54,7 @@ def result_schema(pack: str | Path, cycle: int, *, override_validity: bool = Fal
     """The Spark schema of the results DataFrame (``pack_hash`` last)."""
     from pyspark.sql.types import StringType, StructField, StructType
 
-    grader = Grader(PackRef.read(pack), cycle, override_validity)
+    grader = spark_grader(PackRef.read(pack), cycle, override_validity, ())
     empty = grader.empty()
     reasons = fallback_metadata(grader)
     fields = [
