@@ -69,6 +69,39 @@ BOUNDARIES = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("word", "level", "grade"),
+    [
+        ("优秀", "excellent", "A"),
+        ("合格", "qualified", "B"),
+        ("基本合格", "basically_qualified", "C"),
+        ("不合格", "unqualified", "D"),
+    ],
+)
+def test_assessment_levels_in_the_documents_words(run, tmp_path: Path, word: str, level: str, grade: str) -> None:
+    """巫山 第十八条（一）: "考核等次为优秀的（90分以上），信用等级为A级；考核等次为合格的…B级；考核等次为基本合格…
+    C级；考核等次为不合格的…D级": a 考核等次 written in the document's words grades as its id does, whether
+    read from JSONL (fast path) or validated by the model."""
+    record = rec("annual_assessment", "2024-03-01", year=2023, level=word)
+    by_word = run("hospital_inpatient", [INSPECTED, record])
+    by_id = run("hospital_inpatient", [INSPECTED, {**record, "level": level}])
+    assert (by_word.status, by_word.grade) == (by_id.status, by_id.grade) == ("graded", grade)
+    line = {"id": "12500237MB1C2D3E4X", "category": "hospital_inpatient", "opened": "2010-01-01"}
+    line["records"] = [INSPECTED, record]
+    path = tmp_path / "h.jsonl"
+    path.write_text(json.dumps(line, ensure_ascii=False) + "\n", "utf-8")
+    (item,) = _read(path)
+    assert item.records[1].level == level
+
+
+def _read(path: Path) -> list[medcredit.Subject]:
+    from medcredit.history.reader import Loaded, iter_subjects
+
+    items = list(iter_subjects(str(path), None))
+    assert all(isinstance(i, Loaded) for i in items), items
+    return [i.subject for i in items if isinstance(i, Loaded)]
+
+
 @pytest.mark.parametrize(("score", "grade"), BOUNDARIES)
 def test_assessment_path_boundaries(run, score: str, grade: str) -> None:
     """巫山 第十八条（一）、第二十六条: 考核等次 90分以上 → A；65分以上，不足90分 → B；

@@ -65,6 +65,15 @@ HonourLevel = Literal["county", "city", "provincial", "national"]
 #: Levels of an honour, lowest first.
 HONOUR_LEVELS: tuple[HonourLevel, ...] = ("county", "city", "provincial", "national")
 HONOUR_LEVEL_WORDS = {"县级": "county", "市级": "city", "省级": "provincial", "国家级": "national"}
+#: 考核等次 as the documents write them (巫山 第十八条（一）: 优秀, 合格, 基本合格, 不合格)
+ASSESSMENT_LEVEL_WORDS = {
+    "优秀": "excellent",
+    "合格": "qualified",
+    "基本合格": "basically_qualified",
+    "不合格": "unqualified",
+}
+#: every Chinese word a record's ``level`` may be given in, with the id it is stored as
+LEVEL_WORDS = {**ASSESSMENT_LEVEL_WORDS, **HONOUR_LEVEL_WORDS}
 
 Yuan = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2, allow_inf_nan=False)]
 
@@ -147,7 +156,7 @@ class Record(BaseModel):
         default=None,
         description="考核等次 of an annual assessment: 优秀 excellent, 合格 qualified, 基本合格 "
         "basically_qualified, 不合格 unqualified (巫山 第十八条（一））; the level of an honour: county (县级), city "
-        "(市级), provincial (省级) or national (国家级)",
+        "(市级), provincial (省级) or national (国家级); the Chinese words are accepted and stored as the English ids",
     )
     heavier: bool | None = Field(
         default=None,
@@ -178,7 +187,7 @@ class Record(BaseModel):
     @field_validator("level", mode="before")
     @classmethod
     def _level_words(cls, value: Any) -> Any:
-        return HONOUR_LEVEL_WORDS.get(value, value) if isinstance(value, str) else value
+        return LEVEL_WORDS.get(value, value) if isinstance(value, str) else value
 
     @field_validator("kind")
     @classmethod
