@@ -189,5 +189,20 @@ def test_arguments_are_checked_before_any_computation(mixed: Tables) -> None:
         evaluate_dataframe("wushan", subjects, records.drop(columns=["subject_id"]), cycle=CYCLE)
     with pytest.raises(ArgumentError, match="subjects have no column 'id'"):
         evaluate_dataframe("wushan", subjects.rename(columns={"id": "ident"}), records, cycle=CYCLE)
-    with pytest.raises(ValidityError, match="cycle 1800"):
+    with pytest.raises(ArgumentError, match="cycle 1800 is out of range"):
         evaluate_dataframe("wushan", subjects, records, cycle=1800)
+    with pytest.raises(ValidityError, match="cycle 2020 is outside the validity"):
+        evaluate_dataframe("wushan", subjects, records, cycle=2020)
+    wrong: list[tuple[dict[str, Any], str]] = [
+        ({"subjects": subjects.compute()}, r"subjects must be a dask DataFrame .*got pandas"),
+        ({"records": None}, "records must be a dask DataFrame"),
+        ({"pack": 5}, "pack must be a bundled pack name or a pack file path"),
+        ({"cycle": "2023"}, "cycle must be a year"),
+        ({"override_validity": "yes"}, "override_validity must be True or False"),
+        ({"trace_ids": "92500237MA5U00001T"}, "trace_ids must be a collection of subject ids"),
+    ]
+    for change, message in wrong:
+        arguments: dict[str, Any] = {"pack": "wushan", "subjects": subjects, "records": records, "cycle": CYCLE}
+        arguments.update(change)
+        with pytest.raises(ArgumentError, match=message):
+            evaluate_dataframe(arguments.pop("pack"), arguments.pop("subjects"), arguments.pop("records"), **arguments)

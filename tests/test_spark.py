@@ -184,7 +184,7 @@ def test_orphan_records_and_duplicate_ids_fail_the_job_in_both_paths(spark: Any,
 
 def test_arguments_are_checked_before_any_job(spark: Any, mixed: Mixed) -> None:
     from medcredit.diagnostics.errors import ArgumentError, PackNotFoundError
-    from medcredit.spark import evaluate_dataframe, evaluate_nested
+    from medcredit.spark import evaluate_dataframe, evaluate_nested, nest_records
 
     _, _, s_path, r_path = mixed
     subjects, records = spark.read.parquet(str(s_path)), spark.read.parquet(str(r_path))
@@ -194,6 +194,17 @@ def test_arguments_are_checked_before_any_job(spark: Any, mixed: Mixed) -> None:
         evaluate_dataframe("wushna", subjects, records, cycle=CYCLE)
     with pytest.raises(ArgumentError, match="nest_records: no column subjects, records"):
         evaluate_nested("wushan", subjects, cycle=CYCLE)
+    local = subjects.toPandas()
+    with pytest.raises(ArgumentError, match=r"subjects must be a Spark DataFrame .*got pandas"):
+        evaluate_dataframe("wushan", local, records, cycle=CYCLE)
+    with pytest.raises(ArgumentError, match="records must be a Spark DataFrame"):
+        nest_records(subjects, str(r_path))
+    with pytest.raises(ArgumentError, match="nested must be a Spark DataFrame"):
+        evaluate_nested("wushan", None, cycle=CYCLE)
+    with pytest.raises(ArgumentError, match="trace_ids must be a collection of subject ids"):
+        evaluate_dataframe("wushan", subjects, records, cycle=CYCLE, trace_ids="92500237MA5U00001T")
+    with pytest.raises(ArgumentError, match="cycle must be a year"):
+        evaluate_nested("wushan", nest_records(subjects, records), cycle="2023")
 
 
 def test_an_unknown_column_is_refused_as_in_process(spark: Any, mixed: Mixed) -> None:

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import ValidationError
 
+from medcredit.columnar.arguments import check_table_arguments
 from medcredit.columnar.convert import rows_to_subjects
 from medcredit.columnar.plan import Plan, decimals, make_plan
 from medcredit.columnar.schema import Nulls, Tables, valid_bits, validate, validate_part
@@ -717,13 +718,13 @@ def evaluate_table(
     Subjects are validated and graded ``slice_subjects`` at a time (with their records); the
     table is the same whatever the slice size, and so is the error when the input has problems.
     """
+    trace_set = check_table_arguments(pack, subjects, records, cycle, override_validity, trace_ids, slice_subjects)
     overridden = False
     if not check_validity(pack, cycle):
         if not override_validity:
             raise ValidityError(validity_message(pack, cycle))
         overridden = True
     plan = plan_for(pack)
-    trace_set = set(trace_ids)
     sliced = partition(subjects, records, slice_subjects)
     if sliced is not None:
         out = _Output(pack, plan, subjects.num_rows)
@@ -775,7 +776,7 @@ def _grade(
     tables: Tables,
     cycle: int,
     override_validity: bool,
-    trace_set: set[str],
+    trace_set: frozenset[str],
     out: _Output,
 ) -> dict[int, str]:
     """Fill ``out`` for the subjects of ``tables``; the requested traces by row."""
@@ -905,7 +906,7 @@ def _engine(
     cycle: int,
     override_validity: bool,
     fallback: np.ndarray,
-    trace_ids: set[str],
+    trace_ids: frozenset[str],
     plan: Plan,
     out: _Output,
 ) -> dict[int, str]:

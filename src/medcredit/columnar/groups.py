@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from medcredit.columnar.evaluate import evaluate_table
 from medcredit.columnar.schema import RECORD_COLUMNS, SUBJECT_COLUMNS
-from medcredit.diagnostics.errors import HistoryError, PackError
+from medcredit.diagnostics.errors import ArgumentError, HistoryError, PackError
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import read_pack_source, validate_pack_text
 
@@ -39,6 +39,8 @@ class PackRef:
     @classmethod
     def read(cls, pack: str | Path) -> PackRef:
         """Read and compile on the driver (so a bad pack fails before any job starts)."""
+        if not isinstance(pack, str | Path):
+            raise ArgumentError(f"pack must be a bundled pack name or a pack file path, got {type(pack).__name__}")
         source = read_pack_source(pack)
         compiled = _compile(source.text, source.file)
         return cls(source.text, source.file, compiled.content_hash)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from medcredit.columnar.arguments import id_tuple
 from medcredit.columnar.groups import Grader, PackRef
 from medcredit.columnar.plan import make_plan
 from medcredit.diagnostics.errors import ArgumentError
@@ -58,7 +59,7 @@ class _PartitionGrader:
 
 
 def _grader(pack: str | Path, cycle: int, override_validity: bool, trace_ids: tuple[str, ...]) -> Grader:
-    return Grader(PackRef.read(pack), cycle, override_validity, tuple(trace_ids), (KEY,), GROUP)
+    return Grader(PackRef.read(pack), cycle, override_validity, id_tuple("trace_ids", trace_ids), (KEY,), GROUP)
 
 
 def _reasons(grader: Grader) -> dict[str, Any]:
@@ -101,6 +102,12 @@ def evaluate_dataframe(
     """
     import dask.dataframe as dd
 
+    for name, frame in (("subjects", subjects), ("records", records)):
+        if not isinstance(frame, dd.DataFrame):
+            raise ArgumentError(
+                f"{name} must be a dask DataFrame (dask.dataframe.read_parquet, dask.dataframe.from_pandas), "
+                f"got {type(frame).__module__}.{type(frame).__qualname__}"
+            )
     if partitions is None:
         partitions = max(subjects.npartitions, records.npartitions)
     if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1:

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from medcredit.columnar.arguments import id_tuple
 from medcredit.diagnostics.errors import ArgumentError
-from medcredit.spark.schema import finish, spark_schema
+from medcredit.spark.schema import check_dataframes, finish, spark_schema
 from medcredit.spark.worker import BUCKET, PackRef, spark_grader
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ def evaluate_dataframe(
     """
     from pyspark.sql import functions as sf
 
+    check_dataframes(subjects=subjects, records=records)
     spark = subjects.sparkSession
     if buckets is None:
         partitions = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
@@ -64,7 +66,7 @@ def evaluate_dataframe(
     if isinstance(buckets, bool) or not isinstance(buckets, int) or buckets < 1:
         raise ArgumentError(f"buckets must be a whole number of at least 1, not {buckets!r}")
     ref = PackRef.read(pack)
-    grader = spark_grader(ref, cycle, override_validity, tuple(trace_ids))
+    grader = spark_grader(ref, cycle, override_validity, id_tuple("trace_ids", trace_ids))
     schema = spark_schema(grader.empty())
     s = subjects.withColumn(BUCKET, sf.pmod(sf.xxhash64("id"), sf.lit(buckets))).repartition(buckets, BUCKET)
     r = records.withColumn(BUCKET, sf.pmod(sf.xxhash64("subject_id"), sf.lit(buckets))).repartition(buckets, BUCKET)

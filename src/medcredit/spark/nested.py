@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from medcredit.columnar.arguments import id_tuple
 from medcredit.diagnostics.errors import ArgumentError
-from medcredit.spark.schema import finish, spark_schema
+from medcredit.spark.schema import check_dataframes, finish, spark_schema
 from medcredit.spark.worker import Grader, PackRef, spark_grader
 
 if TYPE_CHECKING:
@@ -46,6 +47,8 @@ def nest_records(subjects: DataFrame, records: DataFrame) -> DataFrame:
     with :func:`evaluate_nested`.  Each list keeps the input order of its rows.
     """
     from pyspark.sql import functions as sf
+
+    check_dataframes(subjects=subjects, records=records)
 
     def grouped(df: DataFrame, key: str, name: str) -> DataFrame:
         fields = [ORDER, *df.columns]
@@ -110,13 +113,14 @@ def evaluate_nested(
     each task grades the rows of its own input split, ``batch_subjects`` ids at a time.
     """
 
+    check_dataframes(nested=nested)
     if isinstance(batch_subjects, bool) or not isinstance(batch_subjects, int) or batch_subjects < 1:
         raise ArgumentError(f"batch_subjects must be a whole number of at least 1, not {batch_subjects!r}")
     missing = [c for c in (SUBJECTS, RECORDS) if c not in nested.columns]
     if missing:
         raise ArgumentError(f"not a DataFrame made by nest_records: no column {', '.join(missing)}")
     ref = PackRef.read(pack)
-    grader = spark_grader(ref, cycle, override_validity, tuple(trace_ids))
+    grader = spark_grader(ref, cycle, override_validity, id_tuple("trace_ids", trace_ids))
     schema = spark_schema(grader.empty())
     graded = nested.select(SUBJECTS, RECORDS).mapInArrow(_NestedGrader(grader, batch_subjects), schema)
     return finish(graded, grader, ref.content_hash)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from medcredit.columnar.plan import make_plan
+from medcredit.diagnostics.errors import ArgumentError
 from medcredit.spark.worker import Grader, PackRef, spark_grader
 
 if TYPE_CHECKING:
@@ -25,6 +26,19 @@ PACK_HASH = "pack_hash"
 
 #: The metadata key, on the ``evaluated_by`` column, of the pack's and the paths' fallback reasons.
 FALLBACK = "medcredit.fallback"
+
+
+def check_dataframes(**frames: Any) -> None:
+    """Refuse anything but Spark DataFrames (a pandas frame, a path) with a typed error naming the argument."""
+    from pyspark.sql import DataFrame as SparkFrame  # classic and Spark Connect frames alike
+
+    for name, frame in frames.items():
+        if not isinstance(frame, SparkFrame):
+            kind = type(frame)
+            raise ArgumentError(
+                f"{name} must be a Spark DataFrame (spark.read.parquet, spark.createDataFrame), "
+                f"got {kind.__module__}.{kind.__qualname__}"
+            )
 
 
 def fallback_metadata(grader: Grader) -> dict[str, Any]:

@@ -17,7 +17,7 @@ GROUP = "Spark bucket"
 
 def spark_grader(ref: PackRef, cycle: int, override_validity: bool, trace_ids: tuple[str, ...]) -> Grader:
     """The grader a Spark job sends to its workers (drops the bucket column, names Spark's buckets)."""
-    return Grader(ref, cycle, override_validity, tuple(trace_ids), (BUCKET,), GROUP)
+    return Grader(ref, cycle, override_validity, trace_ids, (BUCKET,), GROUP)
 
 
 __all__ = ["BUCKET", "GROUP", "Grader", "PackRef", "spark_grader"]
