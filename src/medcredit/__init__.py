@@ -18,6 +18,7 @@ whole history file and accounts for every input in a :class:`BatchSummary`.
 """
 
 from medcredit.analysis.batch import evaluate_file
+from medcredit.diagnostics.arguments import checked
 from medcredit.diagnostics.errors import (
     ArgumentError,
     CalendarError,
@@ -34,6 +35,7 @@ from medcredit.diagnostics.errors import (
     ValidityError,
 )
 from medcredit.diagnostics.problems import Problem
+from medcredit.engine.arguments import check_cycle
 from medcredit.engine.batch import BatchSummary, Failed
 from medcredit.engine.evaluation import DecisionCache, Evaluator, evaluate, evaluate_cycles
 from medcredit.engine.linked import linked_subjects
@@ -70,6 +72,35 @@ from medcredit.trace.steps import (
     Step,
     ValidityStep,
 )
+
+# A wrong type for any argument of the functions exported here is an ArgumentError naming it
+# (diagnostics.arguments), not an AttributeError from deep inside.  ``evaluate`` checks its own
+# arguments on its hot path; ``load_subject`` takes data of any shape and reports located problems.
+assess_repair = checked(assess_repair)
+check_validity = checked(check_validity, cycle=check_cycle)
+compute_deadline = checked(compute_deadline)
+date_in_validity = checked(date_in_validity)
+deadline = checked(deadline)
+deadline_chain = checked(deadline_chain)
+evaluate_cycles = checked(evaluate_cycles)
+evaluate_file = checked(evaluate_file)
+first_day_after_period = checked(first_day_after_period)
+in_force = checked(in_force)
+iter_subjects = checked(iter_subjects)
+linked_subjects = checked(linked_subjects)
+load_pack = checked(load_pack)
+load_schedule = checked(load_schedule)
+load_subject_file = checked(load_subject_file)
+period_end = checked(period_end)
+person_sanctions = checked(person_sanctions)
+render_text = checked(render_text)
+report_validity = checked(report_validity)
+result_to_dict = checked(result_to_dict)
+run_file = checked(run_file)
+standing = checked(standing)
+to_json = checked(to_json)
+validate_pack_text = checked(validate_pack_text)
+working_day_deadline = checked(working_day_deadline)
 
 __version__ = "0.1.0"
 

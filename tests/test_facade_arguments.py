@@ -1,0 +1,110 @@
+"""Every public function refuses an argument of the wrong type with a typed error naming it.
+
+The facade wraps what it exports with ``diagnostics.arguments.checked``; a wrong call must be an
+ArgumentError (a MedcreditError), never an AttributeError or TypeError from deep inside.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+
+import medcredit
+from medcredit.diagnostics.arguments import checked, compile_check
+from medcredit.diagnostics.errors import ArgumentError, MedcreditError
+
+FUNCTIONS = sorted(
+    n for n in medcredit.__all__ if inspect.isfunction(getattr(medcredit, n)) and n not in {"bundled_pack_names"}
+)
+PACK = medcredit.load_pack("liaoning")
+SUBJECT = medcredit.load_subject({"id": "92500237MA5U00001T", "category": "retail_pharmacy"})
+GOOD: dict[str, Any] = {
+    "pack": PACK,
+    "subject": SUBJECT,
+    "person": SUBJECT,
+    "institution": SUBJECT,
+    "cycle": 2023,
+    "cycles": [2023],
+    "result": medcredit.evaluate(PACK, SUBJECT, 2024),
+    "as_of": dt.date(2024, 6, 1),
+    "on": dt.date(2024, 6, 1),
+    "day": dt.date(2024, 6, 1),
+    "start": dt.date(2024, 3, 15),
+}
+WRONG = [None, object(), b"\xff", 3.5, True]
+
+
+def _required(name: str) -> list[inspect.Parameter]:
+    signature = inspect.signature(getattr(medcredit, name))
+    return [
+        p
+        for p in signature.parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_a_wrong_type_for_any_required_argument_is_a_typed_error(name: str) -> None:
+    function = getattr(medcredit, name)
+    params = _required(name)
+    for i, param in enumerate(params):
+        for wrong in WRONG:
+            args = [wrong if j == i else GOOD.get(p.name, "wushan") for j, p in enumerate(params)]
+            try:
+                function(*args)
+            except MedcreditError:
+                continue
+            except Exception as exc:  # the point of the test: nothing else may escape
+                pytest.fail(f"{name}({param.name}={wrong!r}) raised {type(exc).__name__}: {exc}")
+
+
+def test_cycle_out_of_range_is_named() -> None:
+    with pytest.raises(ArgumentError, match="cycle -1 is out of range"):
+        medcredit.check_validity(PACK, -1)
+
+
+@pytest.mark.parametrize(
+    ("annotation", "good", "bad"),
+    [
+        (int, [0, 2023], [True, 1.0, "1"]),
+        (float, [1.5, 2], [True, "1.5"]),
+        (bool, [True, False], [1, "yes"]),
+        (dt.date, [dt.date(2024, 1, 1)], [dt.datetime(2024, 1, 1), "2024-01-01"]),
+        (str | Path, ["a", Path("a")], [1, None]),
+        (int | None, [None, 3], ["3"]),
+        (Literal["zh", "en"], ["zh", "en"], ["fr", None]),
+        (Iterable[int], [[1], (1,), iter([1])], ["12", b"12", 3]),
+        (Any, [None, object()], []),
+    ],
+)
+def test_checks_of_annotations(annotation: Any, good: list[Any], bad: list[Any]) -> None:
+    check = compile_check(annotation)
+    assert all(check(v) for v in good)
+    assert not any(check(v) for v in bad)
+
+
+def test_checked_binds_like_the_function_and_runs_validators() -> None:
+    calls: list[int] = []
+
+    def year(value: Any) -> None:
+        if value > 2100:
+            raise ArgumentError("too late")
+
+    def f(a: int, *, b: str = "x") -> int:
+        calls.append(a)
+        return a
+
+    g = checked(f, a=year)
+    assert g(1, b="y") == 1 and calls == [1]
+    with pytest.raises(ArgumentError, match=r"f\(\): a must be int, got bool"):
+        g(True)
+    with pytest.raises(ArgumentError, match=r"f\(\): missing a required argument"):
+        g()
+    with pytest.raises(ArgumentError, match="too late"):
+        g(2200)
+    assert inspect.signature(g) == inspect.signature(f) and g.__doc__ == f.__doc__
