@@ -119,3 +119,48 @@ def test_verify_reports_a_broken_chain_with_exit_1(tmp_path: Path, capsys: pytes
         db.execute("DELETE FROM query_log WHERE seq = 2")
     assert main(["querylog", "verify", str(path)]) == 1
     assert "#3: the log was altered before this entry" in capsys.readouterr().err
+
+
+def test_a_noted_head_shows_lines_cut_from_the_end_or_a_changed_last_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The chain shows an edit at the entry after it; the last entry, and entries cut from the end, only
+    against a head noted earlier ("长期保存": the log must still hold what was logged)."""
+    sqlite_path = tmp_path / "q.sqlite"
+    _three(sqlite_path)
+    assert main(["querylog", "export", str(sqlite_path)]) == 0
+    jsonl_path = tmp_path / "q.jsonl"
+    jsonl_path.write_text(capsys.readouterr().out, encoding="utf-8")
+    head = QueryLog(jsonl_path).verify()
+    assert head == SqliteQueryLog(sqlite_path).head() and len(head) == 64
+    assert main(["querylog", "verify", str(jsonl_path), "--head", head]) == 0
+    assert f"head {head}" in capsys.readouterr().out
+    lines = jsonl_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    cases = {
+        "cut": lines[:-1],
+        "edited": [*lines[:-1], lines[-1].replace("赵某", "钱某")],
+    }
+    for name, kept in cases.items():
+        jsonl_path.write_text("".join(kept), encoding="utf-8")
+        QueryLog(jsonl_path).verify()  # the chain alone cannot tell
+        with pytest.raises(QueryLogError, match="no longer in the log"):
+            QueryLog(jsonl_path).verify(head)
+        assert main(["querylog", "verify", str(jsonl_path), "--head", head]) == 1, name
+        assert "no longer in the log" in capsys.readouterr().err
+    with sqlite3.connect(sqlite_path) as db:
+        db.execute("DROP TRIGGER query_log_no_delete")
+        db.execute("DELETE FROM query_log WHERE seq = 3")
+    assert SqliteQueryLog(sqlite_path).verify() == 2
+    with pytest.raises(QueryLogError, match="no longer in the log"):
+        SqliteQueryLog(sqlite_path).verify(head)
+
+
+def test_a_query_with_fields_of_the_wrong_type_is_an_argument_error(tmp_path: Path) -> None:
+    from medcredit.diagnostics.errors import ArgumentError
+
+    log = QueryLog(tmp_path / "q.jsonl")
+    with pytest.raises(ArgumentError, match="at must be a datetime"):
+        log.record(at="2024-01-02", officer="王某", subject_id="s", content="x", purpose="p")  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError, match="officer must be text"):
+        log.record(at=dt.datetime(2024, 1, 2, tzinfo=CST), officer=5, subject_id="s", content="x", purpose="p")  # type: ignore[arg-type]
+    assert log.entries() == []

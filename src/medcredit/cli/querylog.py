@@ -19,11 +19,12 @@ def cmd_querylog(args: argparse.Namespace) -> int:
     try:
         if args.action == "verify":
             if isinstance(log, SqliteQueryLog):
-                count = log.verify()
+                count, head = log.verify(args.head), log.head()
             else:
-                log.verify()
+                head = log.verify(args.head)
                 count = len(log.entries())
-            sys.stdout.write(f"{args.log}: {count} entries, hash chain intact\n")
+            noted = ", including the noted head" if args.head else ""
+            sys.stdout.write(f"{args.log}: {count} entries, hash chain intact{noted}; head {head or '-'}\n")
             return EXIT_OK
         if isinstance(log, SqliteQueryLog):
             log.export(sys.stdout)
@@ -41,4 +42,10 @@ def register(sub: Subparsers) -> None:
     p = sub.add_parser("querylog", help="verify or export the query log (SQLite or JSONL)")
     p.add_argument("action", choices=["verify", "export"], help="verify the hash chain, or print it as JSONL")
     p.add_argument("log", metavar="LOG", help="the query log (.sqlite, or .jsonl)")
+    p.add_argument(
+        "--head",
+        metavar="HASH",
+        help="a head printed by an earlier verify: the log must still hold that entry (shows entries cut from "
+        "the end or an altered last entry, which the chain alone cannot)",
+    )
     p.set_defaults(func=cmd_querylog)

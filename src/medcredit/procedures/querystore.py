@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Protocol
 
-from medcredit.procedures.reports import QueryEntry, QueryLog, QueryLogError
+from medcredit.procedures.reports import QueryEntry, QueryLog, QueryLogError, check_head
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS query_log (
@@ -46,7 +46,7 @@ class QueryStore(Protocol):
 
     def entries(self) -> list[QueryEntry]: ...
 
-    def verify(self) -> None: ...
+    def verify(self, head: str | None = None) -> object: ...
 
 
 def _sha(line: str) -> str:
@@ -113,10 +113,12 @@ class SqliteQueryLog:
     def for_subject(self, subject_id: str) -> list[QueryEntry]:
         return [e for e in self.entries() if e.subject_id == subject_id]
 
-    def verify(self) -> int:
-        """The number of entries; raise QueryLogError at the first entry whose chain is broken."""
+    def verify(self, head: str | None = None) -> int:
+        """The number of entries; raise QueryLogError at the first entry whose chain is broken, or when
+        ``head`` (a last hash noted earlier, see :meth:`head`) is no longer in the log."""
         previous = ""
         count = 0
+        seen: set[str] = set()
         for seq, line, stored in self._rows():
             count += 1
             entry = _entry(line, f"{self.path}#{seq}")
@@ -125,7 +127,17 @@ class SqliteQueryLog:
             if _sha(line) != stored:
                 raise QueryLogError(f"{self.path}#{seq}: this entry was altered")
             previous = stored
+            seen.add(stored)
+        check_head(self.path, head, seen)
         return count
+
+    def head(self) -> str:
+        """The hash of the last entry ("" when empty): note it, and a later ``verify(head=...)`` shows whether
+        the log still holds everything up to it."""
+        last = ""
+        for _seq, _line, stored in self._rows():
+            last = stored
+        return last
 
     def export(self, out: IO[str]) -> int:
         """Write the log as JSONL (the format of :class:`QueryLog`, same chain); return the count."""

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from medcredit.diagnostics.errors import MedcreditError
+from medcredit.diagnostics.errors import ArgumentError, MedcreditError
 from medcredit.history.model import Subject
 from medcredit.pack.compiled import CompiledPack
 from medcredit.procedures.standing import standing
@@ -103,6 +103,16 @@ class QueryEntry:
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
+def check_head(where: object, head: str | None, seen: set[str]) -> None:
+    """Refuse a log that no longer holds the entry whose hash ``head`` was noted (a head noted after an
+    earlier verify): entries up to it were altered, or it and the entries after it were removed."""
+    if head is not None and head not in seen and head != "":
+        raise QueryLogError(
+            f"{where}: the entry with hash {head[:16]}… (a head noted earlier) is no longer in the log: "
+            "entries were altered or removed"
+        )
+
+
 class QueryLog:
     """An append-only, hash-chained JSONL log of credit-information queries."""
 
@@ -134,12 +144,16 @@ class QueryLog:
     @staticmethod
     def check_fields(*, at: dt.datetime, officer: str, subject_id: str, content: str, purpose: str) -> None:
         """Refuse an entry that lacks a field or whose time has no time zone."""
+        if not isinstance(at, dt.datetime):
+            raise ArgumentError(f"at must be a datetime with a time zone, got {type(at).__name__} {at!r:.40}")
         for name, value in (
             ("officer", officer),
             ("subject_id", subject_id),
             ("content", content),
             ("purpose", purpose),
         ):
+            if not isinstance(value, str):
+                raise ArgumentError(f"{name} must be text, got {type(value).__name__}")
             if not value or not value.strip():
                 raise QueryLogError(f"a query log entry needs {name}")
         if at.tzinfo is None:
@@ -155,9 +169,15 @@ class QueryLog:
                 raise QueryLogError(f"{self.path}:{number}: malformed query log entry") from exc
         return out
 
-    def verify(self) -> None:
-        """Raise QueryLogError at the first line whose hash chain is broken."""
+    def verify(self, head: str | None = None) -> str:
+        """The head (the SHA-256 of the last line, "" for an empty log); QueryLogError at the first line whose
+        hash chain is broken.
+
+        The chain shows an edit at the line after it; the last line, or lines cut from the end, only against
+        a head noted earlier: with ``head``, the log must still hold the line it hashes (:func:`check_head`).
+        """
         previous = ""
+        seen: set[str] = set()
         for number, line in enumerate(self._lines(), start=1):
             try:
                 stated = json.loads(line).get("previous")
@@ -166,6 +186,9 @@ class QueryLog:
             if stated != previous:
                 raise QueryLogError(f"{self.path}:{number}: the log was altered before this line")
             previous = hashlib.sha256(line.encode("utf-8")).hexdigest()
+            seen.add(previous)
+        check_head(self.path, head, seen)
+        return previous
 
     def for_subject(self, subject_id: str) -> list[QueryEntry]:
         return [e for e in self.entries() if e.subject_id == subject_id]
