@@ -177,8 +177,8 @@ def test_trace_records_catches_a_record_left_out_of_the_trace(monkeypatch: pytes
 def test_record_order_catches_a_listing_that_starts_at_the_first_record_given(monkeypatch: pytest.MonkeyPatch) -> None:
     original = medcredit.engine.lists.compute_listing
 
-    def input_order(lst: Any, entries: Any, removals: Any, horizon: dt.date) -> Any:
-        listing = original(lst, entries, removals, horizon)
+    def input_order(lst: Any, entries: Any, removals: Any, horizon: dt.date, revocations: Any = ()) -> Any:
+        listing = original(lst, entries, removals, horizon, revocations)
         if listing is None:
             return None
         return _replace(listing, since=entries[0][1].date)  # not the earliest entry

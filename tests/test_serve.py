@@ -169,6 +169,19 @@ def test_repair_answers_condition_by_condition(server: Server) -> None:
     assert any(not c["met"] and c["article"] == "第三十一条" for c in answer["conditions"])
 
 
+def test_repair_refuses_a_declaration_the_pack_does_not_ask_for(server: Server) -> None:
+    """A misspelt ``declare`` would leave its condition undeclared without a word: 422 naming it, as the CLI."""
+    subject = {
+        "id": "92500237MA5U000031",
+        "category": "retail_pharmacy",
+        "records": [{"kind": "administrative_penalty", "id": "P1", "date": "2024-01-10"}],
+    }
+    r = _post(server, "/v1/repair", subject, pack="liaoning", record="P1", on="2024-03-10", declare="bogus")
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "unknown declaration 'bogus'" in r.text
+
+
 def test_packs_and_schemas(server: Server) -> None:
     packs = httpx.get(server.url + "/v1/packs").json()["packs"]
     assert [p["id"] for p in packs] == ["liaoning", "suixian", "wushan", "zhongmou"]

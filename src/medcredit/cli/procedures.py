@@ -165,6 +165,8 @@ def cmd_standing(args: argparse.Namespace) -> int:
     sys.stdout.write(("  有效记录（序号）：" if zh else "  records in force (index): ") + in_force + "\n")
     for gone in body["records_not_in_force"]:
         sys.stdout.write(("  失效记录 " if zh else "  not in force: record ") + f"{gone['index']}: {gone['reason']}\n")
+    for marked in body["records_flagged"]:
+        sys.stdout.write(("  标注记录 " if zh else "  marked: record ") + f"{marked['index']}: {marked['flag']}\n")
     if not body["listings"]:
         sys.stdout.write("  不在任何名单上\n" if zh else "  on no list\n")
     for x in body["listings"]:

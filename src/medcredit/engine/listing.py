@@ -44,8 +44,14 @@ def compute_listing(
     entries: Sequence[tuple[int, Record]],
     removals: Sequence[tuple[int, Record]],
     horizon: dt.date,
+    revocations: Sequence[tuple[int, Record]] = (),
 ) -> Listing | None:
-    """The listing as of ``horizon`` from entry and removal records (index, record), or None."""
+    """The listing as of ``horizon`` from entry and removal records (index, record), or None.
+
+    ``revocations`` are the subject's ``repair_revoked`` records dated by ``horizon``: one that names an
+    entry of this listing (``ref``) on or after a removal undoes that removal, "撤销准予信用修复的决定，
+    恢复之前状态" (辽宁 第三十六条): the subject is listed again.
+    """
     if not entries:
         return None
     ordered = sorted(entries, key=lambda item: (item[1].date, item[0]))
@@ -53,6 +59,7 @@ def compute_listing(
     latest = ordered[-1][1]
     until: dt.date | None = None
     rule: str | None = None
+    removals, undoing = _not_revoked(ordered, removals, revocations)
     later_removals = [(i, r) for i, r in removals if r.date >= latest.date]
     if later_removals:
         until, rule = max(r.date for _i, r in later_removals) - _ONE_DAY, "removal"
@@ -63,9 +70,30 @@ def compute_listing(
             until, rule = list_end, "term"
     measures_until = _measures_until(ordered, latest.date, until)
     active = until is None or until >= horizon
-    used = tuple(i for i, _r in ordered) + tuple(i for i, _r in later_removals)
+    used = tuple(i for i, _r in ordered) + tuple(i for i, _r in later_removals) + undoing
     dates = tuple(sorted({r.date for _i, r in ordered}))
     return Listing(lst.id, since, until, rule, active, used, dates, measures_until)
+
+
+def _not_revoked(
+    entries: Sequence[tuple[int, Record]],
+    removals: Sequence[tuple[int, Record]],
+    revocations: Sequence[tuple[int, Record]],
+) -> tuple[list[tuple[int, Record]], tuple[int, ...]]:
+    """The removals still standing, and the revocations that undid one (their indices, for the trace)."""
+    entry_ids = {r.id for _i, r in entries if r.id is not None}
+    against = [(j, rev) for j, rev in revocations if rev.ref is not None and rev.ref in entry_ids]
+    if not against:
+        return list(removals), ()
+    standing: list[tuple[int, Record]] = []
+    undoing: set[int] = set()
+    for i, removal in removals:
+        undone = [j for j, rev in against if rev.date >= removal.date]
+        if undone:
+            undoing.update(undone)
+        else:
+            standing.append((i, removal))
+    return standing, tuple(sorted(undoing))
 
 
 def _measures_until(ordered: Sequence[tuple[int, Record]], latest: dt.date, until: dt.date | None) -> dt.date | None:

@@ -20,7 +20,7 @@ from medcredit.pack.compiled import CFact, CList, CompiledPack
 from medcredit.pack.validity import in_force
 from medcredit.trace.result import Consequence, InputRecord, Listing, Sanction
 
-_IGNORED_OBJECTIONS = frozenset({"upheld", "deleted_unverifiable"})
+_IGNORED_OBJECTIONS = {"upheld": "objection_upheld", "deleted_unverifiable": "objection_deleted_unverifiable"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,8 @@ class Standing:
     consequences: tuple[Consequence, ...]
     validity_overridden: bool = False
     sanctions: tuple[Sanction, ...] = ()  # started by the pack's thresholds by as_of (``active``: running on it)
+    # (index, mark) of records in force that carry a mark on as_of: an objection pending (辽宁 第二十七条 异议标注)
+    flagged: tuple[tuple[int, str], ...] = ()
 
     def on_list(self, list_id: str) -> Listing | None:
         for listing in self.listings:
@@ -44,18 +46,23 @@ class Standing:
         return None
 
 
-def _repaired(records: tuple[Record, ...], as_of: dt.date) -> dict[str, dt.date]:
-    """Record ids whose repair was granted (and not revoked later) by ``as_of``."""
-    granted: dict[str, dt.date] = {}
-    revoked: dict[str, dt.date] = {}
-    for rec in records:
-        if rec.date > as_of or rec.ref is None:
-            continue
-        if rec.kind == "repair_granted":
-            granted[rec.ref] = max(rec.date, granted.get(rec.ref, rec.date))
-        elif rec.kind == "repair_revoked":
-            revoked[rec.ref] = max(rec.date, revoked.get(rec.ref, rec.date))
-    return {ref: when for ref, when in granted.items() if revoked.get(ref, dt.date.min) < when}
+def _objection(rec: Record, as_of: dt.date) -> str | None:
+    """What an objection to ``rec`` means on ``as_of``: ``objection_upheld`` / ``objection_deleted`` once it is
+    resolved that way (not in force), ``objection_pending`` while it is filed and unresolved (in force, marked).
+
+    By date, unlike the annual evaluation (which is made after its cycle, on the final state): on a day
+    before the objection was filed the record is simply in force; an upheld objection whose resolution
+    date is not given counts as resolved.
+    """
+    objection = rec.objection
+    if objection is None or objection.filed > as_of:
+        return None
+    resolved = objection.resolved is None or objection.resolved <= as_of
+    if objection.status in _IGNORED_OBJECTIONS and resolved:
+        return _IGNORED_OBJECTIONS[objection.status]
+    if objection.status == "pending" or not resolved:
+        return "objection_pending"
+    return None  # corrected or rejected: the record stands as corrected
 
 
 def record_counts(fact: CFact, record: Record, pack: CompiledPack | None = None, override: bool = False) -> bool:
@@ -89,25 +96,34 @@ def listing_as_of(
     if lst.removal is not None:
         removal = lst.removal
         removals = [(i, records[i]) for i in usable if counts(removal, records[i])]
-    return compute_listing(lst, entries, removals, as_of)
+    revocations = [(i, records[i]) for i in usable if records[i].kind == "repair_revoked"]
+    return compute_listing(lst, entries, removals, as_of, revocations)
 
 
 def standing(pack: CompiledPack, subject: Subject, as_of: dt.date, *, override_validity: bool = False) -> Standing:
     """The subject's standing on ``as_of`` under ``pack`` (records dated after it are ignored)."""
     overridden = check_date_validity(pack, as_of, override_validity)
     records = subject.records
-    repaired = _repaired(records, as_of)
+    # a repair takes a record out exactly as in the annual evaluation: only where the pack says a granted
+    # repair has that effect (repair_effect), from the day it takes effect, unless revoked (辽宁 第三十六条);
+    # otherwise a list ends by its removal decision or its term, as the packs' interpretations state
+    inputs = [InputRecord(f"records[{i}]", r) for i, r in enumerate(records)]
+    taken_out = repaired(pack, inputs, as_of.year, as_of)
     usable: list[int] = []
     not_in_force: list[tuple[int, str]] = []
+    flagged: list[tuple[int, str]] = []
     for i, rec in enumerate(records):
+        mark = _objection(rec, as_of)
         if rec.date > as_of:
             not_in_force.append((i, "after_as_of"))
-        elif rec.objection is not None and rec.objection.status in _IGNORED_OBJECTIONS:
-            not_in_force.append((i, f"objection_{rec.objection.status}"))
-        elif rec.id is not None and rec.id in repaired:
+        elif mark is not None and mark != "objection_pending":
+            not_in_force.append((i, mark))
+        elif i in taken_out:
             not_in_force.append((i, "repaired"))
         else:
             usable.append(i)
+            if mark is not None:
+                flagged.append((i, mark))
     category = subject.category.value
     listings = [
         x
@@ -116,7 +132,7 @@ def standing(pack: CompiledPack, subject: Subject, as_of: dt.date, *, override_v
         and (x := listing_as_of(pack, lst, records, usable, as_of, override_validity)) is not None
     ]
     consequences = [c for c in linked_consequences(pack, subject, listings) if c.end >= as_of]
-    started = _sanctions(pack, subject, as_of, override_validity) if pack.thresholds else ()
+    started = _sanctions(pack, inputs, taken_out, as_of, override_validity) if pack.thresholds else ()
     return Standing(
         pack_id=pack.id,
         subject_id=subject.id,
@@ -127,14 +143,19 @@ def standing(pack: CompiledPack, subject: Subject, as_of: dt.date, *, override_v
         consequences=tuple(consequences),
         validity_overridden=overridden,
         sanctions=started,
+        flagged=tuple(flagged),
     )
 
 
-def _sanctions(pack: CompiledPack, subject: Subject, as_of: dt.date, override: bool) -> tuple[Sanction, ...]:
+def _sanctions(
+    pack: CompiledPack,
+    records: list[InputRecord],
+    taken_out: dict[int, tuple[int, dt.date]],
+    as_of: dt.date,
+    override: bool,
+) -> tuple[Sanction, ...]:
     """Sanctions the thresholds started by ``as_of``, counted as the engine counts (repairs in effect too)."""
-    records = [InputRecord(f"records[{i}]", r) for i, r in enumerate(subject.records)]
     start = dt.date(as_of.year, 1, 1)
-    taken_out = repaired(pack, records, as_of.year, as_of)
     decided = {i: f"repaired:{g}" for i, (g, _when) in taken_out.items()}
     facts = tally(pack, records, len(records), as_of.year, start, as_of, override, frozenset(), decided)
     return sanctions(pack, records, facts.fact_records, as_of)[0]

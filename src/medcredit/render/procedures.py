@@ -17,6 +17,8 @@ def standing_dict(st: Standing) -> dict[str, Any]:
         "as_of": st.as_of.isoformat(),
         "records_in_force": list(st.in_force),
         "records_not_in_force": [{"index": i, "reason": r} for i, r in st.not_in_force],
+        # records in force that carry a mark on the date (an objection pending)
+        "records_flagged": [{"index": i, "flag": f} for i, f in st.flagged],
         "listings": [listing_dict(x) for x in st.listings],
         "consequences": [consequence_dict(c) for c in st.consequences],
         "validity_overridden": st.validity_overridden,

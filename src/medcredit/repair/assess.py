@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from medcredit.diagnostics.errors import MedcreditError
+from medcredit.diagnostics.errors import ArgumentError, MedcreditError
 from medcredit.history.model import Record, Subject
 from medcredit.pack.compiled import CFact, CompiledPack
 from medcredit.pack.model import Match, RepairRoute
@@ -22,7 +22,7 @@ from medcredit.repair.conditions import CONDITIONS, Context
 
 
 class UnknownRecordError(MedcreditError):
-    """The subject has no record with that id."""
+    """The subject has no record with that id, or more than one (which one is meant cannot be told)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +102,15 @@ def _matches(pack: CompiledPack, match: Match, record: Record) -> bool:
 
 
 def _find(subject: Subject, record_id: str) -> tuple[int, Record]:
-    for i, rec in enumerate(subject.records):
-        if rec.id == record_id:
-            return i, rec
+    found = [(i, rec) for i, rec in enumerate(subject.records) if rec.id == record_id]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        where = ", ".join(f"records[{i}]" for i, _rec in found)
+        raise UnknownRecordError(
+            f"subject {subject.id} has {len(found)} records with id '{record_id}' ({where}): "
+            "give each record its own id, so that the repair names one"
+        )
     known = [r.id for r in subject.records if r.id]
     raise UnknownRecordError(
         f"subject {subject.id} has no record with id '{record_id}'"
@@ -115,6 +121,27 @@ def _find(subject: Subject, record_id: str) -> tuple[int, Record]:
 def _revocation(subject: Subject, record_id: str, on: dt.date) -> dt.date | None:
     dates = [r.date for r in subject.records if r.kind == "repair_revoked" and r.ref == record_id and r.date <= on]
     return max(dates) if dates else None
+
+
+def _latest_revocation(subject: Subject, on: dt.date) -> tuple[dt.date, str] | None:
+    """The subject's latest revoked repair on or before ``on`` (date, the record it named), whatever the record."""
+    found = [(r.date, r.ref or "") for r in subject.records if r.kind == "repair_revoked" and r.date <= on]
+    return max(found) if found else None
+
+
+def _checked_declarations(pack: CompiledPack, declarations: Mapping[str, bool] | None) -> dict[str, bool]:
+    """The declarations as given, refusing a name the pack does not ask for or a value that is not a bool
+    (a misspelt declaration must not be ignored silently: the condition would be judged undeclared)."""
+    given = dict(declarations or {})
+    known = declaration_names(pack)
+    for name, value in given.items():
+        if name not in known:
+            raise ArgumentError(
+                f"unknown declaration {name!r} for pack {pack.id} (known: {', '.join(sorted(known)) or 'none'})"
+            )
+        if not isinstance(value, bool):
+            raise ArgumentError(f"declaration {name!r} must be True or False, got {type(value).__name__} {value!r}")
+    return given
 
 
 def _check(ctx: Context) -> ConditionResult:
@@ -141,7 +168,7 @@ def assess_repair(
     """Can the information in ``record_id`` be repaired on ``on``?  Every condition, with reasons."""
     _index, record = _find(subject, record_id)
     stand = standing(pack, subject, on, override_validity=override_validity)
-    decl = dict(declarations or {})
+    decl = _checked_declarations(pack, declarations)
     routes = [r for r in pack.model.repair if _matches(pack, r.applies_to, record)]
     chosen: RepairRoute | None = None
     for route in routes:
@@ -159,8 +186,9 @@ def assess_repair(
         )
         return RepairAnswer(pack.id, subject.id, record_id, on, None, False, (), None, why, stand.validity_overridden)
     revoked = _revocation(subject, record.id or "", on)
+    barred = _latest_revocation(subject, on)
     results = tuple(
-        _check(Context(c, chosen, pack, subject, record, on, stand, decl, revoked)) for c in chosen.conditions
+        _check(Context(c, chosen, pack, subject, record, on, stand, decl, revoked, barred)) for c in chosen.conditions
     )
     eligible = all(c.met for c in results)
     time_dates = [c.earliest for c in results if CONDITIONS[c.check].time_based and c.earliest is not None]

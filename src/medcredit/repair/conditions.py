@@ -39,6 +39,9 @@ class Context:
     stand: Standing
     declarations: Mapping[str, bool]
     revoked: dt.date | None  # the latest revocation of a repair of this record, on or before ``on``
+    # the latest revocation of any repair of the subject, on or before ``on``, with the record it named:
+    # "三年内不得申请信用修复" bars the 失信主体 from applying at all (辽宁 第三十六条), not one record
+    barred: tuple[dt.date, str] | None = None
 
 
 class Verdict(NamedTuple):
@@ -253,16 +256,21 @@ def _term_ended(ctx: Context) -> Verdict:
 
 @condition("no_recent_revocation", time_based=True)
 def _no_recent_revocation(ctx: Context) -> Verdict:
-    """No repair of this information was revoked for deception within ``years`` (辽宁 第三十六条)."""
+    """No repair of the subject's was revoked for deception within ``years`` (辽宁 第三十六条).
+
+    The bar is on the subject ("失信主体…三年内不得申请信用修复"), whichever record the revoked repair was
+    for; the restarted publicity period is the revoked record's own (see :func:`_waited`).
+    """
     years = ctx.cond.years
     assert years is not None
-    if ctx.revoked is None:
+    if ctx.barred is None:
         return Verdict(True, "no revoked repair", "无被撤销的信用修复决定")
-    first = first_day_after_period(ctx.revoked, years=years).value
+    revoked, ref = ctx.barred
+    first = first_day_after_period(revoked, years=years).value
     return Verdict(
         ctx.on >= first,
-        f"a repair was revoked on {ctx.revoked}: no application until {first}",
-        f"{ctx.revoked}撤销准予信用修复决定，{first}前不得申请",
+        f"a repair (of record {ref}) was revoked on {revoked}: no application until {first}",
+        f"{revoked}撤销准予信用修复决定（记录 {ref}），{first}前不得申请",
         first,
     )
 
