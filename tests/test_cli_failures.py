@@ -62,3 +62,14 @@ def test_an_output_the_system_refuses_is_said_not_a_traceback(
     assert code == 2
     assert os.strerror(errno.ENOSPC) in err
     assert "Traceback" not in err
+
+
+def test_a_wrong_cycle_or_date_fails_before_any_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--as-of for a calendar-year pack: exit 2 with the reason, and no summary header on standard output."""
+    history = tmp_path / "one.jsonl"
+    history.write_text('{"id": "x", "category": "retail_pharmacy"}\n', encoding="utf-8")
+    code = main(["evaluate", "--pack", "wushan", "--as-of", "2023-06-01", "--format", "summary", str(history)])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert "calendar-year cycles" in captured.err

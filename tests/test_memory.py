@@ -207,3 +207,15 @@ def test_the_guide_chapter_shows_the_fixtures_yaml() -> None:
     for block in blocks:
         for line in block.strip("\n").splitlines():
             assert line in packs, line
+
+
+def test_evaluate_cycles_returns_calendar_order_and_refuses_a_cycle_named_twice() -> None:
+    """Each cycle reads the ones before it, so results come in calendar order; a repeated cycle is not dropped
+    silently but refused, and so is a year that is not an int."""
+    pack = medcredit.load_pack("wushan")
+    subject = medcredit.load_subject({"id": "92500237MA5U00001T", "category": "retail_pharmacy"})
+    assert [r.cycle for r in medcredit.evaluate_cycles(pack, subject, [2024, 2023])] == [2023, 2024]
+    with pytest.raises(medcredit.ArgumentError, match="cycles names 2023 more than once"):
+        medcredit.evaluate_cycles(pack, subject, [2023, 2024, 2023])
+    with pytest.raises(medcredit.ArgumentError, match="cycle must be a year"):
+        medcredit.evaluate_cycles(pack, subject, ["2023"])

@@ -35,6 +35,7 @@ from medcredit.diagnostics.errors import MedcreditError
 from medcredit.engine.batch import BatchSummary, Failed, evaluate_items
 from medcredit.engine.codegen import CompactResult
 from medcredit.engine.evaluation import Evaluator
+from medcredit.engine.window import evaluation_point
 from medcredit.history.reader import Item, Loaded, ReadTally, Rejected, detect_format, iter_subjects
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import bundled_pack_names, load_pack
@@ -110,6 +111,7 @@ def _progress(args: argparse.Namespace, file: str, label: str, summary: BatchSum
 def cmd_evaluate(args: argparse.Namespace) -> int:
     started = time.monotonic()
     pack = load_pack(args.pack)
+    evaluation_point(pack, args.cycle, args.as_of)  # a wrong cycle or date fails before any output is written
     out: IO[str] = sys.stdout
     fmt = args.format
     if fmt is None:

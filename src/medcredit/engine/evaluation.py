@@ -21,9 +21,9 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from medcredit.diagnostics.errors import ValidityError
+from medcredit.diagnostics.errors import ArgumentError, ValidityError
 from medcredit.engine.aggregation import tally
-from medcredit.engine.arguments import check_evaluate_arguments
+from medcredit.engine.arguments import check_cycle, check_evaluate_arguments
 from medcredit.engine.decision import Decision, DecisionInput, decide
 from medcredit.engine.lists import consequences, end_measures_at_terms, imported_consequences, listings
 from medcredit.engine.memory import (
@@ -179,17 +179,24 @@ def evaluate_cycles(
 ) -> tuple[Result, ...]:
     """Evaluate several cycles in order, each one's result becoming a prior result for the next.
 
+    The results come in calendar order, one per cycle, whatever order ``cycles`` names them in (a later
+    cycle reads the earlier ones); a cycle named twice is an ArgumentError, not a result silently dropped.
+
     Rules over several years (``prior`` names: "3 consecutive years at grade D", "grade C two years
     running") then read what the engine computed.  A prior result the history carries for a cycle
     evaluated here is compared with the computed one: a difference is reported on that cycle's result
     (warning ``prior_result_conflict``), and the computed result is the one later cycles read.
     """
     check_evaluate_arguments(pack, subject)
+    named = [check_cycle(c) for c in cycles]
+    repeated = sorted({c for c in named if named.count(c) > 1})
+    if repeated:
+        raise ArgumentError(f"cycles names {', '.join(map(str, repeated))} more than once: give each cycle once")
     ev = Evaluator(pack, cache=None)
     given = prior_results(subject.prior_results)
     computed: dict[int, tuple[str, str | None]] = {}
     out: list[Result] = []
-    for cycle in sorted(set(cycles)):
+    for cycle in sorted(named):
         point = evaluation_point(pack, cycle, None)
         result = _evaluate(ev, subject, point, trace, override_validity, {**given, **computed})
         stated = given.get(cycle)
