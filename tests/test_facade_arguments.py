@@ -108,3 +108,44 @@ def test_checked_binds_like_the_function_and_runs_validators() -> None:
     with pytest.raises(ArgumentError, match="too late"):
         g(2200)
     assert inspect.signature(g) == inspect.signature(f) and g.__doc__ == f.__doc__
+
+
+def _calendar_calls() -> list[tuple[str, Any, list[Any]]]:
+    calendar = medcredit.OfficialCalendar()
+    day = dt.date(2024, 1, 2)
+    return [
+        ("is_working_day", calendar.is_working_day, [day]),
+        ("is_rest_day", calendar.is_rest_day, [day]),
+        ("is_holiday", calendar.is_holiday, [day]),
+        ("add_working_days", calendar.add_working_days, [day, 3]),
+        ("count_working_days", calendar.count_working_days, [day, dt.date(2024, 2, 1)]),
+        ("next_working_day_on_or_after", calendar.next_working_day_on_or_after, [day]),
+        ("source_for", calendar.source_for, [2024]),
+    ]
+
+
+def test_exported_classes_refuse_wrong_arguments_with_typed_errors(tmp_path: Path) -> None:
+    """Constructors and the methods a caller uses: the same rule as for the functions."""
+    result = medcredit.evaluate(PACK, SUBJECT, 2024)
+    calls: list[tuple[str, Any, list[Any]]] = [
+        ("Evaluator", medcredit.Evaluator, [PACK]),
+        ("Evaluator.evaluate", medcredit.Evaluator(PACK).evaluate, [SUBJECT, 2024]),
+        ("TraceEncoder", medcredit.TraceEncoder, [PACK]),
+        ("TraceEncoder.encode", medcredit.TraceEncoder(PACK).encode, [result]),
+        ("DecisionCache", medcredit.DecisionCache, [10]),
+        ("QueryLog", medcredit.QueryLog, [tmp_path / "q.jsonl"]),
+        *_calendar_calls(),
+    ]
+    for name, call, good in calls:
+        call(*good)  # the right arguments work
+        for i in range(len(good)):
+            for wrong in [*WRONG, "2024-01-02", dt.datetime(2024, 1, 2, 9, 0)]:
+                if isinstance(good[i], dt.datetime | str | Path) and isinstance(wrong, str):
+                    continue
+                args = [wrong if j == i else g for j, g in enumerate(good)]
+                try:
+                    call(*args)
+                except MedcreditError:
+                    continue
+                except Exception as exc:
+                    pytest.fail(f"{name} argument {i} = {wrong!r} raised {type(exc).__name__}: {exc}")

@@ -64,8 +64,8 @@ class DecisionCache:
     __slots__ = ("_entries", "_lock", "limit")
 
     def __init__(self, limit: int = DEFAULT_CACHE_LIMIT) -> None:
-        if limit < 1:
-            raise ValueError("a decision cache holds at least one entry")
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ArgumentError(f"a decision cache holds a whole number of entries, at least one; got {limit!r:.40}")
         self.limit = limit
         self._entries: dict[Any, Decision] = {}
         self._lock = threading.Lock()

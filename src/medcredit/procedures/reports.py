@@ -117,6 +117,8 @@ class QueryLog:
     """An append-only, hash-chained JSONL log of credit-information queries."""
 
     def __init__(self, path: str | Path) -> None:
+        if not isinstance(path, str | Path):
+            raise ArgumentError(f"a query log is a file path, got {type(path).__name__}")
         self.path = Path(path)
 
     def _last_hash(self) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Literal
 
+from medcredit.diagnostics.errors import ArgumentError
 from medcredit.engine.listing import consequence_dict, listing_dict
 from medcredit.history.model import INSTITUTION_CATEGORIES, Record, SubjectCategory
 from medcredit.io.limits import decimal_text
@@ -436,6 +437,8 @@ class TraceEncoder(BoundedMemos):
         return text if text is not None else self._remember(key, _dumps(_step_dict(step)))
 
     def encode(self, result: Result) -> str:
+        if not isinstance(result, Result):  # one isinstance: the writer's hot path
+            raise ArgumentError(f"encode takes a Result (from evaluate), got {type(result).__name__}")
         pack = self.pack
         head = self.head(result)
         if not (result.steps or result.record_uses):

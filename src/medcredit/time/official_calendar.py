@@ -53,6 +53,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictInt, StrictSt
 from pydantic_core import PydanticCustomError
 
 from medcredit.diagnostics.errors import (
+    ArgumentError,
     CalendarRangeError,
     PeriodError,
     ProblemsError,
@@ -395,6 +396,13 @@ def _ordinal_suffix(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def _day(d: object) -> date:
+    """``d`` if it is a calendar day; a datetime (a moment, not a day), a string or anything else is refused."""
+    if not isinstance(d, date) or isinstance(d, datetime):
+        raise ArgumentError(f"a day must be a datetime.date, got {type(d).__name__} {d!r:.40}")
+    return d
+
+
 class OfficialCalendar:
     """Working days of mainland China by the official annual schedules.
 
@@ -436,6 +444,8 @@ class OfficialCalendar:
 
     def _check_year(self, year: int) -> None:
         """Range check; years outside it cannot be supplied either."""
+        if isinstance(year, bool) or not isinstance(year, int):
+            raise ArgumentError(f"year must be an int, got {type(year).__name__} {year!r:.40}")
         if not self.first_year <= year <= self.last_year:
             raise CalendarRangeError(
                 f"year {year} is outside the working-day calendar's range "
@@ -444,7 +454,8 @@ class OfficialCalendar:
             )
 
     def _check_day(self, d: date) -> None:
-        """Range check for a date given by the caller."""
+        """Type and range check for a date given by the caller."""
+        _day(d)
         self._check_year(d.year)
 
     def _table(self, year: int) -> _YearTable:
@@ -468,7 +479,7 @@ class OfficialCalendar:
 
     def is_working_day(self, d: date) -> bool:
         """True on weekdays that are not days off and on make-up working days (调休)."""
-        table = self._table(d.year)
+        table = self._table(_day(d).year)
         if d in table.days_off:
             return False
         return d.weekday() < 5 or d in table.make_up
@@ -483,7 +494,7 @@ class OfficialCalendar:
         Unlike :meth:`is_rest_day` this is False on an ordinary weekend; explanations
         use it to say *why* a day is a rest day.
         """
-        return d in self._table(d.year).days_off
+        return d in self._table(_day(d).year).days_off
 
     # ------------------------------------------------------------------- computations
 
@@ -526,7 +537,7 @@ class OfficialCalendar:
 
     def count_working_days(self, start: date, end: date) -> int:
         """Working days in ``(start, end]``: the start day is not counted, the end day is."""
-        if end < start:
+        if _day(end) < _day(start):
             raise PeriodError(
                 f"end {end.isoformat()} is before start {start.isoformat()}; cannot count working days backwards"
             )
