@@ -73,3 +73,21 @@ def test_a_wrong_cycle_or_date_fails_before_any_output(tmp_path: Path, capsys: p
     assert code == 2
     assert captured.out == ""
     assert "calendar-year cycles" in captured.err
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly(histories: Path) -> None:
+    """`medcredit evaluate … | head -1`: the pipe closes early; exit without a traceback or a message from
+    Python's flush at exit ("Exception ignored ...")."""
+    import subprocess
+
+    command = [sys.executable, "-m", "medcredit", "evaluate", "--pack", "wushan", "--cycle", "2023"]
+    command += ["--format", "jsonl", "--jobs", "1", str(histories)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away with megabytes still to come
+    err = proc.stderr.read().decode("utf-8")
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 0
+    assert json.loads(first)["format"] == "medcredit.trace/1"
+    assert "Exception ignored" not in err and "Traceback" not in err, err
