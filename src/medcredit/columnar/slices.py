@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from medcredit.columnar.keys import fixed_width_rows, runs_of, subject_rows
+from medcredit.columnar.keys import common_width, id_words, join_words, subject_rows, word_runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,14 +95,19 @@ def partition(subjects: pa.Table, records: pa.Table, size: int) -> Partition | N
 def _grouped(ids: pa.ChunkedArray, owners: pa.ChunkedArray, bounds: np.ndarray) -> Partition | None:
     """The partition of records grouped by subject in subject order, joined slice by slice; None: not so.
 
-    The runs of equal record owners are matched against one slice's ids at a time (a hash table
-    the size of a slice, in cache), as many runs as the slice has subjects: the slice's runs are
-    those found before the first that is not.  Every run must be found, each subject's run after
-    the one before, and no id may repeat across slices (their 64-bit hashes sorted once: any
-    equal pair, a repeat or a collision, sends the tables to the whole join, which decides).
+    Ids of one byte length (a USCC is 18 characters) are compared as machine words read in place
+    (:func:`medcredit.columnar.keys.word_runs`): the runs of equal record owners, then each
+    slice's runs against the slice's ids (a hash table the size of a slice, in cache), as many
+    runs as the slice has subjects: the slice's runs are those found before the first that is
+    not.  Every run must be found, each subject's run after the one before, and no id may repeat
+    across slices (their 64-bit hashes sorted once: any equal pair, a repeat or a collision,
+    sends the tables to the whole join, which decides, as do ids of mixed lengths).
     """
-    starts, runs = runs_of(owners)
-    total = len(runs)
+    width = common_width(ids)
+    if width is None or common_width(owners) != width:
+        return None
+    starts, runs = word_runs(owners, width)
+    total = len(starts)
     run_rows = np.empty(total, dtype=np.int64)
     cuts = np.empty(len(bounds), dtype=np.int64)
     hashes: list[np.ndarray] = []
@@ -111,8 +116,10 @@ def _grouped(ids: pa.ChunkedArray, owners: pa.ChunkedArray, bounds: np.ndarray) 
         lo, hi = int(bounds[s]), int(bounds[s + 1])
         cuts[s] = k
         part = ids.slice(lo, hi - lo)
-        joined = fixed_width_rows(
-            runs.slice(k, min(hi - lo, total - k)), part.chunk(0) if part.num_chunks == 1 else part.combine_chunks()
+        upto = k + min(hi - lo, total - k)
+        joined = join_words(
+            [word[k:upto] for word in runs],
+            id_words(part.chunk(0) if part.num_chunks == 1 else part.combine_chunks(), width),
         )
         if joined is None:
             return None
