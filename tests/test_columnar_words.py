@@ -2,8 +2,8 @@
 
 :func:`medcredit.columnar.keys.word_runs` (runs of equal record owners found by comparing the
 ids' bytes as 64-bit words) against :func:`medcredit.columnar.keys.runs_of` (Arrow string
-comparison), and :func:`medcredit.columnar.keys.join_words` (runs joined to subject ids by
-hashed words, every match confirmed word by word) against Arrow's dictionary encoding: ids of
+comparison), and :func:`medcredit.columnar.keys.ordered_rows` (which of a slice's subject ids
+have records, from sorted hashes, proved word by word) against Arrow's dictionary encoding: ids of
 every width around a word (1 to 25 bytes), non-ASCII ids, chunked and sliced arrays (offsets
 that are not multiples of 8), empty chunks, empty slices, repeats and forced hash collisions.
 """
@@ -73,43 +73,67 @@ def test_common_width_refuses_mixed_lengths_and_nulls() -> None:
     assert keys.common_width(pa.chunked_array([["巫山"]])) == 6
 
 
+def _ids(rng: random.Random, width: int, n: int) -> list[str]:
+    ids = [_word(rng, width) for _ in range(n)]
+    return [w if len(w.encode()) == width else "Q" * width for w in ids]
+
+
 @pytest.mark.parametrize("seed", range(6))
-def test_join_words_is_the_dictionary_join(seed: int) -> None:
+def test_ordered_rows_are_those_of_the_dictionary_join(seed: int) -> None:
     rng = random.Random(seed)
-    confirmed = 0
     for _ in range(80):
         width = rng.choice(WIDTHS)
-        n = rng.randint(0, 50)
-        ids = [_word(rng, width) for _ in range(n)]
-        ids = [w if len(w.encode()) == width else "Q" * width for w in ids]
-        if n and rng.random() < 0.3:
-            ids[rng.randrange(n)] = ids[rng.randrange(n)]  # a repeat
-        owners = [
-            rng.choice(ids) if ids and rng.random() < 0.8 else _word(rng, width) for _ in range(rng.randint(0, 60))
-        ]
-        owners = [w if len(w.encode()) == width else "R" * width for w in owners]
-        id_array = _chunked(rng, ids).combine_chunks() if ids else pa.array([], pa.string())
-        starts, runs = keys.word_runs(_chunked(rng, owners), width)
-        joined = keys.join_words(runs, keys.id_words(id_array, width)) if ids else None
-        want_rows, want_duplicate = keys.subject_rows_hashed(pa.array(owners, pa.string()), id_array)
-        if joined is None:
-            continue
-        found, duplicate, hashed = joined
-        lengths = np.diff(np.append(starts, len(owners)))
-        assert np.repeat(found, lengths).tolist() == want_rows.tolist(), (ids, owners)
-        assert duplicate.tolist() == want_duplicate.tolist()
+        ids = list(dict.fromkeys(_ids(rng, width, rng.randint(1, 50))))
+        later = [w for w in _ids(rng, width, rng.randint(0, 5)) if w not in ids]  # the next slice's
+        having = [w for w in ids if rng.random() < 0.8]
+        owners = [w for w in having + later for _ in range(rng.randint(1, 3))]
+        id_array = _chunked(rng, ids).combine_chunks()
+        id_words = keys.id_words(id_array, width)
+        runs = [np.zeros(0, np.uint64)] * len(id_words)  # no records: no runs
+        if owners:
+            runs = [word[: len(ids)] for word in keys.word_runs(_chunked(rng, owners), width)[1]]
+        found = keys.ordered_rows(runs, id_words)
+        assert found is not None, (ids, owners)
+        rows, hashed = found
+        assert rows.tolist() == [ids.index(w) for w in having]
         assert hashed.tolist() == keys._hashes(id_array, width).tolist()
-        confirmed += 1
-    assert confirmed > 40
 
 
-def test_join_words_with_colliding_hashes_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("seed", range(4))
+def test_ordered_rows_refuse_what_is_not_in_order(seed: int) -> None:
+    rng = random.Random(seed)
+    refused = 0
+    for _ in range(80):
+        width = rng.choice(WIDTHS)
+        ids = _ids(rng, width, rng.randint(2, 30))
+        if rng.random() < 0.2:
+            ids[rng.randrange(len(ids))] = ids[rng.randrange(len(ids))]  # perhaps a repeat
+        owners = [rng.choice(ids) for _ in range(rng.randint(1, 40))]  # any order, repeats
+        id_array = pa.array(ids, pa.string())
+        _, runs = keys.word_runs(pa.chunked_array([owners], pa.string()), width)
+        runs = [word[: len(ids)] for word in runs]
+        found = keys.ordered_rows(runs, keys.id_words(id_array, width))
+        want, _ = keys.subject_rows_hashed(pa.array(owners, pa.string()), id_array)
+        run_rows = want[np.flatnonzero(np.r_[True, want[1:] != want[:-1]])][: len(ids)]
+        if found is None:
+            refused += 1
+            continue
+        # accepted: the first runs are exactly the ids said, each once, in order
+        rows = found[0]
+        assert len(set(ids)) == len(ids)
+        assert run_rows[: len(rows)].tolist() == rows.tolist()
+        assert rows.tolist() == sorted(set(rows.tolist()))
+    assert refused > 10
+
+
+def test_ordered_rows_with_colliding_hashes_refuse(monkeypatch: pytest.MonkeyPatch) -> None:
     ids = pa.array(["AAAA", "BBBB", "CCCC"])
-    _, runs = keys.word_runs(pa.chunked_array([["CCCC", "CCCC", "AAAA"]]), 4)
-    assert keys.join_words(runs, keys.id_words(ids, 4)) is not None
-    # every id hashes alike: the first match found is confirmed on the words, and fails
+    _, runs = keys.word_runs(pa.chunked_array([["AAAA", "AAAA", "CCCC"]]), 4)
+    found = keys.ordered_rows(runs, keys.id_words(ids, 4))
+    assert found is not None and found[0].tolist() == [0, 2]
+    # every id hashes alike: two ids with one hash, refused (the general join decides)
     monkeypatch.setattr(keys, "hash_words", lambda words: np.zeros(len(words[0]), dtype=np.uint64))
-    assert keys.join_words(runs, keys.id_words(ids, 4)) is None
+    assert keys.ordered_rows(runs, keys.id_words(ids, 4)) is None
 
 
 def test_the_grouped_partition_takes_the_word_path_and_agrees_with_the_whole_join() -> None:

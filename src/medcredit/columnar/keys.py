@@ -13,8 +13,9 @@ therefore always the exact one; only the time differs.
 
 The sliced path (:mod:`medcredit.columnar.slices`) goes further for ids of one byte length:
 :func:`word_runs` finds the runs of equal record owners by comparing the ids' words (no
-string comparison, no copy of the run ids as strings), and :func:`join_words` joins a slice's
-runs to its subject ids by hashed words and confirms every match by comparing the words.
+string comparison, no copy of the run ids as strings), and :func:`ordered_rows` finds which
+of a slice's subject ids have records from the sorted hashes and proves it by comparing the
+words of those ids with the runs', in order.
 """
 
 from __future__ import annotations
@@ -288,38 +289,34 @@ def id_words(ids: pa.Array, width: int) -> list[np.ndarray]:
     return [np.ascontiguousarray(word) for word in _words(ids, width)]
 
 
-def join_words(
-    run_words: list[np.ndarray], id_words: list[np.ndarray]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Each run's row among the ids (-1: none), which ids repeat, and the 64-bit hash of each id.
-
-    Both sides are ids of one byte length as their words (:func:`word_runs`, :func:`id_words`):
-    the hashes are joined by :func:`_hash_join`, and every match and repeat it finds is confirmed
-    by comparing the words, which at one width is comparing the strings.  None: a hash collision
-    (the exact path decides).
-    """
-    hashed = hash_words(id_words)
-    joined = _hash_join(hashed, hash_words(run_words))
-    if joined is None:
-        return None
-    found, (first, later) = joined
-    duplicate = np.zeros(len(hashed), dtype=bool)
-    if len(first):
-        if not _same_words(id_words, first, id_words, later):
-            return None
-        duplicate[first] = True
-        duplicate[later] = True
-    hit = np.flatnonzero(found >= 0)
-    if len(hit) and not _same_words(id_words, found[hit], run_words, hit):
-        return None
-    return found, duplicate, hashed
-
-
 def hash_words(words: list[np.ndarray]) -> np.ndarray:
     """The 64-bit hash of each id from its words (that of :func:`_hashes`)."""
     return _mix(words)
 
 
-def _same_words(a: list[np.ndarray], a_rows: np.ndarray, b: list[np.ndarray], b_rows: np.ndarray) -> bool:
-    """Whether id ``a_rows[i]`` of ``a`` equals id ``b_rows[i]`` of ``b`` for every i, word by word."""
-    return all(bool(np.array_equal(x[a_rows], y[b_rows])) for x, y in zip(a, b, strict=True))
+def ordered_rows(run_words: list[np.ndarray], id_words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The ids that the first runs name, if they name them in order; and the 64-bit hash of each id.
+
+    For records grouped by subject in subject order, the runs looked at (as many as the ids, or
+    fewer) are the runs of the ids that have records, in id order, then runs of later ids.  Which
+    ids have records is read from the hashes (the ids' sorted, the runs' sorted, one merge), then
+    proved: the first ``m`` runs must equal, word by word, the ``m`` ids that have records, in
+    order.  Sorts and a few passes, where a hash table costs scattered reads and writes.  None:
+    two ids with one hash (a repeat or a collision), or the proof fails (records out of order, a
+    subject in two runs, a collision): the caller's general join decides.
+    """
+    hashed = hash_words(id_words)
+    order = np.argsort(hashed)
+    ids_sorted = hashed[order]
+    if bool((ids_sorted[1:] == ids_sorted[:-1]).any()):
+        return None
+    runs_sorted = np.sort(hash_words(run_words))
+    has = np.zeros(len(hashed), dtype=bool)
+    if len(runs_sorted):
+        at = np.minimum(np.searchsorted(runs_sorted, ids_sorted), len(runs_sorted) - 1)
+        has[order] = runs_sorted[at] == ids_sorted
+    rows = np.flatnonzero(has)
+    # (more ids with records than runs looked at, and the prefix compared is shorter: not equal)
+    if not all(bool(np.array_equal(i[rows], r[: len(rows)])) for i, r in zip(id_words, run_words, strict=True)):
+        return None
+    return rows, hashed

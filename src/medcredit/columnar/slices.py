@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from medcredit.columnar.keys import common_width, id_words, join_words, subject_rows, word_runs
+from medcredit.columnar.keys import common_width, id_words, ordered_rows, subject_rows, word_runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +96,13 @@ def _grouped(ids: pa.ChunkedArray, owners: pa.ChunkedArray, bounds: np.ndarray) 
     """The partition of records grouped by subject in subject order, joined slice by slice; None: not so.
 
     Ids of one byte length (a USCC is 18 characters) are compared as machine words read in place
-    (:func:`medcredit.columnar.keys.word_runs`): the runs of equal record owners, then each
-    slice's runs against the slice's ids (a hash table the size of a slice, in cache), as many
-    runs as the slice has subjects: the slice's runs are those found before the first that is
-    not.  Every run must be found, each subject's run after the one before, and no id may repeat
-    across slices (their 64-bit hashes sorted once: any equal pair, a repeat or a collision,
-    sends the tables to the whole join, which decides, as do ids of mixed lengths).
+    (:func:`medcredit.columnar.keys.word_runs`): the runs of equal record owners, then, slice by
+    slice, as many runs as the slice has subjects against the slice's ids
+    (:func:`medcredit.columnar.keys.ordered_rows`): the slice's runs are the first ``m``, ``m``
+    the number of its subjects with records, and each must be, word for word, the id of the next
+    such subject.  Every run must be taken by some slice, and no id may repeat across slices
+    (their 64-bit hashes sorted once: any equal pair, a repeat or a collision, sends the tables to
+    the whole join, which decides, as do ids of mixed lengths).
     """
     width = common_width(ids)
     if width is None or common_width(owners) != width:
@@ -117,20 +118,15 @@ def _grouped(ids: pa.ChunkedArray, owners: pa.ChunkedArray, bounds: np.ndarray) 
         cuts[s] = k
         part = ids.slice(lo, hi - lo)
         upto = k + min(hi - lo, total - k)
-        joined = join_words(
+        joined = ordered_rows(
             [word[k:upto] for word in runs],
             id_words(part.chunk(0) if part.num_chunks == 1 else part.combine_chunks(), width),
         )
         if joined is None:
             return None
-        found, duplicate, hashed = joined
-        if duplicate.any():
-            return None
-        missing = np.flatnonzero(found < 0)
-        m = int(missing[0]) if len(missing) else len(found)
-        if m > 1 and bool((found[1:m] <= found[: m - 1]).any()):
-            return None
-        run_rows[k : k + m] = found[:m] + lo
+        rows, hashed = joined
+        m = len(rows)
+        run_rows[k : k + m] = rows + lo
         hashes.append(hashed)
         k += m
     if k < total:
