@@ -1,4 +1,7 @@
-"""The fields present by record kind, counted in one pass over grouped bits, are those counted field by field.
+"""Validation's counts and codes taken once give what a pass per check gives.
+
+The fields present by record kind, counted in one pass over grouped bits, are those counted
+field by field; village clinics are found from the category codes (no string comparison).
 
 :func:`medcredit.columnar.schema._present_by_kind` keys each row by its kind and a bit per
 column that is neither all null nor all set, up to eight columns a count: against one
@@ -8,6 +11,7 @@ columns all null or never null, and sliced columns (offsets that are not multipl
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 import numpy as np
@@ -15,7 +19,8 @@ import pytest
 
 pa = pytest.importorskip("pyarrow", reason="the columnar path needs the 'columnar' extra (pyarrow, numpy)")
 
-from medcredit.columnar.schema import _null, _present_by_kind  # noqa: E402
+from medcredit.columnar.schema import _null, _present_by_kind, validate  # noqa: E402
+from medcredit.diagnostics.errors import HistoryError  # noqa: E402
 
 
 @pytest.mark.parametrize(("seed", "columns"), [(0, 3), (1, 8), (2, 9), (3, 17), (4, 0)])
@@ -36,3 +41,16 @@ def test_present_by_kind_is_the_count_field_by_field(seed: int, columns: int) ->
         has = ~np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
         want = np.bincount(kind_code[has] + 1, minlength=kinds + 1)
         assert counted[name].tolist() == want.tolist(), name
+
+
+def test_village_clinics_without_a_parent_are_found_from_the_category_codes() -> None:
+    categories = ["village_clinic", "village_clinic", None, "pharmacy", "outpatient_clinic", "village_clinic"]
+    parents = [None, "P", None, None, None, None]
+    subjects = pa.table(
+        {"id": [f"S{k}" for k in range(6)], "category": categories, "parent_id": pa.array(parents, pa.string())}
+    )
+    records = pa.table({"subject_id": ["S1"], "kind": ["inspection"], "date": [dt.date(2023, 5, 1)]})
+    with pytest.raises(HistoryError) as info:
+        validate(subjects, records)
+    found = [(p.code, p.line) for p in info.value.problems if p.path[-1] == "parent_id"]
+    assert found == [("table-village-clinic-parent", 1), ("table-village-clinic-parent", 6)]

@@ -380,7 +380,7 @@ def _check_subjects(s: pa.Table, name: str, out: _Collector) -> np.ndarray:
     valid = [c.value for c in SubjectCategory]
     category_code, unknown_category = _encode(category, valid)
     out.cells(name, "category", unknown_category, "category", "unknown category {value}", category)
-    village = np.asarray(pc.equal(category, SubjectCategory.VILLAGE_CLINIC.value).fill_null(False), dtype=bool)
+    village = category_code == valid.index(SubjectCategory.VILLAGE_CLINIC.value)  # from the codes: no string pass
     out.cells(
         name,
         "parent_id",
@@ -620,10 +620,10 @@ def _present_by_kind(
     for at in range(0, len(partial), 8):
         group = partial[at : at + 8]
         width = 1 << len(group)
-        key = slot << len(group)
+        bits = np.zeros(len(slot), dtype=np.uint8)  # a byte per row: passes over bytes, not 64-bit keys
         for bit, name in enumerate(group):
-            key += ~null(name) * np.int64(1 << bit)
-        counts = np.bincount(key, minlength=(kinds + 1) * width).reshape(kinds + 1, width)
+            bits |= (~null(name)).view(np.uint8) << bit
+        counts = np.bincount((slot << len(group)) | bits, minlength=(kinds + 1) * width).reshape(kinds + 1, width)
         rows_by_kind = counts.sum(axis=1)
         patterns = np.arange(width)
         for bit, name in enumerate(group):
