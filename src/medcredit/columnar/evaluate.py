@@ -53,8 +53,6 @@ _PLANS: dict[int, tuple[CompiledPack, Plan]] = {}
 #: subjects graded together (with their ≈ 3 records each): the per-record arrays of a slice stay
 #: in cache and are reused, where those of a whole population of millions are faulted in anew
 SLICE_SUBJECTS = 65_536
-#: a scorecard path with at least 1/DENSE_SHARE of a slice's subjects is scored over the whole slice
-DENSE_SHARE = 4
 
 
 class _Vocab:
@@ -448,37 +446,22 @@ def _scorecard(
 ) -> None:
     scale = plan.scale
     base = number(path.base)
-    # a path that holds a good share of the slice is scored over every subject of the slice and
-    # written where it applies: whole-array passes, where each rule's counts gathered at ``rows``
-    # and its points scattered back cost several indexed passes
-    dense = DENSE_SHARE * len(rows) >= len(out.status)
-    at: slice | np.ndarray = slice(None) if dense else rows
-    size = len(out.status) if dense else len(rows)
-    chosen = np.zeros(len(out.status) if dense else 0, dtype=bool)
-    if dense:
-        chosen[rows] = True
-    score = np.full(size, base.at(scale), dtype=np.int64)
+    score = np.full(len(rows), base.at(scale), dtype=np.int64)
     base_exp = int(path.base.as_tuple().exponent)
     # the score's exponent is the least of the base's and the rules'; when no rule can go below the
     # base's (a zero contribution has exponent 0), it is the base's for every row: not tracked per rule
     track = any(e < base_exp for e in (0, *_rule_exponents(path)))
-    exponent = np.full(size, base_exp, dtype=np.int64)
+    exponent = np.full(len(rows), base_exp, dtype=np.int64)
     for rule in path.rules:
-        rule_exp = np.zeros(size, dtype=np.int64) if track else None
-        summed = sums[rule.fact][at] if pack.facts[rule.fact].aggregate == "sum_amount" else None
-        signed = _rule_points(rule, counts[rule.fact][at], summed, scale, rule_exp)
+        n = counts[rule.fact][rows]
+        rule_exp = np.zeros(len(rows), dtype=np.int64) if track else None
+        signed = _rule_points(pack, rule, n, rows, sums, scale, rule_exp)
         if rule_exp is not None:
             # a zero contribution is Decimal(0): exponent 0 (engine: `... if points else _ZERO`)
             np.minimum(exponent, np.where(signed != 0, rule_exp, 0), out=exponent)
         score += signed
-        if dense:
-            np.copyto(out.points[rule.id], signed, where=chosen)
-            out.applied[rule.id] |= chosen
-        else:
-            out.points[rule.id][rows] = signed
-            out.applied[rule.id][rows] = True
-    if dense:
-        score, exponent = score[rows], exponent[rows]
+        out.points[rule.id][rows] = signed
+        out.applied[rule.id][rows] = True
     _band(path, rows, Num(score, scale), out)
     codes = _score_texts(score, exponent, scale, out.scores)
     out.score[rows] = codes
@@ -495,24 +478,26 @@ def _rule_exponents(path: CPath) -> list[int]:
 
 
 def _rule_points(
+    pack: CompiledPack,
     rule: CRule,
     n: np.ndarray,
-    amounts: np.ndarray | None,
+    rows: np.ndarray,
+    sums: list[np.ndarray],
     scale: int,
     exponents: np.ndarray | None = None,
 ) -> np.ndarray:
-    """A rule's signed points at ``scale`` for subjects whose counts of its fact are ``n`` (and sums of
-    its amounts ``amounts``, if the fact sums them); with ``exponents``, each subject's points' Decimal
-    exponent is written there (points, tier or cap)."""
+    """A rule's signed points at ``scale`` for each of ``rows`` (``n``: their counts of its fact); with
+    ``exponents``, each row's points' Decimal exponent is written there (points, tier or cap)."""
     if rule.mode in ("per_occurrence", "once"):
         each = number(rule.points).at(scale)
         pts = each * n if rule.mode == "per_occurrence" else np.where(n > 0, each, 0)
         if exponents is not None:
             exponents[:] = rule.points.as_tuple().exponent
     else:
-        measure = Num(n, 0) if amounts is None else Num(amounts, 2)
-        pts = np.zeros(len(n), dtype=np.int64)
-        taken = np.zeros(len(n), dtype=bool)
+        fact = pack.facts[rule.fact]
+        measure = Num(sums[rule.fact][rows], 2) if fact.aggregate == "sum_amount" else Num(n, 0)
+        pts = np.zeros(len(rows), dtype=np.int64)
+        taken = np.zeros(len(rows), dtype=bool)
         for tier in rule.tiers:
             hit = _interval_mask(tier.interval, measure) & ~taken
             pts[hit] = number(tier.points).at(scale)
