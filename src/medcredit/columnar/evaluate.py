@@ -65,6 +65,7 @@ class _Vocab:
         for w in words:
             self.code(w)
         self.seeded = len(self.words)
+        self.known = pa.array([], pa.string())  # the first words, as Arrow strings (see codes)
 
     def code(self, word: str) -> int:
         found = self.index.get(word)
@@ -73,13 +74,22 @@ class _Vocab:
             self.words.append(word)
         return found
 
-    def codes(self, words: list[str]) -> np.ndarray:
-        """The codes of many words at once (no Python call per word: the work bound of the tests)."""
-        index = self.index
-        new = [w for w in dict.fromkeys(words) if w not in index]
-        index.update(zip(new, range(len(self.words), len(self.words) + len(new)), strict=True))
-        self.words.extend(new)
-        return np.array([index[w] for w in words], dtype=np.int64)
+    def codes(self, words: pa.Array) -> np.ndarray:
+        """The codes of many distinct words at once, looked up in Arrow: only words never seen become Python strings.
+
+        (A slice's supplied scores are thousands of distinct texts, mostly seen in earlier slices.)
+        """
+        if len(self.known) < len(self.words):
+            self.known = pa.concat_arrays([self.known, pa.array(self.words[len(self.known) :], pa.string())])
+        found = pc.index_in(words, value_set=self.known)
+        codes = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        if found.null_count:
+            new = words.filter(found.is_null()).to_pylist()
+            start = len(self.words)
+            self.index.update(zip(new, range(start, start + len(new)), strict=True))
+            self.words.extend(new)
+            codes[codes < 0] = np.arange(start, start + len(new))
+        return codes
 
     def array(self, codes: np.ndarray) -> pa.Array:
         """A dictionary array; code -1 is null.
@@ -555,10 +565,9 @@ class _Supplied:
         # the first written form among equal scores (a set keeps its first element)
         recs = recs[np.lexsort((recs, b.clinic[recs], b.sidx[recs]))]
         texts = pc.dictionary_encode(b.records.column("score").take(recs)).combine_chunks()
-        words = texts.dictionary.to_pylist()
         plain = _plain_decimals(texts.dictionary)
         if plain is None:  # some other spelling Decimal accepts ("1e2", " 5"): parsed one by one
-            parsed = [Decimal(w) for w in words]
+            parsed = [Decimal(w) for w in texts.dictionary.to_pylist()]
             self.scale = max((decimals(v) for v in parsed), default=0)
             scaled = np.array([int(v.scaleb(self.scale)) for v in parsed] + [0], dtype=np.int64)
         else:
@@ -576,7 +585,7 @@ class _Supplied:
         self.distinct = np.bincount(sv_sid[first], minlength=b.n)
         # each subject's distinct values in ascending order, with the first written form of each
         self.pair_sid, self.pair_value, self.pair_word = sv_sid[first], sv_val[first], word[by_value][first]
-        self.word_code = np.append(out.scores.codes(words), -1)
+        self.word_code = np.append(out.scores.codes(texts.dictionary), -1)
         self.value = np.zeros(b.n, dtype=np.int64)
         one_word = np.full(b.n, -1, dtype=np.int64)
         self.value[sv_sid[first]] = sv_val[first]

@@ -10,6 +10,12 @@ whose hash no subject has is absent; every match and every repeat found through 
 is then confirmed by comparing the strings themselves, and any hash collision (or ids of
 mixed lengths, or null ids) sends the whole table to the exact path.  The answer is
 therefore always the exact one; only the time differs.
+
+The sliced path (:mod:`medcredit.columnar.slices`) goes further for ids of one byte length:
+:func:`word_runs` finds the runs of equal record owners by comparing the ids' words (no
+string comparison, no copy of the run ids as strings), and :func:`ordered_rows` finds which
+of a slice's subject ids have records from the sorted hashes and proves it by comparing the
+words of those ids with the runs', in order.
 """
 
 from __future__ import annotations
@@ -108,25 +114,36 @@ def _width(data: pa.Array) -> int | None:
 
 def _hashes(data: pa.Array, width: int) -> np.ndarray:
     """A 64-bit hash of each string (every one ``width`` bytes long), from its bytes read in place."""
+    return _mix(_words(data, width))
+
+
+def _words(data: pa.Array, width: int) -> list[np.ndarray]:
+    """The bytes of each string (every one ``width`` bytes long) as little-endian 64-bit words.
+
+    From 8 bytes on, the words are read straight from the data buffer, one string apart (the last
+    word may overlap the one before it, so every byte is read without padding a copy): equal
+    strings have equal words and, at one width, unequal strings differ in some word.
+    """
     offsets = np.frombuffer(data.buffers()[1], dtype=np.int32)[data.offset : data.offset + len(data) + 1]
     start, n = int(offsets[0]), len(data)
     if n == 0:  # e.g. no run id of the subjects' length: there may be no data buffer to view
-        return np.zeros(0, dtype=np.uint64)
+        return [np.zeros(0, dtype=np.uint64)]
     if width >= 8:
-        # 8-byte words read straight from the data buffer, one string apart (the last word may
-        # overlap the one before it, so every byte is read without padding a copy)
         places = list(range(0, width - 7, 8))
         if places[-1] != width - 8:
             places.append(width - 8)
-        words = [
+        return [
             np.ndarray((n,), dtype="<u8", buffer=data.buffers()[2], offset=start + p, strides=(width,)) for p in places
         ]
-    else:
-        raw = np.frombuffer(data.buffers()[2], dtype=np.uint8)[start : start + width * n]
-        padded = np.zeros((n, 8), dtype=np.uint8)
-        padded[:, :width] = raw.reshape(n, width)
-        words = [padded.view("<u8")[:, 0]]
-    h = np.zeros(n, dtype=np.uint64)
+    raw = np.frombuffer(data.buffers()[2], dtype=np.uint8)[start : start + width * n]
+    padded = np.zeros((n, 8), dtype=np.uint8)
+    padded[:, :width] = raw.reshape(n, width)
+    return [padded.view("<u8")[:, 0]]
+
+
+def _mix(words: list[np.ndarray]) -> np.ndarray:
+    """A 64-bit hash of each string from its words (a multiply-xorshift round per word)."""
+    h = np.zeros(len(words[0]), dtype=np.uint64)
     for j, word in enumerate(words):
         h ^= word
         h *= np.uint64(_MULTIPLIERS[j % 3])
@@ -139,39 +156,20 @@ def runs_of(subject_ids: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Arr
     return _runs(subject_ids)
 
 
-def fixed_width_rows(runs: pa.Array, ids: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Each of ``runs``' row in ``ids`` (-1: none), which ids repeat, and the 64-bit hash of each id.
-
-    None: not ids of one byte length, or a hash collision (the exact path decides).
-    """
-    width = _width(ids)
-    if width is None:
-        return None
-    hashed = _hashes(ids, width)
-    joined = _fixed_width_join(runs, ids, width, hashed)
-    return None if joined is None else (joined[0], joined[1], hashed)
-
-
 def _fixed_width_join(
     runs: pa.Array, ids: pa.Array, width: int | None = None, hashed: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """The join through 64-bit hashes of fixed-width ids, every match confirmed; None: use the exact path.
 
-    The subject ids' hashes go into direct-address tables (a slot per hash prefix, about twice as
-    many slots as ids), in rounds: in each round the first row to claim a slot keeps it, and the
-    rows that lost go to the next round's table, indexed by other bits of the hash.  A row whose
-    whole hash equals its slot holder's is a repeat (confirmed as the same string).  Each run id
-    is looked up round by round until a slot holds its hash.  All of it is whole-array numpy.
+    Hashes are joined by :func:`_hash_join`; every match and every repeat it finds is then
+    confirmed by comparing the strings themselves.
     """
     width = _width(ids) if width is None else width
     if width is None:
         return None
     n = len(ids)
     hashed = _hashes(ids, width) if hashed is None else hashed
-    bits = max(4, int(2 * n).bit_length())
-    mask = np.uint64((1 << bits) - 1)
     duplicate = np.zeros(n, dtype=bool)
-    remaining = np.arange(n, dtype=np.int64)
     if len(runs):
         # a run id of another length (or null) is no subject's id
         lengths = np.asarray(pc.binary_length(runs).fill_null(-1), dtype=np.int64)
@@ -180,31 +178,11 @@ def _fixed_width_join(
         keys = _hashes(wanted, width)
     else:
         pending, keys = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
-    looked_up = np.arange(len(pending))  # positions in ``keys`` still looked for
-    found_at = np.full(len(pending), -1, dtype=np.int64)
-    repeats: list[np.ndarray] = []
-    for shift in range(0, 64 - bits + 1, 7):
-        if len(remaining) == 0:
-            break
-        slot = (hashed[remaining] >> np.uint64(shift)) & mask
-        table = np.full(1 << bits, -1, dtype=np.int64)
-        table[slot[::-1]] = remaining[::-1]  # the last write wins: the first row of each slot
-        holder = table[slot]
-        lost = holder != remaining
-        same = lost & (hashed[holder] == hashed[remaining])
-        if same.any():  # repeated ids (or a whole-hash collision, settled below by the strings)
-            repeats.append(np.stack([holder[same], remaining[same]]))
-        if len(looked_up):
-            candidate = table[(keys[looked_up] >> np.uint64(shift)) & mask]
-            hit = candidate >= 0
-            hit[hit] = hashed[candidate[hit]] == keys[looked_up[hit]]
-            found_at[looked_up[hit]] = candidate[hit]
-            looked_up = looked_up[~hit]
-        remaining = remaining[lost & ~same]
-    if len(remaining):
-        return None  # slots never settled (pathological hashes): the exact path decides
-    if repeats:
-        pairs = np.concatenate(repeats, axis=1)
+    joined = _hash_join(hashed, keys)
+    if joined is None:
+        return None
+    found_at, pairs = joined
+    if len(pairs[0]):
         if not pc.all(pc.equal(ids.take(pa.array(pairs[0])), ids.take(pa.array(pairs[1])))).as_py():
             return None  # a hash collision: the exact path decides
         duplicate[pairs[0]] = True
@@ -217,3 +195,128 @@ def _fixed_width_join(
     found = np.full(len(runs), -1, dtype=np.int64)
     found[pending] = found_at
     return found, duplicate
+
+
+def _hash_join(hashed: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]] | None:
+    """The row of ``hashed`` holding each key (-1: none), and the pairs of rows with equal hashes.
+
+    The hashes go into direct-address tables (a slot per hash prefix, two to four times as many
+    slots as hashes), in rounds: in each round the first row to claim a slot keeps it, and the
+    rows that lost go to the next round's table, sized to them and indexed by other bits of the
+    hash.  A row whose whole hash equals its slot holder's is a repeat of it (a pair: the holder,
+    the row).  Each key is looked up round by round until a slot holds its hash.  All of it is
+    whole-array numpy; the caller confirms the pairs and the matches on the ids themselves.
+    None: slots never settled (pathological hashes).
+    """
+    n = len(hashed)
+    rows = np.arange(n, dtype=np.int64)  # the rows still to place
+    looked_up: np.ndarray | None = None  # positions in ``keys`` still looked for (None: all of them)
+    found_at = np.full(len(keys), -1, dtype=np.int64)
+    repeats: list[np.ndarray] = []
+    shift = 0
+    while len(rows):
+        bits = max(4, int(2 * len(rows)).bit_length())
+        if shift + bits > 64:
+            return None
+        mask = np.uint64((1 << bits) - 1)
+        mine = hashed if len(rows) == n else hashed[rows]
+        slot = (mine >> np.uint64(shift)) & mask
+        table = np.full(1 << bits, -1, dtype=np.int64)
+        table[slot[::-1]] = rows[::-1]  # the last write wins: the first row of each slot
+        holder = table[slot]
+        lost = holder != rows
+        same = lost & (hashed[holder] == mine)
+        if same.any():  # repeated ids (or a whole-hash collision, which the caller's check finds)
+            repeats.append(np.stack([holder[same], rows[same]]))
+        wanted = keys if looked_up is None else keys[looked_up]
+        if len(wanted):
+            # an empty slot (-1) reads row 0's hash, but is no hit: no masked gathers (they cost more)
+            candidate = table[(wanted >> np.uint64(shift)) & mask]
+            hit = (hashed[np.maximum(candidate, 0)] == wanted) & (candidate >= 0)
+            if looked_up is None:
+                np.copyto(found_at, candidate, where=hit)
+                looked_up = np.flatnonzero(~hit)
+            else:
+                found_at[looked_up[hit]] = candidate[hit]
+                looked_up = looked_up[~hit]
+        rows = rows[lost & ~same]
+        shift += 7
+    pairs = np.concatenate(repeats, axis=1) if repeats else np.zeros((2, 0), dtype=np.int64)
+    return found_at, (pairs[0], pairs[1])
+
+
+def common_width(data: pa.ChunkedArray) -> int | None:
+    """The byte length shared by every string of every chunk (None: mixed lengths, nulls, no strings)."""
+    widths = {_width(chunk) for chunk in data.chunks if len(chunk)}
+    return widths.pop() if len(widths) == 1 else None
+
+
+def word_runs(ids: pa.ChunkedArray, width: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Where each run of equal ids starts, and each run's id as its words (:func:`_words`).
+
+    ``ids`` must all be ``width`` bytes long (:func:`common_width`).  Neighbours are compared
+    word by word (a few machine-word comparisons per id, where a string comparison costs several
+    times that), chunk by chunk; a run that crosses a chunk boundary is still one run.
+    """
+    starts: list[np.ndarray] = []
+    runs: list[list[np.ndarray]] = []
+    offset = 0
+    last: list[int] | None = None  # the words of the id that ends the chunks so far
+    for chunk in ids.chunks:
+        m = len(chunk)
+        if m == 0:
+            continue
+        # aligned copies (a few machine words per id): numpy compares and gathers unaligned words slowly
+        words = [np.ascontiguousarray(word) for word in _words(chunk, width)]
+        first = np.empty(m, dtype=bool)
+        first[0] = last is None or any(int(w[0]) != v for w, v in zip(words, last, strict=True))
+        differs = first[1:]
+        np.not_equal(words[0][1:], words[0][:-1], out=differs)
+        for word in words[1:]:
+            differs |= word[1:] != word[:-1]
+        at = np.flatnonzero(first)
+        starts.append(at + offset)
+        runs.append([word[at] for word in words])
+        last = [int(word[m - 1]) for word in words]
+        offset += m
+    if not runs:
+        return np.zeros(0, dtype=np.int64), [np.zeros(0, dtype=np.uint64)]
+    return np.concatenate(starts), [np.concatenate(parts) for parts in zip(*runs, strict=True)]
+
+
+def id_words(ids: pa.Array, width: int) -> list[np.ndarray]:
+    """The words of ids all ``width`` bytes long (:func:`_words`), as aligned copies (gathered from fast)."""
+    return [np.ascontiguousarray(word) for word in _words(ids, width)]
+
+
+def hash_words(words: list[np.ndarray]) -> np.ndarray:
+    """The 64-bit hash of each id from its words (that of :func:`_hashes`)."""
+    return _mix(words)
+
+
+def ordered_rows(run_words: list[np.ndarray], id_words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The ids that the first runs name, if they name them in order; and the 64-bit hash of each id.
+
+    For records grouped by subject in subject order, the runs looked at (as many as the ids, or
+    fewer) are the runs of the ids that have records, in id order, then runs of later ids.  Which
+    ids have records is read from the hashes (the ids' sorted, the runs' sorted, one merge), then
+    proved: the first ``m`` runs must equal, word by word, the ``m`` ids that have records, in
+    order.  Sorts and a few passes, where a hash table costs scattered reads and writes.  None:
+    two ids with one hash (a repeat or a collision), or the proof fails (records out of order, a
+    subject in two runs, a collision): the caller's general join decides.
+    """
+    hashed = hash_words(id_words)
+    order = np.argsort(hashed)
+    ids_sorted = hashed[order]
+    if bool((ids_sorted[1:] == ids_sorted[:-1]).any()):
+        return None
+    runs_sorted = np.sort(hash_words(run_words))
+    has = np.zeros(len(hashed), dtype=bool)
+    if len(runs_sorted):
+        at = np.minimum(np.searchsorted(runs_sorted, ids_sorted), len(runs_sorted) - 1)
+        has[order] = runs_sorted[at] == ids_sorted
+    rows = np.flatnonzero(has)
+    # (more ids with records than runs looked at, and the prefix compared is shorter: not equal)
+    if not all(bool(np.array_equal(i[rows], r[: len(rows)])) for i, r in zip(id_words, run_words, strict=True)):
+        return None
+    return rows, hashed

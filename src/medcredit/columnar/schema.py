@@ -15,6 +15,7 @@ naming the table, the row (1-based, as ``line``) and the column.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -473,26 +474,17 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
             message = f"'{column}' must be between {low} and {high}; got {{value}}"
             out.cells(name, column, bad, "range", message, data)
     out.cells(name, "amount", _negative(col["amount"]), "range", "amounts are never negative")
-    # a field the kind does not take is an error, not ignored (history.model.Record)
-    # 0: null or unknown kind; doubled, so that adding a row's "has the field" bit keys (kind, present)
-    doubled = ((kind_code + 1) * 2).astype(np.uint8 if 2 * len(kinds) + 1 < 256 else np.int64)
-    rows_by_kind = np.bincount(doubled, minlength=2 * len(kinds) + 2)[0::2]
-    by_kind: dict[str, np.ndarray] = {}
-
-    def present_by_kind(field: str) -> np.ndarray:
-        """How many rows of each kind (slot 0: none) have ``field``: one count over (kind, present) keys."""
-        found = by_kind.get(field)
-        if found is None:
-            keys = doubled + ~nul(field)  # no row selected, so no copy of the kinds of the rows with it
-            found = by_kind[field] = np.bincount(keys, minlength=2 * len(kinds) + 2)[1::2]
-        return found
-
+    # a field the kind does not take is an error, not ignored (history.model.Record); the rows of
+    # each kind that have each field counted first (slot 0: null or unknown kind), then a row mask
+    # only where there is a problem
+    fields = {f: col[f] for f in (*_KIND_FIELDS, *(f for needed in REQUIRED_FIELDS.values() for f in needed))}
+    rows_by_kind, present_by_kind = _present_by_kind(kind_code, len(kinds), fields, nul)
     for field in _KIND_FIELDS:
         if col[field].null_count == len(col[field]):
             continue
         takes = np.array([field in cat.record_kinds[k].fields for k in kinds] + [True])  # last: unknown kind
         # the kinds of the rows that have the field, counted first: a row mask only if one does not take it
-        if not present_by_kind(field)[1:][~takes[:-1]].any():
+        if not present_by_kind[field][1:][~takes[:-1]].any():
             continue
         out.cells(
             name,
@@ -506,7 +498,7 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
     for k, needed in REQUIRED_FIELDS.items():
         code_k = kinds.index(k)
         for field in needed:
-            if present_by_kind(field)[code_k + 1] < rows_by_kind[code_k + 1]:
+            if present_by_kind[field][code_k + 1] < rows_by_kind[code_k + 1]:
                 missing = (kind_code == code_k) & nul(field)
                 out.cells(name, field, missing, "missing-for-kind", f"record kind '{k}' needs field '{field}'")
     code = col["code"]
@@ -597,6 +589,44 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
         "clinic_name without clinic_id",
     )
     return kind_code, code_code
+
+
+def _present_by_kind(
+    kind_code: np.ndarray,
+    kinds: int,
+    columns: dict[str, pa.Array | pa.ChunkedArray],
+    null: Callable[[str], np.ndarray],
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The rows of each kind (slot 0: null or unknown kind), and how many of them have each column.
+
+    A column in every row or in none needs no pass.  The others are counted together, up to eight
+    at a time: each row keyed by its kind and a bit per column it has, one count of the keys, and
+    each column's count by kind summed from the keys with its bit (where a count per column
+    would make a pass over the rows for each).
+    """
+    slot = kind_code + 1
+    partial = [name for name, data in columns.items() if 0 < data.null_count < len(data)]
+    counted: dict[str, np.ndarray] = {}
+    rows_by_kind: np.ndarray | None = None
+    for at in range(0, len(partial), 8):
+        group = partial[at : at + 8]
+        width = 1 << len(group)
+        bits = np.zeros(len(slot), dtype=np.uint8)  # a byte per row: passes over bytes, not 64-bit keys
+        for bit, name in enumerate(group):
+            bits |= (~null(name)).view(np.uint8) << bit
+        counts = np.bincount((slot << len(group)) | bits, minlength=(kinds + 1) * width).reshape(kinds + 1, width)
+        rows_by_kind = counts.sum(axis=1)
+        patterns = np.arange(width)
+        for bit, name in enumerate(group):
+            counted[name] = counts[:, (patterns >> bit) & 1 == 1].sum(axis=1)
+    if rows_by_kind is None:
+        rows_by_kind = np.bincount(slot, minlength=kinds + 1)
+    for name, data in columns.items():
+        if data.null_count == 0:
+            counted[name] = rows_by_kind
+        elif data.null_count == len(data):
+            counted[name] = np.zeros(kinds + 1, dtype=np.int64)
+    return rows_by_kind, counted
 
 
 #: texts that are certainly a valid points value / score (ASCII digits, in range, few places): the

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from medcredit.columnar.keys import fixed_width_rows, runs_of, subject_rows
+from medcredit.columnar.keys import common_width, id_words, ordered_rows, subject_rows, word_runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,14 +95,20 @@ def partition(subjects: pa.Table, records: pa.Table, size: int) -> Partition | N
 def _grouped(ids: pa.ChunkedArray, owners: pa.ChunkedArray, bounds: np.ndarray) -> Partition | None:
     """The partition of records grouped by subject in subject order, joined slice by slice; None: not so.
 
-    The runs of equal record owners are matched against one slice's ids at a time (a hash table
-    the size of a slice, in cache), as many runs as the slice has subjects: the slice's runs are
-    those found before the first that is not.  Every run must be found, each subject's run after
-    the one before, and no id may repeat across slices (their 64-bit hashes sorted once: any
-    equal pair, a repeat or a collision, sends the tables to the whole join, which decides).
+    Ids of one byte length (a USCC is 18 characters) are compared as machine words read in place
+    (:func:`medcredit.columnar.keys.word_runs`): the runs of equal record owners, then, slice by
+    slice, as many runs as the slice has subjects against the slice's ids
+    (:func:`medcredit.columnar.keys.ordered_rows`): the slice's runs are the first ``m``, ``m``
+    the number of its subjects with records, and each must be, word for word, the id of the next
+    such subject.  Every run must be taken by some slice, and no id may repeat across slices
+    (their 64-bit hashes sorted once: any equal pair, a repeat or a collision, sends the tables to
+    the whole join, which decides, as do ids of mixed lengths).
     """
-    starts, runs = runs_of(owners)
-    total = len(runs)
+    width = common_width(ids)
+    if width is None or common_width(owners) != width:
+        return None
+    starts, runs = word_runs(owners, width)
+    total = len(starts)
     run_rows = np.empty(total, dtype=np.int64)
     cuts = np.empty(len(bounds), dtype=np.int64)
     hashes: list[np.ndarray] = []
@@ -111,19 +117,16 @@ def _grouped(ids: pa.ChunkedArray, owners: pa.ChunkedArray, bounds: np.ndarray) 
         lo, hi = int(bounds[s]), int(bounds[s + 1])
         cuts[s] = k
         part = ids.slice(lo, hi - lo)
-        joined = fixed_width_rows(
-            runs.slice(k, min(hi - lo, total - k)), part.chunk(0) if part.num_chunks == 1 else part.combine_chunks()
+        upto = k + min(hi - lo, total - k)
+        joined = ordered_rows(
+            [word[k:upto] for word in runs],
+            id_words(part.chunk(0) if part.num_chunks == 1 else part.combine_chunks(), width),
         )
         if joined is None:
             return None
-        found, duplicate, hashed = joined
-        if duplicate.any():
-            return None
-        missing = np.flatnonzero(found < 0)
-        m = int(missing[0]) if len(missing) else len(found)
-        if m > 1 and bool((found[1:m] <= found[: m - 1]).any()):
-            return None
-        run_rows[k : k + m] = found[:m] + lo
+        rows, hashed = joined
+        m = len(rows)
+        run_rows[k : k + m] = rows + lo
         hashes.append(hashed)
         k += m
     if k < total:
