@@ -52,12 +52,26 @@ def _record_row(subject_id: str, record: Record, clinic: tuple[str, str | None] 
     return row
 
 
+#: Fields of the history that the two tables have no column for (a subject carrying one is refused, never
+#: converted without it: the columnar grade could differ from the per-subject one)
+NO_COLUMN_SUBJECT_FIELDS = ("designated", "prior_results")
+NO_COLUMN_RECORD_FIELDS = ("institution",)
+_ADVICE = "; evaluate this subject with the per-subject engine (medcredit evaluate)"
+
+
 def no_table_form(subject: Subject) -> str | None:
     """Why ``subject`` cannot be written as table rows (None when it can)."""
     if subject.linked_institutions:
-        return "linked_institutions have no table form; evaluate this subject with the per-subject engine"
+        return "linked_institutions have no table form" + _ADVICE
     if any(not clinic.records for clinic in subject.managed_clinics):
         return "a managed clinic without records has no row in the records table"
+    for name in NO_COLUMN_SUBJECT_FIELDS:
+        if getattr(subject, name):
+            return f"'{name}' has no column in the subjects table" + _ADVICE
+    records = [*subject.records, *(r for clinic in subject.managed_clinics for r in clinic.records)]
+    for name in NO_COLUMN_RECORD_FIELDS:
+        if any(getattr(r, name) is not None for r in records):
+            return f"a record's '{name}' has no column in the records table" + _ADVICE
     return None
 
 
