@@ -261,3 +261,22 @@ def test_a_csv_field_over_the_limit_loses_only_its_row(tmp_path: Path) -> None:
     assert [i.subject.id for i in items if isinstance(i, Loaded)] == ["S2"]
     (bad,) = [i for i in items if isinstance(i, Rejected)]
     assert (bad.problems[0].line, bad.problems[0].code) == (2, "history-csv")
+
+
+def test_designation_term_end_heavier_and_institution_have_columns(tmp_path: Path) -> None:
+    """Fields a pack can read (tenure, 辽宁 第十六条 term end, 第三十二条（四）较重, a person's institution) are
+    columns too: a CSV history carries them as its JSON twin does."""
+    header = "subject_id,category,designated,record_kind,record_date,record_id,code,term_end,heavier,institution"
+    rows = [
+        "H1,hospital_inpatient,2019-04-01,serious_list_entry,2023-05-10,S1,,2024-05-09,,",
+        "H1,hospital_inpatient,2019-04-01,administrative_penalty,2023-08-01,P1,,,是,",
+        "D1,physician,,violation,2023-06-01,V1,ind_lending_credentials,,,H1",
+    ]
+    path = tmp_path / "h.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    items = list(iter_subjects(str(path)))
+    assert all(isinstance(i, Loaded) for i in items), [i for i in items if isinstance(i, Rejected)]
+    hospital, doctor = (i.subject for i in items if isinstance(i, Loaded))
+    assert hospital.designated == dt.date(2019, 4, 1)
+    assert hospital.records[0].term_end == dt.date(2024, 5, 9) and hospital.records[1].heavier is True
+    assert doctor.records[0].institution == "H1"

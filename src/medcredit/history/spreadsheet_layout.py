@@ -47,6 +47,7 @@ COLUMNS: tuple[Column, ...] = (
     _s("opened", "协议起始日期", ("opened",), "date", "date the service agreement started"),
     _s("agreement_end_date", "协议解除日期", ("agreement_end", "date"), "date", "date the agreement ended"),
     _s("agreement_end_reason", "协议解除原因", ("agreement_end", "reason"), "str", "why the agreement ended"),
+    _s("designated", "定点日期", ("designated",), "date", "date the subject became designated (定点)"),
     _r(
         "record_kind",
         "记录类型",
@@ -70,6 +71,9 @@ COLUMNS: tuple[Column, ...] = (
     _r("level", "等次或级别", ("level",), "str", "an assessment's 考核等次 or an honour's level (county … national)"),
     _r("fulfilled", "已履行", ("fulfilled",), "bool", "penalty fulfilled (是/否, true/false)"),
     _r("term_months", "期限（月）", ("term_months",), "int", "term of a serious-list entry in months"),
+    _r("term_end", "期限截止日期", ("term_end",), "date", "last day of the measures' term when the decision names it"),
+    _r("heavier", "较重处罚", ("heavier",), "bool", "the department judged this penalty 较重 (辽宁 第三十二条（四）)"),
+    _r("institution", "所在机构编号", ("institution",), "str", "for a person's record: the institution it concerns"),
     _r("referred_to_judiciary", "已移送司法", ("referred_to_judiciary",), "bool", "fraud referred to the judiciary"),
     _r("ref", "关联记录编号", ("ref",), "str", "id of the record this one concerns (repair)"),
     _r("unrepairable", "不可修复", ("unrepairable",), "bool", "a law makes this information never repairable"),
