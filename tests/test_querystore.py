@@ -164,3 +164,15 @@ def test_a_query_with_fields_of_the_wrong_type_is_an_argument_error(tmp_path: Pa
     with pytest.raises(ArgumentError, match="officer must be text"):
         log.record(at=dt.datetime(2024, 1, 2, tzinfo=CST), officer=5, subject_id="s", content="x", purpose="p")  # type: ignore[arg-type]
     assert log.entries() == []
+
+
+@pytest.mark.parametrize("name", ["nope.sqlite", "nope.jsonl"])
+def test_verifying_a_log_that_is_not_there_is_an_error_and_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """A mistyped path must not pass as an intact empty log (nor leave an empty SQLite file behind)."""
+    path = tmp_path / name
+    for action in ("verify", "export"):
+        assert main(["querylog", action, str(path)]) == 2
+        assert f"no query log at {path}" in capsys.readouterr().err
+    assert not path.exists()

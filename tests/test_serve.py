@@ -280,6 +280,35 @@ def test_binding_beyond_loopback_needs_tokens(
     assert "needs bearer tokens" in capsys.readouterr().err
 
 
+def test_a_port_out_of_range_or_in_use_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--port", "99999"])
+    assert exited.value.code == 2
+    assert "port 99999 is out of range" in capsys.readouterr().err
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["serve", "--pack", "wushan", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "Traceback" not in err
+
+
+def test_packs_dir_serves_its_packs_and_skips_case_files(tmp_path: Path) -> None:
+    """A pack directory laid out as the guides lay it out (pack.yaml beside pack.cases.yaml) starts."""
+    from medcredit.serve.config import compile_packs
+
+    example = Path(__file__).resolve().parents[1] / "docs" / "example"
+    for name in ("example-county.yaml", "example-county.cases.yaml"):
+        (tmp_path / name).write_text((example / name).read_text("utf-8"), "utf-8")
+    (tmp_path / "source.txt").write_text((example / "source.txt").read_text("utf-8"), "utf-8")
+    packs = compile_packs(None, tmp_path)
+    assert list(packs) == [load_pack(tmp_path / "example-county.yaml").id]
+    assert sorted(compile_packs(["wushan"], tmp_path)) == sorted([*packs, "wushan"])
+
+
 def test_openapi_describes_every_operation_with_examples(server: Server) -> None:
     spec = httpx.get(server.url + "/openapi.json").json()
     paths = spec["paths"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS
+from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from medcredit.procedures.querystore import SqliteQueryLog, open_query_log
 from medcredit.procedures.reports import QueryLogError
 
@@ -15,6 +16,9 @@ if TYPE_CHECKING:
 
 
 def cmd_querylog(args: argparse.Namespace) -> int:
+    if not Path(args.log).is_file():  # opening a SQLite path would create an empty log and call it intact
+        sys.stderr.write(f"medcredit: no query log at {args.log}\n")
+        return EXIT_USAGE
     log = open_query_log(args.log)
     try:
         if args.action == "verify":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +32,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     packs = compile_packs(args.packs, Path(args.packs_dir) if args.packs_dir else None)
+    refused = _cannot_bind(args.host, args.port)
+    if refused is not None:  # said in one line here: uvicorn would log it and exit with its own code
+        sys.stderr.write(f"medcredit: cannot listen on {args.host}:{args.port}: {refused}\n")
+        return EXIT_USAGE
     config = ServiceConfig(
         packs=packs,
         max_body_bytes=args.max_body,
@@ -46,6 +51,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     uvicorn.run(create_app(config), host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return EXIT_OK
+
+
+def _cannot_bind(host: str, port: int) -> str | None:
+    """Why the service could not listen on (host, port), or None: a port in use, an unknown address."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family, kind, proto, _name, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port {value} is out of range: 0 to 65535")
+    return value
 
 
 def _positive(kind: type[int] | type[float]) -> argparse._ActionType:
@@ -65,9 +93,14 @@ def register(sub: Subparsers) -> None:
     """Add the serve command to the parser."""
     p = sub.add_parser("serve", help="run the HTTP service (pip install 'medcredit[serve]')")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (other than loopback needs tokens)")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=_port, default=8000)
     p.add_argument("--pack", dest="packs", action="append", metavar="NAME", help="bundled pack or file (repeatable)")
-    p.add_argument("--packs-dir", metavar="DIR", help="also serve every *.yaml pack in DIR")
+    p.add_argument(
+        "--packs-dir",
+        metavar="DIR",
+        help="serve every *.yaml pack in DIR (case files, *.cases.yaml, are skipped); the bundled packs too "
+        "only when named with --pack",
+    )
     p.add_argument("--max-body", type=_positive(int), default=4 * 1024 * 1024, metavar="BYTES")
     p.add_argument("--max-batch", type=_positive(int), default=1000, metavar="N", help="subjects per request")
     p.add_argument("--timeout", type=_positive(float), default=30.0, metavar="SECONDS", help="per request")

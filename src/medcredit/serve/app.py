@@ -27,6 +27,7 @@ from medcredit.analysis.compare import compare_rows
 from medcredit.authoring.schemas import history_schema, pack_schema
 from medcredit.diagnostics.errors import MedcreditError, ProblemsError
 from medcredit.diagnostics.problems import Problem
+from medcredit.engine.arguments import CYCLE_MAX, CYCLE_MIN
 from medcredit.engine.evaluation import Evaluator, evaluate
 from medcredit.engine.window import Point, evaluation_point
 from medcredit.history.reader import Loaded, Rejected
@@ -48,10 +49,15 @@ T = TypeVar("T")
 Cycle = Annotated[
     int | None,
     Query(
-        ge=1990, le=2200, description="evaluation cycle (calendar year); or as_of for an as-of pack", examples=[2023]
+        ge=CYCLE_MIN,
+        le=CYCLE_MAX,
+        description="evaluation cycle (calendar year); or as_of for an as-of pack",
+        examples=[2023],
     ),
 ]
-Year = Annotated[int, Query(ge=1990, le=2200, description="evaluation cycle (calendar year)", examples=[2023])]
+Year = Annotated[
+    int, Query(ge=CYCLE_MIN, le=CYCLE_MAX, description="evaluation cycle (calendar year)", examples=[2023])
+]
 AsOf = Annotated[
     dt.date | None,
     Query(

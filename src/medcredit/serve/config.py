@@ -47,13 +47,15 @@ class ServiceConfig:
 
 
 def compile_packs(names: list[str] | None, packs_dir: Path | None) -> dict[str, CompiledPack]:
-    """Compile the packs served: bundled names (all by default) and every ``*.yaml`` of ``packs_dir``."""
+    """Compile the packs served: bundled names (all of them when neither names nor ``packs_dir`` is given) and
+    every ``*.yaml`` pack of ``packs_dir`` (its ``*.cases.yaml`` are case files, not packs)."""
     selected = list(names) if names else ([] if packs_dir else bundled_pack_names())
     compiled = [load_pack(name) for name in selected]
     if packs_dir is not None:
         if not packs_dir.is_dir():
             raise ServiceConfigError(f"--packs-dir {packs_dir} is not a directory")
-        compiled += [load_pack(path) for path in sorted(packs_dir.glob("*.yaml"))]
+        files = [p for p in sorted(packs_dir.glob("*.yaml")) if not p.name.endswith(".cases.yaml")]
+        compiled += [load_pack(path) for path in files]
     out: dict[str, CompiledPack] = {}
     for pack in compiled:
         if pack.id in out and out[pack.id].content_hash != pack.content_hash:
