@@ -215,15 +215,24 @@ def cli_markdown(parser: argparse.ArgumentParser) -> str:
         f"{parser.epilog.capitalize()}." if parser.epilog else "",
         "",
     ]
+    lines += _command_sections(parser, "")
+    return "\n".join(lines)
+
+
+def _command_sections(parser: argparse.ArgumentParser, prefix: str) -> list[str]:
+    """A section per command, and per sub-command of a command that has them (``table convert``)."""
+    lines: list[str] = []
     for name, sub in _subcommands(parser):
-        lines += [f"## `medcredit {name}`", "", _help_of(parser, name), "", f"`{_synopsis(name, sub)}`", ""]
-        rows = [a for a in sub._actions if not isinstance(a, argparse._HelpAction)]
+        full = f"{prefix}{name}"
+        lines += [f"## `medcredit {full}`", "", _help_of(parser, name), "", f"`{_synopsis(full, sub)}`", ""]
+        rows = [a for a in sub._actions if not isinstance(a, argparse._HelpAction | argparse._SubParsersAction)]
         if rows:
             lines += ["| argument | meaning |", "|---|---|"]
             for action in rows:
                 lines.append(f"| `{_argument(action)}` | {_cell(_describe(action))} |")
             lines.append("")
-    return "\n".join(lines)
+        lines += _command_sections(sub, f"{full} ")
+    return lines
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> list[tuple[str, argparse.ArgumentParser]]:
@@ -244,6 +253,8 @@ def _help_of(parser: argparse.ArgumentParser, name: str) -> str:
 
 def _argument(action: argparse.Action) -> str:
     if not action.option_strings:
+        if action.choices and not action.metavar and not isinstance(action, argparse._SubParsersAction):
+            return "{" + ",".join(map(str, action.choices)) + "}"
         return str(action.metavar or action.dest)
     names = ", ".join(action.option_strings)
     if action.nargs == 0:
@@ -258,6 +269,9 @@ def _synopsis(name: str, parser: argparse.ArgumentParser) -> str:
     parts = [f"medcredit {name}"]
     for action in parser._actions:
         if isinstance(action, argparse._HelpAction):
+            continue
+        if isinstance(action, argparse._SubParsersAction):  # a command of its own: its sections follow
+            parts.append("{" + ",".join(sorted(action.choices)) + "} ...")
             continue
         text = _argument(action).split(", ")[-1] if action.option_strings else _argument(action)
         optional = (bool(action.option_strings) and not action.required) or action.nargs in ("?", "*")

@@ -71,7 +71,9 @@ SUBJECT_SYMBOLS: dict[str, Symbol] = {
     "cycle": Symbol("number", "the evaluation cycle (year)"),
     "agreement_end_reason": Symbol("str", "reason of a service agreement ended within the cycle, '' if none"),
     "operated_months_in_cycle": Symbol(
-        "number", "whole months the subject operated in the cycle (opening day counted)"
+        "number",
+        "whole months the subject operated in the cycle, by 民法典 第二百零一条: the opening day is not counted "
+        "(opened before the cycle: from 1 January), to the cycle's end or the agreement's end",
     ),
     "as_of": Symbol("str", "the evaluation date as YYYY-MM-DD (a calendar-year cycle: its 31 December)"),
     **TENURE_SYMBOLS,

@@ -84,7 +84,11 @@ def validate_pack_text(text: str, file: str) -> tuple[CompiledPack | None, list[
 
 
 def load_pack(name_or_path: str | Path) -> CompiledPack:
-    """Load a bundled pack by name or a pack file by path; raise PackError on any error."""
+    """Load a bundled pack by name or a pack file by path.
+
+    Raises PackNotFoundError for a name that is neither a bundled pack nor a file, PackError (with every
+    problem located) for a pack that does not load or validate.
+    """
     text, file = _read(name_or_path)
     return _load_cached(text, file)
 

@@ -55,7 +55,12 @@ class Document(_Strict):
     issued: dt.date
     effective: dt.date
     expires: dt.date | None = None
-    seed: str = Field(min_length=1, description="file name of the original text in shared/seeds")
+    seed: str = Field(
+        min_length=1,
+        description="the original text's file: an absolute path, or a name looked for in the --seeds DIR "
+        "(medcredit validate/check), then relative to the pack file, then in seeds/ beside it; a bundled "
+        "pack's seed ships with the package",
+    )
     articles: dict[str, str] = Field(min_length=1)
 
 
@@ -172,7 +177,7 @@ class RecordWindow(_Strict):
 
     The first window whose ``kinds`` and ``severity`` fit a record applies; a record's own
     ``publicity_end`` takes precedence over every declared window.  The period starts on the record's
-    date (or its ``publicity_start`` with ``from: publicity_start``), the start day not counted
+    date (or its ``publicity_start`` with ``start: publicity_start``), the start day not counted
     (民法典 第二百零一条), and ends on the corresponding day (第二百零二条); the record is in force
     through that day.
     """
