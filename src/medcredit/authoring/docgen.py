@@ -134,7 +134,7 @@ def history_format_markdown() -> str:
         "listed in the [record catalogue](../catalogue.md).",
         "",
     ]
-    categories = ["## SubjectCategory", "", (model.SubjectCategory.__doc__ or "").strip(), ""]
+    categories = ["", "## SubjectCategory", "", (model.SubjectCategory.__doc__ or "").strip(), ""]
     categories += [f"- `{c.value}` ({model.subject_type(c)})" for c in model.SubjectCategory]
     return models_markdown(model, "Subject", head) + "\n".join(categories) + "\n"
 

@@ -298,12 +298,12 @@ def register(sub: Subparsers) -> None:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--pack", required=True, help="bundled pack name or pack file")
         when = p.add_mutually_exclusive_group(required=True)
-        when.add_argument("--cycle", type=cycle_arg, help="evaluation cycle (year)")
+        when.add_argument("--cycle", type=cycle_arg, help="evaluation cycle (year); give this or --as-of")
         when.add_argument(
             "--as-of",
             type=parse_date,
             metavar="DATE",
-            help="evaluation date (YYYY-MM-DD), for packs whose cycle kind is as_of or rolling",
+            help="evaluation date (YYYY-MM-DD), for packs whose cycle kind is as_of or rolling; give this or --cycle",
         )
         p.add_argument(
             "--linked",
