@@ -146,7 +146,7 @@ class DirectEncoder(BoundedMemos):
             op = c.operation
             shape: tuple[Any, ...] = (path.id, subject.category, c.cycle, c.steps, out.status, out.grade, fired)
             shape += (terms, counts, sums)
-            shape += (tuple(map(tuple, fact_records)), op.agreement_records, op.end_reason, op.months)
+            shape += (fact_records, op.agreement_records, op.end_reason, op.months)  # tuples of indices: hashable
             shape += (tuple(out.payload[4].items()), tuple(out.payload[5].items()), _count_records(subject))
             traced = self._shapes.get(shape)
             if traced is None:
@@ -211,7 +211,7 @@ class DirectEncoder(BoundedMemos):
         counts, sums, _values, fact_records, _reasons, _flags, fired, terms = out.payload
         # the exclusions read few facts: their block recurs even when the scoring differs
         key: tuple[Any, ...] = ("X", fired, c.subject.category, c.cycle, op.end_reason, op.months)
-        key += (op.agreement_records, *[(counts[f], sums[f], tuple(fact_records[f])) for f in self._exclusion_facts])
+        key += (op.agreement_records, *[(counts[f], sums[f], fact_records[f]) for f in self._exclusion_facts])
         block = self._blocks.get(key)
         if block is None:
             block = self._exclusions(c)
@@ -236,7 +236,7 @@ class DirectEncoder(BoundedMemos):
             if signed_h:  # a rule that deducted nothing shows no records
                 if exponent < exponent_run:
                     exponent_run = exponent
-                used = tuple(fact_records[f])
+                used = fact_records[f]
                 for j in used:
                     used_by.setdefault(j, []).append(rule.id)
             elif exponent_run > 0:

@@ -46,7 +46,8 @@ class Outcome(NamedTuple):
     reason: str | None
     exclusions: tuple[str, ...]
     records_overridden: bool
-    # (counts, sums, values, fact_records, reasons, flags, exclusions fired, rule terms) or None;
+    # (counts, sums, values, fact_records, reasons, flags, exclusions fired, rule terms) or None; fact_records
+    # is a tuple per fact of the record indices it took;
     # a rule term is (rule index, signed points in hundredths, exponent of the Decimal term)
     payload: tuple[Any, ...] | None
 

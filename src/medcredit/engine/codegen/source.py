@@ -20,6 +20,7 @@ caller hands the subject to the interpreter, which reports the error.
 
 from __future__ import annotations
 
+import ast
 from decimal import Decimal
 from typing import Any
 
@@ -81,13 +82,18 @@ def generate(pack: CompiledPack, path: CPath, trace: bool) -> tuple[str, dict[st
     """The source of ``run`` for ``path`` and the constants it needs."""
     w = _Writer(trace)
     w.line(0, f"def run({PARAMS}):")
+    needed = _needed(pack, path)
     for fact in pack.facts:
+        if not trace and fact.index not in needed:
+            continue  # never counted nor read without the trace
         w.line(1, f"c{fact.index} = 0")
         if fact.aggregate == "sum_amount":
             w.line(1, f"s{fact.index} = 0")
         if fact.aggregate == "value":
             w.line(1, f"v{fact.index} = None")
-        w.t(1, f"r{fact.index} = []")
+        # the records each fact took, as a tuple: most facts take none, and an empty tuple is a constant (no
+        # allocation per fact per subject); a fact takes a few records at most, so growing it is cheap
+        w.t(1, f"r{fact.index} = ()")
     w.t(1, "reasons = {}")
     w.t(1, "flags = {}")
     w.line(1, "overridden = False")
@@ -96,7 +102,6 @@ def generate(pack: CompiledPack, path: CPath, trace: bool) -> tuple[str, dict[st
     w.line(2, "i += 1")
     w.line(2, "kind = rec.kind")
     first = True
-    needed = _needed(pack, path)
     for kind, all_facts in pack.kind_to_facts.items():
         # without a trace, facts the decision never reads need not be counted (record uses need them all)
         facts = all_facts if trace else tuple(f for f in all_facts if f.index in needed)
@@ -160,6 +165,9 @@ def _kind_body(w: _Writer, pack: CompiledPack, kind: str, facts: tuple[CFact, ..
     doc = pack.document
     for fact in facts:
         x = fact.index
+        if not w.trace and not fact.within_validity:
+            _plain_tests(w, fact, d)
+            continue
         w.line(d, "ok = True")
         window = []
         if not fact.to_cycle_end:
@@ -210,9 +218,40 @@ def _kind_body(w: _Writer, pack: CompiledPack, kind: str, facts: tuple[CFact, ..
             w.line(d + 3, f"v{x} = {{sc}}")
             w.line(d + 2, "else:")
             w.line(d + 3, f"v{x}.add(sc)")
-        w.t(d + 1, f"r{x}.append(i)")
+        w.t(d + 1, f"r{x} += (i,)")
     w.t(d, "if not taken:")
     w.t(d + 1, "reasons[i] = why")
+
+
+def _plain_tests(w: _Writer, fact: CFact, d: int) -> None:
+    """A fact's tests as one condition, for code run without the trace (no reason to record on the way)."""
+    tests = []
+    if not fact.to_cycle_end:
+        tests.append("in_cycle")
+    if fact.not_before is not None:
+        tests.append(f"d >= {w.const(fact.not_before)}")
+    if not fact.include_managed_clinics:
+        tests.append("not clinic")
+    if fact.filtered:
+        code = _code_test(w, fact)
+        fields = [f"rec.{name} in {w.const(allowed)}" for name, allowed in fact.where]
+        if "code" in code:
+            w.line(d, "code = rec.code")
+        tests += [f"({code})", *fields]
+    if fact.requires_document:
+        tests.append("rec.document is not None")
+    w.line(d, f"if {' and '.join(tests) or 'True'}:")
+    x = fact.index
+    w.line(d + 1, f"c{x} += 1")
+    if fact.aggregate == "sum_amount":
+        w.line(d + 1, f"s{x} += rec.amount_fen")
+    elif fact.aggregate == "value":
+        w.line(d + 1, "sc = rec.score")
+        w.line(d + 1, "if sc is not None:")
+        w.line(d + 2, f"if v{x} is None:")
+        w.line(d + 3, f"v{x} = {{sc}}")
+        w.line(d + 2, "else:")
+        w.line(d + 3, f"v{x}.add(sc)")
 
 
 def _code_test(w: _Writer, fact: CFact) -> str:
@@ -272,9 +311,25 @@ def _exclusions(w: _Writer, pack: CompiledPack) -> None:
         return local
 
     source = ExpressionSource(name, w.const)
+
+    def boolean(node: ast.AST) -> bool:
+        """Whether Python already gives a bool for ``node`` (a comparison, ``not``, and/or of such, a flag fact)."""
+        if isinstance(node, ast.Compare) or (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)):
+            return True
+        if isinstance(node, ast.BoolOp):
+            return all(boolean(v) for v in node.values)
+        if isinstance(node, ast.Constant):
+            return isinstance(node.value, bool)
+        if isinstance(node, ast.Name):
+            fact = pack.fact_by_id.get(node.id)
+            return fact is not None and fact.aggregate == "any"
+        return False
+
     w.line(d, "try:")
     for k, exc in enumerate(pack.exclusions):
-        w.line(d + 1, f"x{k} = bool({source.emit(exc.expression._tree)})")
+        tree = exc.expression._tree
+        text = source.emit(tree)
+        w.line(d + 1, f"x{k} = {text}" if boolean(tree) else f"x{k} = bool({text})")
     w.line(d, "except (ArithmeticError, TypeError):")
     w.line(d + 1, "return None")
     w.line(d, "hits = ()")
