@@ -208,16 +208,7 @@ def _kind_body(w: _Writer, pack: CompiledPack, kind: str, facts: tuple[CFact, ..
             w.line(d + 1, "ok = False")
         w.line(d, "if ok:")
         w.t(d + 1, "taken = True")
-        w.line(d + 1, f"c{x} += 1")
-        if fact.aggregate == "sum_amount":
-            w.line(d + 1, f"s{x} += rec.amount_fen")
-        elif fact.aggregate == "value":
-            w.line(d + 1, "sc = rec.score")
-            w.line(d + 1, "if sc is not None:")
-            w.line(d + 2, f"if v{x} is None:")
-            w.line(d + 3, f"v{x} = {{sc}}")
-            w.line(d + 2, "else:")
-            w.line(d + 3, f"v{x}.add(sc)")
+        _take(w, fact, d + 1)
         w.t(d + 1, f"r{x} += (i,)")
     w.t(d, "if not taken:")
     w.t(d + 1, "reasons[i] = why")
@@ -241,17 +232,22 @@ def _plain_tests(w: _Writer, fact: CFact, d: int) -> None:
     if fact.requires_document:
         tests.append("rec.document is not None")
     w.line(d, f"if {' and '.join(tests) or 'True'}:")
+    _take(w, fact, d + 1)
+
+
+def _take(w: _Writer, fact: CFact, d: int) -> None:
+    """The fact takes the record: its count, its sum of amounts or its set of scores."""
     x = fact.index
-    w.line(d + 1, f"c{x} += 1")
+    w.line(d, f"c{x} += 1")
     if fact.aggregate == "sum_amount":
-        w.line(d + 1, f"s{x} += rec.amount_fen")
+        w.line(d, f"s{x} += rec.amount_fen")
     elif fact.aggregate == "value":
-        w.line(d + 1, "sc = rec.score")
-        w.line(d + 1, "if sc is not None:")
-        w.line(d + 2, f"if v{x} is None:")
-        w.line(d + 3, f"v{x} = {{sc}}")
-        w.line(d + 2, "else:")
-        w.line(d + 3, f"v{x}.add(sc)")
+        w.line(d, "sc = rec.score")
+        w.line(d, "if sc is not None:")
+        w.line(d + 1, f"if v{x} is None:")
+        w.line(d + 2, f"v{x} = {{sc}}")
+        w.line(d + 1, "else:")
+        w.line(d + 2, f"v{x}.add(sc)")
 
 
 def _code_test(w: _Writer, fact: CFact) -> str:
