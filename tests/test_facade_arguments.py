@@ -149,3 +149,16 @@ def test_exported_classes_refuse_wrong_arguments_with_typed_errors(tmp_path: Pat
                     continue
                 except Exception as exc:
                     pytest.fail(f"{name} argument {i} = {wrong!r} raised {type(exc).__name__}: {exc}")
+
+
+def test_paths_may_be_given_as_text_or_path() -> None:
+    """What a caller naturally passes is accepted: a file name as ``str`` or ``Path``, for every file argument."""
+    root = Path(__file__).resolve().parents[1]
+    cases = root / "docs" / "example" / "example-county.cases.yaml"
+    schedule = root / "tests" / "fixtures" / "schedules" / "cn_2027.yaml"
+    for given in (str(cases), cases):
+        assert all(outcome.passed for outcome in medcredit.run_file(given))
+    for given in (str(schedule), schedule):
+        assert medcredit.load_schedule(given).year == 2027
+    history = root / "examples" / "wushan-subjects.jsonl"
+    assert sum(1 for _ in medcredit.iter_subjects(str(history))) == sum(1 for _ in medcredit.iter_subjects(history))

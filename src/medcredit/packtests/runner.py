@@ -284,8 +284,9 @@ def run_case(case: Case, pack: CompiledPack, file: str, located: Located, index:
     return CaseOutcome(file, line, case.name, tuple(_compare(case.expect, got)))
 
 
-def run_file(path: Path) -> Iterator[CaseOutcome]:
+def run_file(path: str | Path) -> Iterator[CaseOutcome]:
     """Run every case of a ``*.cases.yaml`` file against its pack; one outcome per case, in file order."""
+    path = Path(path)
     spec, located = load_case_file(path)
     pack = _pack_for(spec.pack, path.parent)
     for i, case in enumerate(spec.cases):

@@ -352,10 +352,10 @@ def schedule_from_data(located: Located) -> Schedule:
     )
 
 
-def load_schedule(path: Path) -> Schedule:
+def load_schedule(path: str | Path) -> Schedule:
     """Read a YAML or JSON schedule file; any problem raises :class:`ScheduleError`."""
     try:
-        located = load_yaml_file(path)
+        located = load_yaml_file(Path(path))
     except ScheduleError:
         raise
     except ProblemsError as exc:
