@@ -99,7 +99,7 @@ def test_checked_binds_like_the_function_and_runs_validators() -> None:
         calls.append(a)
         return a
 
-    g = checked(f, a=year)
+    g = checked(f, "f", __name__, a=year)
     assert g(1, b="y") == 1 and calls == [1]
     with pytest.raises(ArgumentError, match=r"f\(\): a must be int, got bool"):
         g(True)
@@ -162,3 +162,30 @@ def test_paths_may_be_given_as_text_or_path() -> None:
         assert medcredit.load_schedule(given).year == 2027
     history = root / "examples" / "wushan-subjects.jsonl"
     assert sum(1 for _ in medcredit.iter_subjects(str(history))) == sum(1 for _ in medcredit.iter_subjects(history))
+
+
+def test_checked_exports_pickle_by_name_and_run_in_worker_processes() -> None:
+    """multiprocessing and concurrent.futures send functions by name: the facade's wrapper must be what the
+    name finds, or every checked export fails there."""
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor
+
+    for name in FUNCTIONS:
+        function = getattr(medcredit, name)
+        assert pickle.loads(pickle.dumps(function)) is function, name
+    with ProcessPoolExecutor(1) as pool:
+        assert pool.submit(medcredit.load_pack, "suixian").result().id == "suixian"
+
+
+def test_any_path_object_and_text_subclasses_are_accepted() -> None:
+    """A PurePath or another os.PathLike is a path; a str subclass (numpy's str_) is text."""
+    from pathlib import PurePosixPath
+
+    import numpy as np
+
+    root = Path(__file__).resolve().parents[1]
+    assert medcredit.load_pack(PurePosixPath(root / "policies" / "wushan.yaml")).id == "wushan"
+    result = medcredit.evaluate(PACK, SUBJECT, 2024)
+    assert medcredit.render_text(result, PACK, np.str_("en")) == medcredit.render_text(result, PACK, "en")
+    with pytest.raises(ArgumentError, match=r"load_subject_file\(\): path must be"):
+        medcredit.load_subject_file(5)  # type: ignore[arg-type]

@@ -183,7 +183,8 @@ def api_markdown() -> str:
     groups: dict[str, list[str]] = {}
     for name in medcredit.__all__:
         obj = getattr(medcredit, name)
-        module = getattr(obj, "__module__", "medcredit") or "medcredit"
+        # a checked export names the facade as its module: its layer is the wrapped function's
+        module = getattr(inspect.unwrap(obj), "__module__", "medcredit") or "medcredit"
         layer = module.split(".")[1] if module.count(".") >= 1 else "medcredit"
         if inspect.isfunction(obj) or inspect.isclass(obj):
             groups.setdefault(layer, []).append(name)

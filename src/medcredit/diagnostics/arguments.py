@@ -17,6 +17,7 @@ import collections.abc
 import datetime as dt
 import functools
 import inspect
+import os
 import types
 import typing
 from collections.abc import Callable
@@ -39,6 +40,8 @@ def _instance(kind: type) -> Check:
         return lambda value: isinstance(value, bool)
     if kind is int or kind is float:  # a bool is an int to Python, never a count or a year to us
         return lambda value: isinstance(value, int | float if kind is float else int) and not isinstance(value, bool)
+    if issubclass(kind, os.PathLike):  # a Path annotation takes any path object (PurePath, os.PathLike)
+        return lambda value: isinstance(value, os.PathLike)
     if kind is dt.date:  # a datetime is a date to Python; a calendar day has no time of day
         return lambda value: isinstance(value, dt.date) and not isinstance(value, dt.datetime)
     return lambda value: isinstance(value, kind)
@@ -61,7 +64,11 @@ def compile_check(annotation: Any) -> Check:
         return lambda value: any(c(value) for c in checks)
     if origin is typing.Literal:
         allowed = typing.get_args(annotation)
-        return lambda value: any(value == a and type(value) is type(a) for a in allowed)
+        # the value's kind too: True == 1, but a flag is not a number (a str subclass is still text)
+        return lambda value: any(
+            value == a and isinstance(value, type(a)) and (type(a) is not int or not isinstance(value, bool))
+            for a in allowed
+        )
     if origin is collections.abc.Callable:
         return callable
     if isinstance(origin, type):
@@ -99,11 +106,13 @@ def _resolved(fn: Callable[..., Any]) -> dict[str, Any]:
         return hints
 
 
-def checked(fn: F, **validators: Callable[[Any], object]) -> F:
+def checked(fn: F, public: str, module: str, /, **validators: Callable[[Any], object]) -> F:
     """``fn`` with its arguments checked against its annotations (ArgumentError naming the argument).
 
-    ``validators`` check the value of an argument further once its type is right (a year's range,
-    say): each is called with the value and raises ArgumentError itself.
+    ``public`` and ``module`` are the name and module the wrapper is exported as: errors name the function
+    as the caller knows it, and pickle (``multiprocessing``, ``concurrent.futures``) finds the wrapper
+    itself by that name.  ``validators`` check the value of an argument further once its type is right
+    (a year's range, say): each is called with the value and raises ArgumentError itself.
     """
     signature = inspect.signature(fn)
     checks: dict[str, tuple[Check, Any]] | None = None
@@ -117,7 +126,7 @@ def checked(fn: F, **validators: Callable[[Any], object]) -> F:
         try:
             bound = signature.bind(*args, **kwargs)
         except TypeError as exc:
-            raise ArgumentError(f"{fn.__name__}(): {exc}") from None
+            raise ArgumentError(f"{public}(): {exc}") from None
         for name, value in bound.arguments.items():
             found = checks.get(name)
             if found is None:
@@ -128,11 +137,13 @@ def checked(fn: F, **validators: Callable[[Any], object]) -> F:
             check, annotation = found
             if not check(value):
                 raise ArgumentError(
-                    f"{fn.__name__}(): {name} must be {_describe(annotation)}, got {_kind(value)} {repr(value)[:40]}"
+                    f"{public}(): {name} must be {_describe(annotation)}, got {_kind(value)} {repr(value)[:40]}"
                 )
         for name, validate in validators.items():
             if name in bound.arguments:
                 validate(bound.arguments[name])
         return fn(*args, **kwargs)
 
+    wrapper.__name__ = wrapper.__qualname__ = public
+    wrapper.__module__ = module  # the original stays reachable as __wrapped__ (signature, docs, its layer)
     return typing.cast(F, wrapper)

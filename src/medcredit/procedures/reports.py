@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,7 +118,7 @@ class QueryLog:
     """An append-only, hash-chained JSONL log of credit-information queries."""
 
     def __init__(self, path: str | Path) -> None:
-        if not isinstance(path, str | Path):
+        if not isinstance(path, str | os.PathLike):
             raise ArgumentError(f"a query log is a file path, got {type(path).__name__}")
         self.path = Path(path)
 
