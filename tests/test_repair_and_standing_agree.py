@@ -152,3 +152,37 @@ def test_two_records_with_one_id_cannot_be_told_apart() -> None:
     twice = [_rec("administrative_penalty", d, id="P1", amount="1000") for d in ("2023-01-10", "2023-02-10")]
     with pytest.raises(UnknownRecordError, match=r"2 records with id 'P1' \(records\[0\], records\[1\]\)"):
         medcredit.assess_repair(LIAONING, _subject(twice), "P1", dt.date(2024, 1, 1))
+
+
+@pytest.mark.parametrize(
+    "records",
+    [
+        # the removal came before the repair: the state before the repair was "removed"
+        [ENTRY, _rec("serious_list_removal", "2024-03-01", document=False), GRANTED, REVOKED],
+        # nothing was granted: there is no repair to revoke
+        [ENTRY, REMOVED, REVOKED],
+    ],
+    ids=["removal-before-the-repair", "no-repair-granted"],
+)
+def test_a_revocation_undoes_only_the_removal_its_repair_led_to(records: list[dict[str, Any]]) -> None:
+    """第三十六条 "恢复之前状态": the state before the revoked repair, not before every removal."""
+    subject = _subject(records)
+    assert not _listed(LIAONING, subject, "2024-10-01")
+    assert medcredit.evaluate(LIAONING, subject, 2024).grade != "serious_untrust"
+
+
+def test_a_revocation_set_aside_by_an_upheld_objection_revokes_nothing() -> None:
+    """第二十七条: an objection upheld against the revocation: the repair and its removal stand, in the grade, in
+    standing and for the three-year bar and the restarted waiting period of 第三十六条."""
+    objection = {"filed": "2024-09-20", "status": "upheld", "resolved": "2024-10-01"}
+    revoked = {**REVOKED, "objection": objection}
+    subject = _subject([ENTRY, GRANTED, REMOVED, revoked])
+    assert not _listed(LIAONING, subject, "2024-12-31")
+    assert medcredit.evaluate(LIAONING, subject, 2024).grade != "serious_untrust"
+    p1 = _rec("administrative_penalty", "2023-01-10", id="P1", code="inst_overcharging", amount="1000")
+    granted = _rec("repair_granted", "2023-11-01", document=False, ref="P1")
+    set_aside = {**_rec("repair_revoked", "2024-01-10", document=False, ref="P1"), "objection": objection}
+    answer = medcredit.assess_repair(
+        LIAONING, _subject([p1, granted, set_aside]), "P1", dt.date(2024, 12, 1), declarations={}
+    )
+    assert [c.met for c in answer.conditions if c.check == "no_recent_revocation"] == [True]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from medcredit.engine.operation import IGNORED_OBJECTIONS
 from medcredit.history.model import Record, Subject
 from medcredit.pack.compiled import CList, CompiledPack
 from medcredit.time.periods import period_end
@@ -44,13 +45,13 @@ def compute_listing(
     entries: Sequence[tuple[int, Record]],
     removals: Sequence[tuple[int, Record]],
     horizon: dt.date,
-    revocations: Sequence[tuple[int, Record]] = (),
+    repairs: Sequence[tuple[int, Record]] = (),
 ) -> Listing | None:
     """The listing as of ``horizon`` from entry and removal records (index, record), or None.
 
-    ``revocations`` are the subject's ``repair_revoked`` records dated by ``horizon``: one that names an
-    entry of this listing (``ref``) on or after a removal undoes that removal, "撤销准予信用修复的决定，
-    恢复之前状态" (辽宁 第三十六条): the subject is listed again.
+    ``repairs`` are the subject's ``repair_granted`` and ``repair_revoked`` records in force by ``horizon``
+    (see :func:`repair_records`): revoking the repair of an entry of this listing undoes the removal made on
+    the strength of that repair, "撤销准予信用修复的决定，恢复之前状态" (辽宁 第三十六条): listed again.
     """
     if not entries:
         return None
@@ -59,7 +60,7 @@ def compute_listing(
     latest = ordered[-1][1]
     until: dt.date | None = None
     rule: str | None = None
-    removals, undoing = _not_revoked(ordered, removals, revocations)
+    removals, undoing = _not_revoked(ordered, removals, repairs)
     later_removals = [(i, r) for i, r in removals if r.date >= latest.date]
     if later_removals:
         until, rule = max(r.date for _i, r in later_removals) - _ONE_DAY, "removal"
@@ -75,25 +76,52 @@ def compute_listing(
     return Listing(lst.id, since, until, rule, active, used, dates, measures_until)
 
 
+REPAIR_KINDS = frozenset({"repair_granted", "repair_revoked"})
+
+
+def repair_records(records: Sequence[tuple[int, Record]], horizon: dt.date) -> list[tuple[int, Record]]:
+    """The repair decisions and revocations among ``records`` (index, record) that stand on ``horizon``: dated
+    by it, not set aside by an upheld objection (a revocation the subject objected to successfully revokes
+    nothing)."""
+    return [
+        (i, r)
+        for i, r in records
+        if r.kind in REPAIR_KINDS
+        and r.date <= horizon
+        and not (r.objection is not None and r.objection.status in IGNORED_OBJECTIONS)
+    ]
+
+
 def _not_revoked(
     entries: Sequence[tuple[int, Record]],
     removals: Sequence[tuple[int, Record]],
-    revocations: Sequence[tuple[int, Record]],
+    repairs: Sequence[tuple[int, Record]],
 ) -> tuple[list[tuple[int, Record]], tuple[int, ...]]:
-    """The removals still standing, and the revocations that undid one (their indices, for the trace)."""
+    """The removals still standing, and the revocations that undid one (their indices, for the trace).
+
+    A revocation revokes the latest repair granted for the same entry on or before it; the removal that
+    repair led to is the first one from the grant on (up to the revocation).  A revocation with no such
+    repair, or a removal made before the repair, changes nothing: the state before the repair is restored.
+    """
     entry_ids = {r.id for _i, r in entries if r.id is not None}
-    against = [(j, rev) for j, rev in revocations if rev.ref is not None and rev.ref in entry_ids]
-    if not against:
+    if not entry_ids or not repairs:
         return list(removals), ()
-    standing: list[tuple[int, Record]] = []
+    undone: set[int] = set()
     undoing: set[int] = set()
-    for i, removal in removals:
-        undone = [j for j, rev in against if rev.date >= removal.date]
-        if undone:
-            undoing.update(undone)
-        else:
-            standing.append((i, removal))
-    return standing, tuple(sorted(undoing))
+    for j, rev in repairs:
+        if rev.kind != "repair_revoked" or rev.ref not in entry_ids:
+            continue
+        granted = [
+            g.date for _k, g in repairs if g.kind == "repair_granted" and g.ref == rev.ref and g.date <= rev.date
+        ]
+        if not granted:
+            continue
+        since = max(granted)
+        made = [(r.date, i) for i, r in removals if since <= r.date <= rev.date and i not in undone]
+        if made:
+            undone.add(min(made)[1])
+            undoing.add(j)
+    return [(i, r) for i, r in removals if i not in undone], tuple(sorted(undoing))
 
 
 def _measures_until(ordered: Sequence[tuple[int, Record]], latest: dt.date, until: dt.date | None) -> dt.date | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from medcredit.engine.listing import compute_listing, linked_consequences
+from medcredit.engine.listing import compute_listing, linked_consequences, repair_records
 from medcredit.history.model import Subject
 from medcredit.pack.compiled import CompiledPack
 from medcredit.trace.result import Consequence, InputRecord, Listing
@@ -24,14 +24,13 @@ def listings(
     records each list used; a list step per listing when ``steps`` is given."""
     out: list[Listing] = []
     marks: dict[int, list[str]] = {}
-    revocations = [(i, r.record) for i, r in enumerate(records) if r.record.kind == "repair_revoked"]
-    revocations = [(i, rec) for i, rec in revocations if rec.date <= horizon]
+    repairs = repair_records([(i, r.record) for i, r in enumerate(records)], horizon)
     for lst in pack.lists:
         if lst.categories is not None and category not in lst.categories:
             continue
         entries = [(i, records[i].record) for i in sorted({i for f in lst.entry for i in fact_records[f]})]
         removals = [(i, records[i].record) for i in fact_records[lst.removal]] if lst.removal is not None else []
-        listing = compute_listing(lst, entries, removals, horizon, revocations)
+        listing = compute_listing(lst, entries, removals, horizon, repairs)
         if listing is None:
             continue
         for j in listing.records:

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from medcredit.engine.aggregation import tally
-from medcredit.engine.listing import compute_listing, linked_consequences
+from medcredit.engine.listing import REPAIR_KINDS, compute_listing, linked_consequences
 from medcredit.engine.memory import repaired, sanctions
 from medcredit.engine.validity import check_date_validity
 from medcredit.history.model import Record, Subject
@@ -96,8 +96,9 @@ def listing_as_of(
     if lst.removal is not None:
         removal = lst.removal
         removals = [(i, records[i]) for i in usable if counts(removal, records[i])]
-    revocations = [(i, records[i]) for i in usable if records[i].kind == "repair_revoked"]
-    return compute_listing(lst, entries, removals, as_of, revocations)
+    # objections are read by their dates here: the usable records are those in force on as_of
+    repairs = [(i, records[i]) for i in usable if records[i].kind in REPAIR_KINDS]
+    return compute_listing(lst, entries, removals, as_of, repairs)
 
 
 def standing(pack: CompiledPack, subject: Subject, as_of: dt.date, *, override_validity: bool = False) -> Standing:

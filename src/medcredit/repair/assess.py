@@ -17,7 +17,7 @@ from medcredit.diagnostics.errors import ArgumentError, MedcreditError
 from medcredit.history.model import Record, Subject
 from medcredit.pack.compiled import CFact, CompiledPack
 from medcredit.pack.model import Match, RepairRoute
-from medcredit.procedures.standing import standing
+from medcredit.procedures.standing import Standing, standing
 from medcredit.repair.conditions import CONDITIONS, Context
 
 
@@ -118,14 +118,21 @@ def _find(subject: Subject, record_id: str) -> tuple[int, Record]:
     )
 
 
-def _revocation(subject: Subject, record_id: str, on: dt.date) -> dt.date | None:
-    dates = [r.date for r in subject.records if r.kind == "repair_revoked" and r.ref == record_id and r.date <= on]
+def _revocations(subject: Subject, stand: Standing) -> list[Record]:
+    """The subject's revocations in force on the standing's date (a revocation the subject objected to
+    successfully, or dated later, revokes nothing)."""
+    records = subject.records
+    return [records[i] for i in stand.in_force if records[i].kind == "repair_revoked"]
+
+
+def _revocation(revocations: list[Record], record_id: str) -> dt.date | None:
+    dates = [r.date for r in revocations if r.ref == record_id]
     return max(dates) if dates else None
 
 
-def _latest_revocation(subject: Subject, on: dt.date) -> tuple[dt.date, str] | None:
-    """The subject's latest revoked repair on or before ``on`` (date, the record it named), whatever the record."""
-    found = [(r.date, r.ref or "") for r in subject.records if r.kind == "repair_revoked" and r.date <= on]
+def _latest_revocation(revocations: list[Record]) -> tuple[dt.date, str] | None:
+    """The subject's latest revoked repair (date, the record it named), whatever the record."""
+    found = [(r.date, r.ref or "") for r in revocations]
     return max(found) if found else None
 
 
@@ -185,8 +192,9 @@ def assess_repair(
             else ("the record's listing status matches no repair route")
         )
         return RepairAnswer(pack.id, subject.id, record_id, on, None, False, (), None, why, stand.validity_overridden)
-    revoked = _revocation(subject, record.id or "", on)
-    barred = _latest_revocation(subject, on)
+    revocations = _revocations(subject, stand)
+    revoked = _revocation(revocations, record.id or "")
+    barred = _latest_revocation(revocations)
     results = tuple(
         _check(Context(c, chosen, pack, subject, record, on, stand, decl, revoked, barred)) for c in chosen.conditions
     )
