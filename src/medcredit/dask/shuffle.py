@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from medcredit.columnar.arguments import id_tuple
+from medcredit.columnar.arguments import check_count, id_tuple
 from medcredit.columnar.groups import Grader, PackRef
 from medcredit.columnar.plan import make_plan
+from medcredit.diagnostics.arguments import type_name
 from medcredit.diagnostics.errors import ArgumentError
 
 if TYPE_CHECKING:
@@ -106,12 +107,11 @@ def evaluate_dataframe(
         if not isinstance(frame, dd.DataFrame):
             raise ArgumentError(
                 f"{name} must be a dask DataFrame (dask.dataframe.read_parquet, dask.dataframe.from_pandas), "
-                f"got {type(frame).__module__}.{type(frame).__qualname__}"
+                f"got {type_name(frame)}"
             )
     if partitions is None:
         partitions = max(subjects.npartitions, records.npartitions)
-    if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1:
-        raise ArgumentError(f"partitions must be a whole number of at least 1, not {partitions!r}")
+    check_count("partitions", partitions)
     grader = _grader(pack, cycle, override_validity, trace_ids)
     reasons = _reasons(grader)
     meta = _arrow_frame(grader.empty(), grader.pack.content_hash, reasons)

@@ -85,7 +85,8 @@ def _describe(annotation: Any) -> str:
     return text.replace("typing.", "").replace("collections.abc.", "").replace("datetime.", "")
 
 
-def _kind(value: Any) -> str:
+def type_name(value: Any) -> str:
+    """The type of ``value`` as an error message names it: ``int``, ``pandas.core.frame.DataFrame``."""
     kind = type(value)
     return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
 
@@ -137,7 +138,7 @@ def checked(fn: F, public: str, module: str, /, **validators: Callable[[Any], ob
             check, annotation = found
             if not check(value):
                 raise ArgumentError(
-                    f"{public}(): {name} must be {_describe(annotation)}, got {_kind(value)} {repr(value)[:40]}"
+                    f"{public}(): {name} must be {_describe(annotation)}, got {type_name(value)} {repr(value)[:40]}"
                 )
         for name, validate in validators.items():
             if name in bound.arguments:

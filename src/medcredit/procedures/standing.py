@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from medcredit.engine.aggregation import tally
 from medcredit.engine.listing import REPAIR_KINDS, compute_listing, linked_consequences
 from medcredit.engine.memory import repaired, sanctions
+from medcredit.engine.operation import IGNORED_OBJECTIONS
 from medcredit.engine.validity import check_date_validity
 from medcredit.history.model import Record, Subject
 from medcredit.pack.compiled import CFact, CList, CompiledPack
 from medcredit.pack.validity import in_force
 from medcredit.trace.result import Consequence, InputRecord, Listing, Sanction
-
-_IGNORED_OBJECTIONS = {"upheld": "objection_upheld", "deleted_unverifiable": "objection_deleted_unverifiable"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +46,8 @@ class Standing:
 
 
 def _objection(rec: Record, as_of: dt.date) -> str | None:
-    """What an objection to ``rec`` means on ``as_of``: ``objection_upheld`` / ``objection_deleted`` once it is
-    resolved that way (not in force), ``objection_pending`` while it is filed and unresolved (in force, marked).
+    """What an objection to ``rec`` means on ``as_of``: ``objection_upheld`` / ``objection_deleted_unverifiable``
+    once resolved that way (not in force), ``objection_pending`` while filed and unresolved (in force, marked).
 
     By date, unlike the annual evaluation (which is made after its cycle, on the final state): on a day
     before the objection was filed the record is simply in force; an upheld objection whose resolution
@@ -58,8 +57,8 @@ def _objection(rec: Record, as_of: dt.date) -> str | None:
     if objection is None or objection.filed > as_of:
         return None
     resolved = objection.resolved is None or objection.resolved <= as_of
-    if objection.status in _IGNORED_OBJECTIONS and resolved:
-        return _IGNORED_OBJECTIONS[objection.status]
+    if objection.status in IGNORED_OBJECTIONS and resolved:  # the statuses the engine ignores too
+        return f"objection_{objection.status}"
     if objection.status == "pending" or not resolved:
         return "objection_pending"
     return None  # corrected or rejected: the record stands as corrected
@@ -87,6 +86,7 @@ def listing_as_of(
     usable: list[int],
     as_of: dt.date,
     override: bool = False,
+    repairs: list[tuple[int, Record]] | None = None,
 ) -> Listing | None:
     def counts(f: int, rec: Record) -> bool:
         return record_counts(pack.facts[f], rec, pack, override)
@@ -96,9 +96,14 @@ def listing_as_of(
     if lst.removal is not None:
         removal = lst.removal
         removals = [(i, records[i]) for i in usable if counts(removal, records[i])]
-    # objections are read by their dates here: the usable records are those in force on as_of
-    repairs = [(i, records[i]) for i in usable if records[i].kind in REPAIR_KINDS]
+    if repairs is None:
+        repairs = _repairs(records, usable)
     return compute_listing(lst, entries, removals, as_of, repairs)
+
+
+def _repairs(records: tuple[Record, ...], usable: list[int]) -> list[tuple[int, Record]]:
+    # objections are read by their dates here: the usable records are those in force on as_of
+    return [(i, records[i]) for i in usable if records[i].kind in REPAIR_KINDS]
 
 
 def standing(pack: CompiledPack, subject: Subject, as_of: dt.date, *, override_validity: bool = False) -> Standing:
@@ -126,11 +131,12 @@ def standing(pack: CompiledPack, subject: Subject, as_of: dt.date, *, override_v
             if mark is not None:
                 flagged.append((i, mark))
     category = subject.category.value
+    repairs = _repairs(records, usable)
     listings = [
         x
         for lst in pack.lists
         if (lst.categories is None or category in lst.categories)
-        and (x := listing_as_of(pack, lst, records, usable, as_of, override_validity)) is not None
+        and (x := listing_as_of(pack, lst, records, usable, as_of, override_validity, repairs)) is not None
     ]
     consequences = [c for c in linked_consequences(pack, subject, listings) if c.end >= as_of]
     started = _sanctions(pack, inputs, taken_out, as_of, override_validity) if pack.thresholds else ()

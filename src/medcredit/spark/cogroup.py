@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from medcredit.columnar.arguments import id_tuple
-from medcredit.diagnostics.errors import ArgumentError
+from medcredit.columnar.arguments import check_count, id_tuple
 from medcredit.spark.schema import check_dataframes, finish, spark_schema
 from medcredit.spark.worker import BUCKET, PackRef, spark_grader
 
@@ -63,8 +62,7 @@ def evaluate_dataframe(
     if buckets is None:
         partitions = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
         buckets = default_buckets(partitions, _cores(spark))
-    if isinstance(buckets, bool) or not isinstance(buckets, int) or buckets < 1:
-        raise ArgumentError(f"buckets must be a whole number of at least 1, not {buckets!r}")
+    check_count("buckets", buckets)
     ref = PackRef.read(pack)
     grader = spark_grader(ref, cycle, override_validity, id_tuple("trace_ids", trace_ids))
     schema = spark_schema(grader.empty())

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from medcredit.columnar.arguments import id_tuple
+from medcredit.columnar.arguments import check_count, id_tuple
 from medcredit.diagnostics.errors import ArgumentError
 from medcredit.spark.schema import check_dataframes, finish, spark_schema
 from medcredit.spark.worker import Grader, PackRef, spark_grader
@@ -114,8 +114,7 @@ def evaluate_nested(
     """
 
     check_dataframes(nested=nested)
-    if isinstance(batch_subjects, bool) or not isinstance(batch_subjects, int) or batch_subjects < 1:
-        raise ArgumentError(f"batch_subjects must be a whole number of at least 1, not {batch_subjects!r}")
+    check_count("batch_subjects", batch_subjects)
     missing = [c for c in (SUBJECTS, RECORDS) if c not in nested.columns]
     if missing:
         raise ArgumentError(f"not a DataFrame made by nest_records: no column {', '.join(missing)}")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from medcredit.columnar.plan import make_plan
+from medcredit.diagnostics.arguments import type_name
 from medcredit.diagnostics.errors import ArgumentError
 from medcredit.spark.worker import Grader, PackRef, spark_grader
 
@@ -34,10 +35,8 @@ def check_dataframes(**frames: Any) -> None:
 
     for name, frame in frames.items():
         if not isinstance(frame, SparkFrame):
-            kind = type(frame)
             raise ArgumentError(
-                f"{name} must be a Spark DataFrame (spark.read.parquet, spark.createDataFrame), "
-                f"got {kind.__module__}.{kind.__qualname__}"
+                f"{name} must be a Spark DataFrame (spark.read.parquet, spark.createDataFrame), got {type_name(frame)}"
             )
 
 
