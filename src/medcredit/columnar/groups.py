@@ -13,6 +13,7 @@ workers between tasks), so no group pays for loading the pack.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -39,7 +40,7 @@ class PackRef:
     @classmethod
     def read(cls, pack: str | Path) -> PackRef:
         """Read and compile on the driver (so a bad pack fails before any job starts)."""
-        if not isinstance(pack, str | Path):
+        if not isinstance(pack, str | os.PathLike):
             raise ArgumentError(f"pack must be a bundled pack name or a pack file path, got {type(pack).__name__}")
         source = read_pack_source(pack)
         compiled = _compile(source.text, source.file)
