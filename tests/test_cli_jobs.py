@@ -27,8 +27,8 @@ from medcredit.cli.parallel import (
     _copy_spooled,
     _spool,
     auto_jobs,
-    available_cores,
 )
+from medcredit.io.cores import available_cores
 from medcredit.pack.loader import load_pack
 
 

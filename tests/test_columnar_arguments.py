@@ -43,6 +43,9 @@ GOOD: dict[str, Any] = {"pack": PACK, "subjects": S, "records": R, "cycle": 2023
         ({"trace_ids": 7}, "trace_ids must be a collection"),
         ({"slice_subjects": 0}, "slice_subjects must be a whole number"),
         ({"slice_subjects": 2.5}, "slice_subjects must be a whole number"),
+        ({"threads": 0}, "threads must be a whole number"),
+        ({"threads": "2"}, "threads must be a whole number"),
+        ({"threads": True}, "threads must be a whole number"),
     ],
 )
 def test_a_wrong_argument_is_named(change: dict[str, Any], names: str) -> None:
@@ -53,7 +56,7 @@ def test_a_wrong_argument_is_named(change: dict[str, Any], names: str) -> None:
 
 
 def test_the_right_arguments_grade() -> None:
-    table = evaluate_table(PACK, S, R, cycle=2023, trace_ids=["92500237MA5U00001T"], slice_subjects=1)
+    table = evaluate_table(PACK, S, R, cycle=2023, trace_ids=["92500237MA5U00001T"], slice_subjects=1, threads=2)
     assert table.column("status").to_pylist() == ["graded"]
     assert table.column("trace")[0].as_py() is not None
 

@@ -93,3 +93,35 @@ def test_a_bad_cell_names_file_row_and_column(tmp_path: Path, capsys: pytest.Cap
     assert main(["table", "evaluate", *args, "--output", str(tmp_path / "o.parquet")]) == 1
     err = capsys.readouterr().err
     assert f"{r}:2:0: [error] record kind 'fraud' needs field 'code'" in err
+
+
+def test_jobs_sets_the_threads_and_the_bytes_do_not_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from medcredit.columnar import evaluate as evaluate_module
+
+    source = tmp_path / "w.jsonl"
+    write(200, 5, source)
+    s, r = tmp_path / "s.parquet", tmp_path / "r.parquet"
+    assert main(["table", "convert", str(source), "--subjects", str(s), "--records", str(r)]) == 0
+    seen: list[int | None] = []
+    evaluate_table = evaluate_module.evaluate_table
+
+    def small_slices(*args: object, threads: int | None, **kwargs: object) -> object:
+        seen.append(threads)
+        return evaluate_table(*args, threads=threads, **{**kwargs, "slice_subjects": 16})  # type: ignore[arg-type]
+
+    monkeypatch.setattr(evaluate_module, "evaluate_table", small_slices)
+    args = ["--pack", "wushan", "--cycle", "2023", "--subjects", str(s), "--records", str(r)]
+    written = []
+    for jobs in ("1", "3", "auto"):
+        out = tmp_path / f"out-{jobs}.parquet"
+        assert main(["table", "evaluate", *args, "--output", str(out), "--jobs", jobs]) == 0
+        written.append(out.read_bytes())
+    assert seen == [1, 3, None]
+    assert written[0] == written[1] == written[2]
+    for bad in ("0", "65", "two"):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["table", "evaluate", *args, "--output", str(tmp_path / "x.parquet"), "--jobs", bad])
+        assert exit_info.value.code == 2
+    assert "--jobs" in capsys.readouterr().err

@@ -7,7 +7,8 @@ record kind) and on Wushan-like histories (bench/generate.py) must give the very
 one slice: equal Arrow tables with their metadata, and the same Parquet bytes.  Records out
 of subject order, Parquet-like chunks, ids of mixed lengths and bad cells placed in late
 slices are covered; an input with problems raises the error of the whole tables (same
-problems, same original rows).
+problems, same original rows).  Slices graded on several threads give the same table and the
+same error as on one.
 """
 
 from __future__ import annotations
@@ -89,12 +90,20 @@ def _same(pack_name: str, subjects: Any, records: Any, size: int, **options: Any
     whole = evaluate_table(
         pack, subjects, records, cycle=CYCLE, override_validity=True, slice_subjects=WHOLE, **options
     )
-    sliced = evaluate_table(
-        pack, subjects, records, cycle=CYCLE, override_validity=True, slice_subjects=size, **options
-    )
-    assert sliced.schema == whole.schema
-    assert sliced.equals(whole, check_metadata=True)
-    assert _parquet(sliced) == _parquet(whole)
+    for threads in (1, 4):
+        sliced = evaluate_table(
+            pack,
+            subjects,
+            records,
+            cycle=CYCLE,
+            override_validity=True,
+            slice_subjects=size,
+            threads=threads,
+            **options,
+        )
+        assert sliced.schema == whole.schema
+        assert sliced.equals(whole, check_metadata=True)
+        assert _parquet(sliced) == _parquet(whole)
 
 
 @pytest.mark.parametrize("kind", sorted(TABLES))
@@ -134,9 +143,17 @@ def test_records_out_of_order_chunked_and_ids_of_mixed_lengths(kind: str) -> Non
         _same(pack_name, subjects, records.filter(pc.less(pc.utf8_length(records.column("kind")), 10)), 7)
 
 
-def _error(subjects: Any, records: Any, size: int) -> list[tuple[Any, ...]]:
+def _error(subjects: Any, records: Any, size: int, threads: int = 1) -> list[tuple[Any, ...]]:
     with pytest.raises(HistoryError) as info:
-        evaluate_table(load_pack("wushan"), subjects, records, cycle=CYCLE, override_validity=True, slice_subjects=size)
+        evaluate_table(
+            load_pack("wushan"),
+            subjects,
+            records,
+            cycle=CYCLE,
+            override_validity=True,
+            slice_subjects=size,
+            threads=threads,
+        )
     return [str(info.value), *((p.code, p.message, p.file, p.line, p.path) for p in info.value.problems)]
 
 
@@ -173,6 +190,7 @@ def test_problems_are_those_of_the_whole_tables(kind: str) -> None:
         whole = _error(s, r, WHOLE)
         assert whole[1:], k
         assert _error(s, r, 7) == whole, k
+        assert _error(s, r, 7, threads=3) == whole, k
         assert _error(s, r, 100) == whole, k
 
 
@@ -193,10 +211,25 @@ def test_each_slice_is_validated_and_graded_once(monkeypatch: pytest.MonkeyPatch
         return validate_part(s, r, rows, nulls)
 
     monkeypatch.setattr(evaluate_module, "validate_part", counted)
-    evaluate_table(load_pack("wushan"), subjects, records, cycle=CYCLE, slice_subjects=64)
+    evaluate_table(load_pack("wushan"), subjects, records, cycle=CYCLE, slice_subjects=64, threads=1)
     assert [s for s, _ in calls] == [64] * (subjects.num_rows // 64) + [subjects.num_rows % 64]
     assert sum(r for _, r in calls) == records.num_rows
     # every slice's records are its subjects' records
     for (count, taken), start in zip(calls, range(0, subjects.num_rows, 64), strict=True):
         own = pc.is_in(records.column("subject_id"), value_set=subjects.column("id").slice(start, count))
         assert pc.sum(own).as_py() == taken
+
+
+def test_on_threads_each_slice_is_still_validated_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    subjects, records = TABLES["wushan_like"]
+    calls: list[tuple[int, int]] = []
+    validate_part = evaluate_module.validate_part
+
+    def counted(s: Any, r: Any, rows: np.ndarray, nulls: Any) -> Any:
+        calls.append((s.num_rows, r.num_rows))  # list.append is atomic: threads lose no call
+        return validate_part(s, r, rows, nulls)
+
+    monkeypatch.setattr(evaluate_module, "validate_part", counted)
+    evaluate_table(load_pack("wushan"), subjects, records, cycle=CYCLE, slice_subjects=64, threads=3)
+    assert sorted(s for s, _ in calls) == sorted([64] * (subjects.num_rows // 64) + [subjects.num_rows % 64])
+    assert sum(r for _, r in calls) == records.num_rows

@@ -69,6 +69,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         trace_ids=trace_ids,
         subjects_name=args.subjects,
         records_name=args.records,
+        threads=args.jobs or None,
     )
     write_table(table, args.output)
     # outcomes as evaluate counts them: the grade, or the status of a subject without one
@@ -83,6 +84,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     ]
     sys.stderr.write("medcredit: " + ("; " if lang == "en" else "；").join(parts) + "\n")
     return EXIT_OK
+
+
+def _threads_arg(text: str) -> int:
+    """A number of threads, or ``auto`` (0 here: one per available core)."""
+    if text == "auto":
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of threads or auto") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError("--jobs takes 1 to 64 threads")
+    return value
 
 
 def register(sub: Subparsers) -> None:
@@ -103,4 +117,12 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--output", required=True, help="results Parquet file (one row per subject, trace matrix)")
     p.add_argument("--trace-ids", help="comma-separated subject ids whose full trace goes in column 'trace'")
     p.add_argument("--override-validity", action="store_true")
+    p.add_argument(
+        "--jobs",
+        type=_threads_arg,
+        default=0,
+        metavar="N",
+        help="threads grading slices of subjects, the table the same byte for byte whatever N; "
+        "auto: one per available core (default: auto)",
+    )
     p.set_defaults(func=cmd_evaluate)

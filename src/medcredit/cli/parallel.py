@@ -33,6 +33,7 @@ from medcredit.engine.batch import BatchSummary, evaluate_items
 from medcredit.engine.codegen import CompactResult
 from medcredit.engine.evaluation import Evaluator
 from medcredit.history.reader import ReadTally, _open_binary, iter_jsonl
+from medcredit.io.cores import available_cores
 from medcredit.io.encoding import SAMPLE_BYTES, detect
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.loader import load_pack
@@ -50,12 +51,6 @@ AUTO_MIN_BYTES = 4 * 2**20
 #: ``auto`` uses at most this many processes: the parent writes every line, and beyond a few workers it
 #: is the bottleneck.
 MAX_AUTO_JOBS = 8
-
-
-def available_cores() -> int:
-    """The cores this process may run on (its CPU affinity where the system tells it)."""
-    affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
 def auto_jobs(file: str, cores: int | None = None) -> int:

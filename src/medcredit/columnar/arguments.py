@@ -50,7 +50,14 @@ def id_tuple(name: str, ids: Any) -> tuple[str, ...]:
 
 
 def check_table_arguments(
-    pack: Any, subjects: Any, records: Any, cycle: Any, override_validity: Any, trace_ids: Any, slice_subjects: Any
+    pack: Any,
+    subjects: Any,
+    records: Any,
+    cycle: Any,
+    override_validity: Any,
+    trace_ids: Any,
+    slice_subjects: Any,
+    threads: Any = None,
 ) -> frozenset[str]:
     """Refuse a wrong call of ``evaluate_table``; return the trace ids as a set."""
     if not isinstance(pack, CompiledPack):
@@ -64,4 +71,6 @@ def check_table_arguments(
     check_cycle(cycle)
     check_flag("override_validity", override_validity)
     check_count("slice_subjects", slice_subjects)
+    if threads is not None:
+        check_count("threads", threads)
     return check_ids("trace_ids", trace_ids)

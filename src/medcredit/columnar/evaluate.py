@@ -13,9 +13,11 @@ per-subject engine, subject by subject, and the output says which and why
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import json
+import threading
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -27,10 +29,11 @@ from pydantic import ValidationError
 
 from medcredit.columnar.arguments import check_table_arguments
 from medcredit.columnar.convert import rows_to_subjects
+from medcredit.columnar.ordered import in_order
 from medcredit.columnar.plan import Plan, decimals, make_plan
 from medcredit.columnar.schema import Nulls, Tables, valid_bits, validate, validate_part
 from medcredit.columnar.schema import one_array as _one
-from medcredit.columnar.slices import partition
+from medcredit.columnar.slices import Partition, Piece, partition
 from medcredit.columnar.vexpr import Num, Value, evaluate_bool, number
 from medcredit.diagnostics.errors import HistoryError, ValidityError
 from medcredit.diagnostics.problems import Problem
@@ -39,6 +42,7 @@ from medcredit.engine.operation import REASON_ORDER
 from medcredit.engine.validity import check_validity, cycle_bounds, validity_message
 from medcredit.history.catalogue import catalogue
 from medcredit.history.model import INSTITUTION_CATEGORIES, SubjectCategory
+from medcredit.io.cores import available_cores
 from medcredit.pack.compiled import CBandSet, CompiledPack, CPath, CRule
 from medcredit.pack.intervals import Interval
 from medcredit.render.output import to_json
@@ -62,6 +66,8 @@ class _Vocab:
     def __init__(self, words: Iterable[str] = ()) -> None:
         self.words: list[str] = []
         self.index: dict[str, int] = {}
+        # slices graded on several threads share one vocabulary: a new word gets exactly one code
+        self.lock = threading.Lock()
         for w in words:
             self.code(w)
         self.seeded = len(self.words)
@@ -70,8 +76,11 @@ class _Vocab:
     def code(self, word: str) -> int:
         found = self.index.get(word)
         if found is None:
-            found = self.index[word] = len(self.words)
-            self.words.append(word)
+            with self.lock:
+                found = self.index.get(word)
+                if found is None:
+                    found = self.index[word] = len(self.words)
+                    self.words.append(word)
         return found
 
     def codes(self, words: pa.Array) -> np.ndarray:
@@ -79,16 +88,21 @@ class _Vocab:
 
         (A slice's supplied scores are thousands of distinct texts, mostly seen in earlier slices.)
         """
-        if len(self.known) < len(self.words):
-            self.known = pa.concat_arrays([self.known, pa.array(self.words[len(self.known) :], pa.string())])
-        found = pc.index_in(words, value_set=self.known)
+        with self.lock:
+            if len(self.known) < len(self.words):
+                self.known = pa.concat_arrays([self.known, pa.array(self.words[len(self.known) :], pa.string())])
+            known = self.known
+        found = pc.index_in(words, value_set=known)
         codes = np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
         if found.null_count:
-            new = words.filter(found.is_null()).to_pylist()
-            start = len(self.words)
-            self.index.update(zip(new, range(start, start + len(new)), strict=True))
-            self.words.extend(new)
-            codes[codes < 0] = np.arange(start, start + len(new))
+            missing = np.flatnonzero(codes < 0)
+            new = words.take(pa.array(missing)).to_pylist()
+            with self.lock:  # words another thread added since ``known`` was taken keep their code
+                fresh = [w for w in new if w not in self.index]
+                start = len(self.words)
+                self.index.update(zip(fresh, range(start, start + len(fresh)), strict=True))
+                self.words.extend(fresh)
+                codes[missing] = [self.index[w] for w in new]
         return codes
 
     def array(self, codes: np.ndarray) -> pa.Array:
@@ -714,6 +728,7 @@ def evaluate_table(
     subjects_name: str = "subjects",
     records_name: str = "records",
     slice_subjects: int = SLICE_SUBJECTS,
+    threads: int | None = None,
 ) -> pa.Table:
     """Grade every subject of ``subjects`` (with its ``records``) for ``cycle``.
 
@@ -724,10 +739,13 @@ def evaluate_table(
     signed points; null where the rule was not applied: the trace matrix) and
     ``trace``: the full ``medcredit.trace/1`` JSON for the subjects in ``trace_ids``.
 
-    Subjects are validated and graded ``slice_subjects`` at a time (with their records); the
-    table is the same whatever the slice size, and so is the error when the input has problems.
+    Subjects are validated and graded ``slice_subjects`` at a time (with their records), on
+    ``threads`` threads (None: one per available core); the table is the same whatever the slice
+    size and the number of threads, and so is the error when the input has problems.
     """
-    trace_set = check_table_arguments(pack, subjects, records, cycle, override_validity, trace_ids, slice_subjects)
+    trace_set = check_table_arguments(
+        pack, subjects, records, cycle, override_validity, trace_ids, slice_subjects, threads
+    )
     overridden = False
     if not check_validity(pack, cycle):
         if not override_validity:
@@ -736,34 +754,12 @@ def evaluate_table(
     plan = plan_for(pack)
     sliced = partition(subjects, records, slice_subjects)
     if sliced is not None:
-        out = _Output(pack, plan, subjects.num_rows)
-        traces: dict[int, str] = {}
-        ids: list[pa.Array] = []
-        category_texts: list[pa.Array] = []
-        nulls = Nulls()
-        for piece in sliced.pieces(subjects, records):
-            tables = validate_part(piece.subjects, piece.records, piece.record_subject, nulls)
-            if tables is None:
-                break  # the whole tables are validated below: their error names the original rows
-            try:
-                found = _grade(
-                    pack,
-                    plan,
-                    tables,
-                    cycle,
-                    override_validity,
-                    trace_set,
-                    out.part(piece.start, piece.start + tables.subjects.num_rows),
-                )
-            except HistoryError:
-                break  # the same, for a subject the engine cannot read: one error, as for the whole tables
-            traces.update((piece.start + row, text) for row, text in found.items())
-            ids.extend(tables.subjects.column("id").chunks)
-            category_texts.extend(tables.subjects.column("category").chunks)
-        else:
-            return _table(
-                pack, plan, cycle, overridden, out, traces, pa.concat_arrays(ids), pa.concat_arrays(category_texts)
-            )
+        workers = min(threads if threads is not None else available_cores(), sliced.count)
+        table = _in_slices(
+            pack, plan, subjects, records, sliced, cycle, override_validity, overridden, trace_set, workers
+        )
+        if table is not None:
+            return table
     tables = validate(subjects, records, subjects_name=subjects_name, records_name=records_name)
     out = _Output(pack, plan, tables.subjects.num_rows)
     traces = _grade(pack, plan, tables, cycle, override_validity, trace_set, out)
@@ -777,6 +773,57 @@ def evaluate_table(
         tables.subjects.column("id").combine_chunks(),
         tables.subjects.column("category").combine_chunks(),
     )
+
+
+def _in_slices(
+    pack: CompiledPack,
+    plan: Plan,
+    subjects: pa.Table,
+    records: pa.Table,
+    sliced: Partition,
+    cycle: int,
+    override_validity: bool,
+    overridden: bool,
+    trace_set: frozenset[str],
+    threads: int,
+) -> pa.Table | None:
+    """The results table graded slice by slice on ``threads`` threads; None: some slice has a problem.
+
+    (The caller then validates the whole tables, whose error names the original rows.)
+    """
+    out = _Output(pack, plan, subjects.num_rows)
+    nulls = Nulls()
+
+    def grade_piece(piece: Piece) -> tuple[Piece, Tables, dict[int, str]] | None:
+        tables = validate_part(piece.subjects, piece.records, piece.record_subject, nulls)
+        if tables is None:
+            return None
+        try:
+            found = _grade(
+                pack,
+                plan,
+                tables,
+                cycle,
+                override_validity,
+                trace_set,
+                out.part(piece.start, piece.start + tables.subjects.num_rows),
+            )
+        except HistoryError:
+            return None  # a subject the engine cannot read: one error, as for the whole tables
+        return piece, tables, found
+
+    traces: dict[int, str] = {}
+    ids: list[pa.Array] = []
+    category_texts: list[pa.Array] = []
+    with contextlib.closing(in_order(grade_piece, sliced.pieces(subjects, records), threads)) as graded_pieces:
+        for graded in graded_pieces:
+            if graded is None:
+                return None
+            piece, tables, found = graded
+            traces.update((piece.start + row, text) for row, text in found.items())
+            ids.extend(tables.subjects.column("id").chunks)
+            category_texts.extend(tables.subjects.column("category").chunks)
+    return _table(pack, plan, cycle, overridden, out, traces, pa.concat_arrays(ids), pa.concat_arrays(category_texts))
 
 
 def _grade(

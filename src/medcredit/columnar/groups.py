@@ -91,6 +91,7 @@ class Grader:
                 cycle=self.cycle,
                 override_validity=self.override_validity,
                 trace_ids=self.trace_ids,
+                threads=1,  # the engine already runs one group per core
             )
         except HistoryError as exc:
             raise located(exc, s, r, self.group) from None

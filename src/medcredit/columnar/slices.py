@@ -42,6 +42,11 @@ class Partition:
     #: from them when it comes, not for all records at once
     runs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
+    @property
+    def count(self) -> int:
+        """The number of slices."""
+        return len(self.bounds) - 1
+
     def pieces(self, subjects: pa.Table, records: pa.Table) -> Iterator[Piece]:
         """The slices one at a time (a sorted copy of the records is made one slice at a time)."""
         for k in range(len(self.bounds) - 1):
