@@ -15,7 +15,8 @@ Per size, in a child process (so peak RSS belongs to that size alone):
 3. timings, interleaved, median of ``--repeats``: ``baseline.score_dict`` over the parsed
    JSON dicts (the hand-written scorer; parsing excluded) and ``evaluate_table`` over the
    tables already in memory (file reading excluded; schema validation, the trace matrix and
-   the results table included), and the validation alone as ``evaluate_table`` makes it (the
+   the results table included), on one thread per available core (the default) and on one
+   thread (whose CPU time compares with the baseline's), and the validation alone as ``evaluate_table`` makes it (the
    join of records to slices of subjects, then each slice validated);
 4. peak RSS of a second child that only reads the tables and runs ``evaluate_table``.
 
@@ -191,11 +192,13 @@ def child_timing(n: int, repeats: int, replicate: bool) -> dict[str, Any]:
         ]
         assert not bad, bad[:5]
     del result
-    rounds: dict[str, list[tuple[float, float]]] = {"baseline": [], "columnar": [], "validation": []}
+    rounds: dict[str, list[tuple[float, float]]] = {"baseline": [], "columnar": [], "columnar1": [], "validation": []}
     for _ in range(repeats):  # interleaved rounds: every measurement sees the same machine load
         if dicts:
             rounds["baseline"].append(_timed(lambda: [score_dict(d) for d in dicts]))
+        # the default (one thread per available core), and one thread: CPU time is comparable only there
         rounds["columnar"].append(_timed(lambda: evaluate_table(pack, s, r, cycle=CYCLE)))
+        rounds["columnar1"].append(_timed(lambda: evaluate_table(pack, s, r, cycle=CYCLE, threads=1)))
         rounds["validation"].append(_timed(lambda: _validation(s, r)))
     out: dict[str, Any] = {"subjects": n, "records": r.num_rows}
     for key, pairs in rounds.items():
@@ -284,9 +287,9 @@ def _row(x: dict[str, Any]) -> str:
     rate = f"{n / x['spark_s']:,.0f}" if "spark_s" in x else "–"
     rss = f"{x['peak_rss_mb']:.0f}" if "peak_rss_mb" in x else "–"
     return (
-        f"| {n:,} | {x.get('records', 0):,} | {us('baseline_cpu_s')} | {us('columnar_cpu_s')} | "
-        f"{ratio('columnar_cpu_s', 'baseline_cpu_s')} | {ratio('columnar_s', 'baseline_s')} | "
-        f"{us('validation_cpu_s')} | "
+        f"| {n:,} | {x.get('records', 0):,} | {us('baseline_cpu_s')} | {us('columnar1_cpu_s')} | "
+        f"{ratio('columnar1_cpu_s', 'baseline_cpu_s')} | {ratio('columnar1_s', 'baseline_s')} | "
+        f"{ratio('columnar_s', 'baseline_s')} | {us('validation_cpu_s')} | "
         f"{rss} | {us('spark_s')} | {rate} | {ratio('spark_s', 'columnar_s', 1)} |"
     )
 
@@ -333,10 +336,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     (OUT / "columnar.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2), "utf-8")
     print(
-        "| subjects | records | baseline µs/subj (CPU) | columnar µs/subj (CPU) | × baseline (CPU) | × baseline (wall) "
-        "| of which validation µs | peak RSS MB | Spark µs/subj (wall) | Spark subj/s | Spark × columnar (wall) |"
+        "| subjects | records | baseline µs/subj (CPU) | columnar, one thread, µs/subj (CPU) | × baseline (CPU, one "
+        "thread) | × baseline (wall, one thread) | × baseline (wall, a thread per core) | of which validation µs "
+        "| peak RSS MB | Spark µs/subj (wall) | Spark subj/s | Spark × columnar (wall) |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for x in results:
         print(_row(x))
     return 0
