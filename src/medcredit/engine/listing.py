@@ -56,11 +56,11 @@ def compute_listing(
     if not entries:
         return None
     ordered = sorted(entries, key=lambda item: (item[1].date, item[0]))
-    since = ordered[0][1].date
     latest = ordered[-1][1]
     until: dt.date | None = None
     rule: str | None = None
-    removals, undoing = _not_revoked(ordered, removals, repairs)
+    removals, undoing = _not_revoked(ordered, _of_these_entries(ordered, removals), repairs)
+    since, earlier_removals = _latest_spell(lst, ordered, removals)
     later_removals = [(i, r) for i, r in removals if r.date >= latest.date]
     if later_removals:
         until, rule = max(r.date for _i, r in later_removals) - _ONE_DAY, "removal"
@@ -71,9 +71,45 @@ def compute_listing(
             until, rule = list_end, "term"
     measures_until = _measures_until(ordered, latest.date, until)
     active = until is None or until >= horizon
-    used = tuple(i for i, _r in ordered) + tuple(i for i, _r in later_removals) + undoing
+    used = tuple(i for i, _r in ordered) + earlier_removals + tuple(i for i, _r in later_removals) + undoing
     dates = tuple(sorted({r.date for _i, r in ordered}))
     return Listing(lst.id, since, until, rule, active, used, dates, measures_until)
+
+
+def _of_these_entries(
+    entries: Sequence[tuple[int, Record]], removals: Sequence[tuple[int, Record]]
+) -> list[tuple[int, Record]]:
+    """The removals that bear on this listing: a repair decision is "granted for the record named in ref", so
+    one that names another record (a late refund, say) repairs that record, not the listed conduct, and
+    ends no listing.  One that names no record is taken as the subject's, as the pack's removal fact says.
+    """
+    entry_ids = {r.id for _i, r in entries if r.id is not None}
+    return [(i, r) for i, r in removals if r.kind != "repair_granted" or r.ref is None or r.ref in entry_ids]
+
+
+def _latest_spell(
+    lst: CList, ordered: Sequence[tuple[int, Record]], removals: Sequence[tuple[int, Record]]
+) -> tuple[dt.date, tuple[int, ...]]:
+    """The first entry of the subject's latest spell on the list, and the removals that ended earlier spells.
+
+    A removal decision, or the list's own term running out, ends a spell; conduct after that is a new
+    listing ("直接列入" again), dated from its own entry, not from the first conduct ever listed.
+    Entries within a spell extend it (each new finding restarts a term).
+    """
+    start = previous = ordered[0][1].date
+    ended_by: list[int] = []
+    for _i, rec in ordered[1:]:
+        removed = [j for j, r in removals if previous <= r.date < rec.date]
+        lapsed = (
+            lst.term is not None
+            and bool(lst.term[0] or lst.term[1])
+            and period_end(previous, years=lst.term[0], months=lst.term[1]).value < rec.date
+        )
+        if removed or lapsed:
+            start = rec.date
+            ended_by.extend(removed)
+        previous = rec.date
+    return start, tuple(dict.fromkeys(ended_by))
 
 
 REPAIR_KINDS = frozenset({"repair_granted", "repair_revoked"})

@@ -173,9 +173,15 @@ def assess_repair(
     override_validity: bool = False,
 ) -> RepairAnswer:
     """Can the information in ``record_id`` be repaired on ``on``?  Every condition, with reasons."""
-    _index, record = _find(subject, record_id)
+    index, record = _find(subject, record_id)
     stand = standing(pack, subject, on, override_validity=override_validity)
     decl = _checked_declarations(pack, declarations)
+    set_aside = next((why for i, why in stand.not_in_force if i == index and why.startswith("objection_")), None)
+    if set_aside is not None:
+        # information deleted or found wrong on objection (辽宁 第二十七条) is no longer held: repair
+        # (第三十条 "失信主体…申请信用修复") has nothing to act on
+        why = f"the information was set aside on objection ({set_aside}) by {on}: there is nothing to repair"
+        return RepairAnswer(pack.id, subject.id, record_id, on, None, False, (), None, why, stand.validity_overridden)
     routes = [r for r in pack.model.repair if _matches(pack, r.applies_to, record)]
     chosen: RepairRoute | None = None
     for route in routes:

@@ -140,11 +140,22 @@ def _declared(ctx: Context) -> Verdict:
     return Verdict(False, f"not declared: {key} (pass it as a declaration)", f"未声明：{key}")
 
 
+def _standing_records(ctx: Context) -> list[Record]:
+    """The subject's records less those an objection set aside by the application's date.
+
+    A penalty deleted as unverifiable or found wrong on objection (辽宁 第二十七条) was, in law,
+    never received: it is no "再次受到…行政处罚" (第三十一条（三）, 第三十二条（四）).  A later
+    penalty that was itself repaired was still received, so repair does not take it out here.
+    """
+    set_aside = {i for i, why in ctx.stand.not_in_force if why.startswith("objection_")}
+    return [r for i, r in enumerate(ctx.subject.records) if i not in set_aside]
+
+
 @condition("record_after")
 def _record_after(ctx: Context) -> Verdict:
     """A record of ``kinds`` exists from the information's date to the application (e.g. a credit commitment)."""
     record = ctx.record
-    later = [r for r in ctx.subject.records if r.kind in ctx.cond.kinds and record.date <= r.date <= ctx.on]
+    later = [r for r in _standing_records(ctx) if r.kind in ctx.cond.kinds and record.date <= r.date <= ctx.on]
     if later:
         first_after = min(r.date for r in later)
         return Verdict(True, f"{_kinds(ctx)} on {first_after}", f"{first_after} 已有{_kinds(ctx)}记录")
@@ -153,7 +164,7 @@ def _record_after(ctx: Context) -> Verdict:
 
 def _later(ctx: Context) -> list[Record]:
     record, kinds, on = ctx.record, ctx.cond.kinds, ctx.on
-    return [r for r in ctx.subject.records if r is not record and r.kind in kinds and record.date < r.date <= on]
+    return [r for r in _standing_records(ctx) if r is not record and r.kind in kinds and record.date < r.date <= on]
 
 
 @condition("no_repeat")
@@ -218,7 +229,7 @@ def _no_later(ctx: Context) -> Verdict:
     record = ctx.record
     later = [
         r
-        for r in ctx.subject.records
+        for r in _standing_records(ctx)
         if r is not record and r.kind in ctx.cond.kinds and record.date < r.date <= ctx.on
     ]
     if later:

@@ -1,0 +1,119 @@
+"""Repair reads a later penalty as the law does: one set aside on objection was never received.
+
+辽宁 第三十一条（三）"未因同一类违法行为再次受到医疗保障行政部门行政处罚" and 第三十二条（四）
+"未再受到医疗保障行政部门较重的行政处罚" ask whether the subject was penalised again.  Under
+第二十七条 a record whose objection was upheld, or which was deleted as unverifiable
+("对无法核实真实性的异议信息，应当及时予以删除"), no longer stands: by the application's date it
+is no repeat.  An objection resolved after the application changes nothing on that day.  And the
+information itself, once set aside, leaves nothing to repair (第三十条 "失信主体…申请信用修复").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+import medcredit
+from medcredit.history.identifiers import org_code_check_char, uscc_check_char
+
+PACK = medcredit.load_pack("liaoning")
+DOC = {"kind": "administrative_decision", "number": "辽医保罚〔2023〕1号"}
+_BASE = "12210000" + "12345678" + org_code_check_char("12345678")
+INSTITUTION = _BASE + uscc_check_char(_BASE)
+DECLARED = {"obligations_fulfilled": True, "harm_eliminated": True}
+
+
+def _subject(*records: dict[str, Any]) -> medcredit.Subject:
+    return medcredit.Subject.model_validate({"id": INSTITUTION, "category": "hospital_inpatient", "records": records})
+
+
+def _penalty(day: str, **fields: Any) -> dict[str, Any]:
+    return {"kind": "administrative_penalty", "date": day, "document": DOC, **fields}
+
+
+def _condition(answer: medcredit.RepairAnswer, check_id: str) -> Any:
+    (found,) = [c for c in answer.conditions if c.id == check_id]
+    return found
+
+
+def _objection(status: str, resolved: str) -> dict[str, str]:
+    return {"filed": "2023-08-05", "status": status, "resolved": resolved}
+
+
+@pytest.mark.parametrize("status", ["upheld", "deleted_unverifiable"])
+def test_a_repeat_penalty_set_aside_on_objection_is_no_repeat(status: str) -> None:
+    subject = _subject(
+        _penalty("2023-05-15", id="P1", code="inst_overcharging", amount="5000"),
+        _penalty(
+            "2023-08-01", id="P2", code="inst_overcharging", amount="1", objection=_objection(status, "2023-08-10")
+        ),
+    )
+    answer = medcredit.assess_repair(PACK, subject, "P1", dt.date(2024, 1, 10), declarations=DECLARED)
+    assert _condition(answer, "no_repeat_penalty").met
+    assert answer.eligible, answer.reason
+
+
+def test_an_objection_upheld_after_the_application_does_not_count_on_that_day() -> None:
+    subject = _subject(
+        _penalty("2023-05-15", id="P1", code="inst_overcharging", amount="5000"),
+        _penalty(
+            "2023-08-01", id="P2", code="inst_overcharging", amount="1", objection=_objection("upheld", "2024-02-10")
+        ),
+    )
+    before = medcredit.assess_repair(PACK, subject, "P1", dt.date(2024, 1, 10), declarations=DECLARED)
+    assert not _condition(before, "no_repeat_penalty").met
+    after = medcredit.assess_repair(PACK, subject, "P1", dt.date(2024, 2, 10), declarations=DECLARED)
+    assert _condition(after, "no_repeat_penalty").met
+
+
+def test_a_repeat_penalty_that_was_repaired_was_still_received() -> None:
+    subject = _subject(
+        _penalty("2023-05-15", id="P1", code="inst_overcharging", amount="5000"),
+        _penalty("2023-08-01", id="P2", code="inst_overcharging", amount="1"),
+        {"kind": "repair_granted", "date": "2023-12-01", "ref": "P2"},
+    )
+    answer = medcredit.assess_repair(PACK, subject, "P1", dt.date(2024, 1, 10), declarations=DECLARED)
+    assert not _condition(answer, "no_repeat_penalty").met
+
+
+def test_a_heavier_penalty_set_aside_on_objection_is_not_a_heavier_penalty() -> None:
+    subject = _subject(
+        {"kind": "serious_list_entry", "date": "2023-05-10", "id": "S1", "document": DOC},
+        _penalty(
+            "2023-09-01",
+            amount="1",
+            heavier=True,
+            objection={**_objection("upheld", "2023-09-20"), "filed": "2023-09-10"},
+        ),
+    )
+    answer = medcredit.assess_repair(PACK, subject, "S1", dt.date(2024, 6, 1), declarations=DECLARED)
+    assert _condition(answer, "no_heavier_penalty").met
+    standing_one = _subject(
+        {"kind": "serious_list_entry", "date": "2023-05-10", "id": "S1", "document": DOC},
+        _penalty("2023-09-01", amount="1", heavier=True),
+    )
+    answer = medcredit.assess_repair(PACK, standing_one, "S1", dt.date(2024, 6, 1), declarations=DECLARED)
+    assert not _condition(answer, "no_heavier_penalty").met
+
+
+def test_information_set_aside_on_objection_has_nothing_to_repair() -> None:
+    subject = _subject(
+        _penalty(
+            "2023-05-15",
+            id="P1",
+            code="inst_overcharging",
+            amount="5000",
+            objection={"filed": "2023-06-01", "status": "upheld", "resolved": "2023-06-10"},
+        ),
+    )
+    answer = medcredit.assess_repair(PACK, subject, "P1", dt.date(2024, 1, 10), declarations=DECLARED)
+    assert not answer.eligible
+    assert answer.route is None
+    assert "set aside on objection" in answer.reason
+    # before the objection was resolved the information stood, and its route applies
+    pending = medcredit.assess_repair(
+        PACK, subject, "P1", dt.date(2023, 6, 5), declarations=DECLARED, override_validity=True
+    )
+    assert pending.route is not None
