@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from medcredit.cli.messages import Lang, kind_name, msg, resolve_lang
+from medcredit.diagnostics.arguments import FIRST_DAY, LAST_DAY
 from medcredit.diagnostics.errors import ArgumentError, MedcreditError
 from medcredit.diagnostics.problems import Problem, suggest
 from medcredit.engine.arguments import check_cycle
@@ -213,10 +214,16 @@ def add_seeds_option(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_date(text: str) -> dt.date:
+    """A day given as ``YYYY-MM-DD`` (ASCII digits), within the days medcredit reasons about."""
     try:
-        return dt.date.fromisoformat(text)
+        if len(text) != 10 or not text.isascii():
+            raise ValueError(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a date (YYYY-MM-DD)") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise argparse.ArgumentTypeError(f"{day} is out of range: a day from {FIRST_DAY} to {LAST_DAY}")
+    return day
 
 
 def cycle_arg(text: str) -> int:

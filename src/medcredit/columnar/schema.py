@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from medcredit.columnar.keys import subject_rows
+from medcredit.diagnostics.arguments import FIRST_DAY, LAST_DAY
 from medcredit.diagnostics.errors import HistoryError
 from medcredit.diagnostics.problems import Problem, suggest
 from medcredit.history.catalogue import catalogue
@@ -278,6 +279,28 @@ def _too_long(data: pa.Array, limit: int) -> np.ndarray:
     return np.asarray(pc.greater(lengths, limit).fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def _unprintable(data: pa.Array) -> np.ndarray:
+    """Rows whose text is not printable (``str.isprintable``: the history model's rule for ids).
+
+    The UTF-8 bytes are scanned first: ids are ASCII, and with no control byte and no byte past ASCII
+    every row is printable.  Otherwise each distinct text is judged as Python judges it.
+    """
+    none = np.zeros(len(data), dtype=bool)
+    if data.null_count == len(data) or not pa.types.is_string(data.type):
+        return none
+    offsets = np.frombuffer(data.buffers()[1], dtype=np.int32)[data.offset : data.offset + len(data) + 1]
+    text = np.frombuffer(data.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    if not ((text < 0x20) | (text >= 0x7F)).any():
+        return none
+    bad = [word for word in pc.unique(data).drop_null().to_pylist() if not word.isprintable()]
+    if not bad:
+        return none
+    return np.asarray(pc.is_in(data, value_set=pa.array(bad, data.type)).fill_null(False), dtype=bool)
+
+
+_UNPRINTABLE = "'{column}' has a control or invisible character (an id is printable text): {{value}}"
+
+
 def _negative(amounts: pa.Array) -> np.ndarray:
     """Negative decimal128 amounts: the sign of the high 64-bit word, read in place."""
     if amounts.null_count == len(amounts):
@@ -367,12 +390,16 @@ def _encode(data: pa.Array, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 def _check_subjects(s: pa.Table, name: str, out: _Collector) -> np.ndarray:
     """Check the subjects; each one's category as an index into the SubjectCategory values (-1: null)."""
+    _check_days(s, name, out)
     ids = _one(s.column("id"))
     for column in SUBJECT_REQUIRED:
         out.cells(name, column, _null(_one(s.column(column))), "required", f"'{column}' is required")
     out.cells(
         name, "id", np.asarray(pc.equal(pc.binary_length(ids), 0).fill_null(False), dtype=bool), "empty", "empty id"
     )
+    for column in ("id", "parent_id"):
+        data = _one(s.column(column))
+        out.cells(name, column, _unprintable(data), "id-character", _UNPRINTABLE.format(column=column), data)
     for column, limit in _SUBJECT_LENGTHS.items():
         data = _one(s.column(column))
         out.cells(name, column, _too_long(data, limit), "too-long", f"'{column}' is longer than {limit} characters")
@@ -414,6 +441,7 @@ def _check_subjects(s: pa.Table, name: str, out: _Collector) -> np.ndarray:
             flat.field("role"), ("legal_representative", "principal", "actual_controller", "directly_responsible")
         )
         bad |= _null(flat.field("role")) | _too_long(flat.field("id"), 64) | _too_long(flat.field("name"), 200)
+        bad |= _unprintable(flat.field("id"))
         rows = np.zeros(len(s), dtype=bool)
         rows[parents[bad]] = True
         out.cells(
@@ -421,9 +449,33 @@ def _check_subjects(s: pa.Table, name: str, out: _Collector) -> np.ndarray:
             "linked_persons",
             rows,
             "linked-person",
-            "a linked person needs a known role and an id of 1–64 characters",
+            "a linked person needs a known role and an id of 1–64 printable characters",
         )
     return category_code
+
+
+def _check_days(table: pa.Table, name: str, out: _Collector) -> None:
+    """Every date within the days a history may name (history.model.FIRST_DAY … LAST_DAY), as for JSON.
+
+    A date32 cell holds any of 2**32 days, most of which Python's dates cannot hold.
+    """
+    first, last = pa.scalar(FIRST_DAY, pa.date32()), pa.scalar(LAST_DAY, pa.date32())
+    for column in table.column_names:
+        data = table.column(column)
+        if data.type != pa.date32() or data.null_count == len(data):
+            continue
+        bounds = pc.min_max(data)  # compared in Arrow: such a day has no Python date to compare
+        if not (pc.less(bounds["min"], first).as_py() or pc.greater(bounds["max"], last).as_py()):
+            continue
+        bad = np.asarray(pc.or_(pc.less(data, first), pc.greater(data, last)).fill_null(False), dtype=bool)
+        out.cells(
+            name,
+            column,
+            bad,
+            "date-range",
+            f"'{column}' must be a day from {FIRST_DAY} to {LAST_DAY}; got day {{value}} counted from 1970-01-01",
+            data.cast(pa.int32()),
+        )
 
 
 def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) -> tuple[np.ndarray, np.ndarray]:
@@ -457,6 +509,10 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
         out.cells(
             name, column, _too_long(col[column], limit), "too-long", f"'{column}' is longer than {limit} characters"
         )
+    for column in ("id", "ref", "clinic_id"):
+        out.cells(
+            name, column, _unprintable(col[column]), "id-character", _UNPRINTABLE.format(column=column), col[column]
+        )
     for column, allowed in _CHOICES.items():
         out.cells(
             name,
@@ -474,6 +530,7 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
             message = f"'{column}' must be between {low} and {high}; got {{value}}"
             out.cells(name, column, bad, "range", message, data)
     out.cells(name, "amount", _negative(col["amount"]), "range", "amounts are never negative")
+    _check_days(r, name, out)
     # a field the kind does not take is an error, not ignored (history.model.Record); the rows of
     # each kind that have each field counted first (slot 0: null or unknown kind), then a row mask
     # only where there is a problem

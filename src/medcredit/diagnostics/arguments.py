@@ -27,6 +27,12 @@ from medcredit.diagnostics.errors import ArgumentError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: The days medcredit reasons about, in histories and in arguments.  Wider than any cycle (1990-2199) or
+#: birth date (1900 on), and narrow enough that every period the law counts from a day (years of bans,
+#: bars, publicity) stays a date Python can hold.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2199, 12, 31)
+
 # a check takes the value and says whether it fits
 Check = Callable[[Any], bool]
 
@@ -140,6 +146,8 @@ def checked(fn: F, public: str, module: str, /, **validators: Callable[[Any], ob
                 raise ArgumentError(
                     f"{public}(): {name} must be {_describe(annotation)}, got {type_name(value)} {repr(value)[:40]}"
                 )
+            if isinstance(value, dt.date) and not FIRST_DAY <= value <= LAST_DAY:
+                raise ArgumentError(f"{public}(): {name} {value} is out of range: a day from {FIRST_DAY} to {LAST_DAY}")
         for name, validate in validators.items():
             if name in bound.arguments:
                 validate(bound.arguments[name])

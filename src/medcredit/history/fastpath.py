@@ -33,6 +33,7 @@ from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel
 
+from medcredit.diagnostics.arguments import FIRST_DAY, LAST_DAY
 from medcredit.history.catalogue import catalogue
 from medcredit.history.model import (
     _COMMON_FIELDS,
@@ -145,6 +146,15 @@ def _text(limit: int | None) -> Any:
     return check
 
 
+def _ident(limit: int) -> Any:
+    def check(value: Any) -> str:
+        if type(value) is not str or len(value) > limit or not value.isprintable():
+            raise _UnsureError
+        return value
+
+    return check
+
+
 _DATES: dict[str, dt.date] = {}
 _DATES_LOCK = threading.Lock()
 
@@ -162,6 +172,8 @@ def _parse_date(text: str) -> dt.date | None:
     try:
         parsed = dt.date(int(year), int(month), int(day))
     except ValueError:
+        return None
+    if not FIRST_DAY <= parsed <= LAST_DAY:
         return None
     with _DATES_LOCK:
         if len(_DATES) < DATE_MEMO:
@@ -300,7 +312,7 @@ def _objection(value: Any) -> Objection:
 _RECORD_CHECKS: dict[str, Any] = {
     "kind": _kind,
     "date": _date,
-    "id": _text(200),
+    "id": _ident(200),
     "code": _text(None),
     "amount": _decimal(0, 10**13 - 1, 2, 13),
     "reason": _text(None),
@@ -318,7 +330,7 @@ _RECORD_CHECKS: dict[str, Any] = {
     "referred_to_judiciary": _bool,
     "level": _choice(LEVEL_WORDS, ASSESSMENT_LEVELS + HONOUR_LEVELS),
     "heavier": _bool,
-    "ref": _text(200),
+    "ref": _ident(200),
     "unrepairable": _bool,
     "serious_impact": _bool,
     "document": _document,
@@ -513,6 +525,7 @@ def _people(raw: Any, cls: type[M], allowed: frozenset[str], defaults: dict[str,
         if (
             type(ident) is not str
             or not 0 < len(ident) <= 64
+            or not ident.isprintable()
             or (name is not None and (type(name) is not str or len(name) > 200))
             or ("role" in allowed and (type(item.get("role")) is not str or item["role"] not in _ROLES))
         ):
@@ -601,7 +614,7 @@ def _subject(data: Any) -> tuple[Subject, int]:
     keys = len(data)
     ident = values.get("id")
     category = values.get("category")
-    if type(ident) is not str or not 0 < len(ident) <= 64 or type(category) is not str:
+    if type(ident) is not str or not 0 < len(ident) <= 64 or not ident.isprintable() or type(category) is not str:
         raise _UnsureError
     values["category"] = member = _CATEGORIES.get(category)
     name = values.get("name")
@@ -609,7 +622,7 @@ def _subject(data: Any) -> tuple[Subject, int]:
     if (
         member is None
         or (name is not None and (type(name) is not str or len(name) > 200))
-        or (parent is not None and (type(parent) is not str or len(parent) > 64))
+        or (parent is not None and (type(parent) is not str or len(parent) > 64 or not parent.isprintable()))
     ):
         raise _UnsureError
     if not _USUAL_KEYS.issuperset(data):

@@ -14,9 +14,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from medcredit.diagnostics.arguments import FIRST_DAY, LAST_DAY
 from medcredit.diagnostics.problems import suggest
 from medcredit.history.catalogue import catalogue
 
@@ -75,6 +76,52 @@ ASSESSMENT_LEVEL_WORDS = {
 #: every Chinese word a record's ``level`` may be given in, with the id it is stored as
 LEVEL_WORDS = {**ASSESSMENT_LEVEL_WORDS, **HONOUR_LEVEL_WORDS}
 
+
+def _written_date(value: Any) -> Any:
+    """A day as ``YYYY-MM-DD`` (or a date object from YAML or a spreadsheet), nothing else.
+
+    Pydantic would take a number as Unix seconds, a date-time at midnight and other spellings:
+    a history that writes 1686528000 or "2023-06-12T00:00:00+08:00" for a day is refused, not guessed.
+    """
+    if isinstance(value, dt.datetime):
+        raise PydanticCustomError("date_type", "a day (YYYY-MM-DD), not a date and time")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        if len(value) == 10 and value.isascii() and value[4] == "-" and value[7] == "-":
+            return value
+        raise PydanticCustomError("date_format", "a day is written YYYY-MM-DD")
+    raise PydanticCustomError(
+        "date_type", "a day is written as text YYYY-MM-DD, not {kind}", {"kind": type(value).__name__}
+    )
+
+
+def _day_in_range(value: dt.date) -> dt.date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise PydanticCustomError(
+            "date_range",
+            "{day} is outside the days a history may name ({first} to {last})",
+            {"day": value.isoformat(), "first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()},
+        )
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_written_date), AfterValidator(_day_in_range)]
+
+
+def _printable(value: str) -> str:
+    """An id is printable text: a newline, tab, escape or zero-width character in it would forge rows or
+    columns of the text outputs and make two ids that look the same differ."""
+    if not value.isprintable():
+        bad = next(ch for ch in value if not ch.isprintable())
+        raise PydanticCustomError(
+            "id_character", "an id has no control or invisible characters (found U+{code})", {"code": f"{ord(bad):04X}"}
+        )
+    return value
+
+
+Ident = Annotated[str, AfterValidator(_printable)]
+
 Yuan = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2, allow_inf_nan=False)]
 
 
@@ -84,16 +131,16 @@ class Document(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: Literal["judgment", "arbitration", "administrative_decision", "other_legal_basis"]
     number: str = Field(min_length=1, max_length=200)
-    date: dt.date | None = None
+    date: Day | None = None
 
 
 class Objection(BaseModel):
     """An objection against a record (辽宁 第二十七条)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    filed: dt.date
+    filed: Day
     status: Literal["pending", "upheld", "corrected", "rejected", "deleted_unverifiable"]
-    resolved: dt.date | None = None
+    resolved: Day | None = None
     reason: str | None = Field(default=None, max_length=2000)
 
     @model_validator(mode="after")
@@ -120,8 +167,8 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: str
-    date: dt.date
-    id: str | None = Field(default=None, max_length=200)
+    date: Day
+    id: Ident | None = Field(default=None, max_length=200)
     code: str | None = None
     amount: Yuan | None = None
     reason: str | None = None
@@ -129,8 +176,8 @@ class Record(BaseModel):
     score: Annotated[Decimal, Field(ge=-1000, le=1000, allow_inf_nan=False)] | None = None
     months: int | None = Field(default=None, ge=0, le=1200)
     method: Literal["on_site", "online", "special", "other"] | None = None
-    publicity_start: dt.date | None = None
-    publicity_end: dt.date | None = Field(
+    publicity_start: Day | None = None
+    publicity_end: Day | None = Field(
         default=None,
         description="last day the department publishes this record (its publicity period, e.g. 国办发〔2025〕22号: "
         "轻微 up to 3 months, 一般 3-12 months, 严重 1-3 years); a pack counting records in force takes it over "
@@ -148,7 +195,7 @@ class Record(BaseModel):
     )
     fulfilled: bool | None = None
     term_months: int | None = Field(default=None, ge=0, le=1200)
-    term_end: dt.date | None = Field(
+    term_end: Day | None = Field(
         default=None, description="last day of the measures' term when the decision names a date (辽宁 第十六条)"
     )
     referred_to_judiciary: bool | None = None
@@ -162,7 +209,7 @@ class Record(BaseModel):
         default=None,
         description="the department judged this penalty 较重 (辽宁 第三十二条（四）); absent: not known",
     )
-    ref: str | None = Field(default=None, max_length=200, description="id of the record this one concerns")
+    ref: Ident | None = Field(default=None, max_length=200, description="id of the record this one concerns")
     unrepairable: bool | None = Field(
         default=None, description="a law or State Council policy makes this information never repairable"
     )
@@ -332,7 +379,7 @@ class AgreementEnd(BaseModel):
     """Shorthand for an ``agreement_termination`` record on the subject itself."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    date: dt.date
+    date: Day
     reason: str
 
 
@@ -358,7 +405,7 @@ class LinkedPerson(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     role: LinkedRole
-    id: str = Field(min_length=1, max_length=64)
+    id: Ident = Field(min_length=1, max_length=64)
     name: str | None = Field(default=None, max_length=200)
     records: tuple[Record, ...] = Field(
         default=(), description="the person's own dated records, when the person is evaluated as a subject too"
@@ -369,7 +416,7 @@ class ManagedClinic(BaseModel):
     """A village clinic managed by this township hospital / community centre (巫山 第四条)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    id: str = Field(min_length=1, max_length=64)
+    id: Ident = Field(min_length=1, max_length=64)
     name: str | None = Field(default=None, max_length=200)
     records: tuple[Record, ...] = ()
 
@@ -379,7 +426,7 @@ class PriorResult(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     cycle: int | None = Field(default=None, ge=1990, le=2199, description="the cycle (year) the result is for")
-    as_of: dt.date | None = Field(
+    as_of: Day | None = Field(
         default=None, description="for a result of an as-of evaluation: its date (its year is the cycle)"
     )
     status: Literal["graded", "excluded", "not_evaluable", "out_of_scope", "rolled_up"] = "graded"
@@ -409,7 +456,7 @@ class Subject(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(
+    id: Ident = Field(
         min_length=1,
         max_length=64,
         description="the subject's identifier: an institution's 统一社会信用代码 (checked when it has that shape) "
@@ -419,12 +466,12 @@ class Subject(BaseModel):
     category: SubjectCategory = Field(
         description="who the subject is: decides the grading path (e.g. retail_pharmacy, hospital_inpatient)"
     )
-    parent_id: str | None = Field(
+    parent_id: Ident | None = Field(
         default=None,
         max_length=64,
         description="for a village_clinic: the township hospital or community centre that manages it (巫山 第四条)",
     )
-    designated: dt.date | None = Field(
+    designated: Day | None = Field(
         default=None,
         description="date the subject became a designated (定点) institution, when the rules count tenure from it "
         "(designated_years, designated_months), distinct from its opening date",
@@ -432,7 +479,7 @@ class Subject(BaseModel):
     prior_results: tuple[PriorResult, ...] = Field(
         default=(), description="earlier official results, one per cycle (for rules over several years)"
     )
-    opened: dt.date | None = Field(
+    opened: Day | None = Field(
         default=None,
         description="opening date; months operated in a cycle are counted from it (absent: operating all year, "
         "with a warning)",
