@@ -133,6 +133,11 @@ def history_format_markdown() -> str:
         "subject per line (`.jsonl`). Unknown keys are errors; which record fields apply to a record kind is",
         "listed in the [record catalogue](../catalogue.md).",
         "",
+        "A `date` is written `YYYY-MM-DD` (ASCII digits) and lies between 1900-01-01 and 2199-12-31; a number",
+        "(Unix seconds) or a date and time is refused, not converted. Ids (of subjects, records, `ref`,",
+        "`parent_id`, linked persons and clinics) are printable text: no control, format or line-separator",
+        "characters, which would forge rows of the text outputs.",
+        "",
     ]
     categories = ["", "## SubjectCategory", "", (model.SubjectCategory.__doc__ or "").strip(), ""]
     categories += [f"- `{c.value}` ({model.subject_type(c)})" for c in model.SubjectCategory]
