@@ -91,3 +91,29 @@ def test_a_reader_that_goes_away_ends_the_run_quietly(histories: Path) -> None:
     assert proc.wait(timeout=120) == 0
     assert json.loads(first)["format"] == "medcredit.trace/1"
     assert "Exception ignored" not in err and "Traceback" not in err, err
+
+
+def test_a_defect_met_on_one_subject_fails_that_subject_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from medcredit.engine import evaluation
+
+    original = evaluation.Evaluator.evaluate_compact
+
+    def overflowing(self: Any, subject: Any, *args: Any, **kwargs: Any) -> Any:
+        if subject.id == "B":
+            raise OverflowError("date value out of range")  # a defect the engine did not foresee
+        return original(self, subject, *args, **kwargs)
+
+    monkeypatch.setattr(evaluation.Evaluator, "evaluate_compact", overflowing)
+    source = tmp_path / "h.jsonl"
+    lines = [{"id": k, "category": "retail_pharmacy", "records": []} for k in "ABC"]
+    source.write_text("".join(json.dumps(x) + "\n" for x in lines), "utf-8")
+    code = main(["evaluate", "--pack", "wushan", "--cycle", "2023", str(source), "--format", "jsonl", "--jobs", "1"])
+    captured = capsys.readouterr()
+    assert code == 1
+    out = [json.loads(line) for line in captured.out.splitlines()]
+    assert [x.get("subject", {}).get("id") or x["status"] for x in out] == ["A", "failed", "C"]
+    assert out[1]["error"]["type"] == "InternalError"
+    assert "OverflowError: date value out of range" in out[1]["error"]["message"]
+    assert "Traceback" not in captured.err

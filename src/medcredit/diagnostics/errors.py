@@ -81,3 +81,15 @@ class ArgumentError(MedcreditError, TypeError, ValueError):
 
     Also a TypeError/ValueError, so callers that catch those keep working.
     """
+
+
+class InternalError(MedcreditError):
+    """Evaluating one subject raised an error medcredit did not foresee (a defect to report).
+
+    A batch reports the subject as failed with this error, as it does any typed error, and goes on
+    with the others: one subject never loses the rest of the batch.
+    """
+
+    @classmethod
+    def wrapping(cls, exc: BaseException) -> InternalError:
+        return cls(f"internal error while evaluating this subject ({type(exc).__name__}: {exc}); please report it")

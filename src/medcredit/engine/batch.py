@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from medcredit.diagnostics.errors import ArgumentError, MedcreditError, ValidityError
+from medcredit.diagnostics.errors import ArgumentError, InternalError, MedcreditError, ValidityError
 from medcredit.engine.codegen.program import CompactResult
 from medcredit.engine.evaluation import Evaluator
 from medcredit.engine.linked import linked_subjects
@@ -131,7 +131,9 @@ def evaluate_items(
                     result = ev.evaluate(subject, cycle, as_of=as_of, trace=trace, override_validity=override_validity)
             except (ValidityError, ArgumentError):
                 raise  # about the batch, not this subject
-            except MedcreditError as exc:
+            except Exception as caught:
+                # a defect met on one subject's data (an overflow, say) fails that subject alone
+                exc = caught if isinstance(caught, MedcreditError) else InternalError.wrapping(caught)
                 if n == 0:
                     account.failed += 1
                     yield item, Failed(item.where, subject.id, exc)
