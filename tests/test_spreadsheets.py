@@ -280,3 +280,42 @@ def test_designation_term_end_heavier_and_institution_have_columns(tmp_path: Pat
     assert hospital.designated == dt.date(2019, 4, 1)
     assert hospital.records[0].term_end == dt.date(2024, 5, 9) and hospital.records[1].heavier is True
     assert doctor.records[0].institution == "H1"
+
+
+def test_a_quote_left_open_loses_only_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "open.csv"
+    path.write_text(
+        "subject_id,subject_name,category,record_kind,record_date\n"
+        "S1,ok,retail_pharmacy,inspection,2023-04-01\n"
+        'S2,"bad name,retail_pharmacy,inspection,2023-04-01\n'
+        "S3,ok,retail_pharmacy,inspection,2023-04-01\n"
+        'S4,"a name\non two lines",retail_pharmacy,inspection,2023-04-01\n',
+        encoding="utf-8",
+    )
+    items = list(iter_subjects(path))
+    loaded = {i.subject.id: i.subject for i in items if isinstance(i, Loaded)}
+    assert sorted(loaded) == ["S1", "S3", "S4"]
+    assert loaded["S4"].name == "a name\non two lines"  # a quoted field may span lines
+    (bad,) = [i for i in items if isinstance(i, Rejected)]
+    assert [(p.line, p.code) for p in bad.problems] == [(3, "history-csv")]
+
+
+def test_an_id_in_a_number_cell_is_refused_not_altered(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "ids.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("records")
+    for c, name in enumerate(["subject_id", "category", "record_kind", "record_date"]):
+        sheet.write_string(0, c, name)
+    sheet.write_number(1, 0, 500237198001010015)  # a resident id typed into a number cell
+    sheet.write_number(2, 0, 12345)  # a short id in a number cell reads back exactly
+    for r in (1, 2):
+        sheet.write_string(r, 1, "insured_person" if r == 1 else "retail_pharmacy")
+        sheet.write_string(r, 2, "inspection")
+        sheet.write_string(r, 3, "2023-04-01")
+    book.close()
+    items = list(iter_subjects(path))
+    assert [i.subject.id for i in items if isinstance(i, Loaded)] == ["12345"]
+    (bad,) = [i for i in items if isinstance(i, Rejected)]
+    assert [(p.line, p.path[-1]) for p in bad.problems] == [(2, "id")]

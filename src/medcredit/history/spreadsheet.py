@@ -74,6 +74,10 @@ def _text(value: Cell) -> str:
 
 def _value(column: Column, cell: Cell) -> Any:
     """The JSON value of a non-empty cell (spreadsheet representations undone, nothing validated)."""
+    if isinstance(cell, float) and cell.is_integer() and abs(cell) >= 2**53 and column.type not in ("decimal", "int"):
+        # a number cell holds at most 15-17 digits: an 18-digit id there has already lost its last digits, so
+        # it is passed on as the number it is and refused where it is read, never turned into another id
+        return cell
     if column.type == "decimal" and isinstance(cell, float):
         return Decimal(repr(cell))  # the shortest text that reads back as the cell's number, never a float
     if column.type == "decimal" and isinstance(cell, int) and not isinstance(cell, bool):
@@ -292,7 +296,9 @@ def _csv_rows(name: str, encoding: str | None, warn: Callable[[Problem], None]) 
             bad[number] = place.problem("history-encoding", decoded.reason, number, decoded.column)
             decoded = "\n"  # keeps the line numbers of the rows after it
         lines.append(decoded)
-    reader = csv.reader(lines)
+    # strict: a quote left open is an error, not a field that swallows every line to the end of the file
+    reader = csv.reader(lines, strict=True)
+    offset = 0  # lines before the ones the current reader reads
     start = 1
     while True:
         try:
@@ -301,17 +307,21 @@ def _csv_rows(name: str, encoding: str | None, warn: Callable[[Problem], None]) 
             break
         except csv.Error as exc:
             yield place.problem("history-csv", f"malformed CSV: {exc}", start, 1)
-            start = reader.line_num + 1
+            if offset + reader.line_num > start:  # the bad row ran over the lines after it: read them again
+                offset = start
+                reader = csv.reader(lines[start:], strict=True)
+            start = offset + reader.line_num + 1
             continue
-        if reader.line_num > MAX_ROWS:
-            yield place.problem("history-too-large", f"more than {MAX_ROWS} rows", reader.line_num, 1)
+        line = offset + reader.line_num
+        if line > MAX_ROWS:
+            yield place.problem("history-too-large", f"more than {MAX_ROWS} rows", line, 1)
             return
-        undecodable = [bad.pop(n) for n in range(start, reader.line_num + 1) if n in bad]
+        undecodable = [bad.pop(n) for n in range(start, line + 1) if n in bad]
         if undecodable:
             yield from undecodable
         else:
             yield (start, list(cells))
-        start = reader.line_num + 1
+        start = line + 1
     yield from bad.values()
 
 
