@@ -230,7 +230,9 @@ def render_impact_html(impact: Impact, lang: Lang = "en", *, pack_pages: str = "
             f"<dt>{w('population')}</dt><dd><code>{_e(impact.population or '-')}</code></dd>",
             f"<dt>{w('cycle')}</dt><dd>{impact.cycle}{_e(overridden)}</dd>",
             f"<dt>{w('subjects')}</dt><dd>{impact.subjects} ({w('evaluated')} {impact.evaluated}, "
-            f"{w('rejected')} {impact.rejected})</dd>",
+            f"{w('rejected')} {impact.rejected}"
+            + (f", {w('failed')} {impact.failed}" if impact.failed else "")
+            + ")</dd>",
             f"<dt>{w('changed')}</dt><dd>{impact.changed} ({w('improved')} {impact.improved}, "
             f"{w('worsened')} {impact.worsened}, {w('other')} {other}); {w('unchanged')} {impact.unchanged}</dd>",
             "</dl>",

@@ -20,6 +20,7 @@ WORDS: dict[str, dict[Lang, str]] = {
     "subjects": {"en": "subjects", "zh": "主体数"},
     "evaluated": {"en": "evaluated", "zh": "已评价"},
     "rejected": {"en": "rejected", "zh": "被拒绝"},
+    "failed": {"en": "failed", "zh": "评价失败"},
     "changed": {"en": "changed", "zh": "结果变化"},
     "improved": {"en": "improved", "zh": "变好"},
     "worsened": {"en": "worsened", "zh": "变差"},
