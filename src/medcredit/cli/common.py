@@ -4,6 +4,7 @@ argument types."""
 from __future__ import annotations
 
 import argparse
+import codecs
 import datetime as dt
 import json
 import os
@@ -190,6 +191,41 @@ def emit_problems(problems: Sequence[Problem], out: IO[str], fmt: str = "parsabl
             out.write(f"::{p.level} file={p.file},line={p.line},col={p.column},title={p.code}::{p.full_message}\n")
         else:
             out.write(p.render() + "\n")
+
+
+#: Text like what the grading commands write (names, grades, reasons, quotes of the law are Chinese).
+CJK_SAMPLE = "医疗保障信用评价"
+
+
+def _codec(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return name.lower()
+
+
+def unfit_output(stream: IO[str]) -> str | None:
+    """The encoding of ``stream`` when it cannot write Chinese text (writing would fail part way), else None.
+
+    A stream whose error handler replaces what it cannot encode (stderr's backslashreplace) never fails.
+    """
+    encoding = getattr(stream, "encoding", None)
+    if not isinstance(encoding, str) or not encoding:
+        return None
+    errors = getattr(stream, "errors", None)
+    try:
+        CJK_SAMPLE.encode(encoding, errors if isinstance(errors, str) and errors else "strict")
+    except UnicodeEncodeError:
+        return encoding
+    except LookupError:  # an encoding or error handler Python does not know: writing will say so itself
+        return None
+    return None
+
+
+def is_output_encoding_error(exc: UnicodeEncodeError, stream: IO[str]) -> bool:
+    """Whether ``exc`` is ``stream`` refusing a character its encoding cannot hold (not some other bug)."""
+    encoding = getattr(stream, "encoding", None)
+    return isinstance(encoding, str) and _codec(exc.encoding) == _codec(encoding)
 
 
 def colour_enabled(choice: str, stream: IO[str]) -> bool:
