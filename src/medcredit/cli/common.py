@@ -264,6 +264,41 @@ def cycle_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(message) from None
 
 
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)  # hard links and symbolic links too
+    except OSError:  # one of them does not exist yet: the same path once resolved is the same file
+        return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+
+
+def refuse_same_file(named: Sequence[tuple[str, object]], lang: Lang = "en") -> None:
+    """Refuse (usage error, exit 2) a command whose files, given as (option, path), include one file twice.
+
+    An output that is also an input (or another output) would be truncated before it is read, or be
+    written twice with the second write winning; a path of ``None`` or ``-`` (a standard stream) is not a file.
+    """
+    seen: list[tuple[str, str]] = []
+    for option, path in named:
+        if path is None or str(path) == "-":
+            continue
+        for other_option, other in seen:
+            if _same_file(other, str(path)):
+                raise ArgumentError(msg("same_file", lang, first=other_option, second=option, path=path))
+        seen.append((option, str(path)))
+
+
+def refuse_overwriting(inputs: Sequence[tuple[str, object]], output: tuple[str, object], lang: Lang = "en") -> None:
+    """Refuse (usage error, exit 2) an ``output`` (option, path) that is one of the ``inputs`` (which may be one
+    file among themselves: reading a file twice destroys nothing)."""
+    for given in inputs:
+        refuse_same_file([given, output], lang)
+
+
+def pack_file(pack: str | None) -> str | None:
+    """``pack`` when it names a file (a pack given by path), None for a bundled pack's name."""
+    return pack if pack is not None and os.path.isfile(pack) else None
+
+
 def require_known(kind: str, given: Iterable[str] | None, known: Iterable[str], lang: Lang = "en") -> None:
     """Refuse (usage error, exit 2) the first of ``given`` that is not ``known``, with a did-you-mean.
 

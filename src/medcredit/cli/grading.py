@@ -24,7 +24,9 @@ from medcredit.cli.common import (
     emit_json,
     emit_problems,
     file_size,
+    pack_file,
     parse_date,
+    refuse_overwriting,
     report_lang,
     ui_lang,
 )
@@ -110,6 +112,8 @@ def _progress(args: argparse.Namespace, file: str, label: str, summary: BatchSum
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     started = time.monotonic()
+    inputs = [("--pack", pack_file(args.pack)), ("FILE", args.file)]
+    refuse_overwriting(inputs, ("--summary-json", args.summary_json), ui_lang(args))
     pack = load_pack(args.pack)
     evaluation_point(pack, args.cycle, args.as_of)  # a wrong cycle or date fails before any output is written
     out: IO[str] = sys.stdout
@@ -251,6 +255,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from medcredit.analysis.impact_html import render_impact_html
 
     started = time.monotonic()
+    inputs = [("OLD", pack_file(args.old)), ("NEW", pack_file(args.new)), ("--population", args.population)]
+    refuse_overwriting(inputs, ("--html", args.html), ui_lang(args))
     old, new = load_pack(args.old), load_pack(args.new)
     summary = BatchSummary()
     progress = _progress(args, args.population, "label_compared", summary)

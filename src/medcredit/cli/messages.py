@@ -73,6 +73,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
             "请设置 PYTHONIOENCODING=utf-8（或使用 UTF-8 区域设置，如 LANG=C.UTF-8）"
         ),
     },
+    "same_file": {
+        "en": "{first} and {second} are the same file ({path}): one would overwrite the other",
+        "zh": "{first} 与 {second} 是同一个文件（{path}）：写入其一会覆盖另一个",
+    },
     "os_error": {"en": "{what}: {reason}", "zh": "{what}：{reason}"},
     "worker_stopped": {
         "en": "a worker process stopped before finishing its lines (killed, or out of memory?); the output is "
