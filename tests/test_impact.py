@@ -477,8 +477,11 @@ def test_a_subject_failing_under_one_pack_is_a_change_and_exit_1(
     assert cells == {("excluded", "failed"): 1}
     assert f"{population}:1: [error] subject A: ExpressionError" in captured.err
     assert "DivisionByZero" in captured.err and "1 failed" in captured.err
-    assert main(args) == 1
-    assert "failed 1" in capsys.readouterr().out
+    html = tmp_path / "report.html"
+    assert main([*args, "--html", str(html)]) == 1
+    out = capsys.readouterr().out
+    assert "failed 1" in out and "(none: every subject that changed failed under a pack)" in out
+    assert "Every subject that changed outcome failed under one of the packs" in html.read_text("utf-8")
 
 
 def test_a_population_of_rejected_lines_only_is_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -691,6 +691,10 @@ def render_impact_text(impact: Impact, lang: Lang = "en") -> str:
         if cited:
             lines += ["", "所依据的条文" if zh else "driving clauses"]
             lines += [f"  {d.kind} {d.ref}: 【{d.cite[0]}】{d.cite[1]}" for d in cited if d.cite]
+    elif impact.changed:  # every change is a subject failing under a pack: no element drove it
+        lines.append(
+            "  （无：结果变化的主体均为评价失败）" if zh else "  (none: every subject that changed failed under a pack)"
+        )
     else:
         lines.append("  (none: no subject changed)")
     lines += ["", "政策包差异" if zh else "pack differences"]

@@ -142,7 +142,8 @@ def _distribution_table(impact: Impact, lang: Lang = "en") -> str:
 
 def _drivers(impact: Impact, lang: Lang = "en", pack_pages: str = "") -> str:
     if not impact.drivers:
-        return f'<p class="muted">{_e(word("no_change", lang))}</p>'
+        key = "changed_by_failures" if impact.changed else "no_change"
+        return f'<p class="muted">{_e(word(key, lang))}</p>'
     head = "".join(
         f"<th>{_e(word(k, lang))}</th>" for k in ("kind", "element", "detail", "subjects", "transitions", "clause")
     )
