@@ -91,3 +91,16 @@ def test_the_same_input_twice_is_not_refused(history: Path, capsys: pytest.Captu
     pack = ROOT / "tests" / "fixtures" / "minimal_pack.yaml"
     assert main(["diff", str(pack), str(pack), "--population", str(history), "--cycle", "2023"]) == 0
     assert "same file" not in capsys.readouterr().err
+
+
+def test_convert_jsonl_refuses_the_same_file_twice(history: Path, tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    from medcredit.columnar.parquet import convert_jsonl
+    from medcredit.diagnostics.errors import ArgumentError
+
+    before = history.read_bytes()
+    with pytest.raises(ArgumentError, match="source and subjects_out are the same file"):
+        convert_jsonl(history, history, tmp_path / "r.parquet")
+    with pytest.raises(ArgumentError, match="subjects_out and records_out are the same file"):
+        convert_jsonl(history, tmp_path / "x.parquet", tmp_path / "." / "x.parquet")
+    assert history.read_bytes() == before and not (tmp_path / "x.parquet").exists()

@@ -21,6 +21,7 @@ from medcredit.diagnostics.errors import ArgumentError, MedcreditError
 from medcredit.diagnostics.problems import Problem, suggest
 from medcredit.engine.arguments import check_cycle
 from medcredit.engine.batch import BatchSummary
+from medcredit.io.paths import same_file
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -264,13 +265,6 @@ def cycle_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(message) from None
 
 
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)  # hard links and symbolic links too
-    except OSError:  # one of them does not exist yet: the same path once resolved is the same file
-        return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
-
-
 def refuse_same_file(named: Sequence[tuple[str, object]], lang: Lang = "en") -> None:
     """Refuse (usage error, exit 2) a command whose files, given as (option, path), include one file twice.
 
@@ -282,7 +276,7 @@ def refuse_same_file(named: Sequence[tuple[str, object]], lang: Lang = "en") -> 
         if path is None or str(path) == "-":
             continue
         for other_option, other in seen:
-            if _same_file(other, str(path)):
+            if same_file(other, str(path)):
                 raise ArgumentError(msg("same_file", lang, first=other_option, second=option, path=path))
         seen.append((option, str(path)))
 
