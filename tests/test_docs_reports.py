@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from medcredit.analysis.report_example import POPULATION, example_impact, write_diff_example
+from medcredit.cli.main import main
+from medcredit.diagnostics.problems import Problem
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -46,3 +48,29 @@ def test_reports_in_both_languages_link_to_the_pack_page(name: str, lang: str) -
 
 def test_reports_page_is_in_the_site_nav() -> None:
     assert "reports/index.md" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+
+
+def test_a_population_in_gbk_gives_the_same_pages(tmp_path: Path) -> None:
+    """The population is read as evaluate reads a history: a GBK copy is detected (with the warning), not a
+    UnicodeDecodeError, and the pages name the population as the report does, not the path it was read from."""
+    population = tmp_path / "population.jsonl"
+    population.write_bytes((ROOT / POPULATION).read_text(encoding="utf-8").encode("gbk"))
+    warnings: list[Problem] = []
+    out = tmp_path / "out"
+    for path in write_diff_example(out, population, on_warning=warnings.append):
+        committed = DOCS / path.relative_to(out)
+        assert committed.read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), committed
+    assert [w.code for w in warnings] == ["encoding-used"]
+
+
+def test_docs_reports_rejected_population_lines_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A rejected population line used to be dropped without a word, and docs exited 0."""
+    lines = (ROOT / POPULATION).read_text(encoding="utf-8").splitlines(keepends=True)
+    population = tmp_path / "population.jsonl"
+    population.write_text("".join([*lines[:3], "{bad\n", *lines[3:]]), encoding="utf-8")
+    args = ["docs", str(tmp_path / "docs"), "--schemas", str(tmp_path / "schemas"), "--population", str(population)]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert f"{population}:4:2: [error] malformed JSON" in err
+    assert "leaves out 1 subjects" in err and "Traceback" not in err
+    assert (tmp_path / "docs" / "reports" / "diff-example.html").is_file()

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from medcredit import load_subject_file
 from medcredit.cli.main import main
+from medcredit.diagnostics.errors import ProblemsError
 from medcredit.diagnostics.problems import Problem
 from medcredit.history.reader import EncodingNotice, Loaded, Rejected, iter_subjects
 from medcredit.io.encoding import detect
@@ -130,6 +132,29 @@ def test_unknown_or_unsafe_encoding_is_a_usage_error(tmp_path: Path, capsys: pyt
         code = main(["evaluate", "--pack", "wushan", "--cycle", "2023", "--encoding", name, str(path)])
         assert code == 2
         assert "(encoding)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["rot13", "hex", "base64", "zlib_codec"])
+def test_a_codec_that_is_not_a_text_encoding_is_refused_like_an_unknown_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """rot13, hex, base64, zlib are codecs Python knows but cannot decode bytes to text with: they used
+    to escape as a LookupError traceback from every reader (JSONL, JSON, CSV) and from the API."""
+    jsonl = tmp_path / "x.jsonl"
+    jsonl.write_text(LINES[0] + "\n", encoding="utf-8")
+    csv = tmp_path / "x.csv"
+    csv.write_text("id,category\nA,retail_pharmacy\n", encoding="utf-8")
+    for path in (jsonl, csv):
+        for command in ("evaluate", "explain"):
+            code = main([command, "--pack", "wushan", "--cycle", "2023", "--encoding", name, str(path)])
+            assert code == 2
+            err = capsys.readouterr().err
+            assert "(encoding)" in err and "Traceback" not in err
+    with pytest.raises(ProblemsError, match=f"unknown encoding '{name}'") as raised:
+        list(iter_subjects(jsonl, encoding=name))
+    assert [p.code for p in raised.value.problems] == ["encoding"]
+    with pytest.raises(ProblemsError, match="unknown encoding"):
+        load_subject_file(jsonl, encoding=name)
 
 
 def test_default_warning_goes_through_the_warnings_module(tmp_path: Path) -> None:

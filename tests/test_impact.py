@@ -133,6 +133,7 @@ def test_sample_transition_counts(sample_impact: Impact) -> None:
         "not_evaluable": 0,
         "out_of_scope": 0,
         "rolled_up": 1,
+        "failed": 0,
         "rejected": 0,
     }
     assert impact.distribution("new")["B"] == 0
@@ -387,7 +388,8 @@ def test_cli_streams_a_large_population(
     monkeypatch.setattr("sys.stderr", terminal)
     html = tmp_path / "report.html"
     argv = ["diff", "wushan", str(STRICT), "--population", str(population), "--cycle", "2023"]
-    assert main([*argv, "--format", "json", "--html", str(html)]) == 0
+    # the two rejected lines make it exit 1, as evaluate does (README: rejected subjects are 1)
+    assert main([*argv, "--format", "json", "--html", str(html)]) == 1
     body = json.loads(capsys.readouterr().out)
     progress = terminal.getvalue()
     size = population.stat().st_size
@@ -401,7 +403,9 @@ def test_cli_streams_a_large_population(
         last,
     ), last
     assert re.fullmatch(
-        r"medcredit: 2000 inputs: 1998 evaluated, 2 rejected, 0 failed, 0 blank lines skipped; [0-9.]+ s", account
+        r"medcredit: 2000 inputs: 1998 evaluated, 2 rejected, 0 failed, 0 blank lines skipped; [0-9.]+ s"
+        r" \(see above\)",
+        account,
     )
     assert "history-json" in progress  # the rejected lines are reported on stderr
     labels = body["labels"]
@@ -418,6 +422,7 @@ def test_cli_streams_a_large_population(
         "subjects": 2000,
         "evaluated": 1998,
         "rejected": 2,
+        "failed": 0,
         "changed": 280,
         "unchanged": 1720,
         "improved": 0,
@@ -443,3 +448,60 @@ def test_accumulator_keeps_bounded_examples(wushan: CompiledPack, strict: Compil
     impact = analysis.finish()
     assert impact.count("B", "C") == 280
     assert [len(t.examples) for t in impact.transitions] == [2]
+
+
+def _dividing_pack(tmp_path: Path) -> Path:
+    """The minimal fixture with its exclusion's condition dividing by the number of inspections."""
+    text = (Path(__file__).parent / "fixtures" / "minimal_pack.yaml").read_text("utf-8")
+    assert text.count("when: inspections == 0") == 1
+    path = tmp_path / "div.yaml"
+    path.write_text(text.replace("when: inspections == 0", "when: 1 / inspections == 0"), "utf-8")
+    return path
+
+
+def test_a_subject_failing_under_one_pack_is_a_change_and_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A subject excluded under the old pack whose evaluation fails under the new one used to be counted as
+    rejected → rejected, i.e. "unchanged", with exit 0: the report said no subject changed."""
+    old = Path(__file__).parent / "fixtures" / "minimal_pack.yaml"
+    population = tmp_path / "p.jsonl"
+    population.write_text('{"id":"A","category":"retail_pharmacy","records":[]}\n', "utf-8")
+    args = ["diff", str(old), str(_dividing_pack(tmp_path)), "--population", str(population), "--cycle", "2023"]
+    assert main([*args, "--format", "json"]) == 1
+    captured = capsys.readouterr()
+    body = json.loads(captured.out)
+    assert body["summary"]["changed"] == 1 and body["summary"]["failed"] == 1 and body["summary"]["unchanged"] == 0
+    labels = body["labels"]
+    cells = {(labels[i], labels[j]): n for i, row in enumerate(body["matrix"]) for j, n in enumerate(row) if n}
+    assert cells == {("excluded", "failed"): 1}
+    assert f"{population}:1: [error] subject A: ExpressionError" in captured.err
+    assert "DivisionByZero" in captured.err and "1 failed" in captured.err
+    html = tmp_path / "report.html"
+    assert main([*args, "--html", str(html)]) == 1
+    out = capsys.readouterr().out
+    assert "failed 1" in out and "(none: every subject that changed failed under a pack)" in out
+    assert "Every subject that changed outcome failed under one of the packs" in html.read_text("utf-8")
+
+
+def test_a_population_of_rejected_lines_only_is_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    population = tmp_path / "p.jsonl"
+    population.write_text("{bad\n", "utf-8")
+    assert main(["diff", "wushan", "wushan", "--population", str(population), "--cycle", "2023"]) == 1
+    assert "(history-json)" in capsys.readouterr().err
+
+
+def test_compare_keeps_the_other_packs_rows_of_a_failing_subject(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """compare used to drop every row of a subject failing under one pack, the good packs' rows too."""
+    old = Path(__file__).parent / "fixtures" / "minimal_pack.yaml"
+    population = tmp_path / "p.jsonl"
+    population.write_text('{"id":"A","category":"retail_pharmacy","records":[]}\n', "utf-8")
+    args = ["compare", str(population), "--cycle", "2023", "--pack", str(old), "--pack", str(_dividing_pack(tmp_path))]
+    assert main([*args, "--format", "json"]) == 1
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)["results"]
+    assert [r["status"] for r in rows] == ["excluded", "failed"]
+    assert "DivisionByZero" in rows[1]["note"]
+    assert "div.yaml" in captured.err and "1 failed" in captured.err

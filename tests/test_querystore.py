@@ -176,3 +176,61 @@ def test_verifying_a_log_that_is_not_there_is_an_error_and_creates_nothing(
         assert main(["querylog", action, str(path)]) == 2
         assert f"no query log at {path}" in capsys.readouterr().err
     assert not path.exists()
+
+
+@pytest.mark.parametrize("action", ["verify", "export"])
+def test_a_line_that_is_not_utf8_is_a_located_corruption_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], action: str
+) -> None:
+    """A JSONL log with bytes that are not UTF-8 used to end in a UnicodeDecodeError traceback."""
+    path = tmp_path / "q.jsonl"
+    log = QueryLog(path)
+    log.record(
+        at=dt.datetime(2023, 5, 6, 9, 30, tzinfo=CST), officer="王某", subject_id="s", content="报告", purpose="审查"
+    )
+    with path.open("ab") as handle:
+        handle.write(b"\n" + '{"officer": "李'.encode() + b"\xff\xfe\x00\x01}\n")
+    assert main(["querylog", action, str(path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""  # export writes nothing of a corrupt log
+    assert f"{path}:3:15: bytes ff fe are not UTF-8" in captured.err  # line 3: the blank line 2 counts
+    assert "Traceback" not in captured.err
+    with pytest.raises(QueryLogError, match=":3:15:"):
+        log.record(at=dt.datetime(2023, 5, 7, tzinfo=CST), officer="王某", subject_id="s", content="x", purpose="y")
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['{"a":' * 100_000 + "1" + "}" * 100_000, "1", "[]", '"previous"'],
+    ids=["nested", "number", "list", "string"],
+)
+@pytest.mark.parametrize("action", ["verify", "export"])
+def test_a_line_too_deeply_nested_or_not_an_object_is_a_malformed_entry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], action: str, line: str
+) -> None:
+    """A line nested beyond Python's recursion limit used to raise RecursionError; one that is JSON but
+    not an object, AttributeError."""
+    path = tmp_path / "q.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    assert main(["querylog", action, str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"medcredit: {path}:1: malformed query log entry\n"
+
+
+def test_the_service_refuses_to_start_on_a_corrupt_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`serve --query-log` on a log that fails verification used to start and answer every logged query
+    with a 500; it now refuses before listening (exit 2), and says which line."""
+    import uvicorn
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the service started on a corrupt query log")
+
+    monkeypatch.setattr(uvicorn, "run", never)  # a regression fails here instead of serving for ever
+    path = tmp_path / "q.jsonl"
+    path.write_bytes(b"\xff\xfe\x00\x01")
+    assert main(["serve", "--pack", "wushan", "--port", "0", "--query-log", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:1:1: bytes ff fe are not UTF-8" in err and "querylog verify" in err
+    assert "serving" not in err and "Traceback" not in err

@@ -7,9 +7,12 @@ ids of every transition.  Memory is constant in the population's size, so a
 province streams through as easily as the bundled sample.
 
 An *outcome* is a grade id, or a status without a grade: ``excluded``,
-``not_evaluable``, ``out_of_scope``, ``rolled_up``, or ``rejected`` for an input
-that could not be read.  Subjects whose outcome is the same under both packs
-are cheap: they are evaluated without a trace.  Only a changed subject is
+``not_evaluable``, ``out_of_scope``, ``rolled_up``, ``failed`` under a pack whose
+evaluation of the subject raised an error (an expression failing on its facts),
+or ``rejected`` for an input that could not be read.  A subject that fails under
+either pack is counted as ``failed`` (and as changed when the other pack gives it
+another outcome); the caller learns the reason through ``on_failure``.  Subjects
+whose outcome is the same under both packs are cheap: they are evaluated without a trace.  Only a changed subject is
 evaluated again with the trace, to compare rule points, band sets, exclusions
 and paths between the two results.
 
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
@@ -47,7 +50,10 @@ _S = TypeVar("_S", bound=Step)
 IMPACT_FORMAT = "medcredit.impact/1"
 
 #: Outcomes that are not grades, in the order they follow the grades in the matrix.
-STATUS_OUTCOMES: tuple[str, ...] = ("excluded", "not_evaluable", "out_of_scope", "rolled_up", "rejected")
+STATUS_OUTCOMES: tuple[str, ...] = ("excluded", "not_evaluable", "out_of_scope", "rolled_up", "failed", "rejected")
+
+#: Told about a subject whose evaluation under a pack failed: the item, which side ("old" or "new"), the error.
+FailureSink = Callable[[Loaded, str, MedcreditError], None]
 
 #: How many example subjects are kept per transition unless told otherwise.
 DEFAULT_EXAMPLES = 5
@@ -147,10 +153,12 @@ class Impact:
     transitions: tuple[Transition, ...]
     drivers: tuple[Driver, ...]
     pack_changes: tuple[PackChange, ...]
+    #: subjects read whose evaluation failed under at least one of the packs
+    failed: int = 0
 
     @property
     def evaluated(self) -> int:
-        return self.subjects - self.rejected
+        return self.subjects - self.rejected - self.failed
 
     @property
     def unchanged(self) -> int:
@@ -360,6 +368,7 @@ class ImpactAnalysis:
         old_source: str | None = None,
         new_source: str | None = None,
         population: str | None = None,
+        on_failure: FailureSink | None = None,
     ) -> None:
         overridden = False
         for pack in (old, new):
@@ -379,7 +388,8 @@ class ImpactAnalysis:
         self._rank = {label: i for i, label in enumerate(self.labels)}
         self._cells: dict[tuple[str, str], _Cell] = {}
         self._drivers: dict[DriverKey, Counter[tuple[str, str]]] = {}
-        self.subjects = self.rejected = self.changed = self.improved = self.worsened = 0
+        self.on_failure = on_failure
+        self.subjects = self.rejected = self.failed = self.changed = self.improved = self.worsened = 0
 
     def _evaluate(self, pack: CompiledPack, item: Loaded, trace: bool) -> Result:
         evaluator = self._evaluators[id(pack)]
@@ -392,15 +402,29 @@ class ImpactAnalysis:
             self.rejected += 1
             self._cell("rejected", "rejected").count += 1
             return
-        try:
-            old_r = self._evaluate(self.old, item, trace=False)
-            new_r = self._evaluate(self.new, item, trace=False)
-        except (ValidityError, ArgumentError):
-            raise  # about the whole analysis, not this subject
-        except MedcreditError:
-            # a subject that cannot be evaluated (an expression failing on its facts) is counted, not fatal
-            self.rejected += 1
-            self._cell("rejected", "rejected").count += 1
+        old_r = self._attempt(self.old, item, "old")
+        new_r = self._attempt(self.new, item, "new")
+        if old_r is None or new_r is None:
+            # a subject that cannot be evaluated (an expression failing on its facts) is counted, not fatal,
+            # and never hidden: excluded under the old pack and failing under the new one is a change
+            self.failed += 1
+            a = "failed" if old_r is None else outcome(old_r)
+            b = "failed" if new_r is None else outcome(new_r)
+            cell = self._cell(a, b)
+            cell.count += 1
+            if a != b:
+                self.changed += 1
+                if len(cell.examples) < self.max_examples:
+                    cell.examples.append(
+                        Example(
+                            subject_id=item.subject.id,
+                            where=item.where,
+                            old_score=None if old_r is None else old_r.score,
+                            new_score=None if new_r is None else new_r.score,
+                            drivers=(),
+                            subject_name=item.subject.name,
+                        )
+                    )
             return
         a, b = outcome(old_r), outcome(new_r)
         cell = self._cell(a, b)
@@ -430,6 +454,17 @@ class ImpactAnalysis:
                     subject_name=item.subject.name,
                 )
             )
+
+    def _attempt(self, pack: CompiledPack, item: Loaded, side: str) -> Result | None:
+        """The result under one pack, or None (told to ``on_failure``) when its evaluation failed."""
+        try:
+            return self._evaluate(pack, item, trace=False)
+        except (ValidityError, ArgumentError):
+            raise  # about the whole analysis, not this subject
+        except MedcreditError as exc:
+            if self.on_failure is not None:
+                self.on_failure(item, side, exc)
+            return None
 
     def _cell(self, a: str, b: str) -> _Cell:
         cell = self._cells.get((a, b))
@@ -471,6 +506,7 @@ class ImpactAnalysis:
             matrix=matrix,
             subjects=self.subjects,
             rejected=self.rejected,
+            failed=self.failed,
             changed=self.changed,
             improved=self.improved,
             worsened=self.worsened,
@@ -491,6 +527,7 @@ def analyse(
     old_source: str | None = None,
     new_source: str | None = None,
     population: str | None = None,
+    on_failure: FailureSink | None = None,
 ) -> Impact:
     """Evaluate every item under both packs in one pass and return the impact.
 
@@ -506,6 +543,7 @@ def analyse(
         old_source=old_source,
         new_source=new_source,
         population=population,
+        on_failure=on_failure,
     )
     for item in items:
         analysis.add(item)
@@ -536,6 +574,7 @@ def impact_to_dict(impact: Impact) -> dict[str, Any]:
             "subjects": impact.subjects,
             "evaluated": impact.evaluated,
             "rejected": impact.rejected,
+            "failed": impact.failed,
             "changed": impact.changed,
             "unchanged": impact.unchanged,
             "improved": impact.improved,
@@ -607,7 +646,9 @@ def render_impact_text(impact: Impact, lang: Lang = "en") -> str:
             f"{word('impact_of', lang)}{_pack_line(impact.old)} → {_pack_line(impact.new)}",
             f"主体数据：{impact.population or '-'}，评价周期 {impact.cycle}"
             + ("（已越过适用期间）" if impact.validity_overridden else ""),
-            f"主体数：{impact.subjects:,}（已评价 {impact.evaluated:,}，被拒绝 {impact.rejected:,}）",
+            f"主体数：{impact.subjects:,}（已评价 {impact.evaluated:,}，被拒绝 {impact.rejected:,}"
+            + (f"，评价失败 {impact.failed:,}" if impact.failed else "")
+            + "）",
             f"结果变化：{impact.changed:,}（变好 {impact.improved:,}，变差 {impact.worsened:,}，"
             f"其他 {impact.changed - impact.improved - impact.worsened:,}）；未变：{impact.unchanged:,}",
             "",
@@ -618,7 +659,9 @@ def render_impact_text(impact: Impact, lang: Lang = "en") -> str:
             f"impact of {_pack_line(impact.old)} → {_pack_line(impact.new)}",
             f"population: {impact.population or '-'}, cycle {impact.cycle}"
             + (" (validity overridden)" if impact.validity_overridden else ""),
-            f"subjects: {impact.subjects:,} (evaluated {impact.evaluated:,}, rejected {impact.rejected:,})",
+            f"subjects: {impact.subjects:,} (evaluated {impact.evaluated:,}, rejected {impact.rejected:,}"
+            + (f", failed {impact.failed:,}" if impact.failed else "")
+            + ")",
             f"changed: {impact.changed:,} (improved {impact.improved:,}, worsened {impact.worsened:,}, "
             f"other {impact.changed - impact.improved - impact.worsened:,}); unchanged: {impact.unchanged:,}",
             "",
@@ -648,6 +691,10 @@ def render_impact_text(impact: Impact, lang: Lang = "en") -> str:
         if cited:
             lines += ["", "所依据的条文" if zh else "driving clauses"]
             lines += [f"  {d.kind} {d.ref}: 【{d.cite[0]}】{d.cite[1]}" for d in cited if d.cite]
+    elif impact.changed:  # every change is a subject failing under a pack: no element drove it
+        lines.append(
+            "  （无：结果变化的主体均为评价失败）" if zh else "  (none: every subject that changed failed under a pack)"
+        )
     else:
         lines.append("  (none: no subject changed)")
     lines += ["", "政策包差异" if zh else "pack differences"]

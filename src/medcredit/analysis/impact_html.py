@@ -142,7 +142,8 @@ def _distribution_table(impact: Impact, lang: Lang = "en") -> str:
 
 def _drivers(impact: Impact, lang: Lang = "en", pack_pages: str = "") -> str:
     if not impact.drivers:
-        return f'<p class="muted">{_e(word("no_change", lang))}</p>'
+        key = "changed_by_failures" if impact.changed else "no_change"
+        return f'<p class="muted">{_e(word(key, lang))}</p>'
     head = "".join(
         f"<th>{_e(word(k, lang))}</th>" for k in ("kind", "element", "detail", "subjects", "transitions", "clause")
     )
@@ -230,7 +231,9 @@ def render_impact_html(impact: Impact, lang: Lang = "en", *, pack_pages: str = "
             f"<dt>{w('population')}</dt><dd><code>{_e(impact.population or '-')}</code></dd>",
             f"<dt>{w('cycle')}</dt><dd>{impact.cycle}{_e(overridden)}</dd>",
             f"<dt>{w('subjects')}</dt><dd>{impact.subjects} ({w('evaluated')} {impact.evaluated}, "
-            f"{w('rejected')} {impact.rejected})</dd>",
+            f"{w('rejected')} {impact.rejected}"
+            + (f", {w('failed')} {impact.failed}" if impact.failed else "")
+            + ")</dd>",
             f"<dt>{w('changed')}</dt><dd>{impact.changed} ({w('improved')} {impact.improved}, "
             f"{w('worsened')} {impact.worsened}, {w('other')} {other}); {w('unchanged')} {impact.unchanged}</dd>",
             "</dl>",

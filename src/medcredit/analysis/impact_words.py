@@ -20,6 +20,7 @@ WORDS: dict[str, dict[Lang, str]] = {
     "subjects": {"en": "subjects", "zh": "主体数"},
     "evaluated": {"en": "evaluated", "zh": "已评价"},
     "rejected": {"en": "rejected", "zh": "被拒绝"},
+    "failed": {"en": "failed", "zh": "评价失败"},
     "changed": {"en": "changed", "zh": "结果变化"},
     "improved": {"en": "improved", "zh": "变好"},
     "worsened": {"en": "worsened", "zh": "变差"},
@@ -62,6 +63,10 @@ WORDS: dict[str, dict[Lang, str]] = {
     "score_change": {"en": "score old → new", "zh": "分数 原 → 新"},
     "input": {"en": "input", "zh": "输入位置"},
     "no_change": {"en": "No subject changed outcome.", "zh": "没有主体的结果发生变化。"},
+    "changed_by_failures": {
+        "en": "Every subject that changed outcome failed under one of the packs (see the examples).",
+        "zh": "结果发生变化的主体均在其中一个政策包下评价失败（见示例）。",
+    },
     "packs_equal": {"en": "The two pack models are equal.", "zh": "两个政策包的模型相同。"},
     "no_transitions": {"en": "No transitions.", "zh": "没有变化。"},
     "chart_title": {"en": "Subjects per outcome: old pack and new pack", "zh": "各结果的主体数：原政策包与新政策包"},

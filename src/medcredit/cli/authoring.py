@@ -22,7 +22,7 @@ from medcredit.cli.common import (
     ui_lang,
 )
 from medcredit.cli.messages import msg
-from medcredit.diagnostics.errors import ProblemsError
+from medcredit.diagnostics.errors import MedcreditError, ProblemsError
 from medcredit.diagnostics.problems import Problem, has_errors, rank
 from medcredit.io.limits import PACK_LIMITS
 from medcredit.pack.compiled import CompiledPack
@@ -222,10 +222,30 @@ def cmd_docs(args: argparse.Namespace) -> int:
         path.write_text(service_markdown(), encoding="utf-8")
         sys.stderr.write(f"wrote {path}\n")
     population = Path(args.population)
+    left_out = 0  # population subjects the report example leaves out: rejected, or failing under a pack
     if population.is_file():
         from medcredit.analysis.report_example import write_diff_example
+        from medcredit.engine.batch import Failed
+        from medcredit.history.reader import Loaded, Rejected
 
-        for path in write_diff_example(Path(args.outdir), population):
+        def rejected(item: Rejected) -> None:
+            nonlocal left_out
+            left_out += 1
+            emit_problems(item.problems, sys.stderr)
+
+        def failed(item: Loaded, side: str, error: MedcreditError) -> None:
+            nonlocal left_out
+            left_out += 1
+            sys.stderr.write(f"{Failed(item.where, item.subject.id, error).render()} (under the {side} pack)\n")
+
+        written = write_diff_example(
+            Path(args.outdir),
+            population,
+            on_warning=lambda problem: emit_problems([problem], sys.stderr),
+            on_rejected=rejected,
+            on_failure=failed,
+        )
+        for path in written:
             sys.stderr.write(f"wrote {path}\n")
     else:
         sys.stderr.write(f"medcredit: reports/ not written ({population} not found)\n")
@@ -235,6 +255,11 @@ def cmd_docs(args: argparse.Namespace) -> int:
         target = schemas / f"{which}.schema.json"
         target.write_text(schema_json(which), encoding="utf-8")
         sys.stderr.write(f"wrote {target}\n")
+    if left_out:
+        sys.stderr.write(
+            f"medcredit: the diff report example leaves out {left_out} subjects of {population} (see above)\n"
+        )
+        return EXIT_PROBLEMS
     return EXIT_OK
 
 

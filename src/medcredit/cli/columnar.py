@@ -13,7 +13,16 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, emit_problems, grade_counts, ui_lang
+from medcredit.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    emit_problems,
+    grade_counts,
+    pack_file,
+    refuse_overwriting,
+    refuse_same_file,
+    ui_lang,
+)
 from medcredit.cli.messages import msg
 from medcredit.diagnostics.errors import MedcreditError
 from medcredit.pack.loader import load_pack
@@ -37,6 +46,7 @@ def _need_columnar() -> None:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
+    refuse_same_file([("FILE", args.file), ("--subjects", args.subjects), ("--records", args.records)], ui_lang(args))
     _need_columnar()
     from medcredit.columnar.parquet import convert_jsonl
 
@@ -56,6 +66,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from medcredit.columnar.parquet import read_table, write_table
 
     started = time.monotonic()
+    inputs = [("--pack", pack_file(args.pack)), ("--subjects", args.subjects), ("--records", args.records)]
+    refuse_overwriting(inputs, ("--output", args.output), ui_lang(args))
     pack = load_pack(args.pack)
     subjects = read_table(args.subjects)
     records = read_table(args.records)

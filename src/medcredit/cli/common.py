@@ -4,6 +4,7 @@ argument types."""
 from __future__ import annotations
 
 import argparse
+import codecs
 import datetime as dt
 import json
 import os
@@ -21,6 +22,7 @@ from medcredit.diagnostics.errors import ArgumentError, MedcreditError
 from medcredit.diagnostics.problems import Problem, suggest
 from medcredit.engine.arguments import check_cycle
 from medcredit.engine.batch import BatchSummary
+from medcredit.io.paths import same_file
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -193,6 +195,41 @@ def emit_problems(problems: Sequence[Problem], out: IO[str], fmt: str = "parsabl
             out.write(p.render() + "\n")
 
 
+#: Text like what the grading commands write (names, grades, reasons, quotes of the law are Chinese).
+CJK_SAMPLE = "医疗保障信用评价"
+
+
+def _codec(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return name.lower()
+
+
+def unfit_output(stream: IO[str]) -> str | None:
+    """The encoding of ``stream`` when it cannot write Chinese text (writing would fail part way), else None.
+
+    A stream whose error handler replaces what it cannot encode (stderr's backslashreplace) never fails.
+    """
+    encoding = getattr(stream, "encoding", None)
+    if not isinstance(encoding, str) or not encoding:
+        return None
+    errors = getattr(stream, "errors", None)
+    try:
+        CJK_SAMPLE.encode(encoding, errors if isinstance(errors, str) and errors else "strict")
+    except UnicodeEncodeError:
+        return encoding
+    except LookupError:  # an encoding or error handler Python does not know: writing will say so itself
+        return None
+    return None
+
+
+def is_output_encoding_error(exc: UnicodeEncodeError, stream: IO[str]) -> bool:
+    """Whether ``exc`` is ``stream`` refusing a character its encoding cannot hold (not some other bug)."""
+    encoding = getattr(stream, "encoding", None)
+    return isinstance(encoding, str) and _codec(exc.encoding) == _codec(encoding)
+
+
 def colour_enabled(choice: str, stream: IO[str]) -> bool:
     """``--color auto|always|never``; auto colours a terminal unless NO_COLOR is set (https://no-color.org)."""
     if choice == "always":
@@ -233,6 +270,34 @@ def cycle_arg(text: str) -> int:
     except ValueError as exc:  # ArgumentError is a ValueError too
         message = str(exc) if isinstance(exc, MedcreditError) else f"'{text[:40]}' is not a year (e.g. 2023)"
         raise argparse.ArgumentTypeError(message) from None
+
+
+def refuse_same_file(named: Sequence[tuple[str, object]], lang: Lang = "en") -> None:
+    """Refuse (usage error, exit 2) a command whose files, given as (option, path), include one file twice.
+
+    An output that is also an input (or another output) would be truncated before it is read, or be
+    written twice with the second write winning; a path of ``None`` or ``-`` (a standard stream) is not a file.
+    """
+    seen: list[tuple[str, str]] = []
+    for option, path in named:
+        if path is None or str(path) == "-":
+            continue
+        for other_option, other in seen:
+            if same_file(other, str(path)):
+                raise ArgumentError(msg("same_file", lang, first=other_option, second=option, path=path))
+        seen.append((option, str(path)))
+
+
+def refuse_overwriting(inputs: Sequence[tuple[str, object]], output: tuple[str, object], lang: Lang = "en") -> None:
+    """Refuse (usage error, exit 2) an ``output`` (option, path) that is one of the ``inputs`` (which may be one
+    file among themselves: reading a file twice destroys nothing)."""
+    for given in inputs:
+        refuse_same_file([given, output], lang)
+
+
+def pack_file(pack: str | None) -> str | None:
+    """``pack`` when it names a file (a pack given by path), None for a bundled pack's name."""
+    return pack if pack is not None and os.path.isfile(pack) else None
 
 
 def require_known(kind: str, given: Iterable[str] | None, known: Iterable[str], lang: Lang = "en") -> None:

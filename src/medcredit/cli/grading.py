@@ -24,7 +24,9 @@ from medcredit.cli.common import (
     emit_json,
     emit_problems,
     file_size,
+    pack_file,
     parse_date,
+    refuse_overwriting,
     report_lang,
     ui_lang,
 )
@@ -110,6 +112,8 @@ def _progress(args: argparse.Namespace, file: str, label: str, summary: BatchSum
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     started = time.monotonic()
+    inputs = [("--pack", pack_file(args.pack)), ("FILE", args.file)]
+    refuse_overwriting(inputs, ("--summary-json", args.summary_json), ui_lang(args))
     pack = load_pack(args.pack)
     evaluation_point(pack, args.cycle, args.as_of)  # a wrong cycle or date fails before any output is written
     out: IO[str] = sys.stdout
@@ -178,10 +182,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 summary.rejected += 1
                 continue
             assert isinstance(item, Loaded)
-            try:
-                rows.extend(compare_rows(packs, item.subject, args.cycle, override_validity=args.override_validity))
-            except MedcreditError as exc:
-                sys.stderr.write(Failed(item.where, item.subject.id, exc).render() + "\n")
+            subject_rows, failures = _compare_one(packs, names, item, args)
+            rows.extend(subject_rows)
+            for failure in failures:
+                sys.stderr.write(failure + "\n")
+            if failures:
                 summary.failed += 1
                 continue
             summary.results += 1
@@ -211,6 +216,34 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return exit_code
 
 
+def _compare_one(
+    packs: list[CompiledPack], names: list[str], item: Loaded, args: argparse.Namespace
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The subject's row under every pack, and the failures: a pack under which its evaluation fails gives a
+    ``failed`` row (the subject is not dropped from the comparison, nor its rows under the other packs)."""
+    rows: list[dict[str, Any]] = []
+    failures: list[str] = []
+    for pack, name in zip(packs, names, strict=True):
+        try:
+            rows.extend(compare_rows([pack], item.subject, args.cycle, override_validity=args.override_validity))
+        except MedcreditError as exc:
+            failures.append(f"{Failed(item.where, item.subject.id, exc).render()} (under pack {name})")
+            note = f"{type(exc).__name__}: {exc}"
+            rows.append(
+                {
+                    "subject": item.subject.id,
+                    "pack": pack.id,
+                    "status": "failed",
+                    "grade": None,
+                    "score": None,
+                    "listings": [],
+                    "measures": [],
+                    "note": note,
+                }
+            )
+    return rows, failures
+
+
 def _width(text: str) -> int:
     """Display width: CJK characters take two columns."""
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
@@ -222,6 +255,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from medcredit.analysis.impact_html import render_impact_html
 
     started = time.monotonic()
+    inputs = [("OLD", pack_file(args.old)), ("NEW", pack_file(args.new)), ("--population", args.population)]
+    refuse_overwriting(inputs, ("--html", args.html), ui_lang(args))
     old, new = load_pack(args.old), load_pack(args.new)
     summary = BatchSummary()
     progress = _progress(args, args.population, "label_compared", summary)
@@ -236,6 +271,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
             yield item
             progress.tick()
 
+    def failed(item: Loaded, side: str, error: MedcreditError) -> None:
+        pack = args.old if side == "old" else args.new
+        sys.stderr.write(f"{Failed(item.where, item.subject.id, error).render()} (under {side} pack {pack})\n")
+
     gc_was_enabled = gc.isenabled()
     gc.disable()  # as in _results: no reference cycles, the collector only costs time
     try:
@@ -249,6 +288,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
             old_source=args.old,
             new_source=args.new,
             population=args.population,
+            on_failure=failed,
         )
     finally:
         if gc_was_enabled:
@@ -264,11 +304,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     sys.stdout.write(impact_to_json(impact) if args.format == "json" else render_impact_text(impact, lang))
     # subjects the analysis could not evaluate under one of the packs count as failed
-    summary.failed = impact.rejected - summary.rejected
-    summary.results = summary.read - impact.rejected
+    summary.failed = impact.failed
+    summary.results = summary.read - impact.rejected - impact.failed
     # the outcomes under each pack are the report's distribution; the closing line is the account and time
-    sys.stderr.write(f"medcredit: {closing_line(summary, None, time.monotonic() - started, ui_lang(args))}\n")
-    return EXIT_OK
+    lang_ui = ui_lang(args)
+    see_above = msg("see_above", lang_ui) if summary.rejected or summary.failed else ""
+    sys.stderr.write(f"medcredit: {closing_line(summary, None, time.monotonic() - started, lang_ui)}{see_above}\n")
+    # as for evaluate: a report that leaves out subjects (unreadable, or failing under a pack) is exit 1
+    return EXIT_PROBLEMS if summary.rejected or summary.failed else EXIT_OK
 
 
 def _jobs_arg(text: str) -> int:

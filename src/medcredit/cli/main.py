@@ -26,9 +26,21 @@ from typing import Any, NoReturn
 
 from medcredit import __version__
 from medcredit.cli import authoring, columnar, completion, grading, init, procedures, querylog, render, service
-from medcredit.cli.common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, emit_problems, ui_lang
+from medcredit.cli.common import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    emit_problems,
+    is_output_encoding_error,
+    ui_lang,
+    unfit_output,
+)
 from medcredit.cli.messages import argparse_message, msg, resolve_lang
 from medcredit.diagnostics.errors import MedcreditError, ProblemsError, UnannouncedYearError
+
+#: Commands that write their output subject by subject: a standard output that cannot hold Chinese text is
+#: refused before they start (the others write at the end, and the error is caught when it comes).
+STREAMING_COMMANDS = frozenset({"evaluate", "explain", "compare", "diff"})
 
 
 class MedcreditParser(argparse.ArgumentParser):
@@ -129,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(_lang_in(arguments))
     args = parser.parse_args(arguments)
     lang = ui_lang(args)
+    if args.command in STREAMING_COMMANDS and (encoding := unfit_output(sys.stdout)) is not None:
+        # refused before the first line: these commands write subject after subject, and would stop part way
+        sys.stderr.write(f"medcredit: {msg('output_encoding', lang, encoding=encoding)}\n")
+        return EXIT_USAGE
     try:
         code: int = args.func(args)
     except ProblemsError as exc:
@@ -145,6 +161,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK
+    except UnicodeEncodeError as exc:
+        if not is_output_encoding_error(exc, sys.stdout):
+            raise  # not about the output stream: a bug, to be seen as one
+        sys.stderr.write(f"medcredit: {msg('output_encoding', lang, encoding=sys.stdout.encoding)}\n")
+        return EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write(f"medcredit: {msg('interrupted', lang)}\n")
         return 130

@@ -63,6 +63,20 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "{error}：请用 {where} 提供该年的放假安排（格式见 docs/guide/time.md）",
     },
     "interrupted": {"en": "interrupted", "zh": "已中断"},
+    "output_encoding": {
+        "en": (
+            "standard output is {encoding}, which cannot hold the Chinese text medcredit writes: "
+            "set PYTHONIOENCODING=utf-8 (or use a UTF-8 locale, e.g. LANG=C.UTF-8)"
+        ),
+        "zh": (
+            "标准输出的编码为 {encoding}，无法写出 medcredit 输出的中文："
+            "请设置 PYTHONIOENCODING=utf-8（或使用 UTF-8 区域设置，如 LANG=C.UTF-8）"
+        ),
+    },
+    "same_file": {
+        "en": "{first} and {second} are the same file ({path}): one would overwrite the other",
+        "zh": "{first} 与 {second} 是同一个文件（{path}）：写入其一会覆盖另一个",
+    },
     "os_error": {"en": "{what}: {reason}", "zh": "{what}：{reason}"},
     "worker_stopped": {
         "en": "a worker process stopped before finishing its lines (killed, or out of memory?); the output is "

@@ -7,7 +7,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from medcredit.cli.common import EXIT_OK, EXIT_USAGE, add_lang_option, report_lang, ui_lang
+from medcredit.cli.common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    add_lang_option,
+    pack_file,
+    refuse_overwriting,
+    report_lang,
+    ui_lang,
+)
 from medcredit.cli.messages import msg
 from medcredit.pack.loader import load_pack
 
@@ -18,6 +26,7 @@ if TYPE_CHECKING:
 def cmd_render(args: argparse.Namespace) -> int:
     from medcredit.render.pack_html import render_pack_html
 
+    refuse_overwriting([("PACK", pack_file(args.pack))], ("--html", args.html), ui_lang(args))
     compiled = load_pack(args.pack)
     page = render_pack_html(compiled.model, report_lang(args, "zh"))
     if args.html == "-":

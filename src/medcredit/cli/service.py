@@ -45,11 +45,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         query_log=Path(args.query_log),
         default_pack=next(iter(packs)) if len(packs) == 1 else None,
     )
+    app = create_app(config)  # before saying "serving": it refuses a query log that fails verification
     sys.stderr.write(
         f"medcredit: serving {', '.join(sorted(packs))} on http://{args.host}:{args.port} "
         f"(auth {'on' if tokens else 'off'}, query log {args.query_log})\n"
     )
-    uvicorn.run(create_app(config), host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return EXIT_OK
 
 

@@ -11,10 +11,11 @@ import pyarrow.parquet as pq
 
 from medcredit.columnar.convert import no_table_form, subjects_to_tables
 from medcredit.columnar.schema import RECORD_COLUMNS, SUBJECT_COLUMNS
-from medcredit.diagnostics.errors import HistoryError
+from medcredit.diagnostics.errors import ArgumentError, HistoryError
 from medcredit.diagnostics.problems import Problem
 from medcredit.history.model import Subject
 from medcredit.history.reader import Loaded, Rejected, iter_subjects
+from medcredit.io.paths import same_file
 
 
 def read_table(path: str | Path) -> pa.Table:
@@ -44,8 +45,15 @@ def convert_jsonl(
     """Write a history file's subjects and records as two Parquet tables, in chunks (flat memory).
 
     Every line is validated by the same models as ``medcredit evaluate``; a rejected
-    line is returned with its problems and the good lines are still written.
+    line is returned with its problems and the good lines are still written.  Any two of the three
+    paths being one file is an :class:`~medcredit.diagnostics.errors.ArgumentError` (a writer would
+    truncate the source before it is read, or the two tables would overwrite each other).
     """
+    named = (("source", source), ("subjects_out", subjects_out), ("records_out", records_out))
+    for i, (first, a) in enumerate(named):
+        for second, b in named[i + 1 :]:
+            if str(a) != "-" and same_file(a, b):  # - is standard input, not a file
+                raise ArgumentError(f"{first} and {second} are the same file ({b}): one would overwrite the other")
     result = Converted()
     subject_schema = pa.schema(list(SUBJECT_COLUMNS.items()))
     record_schema = pa.schema(list(RECORD_COLUMNS.items()))

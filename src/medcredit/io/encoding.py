@@ -54,12 +54,25 @@ class Detected:
 def normalise(name: str, file: str = "<input>") -> str:
     """The canonical name of an encoding, or a located usage problem for an unknown one."""
     try:
-        canonical = codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         raise ProblemsError(
             f"unknown encoding '{name}'",
             [Problem(code="encoding", message=f"unknown encoding '{name}' (try utf-8 or gb18030)", file=file)],
         ) from None
+    # rot13, hex, base64, zlib ... are codecs but not bytes<->text encodings: str.encode/bytes.decode refuse them
+    if not getattr(info, "_is_text_encoding", True):
+        raise ProblemsError(
+            f"unknown encoding '{name}'",
+            [
+                Problem(
+                    code="encoding",
+                    message=f"'{name}' is not a text encoding (try utf-8 or gb18030)",
+                    file=file,
+                )
+            ],
+        )
+    canonical = info.name
     if "\n".encode(canonical) != b"\n":
         # lines are split on the byte 0x0A before decoding, which UTF-16/32 do not allow
         raise ProblemsError(

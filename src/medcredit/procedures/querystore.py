@@ -57,8 +57,8 @@ def _entry(line: str, where: str) -> QueryEntry:
     try:
         d = json.loads(line)
         return QueryEntry(d["at"], d["officer"], d["subject"], d["content"], d["purpose"], d["previous"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise QueryLogError(f"{where}: malformed query log entry") from exc
+    except (ValueError, KeyError, TypeError, RecursionError):  # RecursionError: nested too deeply to read
+        raise QueryLogError(f"{where}: malformed query log entry") from None
 
 
 class SqliteQueryLog:

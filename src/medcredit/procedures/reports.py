@@ -19,6 +19,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from medcredit.diagnostics.errors import ArgumentError, MedcreditError
 from medcredit.history.model import Subject
@@ -124,17 +125,43 @@ class QueryLog:
 
     def _last_hash(self) -> str:
         last = ""
-        for line in self._lines():
+        for _number, line in self._lines():
             last = hashlib.sha256(line.encode("utf-8")).hexdigest()
         return last
 
-    def _lines(self) -> Iterator[str]:
+    def _lines(self) -> Iterator[tuple[int, str]]:
+        """Every non-blank line with its line number in the file.
+
+        The log is written as UTF-8: a line that is not is a corrupted line, a QueryLogError naming its line
+        and column (read with surrogateescape so that the lines before it are still checked in order).
+        """
         if not self.path.exists():
             return
-        with self.path.open(encoding="utf-8") as handle:
-            for line in handle:
+        with self.path.open(encoding="utf-8", errors="surrogateescape") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.isascii():
+                    try:
+                        line.encode("utf-8")
+                    except UnicodeEncodeError as exc:
+                        bad = line[exc.start : exc.end].encode("utf-8", "surrogateescape").hex(" ")
+                        raise QueryLogError(
+                            f"{self.path}:{number}:{exc.start + 1}: bytes {bad} are not UTF-8: "
+                            "the log was corrupted at this line"
+                        ) from None
                 if line.strip():
-                    yield line.rstrip("\n")
+                    yield number, line.rstrip("\n")
+
+    @staticmethod
+    def _parse(line: str, where: str) -> dict[str, Any]:
+        """One line as a JSON object; anything else (not JSON, nested too deeply to read, not an object) is
+        a malformed entry."""
+        try:
+            data = json.loads(line)
+        except (ValueError, RecursionError):
+            data = None
+        if not isinstance(data, dict):
+            raise QueryLogError(f"{where}: malformed query log entry")
+        return data
 
     def record(self, *, at: dt.datetime, officer: str, subject_id: str, content: str, purpose: str) -> QueryEntry:
         """Append one query; every field is required (三（二）3: 姓名、时间、内容及用途)."""
@@ -164,11 +191,11 @@ class QueryLog:
 
     def entries(self) -> list[QueryEntry]:
         out = []
-        for number, line in enumerate(self._lines(), start=1):
+        for number, line in self._lines():
+            d = self._parse(line, f"{self.path}:{number}")
             try:
-                d = json.loads(line)
                 out.append(QueryEntry(d["at"], d["officer"], d["subject"], d["content"], d["purpose"], d["previous"]))
-            except (ValueError, KeyError, TypeError) as exc:
+            except KeyError as exc:
                 raise QueryLogError(f"{self.path}:{number}: malformed query log entry") from exc
         return out
 
@@ -181,11 +208,8 @@ class QueryLog:
         """
         previous = ""
         seen: set[str] = set()
-        for number, line in enumerate(self._lines(), start=1):
-            try:
-                stated = json.loads(line).get("previous")
-            except ValueError as exc:
-                raise QueryLogError(f"{self.path}:{number}: malformed query log entry") from exc
+        for number, line in self._lines():
+            stated = self._parse(line, f"{self.path}:{number}").get("previous")
             if stated != previous:
                 raise QueryLogError(f"{self.path}:{number}: the log was altered before this line")
             previous = hashlib.sha256(line.encode("utf-8")).hexdigest()

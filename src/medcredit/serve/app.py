@@ -34,6 +34,7 @@ from medcredit.history.reader import Loaded, Rejected
 from medcredit.pack.compiled import CompiledPack
 from medcredit.procedures.deadlines import compute_deadline, deadline_chain
 from medcredit.procedures.querystore import open_query_log
+from medcredit.procedures.reports import QueryLogError
 from medcredit.procedures.standing import standing
 from medcredit.render.output import TraceEncoder, render_text, result_to_dict, to_json
 from medcredit.render.procedures import standing_dict
@@ -125,6 +126,15 @@ def create_app(config: ServiceConfig) -> FastAPI:  # noqa: C901  (the routes are
     )
     log_lock = threading.Lock()  # the JSONL log has one writer; SQLite serialises writers itself
     query_log = None if config.query_log is None else open_query_log(config.query_log)
+    if query_log is not None:
+        # a corrupt or tampered log is refused now, not answered with a 500 on every logged query
+        # (nor extended: a chain appended to a broken one would look intact from there on)
+        try:
+            query_log.verify()
+        except QueryLogError as exc:
+            raise QueryLogError(
+                f"{exc}; the service does not append to a query log that fails `medcredit querylog verify`"
+            ) from None
     all_packs = [config.packs[k] for k in sorted(config.packs)]
     pack_refs = [_pack_ref(p) for p in all_packs]
     # one evaluator and one encoder per pack, shared by every request thread (both are thread-safe)
