@@ -1,6 +1,6 @@
 """Benchmark the compiled engine (packs as generated Python) against the hand-written Wushan scorer.
 
-    python bench/compiled.py [--subjects 100000] [--repeats 3]
+    python bench/compiled.py [--subjects 100000] [--repeats 3] [--rows compiled_compact,compiled_compact_gcoff]
 
 Same workload as ``bench/run.py`` (``generate.py``, seed 1), parsed once into
 ``Subject``s outside every timed region and frozen out of the collector's
@@ -129,12 +129,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subjects", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--block", type=int, default=10_000, help="subjects per timed block")
+    parser.add_argument("--rows", default="", help="comma-separated row names to time (default: all)")
     args = parser.parse_args(argv)
     path = dataset(args.subjects, 1)
     subjects = _parse_all(path.read_text(encoding="utf-8"), str(path))
     print(f"checking the compiled engine on {len(subjects):,} subjects …", flush=True)
     _check(subjects)
     cases = _cases()
+    if args.rows:
+        wanted = {"baseline", *args.rows.split(",")}
+        unknown = wanted - set(cases)
+        if unknown:
+            parser.error(f"unknown rows: {', '.join(sorted(unknown))} (known: {', '.join(cases)})")
+        cases = {name: case for name, case in cases.items() if name in wanted}
     gc.collect()
     gc.freeze()  # the inputs and the pack are out of the collector's sight, as in a streaming run
     blocks = [subjects[i : i + args.block] for i in range(0, len(subjects), args.block)]
