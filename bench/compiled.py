@@ -17,6 +17,9 @@ over the block pairs:
   (``Program.outcome``; the trace as tuples of fact records and rule terms),
   with the interpreter for the subjects whose path is not compiled (hospitals'
   classification path, 5% of this workload), results dropped or kept;
+* ``compiled_evaluate_compact_gcoff``: ``Evaluator(pack, compiled=True).evaluate_compact``
+  without the trace, what ``medcredit evaluate --no-trace`` asks per subject: the compact outcome
+  with the arguments checked, the identifier checked and the validity settled;
 * ``compiled_result[_trace]``: ``Evaluator(pack, compiled=True).evaluate``,
   the engine's full ``Result`` (the trace expanded into typed steps);
 * ``interpreted[_trace]``: ``Evaluator(pack).evaluate`` for reference.
@@ -88,6 +91,14 @@ def _cases() -> dict[str, tuple[Callable[[Block], object], bool]]:
 
         return run
 
+    def engine_compact(ev: Evaluator) -> Callable[[Block], object]:
+        def run(block: Block) -> object:
+            for s in block:
+                ev.evaluate_compact(s, CYCLE, trace=False)
+            return None
+
+        return run
+
     def engine(ev: Evaluator, trace: bool) -> Callable[[Block], object]:
         def run(block: Block) -> object:
             for s in block:
@@ -102,6 +113,7 @@ def _cases() -> dict[str, tuple[Callable[[Block], object], bool]]:
         cases[f"compiled_compact{tag}"] = (compact(False, False), gc_off)
         cases[f"compiled_compact_trace{tag}"] = (compact(True, False), gc_off)
         cases[f"compiled_compact_trace_kept{tag}"] = (compact(True, True), gc_off)
+    cases["compiled_evaluate_compact_gcoff"] = (engine_compact(compiled), True)
     cases["compiled_result_gcoff"] = (engine(compiled, False), True)
     cases["compiled_result_trace_gcoff"] = (engine(compiled, True), True)
     cases["interpreted_gcoff"] = (engine(interpreted, False), True)

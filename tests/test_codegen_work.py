@@ -19,6 +19,8 @@ from medcredit.engine.codegen import program_for
 from medcredit.engine.codegen.program import Outcome
 from medcredit.engine.evaluation import Evaluator
 from medcredit.engine.operation import Operation
+from medcredit.engine.validity import cycle_bounds
+from medcredit.engine.window import evaluation_point
 from medcredit.history.model import Subject
 from medcredit.pack.loader import load_pack
 
@@ -92,3 +94,55 @@ def test_the_other_subjects_take_the_operation_rule(extra: dict[str, Any], month
     want = Evaluator(load_pack("wushan")).evaluate(subject, CYCLE, trace=False)
     assert (outcome.status, outcome.grade, outcome.exclusions) == (want.status, want.grade, want.exclusions)
     assert ("operated_under_six_months" in outcome.exclusions) == (months < 6)
+
+
+def test_the_compact_outcome_without_trace_makes_no_call_beyond_the_checks() -> None:
+    """``Evaluator.evaluate_compact`` without the trace, as ``medcredit evaluate --no-trace`` asks it per subject:
+    the arguments, the cycle's point and bounds (made once per year), the identifier (remembered), the validity,
+    then the two calls of the compiled path.  No property call (``Subject.subject_type``), no checksum again."""
+    pack = load_pack("wushan")
+    ev = Evaluator(pack, compiled=True)
+    subject = _subject()
+    first = ev.evaluate_compact(subject, CYCLE, trace=False)
+    names: list[str] = []
+
+    def profile(frame: FrameType, event: str, arg: object) -> None:
+        if event == "call":
+            names.append(frame.f_code.co_name)
+
+    sys.setprofile(profile)
+    try:
+        again = ev.evaluate_compact(subject, CYCLE, trace=False)
+    finally:
+        sys.setprofile(None)
+    assert again == first
+    assert names == [
+        "evaluate_compact",
+        "check_evaluate_arguments",
+        "evaluation_point",
+        "check_cycle",
+        "compact",
+        "_run",
+        "compiled_for",
+        "_identifier_notices",
+        "uscc_problem",
+        "_check_cycle",
+        "check_validity",
+        "cycle_bounds",
+        "outcome",
+        "run",
+    ]
+
+
+def test_a_year_s_point_and_bounds_are_made_once() -> None:
+    """Every subject of a batch asks for the same year: its Point and its first and last days are made once."""
+    pack = load_pack("wushan")
+    point = evaluation_point(pack, CYCLE, None)
+    assert evaluation_point(pack, CYCLE, None) is point
+    assert (point.cycle, point.as_of, str(point.start), str(point.end)) == (CYCLE, None, "2023-01-01", "2023-12-31")
+    assert cycle_bounds(CYCLE) is cycle_bounds(CYCLE)
+
+    class Year(int):
+        pass
+
+    assert type(evaluation_point(pack, Year(CYCLE), None).cycle) is Year  # a cycle is kept as given, not the memo's

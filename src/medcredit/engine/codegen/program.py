@@ -149,7 +149,10 @@ class Program:
         if ran is None:
             return None
         path, out, op, notices, steps, overridden = ran
-        return CompactResult(ev.pack, path, subject, cycle, out, op, tuple(notices), tuple(steps), overridden, trace)
+        # every field given, in order: made without parsing them as arguments (the named tuple's __new__)
+        fields = (ev.pack, path, subject, cycle, out, op, tuple(notices), tuple(steps), overridden, trace)
+        compact: CompactResult = _new_tuple(CompactResult, fields)
+        return compact
 
     def evaluate(self, ev: Evaluator, subject: Subject, cycle: int, trace: bool, override: bool) -> Result:
         """The interpreter's Result for this subject, computed by the generated code where it can."""
