@@ -208,6 +208,9 @@ def _needed(pack: CompiledPack, path: CPath) -> frozenset[int]:
 
 def _kind_body(w: _Writer, pack: CompiledPack, kind: str, facts: tuple[CFact, ...], clinic: bool, d: int) -> None:
     w.line(d, "d = rec.date")
+    # without the trace, a record every fact of its kind takes only in the cycle is left before its objection is
+    # read when it is not in the cycle (nothing to record on the way), and the facts need no test of it
+    early = not w.trace and kind not in YEARLY_KINDS and all(not f.to_cycle_end for f in facts)
     if kind in YEARLY_KINDS:
         w.line(d, "year = rec.year")
         w.line(d, "if year is not None:")
@@ -218,10 +221,10 @@ def _kind_body(w: _Writer, pack: CompiledPack, kind: str, facts: tuple[CFact, ..
         w.line(d + 1, "before_end = d <= end")
         w.line(d, "if not before_end:")
     else:
-        w.line(d, "if d > end:")
+        w.line(d, "if d > end or d < start:" if early else "if d > end:")
     w.t(d + 1, "reasons[i] = 'outside_cycle'")
     w.line(d + 1, "continue")
-    if kind not in YEARLY_KINDS:
+    if kind not in YEARLY_KINDS and not early:
         w.line(d, "in_cycle = d >= start")
     w.line(d, "obj = rec.objection")
     w.line(d, "if obj is not None:")
@@ -239,11 +242,11 @@ def _kind_body(w: _Writer, pack: CompiledPack, kind: str, facts: tuple[CFact, ..
     for fact in facts:
         x = fact.index
         if not w.trace and not fact.within_validity:
-            _plain_tests(w, fact, d)  # a clinic's record reaches here only for a fact that counts it
+            _plain_tests(w, fact, d, early)  # a clinic's record reaches here only for a fact that counts it
             continue
         w.line(d, "ok = True")
         window = []
-        if not fact.to_cycle_end:
+        if not fact.to_cycle_end and not early:
             window.append("not in_cycle")
         if fact.not_before is not None:
             window.append(f"d < {w.const(fact.not_before)}")
@@ -287,10 +290,11 @@ def _kind_body(w: _Writer, pack: CompiledPack, kind: str, facts: tuple[CFact, ..
     w.t(d + 1, "reasons[i] = why")
 
 
-def _plain_tests(w: _Writer, fact: CFact, d: int) -> None:
-    """A fact's tests as one condition, for code run without the trace (no reason to record on the way)."""
+def _plain_tests(w: _Writer, fact: CFact, d: int, in_cycle: bool) -> None:
+    """A fact's tests as one condition, for code run without the trace (no reason to record on the way);
+    ``in_cycle``: the record is known to be in the cycle."""
     tests = []
-    if not fact.to_cycle_end:
+    if not fact.to_cycle_end and not in_cycle:
         tests.append("in_cycle")
     if fact.not_before is not None:
         tests.append(f"d >= {w.const(fact.not_before)}")
@@ -302,8 +306,10 @@ def _plain_tests(w: _Writer, fact: CFact, d: int) -> None:
         tests += [f"({code})", *fields]
     if fact.requires_document:
         tests.append("rec.document is not None")
-    w.line(d, f"if {' and '.join(tests) or 'True'}:")
-    _take(w, fact, d + 1)
+    if tests:
+        w.line(d, f"if {' and '.join(tests)}:")
+        d += 1
+    _take(w, fact, d)
 
 
 def _take(w: _Writer, fact: CFact, d: int) -> None:
