@@ -77,7 +77,8 @@ def _yuan(fen: int) -> Decimal:
 
 def _namespace(pack: CompiledPack, consts: dict[str, Any]) -> dict[str, Any]:
     builtins: dict[str, Any] = {"bool": bool, "len": len, "tuple": tuple, "abs": abs, "sorted": sorted, "set": set}
-    builtins.update(ArithmeticError=ArithmeticError, TypeError=TypeError, int=int)  # the exclusions catch these
+    builtins.update(ArithmeticError=ArithmeticError, TypeError=TypeError)  # the exclusions catch these
+    builtins["int"] = int  # amounts in fen: int(amount * 100), as Record.amount_fen
     names: dict[str, Any] = {"__builtins__": builtins}  # only what the generated source names
     names.update(_div=_div, _floordiv=_floordiv, _num_min=_num_min, _num_max=_num_max, _yuan=_yuan)
     names.update(_score=score_decimal, _scores=_SCORES, _scores0=_SCORES[0], _scores1=_SCORES[-1], _scores2=_SCORES[-2])
@@ -273,7 +274,6 @@ class AgreementEnd:
     __slots__ = ("date", "reason")
     kind = "agreement_termination"
     id = "agreement_end"
-    amount_fen = 0
 
     def __init__(self, date: dt.date, reason: str | None) -> None:
         self.date = date

@@ -14,8 +14,8 @@ Signature of the generated function::
     run(subject, cycle, start, end, override)
         -> (Outcome(status, grade, score, reason, hits, overridden, payload), Operation) | None
 
-It reads the subject itself: the records (the agreement end and managed
-clinics' records appended by ``_extend`` when there are any) and the
+It reads the subject itself: its own records (with the agreement end last,
+``_extend``), its managed clinics' records in a pass of their own, and the
 operation in the cycle.  For a subject opened before the cycle with no
 agreement end, the months operated are the whole year unless a termination
 record turns up, which the pass over the records notes on its way
