@@ -1,6 +1,6 @@
 """Benchmark the compiled engine (packs as generated Python) against the hand-written Wushan scorer.
 
-    python bench/compiled.py [--subjects 100000] [--repeats 3]
+    python bench/compiled.py [--subjects 100000] [--repeats 3] [--rows compiled_compact,compiled_compact_gcoff]
 
 Same workload as ``bench/run.py`` (``generate.py``, seed 1), parsed once into
 ``Subject``s outside every timed region and frozen out of the collector's
@@ -17,6 +17,9 @@ over the block pairs:
   (``Program.outcome``; the trace as tuples of fact records and rule terms),
   with the interpreter for the subjects whose path is not compiled (hospitals'
   classification path, 5% of this workload), results dropped or kept;
+* ``compiled_evaluate_compact_gcoff``: ``Evaluator(pack, compiled=True).evaluate_compact``
+  without the trace, what ``medcredit evaluate --no-trace`` asks per subject: the compact outcome
+  with the arguments checked, the identifier checked and the validity settled;
 * ``compiled_result[_trace]``: ``Evaluator(pack, compiled=True).evaluate``,
   the engine's full ``Result`` (the trace expanded into typed steps);
 * ``interpreted[_trace]``: ``Evaluator(pack).evaluate`` for reference.
@@ -88,6 +91,14 @@ def _cases() -> dict[str, tuple[Callable[[Block], object], bool]]:
 
         return run
 
+    def engine_compact(ev: Evaluator) -> Callable[[Block], object]:
+        def run(block: Block) -> object:
+            for s in block:
+                ev.evaluate_compact(s, CYCLE, trace=False)
+            return None
+
+        return run
+
     def engine(ev: Evaluator, trace: bool) -> Callable[[Block], object]:
         def run(block: Block) -> object:
             for s in block:
@@ -102,6 +113,7 @@ def _cases() -> dict[str, tuple[Callable[[Block], object], bool]]:
         cases[f"compiled_compact{tag}"] = (compact(False, False), gc_off)
         cases[f"compiled_compact_trace{tag}"] = (compact(True, False), gc_off)
         cases[f"compiled_compact_trace_kept{tag}"] = (compact(True, True), gc_off)
+    cases["compiled_evaluate_compact_gcoff"] = (engine_compact(compiled), True)
     cases["compiled_result_gcoff"] = (engine(compiled, False), True)
     cases["compiled_result_trace_gcoff"] = (engine(compiled, True), True)
     cases["interpreted_gcoff"] = (engine(interpreted, False), True)
@@ -129,12 +141,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subjects", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--block", type=int, default=10_000, help="subjects per timed block")
+    parser.add_argument("--rows", default="", help="comma-separated row names to time (default: all)")
     args = parser.parse_args(argv)
     path = dataset(args.subjects, 1)
     subjects = _parse_all(path.read_text(encoding="utf-8"), str(path))
     print(f"checking the compiled engine on {len(subjects):,} subjects …", flush=True)
     _check(subjects)
     cases = _cases()
+    if args.rows:
+        wanted = {"baseline", *args.rows.split(",")}
+        unknown = wanted - set(cases)
+        if unknown:
+            parser.error(f"unknown rows: {', '.join(sorted(unknown))} (known: {', '.join(cases)})")
+        cases = {name: case for name, case in cases.items() if name in wanted}
     gc.collect()
     gc.freeze()  # the inputs and the pack are out of the collector's sight, as in a streaming run
     blocks = [subjects[i : i + args.block] for i in range(0, len(subjects), args.block)]

@@ -588,6 +588,26 @@ def test_fast_uscc_path_agrees_with_the_full_check(code: str) -> None:
     assert is_valid_uscc(code) == check_uscc(code).ok
 
 
+@given(
+    st.text(alphabet=USCC_ALPHABET, min_size=2, max_size=2),
+    st.text(alphabet="0123456789", min_size=6, max_size=6),
+    # with what int() would take for digits or around them: signs, spaces, underscores, lower case, other digits
+    st.text(alphabet=USCC_ALPHABET + "a_ +-IO٣３", min_size=9, max_size=9),
+)
+def test_fast_uscc_path_agrees_with_the_full_check_on_codes_with_their_check_character(
+    head: str, digits: str, tail: str
+) -> None:
+    """Codes carrying the check character their 17 characters call for (as far as they are in the alphabet): the
+    fast path's checksum (one base-34 int()) is exactly GB 32100-2015's, and a stray character is refused."""
+    from medcredit.history.identifiers import is_valid_uscc
+
+    body = head + digits + tail
+    total = sum(USCC_ALPHABET.find(c) * w for c, w in zip(body, USCC_WEIGHTS, strict=True))
+    code = body + USCC_ALPHABET[(31 - total % 31) % 31]
+    assert is_valid_uscc(code) == check_uscc(code).ok
+    assert is_valid_uscc(code) == all(c in USCC_ALPHABET for c in body)
+
+
 @given(st.text(alphabet="0123456789Xx", min_size=17, max_size=19))
 def test_fast_resident_id_path_agrees_with_the_full_check(number: str) -> None:
     """is_valid_resident_id is exactly check_resident_id(...).ok (GB 11643-1999), only faster."""

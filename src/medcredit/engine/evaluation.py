@@ -39,7 +39,7 @@ from medcredit.engine.operation import operation
 from medcredit.engine.validity import check_validity, records_override_notice, validity_message
 from medcredit.engine.window import Point, evaluation_point
 from medcredit.history.identifiers import resident_id_problem, uscc_problem
-from medcredit.history.model import Record, Subject
+from medcredit.history.model import INSTITUTION_CATEGORIES, Record, Subject
 from medcredit.pack.compiled import CompiledPack
 from medcredit.trace.result import Consequence, InputRecord, Notice, RecordUse, Result, Status
 from medcredit.trace.steps import RollUpStep, RuleStep, ScopeStep, Step, ValidityStep, WindowStep
@@ -426,21 +426,25 @@ def flatten_records(subject: Subject) -> list[InputRecord]:
     return records
 
 
+def _horizon(cycle: int) -> dt.date:
+    """The day a birth date must not be after: the end of the year the result is used in (the engine reads no
+    clock, so a birth date is "in the future" only after that day)."""
+    return dt.date(cycle + 1, 12, 31)
+
+
 def _identifier_notices(subject: Subject, cycle: int) -> list[Notice]:
     """Warnings for identifiers whose check character is wrong (real registries contain some)."""
-    # The engine reads no clock: a birth date is "in the future" only if it is after the
-    # end of the year the result is used in.
-    horizon = dt.date(cycle + 1, 12, 31)
     notices: list[Notice] = []
-    # memoised per identifier (history.identifiers): a subject graded again costs no second check
-    if subject.subject_type == "institution":
+    # memoised per identifier (history.identifiers): a subject graded again costs no second check.  The
+    # category's membership, not Subject.subject_type: a property call per subject otherwise
+    if subject.category in INSTITUTION_CATEGORIES:
         outcome = uscc_problem(subject.id)
     else:
-        outcome = resident_id_problem(subject.id, today=horizon)
+        outcome = resident_id_problem(subject.id, today=_horizon(cycle))
     if outcome is not None:
         notices.append(Notice("identifier", f"subject id: {outcome.reason}", f"主体标识：{outcome.reason_zh}"))
     for person in subject.linked_persons:
-        p = resident_id_problem(person.id, today=horizon)
+        p = resident_id_problem(person.id, today=_horizon(cycle))
         if p is None:
             continue
         notices.append(

@@ -14,17 +14,26 @@ from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.validity import in_force
 from medcredit.trace.result import Notice
 
+_BOUNDS: dict[int, tuple[dt.date, dt.date]] = {}
+
 
 def cycle_bounds(cycle: int) -> tuple[dt.date, dt.date]:
     """First and last day of a calendar-year cycle (1 Jan – 31 Dec)."""
-    return dt.date(cycle, 1, 1), dt.date(cycle, 12, 31)
+    # made once per year (every subject of a batch asks), for plain ints; the bound only guards odd callers
+    bounds = _BOUNDS.get(cycle) if type(cycle) is int else None
+    if bounds is None:
+        bounds = dt.date(cycle, 1, 1), dt.date(cycle, 12, 31)
+        if type(cycle) is int and len(_BOUNDS) < 1024:
+            _BOUNDS[cycle] = bounds
+    return bounds
 
 
 def check_validity(pack: CompiledPack, cycle: int) -> bool:
     """True when ``cycle`` lies in the pack's validity window (per the pack's rule)."""
     start, end = cycle_bounds(cycle)
-    doc = pack.document
-    if pack.model.validity.rule == "cycle_within":
+    model = pack.model
+    doc = model.document  # CompiledPack.document is a property: asked once per subject, read directly
+    if model.validity.rule == "cycle_within":
         return doc.effective <= start and (doc.expires is None or end <= doc.expires)
     return end >= doc.effective and (doc.expires is None or start <= doc.expires)
 

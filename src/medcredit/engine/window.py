@@ -30,6 +30,9 @@ class Point(NamedTuple):
     end: dt.date
 
 
+_YEARS: dict[int, Point] = {}
+
+
 def evaluation_point(pack: CompiledPack, cycle: object, as_of: object) -> Point:
     """Resolve ``cycle`` / ``as_of`` for the pack's cycle kind, or :class:`ArgumentError`."""
     kind = pack.cycle_kind
@@ -51,7 +54,14 @@ def evaluation_point(pack: CompiledPack, cycle: object, as_of: object) -> Point:
             raise ArgumentError("give the cycle (a year) or, for an as-of pack, as_of (a date)")
         year = check_cycle(cycle)
         if kind == "calendar_year":
-            return Point(year, None, dt.date(year, 1, 1), dt.date(year, 12, 31))
+            # one Point per year, made once (a batch asks for the same year per subject); a plain int only,
+            # so an int subclass given as the cycle is kept as given
+            point = _YEARS.get(year) if type(year) is int else None
+            if point is None:
+                point = Point(year, None, dt.date(year, 1, 1), dt.date(year, 12, 31))
+                if type(year) is int:
+                    _YEARS[year] = point  # bounded: check_cycle keeps years within CYCLE_MIN..CYCLE_MAX
+            return point
         end = dt.date(year, 12, 31)  # an as-of pack asked about a year: as of its last day
     start = month_period_start(end, pack.rolling_months) if kind == "rolling" else _EARLIEST
     return Point(end.year, end, start, end)

@@ -52,20 +52,22 @@ class Outcome(NamedTuple):
     payload: tuple[Any, ...] | None
 
 
-_SCORES: dict[tuple[int, int], Decimal] = {}
 _QUANTUM = {0: Decimal(1), -1: Decimal("0.1"), -2: Decimal("0.01")}
+#: score_decimal's memo, one per exponent (keyed by hundredths): the generated code whose score has a fixed
+#: exponent reads its memo directly
+_SCORES: dict[int, dict[int, Decimal]] = {exponent: {} for exponent in _QUANTUM}
 
 
 def score_decimal(hundredths: int, exponent: int) -> Decimal:
     """The Decimal the interpreter's score arithmetic gives: the value, with the terms' least exponent."""
-    key = (hundredths, exponent)
-    value = _SCORES.get(key)
+    memo = _SCORES[exponent]
+    value = memo.get(hundredths)
     if value is None:
         value = Decimal(hundredths).scaleb(-2)
         if exponent != -2:
             value = value.quantize(_QUANTUM[exponent])
-        if len(_SCORES) < 65536:  # scores are few; the bound only guards a pathological pack
-            _SCORES[key] = value
+        if len(memo) < 65536:  # scores are few; the bound only guards a pathological pack
+            memo[hundredths] = value
     return value
 
 
@@ -73,12 +75,15 @@ def _yuan(fen: int) -> Decimal:
     return Decimal(fen).scaleb(-2)
 
 
-def _namespace(consts: dict[str, Any]) -> dict[str, Any]:
+def _namespace(pack: CompiledPack, consts: dict[str, Any]) -> dict[str, Any]:
     builtins: dict[str, Any] = {"bool": bool, "len": len, "tuple": tuple, "abs": abs, "sorted": sorted, "set": set}
     builtins.update(ArithmeticError=ArithmeticError, TypeError=TypeError)  # the exclusions catch these
+    builtins["int"] = int  # amounts in fen: int(amount * 100), as Record.amount_fen
     names: dict[str, Any] = {"__builtins__": builtins}  # only what the generated source names
     names.update(_div=_div, _floordiv=_floordiv, _num_min=_num_min, _num_max=_num_max, _yuan=_yuan)
-    names["_score"] = score_decimal
+    names.update(_score=score_decimal, _scores=_SCORES, _scores0=_SCORES[0], _scores1=_SCORES[-1], _scores2=_SCORES[-2])
+    names.update(_new=_new_tuple, _Outcome=Outcome, _OPEN_ALL_YEAR=_OPEN_ALL_YEAR, _extend=_extend)
+    names.update(_operation=_operation_of(pack.uses_operation), _subject_types=_SUBJECT_TYPES)
     names.update(consts)
     return names
 
@@ -87,7 +92,7 @@ def _build(pack: CompiledPack, path: CPath, trace: bool) -> tuple[Run, str]:
     from medcredit.engine.codegen.source import generate  # only when a program is built
 
     text, consts = generate(pack, path, trace)
-    namespace = _namespace(consts)
+    namespace = _namespace(pack, consts)
     exec(compile(text, f"<medcredit {pack.id} {path.id}{' traced' if trace else ''}>", "exec"), namespace)
     run: Run = namespace["run"]
     return run, text
@@ -96,7 +101,7 @@ def _build(pack: CompiledPack, path: CPath, trace: bool) -> tuple[Run, str]:
 class Program:
     """The compiled paths of one pack (by path id), their support report, and the generated sources."""
 
-    __slots__ = ("_categories", "_subject_types", "runs", "sources", "support")
+    __slots__ = ("_paths", "runs", "sources", "support")
 
     def __init__(self, pack: CompiledPack) -> None:
         self.support: list[PathSupport] = path_support(pack)
@@ -109,22 +114,20 @@ class Program:
                 plain, _ = _build(pack, paths[entry.path], False)
                 self.runs[entry.path] = (traced, plain)
                 self.sources[entry.path] = text
-        self._subject_types = {
-            c.value: "institution" if c in INSTITUTION_CATEGORIES else "individual" for c in SubjectCategory
-        }
-        # categories graded on a compiled path (in scope, not rolled up)
-        self._categories = frozenset(
-            category
+        # the path of each category graded on a compiled path (in scope, not rolled up)
+        self._paths = {
+            category: path
             for category, path in pack.path_by_category.items()
             if path.id in self.runs and category in pack.model.categories and category not in pack.roll_up
-        )
+        }
 
     def compiled_for(self, pack: CompiledPack, subject: Subject) -> CPath | None:
         """The subject's path when this program runs it, else None (the interpreter does)."""
         # StrEnum members hash and compare as their text: no `.value` look-up on the hot path
-        if subject.category not in self._categories or subject.linked_institutions:
+        path = self._paths.get(subject.category)
+        if path is None or subject.linked_institutions:
             return None
-        return pack.path_by_category[subject.category]
+        return path
 
     def outcome(
         self, pack: CompiledPack, path: CPath, subject: Subject, cycle: int, trace: bool, override: bool
@@ -133,25 +136,11 @@ class Program:
         bounds = _BOUNDS.get(cycle)
         if bounds is None:
             bounds = _BOUNDS[cycle] = cycle_bounds(cycle)
-        start, end = bounds
-        records: Sequence[Any] = subject.records  # the generated code only reads it: copied only to add to it
-        own = len(records)
-        if subject.agreement_end is not None or subject.managed_clinics:
-            extended: list[Any] = list(records)
-            if subject.agreement_end is not None:
-                extended.append(AgreementEnd(subject.agreement_end.date, subject.agreement_end.reason))
-            own = len(extended)
-            for clinic in subject.managed_clinics:
-                extended.extend(clinic.records)
-            records = extended
-        op = _operation(pack, subject, records, own, start, end)
-        category = subject.category
-        run = self.runs[path.id][0 if trace else 1]
-        out = run(
-            records, own, cycle, start, end, override, category, self._subject_types[category], op.months, op.end_reason
+        # the generated code reads the subject, its records and its operation itself (source.py)
+        out: tuple[Outcome, Operation] | None = self.runs[path.id][0 if trace else 1](
+            subject, cycle, bounds[0], bounds[1], override
         )
-        # the generated code returns the Outcome's fields in order: made without parsing them as arguments again
-        return None if out is None else (_new_tuple(Outcome, out), op)
+        return out
 
     def compact(
         self, ev: Evaluator, subject: Subject, cycle: int, override: bool, trace: bool = True
@@ -161,7 +150,10 @@ class Program:
         if ran is None:
             return None
         path, out, op, notices, steps, overridden = ran
-        return CompactResult(ev.pack, path, subject, cycle, out, op, tuple(notices), tuple(steps), overridden, trace)
+        # every field given, in order: made without parsing them as arguments (the named tuple's __new__)
+        fields = (ev.pack, path, subject, cycle, out, op, tuple(notices), tuple(steps), overridden, trace)
+        compact: CompactResult = _new_tuple(CompactResult, fields)
+        return compact
 
     def evaluate(self, ev: Evaluator, subject: Subject, cycle: int, trace: bool, override: bool) -> Result:
         """The interpreter's Result for this subject, computed by the generated code where it can."""
@@ -239,24 +231,36 @@ class CompactResult(NamedTuple):
 _OPEN_ALL_YEAR = Operation(12, "", (), ())
 _new_tuple = tuple.__new__
 _BOUNDS: dict[int, tuple[dt.date, dt.date]] = {}  # cycles are few and valid cycles bounded (1900..2100)
+_SUBJECT_TYPES = {c.value: "institution" if c in INSTITUTION_CATEGORIES else "individual" for c in SubjectCategory}
 
 
-def _operation(
-    pack: CompiledPack, subject: Subject, records: Sequence[Any], own: int, start: dt.date, end: dt.date
-) -> Operation:
-    """The interpreter's :func:`~medcredit.engine.operation.operation`, without building records when it is plain.
+def _operation_of(uses_operation: bool) -> Callable[[Subject, Sequence[Any], dt.date, dt.date], Operation]:
+    """The interpreter's :func:`~medcredit.engine.operation.operation` for the generated code, without building
+    records when it is plain (``uses_operation``: whether an exclusion reads the months, as the pack says).
+    ``records`` are the subject's own (its agreement end last, if any)."""
 
-    Opened before the cycle (or date unknown) and no agreement end or termination record of its own:
-    operating all year, exactly as the interpreter's own short cut.
-    """
-    opened = subject.opened
-    if (opened is None or opened < start) and subject.agreement_end is None and not _terminations(subject):
-        if opened is None and pack.uses_operation:
-            return operation(subject, [], 0, start, end, True)
-        return _OPEN_ALL_YEAR
-    # operation() reads only the subject's own records (and the agreement end): their origin is not shown
-    own_records = [InputRecord("", r) for r in records[:own]]
-    return operation(subject, own_records, own, start, end, pack.uses_operation)
+    def run(subject: Subject, records: Sequence[Any], start: dt.date, end: dt.date) -> Operation:
+        # opened before the cycle (or date unknown) and no agreement end or termination record of its own:
+        # operating all year, exactly as the interpreter's own short cut
+        opened = subject.opened
+        if (opened is None or opened < start) and subject.agreement_end is None and not _terminations(subject):
+            if opened is None and uses_operation:
+                return operation(subject, [], 0, start, end, True)
+            return _OPEN_ALL_YEAR
+        # operation() reads only the subject's own records (and the agreement end): their origin is not shown
+        own_records = [InputRecord("", r) for r in records]
+        return operation(subject, own_records, len(own_records), start, end, uses_operation)
+
+    return run
+
+
+def _extend(subject: Subject, records: Sequence[Any]) -> tuple[Sequence[Any], list[Any]]:
+    """The records the generated code reads when there are more than the subject's own records: its own with the
+    agreement end (as a record of its own, last), and its managed clinics' records (they follow in the trace)."""
+    if subject.agreement_end is not None:
+        records = [*records, AgreementEnd(subject.agreement_end.date, subject.agreement_end.reason)]
+    clinics = [r for clinic in subject.managed_clinics for r in clinic.records]
+    return records, clinics
 
 
 class AgreementEnd:
@@ -270,7 +274,6 @@ class AgreementEnd:
     __slots__ = ("date", "reason")
     kind = "agreement_termination"
     id = "agreement_end"
-    amount_fen = 0
 
     def __init__(self, date: dt.date, reason: str | None) -> None:
         self.date = date

@@ -11,8 +11,16 @@ plain tuples) and without.
 
 Signature of the generated function::
 
-    run(recs, own, cycle, start, end, override, category, subject_type, months, end_reason)
-        -> (status, grade, score, reason, hits, overridden, payload) | None
+    run(subject, cycle, start, end, override)
+        -> (Outcome(status, grade, score, reason, hits, overridden, payload), Operation) | None
+
+It reads the subject itself: its own records (with the agreement end last,
+``_extend``), its managed clinics' records in a pass of their own, and the
+operation in the cycle.  For a subject opened before the cycle with no
+agreement end, the months operated are the whole year unless a termination
+record turns up, which the pass over the records notes on its way
+(``term``): the records are read once, not once more for the operation.
+``_operation`` (the interpreter's rule) runs only for the other subjects.
 
 ``None`` means an exclusion failed at run time (e.g. a division by zero): the
 caller hands the subject to the interpreter, which reports the error.
@@ -30,7 +38,14 @@ from medcredit.engine.operation import IGNORED_OBJECTIONS
 from medcredit.pack.compiled import CBandSet, CFact, CompiledPack, CPath, CRule
 from medcredit.pack.intervals import Interval
 
-PARAMS = "recs, own, cycle, start, end, override, category, subject_type, months, end_reason"
+PARAMS = "subject, cycle, start, end, override"
+#: The subject's names the exclusions may read, as the generated code computes them (after the operation).
+_SUBJECT_LOCALS = {
+    "category": "category = subject.category",
+    "subject_type": "subject_type = _subject_types[subject.category]",
+    "operated_months_in_cycle": "months = op[0]",
+    "agreement_end_reason": "end_reason = op[1]",
+}
 
 
 class _Writer:
@@ -82,6 +97,7 @@ def generate(pack: CompiledPack, path: CPath, trace: bool) -> tuple[str, dict[st
     """The source of ``run`` for ``path`` and the constants it needs."""
     w = _Writer(trace)
     w.line(0, f"def run({PARAMS}):")
+    _prologue(w, pack)
     needed = _needed(pack, path)
     for fact in pack.facts:
         if not trace and fact.index not in needed:
@@ -97,24 +113,84 @@ def generate(pack: CompiledPack, path: CPath, trace: bool) -> tuple[str, dict[st
     w.t(1, "reasons = {}")
     w.t(1, "flags = {}")
     w.line(1, "overridden = False")
-    w.line(1, "i = -1")
-    w.line(1, "for rec in recs:")
-    w.line(2, "i += 1")
-    w.line(2, "kind = rec.kind")
-    first = True
-    for kind, all_facts in pack.kind_to_facts.items():
-        # without a trace, facts the decision never reads need not be counted (record uses need them all)
-        facts = all_facts if trace else tuple(f for f in all_facts if f.index in needed)
-        if not facts:
-            continue
-        w.line(2, f"{'if' if first else 'elif'} kind == {kind!r}:")
-        first = False
-        _kind_body(w, pack, kind, facts)
-    if not first:
-        w.line(2, "else:")
-        w.line(3, "reasons[i] = 'kind_not_used'" if trace else "continue")
+    w.line(1, "term = False")
+    w.t(1, "i = -1")  # the record's index in the trace; the managed clinics' records follow the subject's own
+    _pass(w, pack, needed, False)
+    _pass(w, pack, needed, True)
+    _operation_after(w, pack)
     _decision(w, pack, path)
     return "\n".join(w.lines) + "\n", w.consts
+
+
+TERMINATION = "agreement_termination"
+
+
+def _pass(w: _Writer, pack: CompiledPack, needed: frozenset[int], clinic: bool) -> None:
+    """The loop over the subject's own records (``recs``) or its managed clinics' (``more``, ``clinic``): which
+    records are a clinic's is known here, not tested per record.  The own records' pass notes a termination
+    record (``term``) for the operation, whether a fact takes it or not."""
+    branches: list[tuple[str, tuple[CFact, ...]]] = []
+    for kind, all_facts in pack.kind_to_facts.items():
+        # without a trace, facts the decision never reads need not be counted (record uses need them all), nor
+        # facts a clinic's record cannot count for (those limited to the validity report an override first)
+        facts = all_facts
+        if not w.trace:
+            facts = tuple(f for f in all_facts if f.index in needed)
+            if clinic:
+                facts = tuple(f for f in facts if f.include_managed_clinics or f.within_validity)
+        if facts or (kind == TERMINATION and not clinic):
+            branches.append((kind, facts))
+    if not clinic and TERMINATION not in pack.kind_to_facts:
+        branches.append((TERMINATION, ()))
+    if not branches:
+        return
+    d = 1
+    if clinic:
+        w.line(d, "if more:")
+        d += 1
+    w.line(d, f"for rec in {'more' if clinic else 'recs'}:")
+    w.t(d + 1, "i += 1")
+    w.line(d + 1, "kind = rec.kind")
+    # a pack whose facts take no record gives no reason for any (the operation's test alone)
+    reasons = bool(pack.kind_to_facts)
+    for n, (kind, facts) in enumerate(branches):
+        w.line(d + 1, f"{'elif' if n else 'if'} kind == {kind!r}:")
+        if kind == TERMINATION and not clinic:
+            w.line(d + 2, "term = True")
+        if facts:
+            _kind_body(w, pack, kind, facts, clinic, d + 2)
+        elif reasons:
+            w.line(d + 2, "reasons[i] = 'kind_not_used'" if w.trace else "continue")
+    if reasons:
+        w.line(d + 1, "else:")
+        w.line(d + 2, "reasons[i] = 'kind_not_used'" if w.trace else "continue")
+
+
+def _prologue(w: _Writer, pack: CompiledPack) -> None:
+    """The records to read and, unless it needs the records, the operation (``op``; None: settled after the pass)."""
+    w.line(1, "recs = subject.records")
+    w.line(1, "more = ()")
+    w.line(1, "ae = subject.agreement_end")
+    w.line(1, "if ae is not None or subject.managed_clinics:")
+    w.line(2, "recs, more = _extend(subject, recs)")
+    w.line(1, "opened = subject.opened")
+    # opened before the cycle and no agreement end: all year, unless a termination record of its own (the
+    # pass notes any); an unknown opening date where an exclusion reads the months brings a notice: the rule
+    early = "opened is not None and opened < start" if pack.uses_operation else "opened is None or opened < start"
+    w.line(1, f"if ae is None and ({early}):")
+    w.line(2, "op = None")
+    w.line(1, "else:")
+    w.line(2, "op = _operation(subject, recs, start, end)")
+
+
+def _operation_after(w: _Writer, pack: CompiledPack) -> None:
+    """Settle the operation after the pass, and the subject's names the exclusions read."""
+    w.line(1, "if op is None:")
+    w.line(2, "op = _operation(subject, recs, start, end) if term else _OPEN_ALL_YEAR")
+    read = {n for exc in pack.exclusions for n in exc.expression.names if n not in pack.fact_by_id}
+    for name, text in _SUBJECT_LOCALS.items():
+        if name in read:
+            w.line(1, text)
 
 
 def _needed(pack: CompiledPack, path: CPath) -> frozenset[int]:
@@ -130,9 +206,11 @@ def _needed(pack: CompiledPack, path: CPath) -> frozenset[int]:
     return frozenset(out)
 
 
-def _kind_body(w: _Writer, pack: CompiledPack, kind: str, facts: tuple[CFact, ...]) -> None:
-    d = 3
+def _kind_body(w: _Writer, pack: CompiledPack, kind: str, facts: tuple[CFact, ...], clinic: bool, d: int) -> None:
     w.line(d, "d = rec.date")
+    # without the trace, a record every fact of its kind takes only in the cycle is left before its objection is
+    # read when it is not in the cycle (nothing to record on the way), and the facts need no test of it
+    early = not w.trace and kind not in YEARLY_KINDS and all(not f.to_cycle_end for f in facts)
     if kind in YEARLY_KINDS:
         w.line(d, "year = rec.year")
         w.line(d, "if year is not None:")
@@ -143,10 +221,10 @@ def _kind_body(w: _Writer, pack: CompiledPack, kind: str, facts: tuple[CFact, ..
         w.line(d + 1, "before_end = d <= end")
         w.line(d, "if not before_end:")
     else:
-        w.line(d, "if d > end:")
+        w.line(d, "if d > end or d < start:" if early else "if d > end:")
     w.t(d + 1, "reasons[i] = 'outside_cycle'")
     w.line(d + 1, "continue")
-    if kind not in YEARLY_KINDS:
+    if kind not in YEARLY_KINDS and not early:
         w.line(d, "in_cycle = d >= start")
     w.line(d, "obj = rec.objection")
     w.line(d, "if obj is not None:")
@@ -160,17 +238,15 @@ def _kind_body(w: _Writer, pack: CompiledPack, kind: str, facts: tuple[CFact, ..
     w.t(d + 2, "flags[i] = ('objection_pending',)")
     w.t(d, "taken = False")
     w.t(d, "why = 'code_not_matched'")
-    if any(not f.include_managed_clinics for f in facts):
-        w.line(d, "clinic = i >= own")
     doc = pack.document
     for fact in facts:
         x = fact.index
         if not w.trace and not fact.within_validity:
-            _plain_tests(w, fact, d)
+            _plain_tests(w, fact, d, early)  # a clinic's record reaches here only for a fact that counts it
             continue
         w.line(d, "ok = True")
         window = []
-        if not fact.to_cycle_end:
+        if not fact.to_cycle_end and not early:
             window.append("not in_cycle")
         if fact.not_before is not None:
             window.append(f"d < {w.const(fact.not_before)}")
@@ -189,8 +265,8 @@ def _kind_body(w: _Writer, pack: CompiledPack, kind: str, facts: tuple[CFact, ..
             w.line(d + 1, "else:")
             w.t(d + 2, "why = 'outside_validity'")
             w.line(d + 2, "ok = False")
-        if not fact.include_managed_clinics:
-            w.line(d, "if ok and clinic:")
+        if clinic and not fact.include_managed_clinics:
+            w.line(d, "if ok:")
             w.t(d + 1, "why = 'clinic_not_counted'")
             w.line(d + 1, "ok = False")
         if fact.filtered:
@@ -214,15 +290,14 @@ def _kind_body(w: _Writer, pack: CompiledPack, kind: str, facts: tuple[CFact, ..
     w.t(d + 1, "reasons[i] = why")
 
 
-def _plain_tests(w: _Writer, fact: CFact, d: int) -> None:
-    """A fact's tests as one condition, for code run without the trace (no reason to record on the way)."""
+def _plain_tests(w: _Writer, fact: CFact, d: int, in_cycle: bool) -> None:
+    """A fact's tests as one condition, for code run without the trace (no reason to record on the way);
+    ``in_cycle``: the record is known to be in the cycle."""
     tests = []
-    if not fact.to_cycle_end:
+    if not fact.to_cycle_end and not in_cycle:
         tests.append("in_cycle")
     if fact.not_before is not None:
         tests.append(f"d >= {w.const(fact.not_before)}")
-    if not fact.include_managed_clinics:
-        tests.append("not clinic")
     if fact.filtered:
         code = _code_test(w, fact)
         fields = [f"rec.{name} in {w.const(allowed)}" for name, allowed in fact.where]
@@ -231,8 +306,10 @@ def _plain_tests(w: _Writer, fact: CFact, d: int) -> None:
         tests += [f"({code})", *fields]
     if fact.requires_document:
         tests.append("rec.document is not None")
-    w.line(d, f"if {' and '.join(tests) or 'True'}:")
-    _take(w, fact, d + 1)
+    if tests:
+        w.line(d, f"if {' and '.join(tests)}:")
+        d += 1
+    _take(w, fact, d)
 
 
 def _take(w: _Writer, fact: CFact, d: int) -> None:
@@ -240,7 +317,10 @@ def _take(w: _Writer, fact: CFact, d: int) -> None:
     x = fact.index
     w.line(d, f"c{x} += 1")
     if fact.aggregate == "sum_amount":
-        w.line(d, f"s{x} += rec.amount_fen")
+        # Record.amount_fen inline (a property call per record otherwise)
+        w.line(d, "a = rec.amount")
+        w.line(d, "if a is not None:")
+        w.line(d + 1, f"s{x} += int(a * 100)")
     elif fact.aggregate == "value":
         w.line(d, "sc = rec.score")
         w.line(d, "if sc is not None:")
@@ -265,13 +345,16 @@ def _decision(w: _Writer, pack: CompiledPack, path: CPath) -> None:
         facts = pack.facts
         w.line(d, "counts = (" + "".join(f"c{f.index}, " for f in facts) + ")")
         w.line(d, "sums = (" + "".join(f"s{f.index}, " if f.aggregate == "sum_amount" else "0, " for f in facts) + ")")
-        values = ", ".join(f"({f.index}, v{f.index})" for f in facts if f.aggregate == "value")
-        w.line(d, f"values = {{k: v for k, v in ({values},) if v is not None}}" if values else "values = {}")
+        w.line(d, "values = {}")
+        for f in facts:  # plain statements: a comprehension would cost a call per subject
+            if f.aggregate == "value":
+                w.line(d, f"if v{f.index} is not None:")
+                w.line(d + 1, f"values[{f.index}] = v{f.index}")
         w.line(d, "fact_records = (" + "".join(f"r{f.index}, " for f in facts) + ")")
     _exclusions(w, pack)
     w.line(d, "if hits:")
     payload = "(counts, sums, values, fact_records, reasons, flags, fired, ())" if w.trace else "None"
-    w.line(d + 1, f"return ('excluded', None, None, 'excluded', hits, overridden, {payload})")
+    w.line(d + 1, _returns("'excluded', None, None, 'excluded', hits", payload))
     if path.method == "scorecard":
         _scorecard(w, pack, path)
     elif path.method == "classification" and path.combine == "agree":
@@ -280,6 +363,11 @@ def _decision(w: _Writer, pack: CompiledPack, path: CPath) -> None:
         _worst(w, pack, path)
     else:
         _external(w, pack, path)
+
+
+def _returns(fields: str, payload: str) -> str:
+    """``return`` of the Outcome (made without parsing its fields as arguments again) and the operation."""
+    return f"return (_new(_Outcome, ({fields}, overridden, {payload})), op)"
 
 
 def _exclusions(w: _Writer, pack: CompiledPack) -> None:
@@ -359,23 +447,34 @@ def _scorecard(w: _Writer, pack: CompiledPack, path: CPath) -> None:
         w.t(d, f"terms.append(({k}, {'p' if rule.sign > 0 else '-p'}, te))")
     assert path.bands is not None
     _bands(w, path.bands, "score", 2)
-    w.line(d, "value = _score(score, e)")
+    # score_decimal's memo read straight away (a call only for a score not seen yet); the exponent is the
+    # base's unless a term can lower it
+    if w.trace or any(_tracked(rule, base_exp) for rule in path.rules):
+        w.line(d, "value = _scores[e].get(score)")
+    else:
+        w.line(d, f"value = _scores{-base_exp}.get(score)")
+    w.line(d, "if value is None:")
+    w.line(d + 1, "value = _score(score, e)")
     payload = "(counts, sums, values, fact_records, reasons, flags, fired, tuple(terms))" if w.trace else "None"
     w.line(d, "if grade is None:")
-    w.line(d + 1, f"return ('not_evaluable', None, value, 'score_outside_bands', (), overridden, {payload})")
-    w.line(d, f"return ('graded', grade, value, None, (), overridden, {payload})")
+    w.line(d + 1, _returns("'not_evaluable', None, value, 'score_outside_bands', ()", payload))
+    w.line(d, _returns("'graded', grade, value, None, ()", payload))
+
+
+def _tracked(rule: CRule, base_exp: int) -> bool:
+    """Whether a term of ``rule`` can lower the score's exponent (the least of the terms', Decimal addition)."""
+    exponents = [_exponent(rule.points), *(_exponent(t.points) for t in rule.tiers)]
+    if rule.cap is not None:
+        exponents.append(_exponent(rule.cap))
+    return min(exponents) < base_exp
 
 
 def _rule(w: _Writer, pack: CompiledPack, rule: CRule, base_exp: int) -> None:
     """Points of one rule in hundredths ``p`` and, where it matters, the exponent ``te`` of its Decimal term."""
     d = 1
     n = f"c{rule.fact}"
-    exponents = [_exponent(rule.points), *(_exponent(t.points) for t in rule.tiers)]
-    if rule.cap is not None:
-        exponents.append(_exponent(rule.cap))
-    # the traced variant keeps every term's exponent (the running scores show it); the score's own
-    # exponent is the least of the terms' (Decimal addition), which only a finer term can lower
-    tracked = w.trace or min(exponents) < base_exp
+    # the traced variant keeps every term's exponent (the running scores show it)
+    tracked = w.trace or _tracked(rule, base_exp)
 
     def set_exp(depth: int, exponent: int) -> None:
         if tracked:
@@ -432,15 +531,15 @@ def _external(w: _Writer, pack: CompiledPack, path: CPath) -> None:
     payload = "(counts, sums, values, fact_records, reasons, flags, fired, ())" if w.trace else "None"
     w.line(d, f"found = v{idx}")
     w.line(d, "if found is None:")
-    w.line(d + 1, f"return ('not_evaluable', None, None, 'missing_score', (), overridden, {payload})")
+    w.line(d + 1, _returns("'not_evaluable', None, None, 'missing_score', ()", payload))
     w.line(d, "if len(found) > 1:")
-    w.line(d + 1, f"return ('not_evaluable', None, None, 'conflicting_scores', (), overridden, {payload})")
+    w.line(d + 1, _returns("'not_evaluable', None, None, 'conflicting_scores', ()", payload))
     w.line(d, "for value in found:")
     w.line(d + 1, "pass")
     _bands(w, path.bands, "value", 0)
     w.line(d, "if grade is None:")
-    w.line(d + 1, f"return ('not_evaluable', None, value, 'score_outside_bands', (), overridden, {payload})")
-    w.line(d, f"return ('graded', grade, value, None, (), overridden, {payload})")
+    w.line(d + 1, _returns("'not_evaluable', None, value, 'score_outside_bands', ()", payload))
+    w.line(d, _returns("'graded', grade, value, None, ()", payload))
 
 
 _PAYLOAD = "(counts, sums, values, fact_records, reasons, flags, fired, ())"
@@ -466,15 +565,15 @@ def _worst(w: _Writer, pack: CompiledPack, path: CPath) -> None:
         w.line(d, f"found = v{path.score_fact}")
         w.line(d, "if found is not None:")
         w.line(d + 1, "if len(found) > 1:")
-        w.line(d + 2, f"return ('not_evaluable', None, None, 'conflicting_scores', (), overridden, {payload})")
+        w.line(d + 2, _returns("'not_evaluable', None, None, 'conflicting_scores', ()", payload))
         w.line(d + 1, "for value in found:")
         w.line(d + 2, "pass")
         _bands(w, path.bands, "value", 0, "band", d + 1)
         w.line(d + 1, "if band is None:")
-        w.line(d + 2, f"return ('not_evaluable', None, value, 'score_outside_bands', (), overridden, {payload})")
+        w.line(d + 2, _returns("'not_evaluable', None, value, 'score_outside_bands', ()", payload))
         w.line(d + 1, f"if {order}[band] > {order}[grade]:")
         w.line(d + 2, "grade = band")
-    w.line(d, f"return ('graded', grade, value, None, (), overridden, {payload})")
+    w.line(d, _returns("'graded', grade, value, None, ()", payload))
 
 
 def _agree(w: _Writer, path: CPath) -> None:
@@ -491,7 +590,7 @@ def _agree(w: _Writer, path: CPath) -> None:
         w.line(d, "for each in found:")
         _bands(w, path.bands, "each", 0, "band", d + 1)
         w.line(d + 1, "if band is None:")
-        w.line(d + 2, f"return ('not_evaluable', None, each, 'score_outside_bands', (), overridden, {payload})")
+        w.line(d + 2, _returns("'not_evaluable', None, each, 'score_outside_bands', ()", payload))
         w.line(d + 1, "named.add(band)")
         w.line(d, "if len(found) == 1:")
         w.line(d + 1, "value = found[0]")
@@ -499,7 +598,7 @@ def _agree(w: _Writer, path: CPath) -> None:
     else:
         w.line(d, "if len(named) != 1:")
     w.line(d + 1, "why = 'conflicting_scores' if named else 'missing_score'")
-    w.line(d + 1, f"return ('not_evaluable', None, value, why, (), overridden, {payload})")
+    w.line(d + 1, _returns("'not_evaluable', None, value, why, ()", payload))
     w.line(d, "for grade in named:")
     w.line(d + 1, "pass")
-    w.line(d, f"return ('graded', grade, value, None, (), overridden, {payload})")
+    w.line(d, _returns("'graded', grade, value, None, ()", payload))
