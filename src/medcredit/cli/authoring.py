@@ -23,6 +23,7 @@ from medcredit.cli.common import (
 )
 from medcredit.cli.messages import msg
 from medcredit.diagnostics.errors import ProblemsError
+from medcredit.diagnostics.escape import one_line
 from medcredit.diagnostics.problems import Problem, has_errors, rank
 from medcredit.io.limits import PACK_LIMITS
 from medcredit.pack.compiled import CompiledPack
@@ -42,7 +43,7 @@ def _verify_seed(
     located = load_yaml(source.text, source.file)
     result = verify_seed(compiled.model, located, pack_file=source.path, seeds_dir=seeds_dir)
     if not quiet and not result.problems:
-        sys.stderr.write(f"{source.file}: {result.note}\n")
+        sys.stderr.write(one_line(f"{source.file}: {result.note}") + "\n")
     return result.problems
 
 
@@ -79,7 +80,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if not ok:
             worst = max(worst, EXIT_PROBLEMS)
         elif compiled is not None and not args.quiet:
-            ok_line = msg("validate_ok", ui_lang(args), name=name, id=compiled.id, hash=compiled.content_hash[:19])
+            ok_line = msg(
+                "validate_ok", ui_lang(args), name=one_line(name), id=compiled.id, hash=compiled.content_hash[:19]
+            )
             sys.stderr.write(ok_line + "\n")
     if args.format == "json":
         emit_json(report)
@@ -183,13 +186,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         colour = colour_enabled(args.color, sys.stdout)
         for p, linked in zip(all_problems, as_json, strict=True):
-            head = f"{p.file}:{p.line}:{p.column}"
+            head = f"{p.place}{p.line}:{p.column}"
             level = _colour(p.level, p.level) if colour else p.level
             # where to read the article beside the element (medcredit render), when the element cites one
-            see = f" → {linked['link']}" if linked["link"] else ""
+            see = f" → {one_line(str(linked['link']))}" if linked["link"] else ""
             sys.stdout.write(f"{head}: {level}: {p.full_message} [{p.code}]{see}\n")
         for line in engine_lines:  # which paths `evaluate --engine compiled` runs as generated code
-            sys.stdout.write(line + "\n")
+            sys.stdout.write(one_line(line) + "\n")
         errors = sum(p.level == "error" for p in all_problems)
         warnings = len(all_problems) - errors
         headline = msg("check_headline", lang, packs=len(args.packs), errors=errors, warnings=warnings)

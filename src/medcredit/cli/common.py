@@ -17,6 +17,7 @@ from typing import IO
 
 from medcredit.cli.messages import Lang, kind_name, msg, resolve_lang
 from medcredit.diagnostics.errors import ArgumentError, MedcreditError
+from medcredit.diagnostics.escape import github_message, github_property
 from medcredit.diagnostics.problems import Problem, suggest
 from medcredit.engine.arguments import check_cycle
 from medcredit.engine.batch import BatchSummary
@@ -185,9 +186,12 @@ def _account(summary: BatchSummary) -> dict[str, int]:
 
 
 def emit_problems(problems: Sequence[Problem], out: IO[str], fmt: str = "parsable") -> None:
+    """One line per problem: ``file:line:col: [level] message (code)``, or a GitHub workflow command
+    (``--format github``), escaped so that no value of the input can break the line or start a command."""
     for p in problems:
         if fmt == "github":
-            out.write(f"::{p.level} file={p.file},line={p.line},col={p.column},title={p.code}::{p.full_message}\n")
+            where = f"file={github_property(p.file)},line={p.line},col={p.column},title={github_property(p.code)}"
+            out.write(f"::{p.level} {where}::{github_message(p.raw_message)}\n")
         else:
             out.write(p.render() + "\n")
 

@@ -32,6 +32,7 @@ from medcredit.cli.item_output import ItemWriter, utf8_buffer
 from medcredit.cli.messages import msg
 from medcredit.cli.parallel import AUTO_JOBS, AUTO_MIN_BYTES, MAX_AUTO_JOBS, auto_jobs, evaluate_parallel
 from medcredit.diagnostics.errors import MedcreditError
+from medcredit.diagnostics.escape import one_line
 from medcredit.engine.batch import BatchSummary, Failed, evaluate_items
 from medcredit.engine.codegen import CompactResult
 from medcredit.engine.evaluation import Evaluator
@@ -193,15 +194,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
         emit_json({"cycle": args.cycle, "packs": names, "results": rows})
         return exit_code
     header = ["subject", "pack", "status", "grade", "score", "lists", "measures"]
+    # a control character in an id (a line feed, a tab) is shown escaped: it cannot forge a row or a column
     table = [header] + [
         [
-            row["subject"],
-            row["pack"],
-            row["status"],
-            row.get("grade_label") or row["grade"] or "-",
-            row["score"] or "-",
-            ",".join(row["listings"]) or "-",
-            str(len(row["measures"])),
+            one_line(cell)
+            for cell in (
+                row["subject"],
+                row["pack"],
+                row["status"],
+                row.get("grade_label") or row["grade"] or "-",
+                row["score"] or "-",
+                ",".join(row["listings"]) or "-",
+                str(len(row["measures"])),
+            )
         ]
         for row in rows
     ]
