@@ -20,6 +20,7 @@ from medcredit.cli.common import (
     parse_date,
     require_known,
     ui_lang,
+    whole_arg,
 )
 from medcredit.cli.messages import msg
 from medcredit.diagnostics.errors import ProblemsError
@@ -305,7 +306,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("target", metavar="DIR_OR_FILE_OR_PACK")
     p.add_argument("--properties", action="store_true", help="run the generic properties on the pack TARGET")
     p.add_argument("--profile", choices=["ci", "release"], default="ci", help="with --properties: example budget")
-    p.add_argument("--seed", type=int, default=None, help="with --properties: random seed")
+    p.add_argument("--seed", type=whole_arg("--seed"), default=None, help="with --properties: random seed")
     p.add_argument("--format", choices=["text", "json"], default="text", help="case results as text or JSON")
     p.set_defaults(func=cmd_test)
 
@@ -336,7 +337,7 @@ def register(sub: Subparsers) -> None:
     p = sub.add_parser("properties", help="check the generic properties every pack must satisfy (generated histories)")
     p.add_argument("pack", metavar="PACK", help="bundled pack name or pack file")
     p.add_argument("--profile", choices=["ci", "release"], default="ci", help="ci: 40 examples each; release: 1000")
-    p.add_argument("--seed", type=int, default=None, help="random seed (repeats a release run)")
+    p.add_argument("--seed", type=whole_arg("--seed"), default=None, help="random seed (repeats a release run)")
     p.add_argument("--property", action="append", metavar="ID", help="run only these properties (repeatable)")
     p.add_argument("--format", choices=["text", "json"], default="text", help="the report as text or JSON")
     p.set_defaults(func=cmd_properties)

@@ -19,6 +19,7 @@ from medcredit.cli.common import (
     EXIT_USAGE,
     Progress,
     add_lang_option,
+    ascii_whole,
     closing_line,
     cycle_arg,
     emit_json,
@@ -27,6 +28,7 @@ from medcredit.cli.common import (
     parse_date,
     report_lang,
     ui_lang,
+    whole_arg,
 )
 from medcredit.cli.item_output import ItemWriter, utf8_buffer
 from medcredit.cli.messages import msg
@@ -280,10 +282,9 @@ def _jobs_arg(text: str) -> int:
     """A number of processes, or ``auto`` (0 here): :func:`~medcredit.cli.parallel.auto_jobs` decides per input."""
     if text == "auto":
         return AUTO_JOBS
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of processes or auto") from None
+    value = ascii_whole(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a whole number of processes or auto")
     if not 1 <= value <= 64:
         raise argparse.ArgumentTypeError("--jobs takes 1 to 64 processes")
     return value
@@ -386,7 +387,13 @@ def register(sub: Subparsers) -> None:
         " (default: beside the report)",
     )
     add_lang_option(p, "en", "report's own words")
-    p.add_argument("--examples", type=int, default=5, metavar="N", help="example subjects kept per transition")
+    p.add_argument(
+        "--examples",
+        type=whole_arg("--examples"),
+        default=5,
+        metavar="N",
+        help="example subjects kept per transition (0: none)",
+    )
     p.add_argument("--override-validity", action="store_true")
     _encoding_option(p)
     p.set_defaults(func=cmd_diff)
