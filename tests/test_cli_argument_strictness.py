@@ -22,7 +22,7 @@ def _refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     return capsys.readouterr().err
 
 
-@pytest.mark.parametrize("year", ["٢٠٢٣", "２０２３", "1_990", "+2023", " 2023", "2023 ", "9" * 30])
+@pytest.mark.parametrize("year", ["٢٠٢٣", "２０２３", "1_990", "+2023", " 2023", "2023 ", "2O23", "9" * 101])
 def test_cycle_is_a_year_in_ascii_digits(year: str, capsys: pytest.CaptureFixture[str]) -> None:
     for argv in (
         ["evaluate", "--pack", "wushan", "--cycle", year, str(EXAMPLES)],
@@ -39,6 +39,11 @@ def test_cycle_is_a_year_in_ascii_digits(year: str, capsys: pytest.CaptureFixtur
     ):
         assert "is not a year" in _refused(argv, capsys)
     assert build_parser().parse_args(["evaluate", "--pack", "wushan", "--cycle", "2023", "f"]).cycle == 2023
+
+
+def test_a_long_or_negative_year_is_out_of_range(capsys: pytest.CaptureFixture[str]) -> None:
+    for year in ("9" * 30, "-1"):
+        assert "out of range" in _refused(["evaluate", "--pack", "wushan", "--cycle", year, "f"], capsys)
 
 
 def test_diff_examples_is_zero_or_more(capsys: pytest.CaptureFixture[str]) -> None:

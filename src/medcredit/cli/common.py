@@ -235,6 +235,7 @@ def parse_date(text: str) -> dt.date:
 
 
 _ASCII_WHOLE = re.compile(r"[0-9]{1,18}")  # longer is never a count or a year (and int() refuses 4,301 digits)
+_ASCII_YEAR = re.compile(r"-?[0-9]{1,100}")
 _ASCII_DECIMAL = re.compile(r"[0-9]{1,18}(\.[0-9]{1,18})?|\.[0-9]{1,18}")
 
 
@@ -274,11 +275,10 @@ def positive_seconds(text: str) -> float:
 
 def cycle_arg(text: str) -> int:
     """``--cycle``: a year in ASCII digits within the range the engine reasons about (a usage error otherwise)."""
-    year = ascii_whole(text)
-    if year is None:
+    if not _ASCII_YEAR.fullmatch(text):
         raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a year (e.g. 2023)")
     try:
-        return check_cycle(year)
+        return check_cycle(int(text))  # a negative or huge year is a year out of range
     except ValueError as exc:  # ArgumentError is a ValueError too
         raise argparse.ArgumentTypeError(str(exc)) from None
 
