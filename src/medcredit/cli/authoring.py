@@ -20,9 +20,11 @@ from medcredit.cli.common import (
     parse_date,
     require_known,
     ui_lang,
+    whole_arg,
 )
 from medcredit.cli.messages import msg
 from medcredit.diagnostics.errors import MedcreditError, ProblemsError
+from medcredit.diagnostics.escape import one_line
 from medcredit.diagnostics.problems import Problem, has_errors, rank
 from medcredit.io.limits import PACK_LIMITS
 from medcredit.pack.compiled import CompiledPack
@@ -42,7 +44,7 @@ def _verify_seed(
     located = load_yaml(source.text, source.file)
     result = verify_seed(compiled.model, located, pack_file=source.path, seeds_dir=seeds_dir)
     if not quiet and not result.problems:
-        sys.stderr.write(f"{source.file}: {result.note}\n")
+        sys.stderr.write(one_line(f"{source.file}: {result.note}") + "\n")
     return result.problems
 
 
@@ -79,7 +81,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if not ok:
             worst = max(worst, EXIT_PROBLEMS)
         elif compiled is not None and not args.quiet:
-            ok_line = msg("validate_ok", ui_lang(args), name=name, id=compiled.id, hash=compiled.content_hash[:19])
+            ok_line = msg(
+                "validate_ok", ui_lang(args), name=one_line(name), id=compiled.id, hash=compiled.content_hash[:19]
+            )
             sys.stderr.write(ok_line + "\n")
     if args.format == "json":
         emit_json(report)
@@ -183,13 +187,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         colour = colour_enabled(args.color, sys.stdout)
         for p, linked in zip(all_problems, as_json, strict=True):
-            head = f"{p.file}:{p.line}:{p.column}"
+            head = f"{p.place}{p.line}:{p.column}"
             level = _colour(p.level, p.level) if colour else p.level
             # where to read the article beside the element (medcredit render), when the element cites one
-            see = f" → {linked['link']}" if linked["link"] else ""
+            see = f" → {one_line(str(linked['link']))}" if linked["link"] else ""
             sys.stdout.write(f"{head}: {level}: {p.full_message} [{p.code}]{see}\n")
         for line in engine_lines:  # which paths `evaluate --engine compiled` runs as generated code
-            sys.stdout.write(line + "\n")
+            sys.stdout.write(one_line(line) + "\n")
         errors = sum(p.level == "error" for p in all_problems)
         warnings = len(all_problems) - errors
         headline = msg("check_headline", lang, packs=len(args.packs), errors=errors, warnings=warnings)
@@ -327,7 +331,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("target", metavar="DIR_OR_FILE_OR_PACK")
     p.add_argument("--properties", action="store_true", help="run the generic properties on the pack TARGET")
     p.add_argument("--profile", choices=["ci", "release"], default="ci", help="with --properties: example budget")
-    p.add_argument("--seed", type=int, default=None, help="with --properties: random seed")
+    p.add_argument("--seed", type=whole_arg("--seed"), default=None, help="with --properties: random seed")
     p.add_argument("--format", choices=["text", "json"], default="text", help="case results as text or JSON")
     p.set_defaults(func=cmd_test)
 
@@ -358,7 +362,7 @@ def register(sub: Subparsers) -> None:
     p = sub.add_parser("properties", help="check the generic properties every pack must satisfy (generated histories)")
     p.add_argument("pack", metavar="PACK", help="bundled pack name or pack file")
     p.add_argument("--profile", choices=["ci", "release"], default="ci", help="ci: 40 examples each; release: 1000")
-    p.add_argument("--seed", type=int, default=None, help="random seed (repeats a release run)")
+    p.add_argument("--seed", type=whole_arg("--seed"), default=None, help="random seed (repeats a release run)")
     p.add_argument("--property", action="append", metavar="ID", help="run only these properties (repeatable)")
     p.add_argument("--format", choices=["text", "json"], default="text", help="the report as text or JSON")
     p.set_defaults(func=cmd_properties)

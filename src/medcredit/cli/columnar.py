@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from medcredit.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
+    ascii_whole,
+    cycle_arg,
     emit_problems,
     grade_counts,
     pack_file,
@@ -102,10 +104,9 @@ def _threads_arg(text: str) -> int:
     """A number of threads, or ``auto`` (0 here: one per available core)."""
     if text == "auto":
         return 0
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of threads or auto") from None
+    value = ascii_whole(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a whole number of threads or auto")
     if not 1 <= value <= 64:
         raise argparse.ArgumentTypeError("--jobs takes 1 to 64 threads")
     return value
@@ -123,7 +124,7 @@ def register(sub: Subparsers) -> None:
     p.set_defaults(func=cmd_convert)
     p = cmds.add_parser("evaluate", help="grade a population given as subjects and records Parquet tables")
     p.add_argument("--pack", required=True, help="bundled pack name or path")
-    p.add_argument("--cycle", type=int, required=True, help="evaluation cycle (year)")
+    p.add_argument("--cycle", type=cycle_arg, required=True, help="evaluation cycle (year)")
     p.add_argument("--subjects", required=True, help="Parquet file of subjects")
     p.add_argument("--records", required=True, help="Parquet file of records")
     p.add_argument("--output", required=True, help="results Parquet file (one row per subject, trace matrix)")

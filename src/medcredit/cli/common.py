@@ -8,6 +8,7 @@ import codecs
 import datetime as dt
 import json
 import os
+import re
 import stat
 import sys
 import time
@@ -18,7 +19,8 @@ from typing import IO
 
 from medcredit.cli.messages import Lang, kind_name, msg, resolve_lang
 from medcredit.diagnostics.arguments import FIRST_DAY, LAST_DAY
-from medcredit.diagnostics.errors import ArgumentError, MedcreditError
+from medcredit.diagnostics.errors import ArgumentError
+from medcredit.diagnostics.escape import github_message, github_property
 from medcredit.diagnostics.problems import Problem, suggest
 from medcredit.engine.arguments import check_cycle
 from medcredit.engine.batch import BatchSummary
@@ -188,9 +190,12 @@ def _account(summary: BatchSummary) -> dict[str, int]:
 
 
 def emit_problems(problems: Sequence[Problem], out: IO[str], fmt: str = "parsable") -> None:
+    """One line per problem: ``file:line:col: [level] message (code)``, or a GitHub workflow command
+    (``--format github``), escaped so that no value of the input can break the line or start a command."""
     for p in problems:
         if fmt == "github":
-            out.write(f"::{p.level} file={p.file},line={p.line},col={p.column},title={p.code}::{p.full_message}\n")
+            where = f"file={github_property(p.file)},line={p.line},col={p.column},title={github_property(p.code)}"
+            out.write(f"::{p.level} {where}::{github_message(p.raw_message)}\n")
         else:
             out.write(p.render() + "\n")
 
@@ -243,11 +248,21 @@ def add_seeds_option(parser: argparse.ArgumentParser) -> None:
     """``--seeds DIR``: where the packs' source texts (``document.seed``) are, besides next to each pack."""
     parser.add_argument(
         "--seeds",
-        type=Path,
+        type=seeds_dir_arg,
         default=None,
         metavar="DIR",
         help="directory of the documents' original texts (document.seed); default: beside each pack file",
     )
+
+
+def seeds_dir_arg(text: str) -> Path:
+    """``--seeds DIR``: an existing directory; anything else is a usage error, never a silent fall-back to the
+    seeds found beside the pack or in the package."""
+    path = Path(text)
+    if not path.is_dir():
+        what = "is not a directory" if path.exists() else "does not exist"
+        raise argparse.ArgumentTypeError(f"'{text[:200]}' {what} (--seeds takes the directory of the seeds)")
+    return path
 
 
 def parse_date(text: str) -> dt.date:
@@ -263,13 +278,53 @@ def parse_date(text: str) -> dt.date:
     return day
 
 
+_ASCII_WHOLE = re.compile(r"[0-9]{1,18}")  # longer is never a count or a year (and int() refuses 4,301 digits)
+_ASCII_YEAR = re.compile(r"-?[0-9]{1,100}")
+_ASCII_DECIMAL = re.compile(r"[0-9]{1,18}(\.[0-9]{1,18})?|\.[0-9]{1,18}")
+
+
+def ascii_whole(text: str) -> int | None:
+    """The whole number ``text`` spells in ASCII digits only, else None.
+
+    ``int()`` also takes Arabic-Indic or full-width digits, ``1_990``, signs and surrounding spaces: none of
+    them is a way to write a year or a count on a command line, and each is more likely a mistake.  More than
+    18 digits is no count either.
+    """
+    return int(text) if _ASCII_WHOLE.fullmatch(text) else None
+
+
+def whole_arg(what: str, minimum: int = 0) -> Callable[[str], int]:
+    """An argument type: a whole number in ASCII digits, at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        value = ascii_whole(text.removeprefix("-"))
+        if value is not None and text.startswith("-"):
+            value = -value
+        if value is None:
+            raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a whole number in digits 0-9 ({what})")
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{what} must be at least {minimum}, not {value}")
+        return value
+
+    parse.__name__ = what  # argparse names the type in some messages
+    return parse
+
+
+def positive_seconds(text: str) -> float:
+    """An argument type: a finite number of seconds above zero, in ASCII (``nan``, ``inf``, ``-1`` refused)."""
+    if not _ASCII_DECIMAL.fullmatch(text) or float(text) <= 0:
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a number of seconds above zero (e.g. 30 or 2.5)")
+    return float(text)
+
+
 def cycle_arg(text: str) -> int:
-    """``--cycle``: a year within the range the engine reasons about (a usage error otherwise)."""
+    """``--cycle``: a year in ASCII digits within the range the engine reasons about (a usage error otherwise)."""
+    if not _ASCII_YEAR.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a year (e.g. 2023)")
     try:
-        return check_cycle(int(text))
+        return check_cycle(int(text))  # a negative or huge year is a year out of range
     except ValueError as exc:  # ArgumentError is a ValueError too
-        message = str(exc) if isinstance(exc, MedcreditError) else f"'{text[:40]}' is not a year (e.g. 2023)"
-        raise argparse.ArgumentTypeError(message) from None
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def refuse_same_file(named: Sequence[tuple[str, object]], lang: Lang = "en") -> None:

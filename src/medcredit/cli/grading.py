@@ -19,6 +19,7 @@ from medcredit.cli.common import (
     EXIT_USAGE,
     Progress,
     add_lang_option,
+    ascii_whole,
     closing_line,
     cycle_arg,
     emit_json,
@@ -29,11 +30,13 @@ from medcredit.cli.common import (
     refuse_overwriting,
     report_lang,
     ui_lang,
+    whole_arg,
 )
 from medcredit.cli.item_output import ItemWriter, utf8_buffer
 from medcredit.cli.messages import msg
 from medcredit.cli.parallel import AUTO_JOBS, AUTO_MIN_BYTES, MAX_AUTO_JOBS, auto_jobs, evaluate_parallel
 from medcredit.diagnostics.errors import MedcreditError
+from medcredit.diagnostics.escape import one_line
 from medcredit.engine.batch import BatchSummary, Failed, evaluate_items
 from medcredit.engine.codegen import CompactResult
 from medcredit.engine.evaluation import Evaluator
@@ -198,15 +201,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
         emit_json({"cycle": args.cycle, "packs": names, "results": rows})
         return exit_code
     header = ["subject", "pack", "status", "grade", "score", "lists", "measures"]
+    # a control character in an id (a line feed, a tab) is shown escaped: it cannot forge a row or a column
     table = [header] + [
         [
-            row["subject"],
-            row["pack"],
-            row["status"],
-            row.get("grade_label") or row["grade"] or "-",
-            row["score"] or "-",
-            ",".join(row["listings"]) or "-",
-            str(len(row["measures"])),
+            one_line(cell)
+            for cell in (
+                row["subject"],
+                row["pack"],
+                row["status"],
+                row.get("grade_label") or row["grade"] or "-",
+                row["score"] or "-",
+                ",".join(row["listings"]) or "-",
+                str(len(row["measures"])),
+            )
         ]
         for row in rows
     ]
@@ -318,10 +325,9 @@ def _jobs_arg(text: str) -> int:
     """A number of processes, or ``auto`` (0 here): :func:`~medcredit.cli.parallel.auto_jobs` decides per input."""
     if text == "auto":
         return AUTO_JOBS
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of processes or auto") from None
+    value = ascii_whole(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a whole number of processes or auto")
     if not 1 <= value <= 64:
         raise argparse.ArgumentTypeError("--jobs takes 1 to 64 processes")
     return value
@@ -424,7 +430,13 @@ def register(sub: Subparsers) -> None:
         " (default: beside the report)",
     )
     add_lang_option(p, "en", "report's own words")
-    p.add_argument("--examples", type=int, default=5, metavar="N", help="example subjects kept per transition")
+    p.add_argument(
+        "--examples",
+        type=whole_arg("--examples"),
+        default=5,
+        metavar="N",
+        help="example subjects kept per transition (0: none)",
+    )
     p.add_argument("--override-validity", action="store_true")
     _encoding_option(p)
     p.set_defaults(func=cmd_diff)

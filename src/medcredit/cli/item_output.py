@@ -12,6 +12,7 @@ from collections import Counter
 from typing import IO, Any
 
 from medcredit.cli.common import emit_problems
+from medcredit.diagnostics.escape import one_line
 from medcredit.engine.batch import Failed
 from medcredit.engine.codegen import CompactResult
 from medcredit.history.reader import Rejected
@@ -36,11 +37,12 @@ def rejected_dict(item: Rejected) -> dict[str, Any]:
 def summary_row(result: Result) -> tuple[str, ...]:
     """The ``--format summary`` cells of a result, in :data:`SUMMARY_HEADER` order (``-`` for none).
 
-    Tabs and line breaks in a name would break the row, so they are read as spaces.
+    Tabs and line breaks in a name would break the row, so they are read as spaces; other control
+    characters (an escape sequence, say) are shown escaped, never sent to the terminal.
     """
-    name = " ".join((result.subject_name or "-").split())
+    name = one_line(" ".join((result.subject_name or "-").split()))
     score = "-" if result.score is None else format(result.score, "f")
-    return (result.subject_id, name, result.category, result.status, result.grade or "-", score)
+    return (one_line(result.subject_id), name, result.category, result.status, result.grade or "-", score)
 
 
 def outcome_key(result: Result | CompactResult) -> str:

@@ -37,6 +37,7 @@ from medcredit.cli.common import (
 )
 from medcredit.cli.messages import argparse_message, msg, resolve_lang
 from medcredit.diagnostics.errors import MedcreditError, ProblemsError, UnannouncedYearError
+from medcredit.diagnostics.escape import keep_lines, one_line
 
 #: Commands that write their output subject by subject: a standard output that cannot hold Chinese text is
 #: refused before they start (the others write at the end, and the error is caught when it comes).
@@ -58,7 +59,9 @@ class MedcreditParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         lang = resolve_lang(self.ui_lang)
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: {msg('usage_error', lang)}: {argparse_message(message, lang)}\n")
+        # the message echoes the argument as typed: its control characters are shown, not obeyed
+        text = one_line(argparse_message(message, lang))
+        self.exit(EXIT_USAGE, f"{self.prog}: {msg('usage_error', lang)}: {text}\n")
 
 
 def _lang_in(argv: Sequence[str]) -> str | None:
@@ -149,15 +152,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
     except ProblemsError as exc:
         emit_problems(exc.problems, sys.stderr)
-        sys.stderr.write(f"medcredit: {str(exc).splitlines()[0]}\n")
+        sys.stderr.write(f"medcredit: {one_line(exc.summary)}\n")
         unreadable = any(p.code in ("io", "history-format", "encoding", "too-large") for p in exc.problems)
         return EXIT_USAGE if unreadable else EXIT_PROBLEMS
     except UnannouncedYearError as exc:
         where = "--schedule FILE" if hasattr(args, "schedule") else "`medcredit deadline ... --schedule FILE`"
-        sys.stderr.write(f"medcredit: {msg('unannounced_year', lang, error=exc, where=where)}\n")
+        sys.stderr.write(f"medcredit: {keep_lines(msg('unannounced_year', lang, error=exc, where=where))}\n")
         return EXIT_USAGE
     except MedcreditError as exc:
-        sys.stderr.write(f"medcredit: {exc}\n")
+        sys.stderr.write(f"medcredit: {keep_lines(str(exc))}\n")  # a message may echo an input value
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK
@@ -174,7 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE  # the run did not complete (1 is for a complete run that reported problems)
     except OSError as exc:  # the system refused a read or a write (a full disk, say): said, never a traceback
         what = exc.filename if exc.filename is not None else type(exc).__name__
-        sys.stderr.write(f"medcredit: {msg('os_error', lang, what=what, reason=exc.strerror or exc)}\n")
+        text = msg("os_error", lang, what=what, reason=exc.strerror or exc)
+        sys.stderr.write(f"medcredit: {keep_lines(text)}\n")
         return EXIT_USAGE
     return code
 

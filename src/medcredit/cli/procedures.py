@@ -19,6 +19,7 @@ from medcredit.cli.common import (
     ui_lang,
 )
 from medcredit.cli.messages import msg
+from medcredit.diagnostics.escape import one_line
 from medcredit.pack.loader import load_pack
 from medcredit.pack.validity import in_force, validity_text
 from medcredit.procedures.deadlines import compute_deadline, deadline_chain
@@ -65,12 +66,19 @@ def _list_deadlines(args: argparse.Namespace) -> int:
         emit_json(body)
         return EXIT_OK
     if not deadlines:
-        sys.stdout.write(msg("no_deadlines", ui_lang(args), pack=pack.id) + "\n")
+        _line(msg("no_deadlines", ui_lang(args), pack=pack.id) + "\n")
     for d in deadlines:
         label = d.label.zh if report_lang(args, "zh") == "zh" else (d.label.en or d.label.zh)
         after = f" (after {d.follows})" if d.follows else ""
-        sys.stdout.write(f"{d.id}\t{_period(d.working_days, d.months, d.years)}{after}\t{label}\t[{d.cite.article}]\n")
+        cells = (d.id, f"{_period(d.working_days, d.months, d.years)}{after}", label, f"[{d.cite.article}]")
+        sys.stdout.write("\t".join(one_line(cell) for cell in cells) + "\n")  # a tab in a label is not a column
     return EXIT_OK
+
+
+def _line(text: str) -> None:
+    """Write one line of a text report: values from the pack or the history (ids, labels, reasons) may hold
+    control characters, shown escaped so that they cannot forge a line or reach the terminal."""
+    sys.stdout.write(one_line(text.removesuffix("\n")) + "\n")
 
 
 def cmd_deadline(args: argparse.Namespace) -> int:
@@ -98,15 +106,17 @@ def cmd_deadline(args: argparse.Namespace) -> int:
     for a in answers:
         d = a.deadline
         if zh:
-            sys.stdout.write(f"{d.label.zh}（{d.id}）：自 {a.start}（{d.starts.zh}）起，截止 {a.due.value}\n")
-            sys.stdout.write(f"  依据【{d.cite.article}】{d.cite.quote}\n  计算：{a.due.explanation_zh}\n")
+            _line(f"{d.label.zh}（{d.id}）：自 {a.start}（{d.starts.zh}）起，截止 {a.due.value}\n")
+            _line(f"  依据【{d.cite.article}】{d.cite.quote}\n")
+            _line(f"  计算：{a.due.explanation_zh}\n")
         else:
             label, starts = d.label.en or d.label.zh, d.starts.en or d.starts.zh
-            sys.stdout.write(f"{label} ({d.id}): from {a.start} ({starts}), due {a.due.value}\n")
-            sys.stdout.write(f"  basis [{d.cite.article}] {d.cite.quote}\n  computed: {a.due.explanation}\n")
-        sys.stdout.write("  " + "; ".join(a.due.sources) + "\n")
+            _line(f"{label} ({d.id}): from {a.start} ({starts}), due {a.due.value}\n")
+            _line(f"  basis [{d.cite.article}] {d.cite.quote}\n")
+            _line(f"  computed: {a.due.explanation}\n")
+        _line("  " + "; ".join(a.due.sources) + "\n")
         if a.validity_overridden:
-            sys.stdout.write("  (outside the pack's validity: overridden)\n")
+            _line("  (outside the pack's validity: overridden)\n")
     return EXIT_OK
 
 
@@ -136,18 +146,18 @@ def cmd_repair(args: argparse.Namespace) -> int:
             if zh
             else ("eligible for credit repair" if answer.eligible else "not eligible for credit repair")
         )
-        sys.stdout.write(f"{answer.subject_id} / {answer.record_id} @ {answer.on}: {verdict} ({answer.route or '-'})\n")
+        _line(f"{answer.subject_id} / {answer.record_id} @ {answer.on}: {verdict} ({answer.route or '-'})\n")
         for c in answer.conditions:
             mark = "✓" if c.met else "✗"
             text = c.reason_zh if zh else c.reason
-            sys.stdout.write(f"  {mark} {c.id}【{c.article}】{text}\n")
+            _line(f"  {mark} {c.id}【{c.article}】{text}\n")
         if answer.earliest:
-            sys.stdout.write(
+            _line(
                 ("  时间条件最早满足日：" if zh else "  earliest date the time conditions hold: ")
                 + f"{answer.earliest}\n"
             )
         if not answer.conditions:
-            sys.stdout.write(f"  {answer.reason}\n")
+            _line(f"  {answer.reason}\n")
     return EXIT_OK if answer.eligible else EXIT_PROBLEMS
 
 
@@ -160,27 +170,27 @@ def cmd_standing(args: argparse.Namespace) -> int:
         emit_json(body)
         return EXIT_OK
     zh = report_lang(args, "zh") == "zh"
-    sys.stdout.write(f"{body['subject']} @ {body['as_of']} ({body['pack']})\n")
+    _line(f"{body['subject']} @ {body['as_of']} ({body['pack']})\n")
     in_force = ", ".join(str(i) for i in body["records_in_force"]) or "-"
-    sys.stdout.write(("  有效记录（序号）：" if zh else "  records in force (index): ") + in_force + "\n")
+    _line(("  有效记录（序号）：" if zh else "  records in force (index): ") + in_force + "\n")
     for gone in body["records_not_in_force"]:
-        sys.stdout.write(("  失效记录 " if zh else "  not in force: record ") + f"{gone['index']}: {gone['reason']}\n")
+        _line(("  失效记录 " if zh else "  not in force: record ") + f"{gone['index']}: {gone['reason']}\n")
     for marked in body["records_flagged"]:
-        sys.stdout.write(("  标注记录 " if zh else "  marked: record ") + f"{marked['index']}: {marked['flag']}\n")
+        _line(("  标注记录 " if zh else "  marked: record ") + f"{marked['index']}: {marked['flag']}\n")
     if not body["listings"]:
-        sys.stdout.write("  不在任何名单上\n" if zh else "  on no list\n")
+        _line("  不在任何名单上\n" if zh else "  on no list\n")
     for x in body["listings"]:
         state = ("在列" if x["active"] else "已移出") if zh else ("active" if x["active"] else "ended")
         until = x["until"] or "-"
-        sys.stdout.write(f"  {x['list']}: {x['since']} → {until} ({state})\n")
+        _line(f"  {x['list']}: {x['since']} → {until} ({state})\n")
     for c in body["consequences"]:
-        sys.stdout.write(f"  {c['kind']} {c['person']} ({c['role']}) {c['start']} → {c['end']}\n")
+        _line(f"  {c['kind']} {c['person']} ({c['role']}) {c['start']} → {c['end']}\n")
     for x in body.get("sanctions", ()):
         until = x["end"] if x["end_latest"] is None else f"{x['end']} … {x['end_latest']}"
         state = ("执行中" if x["active"] else "已结束") if zh else ("running" if x["active"] else "ended")
-        sys.stdout.write(f"  {x['id']} {x['kind']}: {x['start']} → {until} ({x['route']}, {state})\n")
+        _line(f"  {x['id']} {x['kind']}: {x['start']} → {until} ({x['route']}, {state})\n")
     if body["validity_overridden"]:
-        sys.stdout.write("  (outside the pack's validity: overridden)\n")
+        _line("  (outside the pack's validity: overridden)\n")
     return EXIT_OK
 
 
@@ -201,10 +211,10 @@ def cmd_in_force(args: argparse.Namespace) -> int:
     elif report_lang(args, "zh") == "zh":
         verdict = "有效" if yes else "不在有效期内"
         window = f"{doc.effective} 至 {doc.expires or '未定终止日期'}"
-        sys.stdout.write(f"{pack.id}（{doc.number}）于 {args.date}：{verdict}（有效期 {window}）\n")
+        _line(f"{pack.id}（{doc.number}）于 {args.date}：{verdict}（有效期 {window}）\n")
     else:
         verdict = "in force" if yes else "not in force"
-        sys.stdout.write(f"{pack.id} ({doc.number}) on {args.date}: {verdict} ({validity_text(pack)})\n")
+        _line(f"{pack.id} ({doc.number}) on {args.date}: {verdict} ({validity_text(pack)})\n")
     return EXIT_OK if yes else EXIT_PROBLEMS
 
 
@@ -217,12 +227,12 @@ def cmd_sanctions(args: argparse.Namespace) -> int:
     else:
         zh = report_lang(args, "zh") == "zh"
         if not answer.running:
-            sys.stdout.write(
+            _line(
                 f"{answer.person_id} @ {answer.on}: " + ("无正在执行的关联后果\n" if zh else "no consequence running\n")
             )
         for c in answer.running:
             head = f"{answer.person_id} @ {answer.on}: {c.kind}"
-            sys.stdout.write(
+            _line(
                 f"{head}（{c.role}），{c.start} 至 {c.end}，因 {c.institution_id}\n"
                 if zh
                 else f"{head} ({c.role}) {c.start} to {c.end}, via {c.institution_id}\n"

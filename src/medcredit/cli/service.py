@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from medcredit.cli.common import EXIT_OK, EXIT_USAGE
+from medcredit.cli.common import EXIT_OK, EXIT_USAGE, ascii_whole, positive_seconds, whole_arg
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -24,7 +24,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from medcredit.serve.config import ServiceConfig, compile_packs, is_loopback, read_tokens
 
-    tokens = read_tokens(Path(args.token_file) if args.token_file else None)
+    tokens = read_tokens(Path(args.token_file) if args.token_file is not None else None)  # "" is no file either
     if not tokens and not is_loopback(args.host):
         sys.stderr.write(
             f"medcredit: binding {args.host} needs bearer tokens (--token-file or MEDCREDIT_TOKENS); "
@@ -68,26 +68,12 @@ def _cannot_bind(host: str, port: int) -> str | None:
 
 
 def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a port number") from None
+    value = ascii_whole(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a port number")
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port {value} is out of range: 0 to 65535")
     return value
-
-
-def _positive(kind: type[int] | type[float]) -> argparse._ActionType:
-    def parse(text: str) -> int | float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"'{text}' must be positive")
-        return value
-
-    return parse
 
 
 def register(sub: Subparsers) -> None:
@@ -102,9 +88,11 @@ def register(sub: Subparsers) -> None:
         help="serve every *.yaml pack in DIR (case files, *.cases.yaml, are skipped); the bundled packs too "
         "only when named with --pack",
     )
-    p.add_argument("--max-body", type=_positive(int), default=4 * 1024 * 1024, metavar="BYTES")
-    p.add_argument("--max-batch", type=_positive(int), default=1000, metavar="N", help="subjects per request")
-    p.add_argument("--timeout", type=_positive(float), default=30.0, metavar="SECONDS", help="per request")
+    p.add_argument("--max-body", type=whole_arg("--max-body", 1), default=4 * 1024 * 1024, metavar="BYTES")
+    p.add_argument(
+        "--max-batch", type=whole_arg("--max-batch", 1), default=1000, metavar="N", help="subjects per request"
+    )
+    p.add_argument("--timeout", type=positive_seconds, default=30.0, metavar="SECONDS", help="per request")
     p.add_argument("--token-file", metavar="FILE", help="bearer tokens, one per line (also MEDCREDIT_TOKENS)")
     p.add_argument(
         "--query-log",

@@ -35,7 +35,7 @@ from medcredit.columnar.schema import Nulls, Tables, valid_bits, validate, valid
 from medcredit.columnar.schema import one_array as _one
 from medcredit.columnar.slices import Partition, Piece, partition
 from medcredit.columnar.vexpr import Num, Value, evaluate_bool, number
-from medcredit.diagnostics.errors import HistoryError, ValidityError
+from medcredit.diagnostics.errors import ArgumentError, HistoryError, ValidityError
 from medcredit.diagnostics.problems import Problem
 from medcredit.engine.evaluation import evaluate
 from medcredit.engine.operation import REASON_ORDER
@@ -737,7 +737,9 @@ def evaluate_table(
     writes it), ``exclusions``, ``measures``, ``evaluated_by`` (``columnar``, or why the
     per-subject engine graded the row), one ``rule:<id>`` column per scorecard rule (its
     signed points; null where the rule was not applied: the trace matrix) and
-    ``trace``: the full ``medcredit.trace/1`` JSON for the subjects in ``trace_ids``.
+    ``trace``: the full ``medcredit.trace/1`` JSON for the subjects in ``trace_ids``.  A trace id that is not
+    the id of a subject of the input is an :class:`~medcredit.diagnostics.errors.ArgumentError` (a misspelt id
+    would otherwise just give no trace).
 
     Subjects are validated and graded ``slice_subjects`` at a time (with their records), on
     ``threads`` threads (None: one per available core); the table is the same whatever the slice
@@ -759,11 +761,11 @@ def evaluate_table(
             pack, plan, subjects, records, sliced, cycle, override_validity, overridden, trace_set, workers
         )
         if table is not None:
-            return table
+            return _all_traced(table, trace_set)
     tables = validate(subjects, records, subjects_name=subjects_name, records_name=records_name)
     out = _Output(pack, plan, tables.subjects.num_rows)
     traces = _grade(pack, plan, tables, cycle, override_validity, trace_set, out)
-    return _table(
+    table = _table(
         pack,
         plan,
         cycle,
@@ -773,6 +775,21 @@ def evaluate_table(
         tables.subjects.column("id").combine_chunks(),
         tables.subjects.column("category").combine_chunks(),
     )
+    return _all_traced(table, trace_set)
+
+
+def _all_traced(table: pa.Table, trace_ids: frozenset[str]) -> pa.Table:
+    """``table``, once every id of ``trace_ids`` is known to be the id of one of its subjects."""
+    if not trace_ids:
+        return table
+    asked = pa.array(sorted(trace_ids), pa.string())
+    unknown = asked.filter(pc.invert(pc.is_in(asked, value_set=table.column("id").combine_chunks()))).to_pylist()
+    if unknown:
+        shown = ", ".join(repr(x[:80]) for x in unknown[:10]) + (
+            f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        )
+        raise ArgumentError(f"trace_ids: no subject has the id {shown}")
+    return table
 
 
 def _in_slices(

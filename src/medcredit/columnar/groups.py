@@ -83,6 +83,8 @@ class Grader:
         # (a misspelt optional column must not be ignored silently)
         s = subjects.drop_columns([c for c in subjects.column_names if c in self.helper_columns])
         r = records.drop_columns([c for c in records.column_names if c in self.helper_columns])
+        # a group holds some of the subjects: the trace ids of the others are not unknown, just elsewhere
+        here = set(s.column("id").to_pylist()) if self.trace_ids and "id" in s.column_names else set()
         try:
             result = evaluate_table(
                 self.pack.compiled(),
@@ -90,7 +92,7 @@ class Grader:
                 r,
                 cycle=self.cycle,
                 override_validity=self.override_validity,
-                trace_ids=self.trace_ids,
+                trace_ids=[t for t in self.trace_ids if t in here],
                 threads=1,  # the engine already runs one group per core
             )
         except HistoryError as exc:

@@ -23,6 +23,7 @@ class ProblemsError(MedcreditError):
     """An input was rejected; ``problems`` lists everything found, ranked."""
 
     def __init__(self, summary: str, problems: Sequence[Problem]) -> None:
+        self.summary = summary
         self.problems: tuple[Problem, ...] = tuple(problems)
         lines = [summary, *(p.render() for p in self.problems)]
         super().__init__("\n".join(lines))

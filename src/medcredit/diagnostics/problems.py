@@ -14,6 +14,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal
 
+from medcredit.diagnostics.escape import one_line
+
 Level = Literal["error", "warning"]
 YamlPath = tuple[str | int, ...]
 
@@ -162,7 +164,8 @@ class Problem:
     sheet: str | None = None
 
     @property
-    def full_message(self) -> str:
+    def raw_message(self) -> str:
+        """The message with its suggestion and path, as found (control characters and all)."""
         msg = self.message
         if self.suggestion:
             msg += f"; did you mean '{self.suggestion}'?"
@@ -170,10 +173,20 @@ class Problem:
             msg += f" (at {format_path(self.path)})"
         return msg
 
+    @property
+    def full_message(self) -> str:
+        """The message with its suggestion and path, on one line: an echoed value's control characters are
+        escaped (a line feed in a value cannot forge a second problem, ESC cannot reach the terminal)."""
+        return one_line(self.raw_message)
+
+    @property
+    def place(self) -> str:
+        """``file:`` or ``file:sheet!``, control characters escaped."""
+        return one_line(f"{self.file}:{self.sheet}!" if self.sheet is not None else f"{self.file}:")
+
     def render(self) -> str:
-        """``file:line:col: [level] message (code)``, the parsable format."""
-        place = f"{self.file}:{self.sheet}!" if self.sheet is not None else f"{self.file}:"
-        return f"{place}{self.line}:{self.column}: [{self.level}] {self.full_message} ({self.code})"
+        """``file:line:col: [level] message (code)``, the parsable format: always exactly one line."""
+        return f"{self.place}{self.line}:{self.column}: [{self.level}] {self.full_message} ({self.code})"
 
     def sort_key(self) -> tuple[int, str, int, int, str]:
         return (_LEVEL_RANK[self.level], self.file, self.line, self.column, self.code)

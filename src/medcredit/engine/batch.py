@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from medcredit.diagnostics.errors import ArgumentError, InternalError, MedcreditError, ValidityError
+from medcredit.diagnostics.escape import one_line
 from medcredit.engine.codegen.program import CompactResult
 from medcredit.engine.evaluation import Evaluator
 from medcredit.engine.linked import linked_subjects
@@ -42,7 +43,8 @@ class Failed:
         }
 
     def render(self) -> str:
-        return f"{self.where}: [error] subject {self.subject_id}: {type(self.error).__name__}: {self.error}"
+        """One line: the id and the error's message may echo input text, its control characters are escaped."""
+        return one_line(f"{self.where}: [error] subject {self.subject_id}: {type(self.error).__name__}: {self.error}")
 
 
 Outcome = Result | CompactResult | Rejected | Failed

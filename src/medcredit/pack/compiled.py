@@ -55,6 +55,7 @@ from medcredit.pack.model import (
     ScoreRule,
 )
 from medcredit.pack.property_ids import PROPERTY_IDS
+from medcredit.pack.repeats import repeated_entries
 
 _WS = re.compile(r"\s+")
 
@@ -328,7 +329,10 @@ class _Compiler:
         if text is None:
             self.unknown("article", cite.article, articles, (*path, "article"))
             return
-        if normalise_text(cite.quote) not in normalise_text(text):
+        if not normalise_text(cite.quote):
+            # "" is in every text: a blank quote would pass the verbatim check while quoting nothing
+            self.problem("quote-blank", "the quote is blank: quote the article's words", (*path, "quote"))
+        elif normalise_text(cite.quote) not in normalise_text(text):
             self.problem(
                 "quote-not-in-article",
                 f"the quote is not in the text of {cite.article} as registered in "
@@ -360,6 +364,7 @@ class _Compiler:
             )
         self.citation(pack.validity.cite, ("validity", "cite"))
         self.citation(pack.cycle.cite, ("cycle", "cite"))
+        self._repeats()
         self.categories(pack.categories, ("categories",), in_pack=False)
         self._unique([g.id for g in pack.grades], ("grades",), "grade")
         grade_ids = [g.id for g in pack.grades]
@@ -465,11 +470,28 @@ class _Compiler:
                 level="warning",
             )
 
+    def _repeats(self) -> None:
+        """Lists are sets in meaning: a repeated id or name (``rules: [a, a]`` deducts twice) is refused."""
+        for repeat in repeated_entries(self.pack):
+            self.problem(
+                "duplicate-entry",
+                f"'{repeat.value}' is listed twice (first at index {repeat.first})",
+                repeat.path,
+            )
+        self._unique([x.id for x in self.pack.linked_consequences], ("linked_consequences",), "linked consequence")
+        self._unique([p.id for p in self.pack.prior], ("prior",), "prior")
+        roll_up = [r.category for r in self.pack.roll_up]
+        for i, category in enumerate(roll_up):
+            if category in roll_up[:i]:
+                self.problem(
+                    "duplicate-roll-up", f"category '{category}' is rolled up twice", ("roll_up", i, "category")
+                )
+
     def _unique(self, ids: list[str], path: YamlPath, what: str) -> None:
         seen: set[str] = set()
         for i, ident in enumerate(ids):
             if ident in seen:
-                self.problem(f"duplicate-{what}", f"duplicate {what} id '{ident}'", (*path, i))
+                self.problem(f"duplicate-{what.replace(' ', '-')}", f"duplicate {what} id '{ident}'", (*path, i))
             seen.add(ident)
 
     def _bandset(self, name: str, bs: BandSet, grade_ids: list[str]) -> CBandSet | None:

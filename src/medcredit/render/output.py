@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from medcredit.diagnostics.errors import ArgumentError
+from medcredit.diagnostics.escape import one_line
 from medcredit.engine.listing import consequence_dict, listing_dict
 from medcredit.history.model import INSTITUTION_CATEGORIES, Record, SubjectCategory
 from medcredit.io.limits import decimal_text
@@ -583,7 +584,9 @@ def render_text(result: Result, pack: CompiledPack, lang: Lang = "zh") -> str:
             lines.append(f"  [{i.id}] {i.clause}：{i.decision}")
             if i.reason:
                 lines.append(("    理由：" if zh else "    Reason: ") + i.reason)
-    return "\n".join(lines) + "\n"
+    # ids, names and codes come from the history and the pack: a control character in one is shown escaped,
+    # so it cannot forge a line of the explanation or reach the terminal
+    return "\n".join(one_line(line) for line in lines) + "\n"
 
 
 def _decisive(step: Step) -> bool:

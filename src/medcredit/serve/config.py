@@ -68,21 +68,30 @@ def compile_packs(names: list[str] | None, packs_dir: Path | None) -> dict[str, 
 
 def read_tokens(token_file: Path | None) -> tuple[str, ...]:
     """Bearer tokens from a file (one per line, ``#`` comments) and the MEDCREDIT_TOKENS variable."""
-    texts = [os.environ.get(TOKENS_ENV, "").replace(",", "\n")]
+    tokens = list(_tokens(os.environ.get(TOKENS_ENV, "").replace(",", "\n")))
     if token_file is not None:
         try:
-            texts.append(token_file.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ServiceConfigError(f"cannot read the token file {token_file}: {exc.strerror or exc}") from None
-    tokens = []
-    for text in texts:
-        for line in text.splitlines():
-            token = line.split("#", 1)[0].strip()
-            if token:
-                if len(token) < 16:
-                    raise ServiceConfigError("a bearer token must be at least 16 characters long")
-                tokens.append(token)
+            text = token_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise ServiceConfigError(f"cannot read the token file {token_file}: {reason or exc}") from None
+        from_file = _tokens(text)
+        if not from_file:
+            # a token file was asked for: serving without its tokens would turn authentication off unnoticed
+            raise ServiceConfigError(f"the token file {token_file} holds no token (one per line, # comments)")
+        tokens.extend(from_file)
     return tuple(tokens)
+
+
+def _tokens(text: str) -> list[str]:
+    tokens = []
+    for line in text.splitlines():
+        token = line.split("#", 1)[0].strip()
+        if token:
+            if len(token) < 16:
+                raise ServiceConfigError("a bearer token must be at least 16 characters long")
+            tokens.append(token)
+    return tokens
 
 
 def is_loopback(host: str) -> bool:

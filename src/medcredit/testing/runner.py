@@ -24,6 +24,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
+from medcredit.diagnostics.errors import ExpressionError
 from medcredit.history.catalogue import catalogue
 from medcredit.history.model import INSTITUTION_CATEGORIES, Record, Subject, SubjectCategory
 from medcredit.pack.compiled import CompiledPack
@@ -615,7 +616,13 @@ def run_property(
     whole = next((e for e in table.get(property_id, ()) if not e.elements), None)
     if whole is not None:
         return PropertyOutcome(property_id, "exempt", 0, f"exempted by the pack: {whole.reason}")
-    shape = pack_shape(compiled)
+    try:
+        shape = pack_shape(compiled)  # evaluates the pack on simple histories, to find what enables each path
+    except ExpressionError as exc:
+        # a pack expression that cannot be computed (1 / inspections with none) fails every property: a finding
+        # about the pack, reported as such, not a crash of the run
+        message = f"the pack cannot evaluate a generated history: {exc}"
+        return PropertyOutcome(property_id, "failed", 0, message, time.perf_counter() - began)
     if not shape.cycles:
         return PropertyOutcome(property_id, "not_applicable", 0, "the pack is valid for no cycle in 2015–2035")
     counter = _Counter()
@@ -629,6 +636,9 @@ def run_property(
     except props.PropertyViolationError as exc:
         elapsed = time.perf_counter() - began
         return PropertyOutcome(property_id, "failed", counter.checked, exc.render(), elapsed, exc.cases_yaml)
+    except ExpressionError as exc:
+        message = f"the pack cannot evaluate a generated history: {exc}"
+        return PropertyOutcome(property_id, "failed", counter.checked, message, time.perf_counter() - began)
     except Unsatisfiable as exc:
         return PropertyOutcome(property_id, "error", counter.checked, f"no valid example: {exc}")
     except Exception as exc:
