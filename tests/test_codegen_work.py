@@ -10,8 +10,9 @@ interpreter's operation rule, and the results agree (tests/test_codegen_differen
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -23,6 +24,8 @@ from medcredit.engine.validity import cycle_bounds
 from medcredit.engine.window import evaluation_point
 from medcredit.history.model import Subject
 from medcredit.pack.loader import load_pack
+
+T = TypeVar("T")
 
 CYCLE = 2023
 _RECORDS = [
@@ -51,6 +54,11 @@ def _calls(subject: Subject, trace: bool) -> tuple[list[str], tuple[Outcome, Ope
     path = program.compiled_for(pack, subject)
     assert path is not None
     program.outcome(pack, path, subject, CYCLE, trace, False)  # warm: the score memo holds this score
+    return _profiled(lambda: program.outcome(pack, path, subject, CYCLE, trace, False))
+
+
+def _profiled(call: Callable[[], T]) -> tuple[list[str], T]:
+    """The Python functions ``call`` calls (builtins are not counted), and what it returns."""
     names: list[str] = []
 
     def profile(frame: FrameType, event: str, arg: object) -> None:
@@ -59,10 +67,10 @@ def _calls(subject: Subject, trace: bool) -> tuple[list[str], tuple[Outcome, Ope
 
     sys.setprofile(profile)
     try:
-        out = program.outcome(pack, path, subject, CYCLE, trace, False)
+        out = call()
     finally:
         sys.setprofile(None)
-    return names, out
+    return names[1:], out  # the first call is the lambda itself
 
 
 @pytest.mark.parametrize("trace", [False, True])
@@ -104,17 +112,7 @@ def test_the_compact_outcome_without_trace_makes_no_call_beyond_the_checks() -> 
     ev = Evaluator(pack, compiled=True)
     subject = _subject()
     first = ev.evaluate_compact(subject, CYCLE, trace=False)
-    names: list[str] = []
-
-    def profile(frame: FrameType, event: str, arg: object) -> None:
-        if event == "call":
-            names.append(frame.f_code.co_name)
-
-    sys.setprofile(profile)
-    try:
-        again = ev.evaluate_compact(subject, CYCLE, trace=False)
-    finally:
-        sys.setprofile(None)
+    names, again = _profiled(lambda: ev.evaluate_compact(subject, CYCLE, trace=False))
     assert again == first
     assert names == [
         "evaluate_compact",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from medcredit.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
-    ascii_whole,
+    count_or_auto,
     cycle_arg,
     emit_problems,
     grade_counts,
@@ -100,18 +100,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _threads_arg(text: str) -> int:
-    """A number of threads, or ``auto`` (0 here: one per available core)."""
-    if text == "auto":
-        return 0
-    value = ascii_whole(text)
-    if value is None:
-        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a whole number of threads or auto")
-    if not 1 <= value <= 64:
-        raise argparse.ArgumentTypeError("--jobs takes 1 to 64 threads")
-    return value
-
-
 def register(sub: Subparsers) -> None:
     table = sub.add_parser("table", help="the columnar batch path on Parquet tables (extra: columnar)")
     cmds = table.add_subparsers(dest="table_command", required=True)
@@ -132,7 +120,7 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--override-validity", action="store_true")
     p.add_argument(
         "--jobs",
-        type=_threads_arg,
+        type=count_or_auto("threads"),
         default=0,
         metavar="N",
         help="threads grading slices of subjects, the table the same byte for byte whatever N; "

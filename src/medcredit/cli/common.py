@@ -293,6 +293,22 @@ def ascii_whole(text: str) -> int | None:
     return int(text) if _ASCII_WHOLE.fullmatch(text) else None
 
 
+def count_or_auto(unit: str) -> Callable[[str], int]:
+    """``--jobs``: a number of ``unit`` (processes, threads) from 1 to 64, or ``auto`` (0 here)."""
+
+    def parse(text: str) -> int:
+        if text == "auto":
+            return 0
+        value = ascii_whole(text)
+        if value is None:
+            raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a whole number of {unit} or auto")
+        if not 1 <= value <= 64:
+            raise argparse.ArgumentTypeError(f"--jobs takes 1 to 64 {unit}")
+        return value
+
+    return parse
+
+
 def whole_arg(what: str, minimum: int = 0) -> Callable[[str], int]:
     """An argument type: a whole number in ASCII digits, at least ``minimum``."""
 

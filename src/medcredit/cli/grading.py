@@ -19,8 +19,8 @@ from medcredit.cli.common import (
     EXIT_USAGE,
     Progress,
     add_lang_option,
-    ascii_whole,
     closing_line,
+    count_or_auto,
     cycle_arg,
     emit_json,
     emit_problems,
@@ -321,18 +321,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if summary.rejected or summary.failed else EXIT_OK
 
 
-def _jobs_arg(text: str) -> int:
-    """A number of processes, or ``auto`` (0 here): :func:`~medcredit.cli.parallel.auto_jobs` decides per input."""
-    if text == "auto":
-        return AUTO_JOBS
-    value = ascii_whole(text)
-    if value is None:
-        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a whole number of processes or auto")
-    if not 1 <= value <= 64:
-        raise argparse.ArgumentTypeError("--jobs takes 1 to 64 processes")
-    return value
-
-
 def _encoding_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--encoding",
@@ -391,7 +379,7 @@ def register(sub: Subparsers) -> None:
     )
     p.add_argument(
         "--jobs",
-        type=_jobs_arg,
+        type=count_or_auto("processes"),  # auto: AUTO_JOBS, decided per input by auto_jobs
         default=AUTO_JOBS,
         metavar="N",
         help="evaluate JSONL input in N processes over chunks of lines, output in input order and byte for byte "
