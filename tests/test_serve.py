@@ -396,3 +396,26 @@ def test_an_as_of_pack_is_evaluated_on_a_date(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "said"),
+    [
+        ("/v1/evaluate", "pack=wushan&pack=liaoning&cycle=2023", "'pack' is given 2 times"),
+        ("/v1/evaluate", "pack=wushan&cycle=2023&cycle=2024", "'cycle' is given 2 times"),
+        ("/v1/compare", "pack=wushan&pack=wushan&cycle=2023", "'pack' names 'wushan' 2 times"),
+    ],
+)
+def test_a_parameter_given_twice_is_refused_not_picked(server: Server, path: str, query: str, said: str) -> None:
+    r = httpx.post(f"{server.url}{path}?{query}", content=PHARMACY.read_bytes(), timeout=60)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == PROBLEM_JSON
+    assert r.json()["type"] == "urn:medcredit:problem:invalid-parameters"
+    assert said in r.json()["detail"]
+
+
+def test_list_parameters_may_name_several_values(server: Server) -> None:
+    r = httpx.post(
+        f"{server.url}/v1/compare?pack=wushan&pack=suixian&cycle=2023", content=PHARMACY.read_bytes(), timeout=60
+    )
+    assert r.status_code == 200, r.text
