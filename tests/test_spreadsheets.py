@@ -319,3 +319,17 @@ def test_an_id_in_a_number_cell_is_refused_not_altered(tmp_path: Path) -> None:
     assert [i.subject.id for i in items if isinstance(i, Loaded)] == ["12345"]
     (bad,) = [i for i in items if isinstance(i, Rejected)]
     assert [(p.line, p.path[-1]) for p in bad.problems] == [(2, "id")]
+
+
+def test_blank_rows_are_counted_not_lost(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "blank.csv"
+    path.write_text(
+        "subject_id,category,record_kind,record_date\nS1,retail_pharmacy,inspection,2023-04-01\n,,,\n\n"
+        "S2,retail_pharmacy,inspection,2023-04-01\n",
+        encoding="utf-8",
+    )
+    summary = tmp_path / "summary.json"
+    code = main(["evaluate", "--pack", "wushan", "--cycle", "2023", str(path), "--summary-json", str(summary)])
+    assert code == 0
+    counts = json.loads(summary.read_text("utf-8"))
+    assert (counts["inputs"], counts["results"], counts["skipped_blank"], counts["balanced"]) == (4, 2, 2, True)

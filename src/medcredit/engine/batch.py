@@ -67,8 +67,9 @@ class BatchSummary:
 
     @property
     def inputs(self) -> int:
-        """Input lines of a JSONL stream; items of a JSON/YAML document (counted by the reader, not summed here)."""
-        return self.tally.lines if self.tally.lines else self.read
+        """Input lines of a JSONL stream; items of a JSON/YAML document, or subjects and blank rows of a
+        spreadsheet (counted by the reader, not summed here)."""
+        return self.tally.lines if self.tally.lines else self.read + self.tally.blank
 
     @property
     def balanced(self) -> bool:

@@ -460,7 +460,7 @@ def iter_subjects(
     is detected (:mod:`medcredit.io.encoding`).  When the file is not read as UTF-8 a warning
     saying which encoding was used goes to ``on_warning`` (default: :func:`warnings.warn`).
     Spreadsheets (``.csv``, ``.xlsx``) are read by :mod:`medcredit.history.spreadsheet`.
-    Blank JSONL lines hold no subject; they are counted in ``skipped`` when given.
+    Blank JSONL lines and blank spreadsheet rows hold no subject; they are counted in ``skipped`` when given.
     """
     name = str(path)
     sink = on_warning or _warn
@@ -468,7 +468,7 @@ def iter_subjects(
     if fmt in ("csv", "xlsx"):
         from medcredit.history.spreadsheet import iter_spreadsheet
 
-        yield from iter_spreadsheet(name, fmt, encoding=encoding, on_warning=sink)
+        yield from iter_spreadsheet(name, fmt, encoding=encoding, on_warning=sink, skipped=skipped)
         return
     if fmt == "jsonl":
         stdin = name == "-"

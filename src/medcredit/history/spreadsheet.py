@@ -23,7 +23,7 @@ from typing import Any
 
 from medcredit.diagnostics.errors import HistoryError
 from medcredit.diagnostics.problems import Problem, YamlPath, suggest
-from medcredit.history.reader import Item, Loaded, Rejected, validate_subject
+from medcredit.history.reader import Item, Loaded, ReadTally, Rejected, validate_subject
 from medcredit.history.spreadsheet_layout import BOOLEANS, BY_HEADER, RECORDS_SHEET, Column, column_letter
 from medcredit.io.encoding import SAMPLE_BYTES, BadBytes, decode_line, detect
 from medcredit.io.yamlload import read_bytes
@@ -184,7 +184,7 @@ def _lookup(data: dict[str, Any], path: tuple[str, ...]) -> Any:
     return current
 
 
-def _subjects(place: _Place, rows: Iterable[Row | Problem]) -> Iterator[Item]:
+def _subjects(place: _Place, rows: Iterable[Row | Problem], skipped: ReadTally | None = None) -> Iterator[Item]:
     columns: list[Column | None] | None = None
     subjects: dict[str, _Subject] = {}
     for row in rows:
@@ -192,7 +192,9 @@ def _subjects(place: _Place, rows: Iterable[Row | Problem]) -> Iterator[Item]:
             yield Rejected(place.where(row.line), (row,))
             continue
         number, cells = row
-        if all(_empty(c) for c in cells):
+        if all(_empty(c) for c in cells):  # a blank row (or ",,,") holds nothing: counted, as JSONL's blank lines
+            if skipped is not None:
+                skipped.blank += 1
             continue
         if columns is None:
             header = _header(place, row)
@@ -375,11 +377,17 @@ class _BytesReader:
 
 
 def iter_spreadsheet(
-    name: str, fmt: str, *, encoding: str | None = None, on_warning: Callable[[Problem], None]
+    name: str,
+    fmt: str,
+    *,
+    encoding: str | None = None,
+    on_warning: Callable[[Problem], None],
+    skipped: ReadTally | None = None,
 ) -> Iterator[Item]:
-    """Every subject of a ``.csv`` or ``.xlsx`` history (``fmt`` is ``csv`` or ``xlsx``)."""
+    """Every subject of a ``.csv`` or ``.xlsx`` history (``fmt`` is ``csv`` or ``xlsx``); blank rows are
+    counted in ``skipped`` when given."""
     if fmt == "csv":
-        yield from _subjects(_Place(name, None), _csv_rows(name, encoding, on_warning))
+        yield from _subjects(_Place(name, None), _csv_rows(name, encoding, on_warning), skipped)
         return
     sheet, rows = _xlsx_rows(name)
-    yield from _subjects(_Place(name, sheet), rows)
+    yield from _subjects(_Place(name, sheet), rows, skipped)
