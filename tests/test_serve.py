@@ -419,3 +419,24 @@ def test_list_parameters_may_name_several_values(server: Server) -> None:
         f"{server.url}/v1/compare?pack=wushan&pack=suixian&cycle=2023", content=PHARMACY.read_bytes(), timeout=60
     )
     assert r.status_code == 200, r.text
+
+
+def test_compare_keeps_a_subject_that_fails_under_one_pack(tmp_path: Path) -> None:
+    fixture = ROOT / "tests" / "fixtures" / "minimal_pack.yaml"
+    text = fixture.read_text("utf-8").replace("id: minimal", "id: dividing", 1)
+    broken = tmp_path / "dividing.yaml"
+    broken.write_text(text.replace("when: inspections == 0", "when: 1 / inspections == 0", 1), "utf-8")
+    packs = {"minimal": load_pack(str(fixture)), "dividing": load_pack(str(broken))}
+    config = ServiceConfig(packs=packs, default_pack="minimal")
+    subject = {"id": "A", "category": "retail_pharmacy", "records": []}
+
+    async def call() -> httpx.Response:
+        async with _asgi(config) as client:
+            return await client.post("/v1/compare", params={"cycle": 2023}, json=subject)
+
+    r = asyncio.run(call())
+    assert r.status_code == 200, r.text
+    rows = {row["pack"]: row for row in r.json()["results"]}
+    assert rows["minimal"]["status"] == "excluded"
+    assert rows["dividing"]["status"] == "failed"
+    assert rows["dividing"]["note"].startswith("ExpressionError")
