@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from medcredit.cli import grading
 from medcredit.cli.main import main
 from medcredit.diagnostics.errors import ExpressionError
 from medcredit.diagnostics.escape import github_message, github_property, keep_lines, one_line
@@ -99,7 +98,9 @@ def test_compare_text_table_cannot_be_forged_by_an_id(
             for _subject in [subject]
         ]
 
-    monkeypatch.setattr(grading, "compare_rows", rows)
+    from medcredit.analysis import compare
+
+    monkeypatch.setattr(compare, "compare_rows", rows)
     lines = EXAMPLES.read_text(encoding="utf-8").splitlines()
     assert main(["compare", str(EXAMPLES), "--cycle", "2023", "--pack", "wushan"]) == 0
     out = capsys.readouterr().out.split("\n")[:-1]
