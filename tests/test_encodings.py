@@ -12,7 +12,7 @@ from medcredit.cli.main import main
 from medcredit.diagnostics.errors import ProblemsError
 from medcredit.diagnostics.problems import Problem
 from medcredit.history.reader import EncodingNotice, Loaded, Rejected, iter_subjects
-from medcredit.io.encoding import detect
+from medcredit.io.encoding import SAMPLE_BYTES, detect
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "wushan-subjects.jsonl"
@@ -178,3 +178,38 @@ def test_default_warning_goes_through_the_warnings_module(tmp_path: Path) -> Non
 )
 def test_detection(sample: bytes, expected: str) -> None:
     assert detect(sample).encoding == expected
+
+
+def test_a_utf8_line_in_a_file_detected_as_gb18030_is_refused_not_garbled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def line(ident: str, name: str, encoding: str) -> bytes:
+        subject = {"id": ident, "name": name, "category": "retail_pharmacy", "records": []}
+        return json.dumps(subject, ensure_ascii=False).encode(encoding) + b"\n"
+
+    path = tmp_path / "mixed.jsonl"
+    gb = line("G0", "人民医院药店" * 30, "gb18030")
+    count = SAMPLE_BYTES // len(gb) + 1  # the encoding is detected from the first MiB: all GB18030 here
+    path.write_bytes(gb * count + line("U1", "人民医院", "utf-8") + line("G9", "全", "gb18030"))
+    for jobs in ("1", "2"):
+        code = main(["evaluate", "--pack", "wushan", "--cycle", "2023", str(path), "--format", "jsonl", "--jobs", jobs])
+        captured = capsys.readouterr()
+        assert code == 1
+        out = [json.loads(x) for x in captured.out.splitlines()]
+        assert len(out) == count + 2
+        assert {x["subject"]["name"] for x in out[:count]} == {"人民医院药店" * 30}
+        assert [x.get("subject", {}).get("name") or x["status"] for x in out[count:]] == [
+            "rejected",
+            "全",  # C8 AB is UTF-8 too (ȫ), but no ideograph: read as the file's GB18030
+        ]
+        assert f"{path}:{count + 1}:1" in captured.err and "mixes encodings" in captured.err
+    given = main(["evaluate", "--pack", "wushan", "--cycle", "2023", str(path), "--encoding", "gb18030"])
+    assert given == 0  # an encoding given is taken at its word
+    capsys.readouterr()
+
+
+def test_a_sample_cut_inside_a_character_is_judged_by_its_whole_lines() -> None:
+    line = json.dumps({"id": "G", "name": "人民医院药店"}, ensure_ascii=False).encode("gb18030") + b"\n"
+    data = line * 50
+    for cut in range(len(data) - 2 * len(line), len(data)):  # every place the read buffer may end
+        assert detect(data[:cut]).encoding == "gb18030", cut

@@ -186,7 +186,7 @@ def evaluate_parallel(pack: CompiledPack, args: Any, write: ItemWriter, jobs: in
         with _spool_directory() as spool, ProcessPoolExecutor(max_workers=jobs) as pool:
             pending: deque[Future[Done]] = deque()
             for first, lines in _chunks(handle):
-                job = (args.pack, compiled, write.fmt, write.lang, file, detected.encoding, first, lines)
+                job = (args.pack, compiled, write.fmt, write.lang, file, detected, first, lines)
                 when = (args.cycle, trace, args.override_validity, args.as_of, args.linked, spool)
                 pending.append(pool.submit(run_chunk, (*job, *when)))
                 if len(pending) >= 2 * jobs:

@@ -26,7 +26,7 @@ from medcredit.diagnostics.errors import HistoryError, ProblemsError
 from medcredit.diagnostics.problems import Problem, YamlPath, suggestion_budget
 from medcredit.history.fastpath import EXACT, PYDANTIC, build_subject, line_subject
 from medcredit.history.model import Subject
-from medcredit.io.encoding import SAMPLE_BYTES, UTF8, BadBytes, decode_lenient, decode_line, detect
+from medcredit.io.encoding import SAMPLE_BYTES, UTF8, BadBytes, Detected, decode_lenient, decode_line, detect
 from medcredit.io.limits import has_surrogate, number_problem, scalar_problems
 from medcredit.io.pydantic_problems import MAX_PROBLEMS, problems_from_validation
 from medcredit.io.yamlload import Located, load_yaml, read_bytes
@@ -225,10 +225,23 @@ def _line_too_large(line: str) -> str | None:
     return None
 
 
+def _is_utf8(raw: bytes) -> bool:
+    """Whether ``raw`` is UTF-8 Chinese text: valid UTF-8 with a CJK ideograph in it.
+
+    A GB18030 line is seldom valid UTF-8, and then mostly as Latin letters with accents (全 is
+    C8 AB, which is UTF-8 for ȫ): asking for an ideograph keeps such lines GB18030.
+    """
+    try:
+        text = raw.decode(UTF8)
+    except UnicodeDecodeError:
+        return False
+    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
 def iter_jsonl(
     stream: Iterable[str] | Iterable[bytes],
     file: str,
-    encoding: str = UTF8,
+    encoding: str | Detected = UTF8,
     skipped: ReadTally | None = None,
     first_line: int = 1,
 ) -> Iterator[Item]:
@@ -236,8 +249,14 @@ def iter_jsonl(
 
     A line that cannot be decoded is one rejected item located at its first bad byte;
     the lines before and after it are read as usual.  ``first_line`` numbers the stream's
-    first line when it is a chunk of a larger file (``evaluate --jobs``).
+    first line when it is a chunk of a larger file (``evaluate --jobs``).  With the encoding
+    as detected from the file's start (a :class:`~medcredit.io.encoding.Detected` of GB18030),
+    a later line that is UTF-8 is rejected: GB18030 decodes almost any bytes, so the line would
+    otherwise be read as other characters without a word.
     """
+    guessed = isinstance(encoding, Detected) and encoding.how == "detected" and not encoding.is_utf8
+    if isinstance(encoding, Detected):
+        encoding = encoding.encoding
     items: Iterable[str | bytes] = stream
     for number, raw in enumerate(items, start=first_line):
         if skipped is not None:
@@ -248,6 +267,12 @@ def iter_jsonl(
             if number == 1 and raw.startswith(codecs.BOM_UTF8) and encoding == UTF8:
                 raw = raw[len(codecs.BOM_UTF8) :]
             decoded = decode_line(raw, encoding)
+            if guessed and not raw.isascii() and _is_utf8(raw):
+                decoded = BadBytes(
+                    1,
+                    f"this line is UTF-8 but the file was read as {encoding} (detected from its start): "
+                    "the file mixes encodings; convert it to one, or give --encoding",
+                )
             if isinstance(decoded, BadBytes):
                 yield Rejected(
                     f"{file}:{number}",
@@ -479,7 +504,7 @@ def iter_subjects(
             detected = detect(sample, encoding, file)
             if not detected.is_utf8:
                 sink(detected.notice(file))
-            yield from iter_jsonl(handle, file, detected.encoding, skipped)
+            yield from iter_jsonl(handle, file, detected, skipped)
         finally:
             if not stdin:
                 handle.close()

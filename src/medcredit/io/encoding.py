@@ -99,7 +99,10 @@ def detect(sample: bytes, given: str | None = None, file: str = "<input>") -> De
     if sample.startswith(_BOM):
         return Detected(UTF8, "bom")
     utf8_lines = other_lines = gb_lines = 0
-    for line in sample.splitlines():
+    lines = sample.splitlines()
+    if len(lines) > 1 and not sample.endswith((b"\n", b"\r")):
+        lines.pop()  # the sample ends inside its last line, perhaps inside a character: judged by the others
+    for line in lines:
         if line.isascii():
             continue
         if _strictly(line, UTF8):
