@@ -199,7 +199,8 @@ def test_history_numbers_have_bounded_digits_and_exponent(tmp_path: Path, number
     path = tmp_path / "h.jsonl"
     path.write_text(bad + "\n", encoding="utf-8")
     (item,) = list(medcredit.evaluate_file(medcredit.load_pack("wushan"), path, 2023))
-    assert item[1].problems[0].code == "history-json"  # type: ignore[union-attr]
+    (problem,) = item[1].problems  # type: ignore[union-attr]
+    assert (problem.code, problem.path[-1]) == ("history-number-range", "amount")  # located at its field
 
 
 def test_rendering_never_formats_an_unbounded_decimal() -> None:

@@ -14,7 +14,7 @@ import re
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
@@ -27,7 +27,7 @@ from medcredit.diagnostics.problems import Problem, YamlPath, suggestion_budget
 from medcredit.history.fastpath import EXACT, PYDANTIC, build_subject, line_subject
 from medcredit.history.model import Subject
 from medcredit.io.encoding import SAMPLE_BYTES, UTF8, BadBytes, Detected, decode_lenient, decode_line, detect
-from medcredit.io.limits import has_surrogate, number_problem, scalar_problems
+from medcredit.io.limits import MAX_DIGITS, has_surrogate, number_problem, scalar_problems
 from medcredit.io.pydantic_problems import MAX_PROBLEMS, problems_from_validation
 from medcredit.io.yamlload import Located, load_yaml, read_bytes
 
@@ -92,26 +92,50 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
 
+class _OutOfBoundsError(ValueError):
+    """A number beyond the bounds: the caller parses again without them to say where it is."""
+
+
 def _bounded_decimal(text: str) -> Decimal:
     reason = number_problem(text)
     if reason is not None:
-        raise ValueError(f"{reason}: {text[:40]}")
+        raise _OutOfBoundsError(f"{reason}: {text[:40]}")
     return Decimal(text)
 
 
 def _bounded_int(text: str) -> int:
     reason = number_problem(text)
     if reason is not None:
-        raise ValueError(f"{reason}: {text[:40]}")
+        raise _OutOfBoundsError(f"{reason}: {text[:40]}")
     return int(text)
 
 
-def parse_json(text: str) -> Any:
-    """JSON with exact, bounded decimals, no NaN/Infinity, and duplicate keys refused."""
+def _long_digits(text: str) -> None:
+    if len(text) > 4 * MAX_DIGITS:  # the guard that keeps Decimal() and int() cheap
+        raise ValueError(f"number has more than {MAX_DIGITS} significant digits: {text[:40]}")
+
+
+def _located_decimal(text: str) -> Decimal:
+    _long_digits(text)
+    return Decimal(text)
+
+
+def _located_int(text: str) -> int:
+    _long_digits(text)
+    return int(text)
+
+
+def parse_json(text: str, *, bounded: bool = True) -> Any:
+    """JSON with exact decimals, no NaN/Infinity, and duplicate keys refused.
+
+    ``bounded``: a number beyond the bounds (``1e400``) raises at once.  Without, it is parsed (only a
+    number too long to convert cheaply raises) and the walk of :func:`validate_subject` reports it
+    at its field, and only for the subject that holds it.
+    """
     return json.loads(
         text,
-        parse_float=_bounded_decimal,
-        parse_int=_bounded_int,
+        parse_float=_bounded_decimal if bounded else _located_decimal,
+        parse_int=_bounded_int if bounded else _located_int,
         object_pairs_hook=_no_duplicates,
         parse_constant=_reject_constant,
     )
@@ -307,7 +331,10 @@ def iter_jsonl(
             yield Loaded(where, fast)
             continue
         try:
-            data = parse_json(line)
+            try:
+                data = parse_json(line)
+            except _OutOfBoundsError:
+                data, scan = parse_json(line, bounded=False), True  # located at its field below
         except _DuplicateKeyError as exc:
             yield Rejected(
                 where,
@@ -372,6 +399,9 @@ def _document_items(located: Located, data: Any) -> Iterator[Item]:
                 ),
             )
             return
+        if located.problems:
+            yield Rejected(file, located.problems)
+            return
         try:
             yield Loaded(file, validate_subject(data, file=file, locate=located.where))
         except HistoryError as exc:
@@ -380,10 +410,22 @@ def _document_items(located: Located, data: Any) -> Iterator[Item]:
     if not isinstance(items, list):
         yield Rejected(file, (located.problem("history-not-list", "'subjects' must be a list", base),))
         return
+    # a bad value inside a subject refuses that subject; anywhere else, the whole document
+    by_subject: dict[int, list[Problem]] = {}
+    for problem in located.problems:
+        inside = len(problem.path) > len(base) and tuple(problem.path[: len(base)]) == base
+        index = problem.path[len(base)] if inside else None
+        if not isinstance(index, int) or not 0 <= index < len(items):
+            yield Rejected(file, located.problems)
+            return
+        by_subject.setdefault(index, []).append(problem)
     for i, item in enumerate(items):
         path = (*base, i)
         line, _col = located.where(path)
         where = f"{file}:{line}"
+        if i in by_subject:
+            yield Rejected(where, tuple(by_subject[i]))
+            continue
         try:
             yield Loaded(where, validate_subject(item, file=file, locate=located.where, base=path))
         except HistoryError as exc:
@@ -403,7 +445,10 @@ def iter_document(text: str, file: str, fmt: str) -> Iterator[Item]:
     """Subjects of one JSON or YAML document (positions come from the YAML composer)."""
     if fmt == "json":
         try:
-            data = parse_json(text)
+            try:
+                data = parse_json(text)
+            except _OutOfBoundsError:
+                data = parse_json(text, bounded=False)  # each subject is scanned: the one holding it is refused
         except _DuplicateKeyError as exc:
             # locate it: the YAML composer sees the same document and reports the line
             try:
@@ -438,13 +483,14 @@ def iter_document(text: str, file: str, fmt: str) -> Iterator[Item]:
         try:
             # JSON is YAML for positions, except that YAML refuses tab indentation: tabs can only be
             # white space in valid JSON, so replacing them keeps every line number
-            located = load_yaml(text.replace("\t", " "), file)
+            located = load_yaml(text.replace("\t", " "), file, partial=True)
         except ProblemsError:
             located = Located(data=None, positions={}, file=file)
-        yield from _document_items(located, data)
+        # the JSON parse is the data; the value problems the YAML view sees are found again per subject
+        yield from _document_items(replace(located, problems=()), data)
         return
     try:
-        located = load_yaml(text, file)
+        located = load_yaml(text, file, partial=True)
     except ProblemsError as exc:
         yield Rejected(file, exc.problems)
         return

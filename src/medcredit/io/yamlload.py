@@ -47,6 +47,8 @@ class Located:
     data: Any
     positions: dict[YamlPath, tuple[int, int]]
     file: str
+    #: problems of single values, kept (not raised) when loaded with ``partial=True``; the value is replaced
+    problems: tuple[Problem, ...] = ()
 
     def where(self, path: YamlPath) -> tuple[int, int]:
         """Line and column of ``path``, or of its nearest located ancestor."""
@@ -316,11 +318,15 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
     return size
 
 
-def load_yaml(text: str, file: str = "<input>", *, limits: YamlLimits = DOCUMENT_LIMITS) -> Located:
+def load_yaml(
+    text: str, file: str = "<input>", *, limits: YamlLimits = DOCUMENT_LIMITS, partial: bool = False
+) -> Located:
     """Parse one YAML document safely; raise :class:`ProblemsError` listing every problem.
 
     ``limits`` bounds size, depth, anchors and nodes (after alias expansion), so a
-    hostile document is refused in bounded time and memory.
+    hostile document is refused in bounded time and memory.  ``partial``: problems of single
+    values (a number out of range, a duplicate key, a tag) are returned in ``Located.problems``
+    with their paths instead of raised, so a reader can refuse only the part that holds them.
     """
     try:
         _prescan(text, file, limits)
@@ -344,9 +350,9 @@ def load_yaml(text: str, file: str = "<input>", *, limits: YamlLimits = DOCUMENT
         raise _one(file, "too-large", f"more than {limits.max_nodes} nodes after alias expansion") from exc
     except RecursionError as exc:
         raise _one(file, "yaml-depth", "document is nested too deeply") from exc
-    if conv.problems:
+    if conv.problems and not partial:
         raise ProblemsError(f"{file}: invalid YAML", conv.problems)
-    return Located(data=data, positions=conv.positions, file=file)
+    return Located(data=data, positions=conv.positions, file=file, problems=tuple(conv.problems))
 
 
 def load_yaml_file(path: Path) -> Located:
