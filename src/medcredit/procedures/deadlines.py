@@ -8,7 +8,7 @@ its article; this module computes due dates with the official calendar and
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from medcredit.diagnostics.errors import MedcreditError
 from medcredit.diagnostics.problems import suggest
@@ -95,8 +95,12 @@ def deadline_chain(
 
     This is the latest lawful schedule: each step starts when the previous one is due.
     Callers with the actual completion date of a step should compute the next step from it.
+    The validity is judged on the chain's start: the later steps are duties of a procedure begun
+    while the measures were in force (e.g. an objection received before they expired is verified and
+    answered under them), so a step falling due after the expiry is computed, as the first was.
     """
-    answers = [compute_deadline(pack, deadline_id, start, calendar=calendar, override_validity=override_validity)]
+    first = compute_deadline(pack, deadline_id, start, calendar=calendar, override_validity=override_validity)
+    answers = [first]
     seen = {deadline_id}
     while True:
         nxt = [d for d in pack.model.deadlines if d.follows == answers[-1].deadline.id and d.id not in seen]
@@ -104,8 +108,5 @@ def deadline_chain(
             return answers
         spec = nxt[0]
         seen.add(spec.id)
-        answers.append(
-            compute_deadline(
-                pack, spec.id, answers[-1].due.value, calendar=calendar, override_validity=override_validity
-            )
-        )
+        step = compute_deadline(pack, spec.id, answers[-1].due.value, calendar=calendar, override_validity=True)
+        answers.append(replace(step, validity_overridden=first.validity_overridden))
