@@ -57,6 +57,27 @@ def test_report_invalid_after_a_serious_listing() -> None:
     assert "重新信用评级" in after.reason_zh
 
 
+def test_a_listing_on_the_day_of_issue_is_not_after_the_report() -> None:
+    """二（四） "在信用报告有效期内…出现重大信用危机": a listing dated the day the report was issued may be what
+    the report already reflects; only a later day is a crisis after issue (the report is never valid
+    only until the day before it was issued)."""
+    pack = medcredit.load_pack("zhongmou")
+    same_day = _pharmacy([{"kind": "serious_list_entry", "date": "2023-03-15"}])
+    answer = report_validity(pack, same_day, dt.date(2023, 3, 15), dt.date(2023, 4, 1))
+    assert answer.valid and answer.last_valid_day == dt.date(2024, 3, 15)
+    next_day = _pharmacy([{"kind": "serious_list_entry", "date": "2023-03-16"}])
+    answer = report_validity(pack, next_day, dt.date(2023, 3, 15), dt.date(2023, 4, 1))
+    assert not answer.valid and answer.last_valid_day == dt.date(2023, 3, 15)
+
+
+def test_a_stated_end_before_issue_is_refused() -> None:
+    pack = medcredit.load_pack("zhongmou")
+    with pytest.raises(medcredit.ArgumentError, match="before the report was issued"):
+        report_validity(
+            pack, _pharmacy([]), dt.date(2023, 3, 15), dt.date(2023, 4, 1), stated_until=dt.date(2023, 3, 1)
+        )
+
+
 def test_packs_without_report_rules_refuse() -> None:
     """Only packs that state report rules answer report questions."""
     with pytest.raises(ReportRulesMissingError):

@@ -55,6 +55,8 @@ def report_validity(
     rules = pack.model.reports
     if rules is None:
         raise ReportRulesMissingError(f"pack '{pack.id}' states no credit-report rules")
+    if stated_until is not None and stated_until < issued:
+        raise ArgumentError(f"stated_until {stated_until} is before the report was issued ({issued})")
     years = rules.max_validity.get("years", 0)
     months = rules.max_validity.get("months", 0)
     limit = period_end(issued, years=years, months=months).value
@@ -68,8 +70,10 @@ def report_validity(
         return answer(False, last, "the report was not yet issued", "报告尚未出具")
     stand = standing(pack, subject, on, override_validity=True)
     for listing in stand.listings:
-        # a crisis after issue ends the report for good: removal from the list later does not revive it
-        entered = [d for d in listing.entry_dates or (listing.since,) if issued <= d <= on]
+        # a crisis after issue ends the report for good: removal from the list later does not revive it.
+        # "After" is a later day: a listing dated the day of issue may be what the report already reflects,
+        # and cannot be shown to come after it
+        entered = [d for d in listing.entry_dates or (listing.since,) if issued < d <= on]
         if listing.list_id in rules.crisis_lists and entered:
             listing = listing._replace(since=min(entered))
             crisis_last = listing.since - dt.timedelta(days=1)
