@@ -117,3 +117,17 @@ def test_information_set_aside_on_objection_has_nothing_to_repair() -> None:
         PACK, subject, "P1", dt.date(2023, 6, 5), declarations=DECLARED, override_validity=True
     )
     assert pending.route is not None
+
+
+def test_a_penalty_without_its_legal_document_has_nothing_to_repair() -> None:
+    """第十五条 "认定失信行为应当以下列具有法律效力的文书为依据": without the document the record is not counted
+    (the grade says no_legal_document), so there is no untrustworthy information to repair."""
+    bare = {"kind": "administrative_penalty", "date": "2023-06-01", "id": "P1", "code": "inst_overcharging"}
+    subject = _subject(bare)
+    answer = medcredit.assess_repair(PACK, subject, "P1", dt.date(2024, 6, 5), declarations=DECLARED)
+    assert not answer.eligible and answer.route is None
+    assert "no legally effective document" in answer.reason
+    documented = medcredit.assess_repair(
+        PACK, _subject({**bare, "document": DOC}), "P1", dt.date(2024, 6, 5), declarations=DECLARED
+    )
+    assert documented.route is not None

@@ -182,6 +182,15 @@ def assess_repair(
         # (第三十条 "失信主体…申请信用修复") has nothing to act on
         why = f"the information was set aside on objection ({set_aside}) by {on}: there is nothing to repair"
         return RepairAnswer(pack.id, subject.id, record_id, on, None, False, (), None, why, stand.validity_overridden)
+    takers = [f for f in pack.facts if record.kind in f.kinds and f.accepts(record)]
+    if record.document is None and takers and all(f.requires_document for f in takers):
+        # the pack counts such a record only on a legally effective document (辽宁 第十五条): without one it is
+        # no untrustworthy information, in the grade or here
+        why = (
+            "the record has no legally effective document, which this pack requires before it counts: "
+            "there is nothing to repair"
+        )
+        return RepairAnswer(pack.id, subject.id, record_id, on, None, False, (), None, why, stand.validity_overridden)
     routes = [r for r in pack.model.repair if _matches(pack, r.applies_to, record)]
     chosen: RepairRoute | None = None
     for route in routes:
