@@ -154,6 +154,7 @@ def test_repair_answers_condition_by_condition(server: Server) -> None:
         "records": [
             {"kind": "administrative_penalty", "id": "P1", "date": "2024-01-10", "publicity_start": "2024-01-10"}
             | {"fulfilled": True, "code": "inst_non_covered_billing"}
+            | {"document": {"kind": "administrative_decision", "number": "辽医保罚〔2024〕1号"}}
         ],
     }
     r = _post(server, "/v1/repair", subject, pack="liaoning", record="P1", on="2024-03-10")

@@ -73,3 +73,34 @@ def test_a_village_clinic_without_parent_is_read_from_jsonl(tmp_path: Any) -> No
     path.write_text('{"id": "V-0001", "category": "village_clinic", "records": []}\n', "utf-8")
     items = list(iter_subjects(str(path), None))
     assert len(items) == 1 and isinstance(items[0], Loaded)
+
+
+def test_liaoning_a_managed_clinics_records_are_not_the_hospitals() -> None:
+    """辽宁: village clinics are graded alone (interpretation subjects: 本办法没有纳入上级机构管理的规定): a
+    serious listing of a clinic managed by a township hospital does not list the hospital."""
+    pack = medcredit.load_pack("liaoning")
+    clinic_records = [
+        {
+            "kind": "serious_list_entry",
+            "date": "2024-03-12",
+            "document": {"kind": "administrative_decision", "number": "辽医保〔2024〕1号"},
+        }
+    ]
+    hospital = medcredit.Subject.model_validate(
+        {
+            "id": "12210000123456788H",
+            "category": "hospital_inpatient",
+            "records": [{"kind": "inspection", "date": "2024-02-01"}],
+            "managed_clinics": [{"id": "VC1", "records": clinic_records}],
+        }
+    )
+    alone = medcredit.Subject.model_validate(
+        {
+            "id": "12210000123456788H",
+            "category": "hospital_inpatient",
+            "records": [{"kind": "inspection", "date": "2024-02-01"}],
+        }
+    )
+    result = medcredit.evaluate(pack, hospital, 2024)
+    assert (result.grade, result.listings) == (medcredit.evaluate(pack, alone, 2024).grade, ())
+    assert result.grade != "serious_untrust"
