@@ -11,6 +11,7 @@ Derived from the documents' words:
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -186,3 +187,29 @@ def test_a_revocation_set_aside_by_an_upheld_objection_revokes_nothing() -> None
         LIAONING, _subject([p1, granted, set_aside]), "P1", dt.date(2024, 12, 1), declarations={}
     )
     assert [c.met for c in answer.conditions if c.check == "no_recent_revocation"] == [True]
+
+
+def test_standing_puts_a_subject_the_pack_does_not_cover_on_no_list_and_under_no_sanction() -> None:
+    """As the evaluation (out_of_scope): a pack for medical staff starts no sanction for a pharmacy, and a
+    pack whose lists are for institutions lists no insured person."""
+    root = Path(__file__).parent / "fixtures" / "capabilities"
+    staff_only = medcredit.load_pack(str(root / "personnel_points.yaml"))
+    pharmacy = medcredit.load_subject(
+        {
+            "id": "92500237MA00000016",
+            "category": "retail_pharmacy",
+            "records": [{"kind": "violation", "date": "2024-07-01", "code": "inst_excessive_services", "points": 12}],
+        }
+    )
+    assert medcredit.evaluate(staff_only, pharmacy, 2024).status == "out_of_scope"
+    assert medcredit.standing(staff_only, pharmacy, dt.date(2024, 12, 31)).sanctions == ()
+    dynamic = medcredit.load_pack(str(root / "dynamic_scorecard.yaml"))
+    person = medcredit.load_subject(
+        {
+            "id": "500237196304040036",
+            "category": "insured_person",
+            "records": [{"kind": "serious_list_entry", "date": "2025-02-01"}],
+        }
+    )
+    assert medcredit.evaluate(dynamic, person, as_of=dt.date(2025, 6, 30)).status == "out_of_scope"
+    assert medcredit.standing(dynamic, person, dt.date(2025, 6, 30)).listings == ()

@@ -131,15 +131,19 @@ def standing(pack: CompiledPack, subject: Subject, as_of: dt.date, *, override_v
             if mark is not None:
                 flagged.append((i, mark))
     category = subject.category.value
+    # a subject the pack does not cover is on none of its lists and under none of its sanctions, as the
+    # annual evaluation says (out_of_scope); its records are still read and listed in force or not
+    covered = category in pack.model.categories
     repairs = _repairs(records, usable)
     listings = [
         x
         for lst in pack.lists
-        if (lst.categories is None or category in lst.categories)
+        if covered
+        and (lst.categories is None or category in lst.categories)
         and (x := listing_as_of(pack, lst, records, usable, as_of, override_validity, repairs)) is not None
     ]
     consequences = [c for c in linked_consequences(pack, subject, listings) if c.end >= as_of]
-    started = _sanctions(pack, inputs, taken_out, as_of, override_validity) if pack.thresholds else ()
+    started = _sanctions(pack, inputs, taken_out, as_of, override_validity) if pack.thresholds and covered else ()
     return Standing(
         pack_id=pack.id,
         subject_id=subject.id,
