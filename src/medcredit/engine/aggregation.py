@@ -38,6 +38,19 @@ class Tally(NamedTuple):
     expired: dict[int, tuple[str, dt.date]]  # record index → (window, last day in force) when out of force
 
 
+def _placed(rec: Record, cycle: int, start: dt.date, end: dt.date, as_of_pack: bool) -> tuple[bool, bool]:
+    """Whether ``rec`` falls in the cycle, and whether it falls by its end.
+
+    A yearly record (an assessment) belongs to the year it names, whatever its date: a calendar-year cycle
+    is graded after it, so its assessment may be dated the next year.  Evaluated as of a day, though, a
+    score supplied after that day is not known yet.
+    """
+    year = rec.year
+    if year is not None and rec.kind in YEARLY_KINDS:
+        return year == cycle, year <= cycle and not (as_of_pack and rec.date > end)
+    return start <= rec.date <= end, rec.date <= end
+
+
 def tally(
     pack: CompiledPack,
     records: list[InputRecord],
@@ -61,17 +74,14 @@ def tally(
     overridden = False
     kind_to_facts = pack.kind_to_facts
     decided = decided or {}
+    as_of_pack = pack.cycle_kind != "calendar_year"
     for i, item in enumerate(records):
         rec = item.record
         facts = kind_to_facts.get(rec.kind)
         if facts is None or i in decided:
             reasons[i] = decided.get(i, "kind_not_used")  # e.g. repaired: a granted repair took it out
             continue
-        year = rec.year
-        if year is not None and rec.kind in YEARLY_KINDS:
-            in_cycle, before_end = year == cycle, year <= cycle
-        else:
-            in_cycle, before_end = start <= rec.date <= end, rec.date <= end
+        in_cycle, before_end = _placed(rec, cycle, start, end, as_of_pack)
         if not before_end:
             reasons[i] = "outside_cycle"
             continue
