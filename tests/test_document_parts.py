@@ -65,3 +65,13 @@ def test_a_bad_value_outside_every_subject_refuses_the_document(tmp_path: Path) 
     loaded, (bad,) = _read(path)
     assert loaded == []
     assert [p.code for p in bad.problems] == ["number-range"]
+
+
+def test_a_json_document_loses_only_the_subject_with_a_duplicate_key(tmp_path: Path) -> None:
+    path = tmp_path / "h.json"
+    twice = '{"id": "B", "category": "retail_pharmacy", "category": "outpatient_clinic", "records": []}'
+    path.write_text(f"[{GOOD},\n{twice},\n{GOOD.replace('A', 'C')}]\n", "utf-8")
+    loaded, (bad,) = _read(path)
+    assert loaded == ["A", "C"]
+    (problem,) = bad.problems
+    assert (problem.code, problem.line, problem.path) == ("duplicate-key", 2, (1, "category"))

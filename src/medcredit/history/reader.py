@@ -441,6 +441,21 @@ def _locate_constant(text: str) -> tuple[int, int]:
     return before.count("\n") + 1, match.start() - (before.rfind("\n") + 1) + 1
 
 
+def _duplicates_by_subject(text: str, file: str) -> list[Item] | None:
+    """The items of a JSON document with a duplicate key, each subject holding one refused; None: not located."""
+    try:
+        located = load_yaml(text.replace("\t", " "), file, partial=True)
+    except ProblemsError as exc:
+        return [Rejected(file, exc.problems)]
+    if not any(p.code == "duplicate-key" for p in located.problems):
+        return None
+    try:  # the subjects without a duplicate read as the JSON parse reads them; the others are refused anyway
+        data = json.loads(text, parse_float=_located_decimal, parse_int=_located_int, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return None
+    return list(_document_items(located, data))
+
+
 def iter_document(text: str, file: str, fmt: str) -> Iterator[Item]:
     """Subjects of one JSON or YAML document (positions come from the YAML composer)."""
     if fmt == "json":
@@ -450,11 +465,11 @@ def iter_document(text: str, file: str, fmt: str) -> Iterator[Item]:
             except _OutOfBoundsError:
                 data = parse_json(text, bounded=False)  # each subject is scanned: the one holding it is refused
         except _DuplicateKeyError as exc:
-            # locate it: the YAML composer sees the same document and reports the line
-            try:
-                load_yaml(text, file)
-            except ProblemsError as perr:
-                yield Rejected(file, perr.problems)
+            # locate it: the YAML composer sees the same document and reports the line and the path, so a
+            # duplicate inside one subject refuses that subject, as in a YAML document
+            refused = _duplicates_by_subject(text, file)
+            if refused is not None:
+                yield from refused
                 return
             yield Rejected(
                 file,
