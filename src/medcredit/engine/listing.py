@@ -64,9 +64,9 @@ def compute_listing(
     later_removals = [(i, r) for i, r in removals if r.date >= latest.date]
     if later_removals:
         until, rule = max(r.date for _i, r in later_removals) - _ONE_DAY, "removal"
-    if lst.term is not None and (lst.term[0] or lst.term[1]):
+    if _own_term(lst):
         # the list's own duration runs from its latest entry (each new finding restarts it)
-        list_end = period_end(latest.date, years=lst.term[0], months=lst.term[1]).value
+        list_end = _term_end(lst, latest.date)
         if until is None or list_end < until:
             until, rule = list_end, "term"
     measures_until = _measures_until(ordered, latest.date, until)
@@ -74,6 +74,17 @@ def compute_listing(
     used = tuple(i for i, _r in ordered) + earlier_removals + tuple(i for i, _r in later_removals) + undoing
     dates = tuple(sorted({r.date for _i, r in ordered}))
     return Listing(lst.id, since, until, rule, active, used, dates, measures_until)
+
+
+def _own_term(lst: CList) -> bool:
+    """Whether the list declares a duration of its own (a listing then lapses at its end)."""
+    return lst.term is not None and bool(lst.term[0] or lst.term[1])
+
+
+def _term_end(lst: CList, entered: dt.date) -> dt.date:
+    """The last day of the list's own term counted from an entry (《民法典》 第二百零二条)."""
+    assert lst.term is not None
+    return period_end(entered, years=lst.term[0], months=lst.term[1]).value
 
 
 def _of_these_entries(
@@ -100,11 +111,7 @@ def _latest_spell(
     ended_by: list[int] = []
     for _i, rec in ordered[1:]:
         removed = [j for j, r in removals if previous <= r.date < rec.date]
-        lapsed = (
-            lst.term is not None
-            and bool(lst.term[0] or lst.term[1])
-            and period_end(previous, years=lst.term[0], months=lst.term[1]).value < rec.date
-        )
+        lapsed = _own_term(lst) and _term_end(lst, previous) < rec.date
         if removed or lapsed:
             start = rec.date
             ended_by.extend(removed)

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from medcredit.diagnostics.errors import ArgumentError, CalendarRangeError
 from medcredit.engine.arguments import CYCLE_MAX, CYCLE_MIN, check_cycle
+from medcredit.engine.validity import cycle_bounds
 from medcredit.history.model import Record
 from medcredit.pack.compiled import CompiledPack
 from medcredit.time.periods import month_period_end, month_period_start
@@ -58,7 +59,7 @@ def evaluation_point(pack: CompiledPack, cycle: object, as_of: object) -> Point:
             # so an int subclass given as the cycle is kept as given
             point = _YEARS.get(year) if type(year) is int else None
             if point is None:
-                point = Point(year, None, dt.date(year, 1, 1), dt.date(year, 12, 31))
+                point = Point(year, None, *cycle_bounds(year))
                 if type(year) is int:
                     _YEARS[year] = point  # bounded: check_cycle keeps years within CYCLE_MIN..CYCLE_MAX
             return point

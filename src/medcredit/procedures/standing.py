@@ -38,6 +38,10 @@ class Standing:
     # (index, mark) of records in force that carry a mark on as_of: an objection pending (辽宁 第二十七条 异议标注)
     flagged: tuple[tuple[int, str], ...] = ()
 
+    def set_aside(self) -> dict[int, str]:
+        """Records an objection set aside by ``as_of`` (upheld, deleted as unverifiable), with the reason."""
+        return {i: why for i, why in self.not_in_force if why.startswith("objection_")}
+
     def on_list(self, list_id: str) -> Listing | None:
         for listing in self.listings:
             if listing.list_id == list_id and listing.active:

@@ -176,7 +176,7 @@ def assess_repair(
     index, record = _find(subject, record_id)
     stand = standing(pack, subject, on, override_validity=override_validity)
     decl = _checked_declarations(pack, declarations)
-    set_aside = next((why for i, why in stand.not_in_force if i == index and why.startswith("objection_")), None)
+    set_aside = stand.set_aside().get(index)
     if set_aside is not None:
         # information deleted or found wrong on objection (辽宁 第二十七条) is no longer held: repair
         # (第三十条 "失信主体…申请信用修复") has nothing to act on

@@ -147,7 +147,7 @@ def _standing_records(ctx: Context) -> list[Record]:
     never received: it is no "再次受到…行政处罚" (第三十一条（三）, 第三十二条（四）).  A later
     penalty that was itself repaired was still received, so repair does not take it out here.
     """
-    set_aside = {i for i, why in ctx.stand.not_in_force if why.startswith("objection_")}
+    set_aside = ctx.stand.set_aside()
     return [r for i, r in enumerate(ctx.subject.records) if i not in set_aside]
 
 
@@ -226,12 +226,7 @@ def _no_later_heavier(ctx: Context) -> Verdict:
 @condition("no_later")
 def _no_later(ctx: Context) -> Verdict:
     """No later record of ``kinds`` at all between the information and the application."""
-    record = ctx.record
-    later = [
-        r
-        for r in _standing_records(ctx)
-        if r is not record and r.kind in ctx.cond.kinds and record.date < r.date <= ctx.on
-    ]
+    later = _later(ctx)
     if later:
         first_later = min(r.date for r in later)
         return Verdict(False, f"a later {_kinds(ctx)} on {first_later}", f"{first_later}再次受到{_kinds(ctx)}")
