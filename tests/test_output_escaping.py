@@ -84,23 +84,20 @@ def test_compare_text_table_cannot_be_forged_by_an_id(
 ) -> None:
     """Whatever the history model lets through, a line feed or tab in an id stays inside its cell."""
 
-    def rows(packs: Any, subject: Any, cycle: Any, **_: Any) -> list[dict[str, Any]]:
-        return [
-            {
-                "subject": "evil\nforged\trow\x1b[2J",
-                "pack": packs[0].id,
-                "status": "graded",
-                "grade": "A",
-                "score": "100",
-                "listings": ["list\nx"],
-                "measures": [],
-            }
-            for _subject in [subject]
-        ]
+    def row(pack: Any, subject: Any, cycle: Any, override_validity: Any) -> dict[str, Any]:
+        return {
+            "subject": "evil\nforged\trow\x1b[2J",
+            "pack": pack.id,
+            "status": "graded",
+            "grade": "A",
+            "score": "100",
+            "listings": ["list\nx"],
+            "measures": [],
+        }
 
     from medcredit.analysis import compare
 
-    monkeypatch.setattr(compare, "compare_rows", rows)
+    monkeypatch.setattr(compare, "_row", row)
     lines = EXAMPLES.read_text(encoding="utf-8").splitlines()
     assert main(["compare", str(EXAMPLES), "--cycle", "2023", "--pack", "wushan"]) == 0
     out = capsys.readouterr().out.split("\n")[:-1]

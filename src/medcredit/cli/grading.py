@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from medcredit.analysis.compare import compare_each
+from medcredit.analysis.compare import compare_rows
 from medcredit.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
@@ -228,11 +228,8 @@ def _compare_one(
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """The subject's row under every pack, and the failures: a pack under which its evaluation fails gives a
     ``failed`` row (the subject is not dropped from the comparison, nor its rows under the other packs)."""
-    rows, failed = compare_each(packs, item.subject, args.cycle, override_validity=args.override_validity)
-    name_of = {id(pack): name for pack, name in zip(packs, names, strict=True)}
-    failures = [
-        f"{Failed(item.where, item.subject.id, exc).render()} (under pack {name_of[id(pack)]})" for pack, exc in failed
-    ]
+    rows, failed = compare_rows(packs, item.subject, args.cycle, override_validity=args.override_validity)
+    failures = [f"{Failed(item.where, item.subject.id, exc).render()} (under pack {names[k]})" for k, exc in failed]
     return rows, failures
 
 

@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from medcredit import __version__
-from medcredit.analysis.compare import compare_each
+from medcredit.analysis.compare import compare_rows
 from medcredit.authoring.schemas import history_schema, pack_schema
 from medcredit.diagnostics.errors import MedcreditError, ProblemsError
 from medcredit.diagnostics.problems import Problem
@@ -386,7 +386,7 @@ def create_app(config: ServiceConfig) -> FastAPI:  # noqa: C901  (the routes are
                 else:
                     assert isinstance(item, Loaded)
                     # a pack under which the subject fails gives a failed row; the other packs' rows stay
-                    rows.extend(compare_each(chosen, item.subject, cycle, override_validity=override_validity)[0])
+                    rows.extend(compare_rows(chosen, item.subject, cycle, override_validity=override_validity)[0])
             return rows
 
         rows = await timed(run)
