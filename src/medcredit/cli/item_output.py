@@ -37,12 +37,13 @@ def rejected_dict(item: Rejected) -> dict[str, Any]:
 def summary_row(result: Result) -> tuple[str, ...]:
     """The ``--format summary`` cells of a result, in :data:`SUMMARY_HEADER` order (``-`` for none).
 
-    Tabs and line breaks in a name would break the row, so they are read as spaces; other control
+    Tabs and line breaks in a name would break the row, so they are read as spaces; its other control
     characters (an escape sequence, say) are shown escaped, never sent to the terminal.
     """
     name = one_line(" ".join((result.subject_name or "-").split()))
     score = "-" if result.score is None else format(result.score, "f")
-    return (one_line(result.subject_id), name, result.category, result.status, result.grade or "-", score)
+    # an id is printable text (history model): only the name needs its control characters escaped
+    return (result.subject_id, name, result.category, result.status, result.grade or "-", score)
 
 
 def outcome_key(result: Result | CompactResult) -> str:

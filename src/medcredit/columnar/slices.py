@@ -49,7 +49,7 @@ class Partition:
 
     def pieces(self, subjects: pa.Table, records: pa.Table) -> Iterator[Piece]:
         """The slices one at a time (a sorted copy of the records is made one slice at a time)."""
-        for k in range(len(self.bounds) - 1):
+        for k in range(self.count):
             lo, hi = int(self.bounds[k]), int(self.bounds[k + 1])
             a, z = int(self.cuts[k]), int(self.cuts[k + 1])
             part = records.slice(a, z - a) if self.order is None else records.take(self.order[a:z])

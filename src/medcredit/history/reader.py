@@ -125,18 +125,19 @@ def _located_int(text: str) -> int:
     return int(text)
 
 
-def parse_json(text: str, *, bounded: bool = True) -> Any:
+def parse_json(text: str, *, bounded: bool = True, duplicates: bool = False) -> Any:
     """JSON with exact decimals, no NaN/Infinity, and duplicate keys refused.
 
     ``bounded``: a number beyond the bounds (``1e400``) raises at once.  Without, it is parsed (only a
     number too long to convert cheaply raises) and the walk of :func:`validate_subject` reports it
-    at its field, and only for the subject that holds it.
+    at its field, and only for the subject that holds it.  ``duplicates``: a repeated key keeps its last
+    value (for a reader that has located the repeats already).
     """
     return json.loads(
         text,
         parse_float=_bounded_decimal if bounded else _located_decimal,
         parse_int=_bounded_int if bounded else _located_int,
-        object_pairs_hook=_no_duplicates,
+        object_pairs_hook=None if duplicates else _no_duplicates,
         parse_constant=_reject_constant,
     )
 
@@ -249,6 +250,9 @@ def _line_too_large(line: str) -> str | None:
     return None
 
 
+_IDEOGRAPH = re.compile("[\u3400-\u9fff]")
+
+
 def _is_utf8(raw: bytes) -> bool:
     """Whether ``raw`` is UTF-8 Chinese text: valid UTF-8 with a CJK ideograph in it.
 
@@ -259,7 +263,7 @@ def _is_utf8(raw: bytes) -> bool:
         text = raw.decode(UTF8)
     except UnicodeDecodeError:
         return False
-    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+    return _IDEOGRAPH.search(text) is not None
 
 
 def iter_jsonl(
@@ -450,7 +454,7 @@ def _duplicates_by_subject(text: str, file: str) -> list[Item] | None:
     if not any(p.code == "duplicate-key" for p in located.problems):
         return None
     try:  # the subjects without a duplicate read as the JSON parse reads them; the others are refused anyway
-        data = json.loads(text, parse_float=_located_decimal, parse_int=_located_int, parse_constant=_reject_constant)
+        data = parse_json(text, bounded=False, duplicates=True)
     except (ValueError, RecursionError):
         return None
     return list(_document_items(located, data))

@@ -329,10 +329,11 @@ class _Compiler:
         if text is None:
             self.unknown("article", cite.article, articles, (*path, "article"))
             return
-        if not normalise_text(cite.quote):
+        quote = normalise_text(cite.quote)
+        if not quote:
             # "" is in every text: a blank quote would pass the verbatim check while quoting nothing
             self.problem("quote-blank", "the quote is blank: quote the article's words", (*path, "quote"))
-        elif normalise_text(cite.quote) not in normalise_text(text):
+        elif quote not in normalise_text(text):
             self.problem(
                 "quote-not-in-article",
                 f"the quote is not in the text of {cite.article} as registered in "
@@ -480,12 +481,13 @@ class _Compiler:
             )
         self._unique([x.id for x in self.pack.linked_consequences], ("linked_consequences",), "linked consequence")
         self._unique([p.id for p in self.pack.prior], ("prior",), "prior")
-        roll_up = [r.category for r in self.pack.roll_up]
-        for i, category in enumerate(roll_up):
-            if category in roll_up[:i]:
+        rolled: set[str] = set()
+        for i, rule in enumerate(self.pack.roll_up):
+            if rule.category in rolled:
                 self.problem(
-                    "duplicate-roll-up", f"category '{category}' is rolled up twice", ("roll_up", i, "category")
+                    "duplicate-roll-up", f"category '{rule.category}' is rolled up twice", ("roll_up", i, "category")
                 )
+            rolled.add(rule.category)
 
     def _unique(self, ids: list[str], path: YamlPath, what: str) -> None:
         seen: set[str] = set()
