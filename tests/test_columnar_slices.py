@@ -31,7 +31,7 @@ import pyarrow.parquet as pq  # noqa: E402
 from medcredit.columnar import evaluate as evaluate_module  # noqa: E402
 from medcredit.columnar import evaluate_table, subjects_to_tables  # noqa: E402
 from medcredit.columnar.keys import subject_rows_hashed  # noqa: E402
-from medcredit.columnar.slices import partition  # noqa: E402
+from medcredit.columnar.slices import Grouped, partition, slicing  # noqa: E402
 from medcredit.diagnostics.errors import HistoryError  # noqa: E402
 from medcredit.history.model import Subject  # noqa: E402
 from medcredit.pack.loader import bundled_pack_names, load_pack  # noqa: E402
@@ -141,6 +141,38 @@ def test_records_out_of_order_chunked_and_ids_of_mixed_lengths(kind: str) -> Non
         _same(pack_name, *_mixed_widths(subjects, shuffled), 9)
         _same(pack_name, subjects, records.slice(0, 0), 7)  # no records at all
         _same(pack_name, subjects, records.filter(pc.less(pc.utf8_length(records.column("kind")), 10)), 7)
+
+
+@pytest.mark.parametrize("kind", sorted(TABLES))
+def test_records_out_of_subject_order_in_a_late_slice_only(kind: str) -> None:
+    """Slices of grouped records are joined as they are taken: a late slice that breaks the grouping drops
+    the slices graded before it, and every record is joined first (the table is still that of the whole)."""
+    subjects, records = TABLES[kind]
+    owners = records.column("subject_id").to_pylist()
+    m = records.num_rows
+    # the last record moved before the run of the subject before it: its subject now has two runs
+    before = max(k for k in range(m) if owners[k] != owners[-1] and (k == 0 or owners[k - 1] != owners[k]))
+    order = [*range(before), m - 1, *range(before, m - 1)]
+    moved = records.take(pa.array(order))
+    sliced = slicing(subjects, moved, 7)
+    assert isinstance(sliced, Grouped)
+    taken = list(sliced.pieces(subjects, moved))
+    assert len(taken) > subjects.num_rows // 7 // 2 and sliced.held is False  # found late, after slices were taken
+    for pack_name in ("wushan", "liaoning"):
+        _same(pack_name, subjects, moved, 7)
+
+
+@pytest.mark.parametrize("kind", sorted(TABLES))
+def test_grouped_slices_are_taken_one_at_a_time_and_hold_once_all_are(kind: str) -> None:
+    subjects, records = TABLES[kind]
+    sliced = slicing(subjects, records, 7)
+    assert isinstance(sliced, Grouped)
+    pieces = sliced.pieces(subjects, records)
+    first = next(pieces)
+    assert sliced.held is None and first.start == 0 and first.subjects.num_rows == 7
+    rest = list(pieces)
+    assert sliced.held is True and len(rest) == sliced.count - 1
+    assert sum(p.records.num_rows for p in [first, *rest]) == records.num_rows
 
 
 def _error(subjects: Any, records: Any, size: int, threads: int = 1) -> list[tuple[Any, ...]]:

@@ -33,7 +33,7 @@ from medcredit.columnar.ordered import in_order
 from medcredit.columnar.plan import Plan, decimals, make_plan
 from medcredit.columnar.schema import Nulls, Tables, valid_bits, validate, validate_part
 from medcredit.columnar.schema import one_array as _one
-from medcredit.columnar.slices import Partition, Piece, partition
+from medcredit.columnar.slices import Grouped, Partition, Piece, joined_whole, slicing
 from medcredit.columnar.vexpr import Num, Value, evaluate_bool, number
 from medcredit.diagnostics.errors import ArgumentError, HistoryError, ValidityError
 from medcredit.diagnostics.problems import Problem
@@ -754,12 +754,20 @@ def evaluate_table(
             raise ValidityError(validity_message(pack, cycle))
         overridden = True
     plan = plan_for(pack)
-    sliced = partition(subjects, records, slice_subjects)
+    sliced = slicing(subjects, records, slice_subjects)
     if sliced is not None:
         workers = min(threads if threads is not None else available_cores(), sliced.count)
         table = _in_slices(
             pack, plan, subjects, records, sliced, cycle, override_validity, overridden, trace_set, workers
         )
+        if table is None and isinstance(sliced, Grouped) and sliced.held is False:
+            # the records were not grouped in subject order after all, or an id repeats across slices:
+            # the slices graded are dropped, and every record is joined first
+            whole = joined_whole(subjects, records, slice_subjects)
+            if whole is not None:
+                table = _in_slices(
+                    pack, plan, subjects, records, whole, cycle, override_validity, overridden, trace_set, workers
+                )
         if table is not None:
             return _all_traced(table, trace_set)
     tables = validate(subjects, records, subjects_name=subjects_name, records_name=records_name)
@@ -797,7 +805,7 @@ def _in_slices(
     plan: Plan,
     subjects: pa.Table,
     records: pa.Table,
-    sliced: Partition,
+    sliced: Partition | Grouped,
     cycle: int,
     override_validity: bool,
     overridden: bool,
@@ -811,36 +819,35 @@ def _in_slices(
     out = _Output(pack, plan, subjects.num_rows)
     nulls = Nulls()
 
-    def grade_piece(piece: Piece) -> tuple[Piece, Tables, dict[int, str]] | None:
+    def grade_piece(piece: Piece) -> tuple[Piece, Tables, dict[int, str], tuple[pa.Array, pa.Array]] | None:
         tables = validate_part(piece.subjects, piece.records, piece.record_subject, nulls)
         if tables is None:
             return None
+        part = out.part(piece.start, piece.start + tables.subjects.num_rows)
         try:
-            found = _grade(
-                pack,
-                plan,
-                tables,
-                cycle,
-                override_validity,
-                trace_set,
-                out.part(piece.start, piece.start + tables.subjects.num_rows),
-            )
+            found = _grade(pack, plan, tables, cycle, override_validity, trace_set, part)
         except HistoryError:
             return None  # a subject the engine cannot read: one error, as for the whole tables
-        return piece, tables, found
+        # the slice's list columns made here, on the slice's thread (the results table takes them as chunks)
+        return piece, tables, found, _lists(pack, part)
 
     traces: dict[int, str] = {}
-    ids: list[pa.Array] = []
-    category_texts: list[pa.Array] = []
+    chunks: dict[str, list[pa.Array]] = {"id": [], "category": [], "exclusions": [], "measures": []}
     with contextlib.closing(in_order(grade_piece, sliced.pieces(subjects, records), threads)) as graded_pieces:
         for graded in graded_pieces:
             if graded is None:
                 return None
-            piece, tables, found = graded
+            piece, tables, found, (exclusions, measures) = graded
             traces.update((piece.start + row, text) for row, text in found.items())
-            ids.extend(tables.subjects.column("id").chunks)
-            category_texts.extend(tables.subjects.column("category").chunks)
-    return _table(pack, plan, cycle, overridden, out, traces, pa.concat_arrays(ids), pa.concat_arrays(category_texts))
+            chunks["id"].extend(tables.subjects.column("id").chunks)
+            chunks["category"].extend(tables.subjects.column("category").chunks)
+            chunks["exclusions"].append(exclusions)
+            chunks["measures"].append(measures)
+    if not sliced.held:
+        return None
+    whole = {name: pa.chunked_array(arrays) for name, arrays in chunks.items()}
+    lists = (whole["exclusions"], whole["measures"])
+    return _table(pack, plan, cycle, overridden, out, traces, whole["id"], whole["category"], lists)
 
 
 def _grade(
@@ -1088,18 +1095,8 @@ def _decimal_column(words: np.ndarray, valid: np.ndarray, scale: int) -> pa.Arra
     return pa.Array.from_buffers(pa.decimal128(18, scale), len(words), [validity, data], nulls)
 
 
-def _table(
-    pack: CompiledPack,
-    plan: Plan,
-    cycle: int,
-    overridden: bool,
-    out: _Output,
-    traces: dict[int, str],
-    ids: pa.Array,
-    category_texts: pa.Array,
-) -> pa.Table:
-    n = len(out.status)
-    category = out.category
+def _lists(pack: CompiledPack, out: _Output) -> tuple[pa.Array, pa.Array]:
+    """The ``exclusions`` and ``measures`` columns of the rows of ``out`` (the whole output, or a slice's part)."""
     categories = [c.value for c in SubjectCategory]
     measure_ids = [m.id for m in pack.model.measures]
     combos = np.zeros((len(out.grades.words) * len(categories) + 1, len(measure_ids)), dtype=bool)
@@ -1107,8 +1104,28 @@ def _table(
         if cat in categories:
             for m in ms:
                 combos[out.grades.code(grade) * len(categories) + categories.index(cat), measure_ids.index(m.id)] = True
+    category = out.category
     combo = np.where((out.grade >= 0) & (category >= 0), out.grade * len(categories) + category, len(combos) - 1)
-    columns: dict[str, pa.Array] = {
+    stop = out.offset + len(out.status)
+    engine = {row - out.offset: ms for row, ms in out.engine_measures.items() if out.offset <= row < stop}
+    return _list_column(out.hits, out.exclusion_ids), _measures_column(combos, combo, measure_ids, engine)
+
+
+def _table(
+    pack: CompiledPack,
+    plan: Plan,
+    cycle: int,
+    overridden: bool,
+    out: _Output,
+    traces: dict[int, str],
+    ids: pa.Array | pa.ChunkedArray,
+    category_texts: pa.Array | pa.ChunkedArray,
+    lists: tuple[pa.Array | pa.ChunkedArray, pa.Array | pa.ChunkedArray] | None = None,
+) -> pa.Table:
+    """The results table; ``lists``: its ``exclusions`` and ``measures`` columns when already made (slice by slice)."""
+    n = len(out.status)
+    exclusions, measures = _lists(pack, out) if lists is None else lists
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {
         "id": ids,
         "category": category_texts,
         "status": _Vocab(STATUSES).array(out.status),
@@ -1116,8 +1133,8 @@ def _table(
         "path": out.paths.array(out.path),
         "grade": out.grades.array(out.grade),
         "score": out.scores.array(out.score),
-        "exclusions": _list_column(out.hits, out.exclusion_ids),
-        "measures": _measures_column(combos, combo, measure_ids, out.engine_measures),
+        "exclusions": exclusions,
+        "measures": measures,
         "evaluated_by": out.fallbacks.array(out.by),
     }
     for rid in plan.rules:

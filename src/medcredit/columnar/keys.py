@@ -20,6 +20,8 @@ words of those ids with the runs', in order.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -260,12 +262,27 @@ def word_runs(ids: pa.ChunkedArray, width: int) -> tuple[np.ndarray, list[np.nda
     """
     starts: list[np.ndarray] = []
     runs: list[list[np.ndarray]] = []
+    for found in word_runs_by_chunk(ids, width):
+        assert found is not None, "ids of another width"
+        starts.append(found[0])
+        runs.append(found[1])
+    if not runs:
+        return np.zeros(0, dtype=np.int64), [np.zeros(0, dtype=np.uint64)]
+    return np.concatenate(starts), [np.concatenate(parts) for parts in zip(*runs, strict=True)]
+
+
+def word_runs_by_chunk(ids: pa.ChunkedArray, width: int) -> Iterator[tuple[np.ndarray, list[np.ndarray]] | None]:
+    """:func:`word_runs` one chunk at a time: the runs that start in each chunk (starts counted from the
+    first chunk); None, and nothing after it, for a chunk whose ids are not all ``width`` bytes long."""
     offset = 0
     last: list[int] | None = None  # the words of the id that ends the chunks so far
     for chunk in ids.chunks:
         m = len(chunk)
         if m == 0:
             continue
+        if _width(chunk) != width:
+            yield None
+            return
         # aligned copies (a few machine words per id): numpy compares and gathers unaligned words slowly
         words = [np.ascontiguousarray(word) for word in _words(chunk, width)]
         first = np.empty(m, dtype=bool)
@@ -275,13 +292,9 @@ def word_runs(ids: pa.ChunkedArray, width: int) -> tuple[np.ndarray, list[np.nda
         for word in words[1:]:
             differs |= word[1:] != word[:-1]
         at = np.flatnonzero(first)
-        starts.append(at + offset)
-        runs.append([word[at] for word in words])
+        yield at + offset, [word[at] for word in words]
         last = [int(word[m - 1]) for word in words]
         offset += m
-    if not runs:
-        return np.zeros(0, dtype=np.int64), [np.zeros(0, dtype=np.uint64)]
-    return np.concatenate(starts), [np.concatenate(parts) for parts in zip(*runs, strict=True)]
 
 
 def id_words(ids: pa.Array, width: int) -> list[np.ndarray]:

@@ -4,9 +4,10 @@ NumPy and Arrow release the interpreter lock inside their kernels, and a slice's
 Python-level work is a few thousand calls against millions of array elements, so two
 slices graded on two threads overlap almost entirely.  Each slice writes only its own
 rows of the output, and results are consumed in input order, so the table is the same
-whatever the number of threads.  At most ``threads`` slices are in flight: a slice's
-copies of its records are made when it is taken, and memory stays bounded by the
-number of threads, not the number of slices.
+whatever the number of threads.  At most twice ``threads`` slices are in flight: the
+next slices are taken (their records joined, or copied in subject order) while the
+threads grade the ones before, so taking a slice is off the threads' path, and memory
+stays bounded by the number of threads, not the number of slices.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ R = TypeVar("R")
 
 
 def in_order(work: Callable[[T], R], items: Iterable[T], threads: int) -> Generator[R, None, None]:
-    """``map(work, items)``, computed on ``threads`` threads (one: in this thread, no pool)."""
+    """``map(work, items)``, computed on ``threads`` threads (one: in this thread, no pool); items are
+    read at most ``2 * threads`` ahead of the result being consumed."""
     if threads <= 1:
         yield from map(work, items)
         return
@@ -30,7 +32,7 @@ def in_order(work: Callable[[T], R], items: Iterable[T], threads: int) -> Genera
     try:
         for item in items:
             pending.append(pool.submit(work, item))
-            if len(pending) >= threads:
+            if len(pending) >= 2 * threads:  # one item ready for each thread as it frees up
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()

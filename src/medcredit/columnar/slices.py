@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from medcredit.columnar.keys import common_width, id_words, ordered_rows, subject_rows, word_runs
+from medcredit.columnar.keys import common_width, id_words, ordered_rows, subject_rows, word_runs_by_chunk
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,11 @@ class Partition:
         """The number of slices."""
         return len(self.bounds) - 1
 
+    @property
+    def held(self) -> bool:
+        """Always: every record was joined before the first slice was taken."""
+        return True
+
     def pieces(self, subjects: pa.Table, records: pa.Table) -> Iterator[Piece]:
         """The slices one at a time (a sorted copy of the records is made one slice at a time)."""
         for k in range(self.count):
@@ -71,23 +76,49 @@ class Partition:
 
 
 def partition(subjects: pa.Table, records: pa.Table, size: int) -> Partition | None:
-    """Slices of at most ``size`` subjects; None: grade the tables whole.
+    """Slices of at most ``size`` subjects, every record joined first; None: grade the tables whole.
 
     Whole when one slice would do, when the id columns are not plain strings, and when a
     subject id repeats or a record names no subject: those are problems of the whole tables,
     which :func:`medcredit.columnar.schema.validate` reports as they are.
     """
-    n, size = subjects.num_rows, max(size, 1)
-    if n <= size or "id" not in subjects.column_names or "subject_id" not in records.column_names:
+    bounds = _bounds(subjects, records, size)
+    if bounds is None:
         return None
     ids, owners = subjects.column("id"), records.column("subject_id")
-    if ids.type != pa.string() or owners.type != pa.string():
-        return None
-    bounds = np.append(np.arange(0, n, size, dtype=np.int64), n)
-    grouped = _grouped(ids, owners, bounds)
+    grouped = Grouped.of(ids, owners, bounds)
     if grouped is not None:
-        return grouped
-    rows, duplicate = subject_rows(owners, ids.chunk(0) if ids.num_chunks == 1 else ids.combine_chunks())
+        run_rows, run_starts, cuts = [], [], [0]
+        for s, rows, starts, _ in grouped.joined():
+            run_rows.append(rows + bounds[s])
+            run_starts.append(starts)
+            cuts.append(cuts[-1] + len(rows))
+        if grouped.held:
+            first_record = np.append(np.concatenate(run_starts), len(owners))
+            runs = (np.concatenate(run_rows), first_record, np.array(cuts))
+            return Partition(bounds, first_record[cuts], None, None, runs)
+    return joined_whole(subjects, records, size)
+
+
+def slicing(subjects: pa.Table, records: pa.Table, size: int) -> Partition | Grouped | None:
+    """The slices to grade: records grouped by subject are joined slice by slice as they are taken
+    (:class:`Grouped`: the join of later slices overlaps the grading of earlier ones); otherwise every
+    record is joined first (:func:`partition`).  None: grade the tables whole."""
+    bounds = _bounds(subjects, records, size)
+    if bounds is None:
+        return None
+    grouped = Grouped.of(subjects.column("id"), records.column("subject_id"), bounds)
+    return grouped if grouped is not None else joined_whole(subjects, records, size)
+
+
+def joined_whole(subjects: pa.Table, records: pa.Table, size: int) -> Partition | None:
+    """The slices of :func:`partition` from one join of every record (records in any order, ids of any length)."""
+    bounds = _bounds(subjects, records, size)
+    if bounds is None:
+        return None
+    ids = subjects.column("id")
+    joined = ids.chunk(0) if ids.num_chunks == 1 else ids.combine_chunks()
+    rows, duplicate = subject_rows(records.column("subject_id"), joined)
     if duplicate.any() or (len(rows) and int(rows.min()) < 0):
         return None
     order = None
@@ -97,49 +128,92 @@ def partition(subjects: pa.Table, records: pa.Table, size: int) -> Partition | N
     return Partition(bounds, np.searchsorted(rows, bounds, side="left"), order, rows)
 
 
-def _grouped(ids: pa.ChunkedArray, owners: pa.ChunkedArray, bounds: np.ndarray) -> Partition | None:
-    """The partition of records grouped by subject in subject order, joined slice by slice; None: not so.
+def _bounds(subjects: pa.Table, records: pa.Table, size: int) -> np.ndarray | None:
+    """The first subject row of each slice, then the number of subjects; None: the tables are graded whole."""
+    n, size = subjects.num_rows, max(size, 1)
+    if n <= size or "id" not in subjects.column_names or "subject_id" not in records.column_names:
+        return None
+    if subjects.column("id").type != pa.string() or records.column("subject_id").type != pa.string():
+        return None
+    return np.append(np.arange(0, n, size, dtype=np.int64), n)
+
+
+class Grouped:
+    """Records grouped by subject in subject order, joined slice by slice; ``held`` once all are taken.
 
     Ids of one byte length (a USCC is 18 characters) are compared as machine words read in place
-    (:func:`medcredit.columnar.keys.word_runs`): the runs of equal record owners, then, slice by
-    slice, as many runs as the slice has subjects against the slice's ids
-    (:func:`medcredit.columnar.keys.ordered_rows`): the slice's runs are the first ``m``, ``m``
-    the number of its subjects with records, and each must be, word for word, the id of the next
-    such subject.  Every run must be taken by some slice, and no id may repeat across slices
-    (their 64-bit hashes sorted once: any equal pair, a repeat or a collision, sends the tables to
-    the whole join, which decides, as do ids of mixed lengths).
+    (:func:`medcredit.columnar.keys.word_runs_by_chunk`): the runs of equal record owners, read a
+    chunk at a time as the slices need them; then, slice by slice, as many runs as the slice has
+    subjects against the slice's ids (:func:`medcredit.columnar.keys.ordered_rows`): the slice's
+    runs are the first ``m``, ``m`` the number of its subjects with records, and each must be,
+    word for word, the id of the next such subject.  Every run must be taken by some slice, and no
+    id may repeat across slices (their 64-bit hashes sorted once, after the last slice: any equal
+    pair, a repeat or a collision, means the slices taken do not hold, and the caller joins the
+    whole tables, which decides, as do ids of mixed lengths).
     """
-    width = common_width(ids)
-    if width is None or common_width(owners) != width:
-        return None
-    starts, runs = word_runs(owners, width)
-    total = len(starts)
-    run_rows = np.empty(total, dtype=np.int64)
-    cuts = np.empty(len(bounds), dtype=np.int64)
-    hashes: list[np.ndarray] = []
-    k = 0
-    for s in range(len(bounds) - 1):
-        lo, hi = int(bounds[s]), int(bounds[s + 1])
-        cuts[s] = k
-        part = ids.slice(lo, hi - lo)
-        upto = k + min(hi - lo, total - k)
-        joined = ordered_rows(
-            [word[k:upto] for word in runs],
-            id_words(part.chunk(0) if part.num_chunks == 1 else part.combine_chunks(), width),
-        )
-        if joined is None:
+
+    def __init__(self, ids: pa.ChunkedArray, owners: pa.ChunkedArray, bounds: np.ndarray, width: int) -> None:
+        self.ids, self.owners, self.bounds, self.width = ids, owners, bounds, width
+        #: None while slices are being taken; then whether every slice was joined and no id repeats
+        self.held: bool | None = None
+
+    @classmethod
+    def of(cls, ids: pa.ChunkedArray, owners: pa.ChunkedArray, bounds: np.ndarray) -> Grouped | None:
+        width = common_width(ids)
+        if width is None:
             return None
-        rows, hashed = joined
-        m = len(rows)
-        run_rows[k : k + m] = rows + lo
-        hashes.append(hashed)
-        k += m
-    if k < total:
-        return None
-    everyone = np.concatenate(hashes)
-    everyone.sort()
-    if bool((everyone[1:] == everyone[:-1]).any()):
-        return None
-    cuts[-1] = total
-    first_record = np.append(starts, len(owners))
-    return Partition(bounds, first_record[cuts], None, None, (run_rows, first_record, cuts))
+        return cls(ids, owners, bounds, width)
+
+    @property
+    def count(self) -> int:
+        """The number of slices."""
+        return len(self.bounds) - 1
+
+    def joined(self) -> Iterator[tuple[int, np.ndarray, np.ndarray, int]]:
+        """Per slice: its index, the row in the slice of each of its runs' subject, where each of those
+        runs starts, and the record after the slice's last."""
+        chunks = word_runs_by_chunk(self.owners, self.width)
+        starts = np.zeros(0, dtype=np.int64)  # the runs read and not yet taken: where each starts, its words
+        words: list[np.ndarray] = []
+        exhausted = False
+        hashes: list[np.ndarray] = []
+        for s in range(self.count):
+            lo, hi = int(self.bounds[s]), int(self.bounds[s + 1])
+            # the runs a slice may take, and one more: where the slice's records end
+            while not exhausted and len(starts) <= hi - lo:
+                found = next(chunks, ())
+                if found is None:  # owners of another length: the whole join decides
+                    self.held = False
+                    return
+                if not found:
+                    exhausted = True
+                    break
+                starts = np.concatenate([starts, found[0]])
+                words = [np.concatenate(pair) for pair in zip(words, found[1], strict=True)] if words else found[1]
+            part = self.ids.slice(lo, hi - lo)
+            mine = id_words(part.chunk(0) if part.num_chunks == 1 else part.combine_chunks(), self.width)
+            if not words:  # no record at all yet
+                words = [np.zeros(0, dtype=np.uint64) for _ in mine]
+            result = ordered_rows([word[: hi - lo] for word in words], mine)
+            if result is None:
+                self.held = False
+                return
+            rows, hashed = result
+            m = len(rows)
+            hashes.append(hashed)
+            stop = int(starts[m]) if m < len(starts) else len(self.owners)
+            yield s, rows, starts[:m], stop
+            starts, words = starts[m:], [word[m:] for word in words]
+        everyone = np.concatenate(hashes)
+        everyone.sort()
+        left = () if exhausted else next(chunks, ())
+        # every run read and taken, and no id in two slices
+        self.held = left == () and len(starts) == 0 and not bool((everyone[1:] == everyone[:-1]).any())
+
+    def pieces(self, subjects: pa.Table, records: pa.Table) -> Iterator[Piece]:
+        """The slices one at a time, each joined when it is taken (a slice of each table, no copy)."""
+        for s, rows, run_starts, stop in self.joined():
+            lo, hi = int(self.bounds[s]), int(self.bounds[s + 1])
+            a = int(run_starts[0]) if len(run_starts) else stop
+            record_subject = np.repeat(rows, np.diff(np.append(run_starts, stop)))
+            yield Piece(lo, subjects.slice(lo, hi - lo), records.slice(a, stop - a), record_subject)
