@@ -3,11 +3,11 @@
 Graded whole, a population of a million subjects sweeps arrays of millions of records
 through memory a few dozen times, and the allocator hands each large temporary back to the
 kernel and faults it in again on the next call.  Graded in slices of some tens of thousands
-of subjects, every per-record array fits in cache and is reused.  The records of a slice
-come from one join over the whole tables (:func:`medcredit.columnar.keys.subject_rows`):
-records grouped by subject in subject order (as ``medcredit table convert`` writes them)
-are contiguous ranges, taken without a copy; otherwise one stable sort by subject row
-groups them, so each subject keeps its records in table order.
+of subjects, every per-record array fits in cache and is reused.  Records grouped by subject
+in subject order (as ``medcredit table convert`` writes them) are contiguous ranges, joined to
+their slice when the slice is taken (:class:`Grouped`) and taken without a copy; otherwise one
+join over the whole tables (:func:`medcredit.columnar.keys.subject_rows`) and one stable sort
+by subject row group them, so each subject keeps its records in table order.
 """
 
 from __future__ import annotations
