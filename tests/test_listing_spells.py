@@ -114,3 +114,57 @@ def test_zhongmou_a_suspension_of_the_agreement_is_a_breach_of_agreed_obligation
         assert "no_measure_without_breach" not in result.measures
     outside = _pharmacy(PHARMACY_ZM, {"kind": "agreement_suspension", "date": "2022-06-01", "months": 3})
     assert medcredit.evaluate(ZHONGMOU, outside, 2023).grade == "not_listed"
+
+
+# -- a removal or repair must be later than the conduct it ends the listing for (睢县 serious_list_persistence
+# "直至有晚于最后一次列入情形的移出记录"; 中牟 listing_duration), and a repair is granted for one record
+
+
+def test_suixian_a_removal_on_the_day_of_the_conduct_does_not_end_its_listing() -> None:
+    subject = _pharmacy(
+        PHARMACY_SX,
+        {"kind": "fraud", "date": "2023-04-01", "code": "fraud_other"},
+        {"kind": "serious_list_removal", "date": "2023-04-01"},
+    )
+    listing = _listing(medcredit.evaluate(SUIXIAN, subject, 2024), "serious_untrustworthy")
+    assert (listing.since, listing.until, listing.active) == (dt.date(2023, 4, 1), None, True)
+    assert medcredit.evaluate(SUIXIAN, subject, 2024).grade == "D"
+
+
+def test_suixian_new_conduct_on_the_day_of_a_removal_is_listed_from_that_day() -> None:
+    subject = _pharmacy(
+        PHARMACY_SX,
+        {"kind": "fraud", "date": "2023-04-01", "code": "fraud_other"},
+        {"kind": "serious_list_removal", "date": "2023-06-01"},
+        {"kind": "fraud", "date": "2023-06-01", "code": "fraud_false_claims"},
+    )
+    result = medcredit.evaluate(SUIXIAN, subject, 2024)
+    listing = _listing(result, "serious_untrustworthy")
+    assert (listing.since, listing.active, result.grade) == (dt.date(2023, 6, 1), True, "D")
+    assert 1 in listing.records  # the removal ended the listing of 1 April
+
+
+def test_zhongmou_repairing_one_listed_record_leaves_the_other_grounds() -> None:
+    """三（二）5: each listed conduct is a ground to list; repairing V1 leaves V2's (item (4)) standing."""
+    records = [
+        {"kind": "violation", "id": "V1", "date": "2023-03-01", "code": "inst_overcharging"},
+        {"kind": "violation", "id": "V2", "date": "2023-06-01", "code": "inst_item_substitution"},
+        {"kind": "repair_granted", "date": "2023-10-01", "ref": "V1"},
+    ]
+    on = medcredit.standing(ZHONGMOU, _pharmacy(PHARMACY_ZM, *records), dt.date(2023, 11, 1)).on_list("untrustworthy")
+    assert on is not None and on.until == dt.date(2024, 6, 1)  # 12 months from V2 (《民法典》 第二百零二条)
+    both = [*records, {"kind": "repair_granted", "date": "2023-12-01", "ref": "V2"}]
+    listing = medcredit.standing(ZHONGMOU, _pharmacy(PHARMACY_ZM, *both), dt.date(2024, 1, 1)).listings[0]
+    assert (listing.until, listing.until_rule, listing.active) == (dt.date(2023, 11, 30), "removal", False)
+
+
+def test_zhongmou_a_repair_on_the_day_of_new_listed_conduct_leaves_it_listed() -> None:
+    subject = _pharmacy(
+        PHARMACY_ZM,
+        {"kind": "violation", "id": "V1", "date": "2023-03-15", "code": "inst_overcharging"},
+        {"kind": "repair_granted", "date": "2023-06-01", "ref": "V1"},
+        {"kind": "violation", "id": "V2", "date": "2023-06-01", "code": "inst_item_substitution"},
+    )
+    result = medcredit.evaluate(ZHONGMOU, subject, 2023)
+    listing = _listing(result, "untrustworthy")
+    assert (result.grade, listing.since, listing.active) == ("untrustworthy", dt.date(2023, 6, 1), True)

@@ -325,23 +325,22 @@ def _fact_rows(pack: CompiledPack, b: _Batch) -> list[np.ndarray]:
     return facts
 
 
-def _whole_months(begin: np.ndarray, stop: np.ndarray) -> np.ndarray:
-    """Vectorised :func:`medcredit.engine.evaluation.whole_months` (days since 1970)."""
-    b = begin.astype("datetime64[D]")
-    a = (stop + 1).astype("datetime64[D]")
-    b_month = b.astype("datetime64[M]")
+def _whole_months(anchor: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Vectorised :func:`medcredit.engine.operation.whole_months`, at most 12 (days since 1970)."""
+    a = anchor.astype("datetime64[D]")
+    s = stop.astype("datetime64[D]")
     a_month = a.astype("datetime64[M]")
-    b_day = (b - b_month).astype(np.int64) + 1
+    s_month = s.astype("datetime64[M]")
     a_day = (a - a_month).astype(np.int64) + 1
-    months = a_month.astype(np.int64) - b_month.astype(np.int64)
-    # the corresponding day `months` later is in after's month: clamp to that month's length
-    target = b_month + months.astype("timedelta64[M]")
-    length = ((target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(
+    s_day = (s - s_month).astype(np.int64) + 1
+    months = s_month.astype(np.int64) - a_month.astype(np.int64)
+    # anchor's day number in stop's month, or that month's last day (《民法典》 第二百零二条)
+    length = ((s_month + np.timedelta64(1, "M")).astype("datetime64[D]") - s_month.astype("datetime64[D]")).astype(
         np.int64
     )
-    corresponding = np.minimum(b_day, length)
-    months = np.where((months > 0) & (corresponding > a_day), months - 1, months)
-    return np.where(stop < begin, 0, np.minimum(months, 12))
+    corresponding = np.minimum(a_day, length)
+    months = np.where((months > 0) & (corresponding > s_day), months - 1, months)
+    return np.where(stop <= anchor, 0, np.minimum(months, 12))
 
 
 def _operation(pack: CompiledPack, tables: Tables, b: _Batch, want_reason: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -351,8 +350,9 @@ def _operation(pack: CompiledPack, tables: Tables, b: _Batch, want_reason: bool)
     opened = np.where(
         has_opened, _np(opened_col.cast(pa.int32()).fill_null(0)).astype(np.int64), np.iinfo(np.int64).min
     )
-    # 《民法典》 第二百零一条: the opening day is not counted (as the engine's operation())
-    begin = np.maximum(np.where(has_opened, opened + 1, opened), b.start)
+    # 《民法典》 第二百零一条: the opening day is not counted (as the engine's operation()); opened before
+    # the cycle, the count runs from 1 January, as if from an opening on 31 December
+    anchor = np.maximum(opened, b.start - 1)
     ends = b.kind_rows(b.kinds.index("agreement_termination"))  # the few terminations, not every record
     ends = ends[~b.clinic[ends] & ~b.ignored[ends] & (b.date[ends] <= b.end)]
     ends = ends[b.date[ends] >= opened[b.sidx[ends]]]
@@ -361,8 +361,8 @@ def _operation(pack: CompiledPack, tables: Tables, b: _Batch, want_reason: bool)
     stop = np.where(when > np.iinfo(np.int64).min, np.minimum(when, b.end), b.end)
     # operating from 1 January to 31 December is 12 months: compute only the others
     months = np.full(b.n, 12, dtype=np.int64)
-    odd = np.flatnonzero((begin != b.start) | (stop != b.end))
-    months[odd] = _whole_months(begin[odd], stop[odd])
+    odd = np.flatnonzero((anchor != b.start - 1) | (stop != b.end))
+    months[odd] = _whole_months(anchor[odd], stop[odd])
     reasons = np.full(b.n if want_reason else 0, "", dtype=object)
     if want_reason:
         rows = ends[(b.date[ends] == when[b.sidx[ends]]) & (b.date[ends] >= b.start)]

@@ -60,10 +60,13 @@ def compute_listing(
     until: dt.date | None = None
     rule: str | None = None
     removals, undoing = _not_revoked(ordered, _of_these_entries(ordered, removals), repairs)
+    removals = _whole_repairs(lst, ordered, removals)
     since, earlier_removals = _latest_spell(lst, ordered, removals)
-    later_removals = [(i, r) for i, r in removals if r.date >= latest.date]
+    # a removal ends the listing only when it is later than the last listed conduct: conduct found on the
+    # day of a removal is not what that removal decided on (睢县 serious_list_persistence, 中牟 listing_duration)
+    later_removals = [(i, r) for i, r in removals if r.date > latest.date]
     if later_removals:
-        until, rule = max(r.date for _i, r in later_removals) - _ONE_DAY, "removal"
+        until, rule = min(r.date for _i, r in later_removals) - _ONE_DAY, "removal"
     if _own_term(lst):
         # the list's own duration runs from its latest entry (each new finding restarts it)
         list_end = _term_end(lst, latest.date)
@@ -98,6 +101,42 @@ def _of_these_entries(
     return [(i, r) for i, r in removals if r.kind != "repair_granted" or r.ref is None or r.ref in entry_ids]
 
 
+def _names_an_entry(record: Record, entry_ids: set[str]) -> bool:
+    return record.kind == "repair_granted" and record.ref is not None and record.ref in entry_ids
+
+
+def _whole_repairs(
+    lst: CList, ordered: Sequence[tuple[int, Record]], removals: Sequence[tuple[int, Record]]
+) -> list[tuple[int, Record]]:
+    """The removals, less the repair decisions that leave a listed record of their spell unrepaired.
+
+    A repair decision is granted for the one record its ``ref`` names: it takes that record's conduct out
+    of the grounds for the listing, not the other listed conduct.  So it ends the listing only when every
+    record of the listing's spell dated before it has a repair of its own, later than the record and by
+    that day (中牟 三（二）5: each listed conduct is a ground to list; the others still stand).
+    """
+    entry_ids = {r.id for _i, r in ordered if r.id is not None}
+    naming = [(i, r) for i, r in removals if _names_an_entry(r, entry_ids)]
+    if not naming:
+        return list(removals)
+    plain = [(i, r) for i, r in removals if not _names_an_entry(r, entry_ids)]
+    repaired_on: dict[int, dt.date] = {}
+    for j, entry in ordered:
+        dates = [r.date for _i, r in naming if r.ref == entry.id and r.date > entry.date]
+        if dates:
+            repaired_on[j] = min(dates)
+    kept = list(plain)
+    for i, repair in naming:
+        before = [(j, e) for j, e in ordered if e.date < repair.date]
+        if not before:
+            continue  # a repair before any listed conduct ends nothing
+        start, _ = _latest_spell(lst, before, plain)  # the spell running on the repair's day
+        spell = [j for j, e in before if e.date >= start]
+        if all(j in repaired_on and repaired_on[j] <= repair.date for j in spell):
+            kept.append((i, repair))
+    return sorted(kept, key=lambda item: item[0])
+
+
 def _latest_spell(
     lst: CList, ordered: Sequence[tuple[int, Record]], removals: Sequence[tuple[int, Record]]
 ) -> tuple[dt.date, tuple[int, ...]]:
@@ -110,7 +149,8 @@ def _latest_spell(
     start = previous = ordered[0][1].date
     ended_by: list[int] = []
     for _i, rec in ordered[1:]:
-        removed = [j for j, r in removals if previous <= r.date < rec.date]
+        # a removal ends the conduct listed before its day; conduct on that day begins a new spell
+        removed = [j for j, r in removals if previous < r.date <= rec.date]
         lapsed = _own_term(lst) and _term_end(lst, previous) < rec.date
         if removed or lapsed:
             start = rec.date

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from medcredit.engine.operation import IGNORED_OBJECTIONS, add_months
+from medcredit.engine.operation import IGNORED_OBJECTIONS, whole_months
 from medcredit.history.model import PriorResult, Record
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.memory import CPrior, CThreshold
@@ -26,9 +26,7 @@ def tenure(designated: dt.date | None, day: dt.date) -> tuple[int, int]:
     (《民法典》 第二百零一、二百零二条); (-1, -1) when the date is not given or is later."""
     if designated is None or designated > day:
         return _UNKNOWN, _UNKNOWN
-    months = (day.year - designated.year) * 12 + day.month - designated.month
-    while months > 0 and add_months(designated, months) > day:
-        months -= 1
+    months = whole_months(designated, day)
     return months // 12, months
 
 

@@ -54,10 +54,12 @@ def operation(
                 "未提供开业日期：视为评价周期内全年营业",
             ),
         )
-    # 《民法典》 第二百零一条: the opening day is not counted, the period runs from the next day
-    begin = max(opened + _ONE_DAY, start) if opened is not None else start
+    # 《民法典》 第二百零一条: the opening day is not counted, the period runs from the next day; opened
+    # before the cycle, the count runs from 1 January (as if from an opening on 31 December)
+    before_start = start - _ONE_DAY
+    anchor = max(opened, before_start) if opened is not None else before_start
     ends = [i for i in range(own) if _ends_agreement(records[i], opened, end)]
-    if begin == start and not ends and subject.agreement_end is None:
+    if anchor == before_start and not ends and subject.agreement_end is None:
         return Operation(12, "", (), notices) if notices else _OPEN_ALL_YEAR
     stop = end
     reason = ""
@@ -68,7 +70,7 @@ def operation(
         stop = min(stop, when)
         if when >= start:
             reason = min((records[i].record.reason or "" for i in used), key=_reason_rank)
-    return Operation(whole_months(begin, stop), reason, used, notices)
+    return Operation(min(whole_months(anchor, stop), 12), reason, used, notices)
 
 
 def _ends_agreement(item: InputRecord, opened: dt.date | None, end: dt.date) -> bool:
@@ -93,16 +95,17 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, last))
 
 
-def whole_months(begin: dt.date, stop: dt.date) -> int:
-    """Whole months from ``begin`` through ``stop``, both days counted (corresponding-day rule).
+def whole_months(anchor: dt.date, day: dt.date) -> int:
+    """Whole months from the day after ``anchor`` through ``day`` (0 when ``day`` is not later).
 
-    ``begin`` is the first counted day (the day after the opening, 《民法典》 第二百零一条): a
-    month counted from 1 July is complete at the end of 31 July, so 1 July – 31 Dec is 6 months.
+    《民法典》 第二百零一条: the day the period starts from (an opening) is not counted; 第二百零二条: a
+    period of N months ends on the day of ``anchor``'s number N months later, or on that month's last day
+    when it has no such day.  So a month from an opening on 28 February is complete on 28 March, and six
+    months from an opening on 30 June are complete on 30 December.
     """
-    if stop < begin:
+    if day <= anchor:
         return 0
-    after = stop + _ONE_DAY
-    months = (after.year - begin.year) * 12 + (after.month - begin.month)
-    while months > 0 and add_months(begin, months) > after:
+    months = (day.year - anchor.year) * 12 + day.month - anchor.month
+    while months > 0 and add_months(anchor, months) > day:
         months -= 1
-    return min(months, 12)
+    return months
