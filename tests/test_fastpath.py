@@ -294,6 +294,8 @@ BOUNDARY_RECORDS: list[str] = [
     _rec("violation", code='"inst_excessive_services"', publicity_end='"2023-04-30"'),
     _rec("violation", code='"inst_excessive_services"', publicity_start='"2023-06-01"', publicity_end='"2023-05-31"'),
     _rec("violation", code='"inst_excessive_services"', publicity_start='"2023-04-01"', publicity_end='"2023-04-30"'),
+    _rec("violation", code='"inst_excessive_services"', publicity_start='"2023-04-30"'),
+    _rec("violation", code='"inst_excessive_services"', publicity_start='"2023-05-01"'),
     _rec("administrative_penalty", document='{"kind": "judgment", "number": "1"}'),
     _rec("inspection", objection='{"filed": "2023-06-01", "status": "pending"}'),
     _rec("repair_granted", ref='"r1"'),

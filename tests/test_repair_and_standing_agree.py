@@ -69,7 +69,7 @@ def test_a_removal_after_the_revocation_ends_the_listing_again() -> None:
 def test_a_repair_decision_alone_leaves_the_subject_listed_in_standing_as_in_the_grade() -> None:
     """第十六条: listing and removal are the department's decisions; standing agrees with evaluate, and so does
     第三十一条（四）"未在严重失信主体名单中" for another penalty's repair."""
-    penalty = _rec("administrative_penalty", "2023-03-01", id="P1", code="inst_overcharging", amount="5000")
+    penalty = _rec("administrative_penalty", "2023-04-10", id="P1", code="inst_overcharging", amount="5000")
     subject = _subject([penalty, ENTRY, GRANTED])
     graded = medcredit.evaluate(LIAONING, subject, 2024)
     assert graded.grade == "serious_untrust"
@@ -107,8 +107,8 @@ def test_suixian_a_suspension_that_sets_the_class_can_be_repaired() -> None:
 
 def test_a_revoked_repair_bars_every_repair_of_the_subject_for_three_years() -> None:
     """第三十六条 "三年内不得申请信用修复": the 失信主体 may not apply, whichever record it would be for."""
-    p1 = _rec("administrative_penalty", "2023-01-10", id="P1", code="inst_overcharging", amount="1000")
-    p2 = _rec("administrative_penalty", "2023-02-10", id="P2", code="inst_records_not_kept", amount="1000")
+    p1 = _rec("administrative_penalty", "2023-04-10", id="P1", code="inst_overcharging", amount="1000")
+    p2 = _rec("administrative_penalty", "2023-05-10", id="P2", code="inst_records_not_kept", amount="1000")
     granted = _rec("repair_granted", "2023-11-01", document=False, ref="P1")
     revoked = _rec("repair_revoked", "2024-01-10", document=False, ref="P1")
     subject = _subject([p1, p2, granted, revoked])
@@ -180,7 +180,7 @@ def test_a_revocation_set_aside_by_an_upheld_objection_revokes_nothing() -> None
     subject = _subject([ENTRY, GRANTED, REMOVED, revoked])
     assert not _listed(LIAONING, subject, "2024-12-31")
     assert medcredit.evaluate(LIAONING, subject, 2024).grade != "serious_untrust"
-    p1 = _rec("administrative_penalty", "2023-01-10", id="P1", code="inst_overcharging", amount="1000")
+    p1 = _rec("administrative_penalty", "2023-04-10", id="P1", code="inst_overcharging", amount="1000")
     granted = _rec("repair_granted", "2023-11-01", document=False, ref="P1")
     set_aside = {**_rec("repair_revoked", "2024-01-10", document=False, ref="P1"), "objection": objection}
     answer = medcredit.assess_repair(

@@ -131,3 +131,69 @@ def test_a_penalty_without_its_legal_document_has_nothing_to_repair() -> None:
         PACK, _subject({**bare, "document": DOC}), "P1", dt.date(2024, 6, 5), declarations=DECLARED
     )
     assert documented.route is not None
+
+
+def test_information_outside_the_validity_has_nothing_to_repair_as_it_is_no_listing() -> None:
+    """第三十九条 "本办法自2023年4月1日起施行" (interpretation validity_window): information dated before takes no
+    part in the grade or in standing, so a serious-list entry of 15 March 2023 is no listing that a
+    第三十二条 repair could end, and a later penalty's 第三十一条（四）"未在严重失信主体名单中" holds."""
+    entry = {"kind": "serious_list_entry", "id": "S1", "date": "2023-03-15", "document": DOC}
+    subject = _subject(entry, _penalty("2023-08-31", id="P1", code="inst_overcharging"))
+    assert medcredit.standing(PACK, subject, dt.date(2024, 3, 16)).on_list("serious_list") is None
+    answer = medcredit.assess_repair(PACK, subject, "S1", dt.date(2024, 3, 16), declarations=DECLARED)
+    assert (answer.eligible, answer.route, answer.conditions) == (False, None, ())
+    assert "outside the validity" in answer.reason and "有效期" in answer.reason_zh
+    assert answer.as_dict()["reason_zh"] == answer.reason_zh
+    penalty = medcredit.assess_repair(PACK, subject, "P1", dt.date(2024, 3, 1), declarations=DECLARED)
+    assert _condition(penalty, "not_on_serious_list").met
+    # with the validity overridden the entry is a listing again, and its route applies
+    overridden = medcredit.assess_repair(
+        PACK, subject, "S1", dt.date(2024, 3, 16), declarations=DECLARED, override_validity=True
+    )
+    assert overridden.route is not None
+
+
+def test_a_later_penalty_without_its_legal_document_is_no_repeat() -> None:
+    """第十五条: a penalty without its legal document is no untrustworthy information (nothing to repair, not
+    counted by the grade), so it is not "再次受到…行政处罚" (第三十一条（三）) or "较重的行政处罚" (第三十二条（四）)
+    either: one reading of the same record throughout."""
+    bare = {"kind": "administrative_penalty", "date": "2023-12-01", "code": "inst_overcharging"}
+    subject = _subject(_penalty("2023-08-31", id="P1", code="inst_overcharging"), bare)
+    answer = medcredit.assess_repair(PACK, subject, "P1", dt.date(2024, 3, 1), declarations=DECLARED)
+    assert _condition(answer, "no_repeat_penalty").met
+    documented = _subject(_penalty("2023-08-31", id="P1", code="inst_overcharging"), {**bare, "document": DOC})
+    again = medcredit.assess_repair(PACK, documented, "P1", dt.date(2024, 3, 1), declarations=DECLARED)
+    assert not _condition(again, "no_repeat_penalty").met
+    listed = {"kind": "serious_list_entry", "id": "S1", "date": "2023-06-01", "document": DOC}
+    heavier = {"kind": "administrative_penalty", "date": "2024-01-03", "amount": "1", "heavier": True}
+    serious = medcredit.assess_repair(PACK, _subject(listed, heavier), "S1", dt.date(2024, 6, 2), declarations=DECLARED)
+    assert _condition(serious, "no_heavier_penalty").met
+    with_document = _subject(listed, {**heavier, "document": DOC})
+    refused = medcredit.assess_repair(PACK, with_document, "S1", dt.date(2024, 6, 2), declarations=DECLARED)
+    assert not _condition(refused, "no_heavier_penalty").met
+
+
+def test_a_listing_already_ended_by_removal_has_nothing_to_repair() -> None:
+    """第三十二条 "被列入严重失信主体名单满一年" repairs a listing; 第十六条: the removal decision took the subject off
+    the list after seven months, so there is no listing left to repair (and none that ran a year)."""
+    entry = {"kind": "serious_list_entry", "id": "S1", "date": "2023-06-01", "document": DOC}
+    removal = {"kind": "serious_list_removal", "date": "2024-01-01"}
+    answer = medcredit.assess_repair(PACK, _subject(entry, removal), "S1", dt.date(2024, 6, 2), declarations=DECLARED)
+    assert (answer.eligible, answer.route) == (False, None)
+    assert "removed from the list serious_list on 2024-01-01" in answer.reason and "移出" in answer.reason_zh
+    still_listed = medcredit.assess_repair(PACK, _subject(entry), "S1", dt.date(2024, 6, 2), declarations=DECLARED)
+    assert still_listed.route == "serious_list" and still_listed.eligible
+
+
+def test_a_revocation_of_no_granted_repair_revokes_nothing() -> None:
+    """第三十六条 "撤销准予信用修复的决定，恢复之前状态…公示期重新计算，三年内不得申请信用修复" presupposes a repair
+    granted: a revocation naming a record never repaired restarts no period and bars nothing."""
+    p1 = _penalty("2023-08-31", id="P1", code="inst_overcharging")
+    revoked = {"kind": "repair_revoked", "date": "2024-01-15", "ref": "P1"}
+    answer = medcredit.assess_repair(PACK, _subject(p1, revoked), "P1", dt.date(2024, 3, 1), declarations=DECLARED)
+    assert answer.eligible, answer.reason
+    granted = {"kind": "repair_granted", "date": "2023-12-01", "ref": "P1"}
+    real = medcredit.assess_repair(
+        PACK, _subject(p1, granted, revoked), "P1", dt.date(2024, 3, 1), declarations=DECLARED
+    )
+    assert not _condition(real, "no_revoked_repair").met

@@ -157,7 +157,7 @@ def cmd_repair(args: argparse.Namespace) -> int:
                 + f"{answer.earliest}\n"
             )
         if not answer.conditions:
-            _line(f"  {answer.reason}\n")
+            _line(f"  {(answer.reason_zh or answer.reason) if zh else answer.reason}\n")
     return EXIT_OK if answer.eligible else EXIT_PROBLEMS
 
 

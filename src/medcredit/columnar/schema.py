@@ -638,6 +638,14 @@ def _check_records(r: pa.Table, name: str, rows: np.ndarray, out: _Collector) ->
         "date-order",
         "objection resolved before it was filed",
     )
+    # a decision's publicity starts on or after the decision, and ends on or after it starts (history.model.Record)
+    for field, after in (("publicity_start", "date"), ("publicity_end", "publicity_start"), ("publicity_end", "date")):
+        if nul(field).all():
+            continue
+        before = np.asarray(pc.less(col[field], col[after]).fill_null(False), dtype=bool)
+        if field == "publicity_end" and after == "date":
+            before &= nul("publicity_start")  # with a start, the end is compared with the start
+        out.cells(name, field, before, "date-order", f"{field} is before {after}")
     out.cells(
         name,
         "clinic_name",

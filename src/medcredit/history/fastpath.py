@@ -340,7 +340,7 @@ _RECORD_CHECKS: dict[str, Any] = {
 }
 _NESTED = ("document", "objection")
 _RECORD_NULLABLE = frozenset(_RECORD_DEFAULTS) - {"kind", "date"}
-_RULE_FIELDS = frozenset({"term_end", "level", "publicity_end"})
+_RULE_FIELDS = frozenset({"term_end", "level", "publicity_start", "publicity_end"})
 #: Plans remembered, one per record kind and set of keys written (bulk data has a few dozen).
 PLAN_MEMO = 4096
 
@@ -469,8 +469,11 @@ def _value_rules(kind: str, values: dict[str, Any]) -> None:
     level = get("level")
     if level is not None and level not in (HONOUR_LEVELS if kind == "honour" else ASSESSMENT_LEVELS):
         raise _UnsureError
+    start = get("publicity_start")
+    if start is not None and start < date:
+        raise _UnsureError
     end = get("publicity_end")
-    if end is not None and end < (get("publicity_start") or date):
+    if end is not None and end < (start or date):
         raise _UnsureError
     if kind == "agreement_termination" and get("reason") not in catalogue().agreement_end_reasons:
         raise _UnsureError

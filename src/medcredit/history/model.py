@@ -281,6 +281,13 @@ class Record(BaseModel):
             self._check_term_end()
         if self.level is not None:
             self._check_level()
+        if self.publicity_start is not None and self.publicity_start < self.date:
+            # a decision's publicity cannot start before the decision (辽宁 第三十一条 "公示期满" counts from it)
+            raise PydanticCustomError(
+                "date_order",
+                "publicity_start ({start}) is before the record's date ({date})",
+                {"start": str(self.publicity_start), "date": str(self.date)},
+            )
         if self.publicity_end is not None and self.publicity_end < (self.publicity_start or self.date):
             raise PydanticCustomError(
                 "date_order",

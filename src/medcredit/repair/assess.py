@@ -18,7 +18,7 @@ from medcredit.history.model import Record, Subject
 from medcredit.pack.compiled import CFact, CompiledPack
 from medcredit.pack.model import Match, RepairRoute
 from medcredit.procedures.standing import Standing, standing
-from medcredit.repair.conditions import CONDITIONS, Context
+from medcredit.repair.conditions import CONDITIONS, Context, lacks_document, outside_validity
 
 
 class UnknownRecordError(MedcreditError):
@@ -50,6 +50,7 @@ class RepairAnswer:
     earliest: dt.date | None
     reason: str
     validity_overridden: bool = False
+    reason_zh: str = ""  # the reason in Chinese (empty: as ``reason``)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -61,6 +62,7 @@ class RepairAnswer:
             "eligible": self.eligible,
             "earliest": self.earliest.isoformat() if self.earliest else None,
             "reason": self.reason,
+            "reason_zh": self.reason_zh or self.reason,
             "conditions": [
                 {
                     "id": c.id,
@@ -120,9 +122,17 @@ def _find(subject: Subject, record_id: str) -> tuple[int, Record]:
 
 def _revocations(subject: Subject, stand: Standing) -> list[Record]:
     """The subject's revocations in force on the standing's date (a revocation the subject objected to
-    successfully, or dated later, revokes nothing)."""
+    successfully, or dated later, revokes nothing), each of a repair granted before it for the record it
+    names: 第三十六条 "撤销准予信用修复的决定" presupposes that decision, and a revocation of none revokes
+    nothing (as for the lists: engine.listing ``_not_revoked``)."""
     records = subject.records
-    return [records[i] for i in stand.in_force if records[i].kind == "repair_revoked"]
+    in_force = [records[i] for i in stand.in_force]
+    granted = [(r.ref, r.date) for r in in_force if r.kind == "repair_granted" and r.ref is not None]
+    return [
+        r
+        for r in in_force
+        if r.kind == "repair_revoked" and any(ref == r.ref and day <= r.date for ref, day in granted)
+    ]
 
 
 def _revocation(revocations: list[Record], record_id: str) -> dt.date | None:
@@ -181,16 +191,31 @@ def assess_repair(
         # information deleted or found wrong on objection (辽宁 第二十七条) is no longer held: repair
         # (第三十条 "失信主体…申请信用修复") has nothing to act on
         why = f"the information was set aside on objection ({set_aside}) by {on}: there is nothing to repair"
-        return RepairAnswer(pack.id, subject.id, record_id, on, None, False, (), None, why, stand.validity_overridden)
-    takers = [f for f in pack.facts if record.kind in f.kinds and f.accepts(record)]
-    if record.document is None and takers and all(f.requires_document for f in takers):
+        why_zh = f"该信息已于 {on} 前经异议处理不予采用（{set_aside}），无需修复"
+        return _nothing(pack, subject, record_id, on, stand, why, why_zh)
+    if lacks_document(pack, record):
         # the pack counts such a record only on a legally effective document (辽宁 第十五条): without one it is
         # no untrustworthy information, in the grade or here
         why = (
             "the record has no legally effective document, which this pack requires before it counts: "
             "there is nothing to repair"
         )
-        return RepairAnswer(pack.id, subject.id, record_id, on, None, False, (), None, why, stand.validity_overridden)
+        why_zh = "该记录没有本政策包要求的具有法律效力的文书，不构成失信信息，无需修复"
+        return _nothing(pack, subject, record_id, on, stand, why, why_zh)
+    if outside_validity(pack, record, override_validity):
+        # the pack takes no information dated outside its document's validity (辽宁 validity_window): not in the
+        # grade, not as a listing in standing, and so not here either
+        doc = pack.document
+        why = (
+            f"the record is dated {record.date}, outside the validity of {doc.number} "
+            f"({doc.effective} to {doc.expires or 'open-ended'}): this pack takes no information from it, "
+            "so there is nothing to repair under it"
+        )
+        why_zh = (
+            f"该记录日期 {record.date} 不在{doc.number}有效期内（{doc.effective} 至 {doc.expires or '长期'}），"
+            "本政策包不采用该信息，无需依本政策包修复"
+        )
+        return _nothing(pack, subject, record_id, on, stand, why, why_zh)
     routes = [r for r in pack.model.repair if _matches(pack, r.applies_to, record)]
     chosen: RepairRoute | None = None
     for route in routes:
@@ -201,25 +226,68 @@ def assess_repair(
         chosen = route
         break
     if chosen is None:
-        why = (
-            "no repair route of this pack applies to this record"
-            if not routes
-            else ("the record's listing status matches no repair route")
-        )
-        return RepairAnswer(pack.id, subject.id, record_id, on, None, False, (), None, why, stand.validity_overridden)
+        if not routes:
+            why, why_zh = "no repair route of this pack applies to this record", "本政策包没有适用于该记录的修复途径"
+        else:
+            why, why_zh = "the record's listing status matches no repair route", "该记录的名单状态不符合任何修复途径"
+        return _nothing(pack, subject, record_id, on, stand, why, why_zh)
+    removed = _removed_listing(stand, chosen, index)
+    if removed is not None:
+        # 第三十二条 "被列入严重失信主体名单满一年": a listing a removal decision already ended has nothing left to
+        # repair (the subject was taken off the list; 第十六条)
+        why = f"the subject was removed from the list {chosen.listed_on} on {removed}: there is nothing to repair"
+        why_zh = f"主体已于 {removed} 移出{chosen.listed_on}名单，无需修复"
+        return _nothing(pack, subject, record_id, on, stand, why, why_zh)
     revocations = _revocations(subject, stand)
     revoked = _revocation(revocations, record.id or "")
     barred = _latest_revocation(revocations)
     results = tuple(
-        _check(Context(c, chosen, pack, subject, record, on, stand, decl, revoked, barred)) for c in chosen.conditions
+        _check(Context(c, chosen, pack, subject, record, on, stand, decl, revoked, barred, override_validity))
+        for c in chosen.conditions
     )
     eligible = all(c.met for c in results)
     time_dates = [c.earliest for c in results if CONDITIONS[c.check].time_based and c.earliest is not None]
     earliest = max(time_dates) if time_dates else None
     unmet = [c.id for c in results if not c.met]
     reason = "all conditions met" if eligible else "unmet: " + ", ".join(unmet)
+    reason_zh = "全部条件满足" if eligible else "未满足：" + "、".join(unmet)
     return RepairAnswer(
-        pack.id, subject.id, record_id, on, chosen.id, eligible, results, earliest, reason, stand.validity_overridden
+        pack.id,
+        subject.id,
+        record_id,
+        on,
+        chosen.id,
+        eligible,
+        results,
+        earliest,
+        reason,
+        stand.validity_overridden,
+        reason_zh,
+    )
+
+
+def _removed_listing(stand: Standing, route: RepairRoute, index: int) -> dt.date | None:
+    """The day the listing this record entered was ended by a removal decision, if the route repairs a listing."""
+    if route.listed_on is None:
+        return None
+    for listing in stand.listings:
+        if (
+            listing.list_id == route.listed_on
+            and not listing.active
+            and listing.until_rule == "removal"
+            and listing.until is not None
+            and index in listing.records
+        ):
+            return listing.until + dt.timedelta(days=1)
+    return None
+
+
+def _nothing(
+    pack: CompiledPack, subject: Subject, record_id: str, on: dt.date, stand: Standing, why: str, why_zh: str
+) -> RepairAnswer:
+    """The answer when no repair route is assessed: not eligible, with the reason in both languages."""
+    return RepairAnswer(
+        pack.id, subject.id, record_id, on, None, False, (), None, why, stand.validity_overridden, why_zh
     )
 
 

@@ -19,6 +19,7 @@ from medcredit.engine.listing import measures_term_end
 from medcredit.history.model import Record, Subject
 from medcredit.pack.compiled import CompiledPack
 from medcredit.pack.model import RepairCondition, RepairRoute
+from medcredit.pack.validity import in_force
 from medcredit.procedures.standing import Standing
 from medcredit.time.periods import first_day_after_period
 
@@ -42,6 +43,7 @@ class Context:
     # the latest revocation of any repair of the subject, on or before ``on``, with the record it named:
     # "三年内不得申请信用修复" bars the 失信主体 from applying at all (辽宁 第三十六条), not one record
     barred: tuple[dt.date, str] | None = None
+    override_validity: bool = False  # records outside the document's validity count (as in the grade)
 
 
 class Verdict(NamedTuple):
@@ -140,15 +142,36 @@ def _declared(ctx: Context) -> Verdict:
     return Verdict(False, f"not declared: {key} (pass it as a declaration)", f"未声明：{key}")
 
 
+def lacks_document(pack: CompiledPack, record: Record) -> bool:
+    """Whether the pack counts ``record`` only on a legally effective document it does not have (辽宁 第十五条
+    "认定失信行为应当以下列具有法律效力的文书为依据"): then it is no untrustworthy information."""
+    takers = [f for f in pack.facts if record.kind in f.kinds and f.accepts(record)]
+    return record.document is None and bool(takers) and all(f.requires_document for f in takers)
+
+
+def outside_validity(pack: CompiledPack, record: Record, override: bool) -> bool:
+    """Whether the pack takes no information from ``record`` because it is dated outside the document's
+    validity (its facts are ``within_validity``), unless the validity is overridden."""
+    takers = [f for f in pack.facts if record.kind in f.kinds and f.accepts(record)]
+    return not override and bool(takers) and all(f.within_validity for f in takers) and not in_force(pack, record.date)
+
+
 def _standing_records(ctx: Context) -> list[Record]:
-    """The subject's records less those an objection set aside by the application's date.
+    """The subject's records less those that are no information of this pack on the application's date.
 
     A penalty deleted as unverifiable or found wrong on objection (辽宁 第二十七条) was, in law,
-    never received: it is no "再次受到…行政处罚" (第三十一条（三）, 第三十二条（四）).  A later
-    penalty that was itself repaired was still received, so repair does not take it out here.
+    never received: it is no "再次受到…行政处罚" (第三十一条（三）, 第三十二条（四））.  Nor is a penalty
+    the grade does not count for want of its legal document (第十五条), or one dated outside the
+    document's validity.  A later penalty that was itself repaired was still received, so repair does
+    not take it out here.
     """
     set_aside = ctx.stand.set_aside()
-    return [r for i, r in enumerate(ctx.subject.records) if i not in set_aside]
+    override = ctx.override_validity
+    return [
+        r
+        for i, r in enumerate(ctx.subject.records)
+        if i not in set_aside and not lacks_document(ctx.pack, r) and not outside_validity(ctx.pack, r, override)
+    ]
 
 
 @condition("record_after")
