@@ -73,14 +73,16 @@ def end_measures_at_terms(
     found: list[Listing],
     horizon: dt.date,
 ) -> tuple[tuple[str, ...], tuple[Step, ...]]:
-    """Drop the measures whose term (stated in the listing decision) ended by ``horizon``.
+    """Drop the measures whose term (stated in the listing decision) ended by ``horizon``, or whose listing a
+    removal decision ended by then.
 
-    The subject stays listed (辽宁 第十六条: only a removal decision takes it off); the measure's
-    step stays in the trace, marked with the last day of its term.
+    A term ends the measures while the subject stays listed (辽宁 第十六条: only a removal decision takes it
+    off); a removal ends them with the listing ("没有明确期限的，至信用主体被移出严重失信主体名单之日起终止实施").
+    The measure's step stays in the trace, marked with the last day it ran.
     """
     ended: dict[str, dt.date] = {}
     for listing in found:
-        if listing.active and listing.measures_until is not None and listing.measures_until < horizon:
+        if listing.measures_until is not None and listing.measures_until < horizon:
             for measure_id, list_id in pack.term_measures.items():
                 if list_id == listing.list_id:
                     ended[measure_id] = listing.measures_until

@@ -672,9 +672,9 @@ def _band_text(t: _Text, s: Any, where: str, recs: str) -> str:
 def _measure_text(t: _Text, s: Any, where: str, recs: str) -> str:
     m = next(x for x in t.pack.model.measures if x.id == s.ref)
     optional = "" if m.mandatory else t.pick("（可以采取）", " (may be applied)")
-    if s.term_ended is not None:  # its term, stated in the listing decision, has ended (辽宁 第十六条)
+    if s.term_ended is not None:  # its term, or the listing, ended on that day (辽宁 第十六条)
         day = s.term_ended
-        optional = t.pick(f"（措施期限已于 {day} 届满，不再实施）", f" (its term ended on {day}: no longer applied)")
+        optional = t.pick(f"（措施已于 {day} 终止，不再实施）", f" (it ended on {day}: no longer applied)")
     text = m.effect.zh if t.zh or not m.effect.en else m.effect.en
     return t.pick(f"{where}措施 {s.ref}：{text}{optional}", f"{where} measure {s.ref}: {text}{optional}")
 
