@@ -30,9 +30,9 @@ def test_a_removal_in_the_cycle_ends_the_measures_that_run_with_the_listing() ->
     ended = [s for s in removed.steps if s.kind == "measure" and s.ref in BANS]
     assert {str(s.term_ended) for s in ended} == {"2023-09-29"}
     listed = medcredit.evaluate(PACK, _subject(ENTRY), 2023)
-    assert BANS <= set(listed.measures)  # still listed at the end of the cycle: they apply
+    assert set(listed.measures) >= BANS  # still listed at the end of the cycle: they apply
 
 
 def test_a_removal_after_the_cycle_leaves_them_for_that_cycle() -> None:
     later = medcredit.evaluate(PACK, _subject(ENTRY, {"kind": "serious_list_removal", "date": "2024-02-01"}), 2023)
-    assert BANS <= set(later.measures)
+    assert set(later.measures) >= BANS

@@ -67,6 +67,20 @@ def test_wushan_rolls_a_village_clinic_up_and_warns_when_the_parent_is_not_named
     assert "第四条" in medcredit.render_text(alone, medcredit.load_pack("wushan"), "zh")
 
 
+def test_wushan_warns_that_records_given_on_the_clinics_own_line_are_not_counted() -> None:
+    """第四条: the clinic's records count for its parent, which is graded from its own history (managed_clinics):
+    records given on the clinic's own line count nowhere, and the output says so instead of "counted under the
+    parent"."""
+    fraud = {"kind": "fraud", "date": "2023-05-01", "code": "fraud_other"}
+    given = _evaluate("wushan", parent_id="12500237MB1C2D3E4X", records=[fraud])
+    assert given.status == "rolled_up"
+    assert "records_given_alone" in {w.code for w in given.warnings}
+    text = medcredit.render_text(given, medcredit.load_pack("wushan"), "zh")
+    assert "managed_clinics" in text and "不计入评价" in text
+    empty = _evaluate("wushan", parent_id="12500237MB1C2D3E4X")
+    assert "records_given_alone" not in {w.code for w in empty.warnings}
+
+
 def test_a_village_clinic_without_parent_is_read_from_jsonl(tmp_path: Any) -> None:
     """The reader (fast path and pydantic alike) accepts it: the pack, not the history, decides."""
     path = tmp_path / "v.jsonl"

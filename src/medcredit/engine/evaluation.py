@@ -248,6 +248,8 @@ def _evaluate(
         steps.append(RollUpStep(category, subject.parent_id, pack.roll_up[category].cite))
         if not subject.parent_id:
             notices.append(_PARENT_UNKNOWN)
+        elif subject.records:
+            notices.append(_RECORDS_GIVEN_ALONE)
         return _unscored(base, "rolled_up", "rolled_up_into_parent", steps, notices, trace)
     path = pack.path_by_category.get(category)
     if path is None:
@@ -375,6 +377,16 @@ _PARENT_UNKNOWN = Notice(
     "community health centre that manages it, and give its records there (managed_clinics)",
     "本政策包不单独评价该主体，且未提供 parent_id：请注明管理它的乡镇卫生院或社区卫生服务中心，"
     "并在其历史的 managed_clinics 中提供记录",
+)
+
+
+# Records given on the clinic's own line count nowhere: the parent is graded from its own history, which
+# carries its clinics' records (managed_clinics); one line is graded without reading the others.
+_RECORDS_GIVEN_ALONE = Notice(
+    "records_given_alone",
+    "not graded alone under this pack: the records given here are not counted; give them under the parent's "
+    "managed_clinics so that they count for the parent",
+    "本政策包不单独评价该主体：此处提供的记录不计入评价；请在上级机构历史的 managed_clinics 中提供，记录才计入上级机构",
 )
 
 

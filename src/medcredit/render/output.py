@@ -49,6 +49,10 @@ Lang = Literal["zh", "en"]
 #: Why a record was not applicable, in both languages.
 REASONS: dict[str, tuple[str, str]] = {
     "outside_cycle": ("不在评价周期内", "outside the evaluation cycle"),
+    "outside_validity": (
+        "日期不在文件有效期内，不依本政策包评价",
+        "dated outside the document's validity: not judged by this pack",
+    ),
     "kind_not_used": ("本政策包不使用此类记录", "a record kind this pack does not use"),
     "code_not_matched": (
         "违规代码不属于任何规则适用的范围",
@@ -75,8 +79,9 @@ REASONS: dict[str, tuple[str, str]] = {
         "the subject is outside this pack's scope",
     ),
     "counted_under_parent": (
-        "计入上级管理机构的评价",
-        "counted under the managing parent institution",
+        "由上级管理机构评价：记录写在上级机构历史的 managed_clinics 中时计入上级机构",
+        "graded with the managing parent: its records count there when the parent's history lists them "
+        "under managed_clinics",
     ),
     "no_severity": (
         "记录未写明严重程度（轻微、一般、严重），按严重程度计分的规则无法使用",
@@ -106,7 +111,10 @@ RESULT_REASONS: dict[str, tuple[str, str]] = {
     "score_outside_bands": ("分值不在任何等级区间内", "the score falls in no band"),
     "category_not_covered": ("本政策包不覆盖该类主体", "this pack does not cover the category"),
     "no_grading_path": ("该类主体没有评价路径", "no grading path for the category"),
-    "rolled_up_into_parent": ("记录计入上级管理机构", "records count for the managing parent"),
+    "rolled_up_into_parent": (
+        "由上级管理机构评价（记录须写在上级机构历史的 managed_clinics 中）",
+        "graded with the managing parent (its records are given under the parent's managed_clinics)",
+    ),
 }
 
 
