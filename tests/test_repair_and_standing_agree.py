@@ -213,3 +213,15 @@ def test_standing_puts_a_subject_the_pack_does_not_cover_on_no_list_and_under_no
     )
     assert medcredit.evaluate(dynamic, person, as_of=dt.date(2025, 6, 30)).status == "out_of_scope"
     assert medcredit.standing(dynamic, person, dt.date(2025, 6, 30)).listings == ()
+
+
+def test_suixian_a_record_no_criterion_counts_has_nothing_to_repair() -> None:
+    """睢县 五 repairs 失信信息: a violation whose code no class of 三 lists is graded not applicable
+    (code_not_matched), so it is no 失信信息 and there is nothing to repair."""
+    overcharging = _rec("violation", "2023-05-01", document=False, id="V1", code="inst_overcharging")
+    subject = _subject([overcharging], "retail_pharmacy")
+    assert medcredit.evaluate(SUIXIAN, subject, 2023).grade == "A"
+    declared = {"obligations_fulfilled": True, "other_requirements_met": True}
+    answer = medcredit.assess_repair(SUIXIAN, subject, "V1", dt.date(2023, 9, 1), declarations=declared)
+    assert (answer.eligible, answer.route) == (False, None)
+    assert "no fact of this pack counts the record" in answer.reason

@@ -193,6 +193,12 @@ def assess_repair(
         why = f"the information was set aside on objection ({set_aside}) by {on}: there is nothing to repair"
         why_zh = f"该信息已于 {on} 前经异议处理不予采用（{set_aside}），无需修复"
         return _nothing(pack, subject, record_id, on, stand, why, why_zh)
+    if not any(record.kind in f.kinds and f.accepts(record) for f in pack.facts):
+        # 失信信息 is what the pack's facts count (睢县 五 "失信主体…失信信息"): a record none of them takes (a code no
+        # criterion lists, say) is graded as not applicable, and there is nothing to repair
+        why = "no fact of this pack counts the record (see evaluate: not applicable): there is nothing to repair"
+        why_zh = "本政策包不将该记录计为信息（评价中为不适用），无需修复"
+        return _nothing(pack, subject, record_id, on, stand, why, why_zh)
     if lacks_document(pack, record):
         # the pack counts such a record only on a legally effective document (辽宁 第十五条): without one it is
         # no untrustworthy information, in the grade or here
