@@ -265,3 +265,23 @@ def test_on_threads_each_slice_is_still_validated_once(monkeypatch: pytest.Monke
     evaluate_table(load_pack("wushan"), subjects, records, cycle=CYCLE, slice_subjects=64, threads=3)
     assert sorted(s for s, _ in calls) == sorted([64] * (subjects.num_rows // 64) + [subjects.num_rows % 64])
     assert sum(r for _, r in calls) == records.num_rows
+
+
+def test_slices_graded_by_the_engine_on_many_threads_do_not_share_their_fallback_rows() -> None:
+    """Liaoning sends every subject to the per-subject engine; each slice's thread writes the measures of its
+    engine-graded rows and reads them back for its own list columns, while the other threads write theirs.
+    With thread switches forced very often, the table is still that of one slice (a shared dict once raised
+    "dictionary changed size during iteration" here)."""
+    subjects, records = subjects_to_tables([Subject.model_validate(d) for d in population.population(1500, 5)])
+    pack = load_pack("liaoning")
+    whole = evaluate_table(pack, subjects, records, cycle=CYCLE, override_validity=True, slice_subjects=WHOLE)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(2):
+            sliced = evaluate_table(
+                pack, subjects, records, cycle=CYCLE, override_validity=True, slice_subjects=5, threads=8
+            )
+            assert sliced.equals(whole)
+    finally:
+        sys.setswitchinterval(interval)

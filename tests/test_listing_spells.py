@@ -168,3 +168,17 @@ def test_zhongmou_a_repair_on_the_day_of_new_listed_conduct_leaves_it_listed() -
     result = medcredit.evaluate(ZHONGMOU, subject, 2023)
     listing = _listing(result, "untrustworthy")
     assert (result.grade, listing.since, listing.active) == ("untrustworthy", dt.date(2023, 6, 1), True)
+
+
+def test_zhongmou_a_repaired_record_no_longer_sets_the_term_of_the_listing() -> None:
+    """Each listed record is a ground for its own 12 months; once V2 is repaired only V1's ground is left,
+    which ran out on 2023-03-01: the listing ends at the repair, not 12 months after V2."""
+    v1 = {"kind": "violation", "id": "V1", "date": "2022-03-01", "code": "inst_overcharging"}
+    v2 = {"kind": "violation", "id": "V2", "date": "2023-02-01", "code": "inst_overcharging"}
+    repaired = _pharmacy(PHARMACY_ZM, v1, v2, {"kind": "repair_granted", "date": "2023-06-01", "ref": "V2"})
+    listing = medcredit.standing(ZHONGMOU, repaired, dt.date(2023, 12, 31)).listings[0]
+    assert (listing.since, listing.until, listing.until_rule) == (dt.date(2022, 3, 1), dt.date(2023, 5, 31), "removal")
+    assert medcredit.evaluate(ZHONGMOU, repaired, 2023).grade == "violated"
+    early = _pharmacy(PHARMACY_ZM, v1, v2, {"kind": "repair_granted", "date": "2023-02-15", "ref": "V2"})
+    ends = medcredit.standing(ZHONGMOU, early, dt.date(2023, 12, 31)).listings[0]
+    assert (ends.until, ends.until_rule) == (dt.date(2023, 3, 1), "term")  # V1's own 12 months

@@ -197,3 +197,16 @@ def test_a_revocation_of_no_granted_repair_revokes_nothing() -> None:
         PACK, _subject(p1, granted, revoked), "P1", dt.date(2024, 3, 1), declarations=DECLARED
     )
     assert not _condition(real, "no_revoked_repair").met
+
+
+def test_an_entry_of_an_earlier_listing_has_nothing_to_repair_after_a_relisting() -> None:
+    """第十六条: the removal of 2023-09-01 ended the listing S1 entered; the subject was listed again by S2, whose
+    listing has run nine months, not the year 第三十二条 asks for: S1 is not a way round it."""
+    s1 = {"kind": "serious_list_entry", "id": "S1", "date": "2023-06-01", "document": DOC}
+    s2 = {"kind": "serious_list_entry", "id": "S2", "date": "2023-09-02", "document": DOC}
+    subject = _subject(s1, {"kind": "serious_list_removal", "date": "2023-09-01"}, s2)
+    answer = medcredit.assess_repair(PACK, subject, "S1", dt.date(2024, 6, 5), declarations=DECLARED)
+    assert (answer.eligible, answer.route) == (False, None)
+    assert "current one began on 2023-09-02" in answer.reason
+    current = medcredit.assess_repair(PACK, subject, "S2", dt.date(2024, 6, 5), declarations=DECLARED)
+    assert current.route == "serious_list" and not _condition(current, "listed_one_year").met

@@ -429,6 +429,9 @@ class _Output:
         view.points = {rid: values[start:stop] for rid, values in self.points.items()}
         view.applied = {rid: values[start:stop] for rid, values in self.applied.items()}
         view.offset = self.offset + start
+        # the rows the engine grades in this part are written here, by this part's thread alone (the slice's own
+        # list columns read them while other slices' threads write theirs)
+        view.engine_measures = {}
         return view
 
 
@@ -1106,8 +1109,7 @@ def _lists(pack: CompiledPack, out: _Output) -> tuple[pa.Array, pa.Array]:
                 combos[out.grades.code(grade) * len(categories) + categories.index(cat), measure_ids.index(m.id)] = True
     category = out.category
     combo = np.where((out.grade >= 0) & (category >= 0), out.grade * len(categories) + category, len(combos) - 1)
-    stop = out.offset + len(out.status)
-    engine = {row - out.offset: ms for row, ms in out.engine_measures.items() if out.offset <= row < stop}
+    engine = {row - out.offset: ms for row, ms in out.engine_measures.items()}  # this output's rows only
     return _list_column(out.hits, out.exclusion_ids), _measures_column(combos, combo, measure_ids, engine)
 
 

@@ -57,26 +57,62 @@ def compute_listing(
         return None
     ordered = sorted(entries, key=lambda item: (item[1].date, item[0]))
     latest = ordered[-1][1]
-    until: dt.date | None = None
-    rule: str | None = None
     removals, undoing = _not_revoked(ordered, _of_these_entries(ordered, removals), repairs)
-    removals = _whole_repairs(lst, ordered, removals)
-    since, earlier_removals = _latest_spell(lst, ordered, removals)
-    # a removal ends the listing only when it is later than the last listed conduct: conduct found on the
-    # day of a removal is not what that removal decided on (睢县 serious_list_persistence, 中牟 listing_duration)
-    later_removals = [(i, r) for i, r in removals if r.date > latest.date]
-    if later_removals:
-        until, rule = min(r.date for _i, r in later_removals) - _ONE_DAY, "removal"
-    if _own_term(lst):
-        # the list's own duration runs from its latest entry (each new finding restarts it)
-        list_end = _term_end(lst, latest.date)
-        if until is None or list_end < until:
-            until, rule = list_end, "term"
+    spells = _spells(lst, ordered, removals)
+    since, until, rule, _entries = spells[-1]
     measures_until = _measures_until(ordered, latest.date, until)
     active = until is None or until >= horizon
-    used = tuple(i for i, _r in ordered) + earlier_removals + tuple(i for i, _r in later_removals) + undoing
+    causes = sorted({cause for *_rest, ends in spells for cause in ends}, key=lambda i: (_date_of(removals, i), i))
+    used = tuple(i for i, _r in ordered) + tuple(causes) + undoing
     dates = tuple(sorted({r.date for _i, r in ordered}))
     return Listing(lst.id, since, until, rule, active, used, dates, measures_until)
+
+
+def _date_of(records: Sequence[tuple[int, Record]], index: int) -> dt.date:
+    return next(r.date for i, r in records if i == index)
+
+
+def _names_an_entry(record: Record, entry_ids: set[str]) -> bool:
+    return record.kind == "repair_granted" and record.ref is not None and record.ref in entry_ids
+
+
+def _spells(
+    lst: CList, ordered: Sequence[tuple[int, Record]], removals: Sequence[tuple[int, Record]]
+) -> list[tuple[dt.date, dt.date | None, str | None, tuple[int, ...]]]:
+    """The subject's spells on the list, in order: (first day, last day or None while open, what ended it
+    (``removal`` or ``term``), the removal and repair records that ended its grounds).
+
+    Each listed record is a ground for the listing (中牟 三（二）5 "有下列情形之一的…列入失信名单"), from its
+    date until the first of: the day before a removal decision later than it (a removal ends the conduct
+    listed before its day, not conduct found on that day: 睢县 serious_list_persistence), the day before a
+    repair granted for that very record and later than it (a repair names one record; the other grounds
+    stand), and the end of the list's own term counted from it (each new finding restarts the term).  A
+    spell is a run of overlapping grounds; conduct after a spell ended is listed anew, from its own date.
+    """
+    entry_ids = {r.id for _i, r in ordered if r.id is not None}
+    plain = sorted(((r.date, i) for i, r in removals if not _names_an_entry(r, entry_ids)))
+    naming = [(r.date, i, r.ref) for i, r in removals if _names_an_entry(r, entry_ids)]
+    spells: list[tuple[dt.date, dt.date | None, str | None, tuple[int, ...]]] = []
+    for _j, entry in ordered:
+        ends: list[tuple[dt.date, str, int | None]] = []
+        removal = next(((day, i) for day, i in plain if day > entry.date), None)
+        if removal is not None:
+            ends.append((removal[0] - _ONE_DAY, "removal", removal[1]))
+        repaired = min(((day, i) for day, i, ref in naming if ref == entry.id and day > entry.date), default=None)
+        if repaired is not None:
+            ends.append((repaired[0] - _ONE_DAY, "removal", repaired[1]))
+        if _own_term(lst):
+            ends.append((_term_end(lst, entry.date), "term", None))
+        last, why, cause = min(ends, key=lambda e: e[0]) if ends else (None, None, None)
+        caused = () if cause is None else (cause,)
+        if spells and (spells[-1][1] is None or entry.date <= spells[-1][1]):
+            first, end, rule, causes = spells[-1]
+            if end is not None and (last is None or last > end):  # this ground outlasts the spell so far
+                end, rule = last, why
+            spells[-1] = (first, end, rule, causes + caused)
+        else:
+            spells.append((entry.date, last, why, caused))
+    return spells
 
 
 def _own_term(lst: CList) -> bool:
@@ -99,64 +135,6 @@ def _of_these_entries(
     """
     entry_ids = {r.id for _i, r in entries if r.id is not None}
     return [(i, r) for i, r in removals if r.kind != "repair_granted" or r.ref is None or r.ref in entry_ids]
-
-
-def _names_an_entry(record: Record, entry_ids: set[str]) -> bool:
-    return record.kind == "repair_granted" and record.ref is not None and record.ref in entry_ids
-
-
-def _whole_repairs(
-    lst: CList, ordered: Sequence[tuple[int, Record]], removals: Sequence[tuple[int, Record]]
-) -> list[tuple[int, Record]]:
-    """The removals, less the repair decisions that leave a listed record of their spell unrepaired.
-
-    A repair decision is granted for the one record its ``ref`` names: it takes that record's conduct out
-    of the grounds for the listing, not the other listed conduct.  So it ends the listing only when every
-    record of the listing's spell dated before it has a repair of its own, later than the record and by
-    that day (中牟 三（二）5: each listed conduct is a ground to list; the others still stand).
-    """
-    entry_ids = {r.id for _i, r in ordered if r.id is not None}
-    naming = [(i, r) for i, r in removals if _names_an_entry(r, entry_ids)]
-    if not naming:
-        return list(removals)
-    plain = [(i, r) for i, r in removals if not _names_an_entry(r, entry_ids)]
-    repaired_on: dict[int, dt.date] = {}
-    for j, entry in ordered:
-        dates = [r.date for _i, r in naming if r.ref == entry.id and r.date > entry.date]
-        if dates:
-            repaired_on[j] = min(dates)
-    kept = list(plain)
-    for i, repair in naming:
-        before = [(j, e) for j, e in ordered if e.date < repair.date]
-        if not before:
-            continue  # a repair before any listed conduct ends nothing
-        start, _ = _latest_spell(lst, before, plain)  # the spell running on the repair's day
-        spell = [j for j, e in before if e.date >= start]
-        if all(j in repaired_on and repaired_on[j] <= repair.date for j in spell):
-            kept.append((i, repair))
-    return sorted(kept, key=lambda item: item[0])
-
-
-def _latest_spell(
-    lst: CList, ordered: Sequence[tuple[int, Record]], removals: Sequence[tuple[int, Record]]
-) -> tuple[dt.date, tuple[int, ...]]:
-    """The first entry of the subject's latest spell on the list, and the removals that ended earlier spells.
-
-    A removal decision, or the list's own term running out, ends a spell; conduct after that is a new
-    listing ("直接列入" again), dated from its own entry, not from the first conduct ever listed.
-    Entries within a spell extend it (each new finding restarts a term).
-    """
-    start = previous = ordered[0][1].date
-    ended_by: list[int] = []
-    for _i, rec in ordered[1:]:
-        # a removal ends the conduct listed before its day; conduct on that day begins a new spell
-        removed = [j for j, r in removals if previous < r.date <= rec.date]
-        lapsed = _own_term(lst) and _term_end(lst, previous) < rec.date
-        if removed or lapsed:
-            start = rec.date
-            ended_by.extend(removed)
-        previous = rec.date
-    return start, tuple(dict.fromkeys(ended_by))
 
 
 REPAIR_KINDS = frozenset({"repair_granted", "repair_revoked"})

@@ -237,13 +237,13 @@ def assess_repair(
         else:
             why, why_zh = "the record's listing status matches no repair route", "该记录的名单状态不符合任何修复途径"
         return _nothing(pack, subject, record_id, on, stand, why, why_zh)
-    removed = _removed_listing(stand, chosen, index)
+    removed = _removed_listing(stand, chosen, index, record)
     if removed is not None:
         # 第三十二条 "被列入严重失信主体名单满一年": a listing a removal decision already ended has nothing left to
-        # repair (the subject was taken off the list; 第十六条)
-        why = f"the subject was removed from the list {chosen.listed_on} on {removed}: there is nothing to repair"
-        why_zh = f"主体已于 {removed} 移出{chosen.listed_on}名单，无需修复"
-        return _nothing(pack, subject, record_id, on, stand, why, why_zh)
+        # repair (the subject was taken off the list; 第十六条); a later listing is repaired through its own entry
+        return _nothing(
+            pack, subject, record_id, on, stand, f"{removed[0]}: there is nothing to repair", f"{removed[1]}，无需修复"
+        )
     revocations = _revocations(subject, stand)
     revoked = _revocation(revocations, record.id or "")
     barred = _latest_revocation(revocations)
@@ -272,19 +272,23 @@ def assess_repair(
     )
 
 
-def _removed_listing(stand: Standing, route: RepairRoute, index: int) -> dt.date | None:
-    """The day the listing this record entered was ended by a removal decision, if the route repairs a listing."""
+def _removed_listing(stand: Standing, route: RepairRoute, index: int, record: Record) -> tuple[str, str] | None:
+    """Why the listing this record entered is over (English, Chinese), if the route repairs a listing: a removal
+    decision ended it, or the record entered an earlier spell than the current one (which ended before the
+    subject was listed again, from other conduct)."""
     if route.listed_on is None:
         return None
     for listing in stand.listings:
-        if (
-            listing.list_id == route.listed_on
-            and not listing.active
-            and listing.until_rule == "removal"
-            and listing.until is not None
-            and index in listing.records
-        ):
-            return listing.until + dt.timedelta(days=1)
+        if listing.list_id != route.listed_on or index not in listing.records:
+            continue
+        if not listing.active and listing.until_rule == "removal" and listing.until is not None:
+            day = listing.until + dt.timedelta(days=1)
+            return f"the subject was removed from the list {route.listed_on} on {day}", f"主体已于 {day} 移出名单"
+        if record.date < listing.since:
+            return (
+                f"the listing this record entered ended before the current one began on {listing.since}",
+                f"该记录所引起的列入已经结束，现在的列入自 {listing.since} 起，由其他行为引起",
+            )
     return None
 
 
