@@ -27,10 +27,11 @@ def test_a_removal_in_the_cycle_ends_the_measures_that_run_with_the_listing() ->
     removed = medcredit.evaluate(PACK, _subject(ENTRY, {"kind": "serious_list_removal", "date": "2023-09-30"}), 2023)
     assert removed.grade == "serious_untrust"  # the entry is serious information of 2023 (第十三条（二）)
     assert not BANS & set(removed.measures)
+    assert "punish_joint_list" not in removed.measures  # （五） goes with the list (interpretation punishments)
     ended = [s for s in removed.steps if s.kind == "measure" and s.ref in BANS]
     assert {str(s.term_ended) for s in ended} == {"2023-09-29"}
     listed = medcredit.evaluate(PACK, _subject(ENTRY), 2023)
-    assert set(listed.measures) >= BANS  # still listed at the end of the cycle: they apply
+    assert set(listed.measures) >= BANS | {"punish_joint_list"}  # still listed at the end of the cycle: they apply
 
 
 def test_a_removal_after_the_cycle_leaves_them_for_that_cycle() -> None:
