@@ -129,7 +129,9 @@ def test_text_rolled_up(pack, run, lang: str, words: str) -> None:
     assert words in text
     assert "【第四条】" in text
     assert "92500237MA5U00007D" in text
-    assert ("计入上级管理机构的评价" if lang == "zh" else "counted under the managing parent institution") in text
+    # its own line's records count nowhere: the text says where they must be given instead
+    assert ("由上级管理机构评价" if lang == "zh" else "graded with the managing parent") in text
+    assert ("此处提供的记录不计入评价" if lang == "zh" else "the records given here are not counted") in text
 
 
 def test_text_missing_score_names_article(pack, run) -> None:
