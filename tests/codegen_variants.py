@@ -33,6 +33,9 @@ def without_lists(name: str) -> CompiledPack:
     data["disclosure"] = [d for d in data.get("disclosure", []) if not d.get("lists")]
     for measure in data.get("measures", []):
         measure.pop("ends_with_term_of", None)
+        if "listed_" in str(measure.get("when", "")):  # a condition on a list taken out: the measure goes too
+            measure["drop"] = True
+    data["measures"] = [m for m in data.get("measures", []) if not m.pop("drop", False)]
     for path in data["paths"]:
         path["classes"] = [c for c in path.get("classes", []) if "while_listed" not in c]
     for _ in range(5):  # interpretations may name what was taken out

@@ -208,7 +208,8 @@ def test_what_is_compiled_and_why_the_rest_is_not() -> None:
     for name in ("suixian", "zhongmou", "liaoning"):
         for entry in path_support(load_pack(name)):
             assert not entry.compiled
-            assert entry.reason is not None and "lists" in entry.reason
+            # lists (and, in Liaoning, a measure conditioned on being listed) are left to the interpreter
+            assert entry.reason is not None and ("lists" in entry.reason or "measures field when" in entry.reason)
 
 
 def test_program_is_cached_by_pack_hash() -> None:

@@ -455,7 +455,12 @@ SERIOUS_INDIVIDUAL_MEASURES = GENERAL_MEASURES | {"punish_practice_ban", "punish
         ([TRUSTWORTHY["honour"][0]], "retail_pharmacy", TRUSTWORTHY_MEASURES),
         ([], "retail_pharmacy", {"inspection_normal", "risk_warning"}),
         ([GENERAL["interview"][0]], "retail_pharmacy", GENERAL_MEASURES),
-        ([SERIOUS["penalty_refused"][0]], "retail_pharmacy", SERIOUS_INDIVIDUAL_MEASURES | {"punish_bidding_ban"}),
+        # serious information without a listing decision: （五） goes with the serious list (第十六条), not given
+        (
+            [SERIOUS["penalty_refused"][0]],
+            "retail_pharmacy",
+            (SERIOUS_INDIVIDUAL_MEASURES - {"punish_joint_list"}) | {"punish_bidding_ban"},
+        ),
         ([TRUSTWORTHY["credit_commitment"][0]], "nurse", {"inspection_normal", "risk_warning"}),
         ([], "insured_person", {"inspection_normal", "risk_warning"}),
         ([GENERAL["commitment_breach"][0]], "pharmacist", GENERAL_MEASURES),
