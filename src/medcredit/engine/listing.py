@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from medcredit.engine.operation import IGNORED_OBJECTIONS
 from medcredit.history.model import Record, Subject
@@ -59,28 +60,28 @@ def compute_listing(
     latest = ordered[-1][1]
     removals, undoing = _not_revoked(ordered, _of_these_entries(ordered, removals), repairs)
     spells = _spells(lst, ordered, removals)
-    since, until, rule, _entries = spells[-1]
-    measures_until = _measures_until(ordered, latest.date, until)
-    active = until is None or until >= horizon
-    causes = sorted({cause for *_rest, ends in spells for cause in ends}, key=lambda i: (_date_of(removals, i), i))
-    used = tuple(i for i, _r in ordered) + tuple(causes) + undoing
+    current = spells[-1]
+    measures_until = _measures_until(ordered, latest.date, current.last)
+    active = current.last is None or current.last >= horizon
+    causes = tuple(i for _day, i in sorted({cause for spell in spells for cause in spell.causes}))
+    used = tuple(i for i, _r in ordered) + causes + undoing
     dates = tuple(sorted({r.date for _i, r in ordered}))
-    return Listing(lst.id, since, until, rule, active, used, dates, measures_until)
+    return Listing(lst.id, current.first, current.last, current.ended_by, active, used, dates, measures_until)
 
 
-def _date_of(records: Sequence[tuple[int, Record]], index: int) -> dt.date:
-    return next(r.date for i, r in records if i == index)
+class _Spell(NamedTuple):
+    first: dt.date
+    last: dt.date | None  # None while open
+    ended_by: str | None  # "removal" or "term"
+    causes: tuple[tuple[dt.date, int], ...]  # (date, index) of the removals and repairs that ended its grounds
 
 
 def _names_an_entry(record: Record, entry_ids: set[str]) -> bool:
     return record.kind == "repair_granted" and record.ref is not None and record.ref in entry_ids
 
 
-def _spells(
-    lst: CList, ordered: Sequence[tuple[int, Record]], removals: Sequence[tuple[int, Record]]
-) -> list[tuple[dt.date, dt.date | None, str | None, tuple[int, ...]]]:
-    """The subject's spells on the list, in order: (first day, last day or None while open, what ended it
-    (``removal`` or ``term``), the removal and repair records that ended its grounds).
+def _spells(lst: CList, ordered: Sequence[tuple[int, Record]], removals: Sequence[tuple[int, Record]]) -> list[_Spell]:
+    """The subject's spells on the list, in order.
 
     Each listed record is a ground for the listing (中牟 三（二）5 "有下列情形之一的…列入失信名单"), from its
     date until the first of: the day before a removal decision later than it (a removal ends the conduct
@@ -90,28 +91,27 @@ def _spells(
     spell is a run of overlapping grounds; conduct after a spell ended is listed anew, from its own date.
     """
     entry_ids = {r.id for _i, r in ordered if r.id is not None}
-    plain = sorted(((r.date, i) for i, r in removals if not _names_an_entry(r, entry_ids)))
+    plain = sorted((r.date, i) for i, r in removals if not _names_an_entry(r, entry_ids))
     naming = [(r.date, i, r.ref) for i, r in removals if _names_an_entry(r, entry_ids)]
-    spells: list[tuple[dt.date, dt.date | None, str | None, tuple[int, ...]]] = []
+    spells: list[_Spell] = []
     for _j, entry in ordered:
-        ends: list[tuple[dt.date, str, int | None]] = []
+        ends: list[tuple[dt.date, str, tuple[tuple[dt.date, int], ...]]] = []
         removal = next(((day, i) for day, i in plain if day > entry.date), None)
         if removal is not None:
-            ends.append((removal[0] - _ONE_DAY, "removal", removal[1]))
+            ends.append((removal[0] - _ONE_DAY, "removal", (removal,)))
         repaired = min(((day, i) for day, i, ref in naming if ref == entry.id and day > entry.date), default=None)
         if repaired is not None:
-            ends.append((repaired[0] - _ONE_DAY, "removal", repaired[1]))
+            ends.append((repaired[0] - _ONE_DAY, "removal", (repaired,)))
         if _own_term(lst):
-            ends.append((_term_end(lst, entry.date), "term", None))
-        last, why, cause = min(ends, key=lambda e: e[0]) if ends else (None, None, None)
-        caused = () if cause is None else (cause,)
-        if spells and (spells[-1][1] is None or entry.date <= spells[-1][1]):
-            first, end, rule, causes = spells[-1]
-            if end is not None and (last is None or last > end):  # this ground outlasts the spell so far
-                end, rule = last, why
-            spells[-1] = (first, end, rule, causes + caused)
+            ends.append((_term_end(lst, entry.date), "term", ()))
+        last, why, caused = min(ends, key=lambda e: e[0]) if ends else (None, None, ())
+        if spells and (spells[-1].last is None or entry.date <= spells[-1].last):
+            spell = spells[-1]
+            if spell.last is not None and (last is None or last > spell.last):  # this ground outlasts the spell
+                spell = spell._replace(last=last, ended_by=why)
+            spells[-1] = spell._replace(causes=spell.causes + caused)
         else:
-            spells.append((entry.date, last, why, caused))
+            spells.append(_Spell(entry.date, last, why, caused))
     return spells
 
 
