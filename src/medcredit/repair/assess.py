@@ -18,7 +18,7 @@ from medcredit.history.model import Record, Subject
 from medcredit.pack.compiled import CFact, CompiledPack
 from medcredit.pack.model import Match, RepairRoute
 from medcredit.procedures.standing import Standing, standing
-from medcredit.repair.conditions import CONDITIONS, Context, lacks_document, outside_validity
+from medcredit.repair.conditions import CONDITIONS, Context, lacks_document, outside_validity, takers
 
 
 class UnknownRecordError(MedcreditError):
@@ -193,7 +193,7 @@ def assess_repair(
         why = f"the information was set aside on objection ({set_aside}) by {on}: there is nothing to repair"
         why_zh = f"该信息已于 {on} 前经异议处理不予采用（{set_aside}），无需修复"
         return _nothing(pack, subject, record_id, on, stand, why, why_zh)
-    if not any(record.kind in f.kinds and f.accepts(record) for f in pack.facts):
+    if not takers(pack, record):
         # 失信信息 is what the pack's facts count (睢县 五 "失信主体…失信信息"): a record none of them takes (a code no
         # criterion lists, say) is graded as not applicable, and there is nothing to repair
         why = "no fact of this pack counts the record (see evaluate: not applicable): there is nothing to repair"

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from medcredit.engine.listing import measures_term_end
 from medcredit.history.model import Record, Subject
-from medcredit.pack.compiled import CompiledPack
+from medcredit.pack.compiled import CFact, CompiledPack
 from medcredit.pack.model import RepairCondition, RepairRoute
 from medcredit.pack.validity import in_force
 from medcredit.procedures.standing import Standing
@@ -142,18 +142,25 @@ def _declared(ctx: Context) -> Verdict:
     return Verdict(False, f"not declared: {key} (pass it as a declaration)", f"未声明：{key}")
 
 
+def takers(pack: CompiledPack, record: Record) -> list[CFact]:
+    """The pack's facts that take ``record`` by kind, codes and fields (before dates and documents)."""
+    return [f for f in pack.facts if record.kind in f.kinds and f.accepts(record)]
+
+
 def lacks_document(pack: CompiledPack, record: Record) -> bool:
     """Whether the pack counts ``record`` only on a legally effective document it does not have (辽宁 第十五条
     "认定失信行为应当以下列具有法律效力的文书为依据"): then it is no untrustworthy information."""
-    takers = [f for f in pack.facts if record.kind in f.kinds and f.accepts(record)]
-    return record.document is None and bool(takers) and all(f.requires_document for f in takers)
+    facts = takers(pack, record)
+    return record.document is None and bool(facts) and all(f.requires_document for f in facts)
 
 
 def outside_validity(pack: CompiledPack, record: Record, override: bool) -> bool:
     """Whether the pack takes no information from ``record`` because it is dated outside the document's
     validity (its facts are ``within_validity``), unless the validity is overridden."""
-    takers = [f for f in pack.facts if record.kind in f.kinds and f.accepts(record)]
-    return not override and bool(takers) and all(f.within_validity for f in takers) and not in_force(pack, record.date)
+    if override or in_force(pack, record.date):
+        return False
+    facts = takers(pack, record)
+    return bool(facts) and all(f.within_validity for f in facts)
 
 
 def _standing_records(ctx: Context) -> list[Record]:
